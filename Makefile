@@ -1,0 +1,160 @@
+# logtax: build, test, demo, benchmark, install.
+#   make              everything under build/ (laid out as an install tree)
+#   make check        the tests (tests/run.sh); installs build deps if missing
+#   make demo         the 2014 libvirt event-loop case, measured and cut
+#   make bench        benchmarks (bench/), figures for docs/BENCHMARKS.md
+#   make install PREFIX=/usr/local DESTDIR=
+#   V=1 shows the commands; WERROR=1 adds -Werror (CI sets it).
+
+PREFIX ?= /usr/local
+DESTDIR ?=
+B := build
+ARCH := $(shell uname -m)
+
+CC ?= cc
+CFLAGS ?= -O2 -g
+WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes
+ifeq ($(WERROR),1)
+WARN += -Werror
+endif
+BASE_CFLAGS := -std=gnu11 -D_GNU_SOURCE $(WARN) $(CFLAGS)
+
+ifeq ($(V),1)
+Q :=
+echo_cmd = @true
+else
+Q := @
+echo_cmd = @printf '  %-6s %s\n' $(1) $(2)
+endif
+
+# The shim: hidden by default, initial-exec TLS, only libc/libdl/pthread.
+SHIM_CFLAGS := $(BASE_CFLAGS) -fPIC -fvisibility=hidden -ftls-model=initial-exec \
+	-fno-strict-aliasing
+# The hot hook must not touch vector registers (see shim/hook.c).
+HOOK_CFLAGS := $(SHIM_CFLAGS) -mgeneral-regs-only -fno-stack-protector -fcf-protection=none \
+	-fno-tree-vectorize -fomit-frame-pointer
+SHIM_C := shim/slowpath.c shim/waits.c shim/init.c shim/output.c shim/entries.c common/ltx_write.c \
+	common/ltx_settings.c
+ifeq ($(ARCH),x86_64)
+SHIM_ASM := shim/entry_x86_64.S
+else
+SHIM_ASM :=
+SHIM_C += shim/entry_generic.c
+HOOK_CFLAGS := $(SHIM_CFLAGS)
+endif
+SHIM_OBJ := $(patsubst %.c,$(B)/obj/%.o,$(filter shim/%,$(SHIM_C))) \
+	$(patsubst %.c,$(B)/obj/%.pic.o,$(filter common/%,$(SHIM_C))) \
+	$(patsubst %.S,$(B)/obj/%.o,$(SHIM_ASM)) \
+	$(B)/obj/shim/hook.o
+SHIM := $(B)/lib/logtax/liblogtax.so
+
+ANALYZER_C := $(wildcard analyzer/*.c) common/ltx_read.c common/ltx_levels.c common/ltx_settings.c
+ANALYZER_OBJ := $(patsubst %.c,$(B)/obj/%.o,$(ANALYZER_C))
+ANALYZER := $(B)/libexec/logtax/logtax-analyze
+ANALYZER_LIBS := -lelf -ldw -lm
+
+SCRIPT := $(B)/bin/logtax
+
+TP := $(B)/test-programs
+TP_LIBS := $(TP)/liblegacylog.so
+TP_BINS := $(TP)/evloop-demo $(TP)/threads-demo
+
+UNIT_SRC := $(wildcard tests/unit/*.c)
+UNIT_BINS := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
+
+.PHONY: all check demo bench install clean deps test-programs unit
+all: $(SHIM) $(ANALYZER) $(SCRIPT) test-programs
+
+test-programs: $(TP_LIBS) $(TP_BINS)
+
+$(B)/obj/shim/hook.o: shim/hook.c shim/lt.h
+	@mkdir -p $(dir $@)
+	$(call echo_cmd,CC,$<)
+	$(Q)$(CC) $(HOOK_CFLAGS) -c -o $@ $<
+
+$(B)/obj/shim/%.o: shim/%.c shim/lt.h common/ltx_format.h common/ltx_write.h
+	@mkdir -p $(dir $@)
+	$(call echo_cmd,CC,$<)
+	$(Q)$(CC) $(SHIM_CFLAGS) -c -o $@ $<
+
+$(B)/obj/shim/%.o: shim/%.S
+	@mkdir -p $(dir $@)
+	$(call echo_cmd,AS,$<)
+	$(Q)$(CC) -c -o $@ $<
+
+# common/ code linked into the shim is built with the shim's flags (PIC,
+# hidden); the analyzer gets its own objects of the same sources.
+$(B)/obj/common/%.pic.o: common/%.c common/%.h common/ltx_format.h
+	@mkdir -p $(dir $@)
+	$(call echo_cmd,CC,$<)
+	$(Q)$(CC) $(SHIM_CFLAGS) -c -o $@ $<
+
+$(SHIM): $(SHIM_OBJ)
+	@mkdir -p $(dir $@)
+	$(call echo_cmd,LD,$@)
+	$(Q)$(CC) -shared -Wl,-soname,liblogtax.so -Wl,-z,defs -Wl,-z,now -o $@ $^ -ldl -lpthread
+
+$(B)/obj/analyzer/%.o: analyzer/%.c $(wildcard analyzer/*.h) common/ltx_format.h common/ltx_read.h
+	@mkdir -p $(dir $@)
+	$(call echo_cmd,CC,$<)
+	$(Q)$(CC) $(BASE_CFLAGS) -c -o $@ $<
+
+$(B)/obj/common/%.o: common/%.c common/%.h common/ltx_format.h
+	@mkdir -p $(dir $@)
+	$(call echo_cmd,CC,$<)
+	$(Q)$(CC) $(BASE_CFLAGS) -c -o $@ $<
+
+$(ANALYZER): $(ANALYZER_OBJ)
+	@mkdir -p $(dir $@)
+	$(call echo_cmd,LD,$@)
+	$(Q)$(CC) -o $@ $^ $(ANALYZER_LIBS)
+
+$(SCRIPT): scripts/logtax
+	@mkdir -p $(dir $@)
+	$(call echo_cmd,GEN,$@)
+	$(Q)install -m 0755 $< $@
+
+# Test programs: built the way the daemons they model are.
+TP_CFLAGS := $(BASE_CFLAGS) -Wno-missing-prototypes
+$(TP)/liblegacylog.so: test-programs/legacylog.c test-programs/legacylog.h
+	@mkdir -p $(dir $@)
+	$(call echo_cmd,CC,$@)
+	$(Q)$(CC) $(TP_CFLAGS) -fPIC -shared -Wl,-soname,liblegacylog.so -o $@ $< -lpthread
+
+$(TP)/%: test-programs/%.c $(TP)/liblegacylog.so test-programs/legacylog.h
+	@mkdir -p $(dir $@)
+	$(call echo_cmd,CC,$@)
+	$(Q)$(CC) $(TP_CFLAGS) -pthread -o $@ $< -L$(TP) -llegacylog -Wl,-rpath,'$$ORIGIN'
+
+# Unit tests: the shared reader/writer and the analyzer's pieces, with Check.
+$(B)/tests/%: tests/unit/%.c common/ltx_read.c common/ltx_write.c common/ltx_format.h
+	@mkdir -p $(dir $@)
+	$(call echo_cmd,CC,$@)
+	$(Q)$(CC) $(BASE_CFLAGS) -Wno-missing-prototypes -o $@ $< common/ltx_read.c common/ltx_write.c \
+		$$(pkg-config --cflags --libs check)
+
+unit: $(UNIT_BINS)
+
+deps:
+	@scripts/install-deps.sh build
+
+check: deps
+	@$(MAKE) --no-print-directory all unit
+	@tests/run.sh
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@scripts/demo.sh
+
+bench: deps
+	@$(MAKE) --no-print-directory all
+	@bench/run.sh
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/logtax $(DESTDIR)$(PREFIX)/libexec/logtax
+	install -m 0755 $(SCRIPT) $(DESTDIR)$(PREFIX)/bin/logtax
+	install -m 0755 $(SHIM) $(DESTDIR)$(PREFIX)/lib/logtax/liblogtax.so
+	install -m 0755 $(ANALYZER) $(DESTDIR)$(PREFIX)/libexec/logtax/logtax-analyze
+
+clean:
+	rm -rf $(B)

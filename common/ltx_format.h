@@ -1,0 +1,218 @@
+/* The logtax data file (.ltx): one definition of every record, shared by the
+ * shim (writer) and the analyzer (reader) so the two agree by construction.
+ * docs/FORMAT.md is the prose spec; tests/unit/test_format.c pins every size
+ * and offset below, so a layout change cannot slip in unnoticed.
+ *
+ * Layout: a fixed header, then records { u32 type, u32 size, payload, pad to 8 }.
+ * All integers are little-endian (the writer only runs on little-endian hosts).
+ * Readers skip record types they do not know (added in a later minor version)
+ * and refuse a file whose major version is newer than theirs. */
+#ifndef LTX_FORMAT_H
+#define LTX_FORMAT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* PNG-style magic: a high byte and CR/LF catch text-mode mangling. */
+#define LTX_MAGIC "\x89LTX\r\n\x1a\n"
+#define LTX_MAGIC_LEN 8
+#define LTX_VERSION_MAJOR 1
+#define LTX_VERSION_MINOR 0
+#define LTX_BYTE_ORDER_MARK 0x01020304u
+
+#define LTX_MAX_RECORD (1u << 20) /* a reader refuses larger payloads */
+#define LTX_MAX_NAME 255          /* source/domain names are cut here */
+
+/* header.flags */
+#define LTX_FILE_SNAPSHOT 0x1u /* written while the process still ran */
+
+/* header.features: which optional record types the file may contain */
+#define LTX_FEAT_CALIB 0x1ull
+
+struct ltx_header {
+	uint8_t magic[LTX_MAGIC_LEN];
+	uint16_t version_major;
+	uint16_t version_minor;
+	uint32_t header_size; /* sizeof(struct ltx_header) of the writer */
+	uint32_t byte_order;  /* LTX_BYTE_ORDER_MARK as the writer stored it */
+	uint32_t flags;       /* LTX_FILE_* */
+	uint64_t features;    /* LTX_FEAT_* */
+	uint64_t reserved[4];
+};
+
+struct ltx_rec {
+	uint32_t type; /* LTX_REC_* */
+	uint32_t size; /* payload bytes, not counting this header or the padding */
+};
+
+enum ltx_rec_type {
+	LTX_REC_PROCESS = 1,
+	LTX_REC_CALIB = 2,
+	LTX_REC_ENTRY = 3,
+	LTX_REC_MODULE = 4,
+	LTX_REC_THREAD = 5,
+	LTX_REC_KEY = 6,
+	LTX_REC_RULES = 7,
+	LTX_REC_END = 0xffff, /* last record: a file without it is truncated */
+};
+
+/* Why the file was written (process.reason). */
+enum ltx_reason {
+	LTX_REASON_EXIT = 1,     /* normal process exit */
+	LTX_REASON_SNAPSHOT = 2, /* periodic snapshot */
+	LTX_REASON_DUMP = 3,     /* asked for (logtax ctl PID dump) */
+	LTX_REASON_SIGNAL = 4,   /* fatal signal caught */
+	LTX_REASON_EXEC = 5,     /* the process is about to exec */
+};
+
+/* The time mode (process.time_mode). */
+enum ltx_time_mode { LTX_TIME_OFF = 0, LTX_TIME_SAMPLE = 1, LTX_TIME_ALL = 2 };
+
+#define LTX_CLOCK_TSC_INVARIANT 0x1u /* cpuid says the TSC rate is constant */
+
+/* LTX_REC_PROCESS: exactly one, first after the header.
+ * Followed by exe_len bytes of executable path and cmdline_len bytes of
+ * command line (arguments separated by NUL). Ticks are TSC ticks; the reader
+ * derives the tick rate from the two (mono, tsc) pairs. */
+struct ltx_process {
+	uint32_t pid;
+	uint32_t ppid;
+	uint32_t uid;
+	uint32_t reason; /* enum ltx_reason */
+	uint64_t start_realtime_ns;
+	uint64_t start_mono_ns;
+	uint64_t start_tsc;
+	uint64_t end_mono_ns; /* when the file was written */
+	uint64_t end_tsc;
+	uint64_t end_realtime_ns;
+	uint32_t time_mode;    /* enum ltx_time_mode */
+	uint32_t sample_every; /* mean of the sampling interval (sample mode) */
+	uint32_t clock_flags;  /* LTX_CLOCK_* */
+	uint32_t exe_len;
+	uint32_t cmdline_len;
+	uint32_t pad;
+	uint64_t late_calls; /* calls counted without a key: made after their thread's exit */
+};
+
+/* LTX_REC_CALIB: the shim's own cost, measured at start-up through the same
+ * entry trampoline with an empty target function, in interleaved rounds of
+ * `calls` calls. Each *_ticks is the median over `rounds` rounds of the ticks
+ * those calls took. The reader divides by calls.
+ * The timed window (what the shim's clock records around the real function)
+ * holds a little of the shim itself; window_ticks measures it when every call
+ * is timed, sample_window_ticks / sample_timed when calls are sampled as the
+ * run was configured (a rare timed call pays branch mispredictions that a
+ * stream of timed calls does not). */
+struct ltx_calib {
+	uint32_t calls;
+	uint32_t rounds;
+	uint64_t direct_ticks; /* the empty function called directly */
+	uint64_t count_ticks;  /* through the shim: counted, not timed */
+	uint64_t drop_ticks;   /* through the shim: dropped */
+	uint64_t timed_ticks;  /* through the shim: every call timed */
+	uint64_t window_ticks; /* ... what the shim's clock recorded for them */
+	/* Sampling as configured, in chunks; medians over chunks scaled back to
+	 * totals, so sample_ticks / sample_calls is a call's mean cost and
+	 * sample_window_ticks / sample_timed a timed call's mean window. */
+	uint64_t sample_calls;
+	uint64_t sample_ticks;
+	uint64_t sample_timed;
+	uint64_t sample_window_ticks;
+};
+
+/* Families of entry points (entry.family). The level scale of each is in
+ * common/ltx_levels.c. */
+enum ltx_family {
+	LTX_FAM_CALIB = 0,
+	LTX_FAM_LEGACY = 1,  /* the test programs' legacy_log, shaped like libvirt's */
+	LTX_FAM_LIBVIRT = 2, /* virLogMessage */
+};
+
+/* LTX_REC_ENTRY: one per entry point the shim knows. Followed by name_len
+ * bytes of the exported symbol name. */
+struct ltx_entry {
+	uint32_t id;
+	uint32_t family; /* enum ltx_family */
+	uint32_t flags;  /* LTX_ENTRY_* */
+	uint32_t name_len;
+};
+#define LTX_ENTRY_RESOLVED 0x1u /* the real function was found */
+
+/* LTX_REC_MODULE: one per loaded ELF object. Followed by build_id_len bytes of
+ * GNU build-id and path_len bytes of path. Addresses in [lo, hi) belong to the
+ * module; addr - bias is the address in the ELF file's own terms. */
+struct ltx_module {
+	uint32_t id;
+	uint32_t flags;
+	uint64_t bias;
+	uint64_t lo;
+	uint64_t hi;
+	uint32_t build_id_len;
+	uint32_t path_len;
+};
+
+/* LTX_REC_THREAD: one per thread that made a logging call or waited. Keys
+ * refer to threads by index. Busy time is the time between the end of one
+ * event-loop wait and the start of the next. pre_loop_* are the totals this
+ * thread had reached when it first waited: subtract them from the key totals
+ * to get what happened inside its event loop. */
+struct ltx_thread {
+	uint32_t index;
+	uint32_t tid;
+	uint32_t flags;    /* LTX_THREAD_* */
+	uint32_t nthreads; /* threads folded into this record (LTX_THREAD_FOLDED) */
+	char name[16];     /* comm, NUL-padded */
+	uint64_t waits;
+	uint64_t wait_ticks;
+	uint64_t busy_ticks;
+	uint64_t pre_loop_kept;
+	uint64_t pre_loop_dropped;
+	uint64_t pre_loop_timed;
+	uint64_t pre_loop_ticks;
+	uint64_t untimed_full; /* calls not timed: shadow stack full */
+	uint64_t reentered;    /* calls counted without a key (re-entered the shim's slow path) */
+};
+#define LTX_THREAD_EXITED 0x1u
+#define LTX_THREAD_MAIN 0x2u
+#define LTX_THREAD_FOLDED 0x4u /* several exited threads summed into one */
+#define LTX_THREAD_IN_LOOP 0x8u /* waited at least once */
+
+/* LTX_REC_KEY: the counts of one key in one thread. A key is (entry, name
+ * pointer, level, calling address, rule generation); the name is read once,
+ * at the key's first call. Followed by name_len bytes of name. */
+struct ltx_key {
+	uint32_t thread; /* index of an LTX_REC_THREAD */
+	uint32_t entry;  /* id of an LTX_REC_ENTRY */
+	int32_t level;   /* the level argument as the entry point received it */
+	uint32_t gen;    /* rule-set generation the decision was made under */
+	uint32_t action; /* enum ltx_action */
+	uint32_t flags;  /* LTX_KEY_* */
+	uint64_t caller; /* return address in the caller (absolute) */
+	uint64_t fmt;    /* format string address, 0 when the entry has none */
+	uint64_t name_ptr;
+	uint64_t calls; /* calls with this key: kept or dropped as `action` says */
+	uint64_t timed; /* how many of them were timed */
+	uint64_t ticks; /* their summed duration, the shim's window cost included */
+	uint32_t name_len;
+	uint32_t pad;
+};
+enum ltx_action { LTX_ACT_KEEP = 0, LTX_ACT_DROP = 1 };
+#define LTX_KEY_NAME_CUT 0x1u /* the name was longer than LTX_MAX_NAME */
+#define LTX_KEY_NO_NAME 0x2u  /* no name (NULL source) */
+
+/* LTX_REC_RULES: the rule set of one generation. Followed by text_len bytes
+ * of rule text as given. Generation 0 is "no rules". */
+struct ltx_rules {
+	uint32_t gen;
+	uint32_t text_len;
+	uint64_t applied_mono_ns;
+};
+
+/* LTX_REC_END: last record. */
+struct ltx_end {
+	uint32_t records; /* records before this one */
+	uint32_t pad;
+	uint64_t total_calls; /* sum of key.calls, a consistency check */
+};
+
+#endif

@@ -1,0 +1,388 @@
+/* See ltx_read.h. Two passes over the bytes: the first checks every record
+ * header and counts records per type, the second fills arrays sized from
+ * those counts, so no allocation exceeds what the file can justify. */
+#include "ltx_read.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define LTX_MAX_FILE (4ull << 30)
+
+static const char *type_name(uint32_t t)
+{
+	switch (t) {
+	case LTX_REC_PROCESS: return "PROCESS";
+	case LTX_REC_CALIB: return "CALIB";
+	case LTX_REC_ENTRY: return "ENTRY";
+	case LTX_REC_MODULE: return "MODULE";
+	case LTX_REC_THREAD: return "THREAD";
+	case LTX_REC_KEY: return "KEY";
+	case LTX_REC_RULES: return "RULES";
+	case LTX_REC_END: return "END";
+	default: return "unknown";
+	}
+}
+
+/* Fixed payload size of each known type; 0 for unknown types. */
+static size_t fixed_size(uint32_t t)
+{
+	switch (t) {
+	case LTX_REC_PROCESS: return sizeof(struct ltx_process);
+	case LTX_REC_CALIB: return sizeof(struct ltx_calib);
+	case LTX_REC_ENTRY: return sizeof(struct ltx_entry);
+	case LTX_REC_MODULE: return sizeof(struct ltx_module);
+	case LTX_REC_THREAD: return sizeof(struct ltx_thread);
+	case LTX_REC_KEY: return sizeof(struct ltx_key);
+	case LTX_REC_RULES: return sizeof(struct ltx_rules);
+	case LTX_REC_END: return sizeof(struct ltx_end);
+	default: return 0;
+	}
+}
+
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+/* A NUL-terminated copy of len bytes (len already checked against the record). */
+static char *dupn(const unsigned char *p, size_t len)
+{
+	char *s = malloc(len + 1);
+	if (s) {
+		memcpy(s, p, len);
+		s[len] = 0;
+	}
+	return s;
+}
+
+struct counts {
+	size_t n[8];
+	size_t unknown;
+};
+
+static size_t slot_of(uint32_t t)
+{
+	return t <= LTX_REC_RULES ? t : 0;
+}
+
+static int cmp_entry(const void *a, const void *b)
+{
+	uint32_t x = ((const struct ltx_r_entry *)a)->e.id, y = ((const struct ltx_r_entry *)b)->e.id;
+	return x < y ? -1 : x > y;
+}
+
+int ltx_read_buf(const void *buf, size_t len, struct ltx_file *f, char *err, size_t errlen)
+{
+	const unsigned char *b = buf;
+	char *path = f->path;
+	memset(f, 0, sizeof *f);
+	f->path = path;
+	if (len < sizeof(struct ltx_header))
+		return fail(err, errlen, "too short to be a logtax data file (%zu bytes)", len);
+	memcpy(&f->hdr, b, sizeof f->hdr);
+	if (memcmp(f->hdr.magic, LTX_MAGIC, LTX_MAGIC_LEN) != 0)
+		return fail(err, errlen, "not a logtax data file (bad magic)");
+	if (f->hdr.byte_order != LTX_BYTE_ORDER_MARK)
+		return fail(err, errlen, "written on a host of the other byte order");
+	if (f->hdr.version_major > LTX_VERSION_MAJOR)
+		return fail(err, errlen,
+			    "format version %u.%u is newer than this logtax reads (%u.x): update logtax",
+			    f->hdr.version_major, f->hdr.version_minor, LTX_VERSION_MAJOR);
+	if (f->hdr.version_major < 1)
+		return fail(err, errlen, "format version %u.%u is not supported", f->hdr.version_major,
+			    f->hdr.version_minor);
+	if (f->hdr.header_size < sizeof(struct ltx_header) || f->hdr.header_size > len ||
+	    f->hdr.header_size % 8)
+		return fail(err, errlen, "bad header size %u", f->hdr.header_size);
+
+	/* Pass 1: walk the record headers. */
+	struct counts c;
+	memset(&c, 0, sizeof c);
+	size_t off = f->hdr.header_size, idx = 0;
+	int seen_end = 0;
+	while (off < len) {
+		if (seen_end)
+			return fail(err, errlen, "data after the END record at byte %zu", off);
+		if (len - off < sizeof(struct ltx_rec))
+			return fail(err, errlen, "truncated at byte %zu: record %zu has no complete header", off, idx);
+		struct ltx_rec r;
+		memcpy(&r, b + off, sizeof r);
+		if (r.size > LTX_MAX_RECORD)
+			return fail(err, errlen, "record %zu (%s) at byte %zu: size %u exceeds the limit of %u",
+				    idx, type_name(r.type), off, r.size, LTX_MAX_RECORD);
+		size_t padded = ((size_t)r.size + 7) & ~(size_t)7;
+		if (padded > len - off - sizeof r)
+			return fail(err, errlen, "truncated at byte %zu: record %zu (%s) needs %zu bytes, %zu left",
+				    off, idx, type_name(r.type), padded, len - off - sizeof r);
+		size_t fs = fixed_size(r.type);
+		if (fs == 0)
+			c.unknown++;
+		else if (r.size < fs)
+			return fail(err, errlen, "record %zu (%s) at byte %zu is %u bytes, needs at least %zu",
+				    idx, type_name(r.type), off, r.size, fs);
+		if (idx == 0 && r.type != LTX_REC_PROCESS)
+			return fail(err, errlen, "first record is %s, expected PROCESS", type_name(r.type));
+		if (r.type == LTX_REC_END)
+			seen_end = 1;
+		else
+			c.n[slot_of(r.type)]++;
+		off += sizeof r + padded;
+		idx++;
+	}
+	if (!seen_end)
+		return fail(err, errlen, "truncated: no END record after %zu records", idx);
+	if (c.n[LTX_REC_PROCESS] != 1)
+		return fail(err, errlen, "%zu PROCESS records, expected 1", c.n[LTX_REC_PROCESS]);
+	if (c.n[LTX_REC_CALIB] > 1)
+		return fail(err, errlen, "%zu CALIB records, expected at most 1", c.n[LTX_REC_CALIB]);
+
+	f->entries = calloc(c.n[LTX_REC_ENTRY] + 1, sizeof *f->entries);
+	f->modules = calloc(c.n[LTX_REC_MODULE] + 1, sizeof *f->modules);
+	f->threads = calloc(c.n[LTX_REC_THREAD] + 1, sizeof *f->threads);
+	f->keys = calloc(c.n[LTX_REC_KEY] + 1, sizeof *f->keys);
+	f->rules = calloc(c.n[LTX_REC_RULES] + 1, sizeof *f->rules);
+	if (!f->entries || !f->modules || !f->threads || !f->keys || !f->rules) {
+		ltx_file_free(f);
+		return fail(err, errlen, "out of memory");
+	}
+	f->skipped_records = c.unknown;
+
+	/* Pass 2: decode. Sizes are known to fit; tails are checked here. */
+	off = f->hdr.header_size;
+	idx = 0;
+	uint64_t total = 0;
+	int overflow = 0;
+	struct ltx_end end;
+	memset(&end, 0, sizeof end);
+	while (off < len) {
+		struct ltx_rec r;
+		memcpy(&r, b + off, sizeof r);
+		const unsigned char *p = b + off + sizeof r;
+		size_t fs = fixed_size(r.type);
+		size_t tail = r.size - fs; /* bytes after the fixed part */
+		switch (r.type) {
+		case LTX_REC_PROCESS: {
+			memcpy(&f->proc, p, fs);
+			if ((uint64_t)f->proc.exe_len + f->proc.cmdline_len > tail)
+				goto bad_tail;
+			f->exe = dupn(p + fs, f->proc.exe_len);
+			f->cmdline = dupn(p + fs + f->proc.exe_len, f->proc.cmdline_len);
+			if (f->cmdline)
+				for (size_t i = 0; i < f->proc.cmdline_len; i++)
+					if (f->cmdline[i] == 0 && i + 1 < f->proc.cmdline_len)
+						f->cmdline[i] = ' ';
+			break;
+		}
+		case LTX_REC_CALIB:
+			memcpy(&f->calib, p, fs);
+			f->has_calib = 1;
+			break;
+		case LTX_REC_ENTRY: {
+			struct ltx_r_entry *e = &f->entries[f->nentries];
+			memcpy(&e->e, p, fs);
+			if (e->e.name_len > tail)
+				goto bad_tail;
+			e->name = dupn(p + fs, e->e.name_len);
+			f->nentries++;
+			break;
+		}
+		case LTX_REC_MODULE: {
+			struct ltx_r_module *m = &f->modules[f->nmodules];
+			memcpy(&m->m, p, fs);
+			if ((uint64_t)m->m.build_id_len + m->m.path_len > tail)
+				goto bad_tail;
+			m->build_id = (unsigned char *)dupn(p + fs, m->m.build_id_len);
+			m->path = dupn(p + fs + m->m.build_id_len, m->m.path_len);
+			f->nmodules++;
+			break;
+		}
+		case LTX_REC_THREAD:
+			memcpy(&f->threads[f->nthreads], p, fs);
+			f->threads[f->nthreads].name[15] = 0;
+			if (f->threads[f->nthreads].index != f->nthreads) {
+				ltx_file_free(f);
+				return fail(err, errlen, "record %zu (THREAD) at byte %zu: thread index out of order", idx, off);
+			}
+			f->nthreads++;
+			break;
+		case LTX_REC_KEY: {
+			struct ltx_r_key *k = &f->keys[f->nkeys];
+			memcpy(&k->k, p, fs);
+			if (k->k.name_len > tail)
+				goto bad_tail;
+			k->name = dupn(p + fs, k->k.name_len);
+			if (total + k->k.calls < total)
+				overflow = 1;
+			total += k->k.calls;
+			f->nkeys++;
+			break;
+		}
+		case LTX_REC_RULES: {
+			struct ltx_r_rules *ru = &f->rules[f->nrules];
+			memcpy(&ru->r, p, fs);
+			if (ru->r.text_len > tail)
+				goto bad_tail;
+			ru->text = dupn(p + fs, ru->r.text_len);
+			f->nrules++;
+			break;
+		}
+		case LTX_REC_END:
+			memcpy(&end, p, fs);
+			break;
+		default:
+			break;
+		}
+		off += sizeof r + (((size_t)r.size + 7) & ~(size_t)7);
+		idx++;
+		continue;
+	bad_tail:
+		ltx_file_free(f);
+		return fail(err, errlen, "record %zu (%s) at byte %zu: its lengths run past its end", idx,
+			    type_name(r.type), off);
+	}
+	if (overflow) {
+		ltx_file_free(f);
+		return fail(err, errlen, "call counts overflow 64 bits: file damaged");
+	}
+	if (end.records != idx - 1 || end.total_calls != total) {
+		ltx_file_free(f);
+		return fail(err, errlen, "END record disagrees with the file (%u records, %llu calls; found %zu, %llu): file damaged",
+			    end.records, (unsigned long long)end.total_calls, idx - 1, (unsigned long long)total);
+	}
+	qsort(f->entries, f->nentries, sizeof *f->entries, cmp_entry);
+	for (size_t i = 0; i + 1 < f->nentries; i++)
+		if (f->entries[i].e.id == f->entries[i + 1].e.id) {
+			uint32_t id = f->entries[i].e.id;
+			ltx_file_free(f);
+			return fail(err, errlen, "two ENTRY records with id %u", id);
+		}
+	for (size_t i = 0; i < f->nkeys; i++) {
+		if (!ltx_find_thread(f, f->keys[i].k.thread) || !ltx_find_entry(f, f->keys[i].k.entry)) {
+			size_t n = i;
+			ltx_file_free(f);
+			return fail(err, errlen, "key %zu refers to a thread or entry point the file does not have", n);
+		}
+	}
+	for (size_t i = 0; i < f->nentries; i++)
+		if (!f->entries[i].name)
+			goto oom;
+	for (size_t i = 0; i < f->nkeys; i++)
+		if (!f->keys[i].name)
+			goto oom;
+	for (size_t i = 0; i < f->nmodules; i++)
+		if (!f->modules[i].path || !f->modules[i].build_id)
+			goto oom;
+	for (size_t i = 0; i < f->nrules; i++)
+		if (!f->rules[i].text)
+			goto oom;
+	if (!f->exe || !f->cmdline)
+		goto oom;
+	if (f->proc.end_mono_ns > f->proc.start_mono_ns && f->proc.end_tsc > f->proc.start_tsc)
+		f->tick_hz = (double)(f->proc.end_tsc - f->proc.start_tsc) * 1e9 /
+			     (double)(f->proc.end_mono_ns - f->proc.start_mono_ns);
+	return 0;
+oom:
+	ltx_file_free(f);
+	return fail(err, errlen, "out of memory");
+}
+
+int ltx_read_file(const char *path, struct ltx_file *out, char *err, size_t errlen)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return fail(err, errlen, "%s: %s", path, strerror(errno));
+	struct stat st;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return fail(err, errlen, "%s: not a regular file", path);
+	}
+	if ((uint64_t)st.st_size > LTX_MAX_FILE) {
+		close(fd);
+		return fail(err, errlen, "%s: %lld bytes is larger than a logtax data file can be", path,
+			    (long long)st.st_size);
+	}
+	size_t len = (size_t)st.st_size;
+	unsigned char *buf = malloc(len ? len : 1);
+	if (!buf) {
+		close(fd);
+		return fail(err, errlen, "%s: out of memory", path);
+	}
+	size_t got = 0;
+	while (got < len) {
+		ssize_t n = read(fd, buf + got, len - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	close(fd);
+	char inner[512];
+	out->path = NULL;
+	int rc = ltx_read_buf(buf, got, out, inner, sizeof inner);
+	free(buf);
+	if (rc < 0)
+		return fail(err, errlen, "%s: %s", path, inner);
+	out->path = strdup(path);
+	return 0;
+}
+
+void ltx_file_free(struct ltx_file *f)
+{
+	for (size_t i = 0; i < f->nentries; i++)
+		free(f->entries[i].name);
+	for (size_t i = 0; i < f->nmodules; i++) {
+		free(f->modules[i].build_id);
+		free(f->modules[i].path);
+	}
+	for (size_t i = 0; i < f->nkeys; i++)
+		free(f->keys[i].name);
+	for (size_t i = 0; i < f->nrules; i++)
+		free(f->rules[i].text);
+	free(f->entries);
+	free(f->modules);
+	free(f->threads);
+	free(f->keys);
+	free(f->rules);
+	free(f->exe);
+	free(f->cmdline);
+	free(f->path);
+	memset(f, 0, sizeof *f);
+}
+
+const struct ltx_r_entry *ltx_find_entry(const struct ltx_file *f, uint32_t id)
+{
+	size_t lo = 0, hi = f->nentries; /* sorted by id when read */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (f->entries[mid].e.id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < f->nentries && f->entries[lo].e.id == id ? &f->entries[lo] : NULL;
+}
+
+const struct ltx_thread *ltx_find_thread(const struct ltx_file *f, uint32_t index)
+{
+	/* Thread records are numbered 0..n-1 in order (checked when read). */
+	return index < f->nthreads ? &f->threads[index] : NULL;
+}
+
+const struct ltx_r_module *ltx_find_module(const struct ltx_file *f, uint64_t addr)
+{
+	for (size_t i = 0; i < f->nmodules; i++)
+		if (addr >= f->modules[i].m.lo && addr < f->modules[i].m.hi)
+			return &f->modules[i];
+	return NULL;
+}

@@ -1,0 +1,65 @@
+/* Reader of .ltx files for the analyzer and the fuzz harness. Every length
+ * and index is checked against the bytes actually present: a damaged file
+ * yields a one-line error, never a crash or an allocation larger than the
+ * file itself. */
+#ifndef LTX_READ_H
+#define LTX_READ_H
+
+#include "ltx_format.h"
+
+#include <stddef.h>
+
+struct ltx_r_entry {
+	struct ltx_entry e;
+	char *name;
+};
+
+struct ltx_r_module {
+	struct ltx_module m;
+	unsigned char *build_id;
+	char *path;
+};
+
+struct ltx_r_key {
+	struct ltx_key k;
+	char *name;
+};
+
+struct ltx_r_rules {
+	struct ltx_rules r;
+	char *text;
+};
+
+struct ltx_file {
+	char *path; /* as given to ltx_read_file, or NULL */
+	struct ltx_header hdr;
+	struct ltx_process proc;
+	char *exe;
+	char *cmdline; /* arguments joined by spaces */
+	int has_calib;
+	struct ltx_calib calib;
+	struct ltx_r_entry *entries;
+	size_t nentries;
+	struct ltx_r_module *modules;
+	size_t nmodules;
+	struct ltx_thread *threads;
+	size_t nthreads;
+	struct ltx_r_key *keys;
+	size_t nkeys;
+	struct ltx_r_rules *rules;
+	size_t nrules;
+	size_t skipped_records; /* of types this reader does not know */
+	double tick_hz;          /* derived from the process record's clock pairs */
+};
+
+/* 0 on success; on failure -1 with a one-line message in err (no newline). */
+int ltx_read_buf(const void *buf, size_t len, struct ltx_file *out, char *err, size_t errlen);
+int ltx_read_file(const char *path, struct ltx_file *out, char *err, size_t errlen);
+void ltx_file_free(struct ltx_file *f);
+
+/* Lookups; NULL when absent. */
+const struct ltx_r_entry *ltx_find_entry(const struct ltx_file *f, uint32_t id);
+const struct ltx_thread *ltx_find_thread(const struct ltx_file *f, uint32_t index);
+const struct ltx_r_module *ltx_find_module(const struct ltx_file *f, uint64_t addr);
+
+#endif

@@ -1,0 +1,168 @@
+/* Entry trampolines for x86-64 (System V ABI).
+ *
+ * Each exported entry point loads its descriptor into r11 (a scratch
+ * register free at function entry) and jumps to lt_tramp. lt_tramp saves the
+ * argument registers and al (the vector-register count of a variadic call),
+ * asks the hook what to do, and then:
+ *   PASS  restores everything and jumps to the real function, leaving no
+ *         frame of ours behind (the caller's return address is untouched);
+ *   DROP  returns the family's "nothing logged" value at once;
+ *   TIME  pops the caller's return address (the hook saved it in the
+ *         per-thread shadow stack), calls the real function, which then sees
+ *         its stack arguments at the same offsets, and pushes the address
+ *         back before returning: calls and returns stay paired, so return
+ *         prediction and CET shadow stacks are satisfied;
+ *   SLOW  saves xmm0-7, runs the slow path (which may call libc), restores
+ *         them, and acts on the slow path's answer.
+ * On entry rsp is 8 mod 16; seven pushes align it for the calls. */
+
+	.text
+
+.macro LT_ENTRY name, desc
+	.globl \name
+	.type \name, @function
+	.p2align 4
+\name:
+	.cfi_startproc
+	.byte 0xf3, 0x0f, 0x1e, 0xfa	/* endbr64 */
+	leaq \desc(%rip), %r11
+	jmp lt_tramp
+	.cfi_endproc
+	.size \name, . - \name
+.endm
+
+	.p2align 4
+	.type lt_tramp, @function
+lt_tramp:
+	.cfi_startproc
+	pushq %rax
+	.cfi_adjust_cfa_offset 8
+	pushq %r9
+	.cfi_adjust_cfa_offset 8
+	pushq %r8
+	.cfi_adjust_cfa_offset 8
+	pushq %rcx
+	.cfi_adjust_cfa_offset 8
+	pushq %rdx
+	.cfi_adjust_cfa_offset 8
+	pushq %rsi
+	.cfi_adjust_cfa_offset 8
+	pushq %rdi
+	.cfi_adjust_cfa_offset 8
+	movq %rsp, %rdi
+	movq %r11, %rsi
+	call lt_hook_enter
+.Ldispatch:
+	testl %eax, %eax
+	jne .Lnot_pass
+	movq %rdx, %r11
+	popq %rdi
+	.cfi_adjust_cfa_offset -8
+	popq %rsi
+	.cfi_adjust_cfa_offset -8
+	popq %rdx
+	.cfi_adjust_cfa_offset -8
+	popq %rcx
+	.cfi_adjust_cfa_offset -8
+	popq %r8
+	.cfi_adjust_cfa_offset -8
+	popq %r9
+	.cfi_adjust_cfa_offset -8
+	popq %rax
+	.cfi_adjust_cfa_offset -8
+	jmp *%r11
+	.cfi_adjust_cfa_offset 56
+.Lnot_pass:
+	cmpl $1, %eax
+	jne .Lnot_drop
+	movq %rdx, %rax
+	addq $56, %rsp
+	.cfi_adjust_cfa_offset -56
+	ret
+	.cfi_adjust_cfa_offset 56
+.Lnot_drop:
+	cmpl $2, %eax
+	jne .Lslow
+	movq %rdx, %r11
+	popq %rdi
+	.cfi_adjust_cfa_offset -8
+	popq %rsi
+	.cfi_adjust_cfa_offset -8
+	popq %rdx
+	.cfi_adjust_cfa_offset -8
+	popq %rcx
+	.cfi_adjust_cfa_offset -8
+	popq %r8
+	.cfi_adjust_cfa_offset -8
+	popq %r9
+	.cfi_adjust_cfa_offset -8
+	popq %rax
+	.cfi_adjust_cfa_offset -8
+	/* From here until the address is pushed back, the caller's return
+	 * address lives only in the shadow stack: tell unwinders to stop. */
+	addq $8, %rsp
+	.cfi_adjust_cfa_offset -8
+	.cfi_undefined rip
+	call *%r11
+	pushq %rax
+	pushq %rdx
+	leaq 8(%rsp), %rdi	/* where the return address was: rsp on entry */
+	call lt_hook_exit
+	movq %rax, %r11
+	popq %rdx
+	popq %rax
+	pushq %r11
+	ret
+	.cfi_endproc
+
+	/* Slow path: its own CFI region, with the full saved frame. */
+	.cfi_startproc
+	.cfi_adjust_cfa_offset 56
+.Lslow:
+	subq $128, %rsp
+	.cfi_adjust_cfa_offset 128
+	movaps %xmm0, 0(%rsp)
+	movaps %xmm1, 16(%rsp)
+	movaps %xmm2, 32(%rsp)
+	movaps %xmm3, 48(%rsp)
+	movaps %xmm4, 64(%rsp)
+	movaps %xmm5, 80(%rsp)
+	movaps %xmm6, 96(%rsp)
+	movaps %xmm7, 112(%rsp)
+	leaq 128(%rsp), %rdi
+	movq %rdx, %rsi
+	call lt_slow_path
+	movaps 0(%rsp), %xmm0
+	movaps 16(%rsp), %xmm1
+	movaps 32(%rsp), %xmm2
+	movaps 48(%rsp), %xmm3
+	movaps 64(%rsp), %xmm4
+	movaps 80(%rsp), %xmm5
+	movaps 96(%rsp), %xmm6
+	movaps 112(%rsp), %xmm7
+	addq $128, %rsp
+	.cfi_adjust_cfa_offset -128
+	jmp .Ldispatch
+	.cfi_endproc
+	.size lt_tramp, . - lt_tramp
+
+/* Calibration: a private entry point and an empty target, used at start-up
+ * to measure what the shim adds to a call in each mode. */
+LT_ENTRY lt_calib_entry, lt_desc_calib
+	.hidden lt_calib_entry
+
+	.globl lt_calib_target
+	.hidden lt_calib_target
+	.type lt_calib_target, @function
+	.p2align 4
+lt_calib_target:
+	.cfi_startproc
+	ret
+	.cfi_endproc
+	.size lt_calib_target, . - lt_calib_target
+
+/* The entry points logtax stands in for. Keep in step with entries.c. */
+LT_ENTRY legacy_log, lt_desc_legacy_log
+LT_ENTRY virLogMessage, lt_desc_virLogMessage
+
+	.section .note.GNU-stack, "", @progbits

@@ -1,0 +1,339 @@
+/* Set-up, once per process: settings from the environment, the clocks'
+ * starting points, the shim's own cost, thread-exit and fork handling.
+ * A bad setting never stops the program: it earns one warning line and the
+ * default is used instead. */
+#include "lt.h"
+#include "../common/ltx_format.h"
+#include "../common/ltx_settings.h"
+
+#include <cpuid.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+struct lt_config lt_cfg = { .time_mode = LTX_TIME_SAMPLE, .sample_every = LTX_SAMPLE_DEFAULT };
+uint32_t lt_gen;
+volatile int lt_state;
+uint64_t lt_start_tsc, lt_start_mono, lt_start_real;
+struct ltx_calib lt_calib LT_HIDDEN;
+int lt_outdir_bad LT_HIDDEN; /* warned once already */
+
+extern pthread_key_t lt_thread_key LT_HIDDEN;
+extern int lt_thread_key_ok LT_HIDDEN;
+extern pthread_mutex_t lt_write_lock LT_HIDDEN;
+
+void *lt_map(size_t len)
+{
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	return p == MAP_FAILED ? NULL : p;
+}
+
+void lt_unmap(void *p, size_t len)
+{
+	munmap(p, len);
+}
+
+pid_t lt_gettid(void)
+{
+	return (pid_t)syscall(SYS_gettid);
+}
+
+static size_t cat(char *buf, size_t at, size_t cap, const char *s)
+{
+	while (s && *s && at + 1 < cap)
+		buf[at++] = *s++;
+	return at;
+}
+
+/* One line on stderr: "logtax: MSG: DETAIL". No stdio: it may run anywhere. */
+void lt_warn(const char *msg, const char *detail)
+{
+	char buf[512];
+	size_t n = cat(buf, 0, sizeof buf, "logtax: ");
+	n = cat(buf, n, sizeof buf, msg);
+	if (detail) {
+		n = cat(buf, n, sizeof buf, ": ");
+		n = cat(buf, n, sizeof buf, detail);
+	}
+	buf[n++] = '\n';
+	int e = errno;
+	ssize_t w = write(2, buf, n);
+	(void)w;
+	errno = e;
+}
+
+static uint64_t clock_ns(clockid_t c)
+{
+	struct timespec ts;
+	clock_gettime(c, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static void bad_setting(const char *var, const char *val, const char *expect)
+{
+	char buf[400];
+	size_t n = cat(buf, 0, sizeof buf, var);
+	n = cat(buf, n, sizeof buf, "='");
+	n = cat(buf, n, sizeof buf, val);
+	n = cat(buf, n, sizeof buf, "' ignored: ");
+	n = cat(buf, n, sizeof buf, expect);
+	buf[n] = 0;
+	lt_warn("warning", buf);
+}
+
+static void read_time_mode(void)
+{
+	const char *v = getenv("LOGTAX_TIME"), *why = NULL;
+	uint32_t mode, every;
+	if (!v)
+		return;
+	if (ltx_parse_time(v, &mode, &every, &why) < 0) {
+		bad_setting("LOGTAX_TIME", v, why);
+		return;
+	}
+	lt_cfg.time_mode = mode;
+	lt_cfg.sample_every = every;
+}
+
+static void read_outdir(void)
+{
+	const char *v = getenv("LOGTAX_OUTPUT");
+	char *d = lt_cfg.outdir;
+	size_t cap = sizeof lt_cfg.outdir;
+	if (v && *v == '/') {
+		if (strlen(v) >= cap - 64) {
+			bad_setting("LOGTAX_OUTPUT", "(too long)", "a shorter directory path");
+			v = NULL;
+		} else
+			strcpy(d, v);
+	}
+	if (!v || *v != '/') {
+		/* Relative to the start-up directory: a daemon may chdir("/") later. */
+		if (!getcwd(d, cap - 64)) {
+			strcpy(d, ".");
+		}
+		if (v && *v && strlen(d) + strlen(v) + 2 < cap - 64) {
+			strcat(d, "/");
+			strcat(d, v);
+		}
+	}
+	struct stat st;
+	if (stat(d, &st) < 0 || !S_ISDIR(st.st_mode) || access(d, W_OK | X_OK) < 0) {
+		lt_warn("warning: output directory is missing or not writable, no data will be written", d);
+		lt_outdir_bad = 1;
+	}
+}
+
+static void check_unknown_vars(void)
+{
+	extern char **environ;
+	for (char **e = environ; e && *e; e++) {
+		if (strncmp(*e, "LOGTAX_", 7))
+			continue;
+		size_t len = strcspn(*e, "=");
+		int known = 0;
+		for (const char *const *k = ltx_known_vars; *k; k++)
+			if (strlen(*k) == len && !strncmp(*k, *e, len))
+				known = 1;
+		if (!known) {
+			char name[64];
+			size_t n = len < sizeof name - 1 ? len : sizeof name - 1;
+			memcpy(name, *e, n);
+			name[n] = 0;
+			lt_warn("warning: unknown variable ignored", name);
+		}
+	}
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* Sums of the calibration keys of one mode (one key per call site). */
+static void calib_sums(long mode, uint64_t *ticks, uint64_t *timed)
+{
+	*ticks = *timed = 0;
+	const struct lt_table *t = lt_tls.table;
+	for (uint64_t i = 0; t && i <= t->mask; i++) {
+		const struct lt_slot *s = &t->slots[i];
+		if (s->ret && LT_META_ENTRY(s->meta) == 0 && LT_META_LEVEL(s->meta) == mode) {
+			*ticks += s->ticks;
+			*timed += s->timed;
+		}
+	}
+}
+
+/* The shim's own cost: the same empty function called directly and through
+ * the trampoline in each mode, in interleaved rounds; medians are kept.
+ * Takes about a millisecond. */
+#define CAL_CALLS 256
+#define CAL_ROUNDS 21
+#define CAL_CHUNKS 16
+#define CAL_CHUNK_CALLS 4096
+static void calibrate(void)
+{
+	uint64_t m[5][CAL_ROUNDS], w0, w1, n0, n1;
+	int64_t saved = lt_tls.countdown;
+	lt_tls.countdown = INT64_MAX; /* mode 0 counts without timing here */
+	for (long mode = 0; mode < 3; mode++)
+		lt_calib_entry(mode); /* first sight: create the keys */
+	for (int r = 0; r < CAL_ROUNDS; r++) {
+		uint64_t t0 = lt_rdtsc();
+		for (int i = 0; i < CAL_CALLS; i++)
+			lt_calib_target(0);
+		uint64_t t1 = lt_rdtsc();
+		for (int i = 0; i < CAL_CALLS; i++)
+			lt_calib_entry(0);
+		uint64_t t2 = lt_rdtsc();
+		for (int i = 0; i < CAL_CALLS; i++)
+			lt_calib_entry(1);
+		uint64_t t3 = lt_rdtsc();
+		calib_sums(2, &w0, &n0);
+		for (int i = 0; i < CAL_CALLS; i++)
+			lt_calib_entry(2);
+		uint64_t t4 = lt_rdtsc();
+		calib_sums(2, &w1, &n1);
+		m[0][r] = t1 - t0;
+		m[1][r] = t2 - t1;
+		m[2][r] = t3 - t2;
+		m[3][r] = t4 - t3;
+		m[4][r] = w1 - w0;
+	}
+	for (int k = 0; k < 5; k++)
+		qsort(m[k], CAL_ROUNDS, sizeof m[k][0], cmp_u64);
+	lt_calib.calls = CAL_CALLS;
+	lt_calib.rounds = CAL_ROUNDS;
+	lt_calib.direct_ticks = m[0][CAL_ROUNDS / 2];
+	lt_calib.count_ticks = m[1][CAL_ROUNDS / 2];
+	lt_calib.drop_ticks = m[2][CAL_ROUNDS / 2];
+	lt_calib.timed_ticks = m[3][CAL_ROUNDS / 2];
+	lt_calib.window_ticks = m[4][CAL_ROUNDS / 2];
+
+	/* Sampling as configured: timed calls are rare, as they will be. Chunks
+	 * of calls, medians of their per-call cost and per-timed-call window
+	 * (an interrupt inside one window must not move the figure). */
+	if (lt_cfg.time_mode == LTX_TIME_SAMPLE) {
+		uint64_t cost[CAL_CHUNKS], win[CAL_CHUNKS], timed = 0;
+		lt_rearm();
+		for (int c = 0; c < CAL_CHUNKS; c++) {
+			calib_sums(0, &w0, &n0);
+			uint64_t t0 = lt_rdtsc();
+			for (int i = 0; i < CAL_CHUNK_CALLS; i++)
+				lt_calib_entry(0);
+			uint64_t t1 = lt_rdtsc();
+			calib_sums(0, &w1, &n1);
+			cost[c] = t1 - t0;
+			win[c] = n1 > n0 ? (w1 - w0) * 1024 / (n1 - n0) : 0; /* ticks/1024 per timed call */
+			timed += n1 - n0;
+		}
+		qsort(cost, CAL_CHUNKS, sizeof cost[0], cmp_u64);
+		qsort(win, CAL_CHUNKS, sizeof win[0], cmp_u64);
+		lt_calib.sample_calls = (uint64_t)CAL_CHUNKS * CAL_CHUNK_CALLS;
+		lt_calib.sample_ticks = cost[CAL_CHUNKS / 2] * CAL_CHUNKS;
+		lt_calib.sample_timed = timed;
+		lt_calib.sample_window_ticks = win[CAL_CHUNKS / 2] * timed / 1024;
+	}
+	lt_tls.countdown = saved;
+	lt_rearm();
+}
+
+static void thread_gone(void *p)
+{
+	struct lt_thread *th = p;
+	lt_tls.busy = 1;
+	lt_tls.dead = 1;
+	lt_tls.table = NULL;
+	lt_tls.thr = NULL;
+	prctl(PR_GET_NAME, th->name, 0, 0, 0);
+	th->flags |= LTX_THREAD_EXITED;
+	lt_tls.busy = 0;
+}
+
+static void fork_prepare(void)
+{
+	pthread_mutex_lock(&lt_write_lock);
+}
+
+static void fork_parent(void)
+{
+	pthread_mutex_unlock(&lt_write_lock);
+}
+
+/* The child starts with its own counts: what the parent counted stays in
+ * the parent's file. Only the forking thread exists here. */
+static void fork_child(void)
+{
+	pthread_mutex_init(&lt_write_lock, NULL);
+	struct lt_thread *self = lt_tls.thr;
+	lt_threads = self;
+	lt_start_tsc = lt_rdtsc();
+	lt_start_mono = clock_ns(CLOCK_MONOTONIC);
+	lt_start_real = clock_ns(CLOCK_REALTIME);
+	if (!self)
+		return;
+	self->next = NULL;
+	self->tid = lt_gettid();
+	self->flags = LTX_THREAD_MAIN;
+	self->waits = self->wait_ticks = self->busy_ticks = 0;
+	self->wait_start = self->last_wait_end = 0;
+	memset(self->pre_loop, 0, sizeof self->pre_loop);
+	self->untimed_full = self->reentered = 0;
+	struct lt_table *t = self->table;
+	for (uint64_t i = 0; t && i <= t->mask; i++)
+		t->slots[i].calls = t->slots[i].timed = t->slots[i].ticks = 0;
+}
+
+void lt_init(void)
+{
+	int expect = 0;
+	if (!__atomic_compare_exchange_n(&lt_state, &expect, 1, 0, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
+		return;
+	uint32_t busy = lt_tls.busy;
+	lt_tls.busy = 1;
+	lt_start_tsc = lt_rdtsc();
+	lt_start_mono = clock_ns(CLOCK_MONOTONIC);
+	lt_start_real = clock_ns(CLOCK_REALTIME);
+	unsigned a, b, c, d;
+	if (__get_cpuid(0x80000007, &a, &b, &c, &d) && (d & (1u << 8)))
+		lt_cfg.clock_flags |= LTX_CLOCK_TSC_INVARIANT;
+	check_unknown_vars();
+	read_time_mode();
+	read_outdir();
+	if (pthread_key_create(&lt_thread_key, thread_gone) == 0)
+		lt_thread_key_ok = 1;
+	pthread_atfork(fork_prepare, fork_parent, fork_child);
+	lt_tls.busy = 0;
+	struct lt_thread *th = lt_thread_self();
+	if (th && lt_thread_key_ok)
+		pthread_setspecific(lt_thread_key, th);
+	if (th)
+		calibrate();
+	lt_tls.busy = busy;
+	__atomic_store_n(&lt_state, 2, __ATOMIC_RELEASE);
+}
+
+__attribute__((constructor)) static void lt_ctor(void)
+{
+	int e = errno;
+	lt_init();
+	errno = e;
+}
+
+/* Runs after the program's own destructors and atexit handlers. */
+__attribute__((destructor)) static void lt_dtor(void)
+{
+	int e = errno;
+	if (lt_state == 2)
+		lt_write_data(LTX_REASON_EXIT);
+	errno = e;
+}

@@ -1,0 +1,207 @@
+/* Internal declarations of liblogtax.so, shared by its parts:
+ *   entry_x86_64.S  entry trampolines (keep the caller's registers and stack)
+ *   hook.c          the hot path: key lookup, count, drop, time (no libc)
+ *   slowpath.c      first sight of a key or a thread (may call libc)
+ *   waits.c         poll/epoll/select wrappers: event-loop iterations
+ *   init.c          settings, calibration, fork and thread exit
+ *   output.c        the data file
+ * Everything here is hidden: the only exported symbols are the entry points
+ * and the wait wrappers. */
+#ifndef LT_H
+#define LT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define LT_HIDDEN __attribute__((visibility("hidden")))
+#define LT_EXPORT __attribute__((visibility("default")))
+#define LT_TLS __attribute__((tls_model("initial-exec")))
+#define likely(x) __builtin_expect(!!(x), 1)
+#define unlikely(x) __builtin_expect(!!(x), 0)
+
+/* What the trampoline does after the hook (struct lt_ret.action). */
+enum lt_action {
+	LT_PASS = 0, /* jump to the real function (value = its address) */
+	LT_DROP = 1, /* return at once (value = what to return) */
+	LT_TIME = 2, /* call the real function with the return address swapped */
+	LT_SLOW = 3, /* save vector registers, run the slow path (value = desc) */
+};
+
+/* The hook returns two words in rax:rdx. */
+struct lt_ret {
+	uint64_t action;
+	uint64_t value;
+};
+
+/* The caller's registers as the trampoline pushed them, then the return
+ * address and the caller's stack arguments. Argument i (0-based) is
+ * arg[i] for i < 6, else stack[i - 6]. */
+struct lt_frame {
+	uint64_t arg[6]; /* rdi rsi rdx rcx r8 r9 */
+	uint64_t rax;    /* al: vector registers used by a variadic call */
+	uint64_t ret;
+	uint64_t stack[];
+};
+
+static inline uint64_t lt_arg(const struct lt_frame *f, unsigned i)
+{
+	return i < 6 ? f->arg[i] : f->stack[i - 6];
+}
+
+/* Per-entry-point descriptor. The trampoline passes its address. */
+#define LT_ARG_NONE 0xff
+struct lt_desc {
+	void *real;          /* the function we stand in for; NULL until found */
+	uint64_t drop_value; /* what a dropped call returns */
+	uint8_t name_arg;    /* argument holding the name pointer, or LT_ARG_NONE */
+	uint8_t level_arg;   /* argument holding the level, or LT_ARG_NONE */
+	uint8_t fmt_arg;     /* argument holding the format, or LT_ARG_NONE */
+	uint8_t name_deref;  /* name is the first member of the struct pointed at */
+	uint32_t id;         /* entry id in the data file */
+	uint32_t family;     /* enum ltx_family */
+	uint32_t resolved;   /* dlsym already tried */
+	const char *symbol;
+};
+
+/* Actions stored in a slot (the rule decision, made once per key). */
+enum lt_slot_action {
+	LT_SA_SAMPLE = 0, /* keep; time it when the sampling countdown says so */
+	LT_SA_DROP = 1,   /* drop */
+	LT_SA_TIME = 2,   /* keep and time every call */
+	LT_SA_KEEP = 3,   /* keep, never time (fatal levels: keep their stacks intact) */
+};
+
+/* One key's counters: one cache line. A slot is published by storing `ret`
+ * last; until then other threads (the writer) ignore it. */
+struct lt_slot {
+	uint64_t ret;  /* calling address; 0 = empty */
+	uint64_t name; /* name pointer (or the current syslog ident) */
+	uint64_t meta; /* level (low 32) | entry id (8) << 32 | generation (24) << 40 */
+	uint64_t calls;
+	uint64_t timed;
+	uint64_t ticks;
+	uint64_t fmt;     /* first format pointer seen */
+	uint32_t action;  /* enum lt_slot_action */
+	uint32_t name_at; /* offset of the name in the thread's name arena, +1; 0 = none */
+};
+
+#define LT_META(level, entry, gen) \
+	((uint64_t)(uint32_t)(level) | (uint64_t)((entry) & 0xff) << 32 | (uint64_t)((gen) & 0xffffff) << 40)
+#define LT_META_LEVEL(m) ((int32_t)(uint32_t)(m))
+#define LT_META_ENTRY(m) ((uint32_t)((m) >> 32) & 0xff)
+#define LT_META_GEN(m) ((uint32_t)((m) >> 40))
+
+struct lt_table {
+	uint64_t mask; /* slots - 1 */
+	uint64_t used;
+	struct lt_table *older; /* replaced tables: kept until the thread ends */
+	uint64_t pad[5];
+	struct lt_slot slots[];
+};
+
+/* Shadow stack of timed calls: the caller's return address while the real
+ * function runs. Tagged with the stack slot it came from (see hook.c). */
+#define LT_SHADOW_DEPTH 64
+struct lt_shadow {
+	uint64_t ret;
+	uint64_t sp; /* address of the return-address slot at entry */
+	struct lt_slot *slot;
+	uint64_t t0;
+};
+
+/* Per-thread state: mmap'ed, never freed while the thread runs. The hot
+ * fields (table, countdown) are in TLS; the rest is here. */
+struct lt_thread {
+	struct lt_thread *next;  /* all threads, newest first */
+	struct lt_table *table;  /* = lt_tls.table of the owner, for the writer */
+	pid_t tid;
+	uint32_t flags; /* LTX_THREAD_* */
+	char name[16];
+	/* event loop */
+	uint64_t waits, wait_ticks, busy_ticks;
+	uint64_t wait_start, last_wait_end;
+	uint64_t pre_loop[4]; /* kept, dropped, timed, ticks at the first wait */
+	uint64_t untimed_full;
+	uint64_t reentered;
+	/* names of this thread's keys */
+	char *names;
+	uint32_t names_used, names_cap;
+	uint32_t sdepth;
+	uint32_t pad;
+	struct lt_shadow shadow[LT_SHADOW_DEPTH];
+};
+
+/* Thread-local hot state (initial-exec TLS: one %fs-relative access). */
+struct lt_tls {
+	struct lt_table *table;
+	int64_t countdown; /* calls until the next timed one */
+	struct lt_thread *thr;
+	uint32_t busy;  /* in the slow path or writer: do not touch the table */
+	uint32_t dead;  /* thread exit ran: no new state for this thread */
+	uint64_t rng;
+};
+extern __thread struct lt_tls lt_tls LT_TLS LT_HIDDEN;
+
+/* Global settings (written at init, read everywhere). */
+struct lt_config {
+	uint32_t time_mode;    /* enum ltx_time_mode */
+	uint32_t sample_every; /* mean sampling interval */
+	uint32_t clock_flags;
+	char outdir[4096];
+};
+extern struct lt_config lt_cfg LT_HIDDEN;
+extern uint32_t lt_gen LT_HIDDEN;        /* current rule generation */
+extern volatile int lt_state LT_HIDDEN;  /* 0 none, 1 initialising, 2 ready, 3 stopped */
+
+/* Entry points (entries.c). */
+extern struct lt_desc lt_desc_calib LT_HIDDEN;
+extern struct lt_desc *const lt_descs[] LT_HIDDEN;
+extern const unsigned lt_ndescs LT_HIDDEN;
+
+static inline uint64_t lt_rdtsc(void)
+{
+	uint32_t lo, hi;
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return (uint64_t)hi << 32 | lo;
+}
+
+/* An increment that a signal handler on the same thread cannot tear (one
+ * instruction) and that takes no lock prefix (no other thread writes it). */
+static inline void lt_inc(uint64_t *p, uint64_t v)
+{
+	__asm__ volatile("addq %1, %0" : "+m"(*p) : "er"(v));
+}
+
+#define lt_barrier() __asm__ volatile("" ::: "memory")
+
+/* hook.c */
+struct lt_ret lt_hook_enter(struct lt_frame *f, struct lt_desc *d) LT_HIDDEN;
+uint64_t lt_hook_exit(uint64_t sp) LT_HIDDEN;
+struct lt_ret lt_hook_act(struct lt_frame *f, struct lt_desc *d, struct lt_slot *s) LT_HIDDEN;
+uint64_t lt_key_hash(uint64_t ret, uint64_t name, uint64_t meta) LT_HIDDEN;
+void lt_rearm(void) LT_HIDDEN;
+
+/* slowpath.c */
+void *lt_resolve(const char *sym) LT_HIDDEN;
+struct lt_ret lt_slow_path(struct lt_frame *f, struct lt_desc *d) LT_HIDDEN;
+struct lt_thread *lt_thread_self(void) LT_HIDDEN;
+extern struct lt_thread *volatile lt_threads LT_HIDDEN;
+void lt_table_sums(const struct lt_table *t, uint64_t out[4]) LT_HIDDEN;
+
+/* init.c */
+void lt_init(void) LT_HIDDEN;
+void lt_warn(const char *what, const char *detail) LT_HIDDEN;
+void *lt_map(size_t len) LT_HIDDEN;
+void lt_unmap(void *p, size_t len) LT_HIDDEN;
+pid_t lt_gettid(void) LT_HIDDEN;
+extern uint64_t lt_start_tsc, lt_start_mono, lt_start_real LT_HIDDEN;
+
+/* output.c */
+int lt_write_data(uint32_t reason) LT_HIDDEN;
+
+/* entry_x86_64.S */
+void lt_calib_entry(long mode) LT_HIDDEN;
+void lt_calib_target(long mode) LT_HIDDEN;
+
+#endif

@@ -1,0 +1,317 @@
+/* The data file. Written at exit (and later on request), never on the hot
+ * path. It is built under a temporary name created with O_EXCL|O_NOFOLLOW
+ * and mode 0600, then renamed, so a reader never sees half a file and a
+ * planted symlink is never followed. No stdio and no malloc: buffers are
+ * mmap'ed, so a program whose allocator is broken at exit still gets data. */
+#include "lt.h"
+#include "../common/ltx_format.h"
+#include "../common/ltx_write.h"
+
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <link.h>
+#include <pthread.h>
+#include <stdio.h> /* rename */
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+pthread_mutex_t lt_write_lock = PTHREAD_MUTEX_INITIALIZER;
+extern struct ltx_calib lt_calib LT_HIDDEN;
+extern int lt_outdir_bad LT_HIDDEN;
+extern uint64_t lt_late_calls LT_HIDDEN;
+
+#define WBUF (256 * 1024)
+
+static uint64_t clock_ns(clockid_t c)
+{
+	struct timespec ts;
+	clock_gettime(c, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* Decimal digits of v into buf; returns the length. */
+static size_t utoa(uint64_t v, char *buf)
+{
+	char tmp[24];
+	size_t n = 0;
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	for (size_t i = 0; i < n; i++)
+		buf[i] = tmp[n - 1 - i];
+	buf[n] = 0;
+	return n;
+}
+
+/* Reads a small /proc file whole; returns bytes read (0 on failure). */
+static size_t read_small(const char *path, char *buf, size_t cap)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	size_t got = 0;
+	while (got < cap) {
+		ssize_t n = read(fd, buf + got, cap - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	close(fd);
+	return got;
+}
+
+struct mod_ctx {
+	struct ltx_writer *w;
+	uint32_t next_id;
+};
+
+/* GNU build-id from the PT_NOTE segments mapped in memory. */
+static size_t build_id(const struct dl_phdr_info *info, const unsigned char **out)
+{
+	for (int i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		if (ph->p_type != PT_NOTE)
+			continue;
+		const unsigned char *p = (const unsigned char *)(info->dlpi_addr + ph->p_vaddr);
+		const unsigned char *end = p + ph->p_memsz;
+		while (p + sizeof(ElfW(Nhdr)) <= end) {
+			const ElfW(Nhdr) *nh = (const ElfW(Nhdr) *)p;
+			const unsigned char *name = p + sizeof *nh;
+			const unsigned char *desc = name + ((nh->n_namesz + 3) & ~3u);
+			const unsigned char *next = desc + ((nh->n_descsz + 3) & ~3u);
+			if (next > end)
+				break;
+			if (nh->n_type == NT_GNU_BUILD_ID && nh->n_namesz == 4 && !memcmp(name, "GNU", 4)) {
+				*out = desc;
+				return nh->n_descsz;
+			}
+			p = next;
+		}
+	}
+	return 0;
+}
+
+static int emit_module(struct dl_phdr_info *info, size_t size, void *arg)
+{
+	(void)size;
+	struct mod_ctx *c = arg;
+	struct ltx_module m;
+	memset(&m, 0, sizeof m);
+	uint64_t lo = UINT64_MAX, hi = 0;
+	for (int i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		if (ph->p_type != PT_LOAD)
+			continue;
+		uint64_t a = info->dlpi_addr + ph->p_vaddr;
+		if (a < lo)
+			lo = a;
+		if (a + ph->p_memsz > hi)
+			hi = a + ph->p_memsz;
+	}
+	if (hi == 0)
+		return 0;
+	char exe[4096];
+	const char *path = info->dlpi_name;
+	if (!path || !*path) {
+		/* The main program has no name in the link map. */
+		ssize_t n = c->next_id == 0 ? readlink("/proc/self/exe", exe, sizeof exe - 1) : -1;
+		exe[n > 0 ? n : 0] = 0;
+		path = exe;
+	}
+	const unsigned char *bid = NULL;
+	m.id = c->next_id++;
+	m.bias = info->dlpi_addr;
+	m.lo = lo;
+	m.hi = hi;
+	m.build_id_len = (uint32_t)build_id(info, &bid);
+	m.path_len = (uint32_t)strlen(path);
+	ltx_w_record(c->w, LTX_REC_MODULE, &m, sizeof m, bid, m.build_id_len, path, m.path_len);
+	return 0;
+}
+
+/* Where the file goes: DIR/logtax.PID.ltx, built as DIR/.logtax.PID.TID.tmp */
+static int make_paths(char *final, char *tmp, size_t cap)
+{
+	size_t d = strlen(lt_cfg.outdir);
+	if (d + 64 > cap)
+		return -1;
+	char num[24];
+	memcpy(final, lt_cfg.outdir, d);
+	memcpy(final + d, "/logtax.", 8);
+	size_t n = d + 8;
+	size_t k = utoa((uint64_t)getpid(), num);
+	memcpy(final + n, num, k);
+	n += k;
+	memcpy(final + n, ".ltx", 5);
+	memcpy(tmp, lt_cfg.outdir, d);
+	memcpy(tmp + d, "/.logtax.", 9);
+	n = d + 9;
+	memcpy(tmp + n, num, k);
+	n += k;
+	tmp[n++] = '.';
+	k = utoa((uint64_t)lt_gettid(), num);
+	memcpy(tmp + n, num, k);
+	n += k;
+	memcpy(tmp + n, ".tmp", 5);
+	return 0;
+}
+
+static void write_body(struct ltx_writer *w, uint32_t reason, uint64_t *total)
+{
+	char exe[4096], cmd[4096];
+	ssize_t el = readlink("/proc/self/exe", exe, sizeof exe);
+	size_t cl = read_small("/proc/self/cmdline", cmd, sizeof cmd);
+	struct ltx_process p;
+	memset(&p, 0, sizeof p);
+	p.pid = (uint32_t)getpid();
+	p.ppid = (uint32_t)getppid();
+	p.uid = (uint32_t)getuid();
+	p.reason = reason;
+	p.start_realtime_ns = lt_start_real;
+	p.start_mono_ns = lt_start_mono;
+	p.start_tsc = lt_start_tsc;
+	p.end_tsc = lt_rdtsc();
+	p.end_mono_ns = clock_ns(CLOCK_MONOTONIC);
+	p.end_realtime_ns = clock_ns(CLOCK_REALTIME);
+	p.time_mode = lt_cfg.time_mode;
+	p.sample_every = lt_cfg.sample_every;
+	p.clock_flags = lt_cfg.clock_flags;
+	p.exe_len = el > 0 ? (uint32_t)el : 0;
+	p.cmdline_len = (uint32_t)cl;
+	p.late_calls = __atomic_load_n(&lt_late_calls, __ATOMIC_RELAXED);
+	ltx_w_record(w, LTX_REC_PROCESS, &p, sizeof p, exe, p.exe_len, cmd, p.cmdline_len);
+	ltx_w_record(w, LTX_REC_CALIB, &lt_calib, sizeof lt_calib, NULL, 0, NULL, 0);
+
+	for (unsigned i = 0; i < lt_ndescs; i++) {
+		const struct lt_desc *d = lt_descs[i];
+		struct ltx_entry e = { d->id, d->family, d->real ? LTX_ENTRY_RESOLVED : 0,
+				       (uint32_t)strlen(d->symbol) };
+		ltx_w_record(w, LTX_REC_ENTRY, &e, sizeof e, d->symbol, e.name_len, NULL, 0);
+	}
+
+	struct mod_ctx mc = { w, 0 };
+	dl_iterate_phdr(emit_module, &mc);
+
+	/* Threads, numbered in list order; then their keys. */
+	uint32_t index = 0;
+	for (struct lt_thread *th = __atomic_load_n(&lt_threads, __ATOMIC_ACQUIRE); th; th = th->next) {
+		struct ltx_thread t;
+		memset(&t, 0, sizeof t);
+		t.index = index++;
+		t.tid = (uint32_t)th->tid;
+		t.flags = th->flags | (th->waits ? LTX_THREAD_IN_LOOP : 0);
+		t.nthreads = 1;
+		if (th->flags & LTX_THREAD_EXITED) {
+			memcpy(t.name, th->name, sizeof t.name);
+		} else {
+			char path[64] = "/proc/self/task/";
+			utoa((uint64_t)th->tid, path + 16);
+			strcat(path, "/comm");
+			size_t n = read_small(path, t.name, sizeof t.name - 1);
+			if (n && t.name[n - 1] == '\n')
+				t.name[n - 1] = 0;
+		}
+		t.waits = th->waits;
+		t.wait_ticks = th->wait_ticks;
+		t.busy_ticks = th->busy_ticks;
+		t.pre_loop_kept = th->pre_loop[0];
+		t.pre_loop_dropped = th->pre_loop[1];
+		t.pre_loop_timed = th->pre_loop[2];
+		t.pre_loop_ticks = th->pre_loop[3];
+		t.untimed_full = th->untimed_full;
+		t.reentered = th->reentered;
+		ltx_w_record(w, LTX_REC_THREAD, &t, sizeof t, NULL, 0, NULL, 0);
+	}
+	index = 0;
+	for (struct lt_thread *th = __atomic_load_n(&lt_threads, __ATOMIC_ACQUIRE); th; th = th->next, index++) {
+		const struct lt_table *tb = __atomic_load_n(&th->table, __ATOMIC_ACQUIRE);
+		for (uint64_t i = 0; tb && i <= tb->mask; i++) {
+			const struct lt_slot *s = &tb->slots[i];
+			uint64_t ret = __atomic_load_n(&s->ret, __ATOMIC_ACQUIRE);
+			if (!ret || LT_META_ENTRY(s->meta) == 0)
+				continue;
+			struct ltx_key k;
+			memset(&k, 0, sizeof k);
+			k.calls = __atomic_load_n(&s->calls, __ATOMIC_RELAXED);
+			if (!k.calls)
+				continue;
+			k.thread = index;
+			k.entry = LT_META_ENTRY(s->meta);
+			k.level = LT_META_LEVEL(s->meta);
+			k.gen = LT_META_GEN(s->meta);
+			k.action = s->action == LT_SA_DROP ? LTX_ACT_DROP : LTX_ACT_KEEP;
+			k.caller = ret;
+			k.fmt = s->fmt;
+			k.name_ptr = s->name;
+			k.timed = __atomic_load_n(&s->timed, __ATOMIC_RELAXED);
+			k.ticks = __atomic_load_n(&s->ticks, __ATOMIC_RELAXED);
+			/* Loaded after the slot: a name is stored before its slot is published. */
+			const char *names = __atomic_load_n(&th->names, __ATOMIC_ACQUIRE);
+			const char *nm = s->name_at ? names + s->name_at - 1 : NULL;
+			if (!nm)
+				k.flags |= LTX_KEY_NO_NAME;
+			k.name_len = nm ? (uint32_t)strnlen(nm, LTX_MAX_NAME) : 0;
+			ltx_w_record(w, LTX_REC_KEY, &k, sizeof k, nm, k.name_len, NULL, 0);
+			*total += k.calls;
+		}
+	}
+}
+
+int lt_write_data(uint32_t reason)
+{
+	char final[4200], tmp[4200];
+	int e = errno;
+	if (make_paths(final, tmp, sizeof final) < 0)
+		return -1;
+	uint32_t busy = lt_tls.busy;
+	lt_tls.busy = 1;
+	pthread_mutex_lock(&lt_write_lock);
+	int rc = -1;
+	void *buf = lt_map(WBUF);
+	int fd = -1;
+	for (int attempt = 0; buf && attempt < 2 && fd < 0; attempt++) {
+		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (fd < 0 && errno == EEXIST && attempt == 0)
+			unlink(tmp); /* left by a crash of an earlier process with our pid */
+		else if (fd < 0)
+			break;
+	}
+	if (fd >= 0) {
+		struct ltx_writer w;
+		uint64_t total = 0;
+		ltx_w_init(&w, fd, buf, WBUF);
+		ltx_w_header(&w, reason == LTX_REASON_EXIT ? 0 : LTX_FILE_SNAPSHOT, LTX_FEAT_CALIB);
+		write_body(&w, reason, &total);
+		int werr = ltx_w_finish(&w, total);
+		if (close(fd) < 0 && !werr)
+			werr = errno;
+		if (!werr && rename(tmp, final) == 0)
+			rc = 0;
+		else {
+			unlink(tmp);
+			errno = werr ? werr : errno;
+		}
+	}
+	if (rc < 0 && !lt_outdir_bad) {
+		char msg[4300];
+		size_t n = strlen(final);
+		memcpy(msg, final, n);
+		memcpy(msg + n, ": ", 2);
+		const char *why = strerror(errno);
+		strncpy(msg + n + 2, why, sizeof msg - n - 3);
+		msg[sizeof msg - 1] = 0;
+		lt_warn("warning: cannot write the data file", msg);
+		lt_outdir_bad = 1;
+	}
+	if (buf)
+		lt_unmap(buf, WBUF);
+	pthread_mutex_unlock(&lt_write_lock);
+	lt_tls.busy = busy;
+	errno = e;
+	return rc;
+}

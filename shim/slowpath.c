@@ -1,0 +1,274 @@
+/* The slow path: the first call of a key in a thread (or of a thread).
+ * Reached from the trampoline with the vector registers saved, so it may
+ * call libc. It still takes no lock a signal handler could want again:
+ * a call that re-enters it (a handler interrupting it) is counted without
+ * a key instead (thread.reentered) and passed on. */
+#include "lt.h"
+#include "../common/ltx_format.h"
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <link.h>
+#include <pthread.h>
+#include <string.h>
+#include <unistd.h>
+
+#define LT_TABLE_MIN 256
+#define LT_NAMES_MIN (16 * 1024)
+
+struct lt_thread *volatile lt_threads;
+uint64_t lt_late_calls; /* calls on threads whose state was already torn down */
+pthread_key_t lt_thread_key;
+int lt_thread_key_ok;
+
+static size_t table_bytes(uint64_t slots)
+{
+	return sizeof(struct lt_table) + slots * sizeof(struct lt_slot);
+}
+
+static struct lt_table *table_new(uint64_t slots)
+{
+	struct lt_table *t = lt_map(table_bytes(slots));
+	if (t)
+		t->mask = slots - 1;
+	return t;
+}
+
+/* Doubles the table. Only the owning thread writes its table, and it is
+ * here, so nothing moves under us; readers (the writer thread) follow
+ * th->table and may still read the old one, which is kept. */
+static struct lt_table *table_grow(struct lt_thread *th, struct lt_table *old)
+{
+	struct lt_table *t = table_new((old->mask + 1) * 2);
+	if (!t)
+		return NULL;
+	for (uint64_t i = 0; i <= old->mask; i++) {
+		struct lt_slot *s = &old->slots[i];
+		if (!s->ret)
+			continue;
+		uint64_t j = lt_key_hash(s->ret, s->name, s->meta) >> 32;
+		while (t->slots[j & t->mask].ret)
+			j++;
+		t->slots[j & t->mask] = *s;
+		/* In-flight timed calls keep a pointer to their slot: move it. */
+		for (uint32_t k = 0; k < th->sdepth; k++)
+			if (th->shadow[k].slot == s)
+				th->shadow[k].slot = &t->slots[j & t->mask];
+	}
+	t->used = old->used;
+	t->older = old;
+	lt_barrier();
+	th->table = t;
+	lt_tls.table = t;
+	return t;
+}
+
+void lt_table_sums(const struct lt_table *t, uint64_t out[4])
+{
+	out[0] = out[1] = out[2] = out[3] = 0;
+	for (uint64_t i = 0; t && i <= t->mask; i++) {
+		const struct lt_slot *s = &t->slots[i];
+		if (!s->ret || LT_META_ENTRY(s->meta) == 0)
+			continue;
+		out[s->action == LT_SA_DROP ? 1 : 0] += s->calls;
+		out[2] += s->timed;
+		out[3] += s->ticks;
+	}
+}
+
+struct lt_thread *lt_thread_self(void)
+{
+	struct lt_thread *th = lt_tls.thr;
+	if (th || lt_tls.dead)
+		return th;
+	th = lt_map(sizeof *th);
+	if (!th)
+		return NULL;
+	struct lt_table *t = table_new(LT_TABLE_MIN);
+	th->names = lt_map(LT_NAMES_MIN);
+	if (!t || !th->names) {
+		if (t)
+			lt_unmap(t, table_bytes(LT_TABLE_MIN));
+		if (th->names)
+			lt_unmap(th->names, LT_NAMES_MIN);
+		lt_unmap(th, sizeof *th);
+		return NULL;
+	}
+	th->names_cap = LT_NAMES_MIN;
+	th->tid = lt_gettid();
+	if (th->tid == getpid())
+		th->flags |= LTX_THREAD_MAIN;
+	th->table = t;
+	lt_tls.rng = (lt_rdtsc() ^ ((uint64_t)th->tid << 32)) | 1;
+	lt_rearm();
+	lt_tls.thr = th;
+	lt_tls.table = t;
+	struct lt_thread *head;
+	do {
+		head = lt_threads;
+		th->next = head;
+	} while (!__atomic_compare_exchange_n(&lt_threads, &head, th, 0, __ATOMIC_RELEASE, __ATOMIC_RELAXED));
+	if (lt_thread_key_ok)
+		pthread_setspecific(lt_thread_key, th);
+	return th;
+}
+
+/* Copies a name into the thread's name arena; returns its offset + 1. */
+static uint32_t keep_name(struct lt_thread *th, const char *s, uint32_t *flags)
+{
+	size_t len = strnlen(s, LTX_MAX_NAME + 1);
+	if (len > LTX_MAX_NAME) {
+		len = LTX_MAX_NAME;
+		*flags |= LTX_KEY_NAME_CUT;
+	}
+	if (th->names_used + len + 1 > th->names_cap) {
+		/* The old arena stays mapped: a concurrent writer may read it. */
+		uint32_t cap = th->names_cap * 2;
+		char *n = lt_map(cap);
+		if (!n)
+			return 0;
+		memcpy(n, th->names, th->names_used);
+		lt_barrier();
+		th->names = n;
+		th->names_cap = cap;
+	}
+	uint32_t at = th->names_used;
+	memcpy(th->names + at, s, len);
+	th->names[at + len] = 0;
+	th->names_used += (uint32_t)len + 1;
+	return at + 1;
+}
+
+static uint32_t decide(const struct lt_desc *d, int32_t level)
+{
+	if (d->family == LTX_FAM_CALIB)
+		return level == 1 ? LT_SA_DROP : level == 2 ? LT_SA_TIME : LT_SA_SAMPLE;
+	return lt_cfg.time_mode == LTX_TIME_ALL ? LT_SA_TIME : LT_SA_SAMPLE;
+}
+
+static int resolve_in(struct dl_phdr_info *info, size_t size, void *arg)
+{
+	(void)size;
+	void **io = arg; /* io[0]: symbol name in, io[1]: address out, io[2]: our base */
+	if (!info->dlpi_name || !info->dlpi_name[0] || (void *)info->dlpi_addr == io[2])
+		return 0;
+	void *h = dlopen(info->dlpi_name, RTLD_LAZY | RTLD_NOLOAD);
+	if (!h)
+		return 0;
+	void *p = dlsym(h, io[0]);
+	dlclose(h);
+	Dl_info di;
+	if (p && dladdr(p, &di) && di.dli_fbase != io[2]) {
+		io[1] = p;
+		return 1;
+	}
+	return 0;
+}
+
+/* The next definition after ours; failing that (a library opened with
+ * RTLD_LOCAL is not in the global scope), any loaded object that has it. */
+void *lt_resolve(const char *sym)
+{
+	void *p = dlsym(RTLD_NEXT, sym);
+	if (p)
+		return p;
+	Dl_info self;
+	if (!dladdr((void *)lt_resolve, &self))
+		return NULL;
+	void *io[3] = { (void *)sym, NULL, self.dli_fbase };
+	dl_iterate_phdr(resolve_in, io);
+	return io[1];
+}
+
+static struct lt_ret pass_or_drop(struct lt_desc *d)
+{
+	struct lt_ret r = { d->real ? LT_PASS : LT_DROP, d->real ? (uint64_t)d->real : d->drop_value };
+	return r;
+}
+
+struct lt_ret lt_slow_path(struct lt_frame *f, struct lt_desc *d)
+{
+	int saved_errno = errno;
+	struct lt_ret r;
+	if (lt_tls.busy) {
+		/* A signal handler interrupted the slow path or the writer of this
+		 * thread: the table may be half-updated. Count, do not touch it. */
+		if (lt_tls.thr)
+			lt_inc(&lt_tls.thr->reentered, 1);
+		else
+			__atomic_fetch_add(&lt_late_calls, 1, __ATOMIC_RELAXED);
+		r = pass_or_drop(d);
+		errno = saved_errno;
+		return r;
+	}
+	lt_tls.busy = 1;
+	if (lt_state == 0)
+		lt_init(); /* another library's constructor logged before ours ran */
+	if (!d->real && !__atomic_exchange_n(&d->resolved, 1, __ATOMIC_RELAXED)) {
+		d->real = lt_resolve(d->symbol);
+		if (!d->real)
+			lt_warn("cannot find the real function, its calls are dropped", d->symbol);
+	}
+	struct lt_thread *th = lt_thread_self();
+	if (!th || !d->real) {
+		if (th)
+			lt_inc(&th->reentered, 1);
+		else
+			__atomic_fetch_add(&lt_late_calls, 1, __ATOMIC_RELAXED);
+		lt_tls.busy = 0;
+		r = pass_or_drop(d);
+		errno = saved_errno;
+		return r;
+	}
+
+	uint64_t name = d->name_arg != LT_ARG_NONE ? lt_arg(f, d->name_arg) : 0;
+	int32_t level = d->level_arg != LT_ARG_NONE ? (int32_t)lt_arg(f, d->level_arg) : 0;
+	uint64_t meta = LT_META(level, d->id, lt_gen);
+	uint64_t ret = f->ret;
+	struct lt_table *t = th->table;
+	struct lt_slot *s = NULL;
+	for (uint64_t i = lt_key_hash(ret, name, meta) >> 32;; i++) {
+		struct lt_slot *c = &t->slots[i & t->mask];
+		if (c->ret == ret && c->name == name && c->meta == meta) {
+			s = c;
+			break;
+		}
+		if (!c->ret)
+			break;
+	}
+	if (!s) {
+		if ((t->used + 1) * 2 > t->mask + 1) {
+			struct lt_table *g = table_grow(th, t);
+			if (g)
+				t = g;
+		}
+		uint64_t i = lt_key_hash(ret, name, meta) >> 32;
+		while (t->slots[i & t->mask].ret)
+			i++;
+		if ((t->used + 1) * 4 > (t->mask + 1) * 3) {
+			/* Could not grow and nearly full: keep probes finite. */
+			lt_inc(&th->reentered, 1);
+			lt_tls.busy = 0;
+			r = pass_or_drop(d);
+			errno = saved_errno;
+			return r;
+		}
+		s = &t->slots[i & t->mask];
+		uint32_t flags = 0;
+		const char *nm = (const char *)name;
+		if (nm && d->name_deref)
+			nm = *(const char *const *)nm;
+		s->name_at = nm ? keep_name(th, nm, &flags) : 0;
+		s->name = name;
+		s->meta = meta;
+		s->fmt = d->fmt_arg != LT_ARG_NONE ? lt_arg(f, d->fmt_arg) : 0;
+		s->action = decide(d, level);
+		t->used++;
+		lt_barrier();
+		s->ret = ret; /* publish */
+	}
+	lt_tls.busy = 0;
+	r = lt_hook_act(f, d, s);
+	errno = saved_errno;
+	return r;
+}

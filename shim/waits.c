@@ -1,0 +1,121 @@
+/* Event-loop accounting: each wait of a thread (poll, select, epoll) ends
+ * one iteration. The time between the end of one wait and the start of the
+ * next is that thread's busy time, the work logging competes with. These are
+ * plain wrappers: the signatures are known, so no trampoline is needed.
+ * errno is left as the real call set it. */
+#include "lt.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/epoll.h>
+#include <sys/select.h>
+
+static struct lt_thread *wait_begin(void)
+{
+	struct lt_thread *th = lt_tls.thr;
+	if (unlikely(!th)) {
+		if (lt_tls.busy)
+			return NULL; /* a wait inside our own slow path or writer */
+		int e = errno;
+		lt_tls.busy = 1;
+		th = lt_thread_self();
+		lt_tls.busy = 0;
+		errno = e;
+		if (!th)
+			return NULL;
+	}
+	uint64_t now = lt_rdtsc();
+	if (th->last_wait_end)
+		th->busy_ticks += now - th->last_wait_end;
+	else if (!th->waits)
+		lt_table_sums(th->table, th->pre_loop); /* first wait: the loop starts */
+	th->wait_start = now;
+	return th;
+}
+
+static void wait_end(struct lt_thread *th)
+{
+	if (!th)
+		return;
+	uint64_t now = lt_rdtsc();
+	th->wait_ticks += now - th->wait_start;
+	th->last_wait_end = now;
+	lt_inc(&th->waits, 1);
+}
+
+/* Resolves the real function once; a missing one fails with ENOSYS. */
+#define REAL(name)                                                  \
+	static __typeof__(&name) real_##name;                       \
+	if (unlikely(!real_##name)) {                               \
+		real_##name = (__typeof__(&name))lt_resolve(#name); \
+		if (!real_##name) {                                 \
+			errno = ENOSYS;                             \
+			return -1;                                  \
+		}                                                   \
+	}
+
+LT_EXPORT int poll(struct pollfd *fds, nfds_t n, int timeout)
+{
+	REAL(poll);
+	struct lt_thread *th = wait_begin();
+	int r = real_poll(fds, n, timeout);
+	wait_end(th);
+	return r;
+}
+
+LT_EXPORT int ppoll(struct pollfd *fds, nfds_t n, const struct timespec *ts, const sigset_t *mask)
+{
+	REAL(ppoll);
+	struct lt_thread *th = wait_begin();
+	int r = real_ppoll(fds, n, ts, mask);
+	wait_end(th);
+	return r;
+}
+
+LT_EXPORT int select(int n, fd_set *r, fd_set *w, fd_set *e, struct timeval *tv)
+{
+	REAL(select);
+	struct lt_thread *th = wait_begin();
+	int rc = real_select(n, r, w, e, tv);
+	wait_end(th);
+	return rc;
+}
+
+LT_EXPORT int pselect(int n, fd_set *r, fd_set *w, fd_set *e, const struct timespec *ts, const sigset_t *mask)
+{
+	REAL(pselect);
+	struct lt_thread *th = wait_begin();
+	int rc = real_pselect(n, r, w, e, ts, mask);
+	wait_end(th);
+	return rc;
+}
+
+LT_EXPORT int epoll_wait(int fd, struct epoll_event *ev, int max, int timeout)
+{
+	REAL(epoll_wait);
+	struct lt_thread *th = wait_begin();
+	int r = real_epoll_wait(fd, ev, max, timeout);
+	wait_end(th);
+	return r;
+}
+
+LT_EXPORT int epoll_pwait(int fd, struct epoll_event *ev, int max, int timeout, const sigset_t *mask)
+{
+	REAL(epoll_pwait);
+	struct lt_thread *th = wait_begin();
+	int r = real_epoll_pwait(fd, ev, max, timeout, mask);
+	wait_end(th);
+	return r;
+}
+
+/* glibc 2.35 added epoll_pwait2; on an older libc the wrapper answers ENOSYS
+ * as the kernel interface would. */
+LT_EXPORT int epoll_pwait2(int fd, struct epoll_event *ev, int max, const struct timespec *timeout, const sigset_t *mask)
+{
+	REAL(epoll_pwait2);
+	struct lt_thread *th = wait_begin();
+	int r = real_epoll_pwait2(fd, ev, max, timeout, mask);
+	wait_end(th);
+	return r;
+}
