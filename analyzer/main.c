@@ -13,9 +13,10 @@
 #include <string.h>
 
 static const char *const report_usage =
-	"usage: logtax report [--format text] FILE...\n"
+	"usage: logtax report [--format text|csv] FILE...\n"
 	"Reads logtax data files (logtax.PID.ltx) and prints what logging cost.\n"
-	"  --format text   the tables (default)\n";
+	"  --format text   the tables (default)\n"
+	"  --format csv    one row per key (thread, entry point, source, level, call site)\n";
 
 static int cmd_report(int argc, char **argv)
 {
@@ -39,8 +40,13 @@ static int cmd_report(int argc, char **argv)
 			break;
 		}
 	}
-	if (strcmp(format, "text")) {
-		fprintf(stderr, "logtax report: unknown format '%s' (known: text)\n", format);
+	int (*writer)(FILE *, const struct an_model *) = NULL;
+	if (!strcmp(format, "text"))
+		writer = an_report_text;
+	else if (!strcmp(format, "csv"))
+		writer = an_report_csv;
+	else {
+		fprintf(stderr, "logtax report: unknown format '%s' (known: text, csv)\n", format);
 		return 2;
 	}
 	if (i >= argc) {
@@ -61,9 +67,9 @@ static int cmd_report(int argc, char **argv)
 			fprintf(stderr, "logtax report: %s: out of memory\n", argv[i]);
 			rc = 1;
 		} else {
-			if (i > first)
+			if (i > first && writer == an_report_text)
 				fputc('\n', stdout);
-			an_report_text(stdout, &m);
+			writer(stdout, &m);
 		}
 		an_model_free(&m);
 		ltx_file_free(&f);
@@ -75,13 +81,13 @@ static int cmd_report(int argc, char **argv)
 
 /* Checks the LOGTAX_* variables as the shim will read them. Prints one line
  * per bad value and exits 2 if there is any. */
-static int cmd_check_env(void)
+static int cmd_check_env(const char *who)
 {
 	int bad = 0;
 	const char *v = getenv("LOGTAX_TIME"), *why;
 	uint32_t a, b;
 	if (v && ltx_parse_time(v, &a, &b, &why) < 0) {
-		fprintf(stderr, "logtax: --time '%s': %s\n", v, why);
+		fprintf(stderr, "logtax: %s: --time '%s': %s\n", who, v, why);
 		bad = 1;
 	}
 	return bad ? 2 : 0;
@@ -96,7 +102,7 @@ int main(int argc, char **argv)
 	if (!strcmp(argv[1], "report"))
 		return cmd_report(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "check-env"))
-		return cmd_check_env();
+		return cmd_check_env(argc > 2 ? argv[2] : "check-env");
 	fprintf(stderr, "logtax-analyze: unknown command '%s'\n", argv[1]);
 	return 2;
 }

@@ -7,5 +7,6 @@
 #include <stdio.h>
 
 int an_report_text(FILE *o, const struct an_model *m);
+int an_report_csv(FILE *o, const struct an_model *m);
 
 #endif

@@ -84,9 +84,7 @@ static int cmp_entry(const void *a, const void *b)
 int ltx_read_buf(const void *buf, size_t len, struct ltx_file *f, char *err, size_t errlen)
 {
 	const unsigned char *b = buf;
-	char *path = f->path;
 	memset(f, 0, sizeof *f);
-	f->path = path;
 	if (len < sizeof(struct ltx_header))
 		return fail(err, errlen, "too short to be a logtax data file (%zu bytes)", len);
 	memcpy(&f->hdr, b, sizeof f->hdr);
@@ -328,7 +326,6 @@ int ltx_read_file(const char *path, struct ltx_file *out, char *err, size_t errl
 	}
 	close(fd);
 	char inner[512];
-	out->path = NULL;
 	int rc = ltx_read_buf(buf, got, out, inner, sizeof inner);
 	free(buf);
 	if (rc < 0)

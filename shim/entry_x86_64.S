@@ -7,14 +7,17 @@
  *   PASS  restores everything and jumps to the real function, leaving no
  *         frame of ours behind (the caller's return address is untouched);
  *   DROP  returns the family's "nothing logged" value at once;
- *   TIME  pops the caller's return address (the hook saved it in the
- *         per-thread shadow stack), calls the real function, which then sees
- *         its stack arguments at the same offsets, and pushes the address
- *         back before returning: calls and returns stay paired, so return
+ *   TIME  reads the clock, pops the caller's return address (the hook saved
+ *         it in the per-thread shadow stack), calls the real function, which sees
+ *         its stack arguments at the same offsets, reads the clock again and
+ *         pushes the address back before returning: calls and returns pair, so return
  *         prediction and CET shadow stacks are satisfied;
  *   SLOW  saves xmm0-7, runs the slow path (which may call libc), restores
  *         them, and acts on the slow path's answer.
  * On entry rsp is 8 mod 16; seven pushes align it for the calls. */
+
+#define LT_SHADOW_T0 24		/* offsets in struct lt_shadow (shim/lt.h) */
+#define LT_SHADOW_TARGET 32
 
 	.text
 
@@ -83,7 +86,12 @@ lt_tramp:
 .Lnot_drop:
 	cmpl $2, %eax
 	jne .Lslow
-	movq %rdx, %r11
+	movq %rdx, %r11		/* the shadow-stack entry */
+	rdtsc
+	shlq $32, %rdx
+	orq %rdx, %rax
+	movq %rax, LT_SHADOW_T0(%r11)
+	movq LT_SHADOW_TARGET(%r11), %r11
 	popq %rdi
 	.cfi_adjust_cfa_offset -8
 	popq %rsi
@@ -106,6 +114,10 @@ lt_tramp:
 	call *%r11
 	pushq %rax
 	pushq %rdx
+	rdtsc
+	shlq $32, %rdx
+	orq %rdx, %rax
+	movq %rax, %rsi		/* t1 */
 	leaq 8(%rsp), %rdi	/* where the return address was: rsp on entry */
 	call lt_hook_exit
 	movq %rax, %r11

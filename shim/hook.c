@@ -60,10 +60,14 @@ static struct lt_ret time_start(struct lt_frame *f, struct lt_desc *d, struct lt
 	e->ret = f->ret;
 	e->sp = sp;
 	e->slot = s;
-	lt_barrier();
-	e->t0 = lt_rdtsc();
-	return ret2(LT_TIME, (uint64_t)d->real);
+	e->target = (uint64_t)d->real;
+	/* The trampoline reads the clock into e->t0 just before the call, and
+	 * again just after it returns: the window holds as little shim as it can. */
+	return ret2(LT_TIME, (uint64_t)e);
 }
+
+_Static_assert(__builtin_offsetof(struct lt_shadow, t0) == LT_SHADOW_T0, "trampoline offset");
+_Static_assert(__builtin_offsetof(struct lt_shadow, target) == LT_SHADOW_TARGET, "trampoline offset");
 
 struct lt_ret lt_hook_act(struct lt_frame *f, struct lt_desc *d, struct lt_slot *s)
 {
@@ -104,11 +108,10 @@ struct lt_ret lt_hook_enter(struct lt_frame *f, struct lt_desc *d)
 	}
 }
 
-/* The real function of a timed call returned: account for it and give the
- * trampoline the caller's return address. sp is where that address was. */
-uint64_t lt_hook_exit(uint64_t sp)
+/* The real function of a timed call returned at t1: account for it and give
+ * the trampoline the caller's return address. sp is where that address was. */
+uint64_t lt_hook_exit(uint64_t sp, uint64_t t1)
 {
-	uint64_t t1 = lt_rdtsc();
 	struct lt_thread *th = lt_tls.thr;
 	uint32_t n = th->sdepth;
 	/* Entries above ours belong to calls left by longjmp: drop them. */

@@ -309,6 +309,10 @@ void lt_init(void)
 	check_unknown_vars();
 	read_time_mode();
 	read_outdir();
+	/* Find the real functions now, while no other thread runs. */
+	for (unsigned i = 0; i < lt_ndescs; i++)
+		if (!lt_descs[i]->real)
+			lt_descs[i]->real = lt_resolve(lt_descs[i]->symbol);
 	if (pthread_key_create(&lt_thread_key, thread_gone) == 0)
 		lt_thread_key_ok = 1;
 	pthread_atfork(fork_prepare, fork_parent, fork_child);
@@ -333,7 +337,7 @@ __attribute__((constructor)) static void lt_ctor(void)
 __attribute__((destructor)) static void lt_dtor(void)
 {
 	int e = errno;
-	if (lt_state == 2)
+	if (lt_state == 2 && lt_saw_calls())
 		lt_write_data(LTX_REASON_EXIT);
 	errno = e;
 }

@@ -24,7 +24,8 @@
 enum lt_action {
 	LT_PASS = 0, /* jump to the real function (value = its address) */
 	LT_DROP = 1, /* return at once (value = what to return) */
-	LT_TIME = 2, /* call the real function with the return address swapped */
+	LT_TIME = 2, /* call the real function with the return address swapped
+		      * (value = the shadow-stack entry; it holds the target) */
 	LT_SLOW = 3, /* save vector registers, run the slow path (value = desc) */
 };
 
@@ -60,7 +61,7 @@ struct lt_desc {
 	uint8_t name_deref;  /* name is the first member of the struct pointed at */
 	uint32_t id;         /* entry id in the data file */
 	uint32_t family;     /* enum ltx_family */
-	uint32_t resolved;   /* dlsym already tried */
+	uint32_t resolved;   /* a failure to find it was reported */
 	const char *symbol;
 };
 
@@ -107,8 +108,13 @@ struct lt_shadow {
 	uint64_t ret;
 	uint64_t sp; /* address of the return-address slot at entry */
 	struct lt_slot *slot;
-	uint64_t t0;
+	uint64_t t0;     /* written by the trampoline: the last thing before the call */
+	uint64_t target; /* the real function, read by the trampoline */
+	uint64_t pad[3];
 };
+/* Offsets the trampoline uses (checked in hook.c). */
+#define LT_SHADOW_T0 24
+#define LT_SHADOW_TARGET 32
 
 /* Per-thread state: mmap'ed, never freed while the thread runs. The hot
  * fields (table, countdown) are in TLS; the rest is here. */
@@ -177,7 +183,7 @@ static inline void lt_inc(uint64_t *p, uint64_t v)
 
 /* hook.c */
 struct lt_ret lt_hook_enter(struct lt_frame *f, struct lt_desc *d) LT_HIDDEN;
-uint64_t lt_hook_exit(uint64_t sp) LT_HIDDEN;
+uint64_t lt_hook_exit(uint64_t sp, uint64_t t1) LT_HIDDEN;
 struct lt_ret lt_hook_act(struct lt_frame *f, struct lt_desc *d, struct lt_slot *s) LT_HIDDEN;
 uint64_t lt_key_hash(uint64_t ret, uint64_t name, uint64_t meta) LT_HIDDEN;
 void lt_rearm(void) LT_HIDDEN;
@@ -199,6 +205,7 @@ extern uint64_t lt_start_tsc, lt_start_mono, lt_start_real LT_HIDDEN;
 
 /* output.c */
 int lt_write_data(uint32_t reason) LT_HIDDEN;
+int lt_saw_calls(void) LT_HIDDEN;
 
 /* entry_x86_64.S */
 void lt_calib_entry(long mode) LT_HIDDEN;

@@ -262,6 +262,21 @@ static void write_body(struct ltx_writer *w, uint32_t reason, uint64_t *total)
 	}
 }
 
+/* Whether any logging call was seen: a process that made none (a shell, a
+ * helper it ran) leaves no file behind. */
+int lt_saw_calls(void)
+{
+	if (__atomic_load_n(&lt_late_calls, __ATOMIC_RELAXED))
+		return 1;
+	for (struct lt_thread *th = __atomic_load_n(&lt_threads, __ATOMIC_ACQUIRE); th; th = th->next) {
+		uint64_t sums[4];
+		lt_table_sums(th->table, sums);
+		if (sums[0] || sums[1] || th->reentered)
+			return 1;
+	}
+	return 0;
+}
+
 int lt_write_data(uint32_t reason)
 {
 	char final[4200], tmp[4200];

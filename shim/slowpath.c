@@ -204,9 +204,13 @@ struct lt_ret lt_slow_path(struct lt_frame *f, struct lt_desc *d)
 	lt_tls.busy = 1;
 	if (lt_state == 0)
 		lt_init(); /* another library's constructor logged before ours ran */
-	if (!d->real && !__atomic_exchange_n(&d->resolved, 1, __ATOMIC_RELAXED)) {
-		d->real = lt_resolve(d->symbol);
-		if (!d->real)
+	if (!d->real) {
+		/* Not found at start-up (its library came later, with dlopen). Every
+		 * thread that gets here looks for itself: none may pass on a NULL. */
+		void *real = lt_resolve(d->symbol);
+		if (real)
+			__atomic_store_n(&d->real, real, __ATOMIC_RELEASE);
+		else if (!__atomic_exchange_n(&d->resolved, 1, __ATOMIC_RELAXED))
 			lt_warn("cannot find the real function, its calls are dropped", d->symbol);
 	}
 	struct lt_thread *th = lt_thread_self();

@@ -1,0 +1,49 @@
+/* CSV: one row per key (thread x entry point x source x level x call site x
+ * rule generation), for spreadsheets and scripts. RFC 4180 quoting. */
+#include "report.h"
+
+#include "../common/ltx_levels.h"
+
+#include <string.h>
+
+static void field(FILE *o, const char *s)
+{
+	if (!strpbrk(s, ",\"\r\n")) {
+		fputs(s, o);
+		return;
+	}
+	fputc('"', o);
+	for (; *s; s++) {
+		if (*s == '"')
+			fputc('"', o);
+		fputc(*s, o);
+	}
+	fputc('"', o);
+}
+
+int an_report_csv(FILE *o, const struct an_model *m)
+{
+	fputs("pid,tid,thread,entry,family,source,level,level_name,caller,action,generation,calls,timed,ns_per_call,est_ns,basis\n", o);
+	for (size_t i = 0; i < m->nkeys; i++) {
+		const struct an_key *k = &m->keys[i];
+		const struct ltx_key *r = &k->k->k;
+		const struct ltx_thread *t = ltx_find_thread(m->f, r->thread);
+		fprintf(o, "%u,%u,", m->f->proc.pid, t->tid);
+		field(o, t->name);
+		fputc(',', o);
+		field(o, k->entry);
+		fprintf(o, ",%s,", ltx_family_name(k->family));
+		field(o, k->k->name);
+		fprintf(o, ",%d,%s,0x%llx,%s,%u,%llu,%llu,", r->level,
+			ltx_level_name(ltx_level_of(k->family, r->level)), (unsigned long long)r->caller,
+			r->action == LTX_ACT_DROP ? "drop" : "keep", r->gen, (unsigned long long)r->calls,
+			(unsigned long long)r->timed);
+		if (k->basis == AN_UNTIMED || k->basis == AN_DROPPED)
+			fputs(",,", o);
+		else
+			fprintf(o, "%.2f,%.0f,", k->ns_per_call, k->est_ns);
+		field(o, an_basis_name(k->basis));
+		fputc('\n', o);
+	}
+	return 0;
+}

@@ -1,0 +1,37 @@
+#!/bin/sh
+# Installs what logtax needs on a Debian machine, only if something is
+# missing: as root with apt-get, otherwise it prints the exact command.
+#   install-deps.sh build    to build and run the tests (make, make check)
+#   install-deps.sh demo     the same plus what `make demo` runs
+set -eu
+
+want=${1:-build}
+build_pkgs="gcc make pkg-config libc6-dev libelf-dev libdw-dev check jq"
+case $want in
+build) pkgs=$build_pkgs ;;
+demo) pkgs=$build_pkgs ;;
+*) echo "install-deps.sh: unknown set '$want' (build, demo)" >&2; exit 2 ;;
+esac
+
+if ! command -v dpkg-query >/dev/null 2>&1; then
+	echo "install-deps.sh: not a Debian system; make sure these (or their equivalents) are installed: $pkgs" >&2
+	exit 0
+fi
+
+missing=
+for p in $pkgs; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" -eq 0 ]; then
+	echo "install-deps.sh: installing:$missing"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq
+	# shellcheck disable=SC2086
+	apt-get install -y -qq --no-install-recommends $missing >/dev/null
+else
+	echo "install-deps.sh: missing packages:$missing" >&2
+	echo "install-deps.sh: run: sudo apt-get install$missing" >&2
+	exit 1
+fi

@@ -1,0 +1,30 @@
+# evloop-demo under `logtax run`: the report's calls per source equal what
+# the program itself counted, its iterations equal the loop count, and
+# logging's share of busy time is >= 90% in ringbuffer mode (the 2014 case)
+# and small in fast mode (after the fix).
+. "$(dirname "$0")/../lib.sh"
+
+iters=300
+for mode in ringbuffer fast; do
+	out=$T/$mode
+	mkdir -p "$out"
+	LEGACYLOG_MODE=$mode "$LOGTAX" run -o "$out" -- "$TP/evloop-demo" $iters 500 >"$out/stdout" 2>"$out/stderr" ||
+		fail "$mode: evloop-demo failed: $(cat "$out/stderr")"
+	f=$(one_file "$out")
+	expect_grep "logtax report $f" "$out/stderr" "$mode: logtax run names the report command"
+	expect_eq "$(csv_calls_by_source "$f")" "$(program_calls_by_source "$out/stdout")" "$mode: calls per source"
+	"$LOGTAX" report "$f" >"$out/report" || fail "$mode: report failed"
+	pid=${f##*logtax.}
+	pid=${pid%.ltx}
+	# Threads table: "  TID  NAME  ITERATIONS ..." for the main thread.
+	its=$(awk -v pid="$pid" '$1 == pid { gsub(",", "", $3); print $3 }' "$out/report")
+	expect_eq "$its" "$iters" "$mode: iterations"
+	share=$(sed -n 's/^In the event loops, logging took .* busy time: \([0-9.]*\)%\.$/\1/p' "$out/report")
+	[ -n "$share" ] || fail "$mode: no share line in the report"
+	note "$mode: logging share of busy time $share%"
+	if [ $mode = ringbuffer ]; then
+		expect_ge "$share" 90 "ringbuffer: logging share of busy time"
+	else
+		expect_le "$share" 50 "fast: logging share of busy time"
+	fi
+done

@@ -1,0 +1,41 @@
+# Sourced by the end-to-end tests: paths, a scratch directory, assertions.
+set -u
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+B=$ROOT/build
+LOGTAX=$B/bin/logtax
+ANALYZE=$B/libexec/logtax/logtax-analyze
+SHIM=$B/lib/logtax/liblogtax.so
+TP=$B/test-programs
+T=$(mktemp -d "${TMPDIR:-/tmp}/logtax-test.XXXXXX")
+trap 'rm -rf "$T"' EXIT
+export LC_ALL=C
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+skip() { echo "skipped: $*"; exit 77; }
+note() { echo "# $*"; }
+
+# expect_eq ACTUAL EXPECTED WHAT
+expect_eq() { [ "$1" = "$2" ] || fail "$3: expected '$2', got '$1'"; }
+# expect_ge ACTUAL MIN WHAT (numbers, may be decimal)
+expect_ge() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a + 0 >= b + 0) }' || fail "$3: expected >= $2, got $1"; }
+expect_le() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a + 0 <= b + 0) }' || fail "$3: expected <= $2, got $1"; }
+# expect_grep PATTERN FILE WHAT
+expect_grep() { grep -q -- "$1" "$2" || { sed 's/^/  > /' "$2" >&2; fail "$3: no line matches '$1'"; }; }
+
+# The one data file in a directory.
+one_file() {
+	local n
+	n=$(find "$1" -maxdepth 1 -name 'logtax.*.ltx' | wc -l)
+	[ "$n" -eq 1 ] || fail "expected one data file in $1, found $n"
+	find "$1" -maxdepth 1 -name 'logtax.*.ltx'
+}
+
+# Calls per source from a data file's CSV report: "source count" lines, sorted.
+csv_calls_by_source() {
+	"$ANALYZE" report --format csv "$@" | awk -F, 'NR > 1 { n[$6] += $12 } END { for (s in n) print s, n[s] }' | sort
+}
+
+# What a test program printed as "...: calls source=S count=N": "S N" lines, sorted.
+program_calls_by_source() {
+	sed -n 's/.*calls source=\([^ ]*\) count=\([0-9]*\).*/\1 \2/p' "$1" | sort
+}

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Runs every test: the unit test programs (build/tests/*, built with Check)
+# and the end-to-end scripts (tests/e2e/t-*.sh). A script exits 0 (pass),
+# 77 (skipped: something it needs is absent, and it says what) or anything
+# else (fail). Ends with the line "N passed, N failed[, N skipped]".
+#   tests/run.sh [PATTERN]   only tests whose name contains PATTERN
+set -u
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$root" || exit 1
+pat=${1:-}
+pass=0 fail=0 skip=0 failed=()
+logdir=$root/build/test-logs
+mkdir -p "$logdir"
+
+run_one() { # name, command...
+	local name=$1
+	shift
+	[ -n "$pat" ] && [[ $name != *"$pat"* ]] && return
+	local log=$logdir/${name//\//_}.log start=$SECONDS rc
+	"$@" >"$log" 2>&1
+	rc=$?
+	local took=$((SECONDS - start))
+	case $rc in
+	0) pass=$((pass + 1)); printf 'PASS  %-40s %3ds\n' "$name" "$took" ;;
+	77) skip=$((skip + 1)); printf 'SKIP  %-40s %s\n' "$name" "$(tail -n 1 "$log")" ;;
+	*)
+		fail=$((fail + 1)); failed+=("$name")
+		printf 'FAIL  %-40s %3ds (exit %d)\n' "$name" "$took" "$rc"
+		sed 's/^/      | /' "$log" | tail -n 25
+		;;
+	esac
+}
+
+for t in build/tests/*; do
+	[ -x "$t" ] && run_one "unit/$(basename "$t")" "$t"
+done
+for t in tests/e2e/t-*.sh; do
+	run_one "e2e/$(basename "$t" .sh)" bash "$t"
+done
+
+[ ${#failed[@]} -gt 0 ] && echo "failed: ${failed[*]} (logs in $logdir)"
+if [ "$skip" -gt 0 ]; then
+	echo "$pass passed, $fail failed, $skip skipped"
+else
+	echo "$pass passed, $fail failed"
+fi
+[ "$fail" -eq 0 ]
