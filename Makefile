@@ -138,6 +138,8 @@ unit: $(UNIT_BINS)
 deps:
 	@scripts/install-deps.sh build
 
+# (entry_generic.c stands in for the trampolines on other architectures)
+
 check: deps
 	@$(MAKE) --no-print-directory all unit
 	@tests/run.sh

@@ -6,7 +6,9 @@
 #include "../common/ltx_format.h"
 #include "../common/ltx_settings.h"
 
+#if defined(__x86_64__)
 #include <cpuid.h>
+#endif
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -303,9 +305,11 @@ void lt_init(void)
 	lt_start_tsc = lt_rdtsc();
 	lt_start_mono = clock_ns(CLOCK_MONOTONIC);
 	lt_start_real = clock_ns(CLOCK_REALTIME);
+#if defined(__x86_64__)
 	unsigned a, b, c, d;
 	if (__get_cpuid(0x80000007, &a, &b, &c, &d) && (d & (1u << 8)))
 		lt_cfg.clock_flags |= LTX_CLOCK_TSC_INVARIANT;
+#endif
 	check_unknown_vars();
 	read_time_mode();
 	read_outdir();
@@ -320,7 +324,7 @@ void lt_init(void)
 	struct lt_thread *th = lt_thread_self();
 	if (th && lt_thread_key_ok)
 		pthread_setspecific(lt_thread_key, th);
-	if (th)
+	if (th && LT_HAVE_TRAMPOLINES)
 		calibrate();
 	lt_tls.busy = busy;
 	__atomic_store_n(&lt_state, 2, __ATOMIC_RELEASE);

@@ -165,6 +165,8 @@ extern struct lt_desc lt_desc_calib LT_HIDDEN;
 extern struct lt_desc *const lt_descs[] LT_HIDDEN;
 extern const unsigned lt_ndescs LT_HIDDEN;
 
+#if defined(__x86_64__)
+#define LT_HAVE_TRAMPOLINES 1
 static inline uint64_t lt_rdtsc(void)
 {
 	uint32_t lo, hi;
@@ -178,6 +180,21 @@ static inline void lt_inc(uint64_t *p, uint64_t v)
 {
 	__asm__ volatile("addq %1, %0" : "+m"(*p) : "er"(v));
 }
+#else
+#define LT_HAVE_TRAMPOLINES 0
+#include <time.h>
+static inline uint64_t lt_rdtsc(void) /* ticks are nanoseconds here */
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static inline void lt_inc(uint64_t *p, uint64_t v)
+{
+	__atomic_fetch_add(p, v, __ATOMIC_RELAXED);
+}
+#endif
 
 #define lt_barrier() __asm__ volatile("" ::: "memory")
 

@@ -1,0 +1,19 @@
+/* Architectures without entry trampolines: the logging entry points are not
+ * interposed (their calls reach the real functions directly), the waits are
+ * still measured. Says so once at start-up. */
+#include "lt.h"
+
+void lt_calib_entry(long mode)
+{
+	(void)mode;
+}
+
+void lt_calib_target(long mode)
+{
+	(void)mode;
+}
+
+__attribute__((constructor)) static void lt_generic_note(void)
+{
+	lt_warn("note: no entry trampolines for this architecture; logging calls are not intercepted", NULL);
+}
