@@ -57,7 +57,7 @@ SCRIPT := $(B)/bin/logtax
 
 TP := $(B)/test-programs
 TP_LIBS := $(TP)/liblegacylog.so
-TP_BINS := $(TP)/evloop-demo $(TP)/threads-demo
+TP_BINS := $(patsubst test-programs/%.c,$(TP)/%,$(filter-out test-programs/legacylog.c,$(wildcard test-programs/*.c)))
 
 UNIT_SRC := $(wildcard tests/unit/*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
