@@ -65,7 +65,7 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
 .PHONY: all check demo bench install clean deps test-programs unit
 all: $(SHIM) $(ANALYZER) $(SCRIPT) test-programs
 
-test-programs: $(TP_LIBS) $(TP_BINS)
+test-programs: $(TP_LIBS) $(TP_BINS) $(TP)/callsites-demo $(TP)/libltplugin.so
 
 $(B)/obj/shim/hook.o: shim/hook.c shim/lt.h
 	@mkdir -p $(dir $@)
@@ -125,6 +125,20 @@ $(TP)/%: test-programs/%.c $(TP)/liblegacylog.so test-programs/legacylog.h
 	@mkdir -p $(dir $@)
 	$(call echo_cmd,CC,$@)
 	$(Q)$(CC) $(TP_CFLAGS) -pthread -o $@ $< -L$(TP) -llegacylog -Wl,-rpath,'$$ORIGIN'
+
+# callsites-demo: call sites at known lines of two files, and a library it
+# loads with dlopen (see test-programs/callsites/main.c).
+CS_SRC := test-programs/callsites/main.c test-programs/callsites/more.c
+$(TP)/callsites-demo: $(CS_SRC) test-programs/callsites/callsites.h test-programs/legacylog.h $(TP)/liblegacylog.so
+	@mkdir -p $(dir $@)
+	$(call echo_cmd,CC,$@)
+	$(Q)$(CC) $(TP_CFLAGS) -o $@ $(CS_SRC) -L$(TP) -llegacylog -ldl -Wl,-rpath,'$$ORIGIN'
+
+$(TP)/libltplugin.so: test-programs/callsites/plugin.c test-programs/legacylog.h $(TP)/liblegacylog.so
+	@mkdir -p $(dir $@)
+	$(call echo_cmd,CC,$@)
+	$(Q)$(CC) $(TP_CFLAGS) -fPIC -shared -Wl,-soname,libltplugin.so -o $@ $< -L$(TP) -llegacylog \
+		-Wl,-rpath,'$$ORIGIN'
 
 # Unit tests: the shared reader/writer and the analyzer's pieces, with Check.
 $(B)/tests/%: tests/unit/%.c common/ltx_read.c common/ltx_write.c common/ltx_format.h

@@ -1,6 +1,7 @@
 /* logtax-analyze: the part of logtax that reads data files. The `logtax`
  * command calls it; it can be run alone too.
- *   logtax-analyze report [--format text] FILE...
+ *   logtax-analyze report [OPTIONS] FILE...
+ *   logtax-analyze report --diff [OPTIONS] A B
  *   logtax-analyze check-env   (the LOGTAX_* variables, checked with the
  *                               shim's own parsers; used by `logtax run`)
  * Exit status: 0 done, 1 a data file could not be read, 2 bad usage. */
@@ -8,72 +9,190 @@
 #include "report.h"
 #include "../common/ltx_settings.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 static const char *const report_usage =
-	"usage: logtax report [--format text|csv] FILE...\n"
+	"usage: logtax report [--format FORMAT] [OPTIONS] FILE...\n"
+	"       logtax report --diff [--format text|csv|json] [OPTIONS] A.ltx B.ltx\n"
 	"Reads logtax data files (logtax.PID.ltx) and prints what logging cost.\n"
-	"  --format text   the tables (default)\n"
-	"  --format csv    one row per key (thread, entry point, source, level, call site)\n";
+	"Several files (a daemon and its children) are reported together; keys and\n"
+	"threads keep their process id.\n"
+	"  --format text     the tables, top call sites and message templates (default)\n"
+	"  --format json     everything in the files, symbolized (schema: docs/JSON.md)\n"
+	"  --format csv      one row per key (process, thread, entry point, source,\n"
+	"                    level, call site, template)\n"
+	"  --format folded   'frame;frame;frame count' lines for flame graphs (from\n"
+	"                    stacks when recorded, else entry;source;call site)\n"
+	"  --format chrome   Chrome Trace Event JSON (Perfetto, chrome://tracing),\n"
+	"                    from a run with --trace\n"
+	"  --format html     one self-contained page with tables and charts\n"
+	"  --diff            what changed per key from run A to run B: calls,\n"
+	"                    estimated time, time per call (keys matched by entry\n"
+	"                    point, source, level and symbolized call site)\n"
+	"  --top N           rows in the top tables (default 20; 0: all)\n"
+	"  --debuginfo-path DIR[:DIR...]\n"
+	"                    also look for separate debug files there (by build-id:\n"
+	"                    DIR/.build-id/xx/yyyy.debug), before /usr/lib/debug\n"
+	"  --debuginfod      let elfutils ask the debuginfod servers named in\n"
+	"                    DEBUGINFOD_URLS (off by default: symbols are read offline)\n";
+
+struct fmt {
+	const char *name;
+	int (*report)(FILE *, const struct an_model *);
+	int (*diff)(FILE *, const struct an_diff *);
+};
+
+static const struct fmt formats[] = {
+	{ "text", an_report_text, an_diff_text },     { "csv", an_report_csv, an_diff_csv },
+	{ "json", an_report_json, an_diff_json },     { "folded", an_report_folded, NULL },
+	{ "chrome", an_report_chrome, NULL },         { "html", an_report_html, NULL },
+};
+
+static int bad_usage(const char *what, const char *arg)
+{
+	fprintf(stderr, "logtax report: %s '%s' (see 'logtax report --help')\n", what, arg);
+	return 2;
+}
+
+/* Absolute directories, so libdwfl does not take them relative to each module. */
+static char *absolute_dirs(const char *list)
+{
+	size_t cap = strlen(list) * 2 + PATH_MAX + 2, n = 0;
+	char *out = malloc(cap), *copy = strdup(list);
+	if (!out || !copy) {
+		free(out);
+		free(copy);
+		return NULL;
+	}
+	out[0] = 0;
+	for (char *save = NULL, *d = strtok_r(copy, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
+		char abs[PATH_MAX];
+		const char *use = realpath(d, abs) ? abs : d;
+		size_t l = strlen(use);
+		if (n + l + 2 > cap)
+			break;
+		if (n)
+			out[n++] = ':';
+		memcpy(out + n, use, l + 1);
+		n += l;
+	}
+	free(copy);
+	return out;
+}
 
 static int cmd_report(int argc, char **argv)
 {
-	const char *format = "text";
+	const char *format = "text", *dipath = NULL;
+	int diff = 0, debuginfod = 0;
+	long top = 20;
 	int i = 1;
 	for (; i < argc; i++) {
-		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+		const char *a = argv[i];
+		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
 			fputs(report_usage, stdout);
 			return 0;
-		} else if (!strcmp(argv[i], "--format") && i + 1 < argc) {
+		} else if (!strcmp(a, "--format") && i + 1 < argc) {
 			format = argv[++i];
-		} else if (!strncmp(argv[i], "--format=", 9)) {
-			format = argv[i] + 9;
-		} else if (!strcmp(argv[i], "--")) {
+		} else if (!strncmp(a, "--format=", 9)) {
+			format = a + 9;
+		} else if (!strcmp(a, "--debuginfo-path") && i + 1 < argc) {
+			dipath = argv[++i];
+		} else if (!strncmp(a, "--debuginfo-path=", 17)) {
+			dipath = a + 17;
+		} else if ((!strcmp(a, "--top") && i + 1 < argc) || !strncmp(a, "--top=", 6)) {
+			const char *v = a[5] == '=' ? a + 6 : argv[++i];
+			char *end;
+			top = strtol(v, &end, 10);
+			if (!*v || *end || top < 0 || top > 1000000)
+				return bad_usage("--top needs a count, not", v);
+		} else if (!strcmp(a, "--diff")) {
+			diff = 1;
+		} else if (!strcmp(a, "--debuginfod")) {
+			debuginfod = 1;
+		} else if (!strcmp(a, "--")) {
 			i++;
 			break;
-		} else if (argv[i][0] == '-' && argv[i][1]) {
-			fprintf(stderr, "logtax report: unknown option '%s'\n%s", argv[i], report_usage);
-			return 2;
+		} else if (a[0] == '-' && a[1]) {
+			if (!strcmp(a, "--format") || !strcmp(a, "--debuginfo-path") || !strcmp(a, "--top"))
+				return bad_usage("missing value after", a);
+			return bad_usage("unknown option", a);
 		} else {
 			break;
 		}
 	}
-	int (*writer)(FILE *, const struct an_model *) = NULL;
-	if (!strcmp(format, "text"))
-		writer = an_report_text;
-	else if (!strcmp(format, "csv"))
-		writer = an_report_csv;
-	else {
-		fprintf(stderr, "logtax report: unknown format '%s' (known: text, csv)\n", format);
+	const struct fmt *fm = NULL;
+	for (size_t k = 0; k < sizeof formats / sizeof formats[0]; k++)
+		if (!strcmp(format, formats[k].name))
+			fm = &formats[k];
+	if (!fm) {
+		fprintf(stderr, "logtax report: unknown format '%s' (known: text, json, csv, folded, chrome, html)\n",
+			format);
 		return 2;
 	}
-	if (i >= argc) {
+	if (diff && !fm->diff) {
+		fprintf(stderr, "logtax report: --diff writes text, csv or json, not %s\n", format);
+		return 2;
+	}
+	int nfiles = argc - i;
+	if (nfiles < 1) {
 		fprintf(stderr, "logtax report: no data file given\n%s", report_usage);
 		return 2;
 	}
-	int rc = 0;
-	for (int first = i; i < argc; i++) {
-		struct ltx_file f;
+	if (diff && nfiles != 2) {
+		fprintf(stderr, "logtax report: --diff compares two data files, %d given\n", nfiles);
+		return 2;
+	}
+	/* Symbols are read offline unless asked: no network lookups behind the user's back. */
+	if (!debuginfod)
+		unsetenv("DEBUGINFOD_URLS");
+	char *dirs = dipath ? absolute_dirs(dipath) : NULL;
+	struct an_opts opts = { dirs, (size_t)top };
+
+	struct ltx_file *files = calloc((size_t)nfiles, sizeof *files);
+	if (!files) {
+		fprintf(stderr, "logtax report: out of memory\n");
+		return 1;
+	}
+	int rc = 0, nread = 0;
+	for (int k = 0; k < nfiles; k++) {
 		char err[1024];
-		if (ltx_read_file(argv[i], &f, err, sizeof err) < 0) {
+		if (ltx_read_file(argv[i + k], &files[nread], err, sizeof err) < 0) {
 			fprintf(stderr, "logtax report: %s\n", err);
 			rc = 1;
 			continue;
 		}
-		struct an_model m;
-		if (an_model_build(&m, &f) < 0) {
-			fprintf(stderr, "logtax report: %s: out of memory\n", argv[i]);
+		nread++;
+	}
+	if (diff && nread == 2) {
+		struct an_model ma, mb;
+		struct an_diff d;
+		if (an_model_build(&ma, &files[0], 1, &opts) < 0 || an_model_build(&mb, &files[1], 1, &opts) < 0 ||
+		    an_diff_build(&d, &ma, &mb) < 0) {
+			fprintf(stderr, "logtax report: out of memory\n");
 			rc = 1;
 		} else {
-			if (i > first && writer == an_report_text)
-				fputc('\n', stdout);
-			writer(stdout, &m);
+			fm->diff(stdout, &d);
+			an_diff_free(&d);
+		}
+		an_model_free(&ma);
+		an_model_free(&mb);
+	} else if (!diff && nread > 0) {
+		struct an_model m;
+		if (an_model_build(&m, files, (size_t)nread, &opts) < 0) {
+			fprintf(stderr, "logtax report: out of memory\n");
+			rc = 1;
+		} else {
+			fm->report(stdout, &m);
 		}
 		an_model_free(&m);
-		ltx_file_free(&f);
 	}
+	for (int k = 0; k < nread; k++)
+		ltx_file_free(&files[k]);
+	free(files);
+	free(dirs);
 	if (fflush(stdout) != 0)
 		rc = 1;
 	return rc;

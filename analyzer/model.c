@@ -3,7 +3,11 @@
  * mean is an unbiased estimate of a call's cost, and calls x mean estimates
  * the total. The shim's own cost, measured by the shim at start-up, is taken
  * out twice: from each timed window (the part of the shim inside it), and
- * from busy time (what the shim added to the program). */
+ * from busy time (what the shim added to the program).
+ *
+ * Each process is estimated with its own calibration and clock; the groups
+ * (entry points, sources, call sites, templates) then add up the keys of
+ * every process. */
 #include "model.h"
 
 #include <stdlib.h>
@@ -27,47 +31,244 @@ static double per_call(uint64_t ticks, uint32_t calls)
 	return calls ? (double)ticks / calls : 0;
 }
 
-static void calib(struct an_model *m)
+static void calib(struct an_proc *p)
 {
-	const struct ltx_calib *c = &m->f->calib;
-	if (!m->f->has_calib || !c->calls || !m->ns_per_tick)
+	const struct ltx_calib *c = &p->f->calib;
+	if (!p->f->has_calib || !c->calls || !p->ns_per_tick)
 		return;
-	double t = m->ns_per_tick;
+	double t = p->ns_per_tick;
 	double direct = per_call(c->direct_ticks, c->calls);
 	double count = per_call(c->count_ticks, c->calls) - direct;
 	double v;
-	m->cost_count_ns = count > 0 ? count * t : 0;
+	p->cost_count_ns = count > 0 ? count * t : 0;
 	v = per_call(c->drop_ticks, c->calls) - direct;
-	m->cost_drop_ns = v > 0 ? v * t : 0;
-	if (m->f->proc.time_mode == LTX_TIME_SAMPLE && c->sample_timed && c->sample_calls) {
+	p->cost_drop_ns = v > 0 ? v * t : 0;
+	if (p->f->proc.time_mode == LTX_TIME_SAMPLE && c->sample_timed && c->sample_calls) {
 		/* What the sampled calls cost beyond counting, spread over the timed ones. */
 		double extra = ((double)c->sample_ticks / (double)c->sample_calls - direct - count) *
 			       (double)c->sample_calls / (double)c->sample_timed;
-		m->cost_timed_ns = (count + (extra > 0 ? extra : 0)) * t;
-		m->window_ns = (double)c->sample_window_ticks / (double)c->sample_timed * t;
+		p->cost_timed_ns = (count + (extra > 0 ? extra : 0)) * t;
+		p->window_ns = (double)c->sample_window_ticks / (double)c->sample_timed * t;
 	} else {
 		v = per_call(c->timed_ticks, c->calls) - direct;
-		m->cost_timed_ns = v > 0 ? v * t : 0;
-		m->window_ns = per_call(c->window_ticks, c->calls) * t;
+		p->cost_timed_ns = v > 0 ? v * t : 0;
+		p->window_ns = per_call(c->window_ticks, c->calls) * t;
 	}
 }
 
 /* Mean cost of a timed call in ns with the window cost taken out. */
-static double net_mean(const struct an_model *m, double ticks, uint64_t timed)
+static double net_mean(const struct an_proc *p, double ticks, uint64_t timed)
 {
-	double v = ticks / (double)timed * m->ns_per_tick - m->window_ns;
+	double v = ticks / (double)timed * p->ns_per_tick - p->window_ns;
 	return v > 0 ? v : 0;
 }
 
-/* Keys ordered by (entry, name): sources are then runs of equal keys. */
-static const struct ltx_file *sort_file;
-static int by_entry_name(const void *a, const void *b)
+/* Sorting with a context (qsort_r): the model and how to compare two keys. */
+typedef int (*key_cmp)(const struct an_key *a, const struct an_key *b);
+struct sort_ctx {
+	const struct an_key *keys;
+	key_cmp cmp;
+};
+
+static int by_ctx(const void *a, const void *b, void *arg)
 {
-	const struct ltx_r_key *x = &sort_file->keys[*(const size_t *)a];
-	const struct ltx_r_key *y = &sort_file->keys[*(const size_t *)b];
-	if (x->k.entry != y->k.entry)
-		return x->k.entry < y->k.entry ? -1 : 1;
-	return strcmp(x->name, y->name);
+	const struct sort_ctx *c = arg;
+	const struct an_key *x = &c->keys[*(const size_t *)a], *y = &c->keys[*(const size_t *)b];
+	int r = c->cmp(x, y);
+	if (r)
+		return r;
+	/* stable: file order */
+	return *(const size_t *)a < *(const size_t *)b ? -1 : *(const size_t *)a > *(const size_t *)b;
+}
+
+static int cmp_str(const char *a, const char *b)
+{
+	return strcmp(a ? a : "", b ? b : "");
+}
+
+static int cmp_entry(const struct an_key *a, const struct an_key *b)
+{
+	return cmp_str(a->entry, b->entry);
+}
+
+static int cmp_source(const struct an_key *a, const struct an_key *b)
+{
+	int r = cmp_entry(a, b);
+	return r ? r : cmp_str(a->k->name, b->k->name);
+}
+
+static int cmp_site(const struct an_key *a, const struct an_key *b)
+{
+	int r = cmp_str(a->site->label, b->site->label);
+	return r ? r : cmp_source(a, b);
+}
+
+/* Templates: equal text is one template; an unknown one stays with its site. */
+static int cmp_template(const struct an_key *a, const struct an_key *b)
+{
+	const struct an_tmpl *x = a->tmpl, *y = b->tmpl;
+	if (!x->text != !y->text)
+		return x->text ? -1 : 1;
+	if (x->text)
+		return strcmp(x->text, y->text);
+	if (x->status != y->status)
+		return x->status < y->status ? -1 : 1;
+	return cmp_str(a->site->label, b->site->label);
+}
+
+static size_t *sorted_keys(const struct an_key *keys, size_t n, key_cmp cmp)
+{
+	size_t *order = calloc(n + 1, sizeof *order);
+	if (!order)
+		return NULL;
+	for (size_t i = 0; i < n; i++)
+		order[i] = i;
+	struct sort_ctx c = { keys, cmp };
+	qsort_r(order, n, sizeof *order, by_ctx, &c);
+	return order;
+}
+
+/* Per-key estimates of one process: own sample, else its source's, else its
+ * entry point's. keys[0..n) are the process's keys. */
+static int estimate(struct an_proc *p, struct an_key *keys, size_t n)
+{
+	const struct ltx_file *f = p->f;
+	size_t *order = sorted_keys(keys, n, cmp_source);
+	/* per key: index of its source run and entry run in these arrays */
+	size_t *src_of = calloc(n + 1, sizeof *src_of), *ent_of = calloc(n + 1, sizeof *ent_of);
+	double *src_ticks = calloc(n + 1, sizeof *src_ticks), *ent_ticks = calloc(n + 1, sizeof *ent_ticks);
+	uint64_t *src_timed = calloc(n + 1, sizeof *src_timed), *ent_timed = calloc(n + 1, sizeof *ent_timed);
+	int rc = -1;
+	if (!order || !src_of || !ent_of || !src_ticks || !ent_ticks || !src_timed || !ent_timed)
+		goto out;
+	size_t ns = 0, ne = 0;
+	for (size_t o = 0; o < n; o++) {
+		size_t i = order[o];
+		const struct an_key *prev = o ? &keys[order[o - 1]] : NULL;
+		if (!prev || cmp_entry(prev, &keys[i]))
+			ne++;
+		if (!prev || cmp_source(prev, &keys[i]))
+			ns++;
+		src_of[i] = ns - 1;
+		ent_of[i] = ne - 1;
+		src_ticks[ns - 1] += (double)keys[i].k->k.ticks;
+		ent_ticks[ne - 1] += (double)keys[i].k->k.ticks;
+		src_timed[ns - 1] += keys[i].k->k.timed;
+		ent_timed[ne - 1] += keys[i].k->k.timed;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct an_key *ak = &keys[i];
+		const struct ltx_key *k = &ak->k->k;
+		if (k->action == LTX_ACT_DROP) {
+			ak->basis = AN_DROPPED;
+		} else if (!p->ns_per_tick || f->proc.time_mode == LTX_TIME_OFF) {
+			ak->basis = AN_UNTIMED;
+		} else if (k->timed) {
+			ak->basis = f->proc.time_mode == LTX_TIME_ALL && k->timed == k->calls ? AN_TIMED_ALL : AN_SAMPLED;
+			ak->ns_per_call = net_mean(p, (double)k->ticks, k->timed);
+		} else if (src_timed[src_of[i]]) {
+			ak->basis = AN_POOLED_NAME;
+			ak->ns_per_call = net_mean(p, src_ticks[src_of[i]], src_timed[src_of[i]]);
+		} else if (ent_timed[ent_of[i]]) {
+			ak->basis = AN_POOLED_ENTRY;
+			ak->ns_per_call = net_mean(p, ent_ticks[ent_of[i]], ent_timed[ent_of[i]]);
+		} else {
+			ak->basis = AN_UNTIMED;
+		}
+		if (ak->basis != AN_UNTIMED && ak->basis != AN_DROPPED)
+			ak->est_ns = ak->ns_per_call * (double)k->calls;
+		if (k->action == LTX_ACT_DROP) {
+			p->dropped += k->calls;
+		} else {
+			p->kept += k->calls;
+			p->est_ns += ak->est_ns;
+		}
+		p->timed += k->timed;
+	}
+	rc = 0;
+out:
+	free(order);
+	free(src_of);
+	free(ent_of);
+	free(src_ticks);
+	free(ent_ticks);
+	free(src_timed);
+	free(ent_timed);
+	return rc;
+}
+
+/* Threads of one process: totals from their keys, then the loop part. */
+static int threads(struct an_model *m, struct an_proc *p, size_t pi, struct an_thread *th, const struct an_key *keys,
+		   size_t n)
+{
+	const struct ltx_file *f = p->f;
+	double *thr_ticks = calloc(f->nthreads + 1, sizeof *thr_ticks);
+	if (!thr_ticks)
+		return -1;
+	for (size_t i = 0; i < f->nthreads; i++) {
+		th[i].t = &f->threads[i];
+		th[i].proc = pi;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const struct ltx_key *k = &keys[i].k->k;
+		struct an_thread *t = &th[k->thread];
+		if (k->action == LTX_ACT_DROP)
+			t->dropped += k->calls;
+		else
+			t->kept += k->calls;
+		t->timed += k->timed;
+		t->est_ns += keys[i].est_ns;
+		thr_ticks[k->thread] += (double)k->ticks;
+	}
+	for (size_t i = 0; i < f->nthreads; i++) {
+		struct an_thread *t = &th[i];
+		const struct ltx_thread *r = t->t;
+		t->loop_log_ns = -1;
+		t->share = -1;
+		t->log_per_iter_ns = -1;
+		t->busy_per_iter_ns = -1;
+		p->lost += r->reentered;
+		if (!r->waits)
+			continue;
+		t->loop_kept = t->kept >= r->pre_loop_kept ? t->kept - r->pre_loop_kept : 0;
+		t->loop_dropped = t->dropped >= r->pre_loop_dropped ? t->dropped - r->pre_loop_dropped : 0;
+		t->loop_timed = t->timed >= r->pre_loop_timed ? t->timed - r->pre_loop_timed : 0;
+		double loop_ticks = thr_ticks[i] - (double)r->pre_loop_ticks;
+		if (!p->ns_per_tick)
+			continue;
+		t->wait_ns = (double)r->wait_ticks * p->ns_per_tick;
+		t->busy_ns = (double)r->busy_ticks * p->ns_per_tick;
+		if (t->loop_timed && loop_ticks > 0)
+			t->loop_log_ns = net_mean(p, loop_ticks, t->loop_timed) * (double)t->loop_kept;
+		else if (t->kept && t->est_ns > 0)
+			t->loop_log_ns = t->est_ns * (double)t->loop_kept / (double)t->kept;
+		else if (!t->loop_kept)
+			t->loop_log_ns = 0;
+		uint64_t untimed = t->loop_kept > t->loop_timed ? t->loop_kept - t->loop_timed : 0;
+		t->shim_ns = (double)untimed * p->cost_count_ns + (double)t->loop_timed * p->cost_timed_ns +
+			     (double)t->loop_dropped * p->cost_drop_ns;
+		double net = t->busy_ns - t->shim_ns;
+		if (t->loop_log_ns >= 0 && net > 0) {
+			t->share = t->loop_log_ns / net;
+			if (t->share > 1)
+				t->share = 1;
+		}
+		if (t->loop_log_ns >= 0)
+			t->log_per_iter_ns = t->loop_log_ns / (double)r->waits;
+		if (net > 0)
+			t->busy_per_iter_ns = net / (double)r->waits;
+		p->busy_ns += t->busy_ns;
+		p->loop_shim_ns += t->shim_ns;
+		if (t->loop_log_ns > 0)
+			p->loop_log_ns += t->loop_log_ns;
+	}
+	free(thr_ticks);
+	uint64_t untimed = p->kept > p->timed ? p->kept - p->timed : 0;
+	p->shim_ns = (double)untimed * p->cost_count_ns + (double)p->timed * p->cost_timed_ns +
+		     (double)p->dropped * p->cost_drop_ns;
+	p->lost += f->proc.late_calls;
+	(void)m;
+	return 0;
 }
 
 static int by_est_desc(const void *a, const void *b)
@@ -77,206 +278,248 @@ static int by_est_desc(const void *a, const void *b)
 		return x->est_ns < y->est_ns ? 1 : -1;
 	if (x->kept + x->dropped != y->kept + y->dropped)
 		return x->kept + x->dropped < y->kept + y->dropped ? 1 : -1;
+	return x->first_key < y->first_key ? -1 : x->first_key > y->first_key;
+}
+
+/* Groups of keys equal under cmp, added up, largest estimated time first. */
+static int group(const struct an_model *m, key_cmp cmp, struct an_group **out, size_t *nout)
+{
+	*out = NULL;
+	*nout = 0;
+	size_t *order = sorted_keys(m->keys, m->nkeys, cmp);
+	struct an_group *g = calloc(m->nkeys + 1, sizeof *g);
+	if (!order || !g) {
+		free(order);
+		free(g);
+		return -1;
+	}
+	size_t n = 0;
+	for (size_t o = 0; o < m->nkeys; o++) {
+		const struct an_key *k = &m->keys[order[o]];
+		if (!o || cmp(&m->keys[order[o - 1]], k)) {
+			struct an_group *ng = &g[n++];
+			ng->entry = k->entry;
+			ng->name = cmp == cmp_entry ? NULL : k->k->name;
+			ng->site = k->site;
+			ng->tmpl = k->tmpl;
+			ng->first_key = order[o];
+		}
+		struct an_group *cur = &g[n - 1];
+		const struct ltx_key *r = &k->k->k;
+		cur->nkeys++;
+		cur->timed += r->timed;
+		if (r->action == LTX_ACT_DROP) {
+			cur->dropped += r->calls;
+			continue;
+		}
+		cur->kept += r->calls;
+		cur->est_ns += k->est_ns;
+		if (k->basis != AN_UNTIMED)
+			cur->timed_keys++;
+		else
+			cur->untimed_keys++;
+	}
+	free(order);
+	for (size_t i = 0; i < n; i++) {
+		struct an_group *c = &g[i];
+		int timed = c->timed_keys > 0;
+		c->ns_per_call = timed && c->kept ? c->est_ns / (double)c->kept : -1;
+		c->share = timed && m->busy_net_ns > 0 ? c->est_ns / m->busy_net_ns : -1;
+	}
+	qsort(g, n, sizeof *g, by_est_desc);
+	*out = g;
+	*nout = n;
 	return 0;
 }
 
-int an_model_build(struct an_model *m, const struct ltx_file *f)
+int an_model_build(struct an_model *m, const struct ltx_file *files, size_t nfiles, const struct an_opts *o)
 {
 	memset(m, 0, sizeof *m);
-	m->f = f;
-	if (f->tick_hz > 0)
-		m->ns_per_tick = 1e9 / f->tick_hz;
-	calib(m);
-	m->run_ns = (double)(f->proc.end_mono_ns - f->proc.start_mono_ns);
-	if (f->proc.end_mono_ns < f->proc.start_mono_ns)
-		m->run_ns = 0;
-
-	m->keys = calloc(f->nkeys + 1, sizeof *m->keys);
-	m->entries = calloc(f->nentries + 1, sizeof *m->entries);
-	m->sources = calloc(f->nkeys + 1, sizeof *m->sources);
-	m->threads = calloc(f->nthreads + 1, sizeof *m->threads);
-	if (!m->keys || !m->entries || !m->sources || !m->threads)
+	size_t nkeys = 0, nthreads = 0;
+	for (size_t i = 0; i < nfiles; i++) {
+		nkeys += files[i].nkeys;
+		nthreads += files[i].nthreads;
+	}
+	m->procs = calloc(nfiles + 1, sizeof *m->procs);
+	m->keys = calloc(nkeys + 1, sizeof *m->keys);
+	m->threads = calloc(nthreads + 1, sizeof *m->threads);
+	if (!m->procs || !m->keys || !m->threads)
 		return -1;
-	m->nkeys = f->nkeys;
-
-	/* Sources and entry points: sums of timed ticks, for pooling. */
-	double *src_ticks = calloc(f->nkeys + 1, sizeof *src_ticks);
-	double *ent_ticks = calloc(f->nentries + 1, sizeof *ent_ticks);
-	if (!src_ticks || !ent_ticks) {
-		free(src_ticks);
-		free(ent_ticks);
+	m->nprocs = nfiles;
+	m->nkeys = nkeys;
+	m->nthreads = nthreads;
+	m->top = o ? o->top : 0;
+	size_t koff = 0, toff = 0;
+	for (size_t pi = 0; pi < nfiles; pi++) {
+		struct an_proc *p = &m->procs[pi];
+		const struct ltx_file *f = &files[pi];
+		p->f = f;
+		p->sym = an_sym_open(f, o ? o->debuginfo_path : NULL);
+		if (!p->sym)
+			return -1;
+		if (f->tick_hz > 0)
+			p->ns_per_tick = 1e9 / f->tick_hz;
+		calib(p);
+		p->run_ns = f->proc.end_mono_ns > f->proc.start_mono_ns ?
+				    (double)(f->proc.end_mono_ns - f->proc.start_mono_ns) : 0;
+		struct an_key *keys = &m->keys[koff];
+		for (size_t i = 0; i < f->nkeys; i++) {
+			struct an_key *ak = &keys[i];
+			const struct ltx_r_key *k = &f->keys[i];
+			const struct ltx_r_entry *e = ltx_find_entry(f, k->k.entry);
+			ak->k = k;
+			ak->proc = pi;
+			ak->thread = toff + k->k.thread;
+			ak->entry = e->name;
+			ak->family = e->e.family;
+			ak->site = an_sym_lookup(p->sym, k->k.caller, 1);
+			ak->tmpl = an_sym_template(p->sym, k->k.fmt);
+			if (ak->site->status != AN_MOD_OK && ak->site->status != AN_MOD_UNVERIFIED)
+				p->unsymbolized_keys++;
+		}
+		if (estimate(p, keys, f->nkeys) < 0 || threads(m, p, pi, &m->threads[toff], keys, f->nkeys) < 0)
+			return -1;
+		m->kept += p->kept;
+		m->dropped += p->dropped;
+		m->timed += p->timed;
+		m->est_ns += p->est_ns;
+		m->shim_ns += p->shim_ns;
+		m->run_ns = p->run_ns > m->run_ns ? p->run_ns : m->run_ns;
+		m->busy_ns += p->busy_ns;
+		m->loop_log_ns += p->loop_log_ns;
+		m->loop_shim_ns += p->loop_shim_ns;
+		m->unsymbolized_keys += p->unsymbolized_keys;
+		koff += f->nkeys;
+		toff += f->nthreads;
+	}
+	m->busy_net_ns = m->busy_ns - m->loop_shim_ns;
+	m->loop_share = m->busy_net_ns > 0 ? m->loop_log_ns / m->busy_net_ns : -1;
+	if (group(m, cmp_entry, &m->entries, &m->nentries) < 0 || group(m, cmp_source, &m->sources, &m->nsources) < 0 ||
+	    group(m, cmp_site, &m->sites, &m->nsites) < 0 || group(m, cmp_template, &m->templates, &m->ntemplates) < 0)
 		return -1;
-	}
-	size_t *key_src = calloc(f->nkeys + 1, sizeof *key_src);
-	size_t *key_ent = calloc(f->nkeys + 1, sizeof *key_ent);
-	if (!key_src || !key_ent) {
-		free(src_ticks);
-		free(ent_ticks);
-		free(key_src);
-		free(key_ent);
-		return -1;
-	}
-	size_t *order = calloc(f->nkeys + 1, sizeof *order);
-	if (!order) {
-		free(src_ticks);
-		free(ent_ticks);
-		free(key_src);
-		free(key_ent);
-		return -1;
-	}
-	for (size_t i = 0; i < f->nkeys; i++)
-		order[i] = i;
-	sort_file = f;
-	qsort(order, f->nkeys, sizeof *order, by_entry_name);
-	for (size_t o = 0; o < f->nkeys; o++) {
-		size_t i = order[o];
-		const struct ltx_r_key *k = &f->keys[i];
-		const struct ltx_r_entry *e = ltx_find_entry(f, k->k.entry);
-		struct an_key *ak = &m->keys[i];
-		ak->k = k;
-		ak->entry = e->name;
-		ak->family = e->e.family;
-		const struct ltx_r_key *prev = o ? &f->keys[order[o - 1]] : NULL;
-		if (!prev || prev->k.entry != k->k.entry) {
-			struct an_group *g = &m->entries[m->nentries++];
-			g->entry = e->name;
-		}
-		if (!prev || prev->k.entry != k->k.entry || strcmp(prev->name, k->name)) {
-			struct an_group *g = &m->sources[m->nsources++];
-			g->entry = e->name;
-			g->name = k->name;
-		}
-		struct an_group *ge = &m->entries[m->nentries - 1];
-		struct an_group *gs = &m->sources[m->nsources - 1];
-		key_src[i] = m->nsources - 1;
-		key_ent[i] = m->nentries - 1;
-		if (k->k.action == LTX_ACT_DROP) {
-			ge->dropped += k->k.calls;
-			gs->dropped += k->k.calls;
-		} else {
-			ge->kept += k->k.calls;
-			gs->kept += k->k.calls;
-		}
-		ge->timed += k->k.timed;
-		gs->timed += k->k.timed;
-		src_ticks[key_src[i]] += (double)k->k.ticks;
-		ent_ticks[key_ent[i]] += (double)k->k.ticks;
-	}
-	free(order);
-
-	/* Per key: own sample, else its source's, else its entry point's. */
-	for (size_t i = 0; i < f->nkeys; i++) {
-		struct an_key *ak = &m->keys[i];
-		const struct ltx_key *k = &ak->k->k;
-		struct an_group *gs = &m->sources[key_src[i]], *ge = &m->entries[key_ent[i]];
-		if (k->action == LTX_ACT_DROP) {
-			ak->basis = AN_DROPPED;
-		} else if (!m->ns_per_tick || f->proc.time_mode == LTX_TIME_OFF) {
-			ak->basis = AN_UNTIMED;
-		} else if (k->timed) {
-			ak->basis = f->proc.time_mode == LTX_TIME_ALL && k->timed == k->calls ? AN_TIMED_ALL : AN_SAMPLED;
-			ak->ns_per_call = net_mean(m, (double)k->ticks, k->timed);
-		} else if (gs->timed) {
-			ak->basis = AN_POOLED_NAME;
-			ak->ns_per_call = net_mean(m, src_ticks[key_src[i]], gs->timed);
-		} else if (ge->timed) {
-			ak->basis = AN_POOLED_ENTRY;
-			ak->ns_per_call = net_mean(m, ent_ticks[key_ent[i]], ge->timed);
-		} else {
-			ak->basis = AN_UNTIMED;
-		}
-		int has = ak->basis != AN_UNTIMED && ak->basis != AN_DROPPED;
-		if (has)
-			ak->est_ns = ak->ns_per_call * (double)k->calls;
-		if (k->action != LTX_ACT_DROP) {
-			gs->est_ns += ak->est_ns;
-			ge->est_ns += ak->est_ns;
-			if (has) {
-				gs->timed_keys++;
-				ge->timed_keys++;
-			} else {
-				gs->untimed_keys++;
-				ge->untimed_keys++;
-			}
-			m->kept += k->calls;
-			m->est_ns += ak->est_ns;
-		} else {
-			m->dropped += k->calls;
-		}
-		m->timed += k->timed;
-	}
-	free(src_ticks);
-	free(ent_ticks);
-	free(key_src);
-	free(key_ent);
-
-	/* Threads: totals from their keys, then the loop part. */
-	m->nthreads = f->nthreads;
-	for (size_t i = 0; i < f->nthreads; i++)
-		m->threads[i].t = &f->threads[i];
-	double *thr_ticks = calloc(f->nthreads + 1, sizeof *thr_ticks);
-	if (!thr_ticks)
-		return -1;
-	for (size_t i = 0; i < f->nkeys; i++) {
-		const struct ltx_key *k = &m->keys[i].k->k;
-		struct an_thread *t = &m->threads[k->thread];
-		if (k->action == LTX_ACT_DROP)
-			t->dropped += k->calls;
-		else
-			t->kept += k->calls;
-		t->timed += k->timed;
-		t->est_ns += m->keys[i].est_ns;
-		thr_ticks[k->thread] += (double)k->ticks;
-	}
-	for (size_t i = 0; i < m->nthreads; i++) {
-		struct an_thread *t = &m->threads[i];
-		const struct ltx_thread *r = t->t;
-		t->loop_log_ns = -1;
-		t->share = -1;
-		if (!r->waits)
-			continue;
-		t->loop_kept = t->kept >= r->pre_loop_kept ? t->kept - r->pre_loop_kept : 0;
-		t->loop_dropped = t->dropped >= r->pre_loop_dropped ? t->dropped - r->pre_loop_dropped : 0;
-		t->loop_timed = t->timed >= r->pre_loop_timed ? t->timed - r->pre_loop_timed : 0;
-		double loop_ticks = thr_ticks[i] - (double)r->pre_loop_ticks;
-		if (!m->ns_per_tick)
-			continue;
-		t->wait_ns = (double)r->wait_ticks * m->ns_per_tick;
-		t->busy_ns = (double)r->busy_ticks * m->ns_per_tick;
-		if (t->loop_timed && loop_ticks > 0)
-			t->loop_log_ns = net_mean(m, loop_ticks, t->loop_timed) * (double)t->loop_kept;
-		else if (t->kept && t->est_ns > 0)
-			t->loop_log_ns = t->est_ns * (double)t->loop_kept / (double)t->kept;
-		else if (!t->loop_kept)
-			t->loop_log_ns = 0;
-		uint64_t untimed = t->loop_kept > t->loop_timed ? t->loop_kept - t->loop_timed : 0;
-		t->shim_ns = (double)untimed * m->cost_count_ns + (double)t->loop_timed * m->cost_timed_ns +
-			     (double)t->loop_dropped * m->cost_drop_ns;
-		double net = t->busy_ns - t->shim_ns;
-		if (t->loop_log_ns >= 0 && net > 0) {
-			t->share = t->loop_log_ns / net;
-			if (t->share > 1)
-				t->share = 1;
-		}
-		m->busy_ns += t->busy_ns;
-		m->loop_shim_ns += t->shim_ns;
-		if (t->loop_log_ns > 0)
-			m->loop_log_ns += t->loop_log_ns;
-	}
-	free(thr_ticks);
-	uint64_t untimed = m->kept > m->timed ? m->kept - m->timed : 0;
-	m->shim_ns = (double)untimed * m->cost_count_ns + (double)m->timed * m->cost_timed_ns +
-		     (double)m->dropped * m->cost_drop_ns;
-	qsort(m->entries, m->nentries, sizeof *m->entries, by_est_desc);
-	qsort(m->sources, m->nsources, sizeof *m->sources, by_est_desc);
 	return 0;
 }
 
 void an_model_free(struct an_model *m)
 {
+	for (size_t i = 0; m->procs && i < m->nprocs; i++)
+		an_sym_close(m->procs[i].sym);
+	free(m->procs);
 	free(m->keys);
 	free(m->entries);
 	free(m->sources);
+	free(m->sites);
+	free(m->templates);
 	free(m->threads);
 	memset(m, 0, sizeof *m);
+}
+
+/* --diff. A row's identity: entry point, source, level, call-site label. */
+static int cmp_diff(const struct an_key *a, const struct an_key *b)
+{
+	int r = cmp_source(a, b);
+	if (r)
+		return r;
+	if (a->k->k.level != b->k->k.level)
+		return a->k->k.level < b->k->k.level ? -1 : 1;
+	return cmp_str(a->site->label, b->site->label);
+}
+
+struct side {
+	const struct an_model *m;
+	size_t *order;
+	size_t at;
+};
+
+/* Adds up the run of keys equal to the one at s->at; advances past it. */
+static void take_run(struct side *s, uint64_t *calls, double *est, double *per_call, const struct an_key **first)
+{
+	const struct an_key *k0 = &s->m->keys[s->order[s->at]];
+	uint64_t kept = 0, all = 0;
+	double e = 0;
+	int timed = 0;
+	*first = k0;
+	while (s->at < s->m->nkeys) {
+		const struct an_key *k = &s->m->keys[s->order[s->at]];
+		if (cmp_diff(k0, k))
+			break;
+		all += k->k->k.calls;
+		if (k->k->k.action != LTX_ACT_DROP) {
+			kept += k->k->k.calls;
+			e += k->est_ns;
+			if (k->basis != AN_UNTIMED)
+				timed = 1;
+		}
+		s->at++;
+	}
+	*calls = all;
+	*est = timed ? e : -1;
+	*per_call = timed && kept ? e / (double)kept : -1;
+}
+
+static double magnitude(const struct an_diff_row *r)
+{
+	double a = r->est_a > 0 ? r->est_a : 0, b = r->est_b > 0 ? r->est_b : 0;
+	return a > b ? a - b : b - a;
+}
+
+static int by_change(const void *x, const void *y)
+{
+	const struct an_diff_row *a = x, *b = y;
+	double ma = magnitude(a), mb = magnitude(b);
+	if (ma != mb)
+		return ma < mb ? 1 : -1;
+	uint64_t ca = a->calls_a > a->calls_b ? a->calls_a - a->calls_b : a->calls_b - a->calls_a;
+	uint64_t cb = b->calls_a > b->calls_b ? b->calls_a - b->calls_b : b->calls_b - b->calls_a;
+	if (ca != cb)
+		return ca < cb ? 1 : -1;
+	int r = cmp_str(a->name, b->name);
+	return r ? r : cmp_str(a->site, b->site);
+}
+
+int an_diff_build(struct an_diff *d, const struct an_model *a, const struct an_model *b)
+{
+	memset(d, 0, sizeof *d);
+	d->a = a;
+	d->b = b;
+	struct side sa = { a, sorted_keys(a->keys, a->nkeys, cmp_diff), 0 };
+	struct side sb = { b, sorted_keys(b->keys, b->nkeys, cmp_diff), 0 };
+	d->rows = calloc(a->nkeys + b->nkeys + 1, sizeof *d->rows);
+	if (!sa.order || !sb.order || !d->rows) {
+		free(sa.order);
+		free(sb.order);
+		return -1;
+	}
+	while (sa.at < a->nkeys || sb.at < b->nkeys) {
+		const struct an_key *ka = sa.at < a->nkeys ? &a->keys[sa.order[sa.at]] : NULL;
+		const struct an_key *kb = sb.at < b->nkeys ? &b->keys[sb.order[sb.at]] : NULL;
+		int c = !ka ? 1 : !kb ? -1 : cmp_diff(ka, kb);
+		struct an_diff_row *r = &d->rows[d->nrows++];
+		const struct an_key *first = NULL;
+		r->est_a = r->est_b = r->per_call_a = r->per_call_b = -1;
+		if (c <= 0) {
+			take_run(&sa, &r->calls_a, &r->est_a, &r->per_call_a, &first);
+			r->in_a = 1;
+		}
+		if (c >= 0) {
+			take_run(&sb, &r->calls_b, &r->est_b, &r->per_call_b, &first);
+			r->in_b = 1;
+		}
+		r->entry = first->entry;
+		r->name = first->k->name;
+		r->level = first->k->k.level;
+		r->family = first->family;
+		r->site = first->site->label;
+		r->tmpl = first->tmpl;
+	}
+	free(sa.order);
+	free(sb.order);
+	qsort(d->rows, d->nrows, sizeof *d->rows, by_change);
+	return 0;
+}
+
+void an_diff_free(struct an_diff *d)
+{
+	free(d->rows);
+	memset(d, 0, sizeof *d);
 }

@@ -1,10 +1,15 @@
-/* What the reports show, derived once from a data file: per key, entry
- * point, source and thread, with the estimates and how each was made. Every
- * output format reads this model; none recomputes it. */
+/* What the reports show, derived once from one or more data files (one per
+ * process): per key, entry point, source, call site, message template and
+ * thread, with the estimates and how each was made. Every output format
+ * reads this model; none recomputes it.
+ *
+ * Keys and threads belong to one process (`proc`); the groups (entry points,
+ * sources, call sites, templates) add up keys over threads and processes. */
 #ifndef AN_MODEL_H
 #define AN_MODEL_H
 
 #include "../common/ltx_read.h"
+#include "symbolize.h"
 
 #include <stdint.h>
 
@@ -18,56 +23,111 @@ enum an_basis {
 	AN_DROPPED,     /* dropped: the real function never ran */
 };
 
+/* One data file. */
+struct an_proc {
+	const struct ltx_file *f;
+	struct an_symbolizer *sym;
+	double ns_per_tick; /* 0 when the file has no usable clock */
+	/* the shim's own cost per call, from its start-up calibration */
+	double cost_count_ns, cost_timed_ns, cost_drop_ns, window_ns;
+	double run_ns; /* process start to file write */
+	uint64_t kept, dropped, timed;
+	double est_ns;  /* all kept calls */
+	double shim_ns; /* the shim's cost over all calls */
+	double busy_ns, loop_log_ns, loop_shim_ns; /* summed over looping threads */
+	uint64_t lost;  /* calls counted without a key (late or re-entered) */
+	size_t unsymbolized_keys; /* keys whose call site is in no usable module */
+};
+
 struct an_key {
 	const struct ltx_r_key *k;
+	size_t proc;  /* index in an_model.procs */
+	size_t thread; /* index in an_model.threads */
 	const char *entry;
 	uint32_t family;
 	double ns_per_call; /* one kept call, the shim's share taken out */
 	double est_ns;      /* calls * ns_per_call; 0 for dropped or untimed keys */
 	enum an_basis basis;
+	const struct an_sym *site;  /* the call site (caller, moved back one byte) */
+	const struct an_tmpl *tmpl; /* the message template */
 };
 
-/* An entry point or a source (entry + name). */
+/* A set of keys: an entry point, a source, a call site or a template. */
 struct an_group {
 	const char *entry;
-	const char *name; /* NULL for an entry-point group */
+	const char *name;           /* source; NULL for an entry-point group */
+	const struct an_sym *site;  /* call-site groups: the site (same label in every key) */
+	const struct an_tmpl *tmpl; /* template groups: the first key's template */
+	size_t first_key;           /* a key of the group, for what the group does not hold */
+	size_t nkeys;
 	uint64_t kept, dropped, timed;
 	double est_ns;
+	double ns_per_call; /* est_ns / kept when some keys are timed, else < 0 */
+	double share;       /* est_ns / the loops' net busy time; < 0 when unknown */
 	int timed_keys, untimed_keys; /* kept keys with and without a cost */
 };
 
 struct an_thread {
 	const struct ltx_thread *t;
+	size_t proc;
 	uint64_t kept, dropped, timed;
 	double est_ns;                     /* all its kept calls */
 	uint64_t loop_kept, loop_dropped, loop_timed;
 	double loop_log_ns;                /* kept calls between its waits; < 0 when unknown */
 	double wait_ns, busy_ns, shim_ns;  /* shim_ns: the shim's cost inside busy time */
 	double share;                      /* loop_log_ns / (busy_ns - shim_ns); < 0 when unknown */
+	double log_per_iter_ns, busy_per_iter_ns; /* < 0 when unknown */
+};
+
+struct an_opts {
+	const char *debuginfo_path; /* extra directories for separate debug files, or NULL */
+	size_t top;                 /* rows in the writers' "top" tables; 0: all */
 };
 
 struct an_model {
-	const struct ltx_file *f;
-	double ns_per_tick; /* 0 when the file has no usable clock */
-	/* the shim's own cost per call, from its start-up calibration */
-	double cost_count_ns, cost_timed_ns, cost_drop_ns, window_ns;
-	struct an_key *keys;
+	struct an_proc *procs;
+	size_t nprocs;
+	struct an_key *keys; /* all keys, file by file, in file order */
 	size_t nkeys;
-	struct an_group *entries;
-	size_t nentries;
-	struct an_group *sources;
-	size_t nsources;
-	struct an_thread *threads;
+	struct an_group *entries, *sources, *sites, *templates; /* by estimated time, largest first */
+	size_t nentries, nsources, nsites, ntemplates;
+	struct an_thread *threads; /* file by file, in file order */
 	size_t nthreads;
 	uint64_t kept, dropped, timed;
-	double est_ns;       /* all kept calls */
-	double shim_ns;      /* the shim's cost over all calls */
-	double run_ns;       /* process start to file write */
-	double busy_ns, loop_log_ns, loop_shim_ns; /* summed over looping threads */
+	double est_ns, shim_ns, run_ns;
+	double busy_ns, loop_log_ns, loop_shim_ns; /* summed over processes */
+	double busy_net_ns; /* busy_ns - loop_shim_ns: what the shares divide by */
+	double loop_share;  /* loop_log_ns / busy_net_ns; < 0 when unknown */
+	size_t unsymbolized_keys;
+	size_t top; /* from an_opts */
 };
 
-int an_model_build(struct an_model *m, const struct ltx_file *f);
+/* 0, or -1 when out of memory. The files must outlive the model. */
+int an_model_build(struct an_model *m, const struct ltx_file *files, size_t nfiles, const struct an_opts *o);
 void an_model_free(struct an_model *m);
 const char *an_basis_name(enum an_basis b);
+
+/* --diff: the same key in two runs, matched by entry point, source, level and
+ * symbolized call site (addresses differ between runs). */
+struct an_diff_row {
+	const char *entry, *name;
+	int32_t level;
+	uint32_t family;
+	const char *site;       /* the call site's label */
+	const struct an_tmpl *tmpl;
+	int in_a, in_b;         /* present in run A, B */
+	uint64_t calls_a, calls_b; /* kept + dropped */
+	double est_a, est_b;    /* ns; < 0 when not estimated */
+	double per_call_a, per_call_b; /* ns per kept call; < 0 when not estimated */
+};
+
+struct an_diff {
+	const struct an_model *a, *b;
+	struct an_diff_row *rows; /* by the size of the change in estimated time, then in calls */
+	size_t nrows;
+};
+
+int an_diff_build(struct an_diff *d, const struct an_model *a, const struct an_model *b);
+void an_diff_free(struct an_diff *d);
 
 #endif

@@ -8,5 +8,14 @@
 
 int an_report_text(FILE *o, const struct an_model *m);
 int an_report_csv(FILE *o, const struct an_model *m);
+int an_report_json(FILE *o, const struct an_model *m);
+int an_report_folded(FILE *o, const struct an_model *m);
+int an_report_chrome(FILE *o, const struct an_model *m);
+int an_report_html(FILE *o, const struct an_model *m);
+
+/* --diff A B */
+int an_diff_text(FILE *o, const struct an_diff *d);
+int an_diff_csv(FILE *o, const struct an_diff *d);
+int an_diff_json(FILE *o, const struct an_diff *d);
 
 #endif

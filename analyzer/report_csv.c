@@ -1,6 +1,9 @@
-/* CSV: one row per key (thread x entry point x source x level x call site x
- * rule generation), for spreadsheets and scripts. RFC 4180 quoting. */
+/* CSV: one row per key (process x thread x entry point x source x level x
+ * call site x rule generation), for spreadsheets and scripts. RFC 4180
+ * quoting. The call site and template columns come from the symbolizer;
+ * a template is written as it is in the program (its bytes, not escaped). */
 #include "report.h"
+#include "util.h"
 
 #include "../common/ltx_levels.h"
 
@@ -8,6 +11,8 @@
 
 static void field(FILE *o, const char *s)
 {
+	if (!s)
+		return;
 	if (!strpbrk(s, ",\"\r\n")) {
 		fputs(s, o);
 		return;
@@ -23,12 +28,14 @@ static void field(FILE *o, const char *s)
 
 int an_report_csv(FILE *o, const struct an_model *m)
 {
-	fputs("pid,tid,thread,entry,family,source,level,level_name,caller,action,generation,calls,timed,ns_per_call,est_ns,basis\n", o);
+	fputs("pid,tid,thread,entry,family,source,level,level_name,caller,action,generation,calls,timed,ns_per_call,"
+	      "est_ns,basis,module,offset,function,inlined_into,file,line,site_status,call_site,template,"
+	      "template_status\n", o);
 	for (size_t i = 0; i < m->nkeys; i++) {
 		const struct an_key *k = &m->keys[i];
 		const struct ltx_key *r = &k->k->k;
-		const struct ltx_thread *t = ltx_find_thread(m->f, r->thread);
-		fprintf(o, "%u,%u,", m->f->proc.pid, t->tid);
+		const struct ltx_thread *t = m->threads[k->thread].t;
+		fprintf(o, "%u,%u,", m->procs[k->proc].f->proc.pid, t->tid);
 		field(o, t->name);
 		fputc(',', o);
 		field(o, k->entry);
@@ -43,7 +50,26 @@ int an_report_csv(FILE *o, const struct an_model *m)
 		else
 			fprintf(o, "%.2f,%.0f,", k->ns_per_call, k->est_ns);
 		field(o, an_basis_name(k->basis));
-		fputc('\n', o);
+		const struct an_sym *y = k->site;
+		fputc(',', o);
+		field(o, y->module);
+		fputc(',', o);
+		if (y->module)
+			fprintf(o, "0x%llx", (unsigned long long)y->offset);
+		fputc(',', o);
+		field(o, y->function);
+		fputc(',', o);
+		field(o, y->inlined_into);
+		fputc(',', o);
+		field(o, y->file);
+		fputc(',', o);
+		if (y->line)
+			fprintf(o, "%d", y->line);
+		fprintf(o, ",%s,", an_mod_status_name(y->status));
+		field(o, y->label);
+		fputc(',', o);
+		field(o, k->tmpl->text);
+		fprintf(o, ",%s\n", an_tmpl_status_name(k->tmpl->status));
 	}
 	return 0;
 }

@@ -6,53 +6,59 @@
 
 #define B 64
 
-static void header(FILE *o, const struct an_model *m)
+static void header(FILE *o, const struct an_proc *p)
 {
-	const struct ltx_file *f = m->f;
+	const struct ltx_file *f = p->f;
 	char a[B], b[B], c[B], d[B], name[512];
 	fprintf(o, "logtax report: %s\n", f->path ? an_safe(f->path, name, sizeof name) : "(memory)");
 	fprintf(o, "  process %u: %s\n", f->proc.pid, an_safe(f->cmdline[0] ? f->cmdline : f->exe, name, sizeof name));
 	static const char *const why[] = { "?", "at exit", "as a snapshot while it ran", "on request (dump)",
 					   "on a fatal signal", "before exec" };
-	fprintf(o, "  ran %s; written %s%s\n", an_dur(m->run_ns, a, B),
-		why[f->proc.reason < 6 ? f->proc.reason : 0],
+	fprintf(o, "  ran %s; written %s%s\n", an_dur(p->run_ns, a, B), why[f->proc.reason < 6 ? f->proc.reason : 0],
 		(f->hdr.flags & LTX_FILE_SNAPSHOT) ? " (counts up to that moment)" : "");
-	if (!m->ns_per_tick) {
+	if (!p->ns_per_tick) {
 		fprintf(o, "  no usable clock in this file: counts only\n");
 	} else {
-		fprintf(o, "  clock: TSC at %.3f GHz%s\n", m->f->tick_hz / 1e9,
+		fprintf(o, "  clock: TSC at %.3f GHz%s\n", f->tick_hz / 1e9,
 			(f->proc.clock_flags & LTX_CLOCK_TSC_INVARIANT) ? " (invariant)" :
 									  " (not known to be invariant: times may be off)");
 	}
-	uint64_t all = m->kept + m->dropped;
+	uint64_t all = p->kept + p->dropped;
 	switch (f->proc.time_mode) {
 	case LTX_TIME_OFF:
 		fprintf(o, "  timing: off (counts only)\n");
 		break;
 	case LTX_TIME_ALL:
-		fprintf(o, "  timing: every call timed (%s of %s calls)\n", an_count(m->timed, a, B), an_count(all, b, B));
+		fprintf(o, "  timing: every call timed (%s of %s calls)\n", an_count(p->timed, a, B), an_count(all, b, B));
 		break;
 	default:
 		fprintf(o, "  timing: 1 call in %u timed, picked at random (%s of %s calls timed); "
 			   "a source's time is its calls x the mean of its timed calls\n",
-			f->proc.sample_every, an_count(m->timed, a, B), an_count(all, b, B));
+			f->proc.sample_every, an_count(p->timed, a, B), an_count(all, b, B));
 	}
-	if (m->ns_per_tick && f->has_calib)
+	if (p->ns_per_tick && f->has_calib)
 		fprintf(o, "  the shim's own cost (measured at start-up, taken out below): %s per counted call, "
 			   "%s per timed call, %s per dropped call; %s in all\n",
-			an_dur(m->cost_count_ns, a, B), an_dur(m->cost_timed_ns, b, B), an_dur(m->cost_drop_ns, c, B),
-			an_dur(m->shim_ns, d, B));
-	uint64_t lost = f->proc.late_calls;
-	for (size_t i = 0; i < f->nthreads; i++)
-		lost += f->threads[i].reentered;
-	if (lost)
+			an_dur(p->cost_count_ns, a, B), an_dur(p->cost_timed_ns, b, B), an_dur(p->cost_drop_ns, c, B),
+			an_dur(p->shim_ns, d, B));
+	if (p->lost)
 		fprintf(o, "  %s calls were counted without a key (re-entered the shim, or after their thread's end): "
-			   "in the totals, not in the tables\n", an_count(lost, a, B));
+			   "in the totals, not in the tables\n", an_count(p->lost, a, B));
+	size_t gone = 0;
+	for (size_t i = 0; i < f->nmodules; i++) {
+		enum an_mod_status st = an_sym_module_status(p->sym, i);
+		if (st == AN_MOD_GONE || st == AN_MOD_CHANGED || st == AN_MOD_BAD)
+			gone++;
+	}
+	if (gone || p->unsymbolized_keys)
+		fprintf(o, "  symbols: %zu of %zu modules are gone, changed or unreadable since the run; %zu keys have "
+			   "call sites without names (marked below)\n", gone, f->nmodules, p->unsymbolized_keys);
 }
 
-static double busy_net(const struct an_model *m)
+/* "12.3 us" or "-" when the group has no estimate */
+static const char *est(const struct an_group *g, char *buf)
 {
-	return m->busy_ns - m->loop_shim_ns;
+	return g->timed_keys ? an_dur(g->est_ns, buf, B) : "-";
 }
 
 static void entries(FILE *o, const struct an_model *m)
@@ -63,11 +69,9 @@ static void entries(FILE *o, const struct an_model *m)
 		"per call", "% busy");
 	for (size_t i = 0; i < m->nentries; i++) {
 		const struct an_group *g0 = &m->entries[i];
-		int timed = g0->timed_keys > 0;
 		fprintf(o, "  %-20s %14s %14s %12s %11s %11s %9s\n", g0->entry, an_count(g0->kept + g0->dropped, a, B),
-			an_count(g0->kept, b, B), an_count(g0->dropped, c, B), timed ? an_dur(g0->est_ns, d, B) : "-",
-			timed && g0->kept ? an_dur(g0->est_ns / (double)g0->kept, e, B) : "-",
-			timed && busy_net(m) > 0 ? an_pct(g0->est_ns / busy_net(m), g, B) : "-");
+			an_count(g0->kept, b, B), an_count(g0->dropped, c, B), est(g0, d), an_dur(g0->ns_per_call, e, B),
+			an_pct(g0->share, g, B));
 	}
 }
 
@@ -79,20 +83,82 @@ static void sources(FILE *o, const struct an_model *m)
 		"per call", "% busy");
 	for (size_t i = 0; i < m->nsources; i++) {
 		const struct an_group *s = &m->sources[i];
-		int timed = s->timed_keys > 0;
 		fprintf(o, "  %-24s %-16s %14s %12s %11s %11s %9s%s\n", an_safe(s->name[0] ? s->name : "(none)", name, sizeof name),
-			s->entry, an_count(s->kept + s->dropped, a, B), an_count(s->dropped, b, B),
-			timed ? an_dur(s->est_ns, c, B) : "-",
-			timed && s->kept ? an_dur(s->est_ns / (double)s->kept, d, B) : "-",
-			timed && busy_net(m) > 0 ? an_pct(s->est_ns / busy_net(m), e, B) : "-",
-			s->untimed_keys && timed ? "  (some call sites estimated from others)" : "");
+			s->entry, an_count(s->kept + s->dropped, a, B), an_count(s->dropped, b, B), est(s, c),
+			an_dur(s->ns_per_call, d, B), an_pct(s->share, e, B),
+			s->untimed_keys && s->timed_keys ? "  (some call sites estimated from others)" : "");
 	}
+}
+
+static size_t rows(const struct an_model *m, size_t n)
+{
+	return m->top && m->top < n ? m->top : n;
+}
+
+static void sites(FILE *o, const struct an_model *m)
+{
+	char a[B], b[B], c[B], d[B], fn[300], where[300], name[300];
+	size_t n = rows(m, m->nsites);
+	fprintf(o, "\nTop call sites by estimated time\n");
+	fprintf(o, "  %-32s %-28s %-20s %12s %11s %11s %9s\n", "function", "file:line", "source", "calls", "est. time",
+		"per call", "% busy");
+	for (size_t i = 0; i < n; i++) {
+		const struct an_group *g = &m->sites[i];
+		const struct an_sym *y = g->site;
+		const char *note = an_site_note(y);
+		if (y->function && y->inlined_into)
+			snprintf(fn, sizeof fn, "%s (inlined in %s)", y->function, y->inlined_into);
+		else
+			snprintf(fn, sizeof fn, "%s", y->function ? y->function : y->label);
+		if (y->file)
+			snprintf(where, sizeof where, "%s:%d", an_basename(y->file), y->line);
+		else
+			snprintf(where, sizeof where, "%s", y->mod_base ? y->mod_base : "-");
+		char fs[300], ws[300];
+		fprintf(o, "  %-32s %-28s %-20s %12s %11s %11s %9s%s%s%s\n", an_safe(fn, fs, sizeof fs),
+			an_safe(where, ws, sizeof ws), an_safe(g->name[0] ? g->name : "(none)", name, sizeof name),
+			an_count(g->kept + g->dropped, a, B), est(g, b), an_dur(g->ns_per_call, c, B),
+			an_pct(g->share, d, B), note ? "  [" : "", note ? note : "", note ? "]" : "");
+	}
+	if (n < m->nsites)
+		fprintf(o, "  (%zu more call sites; --top 0 shows all)\n", m->nsites - n);
+}
+
+static void templates(FILE *o, const struct an_model *m)
+{
+	char a[B], b[B], c[B], d[B], text[400], name[300];
+	size_t n = rows(m, m->ntemplates);
+	fprintf(o, "\nTop message templates by estimated time\n");
+	fprintf(o, "  %-52s %-20s %12s %11s %11s %9s\n", "template", "source", "calls", "est. time", "per call",
+		"% busy");
+	for (size_t i = 0; i < n; i++) {
+		const struct an_group *g = &m->templates[i];
+		const struct an_tmpl *t = g->tmpl;
+		const char *note = an_tmpl_note(t);
+		char shown[420];
+		if (t->text) {
+			an_cstr(t->text, text, sizeof text, 50);
+			snprintf(shown, sizeof shown, "\"%s\"", text);
+		} else {
+			snprintf(shown, sizeof shown, "(%s, at %s)", note, g->site->label);
+			note = NULL;
+		}
+		fprintf(o, "  %-52s %-20s %12s %11s %11s %9s%s%s%s\n", shown,
+			an_safe(g->name[0] ? g->name : "(none)", name, sizeof name), an_count(g->kept + g->dropped, a, B),
+			est(g, b), an_dur(g->ns_per_call, c, B), an_pct(g->share, d, B), note ? "  [" : "",
+			note ? note : "", note ? "]" : "");
+	}
+	if (n < m->ntemplates)
+		fprintf(o, "  (%zu more templates; --top 0 shows all)\n", m->ntemplates - n);
 }
 
 static void threads(FILE *o, const struct an_model *m)
 {
 	char a[B], b[B], c[B], d[B], e[B], g[B], h[B], name[64];
+	int several = m->nprocs > 1;
 	fprintf(o, "\nThreads\n");
+	if (several)
+		fprintf(o, "  %-8s", "pid");
 	fprintf(o, "  %-8s %-16s %11s %10s %10s %14s %10s %10s %10s %9s\n", "tid", "name", "iterations", "wait",
 		"busy", "log calls", "log time", "calls/it", "log/it", "log share");
 	for (size_t i = 0; i < m->nthreads; i++) {
@@ -100,6 +166,8 @@ static void threads(FILE *o, const struct an_model *m)
 		const struct ltx_thread *r = t->t;
 		char tid[32];
 		snprintf(tid, sizeof tid, "%u%s", r->tid, (r->flags & LTX_THREAD_EXITED) ? "*" : "");
+		if (several)
+			fprintf(o, "  %-8u", m->procs[t->proc].f->proc.pid);
 		if (!r->waits) {
 			fprintf(o, "  %-8s %-16s %11s %10s %10s %14s %10s %10s %10s %9s\n", tid, an_safe(r->name, name, sizeof name),
 				"-", "-", "-", an_count(t->kept, a, B), t->est_ns > 0 ? an_dur(t->est_ns, b, B) : "-", "-", "-",
@@ -111,8 +179,8 @@ static void threads(FILE *o, const struct an_model *m)
 		snprintf(cpi, sizeof cpi, "%.1f", (double)t->loop_kept / it);
 		fprintf(o, "  %-8s %-16s %11s %10s %10s %14s %10s %10s %10s %9s\n", tid, an_safe(r->name, name, sizeof name),
 			an_count(r->waits, a, B), an_dur(t->wait_ns, b, B), an_dur(t->busy_ns - t->shim_ns, c, B),
-			an_count(t->loop_kept, d, B), an_dur(t->loop_log_ns, e, B), cpi,
-			t->loop_log_ns >= 0 ? an_dur(t->loop_log_ns / it, g, B) : "-", an_pct(t->share, h, B));
+			an_count(t->loop_kept, d, B), an_dur(t->loop_log_ns, e, B), cpi, an_dur(t->log_per_iter_ns, g, B),
+			an_pct(t->share, h, B));
 	}
 	fprintf(o, "  (iterations = waits in poll/select/epoll; busy = time between waits, the shim's cost taken out;\n"
 		   "   log calls and time count what ran between waits; * = thread has exited)\n");
@@ -120,17 +188,28 @@ static void threads(FILE *o, const struct an_model *m)
 
 int an_report_text(FILE *o, const struct an_model *m)
 {
-	header(o, m);
+	for (size_t i = 0; i < m->nprocs; i++) {
+		if (i)
+			fputc('\n', o);
+		header(o, &m->procs[i]);
+	}
+	if (m->nprocs > 1) {
+		char a[B], b[B];
+		fprintf(o, "\n%zu processes, reported together: %s calls, %s dropped\n", m->nprocs,
+			an_count(m->kept + m->dropped, a, B), an_count(m->dropped, b, B));
+	}
 	if (!m->nkeys) {
 		fprintf(o, "\nNo logging calls were intercepted.\n");
 	} else {
 		entries(o, m);
 		sources(o, m);
+		sites(o, m);
+		templates(o, m);
 	}
 	threads(o, m);
 	char a[B], b[B], c[B];
-	if (busy_net(m) > 0)
+	if (m->busy_net_ns > 0)
 		fprintf(o, "\nIn the event loops, logging took %s of %s busy time: %s.\n", an_dur(m->loop_log_ns, a, B),
-			an_dur(busy_net(m), b, B), an_pct(m->loop_log_ns / busy_net(m), c, B));
+			an_dur(m->busy_net_ns, b, B), an_pct(m->loop_share, c, B));
 	return 0;
 }

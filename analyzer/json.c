@@ -1,0 +1,184 @@
+#include "json.h"
+
+#include <math.h>
+#include <string.h>
+
+void jw_init(struct jw *w, FILE *o, int pretty)
+{
+	memset(w, 0, sizeof *w);
+	w->o = o;
+	w->pretty = pretty;
+}
+
+/* Length of a valid UTF-8 sequence at s (no overlongs, no surrogates), or 0. */
+static size_t utf8_len(const unsigned char *s)
+{
+	unsigned c = s[0];
+	size_t n;
+	unsigned min;
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf) {
+		n = 2;
+		min = 0x80;
+	} else if (c >= 0xe0 && c <= 0xef) {
+		n = 3;
+		min = 0x800;
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		n = 4;
+		min = 0x10000;
+	} else {
+		return 0;
+	}
+	unsigned cp = c & (0x3f >> (n - 1));
+	for (size_t i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return n;
+}
+
+void jw_quote(FILE *o, const char *v)
+{
+	const unsigned char *s = (const unsigned char *)v;
+	fputc('"', o);
+	while (*s) {
+		unsigned c = *s;
+		if (c == '"' || c == '\\') {
+			fputc('\\', o);
+			fputc((int)c, o);
+			s++;
+		} else if (c == '\n') {
+			fputs("\\n", o);
+			s++;
+		} else if (c == '\t') {
+			fputs("\\t", o);
+			s++;
+		} else if (c == '\r') {
+			fputs("\\r", o);
+			s++;
+		} else if (c < 0x20 || c == 0x7f) {
+			fprintf(o, "\\u%04x", c);
+			s++;
+		} else if (c < 0x80) {
+			fputc((int)c, o);
+			s++;
+		} else {
+			size_t n = utf8_len(s);
+			if (n) {
+				fwrite(s, 1, n, o);
+				s += n;
+			} else {
+				fprintf(o, "\\u%04x", c); /* not UTF-8: taken as Latin-1 */
+				s++;
+			}
+		}
+	}
+	fputc('"', o);
+}
+
+static void member(struct jw *w, const char *key)
+{
+	if (w->depth > 0) {
+		if (w->count[w->depth - 1]++)
+			fputc(',', w->o);
+		if (w->pretty) {
+			fputc('\n', w->o);
+			for (int i = 0; i < w->depth; i++)
+				fputs("  ", w->o);
+		}
+	}
+	if (key) {
+		jw_quote(w->o, key);
+		fputs(w->pretty ? ": " : ":", w->o);
+	}
+}
+
+static void open_(struct jw *w, const char *key, char c)
+{
+	member(w, key);
+	fputc(c, w->o);
+	if (w->depth < JW_MAX_DEPTH) {
+		w->count[w->depth] = 0;
+		w->close[w->depth] = c == '{' ? '}' : ']';
+		w->depth++;
+	}
+}
+
+void jw_obj(struct jw *w, const char *key)
+{
+	open_(w, key, '{');
+}
+
+void jw_arr(struct jw *w, const char *key)
+{
+	open_(w, key, '[');
+}
+
+void jw_end(struct jw *w)
+{
+	if (w->depth <= 0)
+		return;
+	w->depth--;
+	if (w->pretty && w->count[w->depth]) {
+		fputc('\n', w->o);
+		for (int i = 0; i < w->depth; i++)
+			fputs("  ", w->o);
+	}
+	fputc(w->close[w->depth], w->o);
+	if (w->depth == 0)
+		fputc('\n', w->o);
+}
+
+void jw_str(struct jw *w, const char *key, const char *v)
+{
+	member(w, key);
+	if (v)
+		jw_quote(w->o, v);
+	else
+		fputs("null", w->o);
+}
+
+void jw_u64(struct jw *w, const char *key, uint64_t v)
+{
+	member(w, key);
+	fprintf(w->o, "%llu", (unsigned long long)v);
+}
+
+void jw_i64(struct jw *w, const char *key, int64_t v)
+{
+	member(w, key);
+	fprintf(w->o, "%lld", (long long)v);
+}
+
+void jw_num(struct jw *w, const char *key, double v)
+{
+	member(w, key);
+	if (!isfinite(v))
+		fputs("null", w->o);
+	else if (v == (double)(long long)v && fabs(v) < 1e15)
+		fprintf(w->o, "%lld", (long long)v);
+	else
+		fprintf(w->o, "%.10g", v);
+}
+
+void jw_bool(struct jw *w, const char *key, int v)
+{
+	member(w, key);
+	fputs(v ? "true" : "false", w->o);
+}
+
+void jw_null(struct jw *w, const char *key)
+{
+	member(w, key);
+	fputs("null", w->o);
+}
+
+void jw_hex(struct jw *w, const char *key, uint64_t v)
+{
+	member(w, key);
+	fprintf(w->o, "\"0x%llx\"", (unsigned long long)v);
+}
