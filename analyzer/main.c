@@ -209,6 +209,19 @@ static int cmd_check_env(const char *who)
 		fprintf(stderr, "logtax: %s: --time '%s': %s\n", who, v, why);
 		bad = 1;
 	}
+	const char *st = getenv("LOGTAX_STACKS");
+	if (st && ltx_parse_stacks(st, &a, &b, &why) < 0) {
+		fprintf(stderr, "logtax: %s: --stacks '%s': %s\n", who, st, why);
+		bad = 1;
+	}
+	const char *tr = getenv("LOGTAX_TRACE");
+	if (tr && ltx_parse_trace(tr, &a, &why) < 0) {
+		fprintf(stderr, "logtax: %s: --trace '%s': %s\n", who, tr, why);
+		bad = 1;
+	} else if (tr && v && strcmp(v, "all")) {
+		fprintf(stderr, "logtax: %s: --trace times every call: --time '%s' cannot go with it\n", who, v);
+		bad = 1;
+	}
 	return bad ? 2 : 0;
 }
 

@@ -17,7 +17,7 @@
 #define LTX_MAGIC "\x89LTX\r\n\x1a\n"
 #define LTX_MAGIC_LEN 8
 #define LTX_VERSION_MAJOR 1
-#define LTX_VERSION_MINOR 0
+#define LTX_VERSION_MINOR 1
 #define LTX_BYTE_ORDER_MARK 0x01020304u
 
 #define LTX_MAX_RECORD (1u << 20) /* a reader refuses larger payloads */
@@ -28,6 +28,9 @@
 
 /* header.features: which optional record types the file may contain */
 #define LTX_FEAT_CALIB 0x1ull
+#define LTX_FEAT_HIST 0x2ull   /* KEY_HIST records for timed keys (1.1) */
+#define LTX_FEAT_STACKS 0x4ull /* stacks were sampled (LOGTAX_STACKS): STACK, KEY_STACK (1.1) */
+#define LTX_FEAT_TRACE 0x8ull  /* trace mode (LOGTAX_TRACE): TRACE records (1.1) */
 
 struct ltx_header {
 	uint8_t magic[LTX_MAGIC_LEN];
@@ -53,6 +56,10 @@ enum ltx_rec_type {
 	LTX_REC_THREAD = 5,
 	LTX_REC_KEY = 6,
 	LTX_REC_RULES = 7,
+	LTX_REC_KEY_HIST = 8,  /* 1.1 */
+	LTX_REC_STACK = 9,     /* 1.1 */
+	LTX_REC_KEY_STACK = 10, /* 1.1 */
+	LTX_REC_TRACE = 11,    /* 1.1 */
 	LTX_REC_END = 0xffff, /* last record: a file without it is truncated */
 };
 
@@ -207,6 +214,84 @@ struct ltx_rules {
 	uint32_t text_len;
 	uint64_t applied_mono_ns;
 };
+
+/* Records added in 1.1 refer to a KEY by its position among the file's KEY
+ * records (0-based, file order), to a STACK by its position among the STACK
+ * records, to a THREAD by its index. */
+
+/* LTX_REC_KEY_HIST: the timed windows of one key as a log2 histogram, in
+ * ticks (the shim's window share included, as in key.ticks). Followed by
+ * nbuckets u64 counts. Bucket 0 counts windows of 0 or 1 tick; bucket b >= 1
+ * windows w with 2^b <= w < 2^(b+1); the last bucket written also holds
+ * everything above it. The counts add up to key.timed (in a file written
+ * while other threads still logged, they may trail it by a few). Written for
+ * keys with at least one timed call; trailing empty buckets are left out. */
+struct ltx_key_hist {
+	uint32_t key;      /* position of the KEY record */
+	uint32_t nbuckets; /* u64 counts that follow, 1..LTX_HIST_MAX_BUCKETS */
+};
+#define LTX_HIST_BUCKETS 40     /* what the shim keeps: up to 2^40 ticks, ~7 min at 2.5 GHz */
+#define LTX_HIST_MAX_BUCKETS 64 /* what a reader accepts */
+
+/* LTX_REC_STACK: one distinct call stack, interned per thread (the same
+ * stack seen in two threads is written twice). Followed by nframes u64
+ * absolute return addresses, callee first: frames[0] is the return address
+ * into the function that called the logging entry point (= key.caller), the
+ * last is the outermost frame the unwinder reached (or the depth limit). */
+struct ltx_stack {
+	uint32_t thread;    /* index of an LTX_REC_THREAD */
+	uint32_t nframes;   /* u64 return addresses that follow */
+	uint32_t flags;     /* LTX_STACK_* */
+	uint32_t max_depth; /* the depth limit it was captured with (LOGTAX_STACKS) */
+	uint32_t every;     /* stacks were captured for 1 call in `every` (mean) */
+	uint32_t pad;
+};
+#define LTX_STACK_TRUNCATED 0x1u /* there were more frames than max_depth */
+#define LTX_STACK_MAX_DEPTH 128  /* the largest depth the shim captures */
+
+/* LTX_REC_KEY_STACK: how many of a key's calls had a stack captured with a
+ * given stack (count), and how long capturing those took (ticks: outside any
+ * timed window, but inside the thread's busy time). `stack` is a STACK
+ * position, or one of LTX_STACK_LOST_* for calls picked for a stack that
+ * could not be kept: the sum of count over a key's KEY_STACK records is the
+ * number of its calls that were picked. */
+struct ltx_key_stack {
+	uint32_t key;   /* position of the KEY record */
+	uint32_t stack; /* position of a STACK record (same thread as the key), or LTX_STACK_LOST_* */
+	uint64_t count;
+	uint64_t ticks;
+};
+#define LTX_STACK_LOST_FULL 0xffffffffu   /* the thread's stack table was full */
+#define LTX_STACK_LOST_BUSY 0xfffffffeu   /* picked while the thread was inside the shim (a signal handler logged) */
+#define LTX_STACK_LOST_FAILED 0xfffffffdu /* the unwinder did not reach the caller */
+#define LTX_STACK_LOST_MIN 0xfffffffdu
+
+/* LTX_REC_TRACE: part of one thread's trace (trace mode): events in the
+ * order they ended, oldest first; a thread's TRACE records follow each other
+ * in `chunk` order and their events concatenate. Followed by nevents
+ * struct ltx_trace_event. The thread kept the last `capacity` events:
+ * `recorded` were recorded in all, `overwritten` = recorded - kept. */
+struct ltx_trace {
+	uint32_t thread;   /* index of an LTX_REC_THREAD */
+	uint32_t nevents;  /* events in this record */
+	uint32_t capacity; /* the thread's ring size (LOGTAX_TRACE) */
+	uint32_t chunk;    /* 0, 1, ... within the thread */
+	uint64_t recorded;
+	uint64_t overwritten;
+};
+#define LTX_TRACE_CHUNK 32768u /* events per TRACE record the shim writes */
+
+struct ltx_trace_event {
+	uint64_t start; /* tick the call (or wait) started */
+	uint64_t ticks; /* its duration; 0 when not timed (dropped, or never timed) */
+	uint32_t key;   /* position of the KEY record, LTX_NO_KEY for a wait */
+	uint16_t kind;  /* enum ltx_trace_kind */
+	uint16_t flags; /* LTX_TEV_* */
+};
+enum ltx_trace_kind { LTX_TEV_CALL = 0, LTX_TEV_WAIT = 1 };
+#define LTX_TEV_DROPPED 0x1u /* the call was dropped (the real function did not run) */
+#define LTX_TEV_UNTIMED 0x2u /* not timed: ticks is 0 */
+#define LTX_NO_KEY 0xffffffffu
 
 /* LTX_REC_END: last record. */
 struct ltx_end {

@@ -24,6 +24,10 @@ static const char *type_name(uint32_t t)
 	case LTX_REC_THREAD: return "THREAD";
 	case LTX_REC_KEY: return "KEY";
 	case LTX_REC_RULES: return "RULES";
+	case LTX_REC_KEY_HIST: return "KEY_HIST";
+	case LTX_REC_STACK: return "STACK";
+	case LTX_REC_KEY_STACK: return "KEY_STACK";
+	case LTX_REC_TRACE: return "TRACE";
 	case LTX_REC_END: return "END";
 	default: return "unknown";
 	}
@@ -40,6 +44,10 @@ static size_t fixed_size(uint32_t t)
 	case LTX_REC_THREAD: return sizeof(struct ltx_thread);
 	case LTX_REC_KEY: return sizeof(struct ltx_key);
 	case LTX_REC_RULES: return sizeof(struct ltx_rules);
+	case LTX_REC_KEY_HIST: return sizeof(struct ltx_key_hist);
+	case LTX_REC_STACK: return sizeof(struct ltx_stack);
+	case LTX_REC_KEY_STACK: return sizeof(struct ltx_key_stack);
+	case LTX_REC_TRACE: return sizeof(struct ltx_trace);
 	case LTX_REC_END: return sizeof(struct ltx_end);
 	default: return 0;
 	}
@@ -65,20 +73,75 @@ static char *dupn(const unsigned char *p, size_t len)
 	return s;
 }
 
+#define NTYPES 32
 struct counts {
-	size_t n[8];
+	size_t n[NTYPES];
 	size_t unknown;
 };
 
 static size_t slot_of(uint32_t t)
 {
-	return t <= LTX_REC_RULES ? t : 0;
+	return t < NTYPES && fixed_size(t) ? t : 0;
+}
+
+/* A copy of n items of size sz that follow a fixed part (n * sz already
+ * checked against the record's bytes). */
+static void *dup_items(const unsigned char *p, size_t n, size_t sz)
+{
+	void *a = malloc(n * sz + 1);
+	if (a && n)
+		memcpy(a, p, n * sz);
+	return a;
 }
 
 static int cmp_entry(const void *a, const void *b)
 {
 	uint32_t x = ((const struct ltx_r_entry *)a)->e.id, y = ((const struct ltx_r_entry *)b)->e.id;
 	return x < y ? -1 : x > y;
+}
+
+/* The 1.1 records' references to keys, stacks and threads; links each
+ * key to its histogram. */
+static int check_refs(struct ltx_file *f, char *err, size_t errlen)
+{
+	for (size_t i = 0; i < f->nhists; i++) {
+		const struct ltx_r_hist *h = &f->hists[i];
+		if (h->h.key >= f->nkeys)
+			return fail(err, errlen, "histogram %zu refers to key %u, the file has %zu", i, h->h.key, f->nkeys);
+		struct ltx_r_key *k = &f->keys[h->h.key];
+		if (k->hist)
+			return fail(err, errlen, "two histograms for key %u", h->h.key);
+		k->hist = h->counts;
+		k->hist_len = h->h.nbuckets;
+	}
+	for (size_t i = 0; i < f->nstacks; i++)
+		if (f->stacks[i].s.thread >= f->nthreads)
+			return fail(err, errlen, "stack %zu refers to thread %u, the file has %zu", i,
+				    f->stacks[i].s.thread, f->nthreads);
+	for (size_t i = 0; i < f->nkey_stacks; i++) {
+		const struct ltx_key_stack *ks = &f->key_stacks[i];
+		if (ks->key >= f->nkeys)
+			return fail(err, errlen, "key-stack count %zu refers to key %u, the file has %zu", i, ks->key,
+				    f->nkeys);
+		if (ks->stack >= LTX_STACK_LOST_MIN)
+			continue;
+		if (ks->stack >= f->nstacks)
+			return fail(err, errlen, "key-stack count %zu refers to stack %u, the file has %zu", i,
+				    ks->stack, f->nstacks);
+		if (f->stacks[ks->stack].s.thread != f->keys[ks->key].k.thread)
+			return fail(err, errlen, "key-stack count %zu pairs a key and a stack of different threads", i);
+	}
+	for (size_t i = 0; i < f->ntraces; i++) {
+		const struct ltx_r_trace *tr = &f->traces[i];
+		if (tr->t.thread >= f->nthreads)
+			return fail(err, errlen, "trace record %zu refers to thread %u, the file has %zu", i,
+				    tr->t.thread, f->nthreads);
+		for (uint32_t j = 0; j < tr->t.nevents; j++)
+			if (tr->events[j].key != LTX_NO_KEY && tr->events[j].key >= f->nkeys)
+				return fail(err, errlen, "trace record %zu: event %u refers to key %u, the file has %zu", i,
+					    j, tr->events[j].key, f->nkeys);
+	}
+	return 0;
 }
 
 int ltx_read_buf(const void *buf, size_t len, struct ltx_file *f, char *err, size_t errlen)
@@ -149,7 +212,12 @@ int ltx_read_buf(const void *buf, size_t len, struct ltx_file *f, char *err, siz
 	f->threads = calloc(c.n[LTX_REC_THREAD] + 1, sizeof *f->threads);
 	f->keys = calloc(c.n[LTX_REC_KEY] + 1, sizeof *f->keys);
 	f->rules = calloc(c.n[LTX_REC_RULES] + 1, sizeof *f->rules);
-	if (!f->entries || !f->modules || !f->threads || !f->keys || !f->rules) {
+	f->hists = calloc(c.n[LTX_REC_KEY_HIST] + 1, sizeof *f->hists);
+	f->stacks = calloc(c.n[LTX_REC_STACK] + 1, sizeof *f->stacks);
+	f->key_stacks = calloc(c.n[LTX_REC_KEY_STACK] + 1, sizeof *f->key_stacks);
+	f->traces = calloc(c.n[LTX_REC_TRACE] + 1, sizeof *f->traces);
+	if (!f->entries || !f->modules || !f->threads || !f->keys || !f->rules || !f->hists || !f->stacks ||
+	    !f->key_stacks || !f->traces) {
 		ltx_file_free(f);
 		return fail(err, errlen, "out of memory");
 	}
@@ -234,6 +302,45 @@ int ltx_read_buf(const void *buf, size_t len, struct ltx_file *f, char *err, siz
 			f->nrules++;
 			break;
 		}
+		case LTX_REC_KEY_HIST: {
+			struct ltx_r_hist *h = &f->hists[f->nhists];
+			memcpy(&h->h, p, fs);
+			if (h->h.nbuckets == 0 || h->h.nbuckets > LTX_HIST_MAX_BUCKETS) {
+				uint32_t nb = h->h.nbuckets;
+				ltx_file_free(f);
+				return fail(err, errlen, "record %zu (KEY_HIST) at byte %zu: %u buckets (1 to %u allowed)", idx,
+					    off, nb, LTX_HIST_MAX_BUCKETS);
+			}
+			if ((uint64_t)h->h.nbuckets * sizeof(uint64_t) > tail)
+				goto bad_tail;
+			if (!(h->counts = dup_items(p + fs, h->h.nbuckets, sizeof(uint64_t))))
+				goto oom;
+			f->nhists++;
+			break;
+		}
+		case LTX_REC_STACK: {
+			struct ltx_r_stack *st = &f->stacks[f->nstacks];
+			memcpy(&st->s, p, fs);
+			if ((uint64_t)st->s.nframes * sizeof(uint64_t) > tail)
+				goto bad_tail;
+			if (!(st->frames = dup_items(p + fs, st->s.nframes, sizeof(uint64_t))))
+				goto oom;
+			f->nstacks++;
+			break;
+		}
+		case LTX_REC_KEY_STACK:
+			memcpy(&f->key_stacks[f->nkey_stacks++], p, fs);
+			break;
+		case LTX_REC_TRACE: {
+			struct ltx_r_trace *tr = &f->traces[f->ntraces];
+			memcpy(&tr->t, p, fs);
+			if ((uint64_t)tr->t.nevents * sizeof(struct ltx_trace_event) > tail)
+				goto bad_tail;
+			if (!(tr->events = dup_items(p + fs, tr->t.nevents, sizeof(struct ltx_trace_event))))
+				goto oom;
+			f->ntraces++;
+			break;
+		}
 		case LTX_REC_END:
 			memcpy(&end, p, fs);
 			break;
@@ -270,6 +377,10 @@ int ltx_read_buf(const void *buf, size_t len, struct ltx_file *f, char *err, siz
 			ltx_file_free(f);
 			return fail(err, errlen, "key %zu refers to a thread or entry point the file does not have", n);
 		}
+	}
+	if (check_refs(f, err, errlen) < 0) {
+		ltx_file_free(f);
+		return -1;
 	}
 	for (size_t i = 0; i < f->nentries; i++)
 		if (!f->entries[i].name)
@@ -346,6 +457,16 @@ void ltx_file_free(struct ltx_file *f)
 		free(f->keys[i].name);
 	for (size_t i = 0; i < f->nrules; i++)
 		free(f->rules[i].text);
+	for (size_t i = 0; i < f->nhists; i++)
+		free(f->hists[i].counts);
+	for (size_t i = 0; i < f->nstacks; i++)
+		free(f->stacks[i].frames);
+	for (size_t i = 0; i < f->ntraces; i++)
+		free(f->traces[i].events);
+	free(f->hists);
+	free(f->stacks);
+	free(f->key_stacks);
+	free(f->traces);
 	free(f->entries);
 	free(f->modules);
 	free(f->threads);

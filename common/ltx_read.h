@@ -23,6 +23,24 @@ struct ltx_r_module {
 struct ltx_r_key {
 	struct ltx_key k;
 	char *name;
+	/* Its latency histogram (KEY_HIST), or NULL/0 if the file has none. */
+	const uint64_t *hist;
+	uint32_t hist_len;
+};
+
+struct ltx_r_hist {
+	struct ltx_key_hist h;
+	uint64_t *counts; /* h.nbuckets */
+};
+
+struct ltx_r_stack {
+	struct ltx_stack s;
+	uint64_t *frames; /* s.nframes return addresses, callee first */
+};
+
+struct ltx_r_trace {
+	struct ltx_trace t;
+	struct ltx_trace_event *events; /* t.nevents */
 };
 
 struct ltx_r_rules {
@@ -48,6 +66,16 @@ struct ltx_file {
 	size_t nkeys;
 	struct ltx_r_rules *rules;
 	size_t nrules;
+	/* 1.1: latency histograms, stacks, traces (records in file order; every
+	 * key, stack and thread reference checked when read) */
+	struct ltx_r_hist *hists;
+	size_t nhists;
+	struct ltx_r_stack *stacks; /* a KEY_STACK's `stack` indexes this */
+	size_t nstacks;
+	struct ltx_key_stack *key_stacks;
+	size_t nkey_stacks;
+	struct ltx_r_trace *traces;
+	size_t ntraces;
 	size_t skipped_records; /* of types this reader does not know */
 	double tick_hz;          /* derived from the process record's clock pairs */
 };

@@ -14,6 +14,15 @@
 /* LOGTAX_TIME: off | sample | sample:N | all */
 int ltx_parse_time(const char *s, uint32_t *mode, uint32_t *every, const char **why);
 
+/* LOGTAX_STACKS: DEPTH[:N], a stack of up to DEPTH frames (1..128) for 1
+ * call in N (1..2^30, default LTX_STACKS_EVERY_DEFAULT). */
+#define LTX_STACKS_EVERY_DEFAULT 64
+int ltx_parse_stacks(const char *s, uint32_t *depth, uint32_t *every, const char **why);
+
+/* LOGTAX_TRACE: EVENTS, the events each thread keeps (1..LTX_TRACE_MAX). */
+#define LTX_TRACE_MAX (1u << 20)
+int ltx_parse_trace(const char *s, uint32_t *events, const char **why);
+
 /* The variables the shim knows; NULL-terminated. */
 extern const char *const ltx_known_vars[];
 

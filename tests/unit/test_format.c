@@ -43,11 +43,54 @@ START_TEST(layout)
 	AT(struct ltx_key, name_len, 72);
 	PIN(struct ltx_rules, 16);
 	PIN(struct ltx_end, 16);
+	/* 1.1 */
+	PIN(struct ltx_key_hist, 8);
+	AT(struct ltx_key_hist, nbuckets, 4);
+	PIN(struct ltx_stack, 24);
+	AT(struct ltx_stack, nframes, 4);
+	AT(struct ltx_stack, max_depth, 12);
+	AT(struct ltx_stack, every, 16);
+	PIN(struct ltx_key_stack, 24);
+	AT(struct ltx_key_stack, stack, 4);
+	AT(struct ltx_key_stack, count, 8);
+	AT(struct ltx_key_stack, ticks, 16);
+	PIN(struct ltx_trace, 32);
+	AT(struct ltx_trace, capacity, 8);
+	AT(struct ltx_trace, recorded, 16);
+	AT(struct ltx_trace, overwritten, 24);
+	PIN(struct ltx_trace_event, 24);
+	AT(struct ltx_trace_event, ticks, 8);
+	AT(struct ltx_trace_event, key, 16);
+	AT(struct ltx_trace_event, kind, 20);
+	AT(struct ltx_trace_event, flags, 22);
+	ck_assert_uint_eq(LTX_REC_KEY_HIST, 8);
+	ck_assert_uint_eq(LTX_REC_STACK, 9);
+	ck_assert_uint_eq(LTX_REC_KEY_STACK, 10);
+	ck_assert_uint_eq(LTX_REC_TRACE, 11);
+	ck_assert_uint_ge(LTX_VERSION_MINOR, 1);
 }
 END_TEST
 
+/* The 1.1 records for the sample file's one key (position 0, thread 0). */
+static const uint64_t hist_counts[3] = { 0, 1, 1 };
+static const uint64_t stack_frames[3] = { 0x1234, 0x2000, 0x3000 };
+static void write_11(struct ltx_writer *w)
+{
+	struct ltx_key_hist h = { 0, 3 };
+	ltx_w_record(w, LTX_REC_KEY_HIST, &h, sizeof h, hist_counts, sizeof hist_counts, NULL, 0);
+	struct ltx_stack st = { .thread = 0, .nframes = 3, .max_depth = 8, .every = 4 };
+	ltx_w_record(w, LTX_REC_STACK, &st, sizeof st, stack_frames, sizeof stack_frames, NULL, 0);
+	struct ltx_key_stack ks = { 0, 0, 3, 3000 };
+	ltx_w_record(w, LTX_REC_KEY_STACK, &ks, sizeof ks, NULL, 0, NULL, 0);
+	struct ltx_key_stack lost = { 0, LTX_STACK_LOST_FULL, 1, 0 };
+	ltx_w_record(w, LTX_REC_KEY_STACK, &lost, sizeof lost, NULL, 0, NULL, 0);
+	struct ltx_trace_event ev[2] = { { 100, 50, 0, LTX_TEV_CALL, 0 }, { 200, 30, LTX_NO_KEY, LTX_TEV_WAIT, 0 } };
+	struct ltx_trace tr = { .thread = 0, .nevents = 2, .capacity = 2, .recorded = 5, .overwritten = 3 };
+	ltx_w_record(w, LTX_REC_TRACE, &tr, sizeof tr, ev, sizeof ev, NULL, 0);
+}
+
 /* Writes a small file into a memory file; returns its bytes (caller frees). */
-static unsigned char *sample_file(size_t *len, uint64_t calls)
+static unsigned char *sample_file_x(size_t *len, uint64_t calls, int with_11)
 {
 	FILE *mf = tmpfile();
 	ck_assert_ptr_nonnull(mf);
@@ -66,6 +109,8 @@ static unsigned char *sample_file(size_t *len, uint64_t calls)
 	struct ltx_key k = { .thread = 0, .entry = 1, .level = 2, .caller = 0x1234, .calls = calls,
 			     .timed = 2, .ticks = 900, .name_len = 10 };
 	ltx_w_record(&w, LTX_REC_KEY, &k, sizeof k, "util.event", 10, NULL, 0);
+	if (with_11)
+		write_11(&w);
 	ck_assert_int_eq(ltx_w_finish(&w, calls), 0);
 	fflush(mf);
 	long n = ftell(mf);
@@ -75,6 +120,11 @@ static unsigned char *sample_file(size_t *len, uint64_t calls)
 	fclose(mf);
 	*len = (size_t)n;
 	return out;
+}
+
+static unsigned char *sample_file(size_t *len, uint64_t calls)
+{
+	return sample_file_x(len, calls, 0);
 }
 
 START_TEST(round_trip)
@@ -153,6 +203,125 @@ START_TEST(refuses_damage)
 }
 END_TEST
 
+START_TEST(round_trip_11)
+{
+	size_t len;
+	unsigned char *b = sample_file_x(&len, 7, 1);
+	struct ltx_file f;
+	char err[256];
+	ck_assert_msg(ltx_read_buf(b, len, &f, err, sizeof err) == 0, "%s", err);
+	ck_assert_uint_eq(f.skipped_records, 0);
+	ck_assert_uint_eq(f.nhists, 1);
+	ck_assert_ptr_nonnull(f.keys[0].hist);
+	ck_assert_uint_eq(f.keys[0].hist_len, 3);
+	ck_assert_uint_eq(f.keys[0].hist[2], 1);
+	ck_assert_uint_eq(f.nstacks, 1);
+	ck_assert_uint_eq(f.stacks[0].s.nframes, 3);
+	ck_assert_uint_eq(f.stacks[0].frames[2], 0x3000);
+	ck_assert_uint_eq(f.nkey_stacks, 2);
+	ck_assert_uint_eq(f.key_stacks[0].count, 3);
+	ck_assert_uint_eq(f.key_stacks[1].stack, LTX_STACK_LOST_FULL);
+	ck_assert_uint_eq(f.ntraces, 1);
+	ck_assert_uint_eq(f.traces[0].t.overwritten, 3);
+	ck_assert_uint_eq(f.traces[0].events[1].kind, LTX_TEV_WAIT);
+	ltx_file_free(&f);
+	free(b);
+}
+END_TEST
+
+/* Offset of the payload of the n-th record of a type, or 0. */
+static size_t find_rec(const unsigned char *b, size_t len, uint32_t type, int nth)
+{
+	for (size_t off = 64; off + 8 <= len;) {
+		struct ltx_rec r;
+		memcpy(&r, b + off, sizeof r);
+		if (r.type == type && nth-- == 0)
+			return off + 8;
+		off += 8 + ((r.size + 7) & ~7u);
+	}
+	return 0;
+}
+
+static void patch_u32(unsigned char *b, size_t at, uint32_t v)
+{
+	memcpy(b + at, &v, 4);
+}
+
+/* Hostile 1.1 records: counts larger than the bytes present, references out
+ * of range. Each is refused with one line, never read past the buffer (the
+ * test runs under the same allocator checks as the rest). */
+START_TEST(refuses_bad_11)
+{
+	size_t len;
+	unsigned char *b = sample_file_x(&len, 7, 1), *c = malloc(len);
+	for (size_t cut = 0; cut < len; cut++) {
+		struct ltx_file f;
+		char err[256];
+		ck_assert_int_eq(ltx_read_buf(b, cut, &f, err, sizeof err), -1);
+	}
+	struct {
+		uint32_t type;
+		int nth;
+		size_t field;
+		uint32_t value;
+		const char *want;
+	} cases[] = {
+		{ LTX_REC_KEY_HIST, 0, offsetof(struct ltx_key_hist, nbuckets), 0x20000000u, "buckets" },
+		{ LTX_REC_KEY_HIST, 0, offsetof(struct ltx_key_hist, nbuckets), 0, "buckets" },
+		{ LTX_REC_KEY_HIST, 0, offsetof(struct ltx_key_hist, nbuckets), 4, "run past its end" },
+		{ LTX_REC_KEY_HIST, 0, offsetof(struct ltx_key_hist, key), 1, "refers to key 1" },
+		{ LTX_REC_STACK, 0, offsetof(struct ltx_stack, nframes), 0xffffffffu, "run past its end" },
+		{ LTX_REC_STACK, 0, offsetof(struct ltx_stack, nframes), 4, "run past its end" },
+		{ LTX_REC_STACK, 0, offsetof(struct ltx_stack, thread), 3, "refers to thread 3" },
+		{ LTX_REC_KEY_STACK, 0, offsetof(struct ltx_key_stack, key), 9, "refers to key 9" },
+		{ LTX_REC_KEY_STACK, 0, offsetof(struct ltx_key_stack, stack), 1, "refers to stack 1" },
+		{ LTX_REC_KEY_STACK, 0, offsetof(struct ltx_key_stack, stack), 0xfffffff0u, "refers to stack" },
+		{ LTX_REC_TRACE, 0, offsetof(struct ltx_trace, nevents), 0x0aaaaaabu, "run past its end" },
+		{ LTX_REC_TRACE, 0, offsetof(struct ltx_trace, nevents), 3, "run past its end" },
+		{ LTX_REC_TRACE, 0, offsetof(struct ltx_trace, thread), 1, "refers to thread 1" },
+		{ LTX_REC_TRACE, 0, sizeof(struct ltx_trace) + offsetof(struct ltx_trace_event, key), 5,
+		  "refers to key 5" },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		memcpy(c, b, len);
+		size_t at = find_rec(c, len, cases[i].type, cases[i].nth);
+		ck_assert_uint_ne(at, 0);
+		patch_u32(c, at + cases[i].field, cases[i].value);
+		expect_refused(c, len, cases[i].want);
+	}
+	/* a second histogram for the same key */
+	{
+		FILE *mf = tmpfile();
+		unsigned char wb[256];
+		struct ltx_writer w;
+		ltx_w_init(&w, fileno(mf), wb, sizeof wb);
+		ltx_w_header(&w, 0, 0);
+		struct ltx_process p = { .pid = 1 };
+		ltx_w_record(&w, LTX_REC_PROCESS, &p, sizeof p, NULL, 0, NULL, 0);
+		struct ltx_entry e = { 1, LTX_FAM_LEGACY, 0, 1 };
+		ltx_w_record(&w, LTX_REC_ENTRY, &e, sizeof e, "x", 1, NULL, 0);
+		struct ltx_thread t = { .index = 0 };
+		ltx_w_record(&w, LTX_REC_THREAD, &t, sizeof t, NULL, 0, NULL, 0);
+		struct ltx_key k = { .entry = 1, .calls = 1 };
+		ltx_w_record(&w, LTX_REC_KEY, &k, sizeof k, NULL, 0, NULL, 0);
+		struct ltx_key_hist h = { 0, 3 };
+		ltx_w_record(&w, LTX_REC_KEY_HIST, &h, sizeof h, hist_counts, sizeof hist_counts, NULL, 0);
+		ltx_w_record(&w, LTX_REC_KEY_HIST, &h, sizeof h, hist_counts, sizeof hist_counts, NULL, 0);
+		ck_assert_int_eq(ltx_w_finish(&w, 1), 0);
+		fflush(mf);
+		long n = ftell(mf);
+		unsigned char *d = malloc((size_t)n);
+		rewind(mf);
+		ck_assert_uint_eq(fread(d, 1, (size_t)n, mf), (size_t)n);
+		fclose(mf);
+		expect_refused(d, (size_t)n, "two histograms");
+		free(d);
+	}
+	free(c);
+	free(b);
+}
+END_TEST
+
 START_TEST(refuses_count_mismatch)
 {
 	/* END says other totals than the keys add up to */
@@ -188,6 +357,8 @@ int main(void)
 	tcase_add_test(tc, round_trip);
 	tcase_add_test(tc, refuses_damage);
 	tcase_add_test(tc, refuses_count_mismatch);
+	tcase_add_test(tc, round_trip_11);
+	tcase_add_test(tc, refuses_bad_11);
 	tcase_add_test(tc, writer_reports_errors);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
