@@ -209,6 +209,14 @@ static int threads(struct an_model *m, struct an_proc *p, size_t pi, struct an_t
 		th[i].t = &f->threads[i];
 		th[i].proc = pi;
 	}
+	/* Capturing stacks happens outside timed windows but inside busy time. */
+	double *stack_ticks = calloc(f->nthreads + 1, sizeof *stack_ticks);
+	if (!stack_ticks) {
+		free(thr_ticks);
+		return -1;
+	}
+	for (size_t i = 0; i < f->nkey_stacks; i++)
+		stack_ticks[f->keys[f->key_stacks[i].key].k.thread] += (double)f->key_stacks[i].ticks;
 	for (size_t i = 0; i < n; i++) {
 		const struct ltx_key *k = &keys[i].k->k;
 		struct an_thread *t = &th[k->thread];
@@ -247,6 +255,10 @@ static int threads(struct an_model *m, struct an_proc *p, size_t pi, struct an_t
 		uint64_t untimed = t->loop_kept > t->loop_timed ? t->loop_kept - t->loop_timed : 0;
 		t->shim_ns = (double)untimed * p->cost_count_ns + (double)t->loop_timed * p->cost_timed_ns +
 			     (double)t->loop_dropped * p->cost_drop_ns;
+		/* stack captures: no pre-loop split is recorded, so the loop's share by calls */
+		uint64_t all = t->kept + t->dropped;
+		if (all)
+			t->shim_ns += stack_ticks[i] * p->ns_per_tick * (double)(t->loop_kept + t->loop_dropped) / (double)all;
 		double net = t->busy_ns - t->shim_ns;
 		if (t->loop_log_ns >= 0 && net > 0) {
 			t->share = t->loop_log_ns / net;
@@ -263,6 +275,7 @@ static int threads(struct an_model *m, struct an_proc *p, size_t pi, struct an_t
 			p->loop_log_ns += t->loop_log_ns;
 	}
 	free(thr_ticks);
+	free(stack_ticks);
 	uint64_t untimed = p->kept > p->timed ? p->kept - p->timed : 0;
 	p->shim_ns = (double)untimed * p->cost_count_ns + (double)p->timed * p->cost_timed_ns +
 		     (double)p->dropped * p->cost_drop_ns;
@@ -332,6 +345,205 @@ static int group(const struct an_model *m, key_cmp cmp, struct an_group **out, s
 	return 0;
 }
 
+
+/* The q-quantile of a log2 histogram of ticks, interpolated in its bucket. */
+static double hist_quantile_ticks(const uint64_t *h, uint32_t n, double q)
+{
+	uint64_t total = 0;
+	for (uint32_t b = 0; b < n; b++)
+		total += h[b];
+	if (!total)
+		return -1;
+	double target = q * (double)total, cum = 0;
+	for (uint32_t b = 0; b < n; b++) {
+		if (!h[b])
+			continue;
+		if (cum + (double)h[b] >= target) {
+			double lo = b ? (double)(1ull << (b < 63 ? b : 63)) : 0, hi = b ? lo * 2 : 2;
+			double frac = (target - cum) / (double)h[b];
+			return lo + (hi - lo) * (frac < 0 ? 0 : frac > 1 ? 1 : frac);
+		}
+		cum += (double)h[b];
+	}
+	return -1;
+}
+
+static void key_quantiles(const struct an_proc *p, struct an_key *k)
+{
+	k->p50_ns = k->p99_ns = -1;
+	if (!k->k->hist || !p->ns_per_tick)
+		return;
+	double a = hist_quantile_ticks(k->k->hist, k->k->hist_len, 0.5);
+	double b = hist_quantile_ticks(k->k->hist, k->k->hist_len, 0.99);
+	if (a >= 0) {
+		a = a * p->ns_per_tick - p->window_ns;
+		k->p50_ns = a > 0 ? a : 0;
+	}
+	if (b >= 0) {
+		b = b * p->ns_per_tick - p->window_ns;
+		k->p99_ns = b > 0 ? b : 0;
+	}
+}
+
+void an_hist_bucket_ns(const struct an_model *m, size_t proc, unsigned b, double *lo, double *hi)
+{
+	double t = m->procs[proc].ns_per_tick;
+	double l = b ? (double)(1ull << (b < 63 ? b : 63)) : 0, h = b ? l * 2 : 2;
+	*lo = l * t;
+	*hi = h * t;
+}
+
+double an_trace_start_ns(const struct an_model *m, size_t proc, const struct ltx_trace_event *e)
+{
+	const struct an_proc *p = &m->procs[proc];
+	double d = ((double)e->start - (double)p->f->proc.start_tsc) * p->ns_per_tick;
+	return p->t0_ns + d;
+}
+
+double an_trace_dur_ns(const struct an_model *m, size_t proc, const struct ltx_trace_event *e)
+{
+	const struct an_proc *p = &m->procs[proc];
+	if (!e->ticks || (e->flags & LTX_TEV_UNTIMED))
+		return 0;
+	double d = (double)e->ticks * p->ns_per_tick - (e->kind == LTX_TEV_CALL ? p->window_ns : 0);
+	return d > 0 ? d : 0;
+}
+
+static unsigned log2_bucket(double ns)
+{
+	unsigned b = 0;
+	while (ns >= 2 && b + 1 < AN_HIST_MAX) {
+		ns /= 2;
+		b++;
+	}
+	return b;
+}
+
+/* Trace mode: per thread, the ring's counts and the log time of each whole
+ * iteration (from the end of one wait to the end of the next) it holds. */
+static void trace_threads(struct an_model *m, size_t pi)
+{
+	struct an_proc *p = &m->procs[pi];
+	const struct ltx_file *f = p->f;
+	double *acc = calloc(f->nthreads + 1, sizeof *acc);
+	char *open = calloc(f->nthreads + 1, 1);
+	if (!acc || !open) {
+		free(acc);
+		free(open);
+		return;
+	}
+	for (size_t r = 0; r < f->ntraces; r++) {
+		const struct ltx_r_trace *tr = &f->traces[r];
+		struct an_thread *t = &m->threads[p->thread0 + tr->t.thread];
+		if (tr->t.chunk == 0) {
+			t->trace_recorded = tr->t.recorded;
+			t->trace_overwritten = tr->t.overwritten;
+			p->trace_recorded += tr->t.recorded;
+			p->trace_overwritten += tr->t.overwritten;
+			if (tr->t.capacity > p->trace_capacity)
+				p->trace_capacity = tr->t.capacity;
+		}
+		t->trace_kept += tr->t.nevents;
+		p->trace_kept += tr->t.nevents;
+		for (uint32_t j = 0; j < tr->t.nevents; j++) {
+			const struct ltx_trace_event *e = &tr->events[j];
+			size_t ti = tr->t.thread;
+			if (e->kind == LTX_TEV_WAIT) {
+				if (open[ti]) {
+					t->iter_hist[log2_bucket(acc[ti])]++;
+					t->iters_traced++;
+				}
+				open[ti] = 1;
+				acc[ti] = 0;
+			} else if (!(e->flags & LTX_TEV_DROPPED)) {
+				acc[ti] += an_trace_dur_ns(m, pi, e);
+			}
+		}
+	}
+	for (size_t i = 0; i < f->nthreads; i++) {
+		struct an_thread *t = &m->threads[p->thread0 + i];
+		t->iter_p50_ns = t->iter_p99_ns = -1;
+		if (!t->iters_traced)
+			continue;
+		uint32_t n = AN_HIST_MAX;
+		/* the same interpolation as the key histograms, in ns */
+		t->iter_p50_ns = hist_quantile_ticks(t->iter_hist, n, 0.5);
+		t->iter_p99_ns = hist_quantile_ticks(t->iter_hist, n, 0.99);
+	}
+	free(acc);
+	free(open);
+}
+
+static int by_stack_key(const void *a, const void *b)
+{
+	const struct an_stack_row *x = a, *y = b;
+	if (x->key != y->key)
+		return x->key < y->key ? -1 : 1;
+	if (x->sampled != y->sampled)
+		return x->sampled < y->sampled ? 1 : -1;
+	return x->stack < y->stack ? -1 : x->stack > y->stack;
+}
+
+/* Folded stacks: each key's calls and time shared out over its stacks. */
+static int stack_rows(struct an_model *m)
+{
+	size_t n = 0;
+	for (size_t pi = 0; pi < m->nprocs; pi++)
+		n += m->procs[pi].f->nkey_stacks;
+	m->stack_rows = calloc(n + 1, sizeof *m->stack_rows);
+	if (!m->stack_rows)
+		return -1;
+	for (size_t pi = 0; pi < m->nprocs; pi++) {
+		struct an_proc *p = &m->procs[pi];
+		const struct ltx_file *f = p->f;
+		if (f->nstacks) {
+			p->stack_depth = f->stacks[0].s.max_depth;
+			p->stack_every = f->stacks[0].s.every;
+		}
+		for (size_t i = 0; i < f->nkey_stacks; i++) {
+			const struct ltx_key_stack *ks = &f->key_stacks[i];
+			struct an_stack_row *r = &m->stack_rows[m->nstack_rows++];
+			r->key = p->key0 + ks->key;
+			r->sampled = ks->count;
+			if (ks->stack >= LTX_STACK_LOST_MIN)
+				r->lost = ks->stack;
+			else
+				r->stack = &f->stacks[ks->stack];
+			p->stacks_picked += ks->count;
+			p->stack_ns += (double)ks->ticks * p->ns_per_tick;
+			if (ks->stack == LTX_STACK_LOST_FULL)
+				p->stacks_lost_full += ks->count;
+			else if (ks->stack == LTX_STACK_LOST_BUSY)
+				p->stacks_lost_busy += ks->count;
+			else if (ks->stack == LTX_STACK_LOST_FAILED)
+				p->stacks_lost_failed += ks->count;
+		}
+	}
+	qsort(m->stack_rows, m->nstack_rows, sizeof *m->stack_rows, by_stack_key);
+	for (size_t i = 0; i < m->nstack_rows;) {
+		size_t j = i;
+		uint64_t total = 0;
+		while (j < m->nstack_rows && m->stack_rows[j].key == m->stack_rows[i].key)
+			total += m->stack_rows[j++].sampled;
+		const struct an_key *k = &m->keys[m->stack_rows[i].key];
+		uint64_t calls = k->k->k.calls, given = 0;
+		for (size_t r = i; r < j; r++) {
+			struct an_stack_row *row = &m->stack_rows[r];
+			double share = total ? (double)row->sampled / (double)total : 0;
+			row->calls = (uint64_t)((double)calls * share);
+			row->est_ns = k->est_ns * share;
+			given += row->calls;
+		}
+		/* largest remainder: rows are sorted by sampled, so the first ones get the rest */
+		for (size_t r = i; given < calls && total; r = r + 1 < j ? r + 1 : i) {
+			m->stack_rows[r].calls++;
+			given++;
+		}
+		i = j;
+	}
+	return 0;
+}
+
 int an_model_build(struct an_model *m, const struct ltx_file *files, size_t nfiles, const struct an_opts *o)
 {
 	memset(m, 0, sizeof *m);
@@ -362,6 +574,8 @@ int an_model_build(struct an_model *m, const struct ltx_file *files, size_t nfil
 		calib(p);
 		p->run_ns = f->proc.end_mono_ns > f->proc.start_mono_ns ?
 				    (double)(f->proc.end_mono_ns - f->proc.start_mono_ns) : 0;
+		p->key0 = koff;
+		p->thread0 = toff;
 		struct an_key *keys = &m->keys[koff];
 		for (size_t i = 0; i < f->nkeys; i++) {
 			struct an_key *ak = &keys[i];
@@ -376,7 +590,14 @@ int an_model_build(struct an_model *m, const struct ltx_file *files, size_t nfil
 			ak->tmpl = an_sym_template(p->sym, k->k.fmt);
 			if (ak->site->status != AN_MOD_OK && ak->site->status != AN_MOD_UNVERIFIED)
 				p->unsymbolized_keys++;
+			key_quantiles(p, ak);
+			if (k->hist)
+				m->has_hists = 1;
 		}
+		if (f->nstacks || f->nkey_stacks)
+			m->has_stacks = 1;
+		if (f->ntraces)
+			m->has_trace = 1;
 		if (estimate(p, keys, f->nkeys) < 0 || threads(m, p, pi, &m->threads[toff], keys, f->nkeys) < 0)
 			return -1;
 		m->kept += p->kept;
@@ -392,6 +613,17 @@ int an_model_build(struct an_model *m, const struct ltx_file *files, size_t nfil
 		koff += f->nkeys;
 		toff += f->nthreads;
 	}
+	/* A common time line: processes placed by their monotonic start. */
+	uint64_t first = UINT64_MAX;
+	for (size_t pi = 0; pi < nfiles; pi++)
+		if (files[pi].proc.start_mono_ns < first)
+			first = files[pi].proc.start_mono_ns;
+	for (size_t pi = 0; pi < nfiles; pi++) {
+		m->procs[pi].t0_ns = (double)(files[pi].proc.start_mono_ns - first);
+		trace_threads(m, pi);
+	}
+	if (stack_rows(m) < 0)
+		return -1;
 	m->busy_net_ns = m->busy_ns - m->loop_shim_ns;
 	m->loop_share = m->busy_net_ns > 0 ? m->loop_log_ns / m->busy_net_ns : -1;
 	if (group(m, cmp_entry, &m->entries, &m->nentries) < 0 || group(m, cmp_source, &m->sources, &m->nsources) < 0 ||
@@ -411,6 +643,7 @@ void an_model_free(struct an_model *m)
 	free(m->sites);
 	free(m->templates);
 	free(m->threads);
+	free(m->stack_rows);
 	memset(m, 0, sizeof *m);
 }
 

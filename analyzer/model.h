@@ -13,6 +13,8 @@
 
 #include <stdint.h>
 
+#define AN_HIST_MAX 64
+
 /* How the cost of a key's calls was obtained. */
 enum an_basis {
 	AN_TIMED_ALL,   /* every call timed */
@@ -37,6 +39,15 @@ struct an_proc {
 	double busy_ns, loop_log_ns, loop_shim_ns; /* summed over looping threads */
 	uint64_t lost;  /* calls counted without a key (late or re-entered) */
 	size_t unsymbolized_keys; /* keys whose call site is in no usable module */
+	size_t key0, thread0; /* its first key and thread in an_model.keys, .threads */
+	/* stacks (LOGTAX_STACKS): calls picked, and those that could not be kept */
+	uint64_t stacks_picked, stacks_lost_full, stacks_lost_busy, stacks_lost_failed;
+	double stack_ns; /* time the shim spent capturing stacks */
+	uint32_t stack_depth, stack_every; /* the setting, from the STACK records */
+	/* trace mode (LOGTAX_TRACE) */
+	uint64_t trace_recorded, trace_overwritten, trace_kept;
+	uint32_t trace_capacity;
+	double t0_ns; /* process start on the model's common time line (earliest start = 0) */
 };
 
 struct an_key {
@@ -50,6 +61,9 @@ struct an_key {
 	enum an_basis basis;
 	const struct an_sym *site;  /* the call site (caller, moved back one byte) */
 	const struct an_tmpl *tmpl; /* the message template */
+	/* from its latency histogram (KEY_HIST), the shim's window share taken
+	 * out; interpolated inside a log2 bucket; < 0 without a histogram */
+	double p50_ns, p99_ns;
 };
 
 /* A set of keys: an entry point, a source, a call site or a template. */
@@ -77,6 +91,25 @@ struct an_thread {
 	double wait_ns, busy_ns, shim_ns;  /* shim_ns: the shim's cost inside busy time */
 	double share;                      /* loop_log_ns / (busy_ns - shim_ns); < 0 when unknown */
 	double log_per_iter_ns, busy_per_iter_ns; /* < 0 when unknown */
+	/* trace mode: its ring, and the log time of each whole iteration it
+	 * holds as a log2 histogram in ns (bucket b: [2^b, 2^(b+1)) ns, 0: < 2) */
+	uint64_t trace_recorded, trace_overwritten, trace_kept;
+	uint64_t iter_hist[AN_HIST_MAX];
+	uint64_t iters_traced;
+	double iter_p50_ns, iter_p99_ns; /* < 0 when no iteration was traced whole */
+};
+
+/* Folded stacks: a key's calls with one captured stack. */
+struct an_stack_row {
+	size_t key;                      /* index in an_model.keys */
+	const struct ltx_r_stack *stack; /* NULL: picked, but no stack kept (lost says why) */
+	uint32_t lost;                   /* LTX_STACK_LOST_* when stack is NULL */
+	uint64_t sampled;                /* calls picked that had this stack */
+	/* the key's calls and estimated time shared out over its stacks in
+	 * proportion to `sampled` (largest remainder: a key's rows add up to
+	 * its exact calls) */
+	uint64_t calls;
+	double est_ns;
 };
 
 struct an_opts {
@@ -100,7 +133,18 @@ struct an_model {
 	double loop_share;  /* loop_log_ns / busy_net_ns; < 0 when unknown */
 	size_t unsymbolized_keys;
 	size_t top; /* from an_opts */
+	int has_hists, has_stacks, has_trace; /* some file has KEY_HIST, STACK/KEY_STACK, TRACE records */
+	struct an_stack_row *stack_rows; /* key by key */
+	size_t nstack_rows;
 };
+
+/* A trace event's start on the model's time line (ns since the earliest
+ * process start) and its duration in ns with the shim's window share taken
+ * out (0 for an untimed event). */
+double an_trace_start_ns(const struct an_model *m, size_t proc, const struct ltx_trace_event *e);
+double an_trace_dur_ns(const struct an_model *m, size_t proc, const struct ltx_trace_event *e);
+/* Bucket b of a key's histogram in ns (windows as measured, the shim's share in). */
+void an_hist_bucket_ns(const struct an_model *m, size_t proc, unsigned b, double *lo, double *hi);
 
 /* 0, or -1 when out of memory. The files must outlive the model. */
 int an_model_build(struct an_model *m, const struct ltx_file *files, size_t nfiles, const struct an_opts *o);
