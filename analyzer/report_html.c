@@ -1,7 +1,538 @@
+/* HTML: one self-contained page (no network, no script, no external font or
+ * style) with the summary, the tables, and charts drawn as inline SVG:
+ * logging's share of busy time per thread, the top sources and call sites,
+ * log time per iteration (a histogram from a trace when there is one, else
+ * each thread's mean), and per-key latency histograms with p50/p99 when the
+ * file has them. Every string from a data file is escaped to ASCII first
+ * (an_safe / an_cstr), then for HTML. Each chart is an <svg class="chart">
+ * with an id, which the tests look for. */
 #include "report.h"
+#include "util.h"
+
+#include "../common/ltx_levels.h"
+
+#include <math.h>
+#include <string.h>
+
+#define B 64
+#define CHART_W 860
+#define LABEL_W 330
+#define BAR_W 400
+#define ROW_H 22
+#define TOP_CHART 10
+
+static const char *const palette[] = { "#3b6fb6", "#d9822b", "#3a9a5b", "#b5485d", "#7d5ba6", "#2b9aa6", "#8c6d31" };
+
+/* Text already made ASCII, escaped for HTML. */
+static void esc(FILE *o, const char *s)
+{
+	for (; s && *s; s++) {
+		switch (*s) {
+		case '&': fputs("&amp;", o); break;
+		case '<': fputs("&lt;", o); break;
+		case '>': fputs("&gt;", o); break;
+		case '"': fputs("&quot;", o); break;
+		case '\'': fputs("&#39;", o); break;
+		default: fputc(*s, o);
+		}
+	}
+}
+
+/* A name from a data file: made ASCII, then escaped. */
+static void name(FILE *o, const char *s)
+{
+	char buf[1024];
+	esc(o, an_safe(s && *s ? s : "(none)", buf, sizeof buf));
+}
+
+static void tmpl_text(FILE *o, const struct an_tmpl *t, const struct an_sym *site, size_t width)
+{
+	char buf[600];
+	if (t->text) {
+		fputc('"', o);
+		esc(o, an_cstr(t->text, buf, sizeof buf, width));
+		fputc('"', o);
+		const char *note = an_tmpl_note(t);
+		if (note) {
+			fputs(" <span class=\"mark\">[", o);
+			esc(o, note);
+			fputs("]</span>", o);
+		}
+	} else {
+		fputs("<span class=\"mark\">(", o);
+		esc(o, an_tmpl_note(t));
+		fputs(", at ", o);
+		name(o, site->label);
+		fputs(")</span>", o);
+	}
+}
+
+static void style(FILE *o)
+{
+	fputs("<style>\n"
+	      "body{font-family:sans-serif;margin:24px;color:#222;max-width:1200px}\n"
+	      "h1{font-size:22px;margin-bottom:4px}h2{font-size:17px;margin-top:28px;border-bottom:1px solid #ccc}\n"
+	      "table{border-collapse:collapse;font-size:13px;margin:8px 0}\n"
+	      "th,td{padding:3px 8px;text-align:right;border-bottom:1px solid #eee}\n"
+	      "th{background:#f4f4f4}td.l,th.l{text-align:left}\n"
+	      ".big{font-size:28px;font-weight:bold;color:#b5485d}.note{color:#666;font-size:12px}\n"
+	      ".mark{color:#b5485d}.mono{font-family:monospace}\n"
+	      "svg.chart{display:block;margin:8px 0;font-family:sans-serif;font-size:12px}\n"
+	      "svg.chart text{fill:#222}\n"
+	      ".small{display:inline-block;vertical-align:top;margin-right:18px}\n"
+	      "</style>\n", o);
+}
+
+/* A horizontal bar chart: one row per item, value / max as bar length. */
+struct hbar {
+	char label[300];
+	char value[B];
+	double v;
+	char tip[600];
+};
+
+static void hbar_chart(FILE *o, const char *id, const char *title, const struct hbar *rows, size_t n, double max)
+{
+	int h = (int)n * ROW_H + 30;
+	fprintf(o, "<svg class=\"chart\" id=\"%s\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" role=\"img\">\n", id,
+		CHART_W, h, CHART_W, h);
+	fputs("<title>", o);
+	esc(o, title);
+	fputs("</title>\n", o);
+	for (size_t i = 0; i < n; i++) {
+		int y = 10 + (int)i * ROW_H;
+		double len = max > 0 ? rows[i].v / max * BAR_W : 0;
+		if (len < 0)
+			len = 0;
+		fprintf(o, "<g><title>");
+		esc(o, rows[i].tip[0] ? rows[i].tip : rows[i].label);
+		fprintf(o, "</title><text x=\"%d\" y=\"%d\" text-anchor=\"end\">", LABEL_W - 8, y + 14);
+		esc(o, rows[i].label);
+		fprintf(o, "</text><rect x=\"%d\" y=\"%d\" width=\"%.1f\" height=\"%d\" fill=\"%s\"/>", LABEL_W, y + 2,
+			len, ROW_H - 6, palette[i % 7]);
+		fprintf(o, "<text x=\"%.1f\" y=\"%d\">", LABEL_W + len + 6, y + 14);
+		esc(o, rows[i].value);
+		fputs("</text></g>\n", o);
+	}
+	fprintf(o, "<line x1=\"%d\" y1=\"8\" x2=\"%d\" y2=\"%d\" stroke=\"#999\"/>\n", LABEL_W, LABEL_W, h - 18);
+	fputs("</svg>\n", o);
+}
+
+/* "label (cut to width)" into an hbar label from an already-ASCII string. */
+static void set_label(char *dst, size_t cap, const char *ascii, size_t width)
+{
+	size_t n = strlen(ascii);
+	if (n > width && width > 3)
+		snprintf(dst, cap, "%.*s...", (int)(width - 3), ascii);
+	else
+		snprintf(dst, cap, "%s", ascii);
+}
+
+static void share_chart(FILE *o, const struct an_model *m)
+{
+	struct hbar rows[64];
+	size_t n = 0;
+	char a[B], b[B], nm[64];
+	for (size_t i = 0; i < m->nthreads && n < 64; i++) {
+		const struct an_thread *t = &m->threads[i];
+		if (t->share < 0)
+			continue;
+		struct hbar *r = &rows[n++];
+		char l[200];
+		if (m->nprocs > 1)
+			snprintf(l, sizeof l, "%s (pid %u, tid %u)", an_safe(t->t->name, nm, sizeof nm),
+				 m->procs[t->proc].f->proc.pid, t->t->tid);
+		else
+			snprintf(l, sizeof l, "%s (tid %u)", an_safe(t->t->name, nm, sizeof nm), t->t->tid);
+		set_label(r->label, sizeof r->label, l, 44);
+		an_pct(t->share, r->value, B);
+		r->v = t->share;
+		snprintf(r->tip, sizeof r->tip, "%s: logging %s of %s busy time", l, an_dur(t->loop_log_ns, a, B),
+			 an_dur(t->busy_ns - t->shim_ns, b, B));
+	}
+	fputs("<h2>Logging's share of busy time, per thread</h2>\n", o);
+	if (!n) {
+		fputs("<p class=\"note\">No thread waited in an event loop (poll, select, epoll), so there is no busy "
+		      "time to compare with.</p>\n", o);
+		return;
+	}
+	hbar_chart(o, "chart-share", "Logging's share of busy time per thread", rows, n, 1.0);
+	fputs("<p class=\"note\">Busy time is the time between event-loop waits, the shim's own cost taken out; "
+	      "the bar is the part of it spent in logging calls.</p>\n", o);
+}
+
+static void group_chart(FILE *o, const struct an_group *g, size_t ng, int sites)
+{
+	struct hbar rows[TOP_CHART];
+	size_t n = 0;
+	double max = 0;
+	char a[B], b[B], c[B], l[400];
+	for (size_t i = 0; i < ng && n < TOP_CHART; i++) {
+		if (!g[i].timed_keys)
+			continue;
+		struct hbar *r = &rows[n++];
+		char s1[300];
+		if (sites) {
+			an_safe(g[i].site->label, s1, sizeof s1);
+			const char *note = an_site_note(g[i].site);
+			snprintf(l, sizeof l, "%s%s%s%s", s1, note ? " [" : "", note ? note : "", note ? "]" : "");
+		} else {
+			an_safe(g[i].name[0] ? g[i].name : "(none)", s1, sizeof s1);
+			snprintf(l, sizeof l, "%s", s1);
+		}
+		set_label(r->label, sizeof r->label, l, 46);
+		snprintf(r->value, B, "%s (%s)", an_dur(g[i].est_ns, a, B), an_pct(g[i].share, b, B));
+		snprintf(r->tip, sizeof r->tip, "%s: %s calls, %s per call, %s in all", l,
+			 an_count(g[i].kept + g[i].dropped, c, B), an_dur(g[i].ns_per_call, b, B),
+			 an_dur(g[i].est_ns, a, B));
+		r->v = g[i].est_ns;
+		if (r->v > max)
+			max = r->v;
+	}
+	fprintf(o, "<h2>Top %s by estimated time</h2>\n", sites ? "call sites" : "sources");
+	if (!n) {
+		fputs("<p class=\"note\">No call was timed (timing off, or too few calls): counts are in the tables "
+		      "below.</p>\n", o);
+		return;
+	}
+	hbar_chart(o, sites ? "chart-sites" : "chart-sources", sites ? "Top call sites" : "Top sources", rows, n, max);
+	fputs("<p class=\"note\">Bar: estimated time in the logging calls; in brackets, its share of the event "
+	      "loops' busy time.</p>\n", o);
+}
+
+/* A vertical histogram over log2 buckets, with p50/p99 marks. */
+struct vbar {
+	double lo, hi; /* the bucket's range, for its label */
+	uint64_t count;
+};
+
+static void hist_chart(FILE *o, const char *id, const char *title, const struct vbar *bars, size_t n, double p50,
+		       double p99, int w, int h)
+{
+	char a[B], b[B];
+	uint64_t max = 0;
+	for (size_t i = 0; i < n; i++)
+		if (bars[i].count > max)
+			max = bars[i].count;
+	int left = 40, bottom = 34, top = 22, plot_h = h - bottom - top;
+	double bw = n ? (double)(w - left - 10) / (double)n : 0;
+	fprintf(o, "<svg class=\"chart\" id=\"%s\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" role=\"img\">\n", id,
+		w, h, w, h);
+	fputs("<title>", o);
+	esc(o, title);
+	fputs("</title>\n<text x=\"4\" y=\"14\" font-weight=\"bold\">", o);
+	esc(o, title);
+	fputs("</text>\n", o);
+	for (size_t i = 0; i < n; i++) {
+		double bh = max ? (double)bars[i].count / (double)max * plot_h : 0;
+		double x = left + bw * (double)i;
+		fprintf(o, "<g><title>%s to %s: %llu</title>", an_dur(bars[i].lo, a, B), an_dur(bars[i].hi, b, B),
+			(unsigned long long)bars[i].count);
+		fprintf(o, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"#3b6fb6\"/></g>\n", x + 1,
+			top + plot_h - bh, bw > 2 ? bw - 2 : bw, bh);
+		if (n <= 12 || i % ((n + 11) / 12) == 0)
+			fprintf(o, "<text x=\"%.1f\" y=\"%d\" font-size=\"10\" text-anchor=\"middle\">%s</text>\n",
+				x + bw / 2, h - bottom + 14, an_dur(bars[i].lo, a, B));
+	}
+	fprintf(o, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#999\"/>\n", left, top + plot_h, w - 10,
+		top + plot_h);
+	fprintf(o, "<text x=\"%d\" y=\"%d\" font-size=\"10\" text-anchor=\"end\">%llu</text>\n", left - 4, top + 8,
+		(unsigned long long)max);
+	/* Marks: a value's position from its bucket (log2) and place inside it. */
+	const double qs[2] = { p50, p99 };
+	const char *const qn[2] = { "p50", "p99" };
+	for (int q = 0; q < 2; q++) {
+		if (qs[q] < 0 || !n)
+			continue;
+		double pos = n;
+		for (size_t i = 0; i < n; i++)
+			if (qs[q] < bars[i].hi || i + 1 == n) {
+				double span = bars[i].hi - bars[i].lo;
+				double f = span > 0 ? (qs[q] - bars[i].lo) / span : 0;
+				pos = (double)i + (f < 0 ? 0 : f > 1 ? 1 : f);
+				break;
+			}
+		double x = left + bw * pos;
+		fprintf(o, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"%s\" stroke-dasharray=\"4 2\"/>",
+			x, top, x, top + plot_h, q ? "#b5485d" : "#3a9a5b");
+		fprintf(o, "<text x=\"%.1f\" y=\"%d\" font-size=\"10\" fill=\"%s\">%s %s</text>\n", x + 3, top + 10 + 12 * q,
+			q ? "#b5485d" : "#3a9a5b", qn[q], an_dur(qs[q], a, B));
+	}
+	fputs("</svg>\n", o);
+}
+
+static void iteration_chart(FILE *o, const struct an_model *m)
+{
+	fputs("<h2>Log time per event-loop iteration</h2>\n", o);
+	int any = 0;
+	char id[64], title[200], nm[64];
+	for (size_t i = 0; i < m->nthreads; i++) {
+		const struct an_thread *t = &m->threads[i];
+		if (!t->iters_traced)
+			continue;
+		size_t last = 0;
+		for (size_t b = 0; b < AN_HIST_MAX; b++)
+			if (t->iter_hist[b])
+				last = b + 1;
+		size_t first = last;
+		for (size_t b = 0; b < last; b++)
+			if (t->iter_hist[b]) {
+				first = b;
+				break;
+			}
+		struct vbar bars[AN_HIST_MAX];
+		size_t n = 0;
+		for (size_t b = first; b < last; b++) {
+			bars[n].lo = b ? ldexp(1, (int)b) : 0;
+			bars[n].hi = ldexp(1, (int)b + 1);
+			bars[n++].count = t->iter_hist[b];
+		}
+		snprintf(id, sizeof id, "chart-iter-%zu", i);
+		snprintf(title, sizeof title, "%s (tid %u): log time in %llu traced iterations",
+			 an_safe(t->t->name, nm, sizeof nm), t->t->tid, (unsigned long long)t->iters_traced);
+		fputs("<div class=\"small\">", o);
+		hist_chart(o, id, title, bars, n, t->iter_p50_ns, t->iter_p99_ns, 560, 220);
+		fputs("</div>\n", o);
+		any = 1;
+	}
+	if (any) {
+		fputs("<p class=\"note\">From the trace: the logging time of each whole iteration the trace ring "
+		      "kept (log2 buckets).</p>\n", o);
+		return;
+	}
+	/* No trace: each looping thread's mean, as the part of a mean iteration. */
+	struct hbar rows[64];
+	size_t n = 0;
+	double max = 0;
+	char a[B], b[B];
+	for (size_t i = 0; i < m->nthreads && n < 64; i++) {
+		const struct an_thread *t = &m->threads[i];
+		if (t->log_per_iter_ns < 0)
+			continue;
+		struct hbar *r = &rows[n++];
+		char l[100];
+		snprintf(l, sizeof l, "%s (tid %u)", an_safe(t->t->name, nm, sizeof nm), t->t->tid);
+		snprintf(r->label, sizeof r->label, "%s", l);
+		snprintf(r->value, B, "%s of %s", an_dur(t->log_per_iter_ns, a, B), an_dur(t->busy_per_iter_ns, b, B));
+		r->v = t->log_per_iter_ns;
+		if (t->busy_per_iter_ns > max)
+			max = t->busy_per_iter_ns;
+		if (r->v > max)
+			max = r->v;
+		snprintf(r->tip, sizeof r->tip, "%s: mean log time per iteration %s, mean busy time %s", l,
+			 an_dur(t->log_per_iter_ns, a, B), an_dur(t->busy_per_iter_ns, b, B));
+	}
+	if (!n) {
+		fputs("<p class=\"note\">No thread waited in an event loop.</p>\n", o);
+		return;
+	}
+	hbar_chart(o, "chart-iter", "Mean log time per iteration", rows, n, max);
+	fputs("<p class=\"note\">Means over each thread's iterations (bar: log time; the scale is the longest "
+	      "mean busy time). A run with <span class=\"mono\">logtax run --trace N</span> gives the "
+	      "histogram of every iteration.</p>\n", o);
+}
+
+static void latency_charts(FILE *o, const struct an_model *m)
+{
+	if (!m->has_hists)
+		return;
+	fputs("<h2>Latency of the most expensive keys</h2>\n", o);
+	/* Keys with a histogram, largest estimated time first. */
+	size_t idx[8], n = 0;
+	char taken[8] = { 0 };
+	(void)taken;
+	for (size_t pass = 0; pass < 8; pass++) {
+		size_t best = m->nkeys;
+		for (size_t i = 0; i < m->nkeys; i++) {
+			if (!m->keys[i].k->hist)
+				continue;
+			int used = 0;
+			for (size_t j = 0; j < n; j++)
+				used |= idx[j] == i;
+			if (!used && (best == m->nkeys || m->keys[i].est_ns > m->keys[best].est_ns))
+				best = i;
+		}
+		if (best == m->nkeys)
+			break;
+		idx[n++] = best;
+	}
+	for (size_t j = 0; j < n; j++) {
+		const struct an_key *k = &m->keys[idx[j]];
+		struct vbar bars[AN_HIST_MAX];
+		size_t nb = 0, first = 0;
+		while (first + 1 < k->k->hist_len && !k->k->hist[first])
+			first++;
+		for (uint32_t b = (uint32_t)first; b < k->k->hist_len && nb < AN_HIST_MAX; b++) {
+			an_hist_bucket_ns(m, k->proc, b, &bars[nb].lo, &bars[nb].hi);
+			bars[nb++].count = k->k->hist[b];
+		}
+		char id[64], title[400], s1[200], s2[200];
+		snprintf(id, sizeof id, "chart-latency-%zu", idx[j]);
+		snprintf(title, sizeof title, "%s at %s", an_safe(k->k->name[0] ? k->k->name : "(none)", s1, sizeof s1),
+			 an_safe(k->site->label, s2, sizeof s2));
+		if (strlen(title) > 70)
+			strcpy(title + 66, "...");
+		fputs("<div class=\"small\">", o);
+		hist_chart(o, id, title, bars, nb, k->p50_ns, k->p99_ns, 420, 200);
+		fputs("</div>\n", o);
+	}
+	fputs("<p class=\"note\">Timed calls of each key in log2 buckets of their measured windows (the shim's "
+	      "share included); p50 and p99 have it taken out.</p>\n", o);
+}
+
+static void summary(FILE *o, const struct an_model *m)
+{
+	char a[B], b[B], c[B], d[B], e[B];
+	fputs("<h1>What logging costs</h1>\n", o);
+	if (m->loop_share >= 0)
+		fprintf(o, "<p><span class=\"big\">%s</span> of the event loops' busy time went to logging calls "
+			   "(%s of %s).</p>\n", an_pct(m->loop_share, a, B), an_dur(m->loop_log_ns, b, B),
+			an_dur(m->busy_net_ns, c, B));
+	fprintf(o, "<p>%s logging calls (%s kept, %s dropped), %s of them timed; estimated time in logging "
+		   "calls: %s.</p>\n", an_count(m->kept + m->dropped, a, B), an_count(m->kept, b, B),
+		an_count(m->dropped, c, B), an_count(m->timed, d, B), an_dur(m->est_ns, e, B));
+	fputs("<table><tr><th>pid</th><th class=\"l\">command</th><th>ran</th><th class=\"l\">timing</th>"
+	      "<th class=\"l\">data file</th><th class=\"l\">symbols</th></tr>\n", o);
+	for (size_t i = 0; i < m->nprocs; i++) {
+		const struct an_proc *p = &m->procs[i];
+		const struct ltx_file *f = p->f;
+		fprintf(o, "<tr><td>%u</td><td class=\"l mono\">", f->proc.pid);
+		name(o, f->cmdline[0] ? f->cmdline : f->exe);
+		fprintf(o, "</td><td>%s</td><td class=\"l\">", an_dur(p->run_ns, a, B));
+		if (f->proc.time_mode == LTX_TIME_OFF)
+			fputs("off (counts only)", o);
+		else if (f->proc.time_mode == LTX_TIME_ALL)
+			fputs("every call", o);
+		else
+			fprintf(o, "1 call in %u", f->proc.sample_every);
+		fputs("</td><td class=\"l mono\">", o);
+		name(o, f->path ? f->path : "");
+		fputs("</td><td class=\"l\">", o);
+		if (p->unsymbolized_keys)
+			fprintf(o, "<span class=\"mark\">%zu keys in modules gone, changed or unknown</span>",
+				p->unsymbolized_keys);
+		else
+			fputs("ok", o);
+		fputs("</td></tr>\n", o);
+		if (p->trace_overwritten)
+			fprintf(o, "<tr><td></td><td class=\"l note\" colspan=\"5\">trace ring full: %s of %s events "
+				   "overwritten</td></tr>\n", an_count(p->trace_overwritten, a, B),
+				an_count(p->trace_recorded, b, B));
+	}
+	fputs("</table>\n", o);
+}
+
+static void group_table(FILE *o, const struct an_model *m, const char *title, const struct an_group *g, size_t ng,
+			int what)
+{
+	char a[B], b[B], c[B], d[B], e[B];
+	size_t n = m->top && m->top < ng ? m->top : ng;
+	fprintf(o, "<h2>%s</h2>\n<table><tr>", title);
+	if (what == 2)
+		fputs("<th class=\"l\">function</th><th class=\"l\">file:line</th>", o);
+	if (what == 3)
+		fputs("<th class=\"l\">template</th>", o);
+	if (what >= 1)
+		fputs("<th class=\"l\">source</th>", o);
+	fputs("<th class=\"l\">entry point</th><th>calls</th><th>dropped</th><th>est. time</th><th>per call</th>"
+	      "<th>% busy</th></tr>\n", o);
+	for (size_t i = 0; i < n; i++) {
+		const struct an_group *x = &g[i];
+		fputs("<tr>", o);
+		if (what == 2) {
+			const struct an_sym *y = x->site;
+			fputs("<td class=\"l mono\">", o);
+			name(o, y->function ? y->function : y->label);
+			if (y->inlined_into) {
+				fputs(" <span class=\"note\">(inlined in ", o);
+				name(o, y->inlined_into);
+				fputs(")</span>", o);
+			}
+			const char *note = an_site_note(y);
+			if (note) {
+				fputs(" <span class=\"mark\">[", o);
+				esc(o, note);
+				fputs("]</span>", o);
+			}
+			fputs("</td><td class=\"l mono\">", o);
+			if (y->file) {
+				name(o, an_basename(y->file));
+				fprintf(o, ":%d", y->line);
+			} else {
+				name(o, y->mod_base ? y->mod_base : "-");
+			}
+			fputs("</td>", o);
+		}
+		if (what == 3) {
+			fputs("<td class=\"l mono\">", o);
+			tmpl_text(o, x->tmpl, x->site, 80);
+			fputs("</td>", o);
+		}
+		if (what >= 1) {
+			fputs("<td class=\"l\">", o);
+			name(o, x->name);
+			fputs("</td>", o);
+		}
+		fputs("<td class=\"l\">", o);
+		name(o, x->entry);
+		fprintf(o, "</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td></tr>\n",
+			an_count(x->kept + x->dropped, a, B), an_count(x->dropped, b, B),
+			x->timed_keys ? an_dur(x->est_ns, c, B) : "-", an_dur(x->ns_per_call, d, B), an_pct(x->share, e, B));
+	}
+	fputs("</table>\n", o);
+	if (n < ng)
+		fprintf(o, "<p class=\"note\">%zu more (--top 0 shows all).</p>\n", ng - n);
+}
+
+static void thread_table(FILE *o, const struct an_model *m)
+{
+	char a[B], b[B], c[B], d[B], e[B], g[B], h[B];
+	fputs("<h2>Threads</h2>\n<table><tr><th>pid</th><th>tid</th><th class=\"l\">name</th><th>iterations</th>"
+	      "<th>wait</th><th>busy</th><th>log calls</th><th>log time</th><th>log/it</th><th>log share</th></tr>\n", o);
+	for (size_t i = 0; i < m->nthreads; i++) {
+		const struct an_thread *t = &m->threads[i];
+		const struct ltx_thread *r = t->t;
+		fprintf(o, "<tr><td>%u</td><td>%u%s</td><td class=\"l\">", m->procs[t->proc].f->proc.pid, r->tid,
+			(r->flags & LTX_THREAD_EXITED) ? "*" : "");
+		name(o, r->name);
+		if (!r->waits) {
+			fprintf(o, "</td><td>-</td><td>-</td><td>-</td><td>%s</td><td>%s</td><td>-</td><td>-</td></tr>\n",
+				an_count(t->kept, a, B), t->est_ns > 0 ? an_dur(t->est_ns, b, B) : "-");
+			continue;
+		}
+		fprintf(o, "</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td></tr>\n",
+			an_count(r->waits, a, B), an_dur(t->wait_ns, b, B), an_dur(t->busy_ns - t->shim_ns, c, B),
+			an_count(t->loop_kept, d, B), an_dur(t->loop_log_ns, e, B), an_dur(t->log_per_iter_ns, g, B),
+			an_pct(t->share, h, B));
+	}
+	fputs("</table>\n<p class=\"note\">* the thread had exited. Busy: time between event-loop waits, the "
+	      "shim's cost taken out.</p>\n", o);
+}
+
 int an_report_html(FILE *o, const struct an_model *m)
 {
-	(void)o;
-	(void)m;
+	fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+	      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+	      "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">\n"
+	      "<title>logtax report</title>\n", o);
+	style(o);
+	fputs("</head>\n<body>\n", o);
+	summary(o, m);
+	if (m->nkeys) {
+		share_chart(o, m);
+		group_chart(o, m->sources, m->nsources, 0);
+		group_chart(o, m->sites, m->nsites, 1);
+		iteration_chart(o, m);
+		latency_charts(o, m);
+		group_table(o, m, "Entry points", m->entries, m->nentries, 0);
+		group_table(o, m, "Sources", m->sources, m->nsources, 1);
+		group_table(o, m, "Call sites", m->sites, m->nsites, 2);
+		group_table(o, m, "Message templates", m->templates, m->ntemplates, 3);
+	} else {
+		fputs("<p>No logging calls were intercepted.</p>\n", o);
+	}
+	thread_table(o, m);
+	fputs("<p class=\"note\">Written by logtax. Counts are exact; times are estimates from the timed calls, "
+	      "with the shim's own cost taken out.</p>\n</body>\n</html>\n", o);
 	return 0;
 }
