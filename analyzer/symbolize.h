@@ -49,7 +49,7 @@ enum an_tmpl_status {
 	AN_TMPL_OK = 0,
 	AN_TMPL_NONE,       /* the entry point has no format argument (or it was NULL) */
 	AN_TMPL_WRITABLE,   /* read from a writable section: the program may have changed it */
-	AN_TMPL_RUNTIME,    /* not in any module (heap, stack): built at run time */
+	AN_TMPL_RUNTIME,    /* in no recorded module (heap, stack): built at run time */
 	AN_TMPL_NO_SECTION, /* in a module, but in no section with file contents */
 	AN_TMPL_MODULE,     /* the module's file cannot be used (see sym status) */
 };

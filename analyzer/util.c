@@ -123,7 +123,7 @@ const char *an_tmpl_note(const struct an_tmpl *t)
 	case AN_TMPL_OK: return NULL;
 	case AN_TMPL_NONE: return "no format argument";
 	case AN_TMPL_WRITABLE: return "read from writable data: may have changed at run time";
-	case AN_TMPL_RUNTIME: return "built at run time";
+	case AN_TMPL_RUNTIME: return "in no module: built at run time";
 	case AN_TMPL_NO_SECTION: return "not in the module's file contents";
 	case AN_TMPL_MODULE:
 		switch (t->mod_status) {

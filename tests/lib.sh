@@ -30,12 +30,35 @@ one_file() {
 	find "$1" -maxdepth 1 -name 'logtax.*.ltx'
 }
 
-# Calls per source from a data file's CSV report: "source count" lines, sorted.
+# Calls per source from data files' JSON report: "source count" lines, sorted.
+# (JSON, not CSV: a CSV field may hold a template's newline.)
 csv_calls_by_source() {
-	"$ANALYZE" report --format csv "$@" | awk -F, 'NR > 1 { n[$6] += $12 } END { for (s in n) print s, n[s] }' | sort
+	"$ANALYZE" report --format json "$@" |
+		jq -r '.keys | group_by(.source) | .[] | "\(.[0].source // "") \(map(.calls) | add)"' | sort
 }
 
 # What a test program printed as "...: calls source=S count=N": "S N" lines, sorted.
 program_calls_by_source() {
 	sed -n 's/.*calls source=\([^ ]*\) count=\([0-9]*\).*/\1 \2/p' "$1" | sort
+}
+
+CS_SRC=$ROOT/test-programs/callsites
+# The file and line of a marked call site of callsites-demo ("SITE name" at
+# the end of its line): "FILE:LINE", read from the source.
+site_line() {
+	local f
+	f=$(grep -l "SITE $1 \*/" "$CS_SRC"/*.c) || fail "no marker 'SITE $1' in $CS_SRC"
+	echo "$(basename "$f"):$(grep -n "SITE $1 \*/" "$f" | cut -d: -f1)"
+}
+# The first string literal on a marked line, as written in C.
+site_literal() {
+	grep -h "SITE $1 \*/" "$CS_SRC"/*.c | sed -E 's/^[^"]*("([^"\\]|\\.)*").*/\1/'
+}
+# Runs the chromium that Debian installs, headless, with no network or profile.
+chromium_headless() {
+	local profile
+	profile=$(mktemp -d "$T/chromium.XXXXXX")
+	timeout 120 chromium --headless --no-sandbox --disable-gpu --disable-background-networking \
+		--disable-component-update --disable-sync --no-first-run --disable-extensions \
+		--user-data-dir="$profile" "$@"
 }
