@@ -62,7 +62,7 @@ TP_BINS := $(patsubst test-programs/%.c,$(TP)/%,$(filter-out test-programs/legac
 UNIT_SRC := $(wildcard tests/unit/*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
 
-.PHONY: all check demo bench install clean deps test-programs unit
+.PHONY: all check demo bench install clean deps deps-test test-programs unit
 all: $(SHIM) $(ANALYZER) $(SCRIPT) test-programs
 
 test-programs: $(TP_LIBS) $(TP_BINS) $(TP)/callsites-demo $(TP)/libltplugin.so
@@ -152,9 +152,12 @@ unit: $(UNIT_BINS)
 deps:
 	@scripts/install-deps.sh build
 
+deps-test:
+	@scripts/install-deps.sh test
+
 # (entry_generic.c stands in for the trampolines on other architectures)
 
-check: deps
+check: deps-test
 	@$(MAKE) --no-print-directory all unit
 	@tests/run.sh
 

@@ -626,6 +626,8 @@ int an_model_build(struct an_model *m, const struct ltx_file *files, size_t nfil
 		return -1;
 	m->busy_net_ns = m->busy_ns - m->loop_shim_ns;
 	m->loop_share = m->busy_net_ns > 0 ? m->loop_log_ns / m->busy_net_ns : -1;
+	if (m->loop_share > 1) /* a sampled estimate can overshoot: as for threads */
+		m->loop_share = 1;
 	if (group(m, cmp_entry, &m->entries, &m->nentries) < 0 || group(m, cmp_source, &m->sources, &m->nsources) < 0 ||
 	    group(m, cmp_site, &m->sites, &m->nsites) < 0 || group(m, cmp_template, &m->templates, &m->ntemplates) < 0)
 		return -1;

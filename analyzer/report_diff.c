@@ -38,12 +38,13 @@ static const char *side_path(const struct an_model *m)
 
 int an_diff_text(FILE *o, const struct an_diff *d)
 {
-	char a[B], b[B], c[B], e[B], g[B], h[B], k[B], name[300], site[300];
+	char a[B], b[B], c[B], e[B], g[B], h[B], name[300], site[300];
 	char pa[512], pb[512];
 	fprintf(o, "logtax diff\n  A: %s\n  B: %s\n", an_safe(side_path(d->a), pa, sizeof pa),
 		an_safe(side_path(d->b), pb, sizeof pb));
 	fprintf(o, "  A: %s calls, %s estimated;  B: %s calls, %s estimated\n", an_count(d->a->kept + d->a->dropped, a, B),
-		an_dur(d->a->est_ns, b, B), an_count(d->b->kept + d->b->dropped, c, B), an_dur(d->b->est_ns, e, B));
+		d->a->timed ? an_dur(d->a->est_ns, b, B) : "-", an_count(d->b->kept + d->b->dropped, c, B),
+		d->b->timed ? an_dur(d->b->est_ns, e, B) : "-");
 	fprintf(o, "\nPer key (entry point, source, level, call site), largest change in estimated time first\n");
 	fprintf(o, "  %-18s %-7s %-40s %12s %12s %8s %10s %10s %8s %10s %10s\n", "source", "level", "call site",
 		"calls A", "calls B", "change", "time A", "time B", "change", "A/call", "B/call");
@@ -58,7 +59,6 @@ int an_diff_text(FILE *o, const struct an_diff *d)
 			an_dur(r->est_a, c, B), an_dur(r->est_b, e, B), change(r->est_a, r->est_b, r->in_a, r->in_b, ch2),
 			an_dur(r->per_call_a, g, B), an_dur(r->per_call_b, h, B));
 	}
-	(void)k;
 	return 0;
 }
 

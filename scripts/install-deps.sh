@@ -1,16 +1,21 @@
 #!/bin/sh
 # Installs what logtax needs on a Debian machine, only if something is
 # missing: as root with apt-get, otherwise it prints the exact command.
-#   install-deps.sh build    to build and run the tests (make, make check)
-#   install-deps.sh demo     the same plus what `make demo` runs
+#   install-deps.sh build    to build (make) and run the unit and end-to-end tests
+#   install-deps.sh test     the same plus a browser for the HTML report's test
+#                            (make check, CI)
+#   install-deps.sh demo     the same as build, plus what `make demo` runs
 set -eu
 
 want=${1:-build}
 build_pkgs="gcc make pkg-config libc6-dev libelf-dev libdw-dev check jq"
 case $want in
 build) pkgs=$build_pkgs ;;
+# chromium: the HTML report opened headless (tests/e2e/t-html.sh); without
+# it that test is skipped, saying why.
+test) pkgs="$build_pkgs chromium" ;;
 demo) pkgs=$build_pkgs ;;
-*) echo "install-deps.sh: unknown set '$want' (build, demo)" >&2; exit 2 ;;
+*) echo "install-deps.sh: unknown set '$want' (build, test, demo)" >&2; exit 2 ;;
 esac
 
 if ! command -v dpkg-query >/dev/null 2>&1; then
