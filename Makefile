@@ -33,7 +33,7 @@ SHIM_CFLAGS := $(BASE_CFLAGS) -fPIC -fvisibility=hidden -ftls-model=initial-exec
 # The hot hook must not touch vector registers (see shim/hook.c).
 HOOK_CFLAGS := $(SHIM_CFLAGS) -mgeneral-regs-only -fno-stack-protector -fcf-protection=none \
 	-fno-tree-vectorize -fomit-frame-pointer
-SHIM_C := shim/slowpath.c shim/waits.c shim/init.c shim/output.c shim/entries.c common/ltx_write.c \
+SHIM_C := shim/slowpath.c shim/stacks.c shim/waits.c shim/init.c shim/output.c shim/entries.c common/ltx_write.c \
 	common/ltx_settings.c
 ifeq ($(ARCH),x86_64)
 SHIM_ASM := shim/entry_x86_64.S

@@ -4,7 +4,9 @@
  *   logtax-analyze report --diff [OPTIONS] A B
  *   logtax-analyze check-env   (the LOGTAX_* variables, checked with the
  *                               shim's own parsers; used by `logtax run`)
+ *   logtax-analyze dump FILE... (every record as a plain line: tests, debugging)
  * Exit status: 0 done, 1 a data file could not be read, 2 bad usage. */
+#include "dump.h"
 #include "model.h"
 #include "report.h"
 #include "../common/ltx_settings.h"
@@ -225,6 +227,27 @@ static int cmd_check_env(const char *who)
 	return bad ? 2 : 0;
 }
 
+static int cmd_dump(int argc, char **argv)
+{
+	int rc = 0;
+	if (argc < 2) {
+		fprintf(stderr, "usage: logtax-analyze dump FILE...\n");
+		return 2;
+	}
+	for (int i = 1; i < argc; i++) {
+		struct ltx_file f;
+		char err[1024];
+		if (ltx_read_file(argv[i], &f, err, sizeof err) < 0) {
+			fprintf(stderr, "logtax-analyze dump: %s\n", err);
+			rc = 1;
+			continue;
+		}
+		an_dump(stdout, &f);
+		ltx_file_free(&f);
+	}
+	return fflush(stdout) ? 1 : rc;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
@@ -233,6 +256,8 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "report"))
 		return cmd_report(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "dump"))
+		return cmd_dump(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "check-env"))
 		return cmd_check_env(argc > 2 ? argv[2] : "check-env");
 	fprintf(stderr, "logtax-analyze: unknown command '%s'\n", argv[1]);

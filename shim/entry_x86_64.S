@@ -13,7 +13,9 @@
  *         pushes the address back before returning: calls and returns pair, so return
  *         prediction and CET shadow stacks are satisfied;
  *   SLOW  saves xmm0-7, runs the slow path (which may call libc), restores
- *         them, and acts on the slow path's answer.
+ *         them, and acts on the slow path's answer;
+ *   STACK the same with the stack path (captures the call stack with
+ *         libunwind, which unwinds through this region's CFI to the caller).
  * On entry rsp is 8 mod 16; seven pushes align it for the calls. */
 
 #define LT_SHADOW_T0 24		/* offsets in struct lt_shadow (shim/lt.h) */
@@ -143,7 +145,13 @@ lt_tramp:
 	movaps %xmm7, 112(%rsp)
 	leaq 128(%rsp), %rdi
 	movq %rdx, %rsi
+	cmpl $3, %eax
+	jne .Lstack
 	call lt_slow_path
+	jmp .Lrestore
+.Lstack:
+	call lt_stack_path
+.Lrestore:
 	movaps 0(%rsp), %xmm0
 	movaps 16(%rsp), %xmm1
 	movaps 32(%rsp), %xmm2

@@ -23,24 +23,46 @@ static inline struct lt_ret ret2(uint64_t action, uint64_t value)
 
 /* Random interval in [1, 2N-1] (mean N): a fixed stride could alias with a
  * loop that makes the same number of calls per iteration. */
-void lt_rearm(void)
+static int64_t interval(uint64_t n)
 {
-	if (lt_cfg.time_mode != 1 /* LTX_TIME_SAMPLE */) {
-		lt_tls.countdown = INT64_MAX;
-		return;
-	}
 	uint64_t x = lt_tls.rng;
 	x ^= x << 13;
 	x ^= x >> 7;
 	x ^= x << 17;
 	lt_tls.rng = x;
-	uint64_t n = lt_cfg.sample_every;
-	lt_tls.countdown = n <= 1 ? 1 : (int64_t)(1 + x % (2 * n - 1));
+	return n <= 1 ? 1 : (int64_t)(1 + x % (2 * n - 1));
+}
+
+static int64_t time_interval(void)
+{
+	return lt_cfg.time_mode == 1 /* LTX_TIME_SAMPLE */ ? interval(lt_cfg.sample_every) : INT64_MAX;
+}
+
+int64_t lt_stack_interval(void)
+{
+	return lt_cfg.stack_depth ? interval(lt_cfg.stack_every) : INT64_MAX;
+}
+
+/* SAMPLE keys share one countdown to whichever comes first, the next timed
+ * call or the next stack: with stacks off the count path is what it was. */
+static void arm(void)
+{
+	int64_t m = lt_tls.time_left < lt_tls.stack_left ? lt_tls.time_left : lt_tls.stack_left;
+	lt_tls.armed = m;
+	lt_tls.countdown = m;
+}
+
+void lt_rearm(void)
+{
+	lt_tls.time_left = time_interval();
+	lt_tls.stack_left = lt_stack_interval();
+	lt_tls.stack_cd = lt_stack_interval();
+	arm();
 }
 
 /* Start timing: the caller's return address moves to the shadow stack
  * while the real function runs (the trampoline calls it in its place). */
-static struct lt_ret time_start(struct lt_frame *f, struct lt_desc *d, struct lt_slot *s)
+struct lt_ret lt_time_start(struct lt_frame *f, struct lt_desc *d, struct lt_slot *s)
 {
 	struct lt_thread *th = lt_tls.thr;
 	uint64_t sp = (uint64_t)&f->ret;
@@ -60,6 +82,7 @@ static struct lt_ret time_start(struct lt_frame *f, struct lt_desc *d, struct lt
 	e->ret = f->ret;
 	e->sp = sp;
 	e->slot = s;
+	e->ext = lt_ext_of(lt_tls.table, s);
 	e->target = (uint64_t)d->real;
 	/* The trampoline reads the clock into e->t0 just before the call, and
 	 * again just after it returns: the window holds as little shim as it can. */
@@ -69,29 +92,74 @@ static struct lt_ret time_start(struct lt_frame *f, struct lt_desc *d, struct lt
 _Static_assert(__builtin_offsetof(struct lt_shadow, t0) == LT_SHADOW_T0, "trampoline offset");
 _Static_assert(__builtin_offsetof(struct lt_shadow, target) == LT_SHADOW_TARGET, "trampoline offset");
 
-struct lt_ret lt_hook_act(struct lt_frame *f, struct lt_desc *d, struct lt_slot *s)
+/* The SAMPLE countdown ran out: time this call, take its stack, or both. */
+static struct lt_ret sample_fire(struct lt_frame *f, struct lt_desc *d, struct lt_slot *s)
 {
-	lt_inc(&s->calls, 1);
-	switch (s->action) {
-	case LT_SA_SAMPLE:
-		if (likely(--lt_tls.countdown > 0))
-			return ret2(LT_PASS, (uint64_t)d->real);
-		lt_rearm();
-		return time_start(f, d, s);
+	int64_t tl = lt_tls.time_left - lt_tls.armed, sl = lt_tls.stack_left - lt_tls.armed;
+	int do_time = tl <= 0, do_stack = sl <= 0;
+	if (do_time)
+		tl = time_interval();
+	if (do_stack)
+		sl = lt_stack_interval();
+	lt_tls.time_left = tl;
+	lt_tls.stack_left = sl;
+	arm();
+	if (unlikely(do_stack))
+		return ret2(LT_STACK, (uint64_t)d | (uint64_t)do_time);
+	if (do_time)
+		return lt_time_start(f, d, s);
+	return ret2(LT_PASS, (uint64_t)d->real);
+}
+
+/* Keys with a mode flag (stacks or trace on, and not SAMPLE). */
+static struct lt_ret act_flagged(struct lt_frame *f, struct lt_desc *d, struct lt_slot *s, uint32_t a)
+{
+	uint32_t base = a & LT_SA_BASE;
+	if (a & LT_SA_TRACED) {
+		struct lt_trace *tr = lt_tls.thr ? lt_tls.thr->trace : NULL;
+		if (tr)
+			lt_trace_put(tr, lt_rdtsc(), 0, lt_ext_of(lt_tls.table, s)->keyno, 0 /* LTX_TEV_CALL */,
+				     base == LT_SA_DROP ? 3 /* DROPPED | UNTIMED */ : 2 /* UNTIMED */);
+	}
+	if ((a & LT_SA_STACKED) && --lt_tls.stack_cd <= 0) {
+		lt_tls.stack_cd = lt_stack_interval();
+		return ret2(LT_STACK, (uint64_t)d | (base == LT_SA_TIME));
+	}
+	switch (base) {
 	case LT_SA_DROP:
 		return ret2(LT_DROP, d->drop_value);
 	case LT_SA_KEEP:
 		return ret2(LT_PASS, (uint64_t)d->real);
+	case LT_SA_TIME:
+		return lt_time_start(f, d, s);
 	default:
-		return time_start(f, d, s);
+		if (likely(--lt_tls.countdown > 0))
+			return ret2(LT_PASS, (uint64_t)d->real);
+		return sample_fire(f, d, s);
 	}
 }
 
-struct lt_ret lt_hook_enter(struct lt_frame *f, struct lt_desc *d)
+struct lt_ret lt_hook_act(struct lt_frame *f, struct lt_desc *d, struct lt_slot *s)
 {
-	struct lt_table *t = lt_tls.table;
-	if (unlikely(!t || !d->real))
-		return ret2(LT_SLOW, (uint64_t)d);
+	lt_inc(&s->calls, 1);
+	uint32_t a = s->action;
+	if (likely(a == LT_SA_SAMPLE)) {
+		if (likely(--lt_tls.countdown > 0))
+			return ret2(LT_PASS, (uint64_t)d->real);
+		return sample_fire(f, d, s);
+	}
+	if (a == LT_SA_DROP)
+		return ret2(LT_DROP, d->drop_value);
+	if (a == LT_SA_KEEP)
+		return ret2(LT_PASS, (uint64_t)d->real);
+	if (a == LT_SA_TIME)
+		return lt_time_start(f, d, s);
+	return act_flagged(f, d, s, a);
+}
+
+static inline struct lt_slot *find_slot(const struct lt_table *t, const struct lt_frame *f,
+					const struct lt_desc *d)
+{
 	uint64_t name = d->name_arg != LT_ARG_NONE ? lt_arg(f, d->name_arg) : 0;
 	uint64_t level = d->level_arg != LT_ARG_NONE ? lt_arg(f, d->level_arg) : 0;
 	uint64_t meta = LT_META(level, d->id, lt_gen);
@@ -99,13 +167,29 @@ struct lt_ret lt_hook_enter(struct lt_frame *f, struct lt_desc *d)
 	uint64_t i = lt_key_hash(ret, name, meta) >> 32;
 	for (;;) {
 		i &= t->mask;
-		struct lt_slot *s = &t->slots[i];
+		const struct lt_slot *s = &t->slots[i];
 		if (likely(s->ret == ret && s->name == name && s->meta == meta))
-			return lt_hook_act(f, d, s);
+			return (struct lt_slot *)s;
 		if (s->ret == 0)
-			return ret2(LT_SLOW, (uint64_t)d);
+			return NULL;
 		i++;
 	}
+}
+
+struct lt_slot *lt_find_slot(const struct lt_table *t, const struct lt_frame *f, const struct lt_desc *d)
+{
+	return find_slot(t, f, d);
+}
+
+struct lt_ret lt_hook_enter(struct lt_frame *f, struct lt_desc *d)
+{
+	struct lt_table *t = lt_tls.table;
+	if (unlikely(!t || !d->real))
+		return ret2(LT_SLOW, (uint64_t)d);
+	struct lt_slot *s = find_slot(t, f, d);
+	if (likely(s != NULL))
+		return lt_hook_act(f, d, s);
+	return ret2(LT_SLOW, (uint64_t)d);
 }
 
 /* The real function of a timed call returned at t1: account for it and give
@@ -122,9 +206,18 @@ uint64_t lt_hook_exit(uint64_t sp, uint64_t t1)
 	struct lt_shadow *e = &th->shadow[n - 1];
 	uint64_t ret = e->ret, t0 = e->t0;
 	struct lt_slot *s = e->slot;
+	struct lt_ext *x = e->ext;
 	lt_barrier();
 	th->sdepth = n - 1;
+	uint64_t w = t1 - t0;
 	lt_inc(&s->timed, 1);
-	lt_inc(&s->ticks, t1 - t0);
+	lt_inc(&s->ticks, w);
+	/* Histogram bucket: floor(log2(w)), 0 for w < 2; the last one is open. */
+	uint32_t b = 63 - (uint32_t)__builtin_clzll(w | 1);
+	b = b < LT_HIST_BUCKETS - 1 ? b : LT_HIST_BUCKETS - 1;
+	lt_inc(&x->hist[b], 1);
+	struct lt_trace *tr = th->trace;
+	if (unlikely(tr != NULL))
+		lt_trace_put(tr, t0, w, x->keyno, 0 /* LTX_TEV_CALL */, 0);
 	return ret;
 }

@@ -105,6 +105,47 @@ static void read_time_mode(void)
 	lt_cfg.sample_every = every;
 }
 
+/* LOGTAX_TRACE: trace mode times every call, whatever LOGTAX_TIME says. */
+static void read_trace(void)
+{
+	const char *v = getenv("LOGTAX_TRACE"), *why = NULL;
+	uint32_t n;
+	if (!v)
+		return;
+	if (ltx_parse_trace(v, &n, &why) < 0) {
+		bad_setting("LOGTAX_TRACE", v, why);
+		return;
+	}
+	const char *t = getenv("LOGTAX_TIME");
+	uint32_t mode, every;
+	if (t && ltx_parse_time(t, &mode, &every, &why) == 0 && mode != LTX_TIME_ALL)
+		bad_setting("LOGTAX_TIME", t, "LOGTAX_TRACE times every call");
+	lt_cfg.trace_events = n;
+	lt_cfg.time_mode = LTX_TIME_ALL;
+}
+
+/* LOGTAX_STACKS: applied after calibration (which must not take stacks). */
+static void read_stacks(uint32_t *depth, uint32_t *every)
+{
+	const char *v = getenv("LOGTAX_STACKS"), *why = NULL;
+	*depth = 0;
+	if (!v)
+		return;
+	if (ltx_parse_stacks(v, depth, every, &why) < 0) {
+		bad_setting("LOGTAX_STACKS", v, why);
+		*depth = 0;
+		return;
+	}
+	if (!LT_HAVE_TRAMPOLINES) {
+		*depth = 0; /* nothing is intercepted here: the start-up note says so */
+		return;
+	}
+	if (lt_stacks_load() < 0) {
+		bad_setting("LOGTAX_STACKS", v, "cannot load libunwind (libunwind.so.8)");
+		*depth = 0;
+	}
+}
+
 static void read_outdir(void)
 {
 	const char *v = getenv("LOGTAX_OUTPUT");
@@ -185,8 +226,8 @@ static void calib_sums(long mode, uint64_t *ticks, uint64_t *timed)
 static void calibrate(void)
 {
 	uint64_t m[5][CAL_ROUNDS], w0, w1, n0, n1;
-	int64_t saved = lt_tls.countdown;
-	lt_tls.countdown = INT64_MAX; /* mode 0 counts without timing here */
+	/* mode 0 counts without timing here */
+	lt_tls.time_left = lt_tls.stack_left = lt_tls.armed = lt_tls.countdown = INT64_MAX;
 	for (long mode = 0; mode < 3; mode++)
 		lt_calib_entry(mode); /* first sight: create the keys */
 	for (int r = 0; r < CAL_ROUNDS; r++) {
@@ -245,8 +286,12 @@ static void calibrate(void)
 		lt_calib.sample_timed = timed;
 		lt_calib.sample_window_ticks = win[CAL_CHUNKS / 2] * timed / 1024;
 	}
-	lt_tls.countdown = saved;
 	lt_rearm();
+	/* Trace mode: the calibration's timed calls paid for their events (so
+	 * their cost is measured with it) but are not the program's. */
+	struct lt_thread *th = lt_tls.thr;
+	if (th && th->trace)
+		th->trace->recorded = th->trace->pos = 0;
 }
 
 static void thread_gone(void *p)
@@ -291,8 +336,16 @@ static void fork_child(void)
 	memset(self->pre_loop, 0, sizeof self->pre_loop);
 	self->untimed_full = self->reentered = 0;
 	struct lt_table *t = self->table;
-	for (uint64_t i = 0; t && i <= t->mask; i++)
+	for (uint64_t i = 0; t && i <= t->mask; i++) {
 		t->slots[i].calls = t->slots[i].timed = t->slots[i].ticks = 0;
+		struct lt_ext *x = &t->ext[i];
+		memset(x->hist, 0, sizeof x->hist);
+		memset(x->stack_lost, 0, sizeof x->stack_lost);
+		memset(x->stack_lost_ticks, 0, sizeof x->stack_lost_ticks);
+	}
+	lt_stacks_reset(self->stacks);
+	if (self->trace)
+		self->trace->recorded = self->trace->pos = 0;
 }
 
 void lt_init(void)
@@ -312,6 +365,7 @@ void lt_init(void)
 #endif
 	check_unknown_vars();
 	read_time_mode();
+	read_trace();
 	read_outdir();
 	/* Find the real functions now, while no other thread runs. */
 	for (unsigned i = 0; i < lt_ndescs; i++)
@@ -326,6 +380,14 @@ void lt_init(void)
 		pthread_setspecific(lt_thread_key, th);
 	if (th && LT_HAVE_TRAMPOLINES)
 		calibrate();
+	uint32_t depth, every;
+	read_stacks(&depth, &every);
+	if (depth) {
+		lt_cfg.stack_every = every;
+		lt_barrier();
+		lt_cfg.stack_depth = depth;
+		lt_rearm();
+	}
 	lt_tls.busy = busy;
 	__atomic_store_n(&lt_state, 2, __ATOMIC_RELEASE);
 }

@@ -2,6 +2,7 @@
  *   entry_x86_64.S  entry trampolines (keep the caller's registers and stack)
  *   hook.c          the hot path: key lookup, count, drop, time (no libc)
  *   slowpath.c      first sight of a key or a thread (may call libc)
+ *   stacks.c        sampled call stacks (libunwind, loaded only when asked)
  *   waits.c         poll/epoll/select wrappers: event-loop iterations
  *   init.c          settings, calibration, fork and thread exit
  *   output.c        the data file
@@ -27,6 +28,8 @@ enum lt_action {
 	LT_TIME = 2, /* call the real function with the return address swapped
 		      * (value = the shadow-stack entry; it holds the target) */
 	LT_SLOW = 3, /* save vector registers, run the slow path (value = desc) */
+	LT_STACK = 4, /* save vector registers, capture the stack, then act as the
+		       * stack path says (value = desc | 1 if the call is to be timed) */
 };
 
 /* The hook returns two words in rax:rdx. */
@@ -71,6 +74,10 @@ enum lt_slot_action {
 	LT_SA_DROP = 1,   /* drop */
 	LT_SA_TIME = 2,   /* keep and time every call */
 	LT_SA_KEEP = 3,   /* keep, never time (fatal levels: keep their stacks intact) */
+	LT_SA_BASE = 3,   /* mask of the above; the flags below exist only when a
+			   * mode that needs them is on, so the plain paths stay as fast */
+	LT_SA_STACKED = 4, /* not SAMPLE, stacks on: its own stack countdown */
+	LT_SA_TRACED = 8,  /* DROP or KEEP in trace mode: record an untimed event */
 };
 
 /* One key's counters: one cache line. A slot is published by storing `ret`
@@ -93,13 +100,50 @@ struct lt_slot {
 #define LT_META_ENTRY(m) ((uint32_t)((m) >> 32) & 0xff)
 #define LT_META_GEN(m) ((uint32_t)((m) >> 40))
 
+/* What a key has beyond its slot, in an array parallel to the slots (same
+ * index, allocated with the table, moved with it): the slot stays one cache
+ * line, and only timed calls and stack captures touch this. */
+#define LT_HIST_BUCKETS 40 /* = LTX_HIST_BUCKETS */
+enum { LT_LOST_FULL, LT_LOST_BUSY, LT_LOST_FAILED, LT_LOST_N };
+struct lt_ext {
+	uint64_t hist[LT_HIST_BUCKETS]; /* timed windows: bucket floor(log2(ticks)), last one open */
+	uint64_t stack_lost[LT_LOST_N]; /* calls picked for a stack that was not kept, by reason */
+	uint64_t stack_lost_ticks[LT_LOST_N];
+	uint32_t keyno; /* the key's number in its thread (stack pairs and trace events use it) */
+	uint32_t pad[3];
+};
+
 struct lt_table {
 	uint64_t mask; /* slots - 1 */
 	uint64_t used;
 	struct lt_table *older; /* replaced tables: kept until the thread ends */
-	uint64_t pad[5];
+	struct lt_ext *ext;     /* ext[i] goes with slots[i] */
+	uint64_t pad[4];
 	struct lt_slot slots[];
 };
+
+static inline struct lt_ext *lt_ext_of(const struct lt_table *t, const struct lt_slot *s)
+{
+	return &t->ext[s - t->slots];
+}
+
+/* Trace mode: a ring of the thread's last events (layout = ltx_trace_event). */
+struct lt_tev {
+	uint64_t start;
+	uint64_t ticks;
+	uint32_t keyno; /* LT_NO_KEY for a wait */
+	uint16_t kind;  /* LTX_TEV_CALL, LTX_TEV_WAIT */
+	uint16_t flags; /* LTX_TEV_* */
+};
+#define LT_NO_KEY 0xffffffffu
+struct lt_trace {
+	uint64_t recorded; /* events ever recorded */
+	uint32_t cap;      /* ring size */
+	uint32_t pos;      /* where the next one goes */
+	struct lt_tev ev[];
+};
+
+
 
 /* Shadow stack of timed calls: the caller's return address while the real
  * function runs. Tagged with the stack slot it came from (see hook.c). */
@@ -110,11 +154,45 @@ struct lt_shadow {
 	struct lt_slot *slot;
 	uint64_t t0;     /* written by the trampoline: the last thing before the call */
 	uint64_t target; /* the real function, read by the trampoline */
-	uint64_t pad[3];
+	struct lt_ext *ext; /* the slot's ext (moved with it, like slot) */
+	uint64_t pad[2];
 };
 /* Offsets the trampoline uses (checked in hook.c). */
 #define LT_SHADOW_T0 24
 #define LT_SHADOW_TARGET 32
+
+/* Sampled stacks of one thread (stacks.c), mapped at its first capture.
+ * Bounded: what does not fit is counted per key (lt_ext.stack_lost). */
+#define LT_STACK_SKIP_MAX 8   /* the shim's own frames above the caller, at most */
+#define LT_STACKS_MAX 1024    /* distinct stacks per thread */
+#define LT_STACK_HASH 2048    /* their index (open addressing, at most half full) */
+#define LT_FRAMES_MAX 16384   /* frames of all of them */
+#define LT_PAIRS_CAP 4096     /* (key, stack) counters: table size */
+#define LT_PAIRS_MAX 3072     /* ... and how many it takes */
+#define LT_STACK_DEPTH_MAX 128 /* = LTX_STACK_MAX_DEPTH */
+struct lt_stack_ent {
+	uint64_t hash;
+	uint32_t at; /* first frame in frames[] */
+	uint16_t n;
+	uint16_t flags; /* LTX_STACK_* */
+};
+struct lt_pair {
+	uint32_t keyno;
+	uint32_t stack1; /* stack id + 1; 0 = free */
+	uint64_t count;
+	uint64_t ticks; /* spent capturing */
+};
+struct lt_stacks {
+	uint32_t nstacks; /* published after the entry is filled */
+	uint32_t nframes;
+	uint32_t npairs;
+	uint32_t pad;
+	uint16_t index[LT_STACK_HASH]; /* stack id + 1; 0 = free */
+	struct lt_stack_ent st[LT_STACKS_MAX];
+	struct lt_pair pairs[LT_PAIRS_CAP];
+	uint64_t frames[LT_FRAMES_MAX];
+	uint64_t scratch[LT_STACK_DEPTH_MAX + LT_STACK_SKIP_MAX + 1]; /* the unwinder writes here */
+};
 
 /* Per-thread state: mmap'ed, never freed while the thread runs. The hot
  * fields (table, countdown) are in TLS; the rest is here. */
@@ -134,18 +212,25 @@ struct lt_thread {
 	char *names;
 	uint32_t names_used, names_cap;
 	uint32_t sdepth;
-	uint32_t pad;
+	uint32_t nkeys;               /* keys created: the next key number */
+	struct lt_stacks *stacks;     /* stacks.c; NULL until the first capture */
+	struct lt_trace *trace;       /* trace mode only */
 	struct lt_shadow shadow[LT_SHADOW_DEPTH];
 };
 
 /* Thread-local hot state (initial-exec TLS: one %fs-relative access). */
 struct lt_tls {
 	struct lt_table *table;
-	int64_t countdown; /* calls until the next timed one */
+	int64_t countdown; /* SAMPLE keys' calls until the next timed call or stack,
+			    * whichever comes first (started at `armed`) */
 	struct lt_thread *thr;
-	uint32_t busy;  /* in the slow path or writer: do not touch the table */
+	uint32_t busy;  /* in the slow path, stack capture or writer: do not touch the table */
 	uint32_t dead;  /* thread exit ran: no new state for this thread */
 	uint64_t rng;
+	int64_t armed;      /* what countdown started from */
+	int64_t time_left;  /* calls until the next timed one, as of arming */
+	int64_t stack_left; /* calls until the next stack, as of arming */
+	int64_t stack_cd;   /* calls of LT_SA_STACKED keys until their next stack */
 };
 extern __thread struct lt_tls lt_tls LT_TLS LT_HIDDEN;
 
@@ -154,6 +239,9 @@ struct lt_config {
 	uint32_t time_mode;    /* enum ltx_time_mode */
 	uint32_t sample_every; /* mean sampling interval */
 	uint32_t clock_flags;
+	uint32_t stack_depth;  /* 0: stacks off */
+	uint32_t stack_every;
+	uint32_t trace_events; /* 0: trace off */
 	char outdir[4096];
 };
 extern struct lt_config lt_cfg LT_HIDDEN;
@@ -198,10 +286,32 @@ static inline void lt_inc(uint64_t *p, uint64_t v)
 
 #define lt_barrier() __asm__ volatile("" ::: "memory")
 
+/* Records one event: no libc, no vector registers (called from the hook).
+ * The place is taken before it is filled: a signal handler that logs in
+ * between takes the next one. */
+static inline void lt_trace_put(struct lt_trace *tr, uint64_t start, uint64_t ticks, uint32_t keyno,
+				uint32_t kind, uint32_t flags)
+{
+	uint32_t i = tr->pos;
+	tr->pos = i + 1 == tr->cap ? 0 : i + 1;
+	lt_barrier();
+	struct lt_tev *e = &tr->ev[i];
+	e->start = start;
+	e->ticks = ticks;
+	e->keyno = keyno;
+	e->kind = (uint16_t)kind;
+	e->flags = (uint16_t)flags;
+	lt_barrier();
+	lt_inc(&tr->recorded, 1);
+}
+
 /* hook.c */
 struct lt_ret lt_hook_enter(struct lt_frame *f, struct lt_desc *d) LT_HIDDEN;
 uint64_t lt_hook_exit(uint64_t sp, uint64_t t1) LT_HIDDEN;
 struct lt_ret lt_hook_act(struct lt_frame *f, struct lt_desc *d, struct lt_slot *s) LT_HIDDEN;
+struct lt_ret lt_time_start(struct lt_frame *f, struct lt_desc *d, struct lt_slot *s) LT_HIDDEN;
+struct lt_slot *lt_find_slot(const struct lt_table *t, const struct lt_frame *f, const struct lt_desc *d) LT_HIDDEN;
+int64_t lt_stack_interval(void) LT_HIDDEN;
 uint64_t lt_key_hash(uint64_t ret, uint64_t name, uint64_t meta) LT_HIDDEN;
 void lt_rearm(void) LT_HIDDEN;
 
@@ -211,6 +321,11 @@ struct lt_ret lt_slow_path(struct lt_frame *f, struct lt_desc *d) LT_HIDDEN;
 struct lt_thread *lt_thread_self(void) LT_HIDDEN;
 extern struct lt_thread *volatile lt_threads LT_HIDDEN;
 void lt_table_sums(const struct lt_table *t, uint64_t out[4]) LT_HIDDEN;
+
+/* stacks.c */
+struct lt_ret lt_stack_path(struct lt_frame *f, uint64_t value) LT_HIDDEN;
+int lt_stacks_load(void) LT_HIDDEN;
+void lt_stacks_reset(struct lt_stacks *st) LT_HIDDEN;
 
 /* init.c */
 void lt_init(void) LT_HIDDEN;

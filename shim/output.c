@@ -24,6 +24,10 @@ extern uint64_t lt_late_calls LT_HIDDEN;
 
 #define WBUF (256 * 1024)
 
+_Static_assert(LT_HIST_BUCKETS == LTX_HIST_BUCKETS, "histogram sizes agree");
+_Static_assert(sizeof(struct lt_tev) == sizeof(struct ltx_trace_event), "trace events agree");
+_Static_assert(LT_NO_KEY == LTX_NO_KEY, "no-key markers agree");
+
 static uint64_t clock_ns(clockid_t c)
 {
 	struct timespec ts;
@@ -161,6 +165,126 @@ static int make_paths(char *final, char *tmp, size_t cap)
 	return 0;
 }
 
+static void write_keys(struct ltx_writer *w, struct lt_thread *th, uint32_t index, uint64_t *total, uint32_t *nkeys,
+		       uint32_t *map, uint32_t nmap)
+{
+	const struct lt_table *tb = __atomic_load_n(&th->table, __ATOMIC_ACQUIRE);
+	for (uint64_t i = 0; tb && i <= tb->mask; i++) {
+		const struct lt_slot *s = &tb->slots[i];
+		const struct lt_ext *x = &tb->ext[i];
+		uint64_t ret = __atomic_load_n(&s->ret, __ATOMIC_ACQUIRE);
+		if (!ret || LT_META_ENTRY(s->meta) == 0)
+			continue;
+		struct ltx_key k;
+		memset(&k, 0, sizeof k);
+		k.calls = __atomic_load_n(&s->calls, __ATOMIC_RELAXED);
+		if (!k.calls)
+			continue;
+		k.thread = index;
+		k.entry = LT_META_ENTRY(s->meta);
+		k.level = LT_META_LEVEL(s->meta);
+		k.gen = LT_META_GEN(s->meta);
+		k.action = (s->action & LT_SA_BASE) == LT_SA_DROP ? LTX_ACT_DROP : LTX_ACT_KEEP;
+		k.caller = ret;
+		k.fmt = s->fmt;
+		k.name_ptr = s->name;
+		k.timed = __atomic_load_n(&s->timed, __ATOMIC_RELAXED);
+		k.ticks = __atomic_load_n(&s->ticks, __ATOMIC_RELAXED);
+		/* Loaded after the slot: a name is stored before its slot is published. */
+		const char *names = __atomic_load_n(&th->names, __ATOMIC_ACQUIRE);
+		const char *nm = s->name_at ? names + s->name_at - 1 : NULL;
+		if (!nm)
+			k.flags |= LTX_KEY_NO_NAME;
+		k.name_len = nm ? (uint32_t)strnlen(nm, LTX_MAX_NAME) : 0;
+		ltx_w_record(w, LTX_REC_KEY, &k, sizeof k, nm, k.name_len, NULL, 0);
+		*total += k.calls;
+		uint32_t pos = (*nkeys)++;
+		if (map && x->keyno < nmap)
+			map[x->keyno] = pos;
+
+		uint64_t hist[LT_HIST_BUCKETS];
+		uint32_t nb = 0;
+		for (uint32_t b = 0; b < LT_HIST_BUCKETS; b++) {
+			hist[b] = __atomic_load_n(&x->hist[b], __ATOMIC_RELAXED);
+			if (hist[b])
+				nb = b + 1;
+		}
+		if (nb) {
+			struct ltx_key_hist h = { pos, nb };
+			ltx_w_record(w, LTX_REC_KEY_HIST, &h, sizeof h, hist, nb * sizeof hist[0], NULL, 0);
+		}
+		static const uint32_t lost_id[LT_LOST_N] = { LTX_STACK_LOST_FULL, LTX_STACK_LOST_BUSY,
+							      LTX_STACK_LOST_FAILED };
+		for (int r = 0; r < LT_LOST_N; r++) {
+			struct ltx_key_stack ks = { pos, lost_id[r], __atomic_load_n(&x->stack_lost[r], __ATOMIC_RELAXED),
+						    x->stack_lost_ticks[r] };
+			if (ks.count)
+				ltx_w_record(w, LTX_REC_KEY_STACK, &ks, sizeof ks, NULL, 0, NULL, 0);
+		}
+	}
+}
+
+/* The thread's interned stacks (positions *nstacks on), then its (key,
+ * stack) counts; counts of keys not written (no calls) are left out. */
+static void write_stacks(struct ltx_writer *w, struct lt_thread *th, uint32_t index, uint32_t *nstacks,
+			 const uint32_t *map, uint32_t nmap)
+{
+	const struct lt_stacks *st = __atomic_load_n(&th->stacks, __ATOMIC_ACQUIRE);
+	if (!st || !map)
+		return;
+	uint32_t n = __atomic_load_n(&st->nstacks, __ATOMIC_ACQUIRE), base = *nstacks;
+	for (uint32_t i = 0; i < n; i++) {
+		const struct lt_stack_ent *se = &st->st[i];
+		struct ltx_stack r = { index, se->n, se->flags, lt_cfg.stack_depth, lt_cfg.stack_every, 0 };
+		ltx_w_record(w, LTX_REC_STACK, &r, sizeof r, &st->frames[se->at], se->n * sizeof(uint64_t), NULL, 0);
+	}
+	*nstacks += n;
+	for (uint32_t i = 0; i < LT_PAIRS_CAP; i++) {
+		const struct lt_pair *p = &st->pairs[i];
+		uint32_t id1 = __atomic_load_n(&p->stack1, __ATOMIC_ACQUIRE);
+		if (!id1 || id1 > n || p->keyno >= nmap || map[p->keyno] == LTX_NO_KEY || !p->count)
+			continue;
+		struct ltx_key_stack ks = { map[p->keyno], base + id1 - 1, p->count, p->ticks };
+		ltx_w_record(w, LTX_REC_KEY_STACK, &ks, sizeof ks, NULL, 0, NULL, 0);
+	}
+}
+
+/* The thread's trace ring, oldest first, in records of LTX_TRACE_CHUNK
+ * events; key numbers become KEY positions. */
+static void write_trace(struct ltx_writer *w, struct lt_thread *th, uint32_t index, const uint32_t *map,
+			uint32_t nmap)
+{
+	const struct lt_trace *tr = th->trace;
+	if (!tr)
+		return;
+	uint64_t recorded = __atomic_load_n(&tr->recorded, __ATOMIC_ACQUIRE);
+	uint32_t cap = tr->cap, pos = tr->pos;
+	uint32_t kept = recorded < cap ? (uint32_t)recorded : cap;
+	uint32_t first = recorded < cap ? 0 : pos;
+	size_t buf_bytes = (size_t)LTX_TRACE_CHUNK * sizeof(struct ltx_trace_event);
+	struct ltx_trace_event *buf = kept ? lt_map(buf_bytes) : NULL;
+	if (!buf)
+		kept = 0;
+	uint32_t chunk = 0, done = 0;
+	do {
+		uint32_t n = kept - done < LTX_TRACE_CHUNK ? kept - done : LTX_TRACE_CHUNK;
+		for (uint32_t i = 0; i < n; i++) {
+			const struct lt_tev *e = &tr->ev[(first + done + i) % cap];
+			struct ltx_trace_event *o = &buf[i];
+			o->start = e->start;
+			o->ticks = e->ticks;
+			o->key = e->keyno < nmap && map ? map[e->keyno] : LTX_NO_KEY;
+			o->kind = e->kind;
+			o->flags = e->flags;
+		}
+		struct ltx_trace r = { index, n, cap, chunk++, recorded, recorded - kept };
+		ltx_w_record(w, LTX_REC_TRACE, &r, sizeof r, buf, n * sizeof *buf, NULL, 0);
+		done += n;
+	} while (done < kept);
+	if (buf)
+		lt_unmap(buf, buf_bytes);
+}
+
 static void write_body(struct ltx_writer *w, uint32_t reason, uint64_t *total)
 {
 	char exe[4096], cmd[4096];
@@ -227,38 +351,23 @@ static void write_body(struct ltx_writer *w, uint32_t reason, uint64_t *total)
 		t.reentered = th->reentered;
 		ltx_w_record(w, LTX_REC_THREAD, &t, sizeof t, NULL, 0, NULL, 0);
 	}
+	/* Per thread: its keys (each followed by its histogram and its lost-stack
+	 * counts), its stacks, its (key, stack) counts, its trace. Records refer
+	 * to keys and stacks by position: *nkeys and *nstacks count them. */
 	index = 0;
+	uint32_t nkeys = 0, nstacks = 0;
 	for (struct lt_thread *th = __atomic_load_n(&lt_threads, __ATOMIC_ACQUIRE); th; th = th->next, index++) {
-		const struct lt_table *tb = __atomic_load_n(&th->table, __ATOMIC_ACQUIRE);
-		for (uint64_t i = 0; tb && i <= tb->mask; i++) {
-			const struct lt_slot *s = &tb->slots[i];
-			uint64_t ret = __atomic_load_n(&s->ret, __ATOMIC_ACQUIRE);
-			if (!ret || LT_META_ENTRY(s->meta) == 0)
-				continue;
-			struct ltx_key k;
-			memset(&k, 0, sizeof k);
-			k.calls = __atomic_load_n(&s->calls, __ATOMIC_RELAXED);
-			if (!k.calls)
-				continue;
-			k.thread = index;
-			k.entry = LT_META_ENTRY(s->meta);
-			k.level = LT_META_LEVEL(s->meta);
-			k.gen = LT_META_GEN(s->meta);
-			k.action = s->action == LT_SA_DROP ? LTX_ACT_DROP : LTX_ACT_KEEP;
-			k.caller = ret;
-			k.fmt = s->fmt;
-			k.name_ptr = s->name;
-			k.timed = __atomic_load_n(&s->timed, __ATOMIC_RELAXED);
-			k.ticks = __atomic_load_n(&s->ticks, __ATOMIC_RELAXED);
-			/* Loaded after the slot: a name is stored before its slot is published. */
-			const char *names = __atomic_load_n(&th->names, __ATOMIC_ACQUIRE);
-			const char *nm = s->name_at ? names + s->name_at - 1 : NULL;
-			if (!nm)
-				k.flags |= LTX_KEY_NO_NAME;
-			k.name_len = nm ? (uint32_t)strnlen(nm, LTX_MAX_NAME) : 0;
-			ltx_w_record(w, LTX_REC_KEY, &k, sizeof k, nm, k.name_len, NULL, 0);
-			*total += k.calls;
-		}
+		/* key number in the thread -> position of its KEY record */
+		uint32_t nmap = __atomic_load_n(&th->nkeys, __ATOMIC_ACQUIRE);
+		size_t map_bytes = (size_t)nmap * sizeof(uint32_t) + 1;
+		uint32_t *map = lt_map(map_bytes);
+		if (map)
+			memset(map, 0xff, (size_t)nmap * sizeof(uint32_t));
+		write_keys(w, th, index, total, &nkeys, map, nmap);
+		write_stacks(w, th, index, &nstacks, map, nmap);
+		write_trace(w, th, index, map, nmap);
+		if (map)
+			lt_unmap(map, map_bytes);
 	}
 }
 
@@ -300,7 +409,9 @@ int lt_write_data(uint32_t reason)
 		struct ltx_writer w;
 		uint64_t total = 0;
 		ltx_w_init(&w, fd, buf, WBUF);
-		ltx_w_header(&w, reason == LTX_REASON_EXIT ? 0 : LTX_FILE_SNAPSHOT, LTX_FEAT_CALIB);
+		uint64_t feat = LTX_FEAT_CALIB | LTX_FEAT_HIST | (lt_cfg.stack_depth ? LTX_FEAT_STACKS : 0) |
+				(lt_cfg.trace_events ? LTX_FEAT_TRACE : 0);
+		ltx_w_header(&w, reason == LTX_REASON_EXIT ? 0 : LTX_FILE_SNAPSHOT, feat);
 		write_body(&w, reason, &total);
 		int werr = ltx_w_finish(&w, total);
 		if (close(fd) < 0 && !werr)

@@ -21,27 +21,36 @@ uint64_t lt_late_calls; /* calls on threads whose state was already torn down */
 pthread_key_t lt_thread_key;
 int lt_thread_key_ok;
 
+/* The slots, then the parallel ext array, in one mapping (pages of ext
+ * that no timed call or stack touches are never backed by memory). */
 static size_t table_bytes(uint64_t slots)
 {
-	return sizeof(struct lt_table) + slots * sizeof(struct lt_slot);
+	return sizeof(struct lt_table) + slots * (sizeof(struct lt_slot) + sizeof(struct lt_ext));
 }
 
 static struct lt_table *table_new(uint64_t slots)
 {
 	struct lt_table *t = lt_map(table_bytes(slots));
-	if (t)
+	if (t) {
 		t->mask = slots - 1;
+		t->ext = (struct lt_ext *)&t->slots[slots];
+	}
 	return t;
 }
 
 /* Doubles the table. Only the owning thread writes its table, and it is
  * here, so nothing moves under us; readers (the writer thread) follow
- * th->table and may still read the old one, which is kept. */
+ * th->table and may still read the old one, which is kept. While the slots
+ * are copied the thread has no table: a signal handler that logs then goes
+ * to the slow path, finds it busy and counts its call as re-entered, instead
+ * of counting into a slot already copied (that count would be lost). */
 static struct lt_table *table_grow(struct lt_thread *th, struct lt_table *old)
 {
 	struct lt_table *t = table_new((old->mask + 1) * 2);
 	if (!t)
 		return NULL;
+	lt_tls.table = NULL;
+	lt_barrier();
 	for (uint64_t i = 0; i <= old->mask; i++) {
 		struct lt_slot *s = &old->slots[i];
 		if (!s->ret)
@@ -49,11 +58,15 @@ static struct lt_table *table_grow(struct lt_thread *th, struct lt_table *old)
 		uint64_t j = lt_key_hash(s->ret, s->name, s->meta) >> 32;
 		while (t->slots[j & t->mask].ret)
 			j++;
-		t->slots[j & t->mask] = *s;
-		/* In-flight timed calls keep a pointer to their slot: move it. */
+		j &= t->mask;
+		t->slots[j] = *s;
+		t->ext[j] = old->ext[i];
+		/* In-flight timed calls keep pointers to their slot: move them. */
 		for (uint32_t k = 0; k < th->sdepth; k++)
-			if (th->shadow[k].slot == s)
-				th->shadow[k].slot = &t->slots[j & t->mask];
+			if (th->shadow[k].slot == s) {
+				th->shadow[k].slot = &t->slots[j];
+				th->shadow[k].ext = &t->ext[j];
+			}
 	}
 	t->used = old->used;
 	t->older = old;
@@ -70,7 +83,7 @@ void lt_table_sums(const struct lt_table *t, uint64_t out[4])
 		const struct lt_slot *s = &t->slots[i];
 		if (!s->ret || LT_META_ENTRY(s->meta) == 0)
 			continue;
-		out[s->action == LT_SA_DROP ? 1 : 0] += s->calls;
+		out[(s->action & LT_SA_BASE) == LT_SA_DROP ? 1 : 0] += s->calls;
 		out[2] += s->timed;
 		out[3] += s->ticks;
 	}
@@ -95,6 +108,13 @@ struct lt_thread *lt_thread_self(void)
 		return NULL;
 	}
 	th->names_cap = LT_NAMES_MIN;
+	if (lt_cfg.trace_events) {
+		/* Trace mode: the ring is mapped up front (the hook cannot map it).
+		 * If that fails the thread goes untraced; its counts are unaffected. */
+		th->trace = lt_map(sizeof(struct lt_trace) + (size_t)lt_cfg.trace_events * sizeof(struct lt_tev));
+		if (th->trace)
+			th->trace->cap = lt_cfg.trace_events;
+	}
 	th->tid = lt_gettid();
 	if (th->tid == getpid())
 		th->flags |= LTX_THREAD_MAIN;
@@ -143,7 +163,14 @@ static uint32_t decide(const struct lt_desc *d, int32_t level)
 {
 	if (d->family == LTX_FAM_CALIB)
 		return level == 1 ? LT_SA_DROP : level == 2 ? LT_SA_TIME : LT_SA_SAMPLE;
-	return lt_cfg.time_mode == LTX_TIME_ALL ? LT_SA_TIME : LT_SA_SAMPLE;
+	uint32_t a = lt_cfg.time_mode == LTX_TIME_ALL ? LT_SA_TIME : LT_SA_SAMPLE;
+	/* SAMPLE keys find stacks through their countdown; the others need a flag. */
+	if (lt_cfg.stack_depth && a != LT_SA_SAMPLE)
+		a |= LT_SA_STACKED;
+	/* Trace mode: timed calls are recorded when they end; the rest here. */
+	if (lt_cfg.trace_events && ((a & LT_SA_BASE) == LT_SA_DROP || (a & LT_SA_BASE) == LT_SA_KEEP))
+		a |= LT_SA_TRACED;
+	return a;
 }
 
 static int resolve_in(struct dl_phdr_info *info, size_t size, void *arg)
@@ -267,6 +294,7 @@ struct lt_ret lt_slow_path(struct lt_frame *f, struct lt_desc *d)
 		s->meta = meta;
 		s->fmt = d->fmt_arg != LT_ARG_NONE ? lt_arg(f, d->fmt_arg) : 0;
 		s->action = decide(d, level);
+		lt_ext_of(t, s)->keyno = th->nkeys++;
 		t->used++;
 		lt_barrier();
 		s->ret = ret; /* publish */

@@ -42,6 +42,8 @@ static void wait_end(struct lt_thread *th)
 	th->wait_ticks += now - th->wait_start;
 	th->last_wait_end = now;
 	lt_inc(&th->waits, 1);
+	if (th->trace)
+		lt_trace_put(th->trace, th->wait_start, now - th->wait_start, LT_NO_KEY, 1 /* LTX_TEV_WAIT */, 0);
 }
 
 /* Resolves the real function once; a missing one fails with ENOSYS. */
