@@ -214,7 +214,7 @@ static void hist_chart(FILE *o, const char *id, const char *title, const struct 
 	for (size_t i = 0; i < n; i++)
 		if (bars[i].count > max)
 			max = bars[i].count;
-	int left = 40, bottom = 34, top = 22, plot_h = h - bottom - top;
+	int left = 40, bottom = 34, top = 46, plot_h = h - bottom - top; /* p50/p99 labels above the plot */
 	double bw = n ? (double)(w - left - 10) / (double)n : 0;
 	fprintf(o, "<svg class=\"chart\" id=\"%s\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" role=\"img\">\n", id,
 		w, h, w, h);
@@ -230,7 +230,8 @@ static void hist_chart(FILE *o, const char *id, const char *title, const struct 
 			(unsigned long long)bars[i].count);
 		fprintf(o, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"#3b6fb6\"/></g>\n", x + 1,
 			top + plot_h - bh, bw > 2 ? bw - 2 : bw, bh);
-		if (n <= 12 || i % ((n + 11) / 12) == 0)
+		size_t every = bw > 0 && bw < 52 ? (size_t)(52 / bw) + 1 : 1; /* labels ~50 px apart at least */
+		if (i % every == 0)
 			fprintf(o, "<text x=\"%.1f\" y=\"%d\" font-size=\"10\" text-anchor=\"middle\">%s</text>\n",
 				x + bw / 2, h - bottom + 14, an_dur(bars[i].lo, a, B));
 	}
@@ -253,10 +254,13 @@ static void hist_chart(FILE *o, const char *id, const char *title, const struct 
 				break;
 			}
 		double x = left + bw * pos;
+		int right = x > w - 90; /* near the right edge: the label goes to the left of the mark */
 		fprintf(o, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"%s\" stroke-dasharray=\"4 2\"/>",
-			x, top, x, top + plot_h, q ? "#b5485d" : "#3a9a5b");
-		fprintf(o, "<text x=\"%.1f\" y=\"%d\" font-size=\"10\" fill=\"%s\">%s %s</text>\n", x + 3, top + 10 + 12 * q,
-			q ? "#b5485d" : "#3a9a5b", qn[q], an_dur(qs[q], a, B));
+			x, 22 + 12 * q, x, top + plot_h, q ? "#b5485d" : "#1d6b38");
+		fprintf(o, "<text x=\"%.1f\" y=\"%d\" font-size=\"10\" fill=\"%s\" text-anchor=\"%s\" "
+			   "stroke=\"#fff\" stroke-width=\"3\" paint-order=\"stroke\">%s %s</text>\n",
+			right ? x - 3 : x + 3, 30 + 12 * q, q ? "#b5485d" : "#1d6b38", right ? "end" : "start", qn[q],
+			an_dur(qs[q], a, B));
 	}
 	fputs("</svg>\n", o);
 }
@@ -280,6 +284,9 @@ static void iteration_chart(FILE *o, const struct an_model *m)
 				first = b;
 				break;
 			}
+		/* a little room on both sides, so one full bucket does not fill the plot */
+		first = first >= 2 ? first - 2 : 0;
+		last = last + 2 < AN_HIST_MAX ? last + 2 : AN_HIST_MAX;
 		struct vbar bars[AN_HIST_MAX];
 		size_t n = 0;
 		for (size_t b = first; b < last; b++) {
@@ -291,7 +298,7 @@ static void iteration_chart(FILE *o, const struct an_model *m)
 		snprintf(title, sizeof title, "%s (tid %u): log time in %llu traced iterations",
 			 an_safe(t->t->name, nm, sizeof nm), t->t->tid, (unsigned long long)t->iters_traced);
 		fputs("<div class=\"small\">", o);
-		hist_chart(o, id, title, bars, n, t->iter_p50_ns, t->iter_p99_ns, 560, 220);
+		hist_chart(o, id, title, bars, n, t->iter_p50_ns, t->iter_p99_ns, 560, 240);
 		fputs("</div>\n", o);
 		any = 1;
 	}
@@ -362,18 +369,23 @@ static void latency_charts(FILE *o, const struct an_model *m)
 		size_t nb = 0, first = 0;
 		while (first + 1 < k->k->hist_len && !k->k->hist[first])
 			first++;
-		for (uint32_t b = (uint32_t)first; b < k->k->hist_len && nb < AN_HIST_MAX; b++) {
+		first = first >= 2 ? first - 2 : 0;
+		/* empty buckets after the last written one, unless it is the open-ended last of all */
+		uint32_t end = k->k->hist_len < LTX_HIST_BUCKETS ? k->k->hist_len + 2 : k->k->hist_len;
+		if (end > AN_HIST_MAX)
+			end = AN_HIST_MAX;
+		for (uint32_t b = (uint32_t)first; b < end && nb < AN_HIST_MAX; b++) {
 			an_hist_bucket_ns(m, k->proc, b, &bars[nb].lo, &bars[nb].hi);
-			bars[nb++].count = k->k->hist[b];
+			bars[nb++].count = b < k->k->hist_len ? k->k->hist[b] : 0;
 		}
 		char id[64], title[400], s1[200], s2[200];
 		snprintf(id, sizeof id, "chart-latency-%zu", idx[j]);
 		snprintf(title, sizeof title, "%s at %s", an_safe(k->k->name[0] ? k->k->name : "(none)", s1, sizeof s1),
 			 an_safe(k->site->label, s2, sizeof s2));
-		if (strlen(title) > 70)
-			strcpy(title + 66, "...");
+		if (strlen(title) > 62)
+			strcpy(title + 59, "...");
 		fputs("<div class=\"small\">", o);
-		hist_chart(o, id, title, bars, nb, k->p50_ns, k->p99_ns, 420, 200);
+		hist_chart(o, id, title, bars, nb, k->p50_ns, k->p99_ns, 420, 220);
 		fputs("</div>\n", o);
 	}
 	fputs("<p class=\"note\">Timed calls of each key in log2 buckets of their measured windows (the shim's "

@@ -280,7 +280,9 @@ static void resolve(struct an_sym *y, Dwfl_Module *dm, uint64_t pc)
 	GElf_Sym sym;
 	const char *symname = dwfl_module_addrinfo(dm, pc, &off, &sym, NULL, NULL, NULL);
 	if (symname && *symname) {
-		y->function = strdup(symname);
+		/* "__libc_start_main@@GLIBC_2.34": the symbol version is not part of the name */
+		const char *at = strchr(symname, '@');
+		y->function = at && at > symname ? strndup(symname, (size_t)(at - symname)) : strdup(symname);
 		y->func_off = off;
 	}
 	Dwfl_Line *l = dwfl_module_getsrc(dm, pc);
