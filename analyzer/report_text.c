@@ -2,6 +2,9 @@
 #include "report.h"
 #include "util.h"
 
+#include "../common/ltx_levels.h"
+
+#include <stdlib.h>
 #include <string.h>
 
 #define B 64
@@ -44,6 +47,19 @@ static void header(FILE *o, const struct an_proc *p)
 	if (p->lost)
 		fprintf(o, "  %s calls were counted without a key (re-entered the shim, or after their thread's end): "
 			   "in the totals, not in the tables\n", an_count(p->lost, a, B));
+	if (f->nstacks || f->nkey_stacks) {
+		uint64_t lost = p->stacks_lost_full + p->stacks_lost_busy + p->stacks_lost_failed;
+		fprintf(o, "  stacks: up to %u frames for 1 call in %u: %s picked, %s kept", p->stack_depth, p->stack_every,
+			an_count(p->stacks_picked, a, B), an_count(p->stacks_picked - lost, b, B));
+		if (lost)
+			fprintf(o, ", lost: %llu (table full), %llu (inside the shim), %llu (unwind failed)",
+				(unsigned long long)p->stacks_lost_full, (unsigned long long)p->stacks_lost_busy,
+				(unsigned long long)p->stacks_lost_failed);
+		fprintf(o, "; capturing them took %s (taken out of busy time)\n", an_dur(p->stack_ns, c, B));
+	}
+	if (f->ntraces)
+		fprintf(o, "  trace: the last %u events per thread kept: %s recorded, %s overwritten\n", p->trace_capacity,
+			an_count(p->trace_recorded, a, B), an_count(p->trace_overwritten, b, B));
 	size_t gone = 0;
 	for (size_t i = 0; i < f->nmodules; i++) {
 		enum an_mod_status st = an_sym_module_status(p->sym, i);
@@ -152,6 +168,36 @@ static void templates(FILE *o, const struct an_model *m)
 		fprintf(o, "  (%zu more templates; --top 0 shows all)\n", m->ntemplates - n);
 }
 
+/* Keys with a latency histogram, by estimated time. */
+static void latency(FILE *o, const struct an_model *m)
+{
+	if (!m->has_hists)
+		return;
+	size_t n = rows(m, m->nkeys), shown = 0;
+	char *used = calloc(m->nkeys + 1, 1);
+	if (!used)
+		return;
+	char a[B], b[B], c[B], name[300], site[300];
+	fprintf(o, "\nLatency of timed calls, per key (log2 histogram; the shim's share taken out)\n");
+	fprintf(o, "  %-20s %-40s %-8s %12s %11s %11s\n", "source", "call site", "level", "timed", "p50", "p99");
+	while (shown < n) {
+		size_t best = m->nkeys;
+		for (size_t i = 0; i < m->nkeys; i++)
+			if (!used[i] && m->keys[i].k->hist && (best == m->nkeys || m->keys[i].est_ns > m->keys[best].est_ns))
+				best = i;
+		if (best == m->nkeys)
+			break;
+		used[best] = 1;
+		shown++;
+		const struct an_key *k = &m->keys[best];
+		fprintf(o, "  %-20s %-40s %-8s %12s %11s %11s\n",
+			an_safe(k->k->name[0] ? k->k->name : "(none)", name, sizeof name),
+			an_safe(k->site->label, site, sizeof site), ltx_level_name(ltx_level_of(k->family, k->k->k.level)),
+			an_count(k->k->k.timed, a, B), an_dur(k->p50_ns, b, B), an_dur(k->p99_ns, c, B));
+	}
+	free(used);
+}
+
 static void threads(FILE *o, const struct an_model *m)
 {
 	char a[B], b[B], c[B], d[B], e[B], g[B], h[B], name[64];
@@ -205,6 +251,7 @@ int an_report_text(FILE *o, const struct an_model *m)
 		sources(o, m);
 		sites(o, m);
 		templates(o, m);
+		latency(o, m);
 	}
 	threads(o, m);
 	char a[B], b[B], c[B];
