@@ -25,6 +25,9 @@ fi
 for id in chart-share chart-sources chart-sites chart-iter; do
 	grep -q "<svg class=\"chart\" id=\"$id\"" "$T/dom" || fail "the rendered page has no <svg id=\"$id\">"
 done
+# Per-key latency histograms (sampled calls have them), with p50 and p99 marks.
+grep -q '<svg class="chart" id="chart-latency-' "$T/dom" || fail "no per-key latency chart"
+grep -q '>p99 ' "$T/dom" || fail "no p99 mark"
 # Bars: one per thread, source and call site at least.
 expect_ge "$(grep -o '<rect ' "$T/dom" | wc -l)" 8 "bars (<rect>) in the charts"
 grep -q 'util.eventpoll' "$T/dom" || fail "the source util.eventpoll is not on the page"
@@ -37,6 +40,16 @@ expect_ge "$(stat -c %s "$T/shot.png")" 20000 "screenshot size (an empty page is
 mkdir -p "$B/test-logs"
 cp "$T/shot.png" "$B/test-logs/html-report.png"
 note "screenshot: $B/test-logs/html-report.png"
+
+# With a trace: a histogram of log time per iteration.
+mkdir -p "$T/trace"
+"$LOGTAX" run -o "$T/trace" --trace 5000 -- "$TP/evloop-demo" 50 10 >/dev/null 2>"$T/err" || fail "traced run: $(cat "$T/err")"
+"$LOGTAX" report --format html "$(one_file "$T/trace")" >"$T/trace.html" || fail "html report of a traced run failed"
+chromium_headless --enable-logging=stderr --v=0 --dump-dom "file://$T/trace.html" >"$T/trace.dom" 2>"$T/console" ||
+	fail "chromium --dump-dom failed"
+grep -E 'CONSOLE|Refused to|Uncaught' "$T/console" && fail "console messages while loading the traced report"
+grep -q '<svg class="chart" id="chart-iter-0"' "$T/trace.dom" || fail "no per-iteration histogram from the trace"
+grep -Eq 'log time in [0-9]+ traced iterations' "$T/trace.dom" || fail "the histogram does not say what it counts"
 
 # The canary: a console error is caught by the check above.
 printf '<!DOCTYPE html><html><body><script>console.error("canary")</script></body></html>\n' >"$T/canary.html"
