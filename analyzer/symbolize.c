@@ -133,9 +133,17 @@ static void check_module(struct an_symbolizer *s, struct mod *m)
 		m->status = AN_MOD_NO_FILE;
 		return;
 	}
-	int fd = open(r->path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK and a regular-file check: a damaged or hostile data file
+	 * may name a FIFO or a device, which must not hang or be read. */
+	int fd = open(r->path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	if (fd < 0) {
 		m->status = errno == ENOENT || errno == ENOTDIR ? AN_MOD_GONE : AN_MOD_BAD;
+		return;
+	}
+	struct stat st;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		m->status = AN_MOD_BAD;
 		return;
 	}
 	Elf *elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
