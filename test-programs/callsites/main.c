@@ -13,6 +13,9 @@
  *   runtime  main.c, function site_runtime, its format built on the stack
  *   plugin   plugin.c, function plugin_log, in libltplugin.so, loaded with
  *            dlopen after start
+ *   odd      main.c, function site_odd: a source name and a template full of
+ *            what each output format must escape (quotes, <, &, commas, a
+ *            tab, a control byte, a byte that is not UTF-8)
  * Each call is followed by a counter increment so the compiler cannot turn
  * it into a tail call (the return address would then be in the caller's
  * caller).
@@ -35,8 +38,9 @@
 LEGACY_LOG_SOURCE(src_alpha, "site.alpha");
 LEGACY_LOG_SOURCE(src_gamma, "site.gamma");
 LEGACY_LOG_SOURCE(src_runtime, "site.runtime");
+LEGACY_LOG_SOURCE(src_odd, "site.odd\"<b>&amp;,x");
 
-volatile int calls_alpha, calls_gamma, calls_runtime;
+volatile int calls_alpha, calls_gamma, calls_runtime, calls_odd;
 extern volatile int calls_beta, calls_chain;
 
 __attribute__((noinline)) static void site_alpha(int i)
@@ -63,6 +67,12 @@ __attribute__((noinline)) static void site_runtime(int i)
 	snprintf(fmt, sizeof fmt, "%s %%d", "runtime");
 	LEGACY_LOG(src_runtime, LEGACY_LOG_WARN, fmt, i); /* SITE runtime */
 	calls_runtime++;
+}
+
+__attribute__((noinline)) static void site_odd(int i)
+{
+	LEGACY_LOG(src_odd, LEGACY_LOG_DEBUG, "<script>alert(\"x\")</script>,\t%d \xff\x01;end", i); /* SITE odd */
+	calls_odd++;
 }
 
 int main(int argc, char **argv)
@@ -104,6 +114,7 @@ int main(int argc, char **argv)
 		chain_outer(i + 1);
 		site_gamma(i);
 		site_runtime(i);
+		site_odd(i);
 		if (plugin_log)
 			plugin_log(i);
 	}
@@ -112,6 +123,7 @@ int main(int argc, char **argv)
 	printf("callsites-demo: calls source=site.chain count=%d\n", calls_chain);
 	printf("callsites-demo: calls source=site.gamma count=%d\n", calls_gamma);
 	printf("callsites-demo: calls source=site.runtime count=%d\n", calls_runtime);
+	printf("callsites-demo: calls source=%s count=%d\n", src_odd.name, calls_odd);
 	if (plugin_calls)
 		printf("callsites-demo: calls source=site.plugin count=%d\n", *plugin_calls);
 	return 0;

@@ -48,5 +48,22 @@ expect_grep '(in no module: built at run time, at site_runtime (main.c:' "$T/tex
 # The plugin came with dlopen after start: its module is in the file.
 jq -e '.keys[] | select(.source == "site.plugin") | .caller.module | endswith("/libltplugin.so")' "$T/json" >/dev/null ||
 	fail "plugin call site not in libltplugin.so"
+# What each format must escape: the odd site's source has quotes, <, &, a
+# comma; its template a tab, a control byte and a byte that is not UTF-8.
+odd='site.odd"<b>&amp;,x'
+expect_eq "$(jq -r --arg s "$odd" '.keys[] | select(.source == $s) | .caller | "\(.function) \(.file | split("/") | last):\(.line)"' "$T/json")" \
+	"site_odd $(site_line odd)" "odd site: function, file:line"
+grep -qF '"text": "<script>alert(\"x\")</script>,\t%d \u00ff\u0001;end"' "$T/json" ||
+	fail "odd template in JSON: not escaped as expected (the byte 0xff read as Latin-1)"
+"$ANALYZE" report --format html "$f" >"$T/html" || fail "html report failed"
+grep -q '<script' "$T/html" && fail "a template reached the HTML unescaped"
+grep -qF '"&lt;script&gt;alert(\&quot;x\&quot;)&lt;/script&gt;,\t%d \xff\x01;end"' "$T/html" ||
+	fail "the odd template is not in the HTML, escaped"
+grep -qF 'site.odd&quot;&lt;b&gt;&amp;amp;,x' "$T/html" || fail "the odd source is not in the HTML, escaped"
+grep -qF '"<script>alert(\"x\")</script>,\t%d \xff\x01;end"' "$T/text" || fail "the odd template in the text report"
+grep -qF '"site.odd""<b>&amp;,x"' "$T/csv" || fail "the odd source is not quoted as RFC 4180 says in the CSV"
+"$ANALYZE" report --format folded "$f" | grep -q '^legacy_log;site.odd"<b>&amp:,x;site_odd (main.c:[0-9]*) [0-9]*$' ||
+	fail "folded: the ';' in a source name must not split it"
+
 expect_grep "Top call sites by estimated time" "$T/text" "call-site table"
 expect_grep "Top message templates by estimated time" "$T/text" "template table"
