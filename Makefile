@@ -141,7 +141,7 @@ $(TP)/libltplugin.so: test-programs/callsites/plugin.c test-programs/legacylog.h
 		-Wl,-rpath,'$$ORIGIN'
 
 # Unit tests: the shared reader/writer and the analyzer's pieces, with Check.
-$(B)/tests/%: tests/unit/%.c common/ltx_read.c common/ltx_write.c common/ltx_format.h
+$(B)/tests/%: tests/unit/%.c common/ltx_read.c common/ltx_write.c common/ltx_format.h $(wildcard analyzer/*.[ch])
 	@mkdir -p $(dir $@)
 	$(call echo_cmd,CC,$@)
 	$(Q)$(CC) $(BASE_CFLAGS) -Wno-missing-prototypes -o $@ $< common/ltx_read.c common/ltx_write.c \
