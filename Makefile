@@ -124,7 +124,7 @@ $(TP)/liblegacylog.so: test-programs/legacylog.c test-programs/legacylog.h
 $(TP)/%: test-programs/%.c $(TP)/liblegacylog.so test-programs/legacylog.h
 	@mkdir -p $(dir $@)
 	$(call echo_cmd,CC,$@)
-	$(Q)$(CC) $(TP_CFLAGS) -pthread -o $@ $< -L$(TP) -llegacylog -Wl,-rpath,'$$ORIGIN'
+	$(Q)$(CC) $(TP_CFLAGS) -pthread -o $@ $< -L$(TP) -llegacylog -Wl,-rpath,'$$ORIGIN' -ldl
 
 # Unit tests: the shared reader/writer and the analyzer's pieces, with Check.
 $(B)/tests/%: tests/unit/%.c common/ltx_read.c common/ltx_write.c common/ltx_format.h

@@ -6,6 +6,8 @@
  * from busy time (what the shim added to the program). */
 #include "model.h"
 
+#include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,6 +22,95 @@ const char *an_basis_name(enum an_basis b)
 	case AN_DROPPED: return "dropped";
 	}
 	return "?";
+}
+
+const char *an_addr_name(const struct ltx_file *f, uint64_t addr, char *buf, size_t cap)
+{
+	const struct ltx_r_module *m = ltx_find_module(f, addr);
+	if (!m) {
+		snprintf(buf, cap, "0x%llx", (unsigned long long)addr);
+		return buf;
+	}
+	const char *base = strrchr(m->path, '/');
+	snprintf(buf, cap, "%s+0x%llx", base ? base + 1 : m->path[0] ? m->path : "?",
+		 (unsigned long long)(addr - m->m.bias));
+	return buf;
+}
+
+double an_hist_quantile(const uint64_t *hist, uint32_t n, double q)
+{
+	double total = 0;
+	for (uint32_t b = 0; b < n; b++)
+		total += (double)hist[b];
+	if (total <= 0)
+		return -1;
+	double want = q * total, cum = 0;
+	for (uint32_t b = 0; b < n; b++) {
+		double c = (double)hist[b];
+		if (c > 0 && cum + c >= want) {
+			double lo = b ? ldexp(1, (int)b) : 0, hi = ldexp(1, (int)b + 1);
+			if (b + 1 == n && n >= LTX_HIST_BUCKETS)
+				return lo; /* the open last bucket: its floor */
+			return lo + (hi - lo) * (want - cum) / c;
+		}
+		cum += c;
+	}
+	return -1;
+}
+
+static int by_count_desc(const void *a, const void *b)
+{
+	const struct an_stack *x = a, *y = b;
+	if (x->count != y->count)
+		return x->count < y->count ? 1 : -1;
+	return x->index < y->index ? -1 : x->index > y->index;
+}
+
+/* Stacks: calls per stack over all keys, the picks that were lost, and
+ * what capturing cost (added to the shim's cost, per thread). */
+static int stacks(struct an_model *m, double *thr_capture_ticks)
+{
+	const struct ltx_file *f = m->f;
+	m->stacks = calloc(f->nstacks + 1, sizeof *m->stacks);
+	uint64_t *best = calloc(f->nstacks + 1, sizeof *best);
+	if (!m->stacks || !best) {
+		free(best);
+		return -1;
+	}
+	m->nstacks = f->nstacks;
+	for (size_t i = 0; i < f->nstacks; i++) {
+		m->stacks[i].s = &f->stacks[i];
+		m->stacks[i].index = i;
+		if (!m->stack_depth) {
+			m->stack_depth = f->stacks[i].s.max_depth;
+			m->stack_every = f->stacks[i].s.every;
+		}
+	}
+	double ticks = 0;
+	for (size_t i = 0; i < f->nkey_stacks; i++) {
+		const struct ltx_key_stack *ks = &f->key_stacks[i];
+		m->stack_picked += ks->count;
+		ticks += (double)ks->ticks;
+		thr_capture_ticks[f->keys[ks->key].k.thread] += (double)ks->ticks;
+		if (ks->stack == LTX_STACK_LOST_FULL)
+			m->stack_lost[0] += ks->count;
+		else if (ks->stack == LTX_STACK_LOST_BUSY)
+			m->stack_lost[1] += ks->count;
+		else if (ks->stack == LTX_STACK_LOST_FAILED)
+			m->stack_lost[2] += ks->count;
+		else {
+			struct an_stack *st = &m->stacks[ks->stack];
+			st->count += ks->count;
+			if (ks->count > best[ks->stack]) {
+				best[ks->stack] = ks->count;
+				st->top_key = ks->key;
+			}
+		}
+	}
+	free(best);
+	m->stack_ns = ticks * m->ns_per_tick;
+	qsort(m->stacks, m->nstacks, sizeof *m->stacks, by_count_desc);
+	return 0;
 }
 
 static double per_call(uint64_t ticks, uint32_t calls)
@@ -185,6 +276,15 @@ int an_model_build(struct an_model *m, const struct ltx_file *f)
 		} else {
 			ak->basis = AN_UNTIMED;
 		}
+		ak->p50_ns = ak->p99_ns = -1;
+		if (ak->k->hist && m->ns_per_tick) {
+			double p50 = an_hist_quantile(ak->k->hist, ak->k->hist_len, 0.5);
+			double p99 = an_hist_quantile(ak->k->hist, ak->k->hist_len, 0.99);
+			if (p50 >= 0)
+				ak->p50_ns = fmax(0, p50 * m->ns_per_tick - m->window_ns);
+			if (p99 >= 0)
+				ak->p99_ns = fmax(0, p99 * m->ns_per_tick - m->window_ns);
+		}
 		int has = ak->basis != AN_UNTIMED && ak->basis != AN_DROPPED;
 		if (has)
 			ak->est_ns = ak->ns_per_call * (double)k->calls;
@@ -215,8 +315,12 @@ int an_model_build(struct an_model *m, const struct ltx_file *f)
 	for (size_t i = 0; i < f->nthreads; i++)
 		m->threads[i].t = &f->threads[i];
 	double *thr_ticks = calloc(f->nthreads + 1, sizeof *thr_ticks);
-	if (!thr_ticks)
+	double *thr_capture = calloc(f->nthreads + 1, sizeof *thr_capture);
+	if (!thr_ticks || !thr_capture || stacks(m, thr_capture) < 0) {
+		free(thr_ticks);
+		free(thr_capture);
 		return -1;
+	}
 	for (size_t i = 0; i < f->nkeys; i++) {
 		const struct ltx_key *k = &m->keys[i].k->k;
 		struct an_thread *t = &m->threads[k->thread];
@@ -250,8 +354,10 @@ int an_model_build(struct an_model *m, const struct ltx_file *f)
 		else if (!t->loop_kept)
 			t->loop_log_ns = 0;
 		uint64_t untimed = t->loop_kept > t->loop_timed ? t->loop_kept - t->loop_timed : 0;
+		/* Stack captures: all of the thread's, though some may predate its
+		 * loop (they are rare before it: the loop is where the calls are). */
 		t->shim_ns = (double)untimed * m->cost_count_ns + (double)t->loop_timed * m->cost_timed_ns +
-			     (double)t->loop_dropped * m->cost_drop_ns;
+			     (double)t->loop_dropped * m->cost_drop_ns + thr_capture[i] * m->ns_per_tick;
 		double net = t->busy_ns - t->shim_ns;
 		if (t->loop_log_ns >= 0 && net > 0) {
 			t->share = t->loop_log_ns / net;
@@ -264,9 +370,10 @@ int an_model_build(struct an_model *m, const struct ltx_file *f)
 			m->loop_log_ns += t->loop_log_ns;
 	}
 	free(thr_ticks);
+	free(thr_capture);
 	uint64_t untimed = m->kept > m->timed ? m->kept - m->timed : 0;
 	m->shim_ns = (double)untimed * m->cost_count_ns + (double)m->timed * m->cost_timed_ns +
-		     (double)m->dropped * m->cost_drop_ns;
+		     (double)m->dropped * m->cost_drop_ns + m->stack_ns;
 	qsort(m->entries, m->nentries, sizeof *m->entries, by_est_desc);
 	qsort(m->sources, m->nsources, sizeof *m->sources, by_est_desc);
 	return 0;
@@ -278,5 +385,6 @@ void an_model_free(struct an_model *m)
 	free(m->entries);
 	free(m->sources);
 	free(m->threads);
+	free(m->stacks);
 	memset(m, 0, sizeof *m);
 }

@@ -6,6 +6,7 @@
 
 #include "../common/ltx_read.h"
 
+#include <stddef.h>
 #include <stdint.h>
 
 /* How the cost of a key's calls was obtained. */
@@ -25,6 +26,18 @@ struct an_key {
 	double ns_per_call; /* one kept call, the shim's share taken out */
 	double est_ns;      /* calls * ns_per_call; 0 for dropped or untimed keys */
 	enum an_basis basis;
+	/* From its histogram (KEY_HIST): the median and 99th percentile of a
+	 * timed call in ns, the shim's window taken out; < 0 when unknown. Log2
+	 * buckets: each is within a factor of 2. */
+	double p50_ns, p99_ns;
+};
+
+/* A stack (STACK) with the calls counted for it over all keys. */
+struct an_stack {
+	const struct ltx_r_stack *s;
+	size_t index; /* position in the file */
+	uint64_t count;
+	size_t top_key; /* the key with most of those calls */
 };
 
 /* An entry point or a source (entry + name). */
@@ -64,10 +77,23 @@ struct an_model {
 	double shim_ns;      /* the shim's cost over all calls */
 	double run_ns;       /* process start to file write */
 	double busy_ns, loop_log_ns, loop_shim_ns; /* summed over looping threads */
+	/* Stacks (LOGTAX_STACKS), most calls first. */
+	struct an_stack *stacks;
+	size_t nstacks;
+	uint64_t stack_picked;  /* calls picked for a stack */
+	uint64_t stack_lost[3]; /* of those, not kept: table full, busy, unwinding failed */
+	double stack_ns;        /* time spent capturing (in the shim's cost) */
+	uint32_t stack_depth, stack_every;
 };
 
 int an_model_build(struct an_model *m, const struct ltx_file *f);
 void an_model_free(struct an_model *m);
 const char *an_basis_name(enum an_basis b);
+/* An address as "module+0xOFFSET" (module-relative, as in the ELF file), or
+ * "0xADDRESS" when no module holds it. */
+const char *an_addr_name(const struct ltx_file *f, uint64_t addr, char *buf, size_t cap);
+/* q-quantile (0..1) of a log2 histogram of ticks, in ticks, interpolated
+ * linearly inside its bucket; < 0 for an empty one. */
+double an_hist_quantile(const uint64_t *hist, uint32_t n, double q);
 
 #endif

@@ -2,6 +2,7 @@
 #include "report.h"
 #include "util.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #define B 64
@@ -118,6 +119,96 @@ static void threads(FILE *o, const struct an_model *m)
 		   "   log calls and time count what ran between waits; * = thread has exited)\n");
 }
 
+static int by_est(const void *a, const void *b)
+{
+	const struct an_key *x = *(const struct an_key *const *)a, *y = *(const struct an_key *const *)b;
+	if (x->est_ns != y->est_ns)
+		return x->est_ns < y->est_ns ? 1 : -1;
+	return x->k->k.calls < y->k->k.calls ? 1 : x->k->k.calls > y->k->k.calls ? -1 : 0;
+}
+
+#define TOP 10
+
+/* Per call site: the spread of its timed calls, from its histogram. */
+static void latency(FILE *o, const struct an_model *m)
+{
+	const struct an_key **ks = calloc(m->nkeys + 1, sizeof *ks);
+	size_t n = 0;
+	if (!ks)
+		return;
+	for (size_t i = 0; i < m->nkeys; i++)
+		if (m->keys[i].p50_ns >= 0)
+			ks[n++] = &m->keys[i];
+	if (n) {
+		char a[B], b[B], c[B], name[300], site[300];
+		qsort(ks, n, sizeof *ks, by_est);
+		fprintf(o, "\nTime per call by call site (timed calls; log2 buckets, so within a factor of 2)\n");
+		fprintf(o, "  %-24s %-36s %12s %10s %10s\n", "source", "call site", "timed", "p50", "p99");
+		for (size_t i = 0; i < n && i < TOP; i++) {
+			const struct an_key *k = ks[i];
+			fprintf(o, "  %-24s %-36s %12s %10s %10s\n",
+				an_safe(k->k->name[0] ? k->k->name : "(none)", name, sizeof name),
+				an_addr_name(m->f, k->k->k.caller, site, sizeof site), an_count(k->k->k.timed, a, B),
+				an_dur(k->p50_ns, b, B), an_dur(k->p99_ns, c, B));
+		}
+		if (n > TOP)
+			fprintf(o, "  (%zu more call sites)\n", n - TOP);
+	}
+	free(ks);
+}
+
+#define TOP_STACKS 5
+#define STACK_LINES 8
+
+static void stacks(FILE *o, const struct an_model *m)
+{
+	if (!(m->f->hdr.features & LTX_FEAT_STACKS))
+		return;
+	char a[B], b[B], c[B], d[B], e[B], g[B], name[300], fr[300];
+	fprintf(o, "\nStacks");
+	if (m->stack_depth)
+		fprintf(o, " (up to %u frames, for 1 call in %u)", m->stack_depth, m->stack_every);
+	fprintf(o, ": %s calls picked, %zu distinct stacks kept, capturing took %s\n", an_count(m->stack_picked, a, B),
+		m->nstacks, an_dur(m->stack_ns, b, B));
+	if (m->stack_lost[0] || m->stack_lost[1] || m->stack_lost[2])
+		fprintf(o, "  not kept: %s (stack table full), %s (picked inside the shim, e.g. a signal handler), "
+			   "%s (unwinding failed)\n",
+			an_count(m->stack_lost[0], c, B), an_count(m->stack_lost[1], d, B), an_count(m->stack_lost[2], e, B));
+	for (size_t i = 0; i < m->nstacks && i < TOP_STACKS; i++) {
+		const struct an_stack *s = &m->stacks[i];
+		if (!s->count)
+			break;
+		const struct ltx_r_key *k = &m->f->keys[s->top_key];
+		const struct ltx_r_entry *en = ltx_find_entry(m->f, k->k.entry);
+		fprintf(o, "  #%zu  %s calls (%s of picked)  %s, %s\n", i + 1, an_count(s->count, a, B),
+			an_pct(m->stack_picked ? (double)s->count / (double)m->stack_picked : 0, g, B),
+			an_safe(k->name[0] ? k->name : "(none)", name, sizeof name), en ? en->name : "?");
+		uint32_t nf = s->s->s.nframes;
+		for (uint32_t j = 0; j < nf && j < STACK_LINES; j++)
+			fprintf(o, "      %s\n", an_addr_name(m->f, s->s->frames[j], fr, sizeof fr));
+		if (nf > STACK_LINES || (s->s->s.flags & LTX_STACK_TRUNCATED))
+			fprintf(o, "      ...\n");
+	}
+}
+
+static void trace(FILE *o, const struct an_model *m)
+{
+	const struct ltx_file *f = m->f;
+	if (!(f->hdr.features & LTX_FEAT_TRACE))
+		return;
+	char a[B], b[B], c[B];
+	fprintf(o, "\nTrace (every call and wait, the last ones of each thread)\n");
+	for (size_t i = 0; i < f->ntraces; i++) {
+		const struct ltx_trace *t = &f->traces[i].t;
+		if (t->chunk)
+			continue;
+		const struct ltx_thread *th = ltx_find_thread(f, t->thread);
+		uint64_t kept = t->recorded - t->overwritten;
+		fprintf(o, "  thread %u: %s events kept of %s recorded (%s overwritten; the ring holds %u)\n", th->tid,
+			an_count(kept, a, B), an_count(t->recorded, b, B), an_count(t->overwritten, c, B), t->capacity);
+	}
+}
+
 int an_report_text(FILE *o, const struct an_model *m)
 {
 	header(o, m);
@@ -126,7 +217,10 @@ int an_report_text(FILE *o, const struct an_model *m)
 	} else {
 		entries(o, m);
 		sources(o, m);
+		latency(o, m);
+		stacks(o, m);
 	}
+	trace(o, m);
 	threads(o, m);
 	char a[B], b[B], c[B];
 	if (busy_net(m) > 0)
