@@ -124,7 +124,7 @@ $(TP)/liblegacylog.so: test-programs/legacylog.c test-programs/legacylog.h
 $(TP)/%: test-programs/%.c $(TP)/liblegacylog.so test-programs/legacylog.h
 	@mkdir -p $(dir $@)
 	$(call echo_cmd,CC,$@)
-	$(Q)$(CC) $(TP_CFLAGS) -pthread -o $@ $< -L$(TP) -llegacylog -Wl,-rpath,'$$ORIGIN'
+	$(Q)$(CC) $(TP_CFLAGS) -pthread -o $@ $< -L$(TP) -llegacylog -Wl,-rpath,'$$ORIGIN' -ldl
 
 # callsites-demo: call sites at known lines of two files, and a library it
 # loads with dlopen (see test-programs/callsites/main.c).

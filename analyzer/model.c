@@ -277,8 +277,11 @@ static int threads(struct an_model *m, struct an_proc *p, size_t pi, struct an_t
 	free(thr_ticks);
 	free(stack_ticks);
 	uint64_t untimed = p->kept > p->timed ? p->kept - p->timed : 0;
+	double captures = 0;
+	for (size_t i = 0; i < f->nkey_stacks; i++)
+		captures += (double)f->key_stacks[i].ticks;
 	p->shim_ns = (double)untimed * p->cost_count_ns + (double)p->timed * p->cost_timed_ns +
-		     (double)p->dropped * p->cost_drop_ns;
+		     (double)p->dropped * p->cost_drop_ns + captures * p->ns_per_tick;
 	p->lost += f->proc.late_calls;
 	(void)m;
 	return 0;
@@ -346,8 +349,10 @@ static int group(const struct an_model *m, key_cmp cmp, struct an_group **out, s
 }
 
 
-/* The q-quantile of a log2 histogram of ticks, interpolated in its bucket. */
-static double hist_quantile_ticks(const uint64_t *h, uint32_t n, double q)
+/* The q-quantile of a log2 histogram, interpolated in its bucket. open_last:
+ * bucket LTX_HIST_BUCKETS - 1 holds everything above it (the shim's last):
+ * a quantile that falls there is its floor. */
+static double hist_quantile_ticks(const uint64_t *h, uint32_t n, double q, int open_last)
 {
 	uint64_t total = 0;
 	for (uint32_t b = 0; b < n; b++)
@@ -360,6 +365,8 @@ static double hist_quantile_ticks(const uint64_t *h, uint32_t n, double q)
 			continue;
 		if (cum + (double)h[b] >= target) {
 			double lo = b ? (double)(1ull << (b < 63 ? b : 63)) : 0, hi = b ? lo * 2 : 2;
+			if (open_last && b + 1 >= LTX_HIST_BUCKETS)
+				return lo;
 			double frac = (target - cum) / (double)h[b];
 			return lo + (hi - lo) * (frac < 0 ? 0 : frac > 1 ? 1 : frac);
 		}
@@ -373,8 +380,8 @@ static void key_quantiles(const struct an_proc *p, struct an_key *k)
 	k->p50_ns = k->p99_ns = -1;
 	if (!k->k->hist || !p->ns_per_tick)
 		return;
-	double a = hist_quantile_ticks(k->k->hist, k->k->hist_len, 0.5);
-	double b = hist_quantile_ticks(k->k->hist, k->k->hist_len, 0.99);
+	double a = hist_quantile_ticks(k->k->hist, k->k->hist_len, 0.5, 1);
+	double b = hist_quantile_ticks(k->k->hist, k->k->hist_len, 0.99, 1);
 	if (a >= 0) {
 		a = a * p->ns_per_tick - p->window_ns;
 		k->p50_ns = a > 0 ? a : 0;
@@ -467,11 +474,61 @@ static void trace_threads(struct an_model *m, size_t pi)
 			continue;
 		uint32_t n = AN_HIST_MAX;
 		/* the same interpolation as the key histograms, in ns */
-		t->iter_p50_ns = hist_quantile_ticks(t->iter_hist, n, 0.5);
-		t->iter_p99_ns = hist_quantile_ticks(t->iter_hist, n, 0.99);
+		t->iter_p50_ns = hist_quantile_ticks(t->iter_hist, n, 0.5, 0);
+		t->iter_p99_ns = hist_quantile_ticks(t->iter_hist, n, 0.99, 0);
 	}
 	free(acc);
 	free(open);
+}
+
+static int by_stack_count(const void *a, const void *b)
+{
+	const struct an_stack *x = a, *y = b;
+	if (x->count != y->count)
+		return x->count < y->count ? 1 : -1;
+	if (x->proc != y->proc)
+		return x->proc < y->proc ? -1 : 1;
+	return x->s < y->s ? -1 : x->s > y->s;
+}
+
+/* Per stack: the sampled calls that had it, and the key with most of them. */
+static int stack_totals(struct an_model *m)
+{
+	size_t n = 0;
+	for (size_t pi = 0; pi < m->nprocs; pi++)
+		n += m->procs[pi].f->nstacks;
+	m->stacks = calloc(n + 1, sizeof *m->stacks);
+	uint64_t *best = calloc(n + 1, sizeof *best);
+	size_t *stack0 = calloc(m->nprocs + 1, sizeof *stack0);
+	if (!m->stacks || !best || !stack0) {
+		free(best);
+		free(stack0);
+		return -1;
+	}
+	for (size_t pi = 0; pi < m->nprocs; pi++) {
+		const struct ltx_file *f = m->procs[pi].f;
+		stack0[pi] = m->nstacks;
+		for (size_t i = 0; i < f->nstacks; i++) {
+			m->stacks[m->nstacks].s = &f->stacks[i];
+			m->stacks[m->nstacks++].proc = pi;
+		}
+	}
+	for (size_t i = 0; i < m->nstack_rows; i++) {
+		const struct an_stack_row *r = &m->stack_rows[i];
+		if (!r->stack)
+			continue;
+		size_t pi = m->keys[r->key].proc;
+		size_t j = stack0[pi] + (size_t)(r->stack - m->procs[pi].f->stacks);
+		m->stacks[j].count += r->sampled;
+		if (r->sampled > best[j]) {
+			best[j] = r->sampled;
+			m->stacks[j].top_key = r->key;
+		}
+	}
+	free(best);
+	free(stack0);
+	qsort(m->stacks, m->nstacks, sizeof *m->stacks, by_stack_count);
+	return 0;
 }
 
 static int by_stack_key(const void *a, const void *b)
@@ -520,6 +577,8 @@ static int stack_rows(struct an_model *m)
 		}
 	}
 	qsort(m->stack_rows, m->nstack_rows, sizeof *m->stack_rows, by_stack_key);
+	if (stack_totals(m) < 0)
+		return -1;
 	for (size_t i = 0; i < m->nstack_rows;) {
 		size_t j = i;
 		uint64_t total = 0;
@@ -646,6 +705,7 @@ void an_model_free(struct an_model *m)
 	free(m->templates);
 	free(m->threads);
 	free(m->stack_rows);
+	free(m->stacks);
 	memset(m, 0, sizeof *m);
 }
 

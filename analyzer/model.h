@@ -99,6 +99,14 @@ struct an_thread {
 	double iter_p50_ns, iter_p99_ns; /* < 0 when no iteration was traced whole */
 };
 
+/* A captured stack (STACK) with the picked calls that had it, over all keys. */
+struct an_stack {
+	const struct ltx_r_stack *s;
+	size_t proc;
+	uint64_t count;  /* sampled calls with this stack */
+	size_t top_key;  /* index in an_model.keys of the key with most of them */
+};
+
 /* Folded stacks: a key's calls with one captured stack. */
 struct an_stack_row {
 	size_t key;                      /* index in an_model.keys */
@@ -136,6 +144,8 @@ struct an_model {
 	int has_hists, has_stacks, has_trace; /* some file has KEY_HIST, STACK/KEY_STACK, TRACE records */
 	struct an_stack_row *stack_rows; /* key by key */
 	size_t nstack_rows;
+	struct an_stack *stacks; /* every STACK of every process, most calls first */
+	size_t nstacks;
 };
 
 /* A trace event's start on the model's time line (ns since the earliest

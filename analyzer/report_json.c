@@ -317,10 +317,10 @@ static void key(struct jw *w, const struct an_model *m, size_t i)
 			an_hist_bucket_ns(m, k->proc, b, &lo, &hi);
 			jw_obj(w, NULL);
 			jw_num(w, "lo_ns", lo);
-			if (b + 1 < k->k->hist_len)
+			if (b + 1 < LTX_HIST_BUCKETS)
 				jw_num(w, "hi_ns", hi);
 			else
-				jw_null(w, "hi_ns"); /* the last bucket holds everything above */
+				jw_null(w, "hi_ns"); /* the shim's last bucket holds everything above */
 			jw_u64(w, "count", k->k->hist[b]);
 			jw_end(w);
 		}

@@ -47,19 +47,6 @@ static void header(FILE *o, const struct an_proc *p)
 	if (p->lost)
 		fprintf(o, "  %s calls were counted without a key (re-entered the shim, or after their thread's end): "
 			   "in the totals, not in the tables\n", an_count(p->lost, a, B));
-	if (f->nstacks || f->nkey_stacks) {
-		uint64_t lost = p->stacks_lost_full + p->stacks_lost_busy + p->stacks_lost_failed;
-		fprintf(o, "  stacks: up to %u frames for 1 call in %u: %s picked, %s kept", p->stack_depth, p->stack_every,
-			an_count(p->stacks_picked, a, B), an_count(p->stacks_picked - lost, b, B));
-		if (lost)
-			fprintf(o, ", lost: %llu (table full), %llu (inside the shim), %llu (unwind failed)",
-				(unsigned long long)p->stacks_lost_full, (unsigned long long)p->stacks_lost_busy,
-				(unsigned long long)p->stacks_lost_failed);
-		fprintf(o, "; capturing them took %s (taken out of busy time)\n", an_dur(p->stack_ns, c, B));
-	}
-	if (f->ntraces)
-		fprintf(o, "  trace: the last %u events per thread kept: %s recorded, %s overwritten\n", p->trace_capacity,
-			an_count(p->trace_recorded, a, B), an_count(p->trace_overwritten, b, B));
 	size_t gone = 0;
 	for (size_t i = 0; i < f->nmodules; i++) {
 		enum an_mod_status st = an_sym_module_status(p->sym, i);
@@ -168,34 +155,112 @@ static void templates(FILE *o, const struct an_model *m)
 		fprintf(o, "  (%zu more templates; --top 0 shows all)\n", m->ntemplates - n);
 }
 
-/* Keys with a latency histogram, by estimated time. */
+/* Per key (its call site): the spread of its timed calls, from its histogram. */
 static void latency(FILE *o, const struct an_model *m)
 {
 	if (!m->has_hists)
 		return;
-	size_t n = rows(m, m->nkeys), shown = 0;
+	size_t n = m->top ? m->top : m->nkeys, shown = 0, left = 0;
 	char *used = calloc(m->nkeys + 1, 1);
 	if (!used)
 		return;
 	char a[B], b[B], c[B], name[300], site[300];
-	fprintf(o, "\nLatency of timed calls, per key (log2 histogram; the shim's share taken out)\n");
-	fprintf(o, "  %-20s %-40s %-8s %12s %11s %11s\n", "source", "call site", "level", "timed", "p50", "p99");
-	while (shown < n) {
+	fprintf(o, "\nTime per call by call site (timed calls; log2 buckets, so within a factor of 2)\n");
+	fprintf(o, "  %-24s %-40s %12s %10s %10s\n", "source", "call site", "timed", "p50", "p99");
+	for (;;) {
 		size_t best = m->nkeys;
-		for (size_t i = 0; i < m->nkeys; i++)
-			if (!used[i] && m->keys[i].k->hist && (best == m->nkeys || m->keys[i].est_ns > m->keys[best].est_ns))
+		for (size_t i = 0; i < m->nkeys; i++) {
+			const struct an_key *k = &m->keys[i];
+			if (used[i] || k->p50_ns < 0)
+				continue;
+			if (best == m->nkeys || k->est_ns > m->keys[best].est_ns ||
+			    (k->est_ns == m->keys[best].est_ns && k->k->k.calls > m->keys[best].k->k.calls))
 				best = i;
+		}
 		if (best == m->nkeys)
 			break;
 		used[best] = 1;
+		if (shown == n) {
+			left++;
+			continue;
+		}
 		shown++;
 		const struct an_key *k = &m->keys[best];
-		fprintf(o, "  %-20s %-40s %-8s %12s %11s %11s\n",
-			an_safe(k->k->name[0] ? k->k->name : "(none)", name, sizeof name),
-			an_safe(k->site->label, site, sizeof site), ltx_level_name(ltx_level_of(k->family, k->k->k.level)),
-			an_count(k->k->k.timed, a, B), an_dur(k->p50_ns, b, B), an_dur(k->p99_ns, c, B));
+		fprintf(o, "  %-24s %-40s %12s %10s %10s\n", an_safe(k->k->name[0] ? k->k->name : "(none)", name, sizeof name),
+			an_safe(k->site->label, site, sizeof site), an_count(k->k->k.timed, a, B), an_dur(k->p50_ns, b, B),
+			an_dur(k->p99_ns, c, B));
 	}
+	if (left)
+		fprintf(o, "  (%zu more call sites; --top 0 shows all)\n", left);
 	free(used);
+}
+
+#define TOP_STACKS 5
+#define STACK_LINES 8
+
+/* Stacks: the settings, what was picked and lost, the stacks most calls had. */
+static void stacks(FILE *o, const struct an_model *m)
+{
+	char a[B], b[B], c[B], d[B], e[B], g[B], name[300], fr[300];
+	for (size_t pi = 0; pi < m->nprocs; pi++) {
+		const struct an_proc *p = &m->procs[pi];
+		if (!(p->f->hdr.features & LTX_FEAT_STACKS))
+			continue;
+		fprintf(o, "\nStacks");
+		if (p->stack_depth)
+			fprintf(o, " (up to %u frames, for 1 call in %u)", p->stack_depth, p->stack_every);
+		fprintf(o, ": %s calls picked, %zu distinct stacks kept, capturing took %s", an_count(p->stacks_picked, a, B),
+			p->f->nstacks, an_dur(p->stack_ns, b, B));
+		if (m->nprocs > 1)
+			fprintf(o, " (pid %u)", p->f->proc.pid);
+		fputc('\n', o);
+		if (p->stacks_lost_full || p->stacks_lost_busy || p->stacks_lost_failed)
+			fprintf(o, "  not kept: %s (stack table full), %s (picked inside the shim, e.g. a signal handler), "
+				   "%s (unwinding failed)\n",
+				an_count(p->stacks_lost_full, c, B), an_count(p->stacks_lost_busy, d, B),
+				an_count(p->stacks_lost_failed, e, B));
+		size_t shown = 0;
+		for (size_t i = 0; i < m->nstacks && shown < TOP_STACKS; i++) {
+			const struct an_stack *s = &m->stacks[i];
+			if (s->proc != pi)
+				continue;
+			if (!s->count)
+				break;
+			const struct an_key *k = &m->keys[s->top_key];
+			fprintf(o, "  #%zu  %s calls (%s of picked)  %s, %s\n", ++shown, an_count(s->count, a, B),
+				an_pct(p->stacks_picked ? (double)s->count / (double)p->stacks_picked : 0, g, B),
+				an_safe(k->k->name[0] ? k->k->name : "(none)", name, sizeof name), k->entry);
+			uint32_t nf = s->s->s.nframes;
+			for (uint32_t j = 0; j < nf && j < STACK_LINES; j++)
+				fprintf(o, "      %s\n", an_safe(an_sym_lookup(p->sym, s->s->frames[j], 1)->label, fr, sizeof fr));
+			if (nf > STACK_LINES || (s->s->s.flags & LTX_STACK_TRUNCATED))
+				fprintf(o, "      ...\n");
+		}
+	}
+}
+
+/* Trace mode: each thread's ring, and what it had to overwrite. */
+static void trace(FILE *o, const struct an_model *m)
+{
+	char a[B], b[B], c[B];
+	for (size_t pi = 0; pi < m->nprocs; pi++) {
+		const struct ltx_file *f = m->procs[pi].f;
+		if (!(f->hdr.features & LTX_FEAT_TRACE))
+			continue;
+		fprintf(o, "\nTrace (every call and wait, the last ones of each thread)");
+		if (m->nprocs > 1)
+			fprintf(o, " (pid %u)", f->proc.pid);
+		fputc('\n', o);
+		for (size_t i = 0; i < f->ntraces; i++) {
+			const struct ltx_trace *t = &f->traces[i].t;
+			if (t->chunk)
+				continue;
+			const struct ltx_thread *th = ltx_find_thread(f, t->thread);
+			uint64_t kept = t->recorded - t->overwritten;
+			fprintf(o, "  thread %u: %s events kept of %s recorded (%s overwritten; the ring holds %u)\n", th->tid,
+				an_count(kept, a, B), an_count(t->recorded, b, B), an_count(t->overwritten, c, B), t->capacity);
+		}
+	}
 }
 
 static void threads(FILE *o, const struct an_model *m)
@@ -252,7 +317,9 @@ int an_report_text(FILE *o, const struct an_model *m)
 		sites(o, m);
 		templates(o, m);
 		latency(o, m);
+		stacks(o, m);
 	}
+	trace(o, m);
 	threads(o, m);
 	char a[B], b[B], c[B];
 	if (m->busy_net_ns > 0)

@@ -222,8 +222,8 @@ struct ltx_rules {
 /* LTX_REC_KEY_HIST: the timed windows of one key as a log2 histogram, in
  * ticks (the shim's window share included, as in key.ticks). Followed by
  * nbuckets u64 counts. Bucket 0 counts windows of 0 or 1 tick; bucket b >= 1
- * windows w with 2^b <= w < 2^(b+1); the last bucket written also holds
- * everything above it. The counts add up to key.timed (in a file written
+ * windows w with 2^b <= w < 2^(b+1); bucket LTX_HIST_BUCKETS - 1 (the shim's
+ * last) also holds everything above it. The counts add up to key.timed (in a file written
  * while other threads still logged, they may trail it by a few). Written for
  * keys with at least one timed call; trailing empty buckets are left out. */
 struct ltx_key_hist {

@@ -258,6 +258,8 @@ static void write_trace(struct ltx_writer *w, struct lt_thread *th, uint32_t ind
 	if (!tr)
 		return;
 	uint64_t recorded = __atomic_load_n(&tr->recorded, __ATOMIC_ACQUIRE);
+	if (!recorded)
+		return; /* a thread that never logged nor waited (e.g. main, set up at start) */
 	uint32_t cap = tr->cap, pos = tr->pos;
 	uint32_t kept = recorded < cap ? (uint32_t)recorded : cap;
 	uint32_t first = recorded < cap ? 0 : pos;

@@ -17,6 +17,25 @@ f=$(one_file "$T")
 "$ANALYZE" report "$f" | grep -q 'timing: 1 call in 64' || fail "bad LOGTAX_TIME: default not used"
 rm -f "$f"
 
+# Bad LOGTAX_STACKS / LOGTAX_TRACE values, and trace with a time mode it
+# overrides: one warning each, the program unchanged, the setting ignored.
+for bad in LOGTAX_STACKS=0 LOGTAX_STACKS=8:0 LOGTAX_STACKS=129 LOGTAX_STACKS=x:4 LOGTAX_STACKS= \
+	LOGTAX_TRACE=0 LOGTAX_TRACE=-5 LOGTAX_TRACE=2000000 LOGTAX_TRACE=10k "LOGTAX_TRACE=10 LOGTAX_TIME=sample:4"; do
+	# shellcheck disable=SC2086
+	env $bad LOGTAX_OUTPUT=$T LD_PRELOAD=$SHIM "$TP/varargs-demo" 1 >"$T/out" 2>"$T/err"
+	expect_eq "$?" "$ref_rc" "$bad: exit status"
+	cmp -s "$T/ref.out" "$T/out" || fail "$bad: output changed"
+	expect_eq "$(wc -l <"$T/err")" 1 "$bad: warning lines"
+	var=${bad##* }
+	expect_grep "${var%%=*}=" "$T/err" "$bad: the warning names it"
+	f=$(one_file "$T")
+	case $bad in
+	*TIME=*) "$ANALYZE" dump "$f" | grep -q 'time_mode=2' || fail "$bad: trace did not time every call" ;;
+	*) "$ANALYZE" dump "$f" | grep -q 'features=0x3 ' || fail "$bad: the setting was not ignored" ;;
+	esac
+	rm -f "$f"
+done
+
 # An unknown LOGTAX_ variable: one warning.
 LOGTAX_TIMING=all LOGTAX_OUTPUT=$T LD_PRELOAD=$SHIM "$TP/varargs-demo" 1 >"$T/out" 2>"$T/err"
 expect_eq "$(wc -l <"$T/err")" 1 "unknown variable: warning lines"
@@ -33,7 +52,8 @@ for dir in "$T/missing" /proc; do
 done
 
 # logtax run: bad options exit 2 and start nothing.
-for args in "--time often" "--frobnicate" "--time" "-o"; do
+for args in "--time often" "--frobnicate" "--time" "-o" "--stacks 0" "--stacks 8:x" "--stacks" "--trace 0" \
+	"--trace" "--trace 10 --time sample:4"; do
 	# shellcheck disable=SC2086
 	"$LOGTAX" run $args -- touch "$T/started" 2>"$T/err"
 	expect_eq "$?" 2 "logtax run $args: exit status"
