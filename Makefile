@@ -62,8 +62,8 @@ TP_BINS := $(patsubst test-programs/%.c,$(TP)/%,$(filter-out test-programs/legac
 UNIT_SRC := $(wildcard tests/unit/*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
 
-.PHONY: all check demo bench install clean deps test-programs unit
-all: $(SHIM) $(ANALYZER) $(SCRIPT) test-programs
+.PHONY: all check demo bench install clean deps test-programs unit bench-programs
+all: $(SHIM) $(ANALYZER) $(SCRIPT) test-programs bench-programs
 
 test-programs: $(TP_LIBS) $(TP_BINS)
 
@@ -134,6 +134,14 @@ $(B)/tests/%: tests/unit/%.c common/ltx_read.c common/ltx_write.c common/ltx_for
 		$$(pkg-config --cflags --libs check)
 
 unit: $(UNIT_BINS)
+
+# Benchmark programs (bench/run.sh, make bench).
+BENCH_BINS := $(B)/bench/percall
+$(B)/bench/%: bench/%.c $(TP)/liblegacylog.so test-programs/legacylog.h
+	@mkdir -p $(dir $@)
+	$(call echo_cmd,CC,$@)
+	$(Q)$(CC) $(TP_CFLAGS) -pthread -o $@ $< -L$(TP) -llegacylog -Wl,-rpath,'$$ORIGIN/../test-programs'
+bench-programs: $(BENCH_BINS)
 
 deps:
 	@scripts/install-deps.sh build
