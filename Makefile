@@ -29,7 +29,7 @@ endif
 
 # The shim: hidden by default, initial-exec TLS, only libc/libdl/pthread.
 SHIM_CFLAGS := $(BASE_CFLAGS) -fPIC -fvisibility=hidden -ftls-model=initial-exec \
-	-fno-strict-aliasing
+	-fno-strict-aliasing $(SHIM_DEFS)
 # The hot hook must not touch vector registers (see shim/hook.c).
 HOOK_CFLAGS := $(SHIM_CFLAGS) -mgeneral-regs-only -fno-stack-protector -fcf-protection=none \
 	-fno-tree-vectorize -fomit-frame-pointer

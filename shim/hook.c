@@ -88,6 +88,12 @@ static __attribute__((noinline)) struct lt_ret act_rare(struct lt_frame *f, stru
 static inline struct lt_ret act(struct lt_frame *f, struct lt_desc *d, struct lt_slot *s)
 {
 	lt_inc(&s->calls, 1);
+#ifdef LT_DELIBERATE_SLOWDOWN
+	/* Only in the build tests/e2e/t-instruction-budget.sh makes to prove
+	 * that the CI guard catches a slower hot path. */
+	for (volatile int k = 0; k < LT_DELIBERATE_SLOWDOWN; k++)
+		;
+#endif
 	uint32_t a = s->action;
 	if (likely(a == LT_SA_SAMPLE)) {
 		if (likely(--lt_tls.countdown > 0))
