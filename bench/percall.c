@@ -8,23 +8,52 @@
  * (--toggle-collect=bench_loop), so Ir / N is instructions per call.
  *   percall [CALLS] [ROUNDS] [THREADS] [KEYS]
  * THREADS > 1 runs the loop in that many threads at once (one round each);
- * KEYS > 1 spreads the calls over that many distinct keys (levels x sources). */
+ * KEYS > 1 spreads the calls over that many distinct keys (levels x sources).
+ * With PERCALL_RSS=1 it also prints its resident memory (kB) at the end;
+ * PERCALL_CLOCK=cpu times with the thread's CPU clock instead of the wall. */
 #include "../test-programs/legacylog.h"
 
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
-#define MAX_SOURCES 1024
+/* Resident memory in kB, from /proc/self/status. */
+static long rss_kb(void)
+{
+	FILE *f = fopen("/proc/self/status", "r");
+	char line[256];
+	long kb = -1;
+	while (f && fgets(line, sizeof line, f))
+		if (!strncmp(line, "VmRSS:", 6))
+			kb = atol(line + 6);
+	if (f)
+		fclose(f);
+	return kb;
+}
+
+static void report(double ns)
+{
+	if (getenv("PERCALL_RSS"))
+		printf("%.3f %ld\n", ns, rss_kb());
+	else
+		printf("%.3f\n", ns);
+}
+
+#define MAX_SOURCES 25000 /* x 4 levels: up to 100,000 keys */
 static struct legacy_log_source sources[MAX_SOURCES];
 static char names[MAX_SOURCES][16];
 static long calls = 2000000, nkeys = 1;
 
+/* Wall time by default; PERCALL_CLOCK=cpu measures the thread's CPU time,
+ * which does not count time spent waiting for a CPU (threads > CPUs). */
+static clockid_t clock_id = CLOCK_MONOTONIC;
+
 static double now_ns(void)
 {
 	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(clock_id, &ts);
 	return ts.tv_sec * 1e9 + ts.tv_nsec;
 }
 
@@ -36,7 +65,7 @@ __attribute__((noinline)) void bench_loop(long n, long keys)
 			legacy_log(&sources[0], LEGACY_LOG_DEBUG, __FILE__, __LINE__, __func__, "value %ld", i);
 		return;
 	}
-	/* 4 levels x up to 1024 sources = up to 4096 keys from one call site */
+	/* 4 levels x up to 25,000 sources = up to 100,000 keys from one call site */
 	for (long i = 0; i < n; i++) {
 		long k = i % keys;
 		legacy_log(&sources[k >> 2], (int)(k & 3) + 1, __FILE__, __LINE__, __func__, "value %ld", i);
@@ -67,9 +96,12 @@ int main(int argc, char **argv)
 	nkeys = argc > 4 ? atol(argv[4]) : 1;
 	if (calls <= 0 || rounds <= 0 || rounds > 1000 || threads <= 0 || threads > 64 || nkeys <= 0 ||
 	    nkeys > 4 * MAX_SOURCES) {
-		fprintf(stderr, "usage: percall [CALLS] [ROUNDS 1..1000] [THREADS 1..64] [KEYS 1..4096]\n");
+		fprintf(stderr, "usage: percall [CALLS] [ROUNDS 1..1000] [THREADS 1..64] [KEYS 1..100000]\n");
 		return 2;
 	}
+	const char *clk = getenv("PERCALL_CLOCK");
+	if (clk && !strcmp(clk, "cpu"))
+		clock_id = CLOCK_THREAD_CPUTIME_ID;
 	for (int i = 0; i < MAX_SOURCES; i++) {
 		snprintf(names[i], sizeof names[i], "bench.%d", i);
 		sources[i].name = names[i];
@@ -82,7 +114,7 @@ int main(int argc, char **argv)
 		for (long i = 0; i < threads; i++)
 			pthread_join(t[i], NULL);
 		qsort(ns, (size_t)threads, sizeof ns[0], cmp);
-		printf("%.3f\n", ns[threads / 2]);
+		report(ns[threads / 2]);
 		return 0;
 	}
 	double *r = malloc(sizeof *r * (size_t)rounds);
@@ -93,7 +125,7 @@ int main(int argc, char **argv)
 		r[k] = (now_ns() - t0) / (double)calls;
 	}
 	qsort(r, (size_t)rounds, sizeof *r, cmp);
-	printf("%.3f\n", r[rounds / 2]);
+	report(r[rounds / 2]);
 	free(r);
 	return 0;
 }
