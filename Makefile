@@ -62,7 +62,7 @@ TP_BINS := $(patsubst test-programs/%.c,$(TP)/%,$(filter-out test-programs/legac
 UNIT_SRC := $(wildcard tests/unit/*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
 
-.PHONY: all check demo bench install clean deps test-programs unit bench-programs
+.PHONY: all check demo bench install clean deps test-programs unit bench-programs fuzz
 all: $(SHIM) $(ANALYZER) $(SCRIPT) test-programs bench-programs
 
 test-programs: $(TP_LIBS) $(TP_BINS)
@@ -159,6 +159,9 @@ demo: deps
 bench: deps
 	@$(MAKE) --no-print-directory all
 	@bench/run.sh
+
+fuzz: all
+	@fuzz/run.sh
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/logtax $(DESTDIR)$(PREFIX)/libexec/logtax
