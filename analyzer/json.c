@@ -159,7 +159,7 @@ void jw_num(struct jw *w, const char *key, double v)
 	member(w, key);
 	if (!isfinite(v))
 		fputs("null", w->o);
-	else if (v == (double)(long long)v && fabs(v) < 1e15)
+	else if (fabs(v) < 1e15 && v == (double)(long long)v) /* range first: the cast of a larger value is undefined */
 		fprintf(w->o, "%lld", (long long)v);
 	else
 		fprintf(w->o, "%.10g", v);

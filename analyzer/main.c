@@ -188,6 +188,9 @@ static int cmd_report(int argc, char **argv)
 			rc = 1;
 		} else {
 			fm->report(stdout, &m);
+			if (fm->report == an_report_chrome && !m.has_trace)
+				fprintf(stderr, "logtax report: no trace records in these files (run with 'logtax run "
+						"--trace N'): the trace has only process and thread names\n");
 		}
 		an_model_free(&m);
 	}

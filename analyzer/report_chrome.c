@@ -117,8 +117,5 @@ int an_report_chrome(FILE *o, const struct an_model *m)
 		jw_str(&w, "note", "no trace records in these files: run with 'logtax run --trace N'");
 	jw_end(&w);
 	jw_end(&w);
-	if (!m->has_trace)
-		fprintf(stderr, "logtax report: no trace records in these files (run with 'logtax run --trace N'): "
-				"the trace has only process and thread names\n");
 	return 0;
 }

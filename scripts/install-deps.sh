@@ -8,7 +8,7 @@
 set -eu
 
 want=${1:-build}
-build_pkgs="gcc make pkg-config libc6-dev libelf-dev libdw-dev check jq"
+build_pkgs="gcc make pkg-config libc6-dev libelf-dev libdw-dev check jq valgrind bc"
 case $want in
 build) pkgs=$build_pkgs ;;
 # chromium: the HTML report opened headless (tests/e2e/t-html.sh); without

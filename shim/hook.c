@@ -62,7 +62,7 @@ void lt_rearm(void)
 
 /* Start timing: the caller's return address moves to the shadow stack
  * while the real function runs (the trampoline calls it in its place). */
-struct lt_ret lt_time_start(struct lt_frame *f, struct lt_desc *d, struct lt_slot *s)
+static inline struct lt_ret time_start(struct lt_frame *f, struct lt_desc *d, struct lt_slot *s)
 {
 	struct lt_thread *th = lt_tls.thr;
 	uint64_t sp = (uint64_t)&f->ret;
@@ -89,6 +89,12 @@ struct lt_ret lt_time_start(struct lt_frame *f, struct lt_desc *d, struct lt_slo
 	return ret2(LT_TIME, (uint64_t)e);
 }
 
+/* For the stack path, which times the call after taking its stack. */
+struct lt_ret lt_time_start(struct lt_frame *f, struct lt_desc *d, struct lt_slot *s)
+{
+	return time_start(f, d, s);
+}
+
 _Static_assert(__builtin_offsetof(struct lt_shadow, t0) == LT_SHADOW_T0, "trampoline offset");
 _Static_assert(__builtin_offsetof(struct lt_shadow, target) == LT_SHADOW_TARGET, "trampoline offset");
 
@@ -107,15 +113,20 @@ static struct lt_ret sample_fire(struct lt_frame *f, struct lt_desc *d, struct l
 	if (unlikely(do_stack))
 		return ret2(LT_STACK, (uint64_t)d | (uint64_t)do_time);
 	if (do_time)
-		return lt_time_start(f, d, s);
+		return time_start(f, d, s);
 	return ret2(LT_PASS, (uint64_t)d->real);
 }
 
-/* Keys with a mode flag (stacks or trace on, and not SAMPLE). */
-static struct lt_ret act_flagged(struct lt_frame *f, struct lt_desc *d, struct lt_slot *s, uint32_t a)
+/* Everything but the common cases: kept-and-untimed, dropped. Keys carry
+ * mode flags (LT_SA_STACKED, LT_SA_TRACED) only when stacks or trace are on. */
+static __attribute__((noinline)) struct lt_ret act_rare(struct lt_frame *f, struct lt_desc *d, struct lt_slot *s)
 {
-	uint32_t base = a & LT_SA_BASE;
-	if (a & LT_SA_TRACED) {
+	uint32_t a = s->action, base = a & LT_SA_BASE;
+	if (likely(a == LT_SA_TIME))
+		return time_start(f, d, s);
+	if (a == LT_SA_SAMPLE) /* the countdown ran out */
+		return sample_fire(f, d, s);
+	if (unlikely(a & LT_SA_TRACED)) {
 		struct lt_trace *tr = lt_tls.thr ? lt_tls.thr->trace : NULL;
 		if (tr)
 			lt_trace_put(tr, lt_rdtsc(), 0, lt_ext_of(lt_tls.table, s)->keyno, 0 /* LTX_TEV_CALL */,
@@ -126,70 +137,86 @@ static struct lt_ret act_flagged(struct lt_frame *f, struct lt_desc *d, struct l
 		return ret2(LT_STACK, (uint64_t)d | (base == LT_SA_TIME));
 	}
 	switch (base) {
+	case LT_SA_SAMPLE: /* the countdown ran out */
+		return sample_fire(f, d, s);
 	case LT_SA_DROP:
 		return ret2(LT_DROP, d->drop_value);
 	case LT_SA_KEEP:
 		return ret2(LT_PASS, (uint64_t)d->real);
-	case LT_SA_TIME:
-		return lt_time_start(f, d, s);
 	default:
-		if (likely(--lt_tls.countdown > 0))
-			return ret2(LT_PASS, (uint64_t)d->real);
-		return sample_fire(f, d, s);
+		return time_start(f, d, s);
 	}
 }
 
-struct lt_ret lt_hook_act(struct lt_frame *f, struct lt_desc *d, struct lt_slot *s)
+static inline struct lt_ret act(struct lt_frame *f, struct lt_desc *d, struct lt_slot *s)
 {
 	lt_inc(&s->calls, 1);
+#ifdef LT_DELIBERATE_SLOWDOWN
+	/* Only in the build tests/e2e/t-instruction-budget.sh makes to prove
+	 * that the CI guard catches a slower hot path. */
+	for (volatile int k = 0; k < LT_DELIBERATE_SLOWDOWN; k++)
+		;
+#endif
 	uint32_t a = s->action;
 	if (likely(a == LT_SA_SAMPLE)) {
 		if (likely(--lt_tls.countdown > 0))
 			return ret2(LT_PASS, (uint64_t)d->real);
-		return sample_fire(f, d, s);
-	}
-	if (a == LT_SA_DROP)
+	} else if (a == LT_SA_DROP) {
 		return ret2(LT_DROP, d->drop_value);
-	if (a == LT_SA_KEEP)
-		return ret2(LT_PASS, (uint64_t)d->real);
-	if (a == LT_SA_TIME)
-		return lt_time_start(f, d, s);
-	return act_flagged(f, d, s, a);
-}
-
-static inline struct lt_slot *find_slot(const struct lt_table *t, const struct lt_frame *f,
-					const struct lt_desc *d)
-{
-	uint64_t name = d->name_arg != LT_ARG_NONE ? lt_arg(f, d->name_arg) : 0;
-	uint64_t level = d->level_arg != LT_ARG_NONE ? lt_arg(f, d->level_arg) : 0;
-	uint64_t meta = LT_META(level, d->id, lt_gen);
-	uint64_t ret = f->ret;
-	uint64_t i = lt_key_hash(ret, name, meta) >> 32;
-	for (;;) {
-		i &= t->mask;
-		const struct lt_slot *s = &t->slots[i];
-		if (likely(s->ret == ret && s->name == name && s->meta == meta))
-			return (struct lt_slot *)s;
-		if (s->ret == 0)
-			return NULL;
-		i++;
 	}
+	return act_rare(f, d, s);
 }
 
-struct lt_slot *lt_find_slot(const struct lt_table *t, const struct lt_frame *f, const struct lt_desc *d)
+/* For the slow path, once it has found or made the slot. */
+struct lt_ret lt_hook_act(struct lt_frame *f, struct lt_desc *d, struct lt_slot *s)
 {
-	return find_slot(t, f, d);
+	return act(f, d, s);
+}
+
+/* The rest of a probe sequence (the first slot was taken by another key). */
+static __attribute__((noinline)) struct lt_ret probe_on(struct lt_frame *f, struct lt_desc *d, struct lt_table *t,
+							uint64_t i, uint64_t name, uint64_t meta)
+{
+	uint64_t ret = f->ret;
+	for (;;) {
+		struct lt_slot *s = &t->slots[++i & t->mask];
+		if (s->ret == ret && s->name == name && s->meta == meta)
+			return act(f, d, s);
+		if (s->ret == 0)
+			return ret2(LT_SLOW, (uint64_t)d);
+	}
 }
 
 struct lt_ret lt_hook_enter(struct lt_frame *f, struct lt_desc *d)
 {
 	struct lt_table *t = lt_tls.table;
-	if (unlikely(!t || !d->real))
+	if (unlikely(!t))
 		return ret2(LT_SLOW, (uint64_t)d);
-	struct lt_slot *s = find_slot(t, f, d);
-	if (likely(s != NULL))
-		return lt_hook_act(f, d, s);
-	return ret2(LT_SLOW, (uint64_t)d);
+	uint64_t name = LT_KEY_NAME(f, d);
+	uint64_t meta = LT_KEY_META(f, d, lt_gen);
+	uint64_t i = lt_key_hash(f->ret, name, meta) >> 32;
+	struct lt_slot *s = &t->slots[i & t->mask];
+	if (likely(s->ret == f->ret && s->name == name && s->meta == meta))
+		return act(f, d, s);
+	if (s->ret == 0)
+		return ret2(LT_SLOW, (uint64_t)d);
+	return probe_on(f, d, t, i, name, meta);
+}
+
+/* The key's slot in t, or NULL (the stack path looks its key up again). */
+struct lt_slot *lt_find_slot(const struct lt_table *t, const struct lt_frame *f, const struct lt_desc *d)
+{
+	if (!d->prepared)
+		return NULL;
+	uint64_t name = LT_KEY_NAME(f, d);
+	uint64_t meta = LT_KEY_META(f, d, lt_gen);
+	for (uint64_t i = lt_key_hash(f->ret, name, meta) >> 32;; i++) {
+		const struct lt_slot *s = &t->slots[i & t->mask];
+		if (s->ret == f->ret && s->name == name && s->meta == meta)
+			return (struct lt_slot *)s;
+		if (s->ret == 0)
+			return NULL;
+	}
 }
 
 /* The real function of a timed call returned at t1: account for it and give
