@@ -3,6 +3,7 @@
  * writer. A damaged or hostile file must give an error or a report, never
  * a crash, a hang or an allocation out of proportion to its size.
  *   make fuzz [FUZZ_SECONDS=600]   (seeds: data files of the test programs) */
+#include "../analyzer/dump.h"
 #include "../analyzer/model.h"
 #include "../analyzer/report.h"
 #include "../common/ltx_read.h"
@@ -20,6 +21,7 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 	char err[512];
 	if (ltx_read_buf(data, size, &f, err, sizeof err) < 0)
 		return 0;
+	an_dump(null, &f);
 	struct an_model m;
 	if (an_model_build(&m, &f, 1, NULL) == 0) {
 		an_report_text(null, &m);

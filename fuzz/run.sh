@@ -23,6 +23,10 @@ if [ -z "$(ls -A "$out/seeds")" ]; then
 	LOGTAX_OUTPUT=$out/seeds LD_PRELOAD=$root/build/lib/logtax/liblogtax.so "$tp/evloop-demo" 3 4 >/dev/null
 	LOGTAX_TIME=all LOGTAX_OUTPUT=$out/seeds LD_PRELOAD=$root/build/lib/logtax/liblogtax.so "$tp/threads-demo" 3 50 >/dev/null
 	LOGTAX_TIME=off LOGTAX_OUTPUT=$out/seeds LD_PRELOAD=$root/build/lib/logtax/liblogtax.so "$tp/varargs-demo" 2 >/dev/null 2>&1
+	# 1.1 records: histograms, stacks (some lost to a full table), a trace
+	LOGTAX_STACKS=8:1 LOGTAX_OUTPUT=$out/seeds LD_PRELOAD=$root/build/lib/logtax/liblogtax.so "$tp/stack-demo" chain 20 >/dev/null
+	LOGTAX_STACKS=4:1 LOGTAX_OUTPUT=$out/seeds LD_PRELOAD=$root/build/lib/logtax/liblogtax.so "$tp/stack-demo" paths 1100 >/dev/null
+	LOGTAX_TRACE=16 LOGTAX_OUTPUT=$out/seeds LD_PRELOAD=$root/build/lib/logtax/liblogtax.so "$tp/evloop-demo" 3 4 >/dev/null
 fi
 cd "$out"
 ASAN_OPTIONS=allocator_may_return_null=1:detect_leaks=1 \

@@ -8,7 +8,8 @@
 set -eu
 
 want=${1:-build}
-build_pkgs="gcc make pkg-config libc6-dev libelf-dev libdw-dev check jq valgrind bc"
+# libunwind-dev: its runtime (libunwind.so.8) is what LOGTAX_STACKS loads.
+build_pkgs="gcc make pkg-config libc6-dev libelf-dev libdw-dev libunwind-dev check jq valgrind bc"
 case $want in
 build) pkgs=$build_pkgs ;;
 # chromium: the HTML report opened headless (tests/e2e/t-html.sh); without

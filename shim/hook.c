@@ -239,10 +239,27 @@ uint64_t lt_hook_exit(uint64_t sp, uint64_t t1)
 	uint64_t w = t1 - t0;
 	lt_inc(&s->timed, 1);
 	lt_inc(&s->ticks, w);
-	/* Histogram bucket: floor(log2(w)), 0 for w < 2; the last one is open. */
+	/* Histogram bucket: floor(log2(w)), 0 for w < 2; the last one is open.
+	 * Its address depends on the clock, which is slow to read: a store to
+	 * it would hold up the loads after it (the trampoline's pops and ret)
+	 * by about 5 ns. So the key's previous bucket, whose address comes from
+	 * memory, is counted first, and moved in the rare case the branch says
+	 * this call fell elsewhere. The remembered bucket follows only a run of
+	 * such calls, not a lone outlier. */
+	uint32_t last = x->last_bucket;
+	lt_inc(&x->hist[last], 1);
 	uint32_t b = 63 - (uint32_t)__builtin_clzll(w | 1);
 	b = b < LT_HIST_BUCKETS - 1 ? b : LT_HIST_BUCKETS - 1;
-	lt_inc(&x->hist[b], 1);
+	if (unlikely(b != last)) {
+		lt_inc(&x->hist[last], (uint64_t)-1);
+		lt_inc(&x->hist[b], 1);
+		if (++x->misses >= 4) {
+			x->last_bucket = b;
+			x->misses = 0;
+		}
+	} else {
+		x->misses = 0;
+	}
 	struct lt_trace *tr = th->trace;
 	if (unlikely(tr != NULL))
 		lt_trace_put(tr, t0, w, x->keyno, 0 /* LTX_TEV_CALL */, 0);

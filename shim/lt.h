@@ -133,7 +133,9 @@ struct lt_ext {
 	uint64_t stack_lost[LT_LOST_N]; /* calls picked for a stack that was not kept, by reason */
 	uint64_t stack_lost_ticks[LT_LOST_N];
 	uint32_t keyno; /* the key's number in its thread (stack pairs and trace events use it) */
-	uint32_t pad[3];
+	uint32_t last_bucket; /* the bucket most of its timed calls fall in lately (lt_hook_exit) */
+	uint32_t misses;      /* timed calls that did not, since it last changed */
+	uint32_t pad;
 };
 
 struct lt_table {
