@@ -33,8 +33,8 @@ SHIM_CFLAGS := $(BASE_CFLAGS) -fPIC -fvisibility=hidden -ftls-model=initial-exec
 # The hot hook must not touch vector registers (see shim/hook.c).
 HOOK_CFLAGS := $(SHIM_CFLAGS) -mgeneral-regs-only -fno-stack-protector -fcf-protection=none \
 	-fno-tree-vectorize -fomit-frame-pointer
-SHIM_C := shim/slowpath.c shim/waits.c shim/init.c shim/output.c shim/entries.c common/ltx_write.c \
-	common/ltx_settings.c
+SHIM_C := shim/slowpath.c shim/waits.c shim/init.c shim/output.c shim/entries.c shim/rules.c \
+	shim/service.c common/ltx_write.c common/ltx_settings.c common/ltx_rules.c common/ltx_levels.c
 ifeq ($(ARCH),x86_64)
 SHIM_ASM := shim/entry_x86_64.S
 else
@@ -48,7 +48,8 @@ SHIM_OBJ := $(patsubst %.c,$(B)/obj/%.o,$(filter shim/%,$(SHIM_C))) \
 	$(B)/obj/shim/hook.o
 SHIM := $(B)/lib/logtax/liblogtax.so
 
-ANALYZER_C := $(wildcard analyzer/*.c) common/ltx_read.c common/ltx_levels.c common/ltx_settings.c
+ANALYZER_C := $(wildcard analyzer/*.c) common/ltx_read.c common/ltx_levels.c common/ltx_settings.c \
+	common/ltx_rules.c
 ANALYZER_OBJ := $(patsubst %.c,$(B)/obj/%.o,$(ANALYZER_C))
 ANALYZER := $(B)/libexec/logtax/logtax-analyze
 ANALYZER_LIBS := -lelf -ldw -lm
@@ -72,7 +73,7 @@ $(B)/obj/shim/hook.o: shim/hook.c shim/lt.h
 	$(call echo_cmd,CC,$<)
 	$(Q)$(CC) $(HOOK_CFLAGS) -c -o $@ $<
 
-$(B)/obj/shim/%.o: shim/%.c shim/lt.h common/ltx_format.h common/ltx_write.h
+$(B)/obj/shim/%.o: shim/%.c shim/lt.h $(wildcard common/*.h)
 	@mkdir -p $(dir $@)
 	$(call echo_cmd,CC,$<)
 	$(Q)$(CC) $(SHIM_CFLAGS) -c -o $@ $<
@@ -94,7 +95,7 @@ $(SHIM): $(SHIM_OBJ)
 	$(call echo_cmd,LD,$@)
 	$(Q)$(CC) -shared -Wl,-soname,liblogtax.so -Wl,-z,defs -Wl,-z,now -o $@ $^ -ldl -lpthread
 
-$(B)/obj/analyzer/%.o: analyzer/%.c $(wildcard analyzer/*.h) common/ltx_format.h common/ltx_read.h
+$(B)/obj/analyzer/%.o: analyzer/%.c $(wildcard analyzer/*.h) $(wildcard common/*.h)
 	@mkdir -p $(dir $@)
 	$(call echo_cmd,CC,$<)
 	$(Q)$(CC) $(BASE_CFLAGS) -c -o $@ $<
@@ -127,11 +128,14 @@ $(TP)/%: test-programs/%.c $(TP)/liblegacylog.so test-programs/legacylog.h
 	$(Q)$(CC) $(TP_CFLAGS) -pthread -o $@ $< -L$(TP) -llegacylog -Wl,-rpath,'$$ORIGIN'
 
 # Unit tests: the shared reader/writer and the analyzer's pieces, with Check.
-$(B)/tests/%: tests/unit/%.c common/ltx_read.c common/ltx_write.c common/ltx_format.h
+# Each links all of common/ and the analyzer's self-contained pieces.
+COMMON_C := $(wildcard common/*.c)
+UNIT_EXTRA_C := analyzer/stats.c
+$(B)/tests/%: tests/unit/%.c $(COMMON_C) $(UNIT_EXTRA_C) $(wildcard common/*.h) $(wildcard analyzer/*.h)
 	@mkdir -p $(dir $@)
 	$(call echo_cmd,CC,$@)
-	$(Q)$(CC) $(BASE_CFLAGS) -Wno-missing-prototypes -o $@ $< common/ltx_read.c common/ltx_write.c \
-		$$(pkg-config --cflags --libs check)
+	$(Q)$(CC) $(BASE_CFLAGS) -Wno-missing-prototypes -o $@ $< $(COMMON_C) $(UNIT_EXTRA_C) \
+		$$(pkg-config --cflags --libs check) -lm
 
 unit: $(UNIT_BINS)
 

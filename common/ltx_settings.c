@@ -3,7 +3,7 @@
 
 #include <string.h>
 
-const char *const ltx_known_vars[] = { "LOGTAX_OUTPUT", "LOGTAX_TIME", NULL };
+const char *const ltx_known_vars[] = { "LOGTAX_OUTPUT", "LOGTAX_TIME", "LOGTAX_FILTER", "LOGTAX_FILTER_FILE", NULL };
 
 static int parse_u32(const char *s, uint32_t lo, uint32_t hi, uint32_t *out)
 {
