@@ -34,7 +34,7 @@ SHIM_CFLAGS := $(BASE_CFLAGS) -fPIC -fvisibility=hidden -ftls-model=initial-exec
 HOOK_CFLAGS := $(SHIM_CFLAGS) -mgeneral-regs-only -fno-stack-protector -fcf-protection=none \
 	-fno-tree-vectorize -fomit-frame-pointer
 SHIM_C := shim/slowpath.c shim/waits.c shim/init.c shim/output.c shim/entries.c shim/rules.c \
-	shim/service.c common/ltx_write.c common/ltx_settings.c common/ltx_rules.c common/ltx_levels.c
+	shim/service.c shim/control.c common/ltx_write.c common/ltx_settings.c common/ltx_rules.c common/ltx_levels.c
 ifeq ($(ARCH),x86_64)
 SHIM_ASM := shim/entry_x86_64.S
 else
@@ -57,8 +57,9 @@ ANALYZER_LIBS := -lelf -ldw -lm
 SCRIPT := $(B)/bin/logtax
 
 TP := $(B)/test-programs
-TP_LIBS := $(TP)/liblegacylog.so
-TP_BINS := $(patsubst test-programs/%.c,$(TP)/%,$(filter-out test-programs/legacylog.c,$(wildcard test-programs/*.c)))
+TP_LIBS := $(TP)/liblegacylog.so $(TP)/libcallers.so
+TP_BINS := $(patsubst test-programs/%.c,$(TP)/%,$(filter-out test-programs/legacylog.c test-programs/callers.c,\
+	$(wildcard test-programs/*.c)))
 
 UNIT_SRC := $(wildcard tests/unit/*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
@@ -121,6 +122,17 @@ $(TP)/liblegacylog.so: test-programs/legacylog.c test-programs/legacylog.h
 	@mkdir -p $(dir $@)
 	$(call echo_cmd,CC,$@)
 	$(Q)$(CC) $(TP_CFLAGS) -fPIC -shared -Wl,-soname,liblegacylog.so -o $@ $< -lpthread
+
+$(TP)/libcallers.so: test-programs/callers.c $(TP)/liblegacylog.so test-programs/legacylog.h
+	@mkdir -p $(dir $@)
+	$(call echo_cmd,CC,$@)
+	$(Q)$(CC) $(TP_CFLAGS) -fPIC -shared -Wl,-soname,libcallers.so -o $@ $< -L$(TP) -llegacylog
+
+# rules-demo names its callers: its functions are exported.
+$(TP)/rules-demo: test-programs/rules-demo.c $(TP)/liblegacylog.so $(TP)/libcallers.so test-programs/legacylog.h
+	@mkdir -p $(dir $@)
+	$(call echo_cmd,CC,$@)
+	$(Q)$(CC) $(TP_CFLAGS) -rdynamic -o $@ $< -L$(TP) -lcallers -llegacylog -Wl,-rpath,'$$ORIGIN'
 
 $(TP)/%: test-programs/%.c $(TP)/liblegacylog.so test-programs/legacylog.h
 	@mkdir -p $(dir $@)

@@ -3,9 +3,14 @@
  *   logtax-analyze report [--format text] FILE...
  *   logtax-analyze check-env   (the LOGTAX_* variables, checked with the
  *                               shim's own parsers; used by `logtax run`)
+ *   logtax-analyze check-rules [--file FILE | RULES]
+ *   logtax-analyze ctl PID filter RULES | dump | status
+ *   logtax-analyze ab ... -- CMD [ARGS...]
  * Exit status: 0 done, 1 a data file could not be read, 2 bad usage. */
+#include "ctl.h"
 #include "model.h"
 #include "report.h"
+#include "rules_io.h"
 #include "../common/ltx_settings.h"
 
 #include <stdio.h>
@@ -79,6 +84,31 @@ static int cmd_report(int argc, char **argv)
 	return rc;
 }
 
+/* Rules given as text (origin names the option) or in a file: 0 if good,
+ * else one line on stderr and 2. */
+static int check_rules(const char *who, const char *origin, const char *text, const char *file)
+{
+	char err[1024];
+	size_t len = text ? strlen(text) : 0;
+	char *buf = NULL;
+	if (file) {
+		buf = an_rules_read_file(file, &len, err, sizeof err);
+		if (!buf) {
+			fprintf(stderr, "logtax: %s: %s\n", who, err);
+			return 2;
+		}
+		text = buf;
+	}
+	struct ltx_ruleset *rs = an_rules_parse(text, len, file ? file : origin, file != NULL, err, sizeof err);
+	free(buf);
+	if (!rs) {
+		fprintf(stderr, "logtax: %s: %s\n", who, err);
+		return 2;
+	}
+	free(rs);
+	return 0;
+}
+
 /* Checks the LOGTAX_* variables as the shim will read them. Prints one line
  * per bad value and exits 2 if there is any. */
 static int cmd_check_env(const char *who)
@@ -90,7 +120,23 @@ static int cmd_check_env(const char *who)
 		fprintf(stderr, "logtax: %s: --time '%s': %s\n", who, v, why);
 		bad = 1;
 	}
+	v = getenv("LOGTAX_FILTER");
+	if (v && *v && check_rules(who, "--filter", v, NULL))
+		bad = 1;
+	v = getenv("LOGTAX_FILTER_FILE");
+	if (v && *v && check_rules(who, NULL, NULL, v))
+		bad = 1;
 	return bad ? 2 : 0;
+}
+
+static int cmd_check_rules(int argc, char **argv)
+{
+	if (argc == 3 && !strcmp(argv[1], "--file"))
+		return check_rules("check-rules", NULL, NULL, argv[2]);
+	if (argc == 2)
+		return check_rules("check-rules", "rules", argv[1], NULL);
+	fputs("usage: logtax-analyze check-rules 'RULES' | --file FILE\n", stderr);
+	return 2;
 }
 
 int main(int argc, char **argv)
@@ -103,6 +149,10 @@ int main(int argc, char **argv)
 		return cmd_report(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "check-env"))
 		return cmd_check_env(argc > 2 ? argv[2] : "check-env");
+	if (!strcmp(argv[1], "check-rules"))
+		return cmd_check_rules(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "ctl"))
+		return an_cmd_ctl(argc - 1, argv + 1);
 	fprintf(stderr, "logtax-analyze: unknown command '%s'\n", argv[1]);
 	return 2;
 }

@@ -276,6 +276,10 @@ static void fork_parent(void)
 static void fork_child(void)
 {
 	pthread_mutex_init(&lt_write_lock, NULL);
+	lt_svc_forked();
+	/* Send this thread's next logging call to the slow path once, where
+	 * the control thread is started again. */
+	lt_tls.table = NULL;
 	struct lt_thread *self = lt_tls.thr;
 	lt_threads = self;
 	lt_start_tsc = lt_rdtsc();
@@ -313,6 +317,8 @@ void lt_init(void)
 	check_unknown_vars();
 	read_time_mode();
 	read_outdir();
+	lt_ctl_setup();
+	lt_rules_init();
 	/* Find the real functions now, while no other thread runs. */
 	for (unsigned i = 0; i < lt_ndescs; i++)
 		if (!lt_descs[i]->real)
@@ -343,5 +349,6 @@ __attribute__((destructor)) static void lt_dtor(void)
 	int e = errno;
 	if (lt_state == 2 && lt_saw_calls())
 		lt_write_data(LTX_REASON_EXIT);
+	lt_ctl_exit();
 	errno = e;
 }

@@ -139,10 +139,14 @@ static uint32_t keep_name(struct lt_thread *th, const char *s, uint32_t *flags)
 	return at + 1;
 }
 
-static uint32_t decide(const struct lt_desc *d, int32_t level)
+/* The decision for a new key, made once: the rules of the key's generation
+ * (a dropped call is never timed), then the time mode. */
+static uint32_t decide(const struct lt_desc *d, const char *name, int32_t level, uint64_t ret, uint32_t gen)
 {
 	if (d->family == LTX_FAM_CALIB)
 		return level == 1 ? LT_SA_DROP : level == 2 ? LT_SA_TIME : LT_SA_SAMPLE;
+	if (lt_rules_decide(d, name, level, ret, gen) == LTX_ACT_DROP)
+		return LT_SA_DROP;
 	return lt_cfg.time_mode == LTX_TIME_ALL ? LT_SA_TIME : LT_SA_SAMPLE;
 }
 
@@ -225,9 +229,18 @@ struct lt_ret lt_slow_path(struct lt_frame *f, struct lt_desc *d)
 		return r;
 	}
 
+	/* After a fork the hot path was sent here once (see fork_child). */
+	if (!lt_tls.table)
+		lt_tls.table = th->table;
+	if (d->family != LTX_FAM_CALIB)
+		lt_svc_ensure();
+
+	/* The generation, then its rule set (published before it): a key is
+	 * decided under the rules of the generation it carries. */
+	uint32_t gen = __atomic_load_n(&lt_gen, __ATOMIC_ACQUIRE);
 	uint64_t name = d->name_arg != LT_ARG_NONE ? lt_arg(f, d->name_arg) : 0;
 	int32_t level = d->level_arg != LT_ARG_NONE ? (int32_t)lt_arg(f, d->level_arg) : 0;
-	uint64_t meta = LT_META(level, d->id, lt_gen);
+	uint64_t meta = LT_META(level, d->id, gen);
 	uint64_t ret = f->ret;
 	struct lt_table *t = th->table;
 	struct lt_slot *s = NULL;
@@ -266,7 +279,7 @@ struct lt_ret lt_slow_path(struct lt_frame *f, struct lt_desc *d)
 		s->name = name;
 		s->meta = meta;
 		s->fmt = d->fmt_arg != LT_ARG_NONE ? lt_arg(f, d->fmt_arg) : 0;
-		s->action = decide(d, level);
+		s->action = decide(d, nm, level, ret, gen);
 		t->used++;
 		lt_barrier();
 		s->ret = ret; /* publish */
