@@ -18,14 +18,16 @@
 #include <string.h>
 
 static const char *const report_usage =
-	"usage: logtax report [--format text|csv] FILE...\n"
+	"usage: logtax report [--format text|csv] [--baseline FILE] FILE...\n"
 	"Reads logtax data files (logtax.PID.ltx) and prints what logging cost.\n"
-	"  --format text   the tables (default)\n"
-	"  --format csv    one row per key (thread, entry point, source, level, call site)\n";
+	"  --format text     the tables (default)\n"
+	"  --format csv      one row per key (thread, entry point, source, level, call site, generation)\n"
+	"  --baseline FILE   an earlier run's data file: what dropped calls cost there\n"
+	"                    estimates what they saved here\n";
 
 static int cmd_report(int argc, char **argv)
 {
-	const char *format = "text";
+	const char *format = "text", *baseline = NULL;
 	int i = 1;
 	for (; i < argc; i++) {
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
@@ -35,6 +37,10 @@ static int cmd_report(int argc, char **argv)
 			format = argv[++i];
 		} else if (!strncmp(argv[i], "--format=", 9)) {
 			format = argv[i] + 9;
+		} else if (!strcmp(argv[i], "--baseline") && i + 1 < argc) {
+			baseline = argv[++i];
+		} else if (!strncmp(argv[i], "--baseline=", 11)) {
+			baseline = argv[i] + 11;
 		} else if (!strcmp(argv[i], "--")) {
 			i++;
 			break;
@@ -58,6 +64,12 @@ static int cmd_report(int argc, char **argv)
 		fprintf(stderr, "logtax report: no data file given\n%s", report_usage);
 		return 2;
 	}
+	struct ltx_file bf;
+	char berr[1024];
+	if (baseline && ltx_read_file(baseline, &bf, berr, sizeof berr) < 0) {
+		fprintf(stderr, "logtax report: --baseline %s\n", berr);
+		return 1;
+	}
 	int rc = 0;
 	for (int first = i; i < argc; i++) {
 		struct ltx_file f;
@@ -68,7 +80,7 @@ static int cmd_report(int argc, char **argv)
 			continue;
 		}
 		struct an_model m;
-		if (an_model_build(&m, &f) < 0) {
+		if (an_model_build_with(&m, &f, baseline ? &bf : NULL) < 0) {
 			fprintf(stderr, "logtax report: %s: out of memory\n", argv[i]);
 			rc = 1;
 		} else {
@@ -79,6 +91,8 @@ static int cmd_report(int argc, char **argv)
 		an_model_free(&m);
 		ltx_file_free(&f);
 	}
+	if (baseline)
+		ltx_file_free(&bf);
 	if (fflush(stdout) != 0)
 		rc = 1;
 	return rc;
