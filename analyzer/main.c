@@ -7,6 +7,7 @@
  *   logtax-analyze ctl PID filter RULES | dump | status
  *   logtax-analyze ab ... -- CMD [ARGS...]
  * Exit status: 0 done, 1 a data file could not be read, 2 bad usage. */
+#include "ab.h"
 #include "ctl.h"
 #include "model.h"
 #include "report.h"
@@ -165,6 +166,8 @@ int main(int argc, char **argv)
 		return cmd_check_env(argc > 2 ? argv[2] : "check-env");
 	if (!strcmp(argv[1], "check-rules"))
 		return cmd_check_rules(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "ab"))
+		return an_cmd_ab(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "ctl"))
 		return an_cmd_ctl(argc - 1, argv + 1);
 	fprintf(stderr, "logtax-analyze: unknown command '%s'\n", argv[1]);

@@ -5,6 +5,9 @@
  * out twice: from each timed window (the part of the shim inside it), and
  * from busy time (what the shim added to the program). */
 #include "model.h"
+#include "symbols.h"
+
+#include "../common/ltx_levels.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -559,4 +562,49 @@ void an_model_free(struct an_model *m)
 	free(m->sources);
 	free(m->threads);
 	memset(m, 0, sizeof *m);
+}
+
+/* The caller of a key as the shim's dladdr would name it. */
+struct caller_ctx {
+	const struct ltx_file *f;
+	uint64_t ret;
+};
+
+static int resolve_caller(void *ctx, const char **sym, const char **mod)
+{
+	const struct caller_ctx *c = ctx;
+	const struct ltx_r_module *m = ltx_find_module(c->f, c->ret - 1);
+	if (!m)
+		return -1;
+	*mod = m->path;
+	*sym = an_dynsym_at(m->path, c->ret - 1 - m->m.bias);
+	return 0;
+}
+
+void an_predict(const struct an_model *m, const struct ltx_ruleset *rs, struct an_prediction *p)
+{
+	memset(p, 0, sizeof *p);
+	for (size_t i = 0; i < m->nkeys; i++) {
+		const struct an_key *ak = &m->keys[i];
+		const struct ltx_key *k = &ak->k->k;
+		struct caller_ctx c = { m->f, k->caller };
+		struct ltx_rule_subject s = { ak->entry, ak->family, (k->flags & LTX_KEY_NO_NAME) ? NULL : ak->k->name,
+					      k->level, resolve_caller, &c };
+		int act = ltx_rules_match(rs, &s, NULL);
+		if (k->action == LTX_ACT_DROP) {
+			if (act == LTX_ACT_KEEP)
+				p->newly_kept += k->calls;
+			continue;
+		}
+		if (act != LTX_ACT_DROP)
+			continue;
+		p->calls += k->calls;
+		if (ak->basis == AN_UNTIMED) {
+			p->calls_no_cost += k->calls;
+			continue;
+		}
+		uint64_t untimed = k->calls > k->timed ? k->calls - k->timed : 0;
+		p->saved_ns += ak->est_ns + (double)untimed * m->cost_count_ns + (double)k->timed * m->cost_timed_ns -
+			       (double)k->calls * m->cost_drop_ns;
+	}
 }

@@ -5,6 +5,7 @@
 #define AN_MODEL_H
 
 #include "../common/ltx_read.h"
+#include "../common/ltx_rules.h"
 
 #include <stdint.h>
 
@@ -112,6 +113,17 @@ int an_model_build(struct an_model *m, const struct ltx_file *f);
 /* The same, with an earlier run's file to estimate what dropped calls saved. */
 int an_model_build_with(struct an_model *m, const struct ltx_file *f, const struct ltx_file *baseline);
 const char *an_save_basis_name(enum an_save_basis b);
+
+/* What a rule set would save on the run this model describes: its rules
+ * applied to the file's keys with the shim's matcher. */
+struct an_prediction {
+	double saved_ns;        /* estimated time of the kept calls it drops, plus the shim's
+				 * cost of keeping them less its cost of dropping them */
+	uint64_t calls;         /* kept calls it would drop */
+	uint64_t calls_no_cost; /* ... of which without a time estimate (not in saved_ns) */
+	uint64_t newly_kept;    /* calls dropped in the file that it would keep (cost unknown) */
+};
+void an_predict(const struct an_model *m, const struct ltx_ruleset *rs, struct an_prediction *p);
 /* The module holding addr and addr's offset in it; NULL if none. */
 const char *an_module_of(const struct ltx_file *f, uint64_t addr, uint64_t *offset);
 void an_model_free(struct an_model *m);
