@@ -64,8 +64,16 @@ TP_BINS := $(patsubst test-programs/%.c,$(TP)/%,$(filter-out test-programs/legac
 UNIT_SRC := $(wildcard tests/unit/*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
 
-.PHONY: all check demo bench install clean deps test-programs unit
-all: $(SHIM) $(ANALYZER) $(SCRIPT) test-programs
+.PHONY: all check demo bench install clean deps test-programs unit bench-programs
+all: $(SHIM) $(ANALYZER) $(SCRIPT) test-programs bench-programs
+
+# Benchmark programs (bench/*.c), linked like the test programs.
+BENCH_BINS := $(patsubst bench/%.c,$(B)/bench/%,$(wildcard bench/*.c))
+bench-programs: $(BENCH_BINS)
+$(B)/bench/%: bench/%.c $(TP)/liblegacylog.so test-programs/legacylog.h
+	@mkdir -p $(dir $@)
+	$(call echo_cmd,CC,$@)
+	$(Q)$(CC) $(TP_CFLAGS) -o $@ $< -L$(TP) -llegacylog -Wl,-rpath,'$$ORIGIN/../test-programs'
 
 test-programs: $(TP_LIBS) $(TP_BINS)
 
