@@ -6,7 +6,7 @@
 set -eu
 
 want=${1:-build}
-build_pkgs="gcc make pkg-config libc6-dev libelf-dev libdw-dev check jq"
+build_pkgs="gcc make pkg-config libc6-dev libelf-dev libdw-dev check jq valgrind bc"
 case $want in
 build) pkgs=$build_pkgs ;;
 demo) pkgs=$build_pkgs ;;

@@ -320,9 +320,12 @@ void lt_init(void)
 	lt_ctl_setup();
 	lt_rules_init();
 	/* Find the real functions now, while no other thread runs. */
-	for (unsigned i = 0; i < lt_ndescs; i++)
+	lt_desc_prepare(&lt_desc_calib);
+	for (unsigned i = 0; i < lt_ndescs; i++) {
+		lt_desc_prepare(lt_descs[i]);
 		if (!lt_descs[i]->real)
 			lt_descs[i]->real = lt_resolve(lt_descs[i]->symbol);
+	}
 	if (pthread_key_create(&lt_thread_key, thread_gone) == 0)
 		lt_thread_key_ok = 1;
 	pthread_atfork(fork_prepare, fork_parent, fork_child);

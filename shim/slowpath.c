@@ -184,6 +184,23 @@ void *lt_resolve(const char *sym)
 	return io[1];
 }
 
+/* Frame word of argument i: registers first, then (past rax and the return
+ * address) the stack. */
+static uint8_t arg_word(uint8_t i)
+{
+	return i < 6 ? i : (uint8_t)(i + 2);
+}
+
+void lt_desc_prepare(struct lt_desc *d)
+{
+	d->name_word = d->name_arg == LT_ARG_NONE ? LT_FRAME_RET_WORD : arg_word(d->name_arg);
+	d->name_mask = d->name_arg == LT_ARG_NONE ? 0 : ~0ull;
+	d->level_word = d->level_arg == LT_ARG_NONE ? LT_FRAME_RET_WORD : arg_word(d->level_arg);
+	d->level_mask = d->level_arg == LT_ARG_NONE ? 0 : 0xffffffffull;
+	d->meta_id = (uint64_t)(d->id & 0xff) << 32;
+	__atomic_store_n(&d->prepared, 1, __ATOMIC_RELEASE);
+}
+
 static struct lt_ret pass_or_drop(struct lt_desc *d)
 {
 	struct lt_ret r = { d->real ? LT_PASS : LT_DROP, d->real ? (uint64_t)d->real : d->drop_value };
@@ -208,6 +225,8 @@ struct lt_ret lt_slow_path(struct lt_frame *f, struct lt_desc *d)
 	lt_tls.busy = 1;
 	if (lt_state == 0)
 		lt_init(); /* another library's constructor logged before ours ran */
+	if (!__atomic_load_n(&d->prepared, __ATOMIC_ACQUIRE))
+		lt_desc_prepare(d);
 	if (!d->real) {
 		/* Not found at start-up (its library came later, with dlopen). Every
 		 * thread that gets here looks for itself: none may pass on a NULL. */
@@ -238,9 +257,9 @@ struct lt_ret lt_slow_path(struct lt_frame *f, struct lt_desc *d)
 	/* The generation, then its rule set (published before it): a key is
 	 * decided under the rules of the generation it carries. */
 	uint32_t gen = __atomic_load_n(&lt_gen, __ATOMIC_ACQUIRE);
-	uint64_t name = d->name_arg != LT_ARG_NONE ? lt_arg(f, d->name_arg) : 0;
-	int32_t level = d->level_arg != LT_ARG_NONE ? (int32_t)lt_arg(f, d->level_arg) : 0;
-	uint64_t meta = LT_META(level, d->id, gen);
+	uint64_t name = LT_KEY_NAME(f, d);
+	uint64_t meta = LT_KEY_META(f, d, gen);
+	int32_t level = LT_META_LEVEL(meta);
 	uint64_t ret = f->ret;
 	struct lt_table *t = th->table;
 	struct lt_slot *s = NULL;
