@@ -27,6 +27,7 @@
 
 static char base_dir[4096]; /* XDG_RUNTIME_DIR or /tmp, read at start-up */
 static int warned;
+static uid_t started_as = (uid_t)-1; /* the euid the directory was made for */
 
 struct sbuf {
 	char *b;
@@ -109,6 +110,7 @@ bad:
 
 void lt_ctl_start(void)
 {
+	started_as = geteuid();
 	if (!dir_ok(1))
 		return;
 	char p[4200];
@@ -286,6 +288,9 @@ void lt_ctl_tick(uint64_t now)
 	(void)now;
 	char p[4200];
 	struct stat st;
+	/* A daemon that changed its user since: the directory of the new one. */
+	if (geteuid() != started_as)
+		lt_ctl_start();
 	path_of(p, sizeof p, "", ".cmd");
 	if (lstat(p, &st) < 0)
 		return;

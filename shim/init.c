@@ -277,6 +277,7 @@ static void fork_child(void)
 {
 	pthread_mutex_init(&lt_write_lock, NULL);
 	lt_svc_forked();
+	lt_rules_forked();
 	/* Send this thread's next logging call to the slow path once, where
 	 * the control thread is started again. */
 	lt_tls.table = NULL;

@@ -250,6 +250,7 @@ void lt_table_sums(const struct lt_table *t, uint64_t out[4]) LT_HIDDEN;
 
 /* rules.c */
 void lt_rules_init(void) LT_HIDDEN;
+void lt_rules_forked(void) LT_HIDDEN;
 /* Publishes a new rule set as the next generation; returns it, or -1 with a
  * one-line message in err. Not for the hot path (maps memory, takes a lock). */
 int lt_rules_apply(const char *text, size_t len, const char *origin, int origin_is_file, char *err, size_t errcap) LT_HIDDEN;

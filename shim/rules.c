@@ -35,6 +35,13 @@ static uint64_t mono_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
+/* In a fork child: only the forking thread exists, and it never holds the
+ * lock (only the control thread applies rules after start-up). */
+void lt_rules_forked(void)
+{
+	pthread_mutex_init(&apply_lock, NULL);
+}
+
 const struct lt_rules_node *lt_rules_for(uint32_t gen)
 {
 	for (const struct lt_rules_node *n = __atomic_load_n(&lt_rules_head, __ATOMIC_ACQUIRE); n; n = n->next)
