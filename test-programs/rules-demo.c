@@ -14,6 +14,10 @@
  *   rules-demo ROUNDS              ROUNDS rounds, then exit
  *   rules-demo --until FILE        rounds with a 10 ms poll() between them,
  *                                  until FILE exists (for live rule changes)
+ *   rules-demo --fork-until FILE   one round, then fork: the child writes its
+ *                                  pid to FILE.pid and goes on as --until
+ *                                  FILE (its counts printed at its exit), the
+ *                                  parent waits for it and exits with its status
  * At exit it prints on stdout what it called, counted at the call sites:
  *   rules-demo: rounds=N
  *   rules-demo: site func=F source=S level=L count=N   (one per site)
@@ -31,6 +35,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "legacylog.h"
@@ -92,6 +97,32 @@ main(int argc, char **argv)
             usage("ROUNDS must be a positive integer");
     } else if (argc == 3 && strcmp(argv[1], "--until") == 0) {
         until = argv[2];
+    } else if (argc == 3 && strcmp(argv[1], "--fork-until") == 0) {
+        char pidfile[4096];
+        FILE *f;
+        pid_t child;
+        int st;
+
+        until = argv[2];
+        demo_event_run(0);      /* the parent logs first: its state goes along */
+        n_event_debug = n_event_warn = 0;
+        fflush(stdout);
+        child = fork();
+        if (child < 0) {
+            perror("rules-demo: fork");
+            return 1;
+        }
+        if (child > 0) {
+            while (waitpid(child, &st, 0) < 0 && errno == EINTR)
+                ;
+            return WIFEXITED(st) ? WEXITSTATUS(st) : 1;
+        }
+        snprintf(pidfile, sizeof(pidfile), "%s.pid", until);
+        f = fopen(pidfile, "w");
+        if (!f || fprintf(f, "%ld\n", (long)getpid()) < 0 || fclose(f) != 0) {
+            perror("rules-demo: pid file");
+            return 1;
+        }
     } else {
         usage("bad arguments");
     }

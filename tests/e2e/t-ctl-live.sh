@@ -71,3 +71,26 @@ expect_grep "^  2 " "$T/report" "report: generation 2"
 "$LOGTAX" ctl $pid status 2>"$T/err"
 expect_eq "$?" 3 "ctl on an ended process"
 expect_eq "$(cat "$T/err")" "logtax ctl: no process $pid" "ctl on an ended process: message"
+
+# A fork child: its own pid, its own control thread (started again at its
+# first logging call), its own counts; the parent is untouched.
+rm -f "$T/stop2" "$T/stop2.pid"
+mkdir -p "$T/fork"
+LOGTAX_OUTPUT=$T/fork LD_PRELOAD=$SHIM "$TP/rules-demo" --fork-until "$T/stop2" >"$T/fork/stdout" 2>"$T/fork/stderr" &
+parent=$!
+for i in $(seq 300); do [ -s "$T/stop2.pid" ] && break; sleep 0.1; done
+child=$(cat "$T/stop2.pid")
+[ -n "$child" ] && [ "$child" != "$parent" ] || fail "fork: no child pid"
+pid=$child
+poll "fork child's control thread" "$LOGTAX" ctl $child status >"$T/status" 2>/dev/null
+expect_grep "^pid: $child$" "$T/status" "fork child's status"
+"$LOGTAX" ctl $child filter 'drop:util.event@debug' >/dev/null || fail "ctl filter to the fork child failed"
+out=$T/fork
+poll "fork child: dropped count moving" moved 1 drop
+"$LOGTAX" ctl $parent status >"$T/pstatus" 2>&1 || fail "ctl status to the parent failed: $(cat "$T/pstatus")"
+expect_grep "^generation: 0$" "$T/pstatus" "the parent keeps its rules"
+touch "$T/stop2"
+wait $parent || fail "fork: rules-demo failed: $(cat "$T/fork/stderr")"
+"$ANALYZE" report --format csv "$T/fork/logtax.$child.ltx" >"$T/csv"
+expect_eq "$(awk -F, 'NR > 1 { n[$6 " " $8] += $12 } END { for (k in n) print k, n[k] }' "$T/csv" | sort)" \
+	"$(program_sites "$T/fork/stdout" | sort)" "fork child: calls per site"
