@@ -133,7 +133,7 @@ static void generations(FILE *o, const struct an_model *m)
 		else
 			snprintf(a, B, "+%s", an_dur(g->applied_ns, e, B));
 		fprintf(o, "  %-4u %-10s %14s %12s %11s %11s  %s\n", g->gen, a, an_count(g->kept, b, B),
-			an_count(g->dropped, c, B), an_dur(g->est_ns, d, B), g->dropped ? an_dur(g->saved_ns, e, B) : "-",
+			an_count(g->dropped, c, B), g->est_ns > 0 ? an_dur(g->est_ns, d, B) : "-", g->dropped ? an_dur(g->saved_ns, e, B) : "-",
 			!g->known ? "(not in this file)" : g->rules[0] ? rules_line(g->rules, txt, 60) : "(none)");
 	}
 }
