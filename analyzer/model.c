@@ -179,15 +179,24 @@ static struct xkey *baseline_keys(const struct ltx_file *bf, size_t *n)
 	return x;
 }
 
-/* Mean ns per call of the baseline keys equal to `want` under cmp. */
+/* Mean ns per call of the baseline keys equal to `want` under cmp; x is
+ * sorted by xkey_cmp, of which xkey_cmp_source is a prefix, so the equal
+ * keys are one run found by binary search. */
 static double baseline_mean(const struct xkey *x, size_t n, const struct xkey *want, int (*cmp)(const void *, const void *))
 {
+	size_t lo = 0, hi = n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (cmp(&x[mid], want) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
 	double ns = 0, calls = 0;
-	for (size_t i = 0; i < n; i++)
-		if (!cmp(&x[i], want)) {
-			ns += x[i].ns;
-			calls += x[i].calls;
-		}
+	for (size_t i = lo; i < n && !cmp(&x[i], want); i++) {
+		ns += x[i].ns;
+		calls += x[i].calls;
+	}
 	return calls > 0 ? ns / calls : -1;
 }
 
@@ -274,6 +283,16 @@ static int by_saved_desc(const void *a, const void *b)
 	return x->gen < y->gen ? -1 : x->gen > y->gen;
 }
 
+static const struct an_model *gen_model;
+static int by_gen_entry_name(const void *a, const void *b)
+{
+	const struct an_key *x = &gen_model->keys[*(const size_t *)a], *y = &gen_model->keys[*(const size_t *)b];
+	if (x->k->k.gen != y->k->k.gen)
+		return x->k->k.gen < y->k->k.gen ? -1 : 1;
+	int c = strcmp(x->entry, y->entry);
+	return c ? c : strcmp(x->k->name, y->k->name);
+}
+
 /* Generations (from RULES records and keys) and dropped calls per source
  * and generation. */
 static int generations(struct an_model *m, const struct ltx_file *f)
@@ -309,10 +328,20 @@ static int generations(struct an_model *m, const struct ltx_file *f)
 			}
 	}
 	free(g);
-	for (size_t i = 0; i < m->nkeys; i++) {
-		const struct an_key *ak = &m->keys[i];
+	/* Keys in (generation, entry, name) order: generations and dropped
+	 * sources are then runs. */
+	size_t *order = calloc(m->nkeys + 1, sizeof *order);
+	if (!order)
+		return -1;
+	for (size_t i = 0; i < m->nkeys; i++)
+		order[i] = i;
+	gen_model = m;
+	qsort(order, m->nkeys, sizeof *order, by_gen_entry_name);
+	struct an_gen *e = m->gens;
+	struct an_drop *d = NULL;
+	for (size_t o = 0; o < m->nkeys; o++) {
+		const struct an_key *ak = &m->keys[order[o]];
 		const struct ltx_key *k = &ak->k->k;
-		struct an_gen *e = m->gens;
 		while (e->gen != k->gen)
 			e++;
 		if (k->action != LTX_ACT_DROP) {
@@ -322,12 +351,7 @@ static int generations(struct an_model *m, const struct ltx_file *f)
 		}
 		e->dropped += k->calls;
 		e->saved_ns += ak->saved_ns;
-		struct an_drop *d = NULL;
-		for (size_t j = 0; j < m->ndrops && !d; j++)
-			if (m->drops[j].gen == k->gen && !strcmp(m->drops[j].entry, ak->entry) &&
-			    !strcmp(m->drops[j].name, ak->k->name))
-				d = &m->drops[j];
-		if (!d) {
+		if (!d || d->gen != k->gen || strcmp(d->entry, ak->entry) || strcmp(d->name, ak->k->name)) {
 			d = &m->drops[m->ndrops++];
 			d->entry = ak->entry;
 			d->name = ak->k->name;
@@ -338,6 +362,7 @@ static int generations(struct an_model *m, const struct ltx_file *f)
 		d->saved_ns += ak->saved_ns;
 		d->save_basis = weaker(d->save_basis, ak->save_basis);
 	}
+	free(order);
 	qsort(m->drops, m->ndrops, sizeof *m->drops, by_saved_desc);
 	return 0;
 }
