@@ -33,7 +33,8 @@ SHIM_CFLAGS := $(BASE_CFLAGS) -fPIC -fvisibility=hidden -ftls-model=initial-exec
 # The hot hook must not touch vector registers (see shim/hook.c).
 HOOK_CFLAGS := $(SHIM_CFLAGS) -mgeneral-regs-only -fno-stack-protector -fcf-protection=none \
 	-fno-tree-vectorize -fomit-frame-pointer
-SHIM_C := shim/slowpath.c shim/waits.c shim/init.c shim/output.c shim/entries.c common/ltx_write.c \
+SHIM_C := shim/slowpath.c shim/waits.c shim/init.c shim/output.c shim/entries.c shim/families.c shim/hooks.c \
+	common/ltx_write.c \
 	common/ltx_settings.c
 ifeq ($(ARCH),x86_64)
 SHIM_ASM := shim/entry_x86_64.S
@@ -72,12 +73,12 @@ $(B)/obj/shim/hook.o: shim/hook.c shim/lt.h
 	$(call echo_cmd,CC,$<)
 	$(Q)$(CC) $(HOOK_CFLAGS) -c -o $@ $<
 
-$(B)/obj/shim/%.o: shim/%.c shim/lt.h common/ltx_format.h common/ltx_write.h
+$(B)/obj/shim/%.o: shim/%.c shim/lt.h common/ltx_format.h common/ltx_write.h common/ltx_entries.h
 	@mkdir -p $(dir $@)
 	$(call echo_cmd,CC,$<)
 	$(Q)$(CC) $(SHIM_CFLAGS) -c -o $@ $<
 
-$(B)/obj/shim/%.o: shim/%.S
+$(B)/obj/shim/%.o: shim/%.S common/ltx_entries.h
 	@mkdir -p $(dir $@)
 	$(call echo_cmd,AS,$<)
 	$(Q)$(CC) -c -o $@ $<

@@ -81,6 +81,7 @@ struct lt_ret lt_hook_act(struct lt_frame *f, struct lt_desc *d, struct lt_slot 
 	case LT_SA_DROP:
 		return ret2(LT_DROP, d->drop_value);
 	case LT_SA_KEEP:
+	case LT_SA_INNER:
 		return ret2(LT_PASS, (uint64_t)d->real);
 	default:
 		return time_start(f, d, s);
@@ -92,7 +93,11 @@ struct lt_ret lt_hook_enter(struct lt_frame *f, struct lt_desc *d)
 	struct lt_table *t = lt_tls.table;
 	if (unlikely(!t || !d->real))
 		return ret2(LT_SLOW, (uint64_t)d);
-	uint64_t name = d->name_arg != LT_ARG_NONE ? lt_arg(f, d->name_arg) : 0;
+	uint64_t name;
+	if (likely(d->name_arg != LT_ARG_NONE))
+		name = lt_arg(f, d->name_arg);
+	else /* a name kept in a global (syslog's ident), or none */
+		name = d->name_src ? *d->name_src : 0;
 	uint64_t level = d->level_arg != LT_ARG_NONE ? lt_arg(f, d->level_arg) : 0;
 	uint64_t meta = LT_META(level, d->id, lt_gen);
 	uint64_t ret = f->ret;

@@ -9,6 +9,7 @@
 #if defined(__x86_64__)
 #include <cpuid.h>
 #endif
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -313,10 +314,15 @@ void lt_init(void)
 	check_unknown_vars();
 	read_time_mode();
 	read_outdir();
+	lt_families_init();
 	/* Find the real functions now, while no other thread runs. */
 	for (unsigned i = 0; i < lt_ndescs; i++)
 		if (!lt_descs[i]->real)
 			lt_descs[i]->real = lt_resolve(lt_descs[i]->symbol);
+	/* Most are absent from any one program: the failed lookups must not be
+	 * what the program's first dlerror() reports. */
+	dlerror();
+	lt_hooks_init();
 	if (pthread_key_create(&lt_thread_key, thread_gone) == 0)
 		lt_thread_key_ok = 1;
 	pthread_atfork(fork_prepare, fork_parent, fork_child);

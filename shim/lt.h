@@ -50,8 +50,11 @@ static inline uint64_t lt_arg(const struct lt_frame *f, unsigned i)
 	return i < 6 ? f->arg[i] : f->stack[i - 6];
 }
 
-/* Per-entry-point descriptor. The trampoline passes its address. */
+/* Per-entry-point descriptor. The trampoline passes its address. The hot
+ * path reads the first 32 bytes; the rest is for the slow path. 64 bytes: the
+ * hook stubs' descriptors are an array the assembly indexes. */
 #define LT_ARG_NONE 0xff
+struct lt_frame;
 struct lt_desc {
 	void *real;          /* the function we stand in for; NULL until found */
 	uint64_t drop_value; /* what a dropped call returns */
@@ -60,10 +63,29 @@ struct lt_desc {
 	uint8_t fmt_arg;     /* argument holding the format, or LT_ARG_NONE */
 	uint8_t name_deref;  /* name is the first member of the struct pointed at */
 	uint32_t id;         /* entry id in the data file */
+	/* name_arg == LT_ARG_NONE: the name pointer is read from here (the
+	 * current syslog ident, the program name); NULL: no name in the key */
+	const uint64_t *name_src;
 	uint32_t family;     /* enum ltx_family */
+	uint32_t flags;      /* LT_DESC_* */
 	uint32_t resolved;   /* a failure to find it was reported */
+	uint32_t pad;
 	const char *symbol;
+	/* Reads the name and level from the call's fields at a key's first call
+	 * (the key then stands for its call site: sd_journal_send's PRIORITY=,
+	 * g_log_structured_array's GLIB_DOMAIN). Returns the name (in buf or
+	 * not), or NULL; may set *level. */
+	const char *(*fields)(const struct lt_frame *f, char *buf, size_t cap, int32_t *level);
 };
+#define LT_DESC_SIZE 64
+/* A call made from inside the library that defines the entry point is part
+ * of an outer call already counted (libsystemd's sd_journal_print calls
+ * sd_journal_printv, which calls sd_journal_sendv, each through its PLT):
+ * its key is marked LT_SA_INNER and left out of the data file. */
+#define LT_DESC_INNER_SELF 0x1u
+/* The name argument is any user pointer (a hook's name=ARG): read it
+ * with a copy that cannot fault. */
+#define LT_DESC_NAME_UNTRUSTED 0x2u
 
 /* Actions stored in a slot (the rule decision, made once per key). */
 enum lt_slot_action {
@@ -71,7 +93,14 @@ enum lt_slot_action {
 	LT_SA_DROP = 1,   /* drop */
 	LT_SA_TIME = 2,   /* keep and time every call */
 	LT_SA_KEEP = 3,   /* keep, never time (fatal levels: keep their stacks intact) */
+	LT_SA_INNER = 4,  /* pass, never time, not written: see LT_DESC_INNER_SELF */
 };
+
+/* What a family lets the rules do with a key (slow path, families.c). */
+#define LT_ALLOW_DROP 0x1u
+#define LT_ALLOW_TIME 0x2u
+#define LT_KEY_INNER 0x4u /* an inner call: LT_SA_INNER */
+#define LT_KEY_FATAL 0x8u /* may abort the program: neither dropped nor timed */
 
 /* One key's counters: one cache line. A slot is published by storing `ret`
  * last; until then other threads (the writer) ignore it. */
@@ -84,7 +113,15 @@ struct lt_slot {
 	uint64_t ticks;
 	uint64_t fmt;     /* first format pointer seen */
 	uint32_t action;  /* enum lt_slot_action */
-	uint32_t name_at; /* offset of the name in the thread's name arena, +1; 0 = none */
+	uint32_t name_at; /* offset of the key's struct lt_name in the thread's name arena, +1 */
+};
+
+/* What the slow path learnt about a key, kept in the thread's name arena
+ * (the slot is one cache line and full). */
+struct lt_name {
+	uint32_t flags; /* LTX_KEY_* */
+	int32_t level;  /* the level written to the data file */
+	char name[];    /* NUL-terminated; empty with LTX_KEY_NO_NAME */
 };
 
 #define LT_META(level, entry, gen) \
@@ -164,6 +201,28 @@ extern volatile int lt_state LT_HIDDEN;  /* 0 none, 1 initialising, 2 ready, 3 s
 extern struct lt_desc lt_desc_calib LT_HIDDEN;
 extern struct lt_desc *const lt_descs[] LT_HIDDEN;
 extern const unsigned lt_ndescs LT_HIDDEN;
+struct lt_desc *lt_desc_by_id(uint32_t id) LT_HIDDEN;
+
+/* Families (families.c): names from globals, fields, what rules may do. */
+extern uint64_t lt_progname LT_HIDDEN;     /* program_invocation_short_name */
+extern uint64_t lt_syslog_ident LT_HIDDEN; /* openlog's ident, else lt_progname */
+void lt_families_init(void) LT_HIDDEN;
+uint32_t lt_key_allows(const struct lt_desc *d, uint64_t ret, int32_t level) LT_HIDDEN;
+const char *lt_journal_send_fields(const struct lt_frame *f, char *buf, size_t cap, int32_t *level) LT_HIDDEN;
+const char *lt_journal_send_loc_fields(const struct lt_frame *f, char *buf, size_t cap, int32_t *level) LT_HIDDEN;
+const char *lt_journal_sendv_fields(const struct lt_frame *f, char *buf, size_t cap, int32_t *level) LT_HIDDEN;
+const char *lt_journal_sendv_loc_fields(const struct lt_frame *f, char *buf, size_t cap, int32_t *level) LT_HIDDEN;
+const char *lt_glib_array_fields(const struct lt_frame *f, char *buf, size_t cap, int32_t *level) LT_HIDDEN;
+
+/* User hooks (hooks.c): LOGTAX_HOOK, GOT patching, dlopen. */
+extern struct lt_desc lt_hook_descs[] LT_HIDDEN;
+extern uint32_t lt_hook_used LT_HIDDEN; /* descriptors handed out */
+void lt_hooks_init(void) LT_HIDDEN;
+/* Copies a NUL-terminated string that may not be readable: 1 done (cut to
+ * cap - 1 bytes if need be), 0 unreadable. Never faults. */
+int lt_safe_copy(char *dst, const char *src, size_t cap) LT_HIDDEN;
+/* The real dlopen, for the shim's own use (ours is exported). */
+void *lt_real_dlopen(const char *file, int mode) LT_HIDDEN;
 
 #if defined(__x86_64__)
 #define LT_HAVE_TRAMPOLINES 1
@@ -227,5 +286,7 @@ int lt_saw_calls(void) LT_HIDDEN;
 /* entry_x86_64.S */
 void lt_calib_entry(long mode) LT_HIDDEN;
 void lt_calib_target(long mode) LT_HIDDEN;
+extern char lt_hook_stubs[] LT_HIDDEN; /* LTX_HOOK_STUBS stubs of LT_HOOK_STUB_SIZE bytes */
+#define LT_HOOK_STUB_SIZE 16
 
 #endif

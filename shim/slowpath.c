@@ -68,7 +68,7 @@ void lt_table_sums(const struct lt_table *t, uint64_t out[4])
 	out[0] = out[1] = out[2] = out[3] = 0;
 	for (uint64_t i = 0; t && i <= t->mask; i++) {
 		const struct lt_slot *s = &t->slots[i];
-		if (!s->ret || LT_META_ENTRY(s->meta) == 0)
+		if (!s->ret || LT_META_ENTRY(s->meta) == 0 || s->action == LT_SA_INNER)
 			continue;
 		out[s->action == LT_SA_DROP ? 1 : 0] += s->calls;
 		out[2] += s->timed;
@@ -113,15 +113,20 @@ struct lt_thread *lt_thread_self(void)
 	return th;
 }
 
-/* Copies a name into the thread's name arena; returns its offset + 1. */
-static uint32_t keep_name(struct lt_thread *th, const char *s, uint32_t *flags)
+/* Stores what the slow path learnt about a key (struct lt_name: flags,
+ * level, name) in the thread's name arena; returns its offset + 1, or 0 when
+ * out of memory. */
+static uint32_t keep_name(struct lt_thread *th, const char *s, uint32_t flags, int32_t level)
 {
-	size_t len = strnlen(s, LTX_MAX_NAME + 1);
+	size_t len = s ? strnlen(s, LTX_MAX_NAME + 1) : 0;
 	if (len > LTX_MAX_NAME) {
 		len = LTX_MAX_NAME;
-		*flags |= LTX_KEY_NAME_CUT;
+		flags |= LTX_KEY_NAME_CUT;
 	}
-	if (th->names_used + len + 1 > th->names_cap) {
+	if (!s)
+		flags |= LTX_KEY_NO_NAME;
+	size_t need = (sizeof(struct lt_name) + len + 1 + 7) & ~(size_t)7;
+	while (th->names_used + need > th->names_cap) {
 		/* The old arena stays mapped: a concurrent writer may read it. */
 		uint32_t cap = th->names_cap * 2;
 		char *n = lt_map(cap);
@@ -133,17 +138,29 @@ static uint32_t keep_name(struct lt_thread *th, const char *s, uint32_t *flags)
 		th->names_cap = cap;
 	}
 	uint32_t at = th->names_used;
-	memcpy(th->names + at, s, len);
-	th->names[at + len] = 0;
-	th->names_used += (uint32_t)len + 1;
+	struct lt_name *ln = (struct lt_name *)(th->names + at);
+	ln->flags = flags;
+	ln->level = level;
+	if (len)
+		memcpy(ln->name, s, len);
+	ln->name[len] = 0;
+	th->names_used += (uint32_t)need;
 	return at + 1;
 }
 
-static uint32_t decide(const struct lt_desc *d, int32_t level)
+/* The rules' decision for a new key, within what its family allows. */
+static uint32_t decide(const struct lt_desc *d, int32_t level, uint32_t allows)
 {
 	if (d->family == LTX_FAM_CALIB)
 		return level == 1 ? LT_SA_DROP : level == 2 ? LT_SA_TIME : LT_SA_SAMPLE;
-	return lt_cfg.time_mode == LTX_TIME_ALL ? LT_SA_TIME : LT_SA_SAMPLE;
+	if (allows & LT_KEY_INNER)
+		return LT_SA_INNER;
+	uint32_t a = lt_cfg.time_mode == LTX_TIME_ALL ? LT_SA_TIME : LT_SA_SAMPLE;
+	if (a == LT_SA_DROP && !(allows & LT_ALLOW_DROP))
+		a = lt_cfg.time_mode == LTX_TIME_ALL ? LT_SA_TIME : LT_SA_SAMPLE;
+	if ((a == LT_SA_TIME || a == LT_SA_SAMPLE) && !(allows & LT_ALLOW_TIME))
+		a = LT_SA_KEEP;
+	return a;
 }
 
 static int resolve_in(struct dl_phdr_info *info, size_t size, void *arg)
@@ -152,7 +169,7 @@ static int resolve_in(struct dl_phdr_info *info, size_t size, void *arg)
 	void **io = arg; /* io[0]: symbol name in, io[1]: address out, io[2]: our base */
 	if (!info->dlpi_name || !info->dlpi_name[0] || (void *)info->dlpi_addr == io[2])
 		return 0;
-	void *h = dlopen(info->dlpi_name, RTLD_LAZY | RTLD_NOLOAD);
+	void *h = lt_real_dlopen(info->dlpi_name, RTLD_LAZY | RTLD_NOLOAD);
 	if (!h)
 		return 0;
 	void *p = dlsym(h, io[0]);
@@ -225,7 +242,12 @@ struct lt_ret lt_slow_path(struct lt_frame *f, struct lt_desc *d)
 		return r;
 	}
 
-	uint64_t name = d->name_arg != LT_ARG_NONE ? lt_arg(f, d->name_arg) : 0;
+	/* The key as the hot path computes it. */
+	uint64_t name;
+	if (d->name_arg != LT_ARG_NONE)
+		name = lt_arg(f, d->name_arg);
+	else
+		name = d->name_src ? *d->name_src : 0;
 	int32_t level = d->level_arg != LT_ARG_NONE ? (int32_t)lt_arg(f, d->level_arg) : 0;
 	uint64_t meta = LT_META(level, d->id, lt_gen);
 	uint64_t ret = f->ret;
@@ -258,15 +280,31 @@ struct lt_ret lt_slow_path(struct lt_frame *f, struct lt_desc *d)
 			return r;
 		}
 		s = &t->slots[i & t->mask];
+		/* The name and the level as they will be reported. */
+		char buf[LTX_MAX_NAME + 2];
 		uint32_t flags = 0;
+		int32_t shown = level;
 		const char *nm = (const char *)name;
-		if (nm && d->name_deref)
+		if (d->fields) {
+			nm = d->fields(f, buf, sizeof buf, &shown);
+			flags |= LTX_KEY_RESOLVED;
+		} else if (nm && d->name_deref) {
 			nm = *(const char *const *)nm;
-		s->name_at = nm ? keep_name(th, nm, &flags) : 0;
+		}
+		if (nm && (d->flags & LT_DESC_NAME_UNTRUSTED)) {
+			/* A hook's name=ARG may not hold a string: a bad pointer must not crash us. */
+			if (!lt_safe_copy(buf, nm, sizeof buf))
+				memcpy(buf, "(unreadable)", 13);
+			nm = buf;
+		}
+		uint32_t allows = lt_key_allows(d, ret, shown);
+		if (allows & LT_KEY_FATAL)
+			flags |= LTX_KEY_FATAL;
+		s->name_at = keep_name(th, nm, flags, shown);
 		s->name = name;
 		s->meta = meta;
 		s->fmt = d->fmt_arg != LT_ARG_NONE ? lt_arg(f, d->fmt_arg) : 0;
-		s->action = decide(d, level);
+		s->action = decide(d, shown, allows);
 		t->used++;
 		lt_barrier();
 		s->ret = ret; /* publish */
