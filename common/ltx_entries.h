@@ -28,7 +28,9 @@
 	X(16, LTX_FAM_JOURNAL, sd_journal_print_with_location)  \
 	X(17, LTX_FAM_JOURNAL, sd_journal_printv_with_location) \
 	X(18, LTX_FAM_JOURNAL, sd_journal_send_with_location)   \
-	X(19, LTX_FAM_JOURNAL, sd_journal_sendv_with_location)
+	X(19, LTX_FAM_JOURNAL, sd_journal_sendv_with_location)  \
+	X(20, LTX_FAM_JOURNAL, sd_journal_perror)               \
+	X(21, LTX_FAM_JOURNAL, sd_journal_perror_with_location)
 
 #define LTX_HOOK_ID_FIRST 64
 #define LTX_HOOK_ID_LAST 255

@@ -83,6 +83,10 @@ DESC(sd_journal_send_with_location, .name_arg = N, .level_arg = N, .fmt_arg = 3,
      .fields = lt_journal_send_loc_fields);
 DESC(sd_journal_sendv_with_location, .name_arg = N, .level_arg = N, .fmt_arg = N, .flags = LT_DESC_INNER_SELF,
      .fields = lt_journal_sendv_loc_fields);
+/* int sd_journal_perror(const char *message): LOG_ERR, named by the program */
+DESC(sd_journal_perror, .name_arg = N, .level_arg = N, .fmt_arg = N, .fields = lt_journal_perror_fields);
+DESC(sd_journal_perror_with_location, .name_arg = N, .level_arg = N, .fmt_arg = N,
+     .fields = lt_journal_perror_fields);
 
 #define DESC_PTR(id, fam, sym) &lt_desc_##sym,
 struct lt_desc *const lt_descs[] = { LTX_ENTRIES(DESC_PTR) };

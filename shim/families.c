@@ -370,6 +370,14 @@ const char *lt_journal_sendv_loc_fields(const struct lt_frame *f, char *buf, siz
 	return journal_iov((const struct iovec *)f->arg[3], (int)f->arg[4], buf, cap, level);
 }
 
+/* int sd_journal_perror(const char *message): always LOG_ERR */
+const char *lt_journal_perror_fields(const struct lt_frame *f, char *buf, size_t cap, int32_t *level)
+{
+	(void)f, (void)buf, (void)cap;
+	*level = LOG_ERR;
+	return (const char *)lt_progname;
+}
+
 /* void g_log_structured_array(GLogLevelFlags level, const GLogField *fields, gsize n):
  * the domain is the GLIB_DOMAIN field, read at a key's first call (a call
  * site is taken to log one domain; GLib's own callers pass G_LOG_DOMAIN). */

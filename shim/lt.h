@@ -212,6 +212,7 @@ const char *lt_journal_send_fields(const struct lt_frame *f, char *buf, size_t c
 const char *lt_journal_send_loc_fields(const struct lt_frame *f, char *buf, size_t cap, int32_t *level) LT_HIDDEN;
 const char *lt_journal_sendv_fields(const struct lt_frame *f, char *buf, size_t cap, int32_t *level) LT_HIDDEN;
 const char *lt_journal_sendv_loc_fields(const struct lt_frame *f, char *buf, size_t cap, int32_t *level) LT_HIDDEN;
+const char *lt_journal_perror_fields(const struct lt_frame *f, char *buf, size_t cap, int32_t *level) LT_HIDDEN;
 const char *lt_glib_array_fields(const struct lt_frame *f, char *buf, size_t cap, int32_t *level) LT_HIDDEN;
 
 /* User hooks (hooks.c): LOGTAX_HOOK, GOT patching, dlopen. */
