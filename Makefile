@@ -52,7 +52,8 @@ SHIM := $(B)/lib/logtax/liblogtax.so
 ANALYZER_C := $(wildcard analyzer/*.c) common/ltx_read.c common/ltx_levels.c common/ltx_settings.c
 ANALYZER_OBJ := $(patsubst %.c,$(B)/obj/%.o,$(ANALYZER_C))
 ANALYZER := $(B)/libexec/logtax/logtax-analyze
-ANALYZER_LIBS := -lelf -ldw -lm
+ANALYZER_LIBS := -lelf -ldw -lm $(shell pkg-config --libs capstone 2>/dev/null || echo -lcapstone)
+ANALYZER_CFLAGS := $(shell pkg-config --cflags capstone 2>/dev/null)
 
 SCRIPT := $(B)/bin/logtax
 
@@ -122,10 +123,11 @@ $(SHIM): $(SHIM_OBJ)
 	$(call echo_cmd,LD,$@)
 	$(Q)$(CC) -shared -Wl,-soname,liblogtax.so -Wl,-z,defs -Wl,-z,now -o $@ $^ -ldl -lpthread
 
-$(B)/obj/analyzer/%.o: analyzer/%.c $(wildcard analyzer/*.h) common/ltx_format.h common/ltx_read.h
+$(B)/obj/analyzer/%.o: analyzer/%.c $(wildcard analyzer/*.h) common/ltx_format.h common/ltx_read.h \
+		common/ltx_entries.h
 	@mkdir -p $(dir $@)
 	$(call echo_cmd,CC,$<)
-	$(Q)$(CC) $(BASE_CFLAGS) -c -o $@ $<
+	$(Q)$(CC) $(BASE_CFLAGS) $(ANALYZER_CFLAGS) -c -o $@ $<
 
 $(B)/obj/common/%.o: common/%.c common/%.h common/ltx_format.h
 	@mkdir -p $(dir $@)

@@ -1,6 +1,7 @@
 /* logtax-analyze: the part of logtax that reads data files. The `logtax`
  * command calls it; it can be run alone too.
  *   logtax-analyze report [--format text] FILE...
+ *   logtax-analyze scan [--json] BINARY   (see scan.c)
  *   logtax-analyze check-env   (the LOGTAX_* variables, checked with the
  *                               shim's own parsers; used by `logtax run`)
  * Exit status: 0 done, 1 a data file could not be read, 2 bad usage. */
@@ -80,7 +81,8 @@ static int cmd_report(int argc, char **argv)
 }
 
 /* Checks the LOGTAX_* variables as the shim will read them. Prints one line
- * per bad value and exits 2 if there is any. */
+ * per bad value and exits 2 if there is any. `who` names the option the
+ * user typed (a LOGTAX_HOOK here is one --hook's value). */
 static int cmd_check_env(const char *who)
 {
 	int bad = 0;
@@ -90,17 +92,30 @@ static int cmd_check_env(const char *who)
 		fprintf(stderr, "logtax: %s: --time '%s': %s\n", who, v, why);
 		bad = 1;
 	}
+	v = getenv("LOGTAX_HOOK");
+	if (v) {
+		struct ltx_hook_spec specs[LTX_HOOK_MAX];
+		unsigned n, pos;
+		if (ltx_parse_hooks(v, specs, LTX_HOOK_MAX, &n, &why, &pos) < 0) {
+			fprintf(stderr, "logtax: %s: --hook '%s': at character %u: %s\n", who, v, pos + 1, why);
+			bad = 1;
+		}
+	}
 	return bad ? 2 : 0;
 }
 
 int main(int argc, char **argv)
 {
 	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-		fputs("usage: logtax-analyze report ...\n", argc < 2 ? stderr : stdout);
+		fputs("usage: logtax-analyze report|scan|check-env ...\n", argc < 2 ? stderr : stdout);
 		return argc < 2 ? 2 : 0;
 	}
 	if (!strcmp(argv[1], "report"))
 		return cmd_report(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "scan")) {
+		int an_cmd_scan(int, char **);
+		return an_cmd_scan(argc - 1, argv + 1);
+	}
 	if (!strcmp(argv[1], "check-env"))
 		return cmd_check_env(argc > 2 ? argv[2] : "check-env");
 	fprintf(stderr, "logtax-analyze: unknown command '%s'\n", argv[1]);
