@@ -210,10 +210,11 @@ $(TP)/journal-demo-noloc: test-programs/journal-demo.c
 		$$(pkg-config --libs libsystemd)
 
 # Unit tests: the shared reader/writer and the analyzer's pieces, with Check.
-$(B)/tests/%: tests/unit/%.c common/ltx_read.c common/ltx_write.c common/ltx_format.h
+UNIT_COMMON := common/ltx_read.c common/ltx_write.c common/ltx_levels.c common/ltx_settings.c
+$(B)/tests/%: tests/unit/%.c $(UNIT_COMMON) $(wildcard common/*.h)
 	@mkdir -p $(dir $@)
 	$(call echo_cmd,CC,$@)
-	$(Q)$(CC) $(BASE_CFLAGS) -Wno-missing-prototypes -o $@ $< common/ltx_read.c common/ltx_write.c \
+	$(Q)$(CC) $(BASE_CFLAGS) -Wno-missing-prototypes -o $@ $< $(UNIT_COMMON) \
 		$$(pkg-config --cflags --libs check)
 
 unit: $(UNIT_BINS)
