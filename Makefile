@@ -29,7 +29,7 @@ endif
 
 # The shim: hidden by default, initial-exec TLS, only libc/libdl/pthread.
 SHIM_CFLAGS := $(BASE_CFLAGS) -fPIC -fvisibility=hidden -ftls-model=initial-exec \
-	-fno-strict-aliasing
+	-fno-strict-aliasing $(SHIM_DEFS)
 # The hot hook must not touch vector registers (see shim/hook.c).
 HOOK_CFLAGS := $(SHIM_CFLAGS) -mgeneral-regs-only -fno-stack-protector -fcf-protection=none \
 	-fno-tree-vectorize -fomit-frame-pointer
@@ -91,8 +91,8 @@ endif
 UNIT_SRC := $(wildcard tests/unit/*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
 
-.PHONY: all check demo bench install clean deps test-programs unit
-all: $(SHIM) $(ANALYZER) $(SCRIPT) test-programs
+.PHONY: all check demo bench install clean deps test-programs unit bench-programs fuzz
+all: $(SHIM) $(ANALYZER) $(SCRIPT) test-programs bench-programs
 
 test-programs: $(TP_LIBS) $(TP_BINS)
 
@@ -219,6 +219,14 @@ $(B)/tests/%: tests/unit/%.c $(UNIT_COMMON) $(wildcard common/*.h)
 
 unit: $(UNIT_BINS)
 
+# Benchmark programs (bench/run.sh, make bench).
+BENCH_BINS := $(B)/bench/percall
+$(B)/bench/%: bench/%.c $(TP)/liblegacylog.so test-programs/legacylog.h
+	@mkdir -p $(dir $@)
+	$(call echo_cmd,CC,$@)
+	$(Q)$(CC) $(TP_CFLAGS) -pthread -o $@ $< -L$(TP) -llegacylog -Wl,-rpath,'$$ORIGIN/../test-programs'
+bench-programs: $(BENCH_BINS)
+
 deps:
 	@scripts/install-deps.sh build
 
@@ -235,6 +243,9 @@ demo: deps
 bench: deps
 	@$(MAKE) --no-print-directory all
 	@bench/run.sh
+
+fuzz: all
+	@fuzz/run.sh
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/logtax $(DESTDIR)$(PREFIX)/libexec/logtax

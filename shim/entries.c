@@ -50,16 +50,14 @@ DESC(g_log_structured_array, .name_arg = N, .level_arg = 0, .fmt_arg = N, .flags
 DESC(g_log_structured_standard, .name_arg = 0, .level_arg = 1, .fmt_arg = 5);
 
 /* syslog: named by openlog's ident (else the program name), which the
- * openlog/closelog wrappers keep in lt_syslog_ident; the level is the whole
+ * openlog/closelog wrappers keep (LT_DESC_IDENT); the level is the whole
  * priority, facility included.
  * void syslog(int pri, const char *fmt, ...), vsyslog(int, const char *, va_list),
  * __syslog_chk(int pri, int flag, const char *fmt, ...), __vsyslog_chk(..., va_list) */
-DESC(syslog, .name_arg = N, .name_src = &lt_syslog_ident, .level_arg = 0, .fmt_arg = 1);
-DESC(vsyslog, .name_arg = N, .name_src = &lt_syslog_ident, .level_arg = 0, .fmt_arg = 1,
-     .flags = LT_DESC_INNER_SELF);
-DESC(__syslog_chk, .name_arg = N, .name_src = &lt_syslog_ident, .level_arg = 0, .fmt_arg = 2);
-DESC(__vsyslog_chk, .name_arg = N, .name_src = &lt_syslog_ident, .level_arg = 0, .fmt_arg = 2,
-     .flags = LT_DESC_INNER_SELF);
+DESC(syslog, .name_arg = N, .level_arg = 0, .fmt_arg = 1, .flags = LT_DESC_IDENT);
+DESC(vsyslog, .name_arg = N, .level_arg = 0, .fmt_arg = 1, .flags = LT_DESC_IDENT | LT_DESC_INNER_SELF);
+DESC(__syslog_chk, .name_arg = N, .level_arg = 0, .fmt_arg = 2, .flags = LT_DESC_IDENT);
+DESC(__vsyslog_chk, .name_arg = N, .level_arg = 0, .fmt_arg = 2, .flags = LT_DESC_IDENT | LT_DESC_INNER_SELF);
 
 /* The systemd journal: int-returning, a dropped call returns 0 (success).
  * sd_journal_print(int pri, const char *fmt, ...) and printv: named by the

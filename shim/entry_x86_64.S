@@ -19,7 +19,7 @@
 #include "../common/ltx_entries.h"
 
 #define LT_SHADOW_T0 24		/* offsets in struct lt_shadow (shim/lt.h) */
-#define LT_DESC_SIZE 64		/* sizeof(struct lt_desc) (checked in entries.c) */
+#define LT_DESC_SIZE 96		/* sizeof(struct lt_desc) (checked in entries.c) */
 #define LT_HOOK_STUB_SIZE 16
 #define LT_SHADOW_TARGET 32
 

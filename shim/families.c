@@ -11,6 +11,7 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <printf.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,17 +21,62 @@
 
 uint64_t lt_progname;
 uint64_t lt_syslog_ident;
+uint32_t lt_syslog_ident_idx;
+
+/* ---- syslog: the current ident ---------------------------------------- */
+
+/* Idents seen, numbered from 1 in the order seen: a syslog key holds the
+ * number of the ident current at its call, so one call site logging under
+ * two idents makes two keys, and a program that switches back and forth
+ * makes no new ones. Past 255 idents, number 0 stands for all the others
+ * (each such key is named by the ident current at its first call). */
+#define IDENTS_MAX 255
+static uint64_t idents[IDENTS_MAX + 1];
+static uint32_t nidents;
+static pthread_mutex_t ident_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void set_ident(uint64_t p)
+{
+	pthread_mutex_lock(&ident_lock);
+	uint32_t idx = 0;
+	for (uint32_t i = 1; i <= nidents && !idx; i++)
+		if (__atomic_load_n(&idents[i], __ATOMIC_RELAXED) == p)
+			idx = i;
+	if (!idx && nidents < IDENTS_MAX) {
+		idx = nidents + 1;
+		__atomic_store_n(&idents[idx], p, __ATOMIC_RELEASE);
+		__atomic_store_n(&nidents, idx, __ATOMIC_RELEASE);
+	}
+	__atomic_store_n(&lt_syslog_ident, p, __ATOMIC_RELAXED);
+	__atomic_store_n(&lt_syslog_ident_idx, idx, __ATOMIC_RELAXED);
+	/* The hot path reads meta_id once per call: a call racing with openlog
+	 * is keyed under the old ident or the new one. */
+	for (unsigned i = 0; i < lt_ndescs; i++) {
+		struct lt_desc *d = lt_descs[i];
+		if ((d->flags & LT_DESC_IDENT) && __atomic_load_n(&d->prepared, __ATOMIC_ACQUIRE))
+			__atomic_store_n(&d->meta_id, (uint64_t)(d->id & 0xff) << 32 | (uint64_t)idx << 16,
+					 __ATOMIC_RELAXED);
+	}
+	pthread_mutex_unlock(&ident_lock);
+}
+
+const char *lt_syslog_ident_name(uint64_t meta)
+{
+	uint32_t idx = (uint32_t)(meta >> 16) & 0xff;
+	uint64_t p = idx && idx <= __atomic_load_n(&nidents, __ATOMIC_ACQUIRE) ?
+			     __atomic_load_n(&idents[idx], __ATOMIC_ACQUIRE) :
+			     __atomic_load_n(&lt_syslog_ident, __ATOMIC_RELAXED);
+	return (const char *)(p ? p : lt_progname);
+}
 
 void lt_families_init(void)
 {
 	extern char *program_invocation_short_name;
 	lt_progname = (uint64_t)program_invocation_short_name;
 	/* openlog may have run before us (another library's constructor). */
-	uint64_t zero = 0;
-	__atomic_compare_exchange_n(&lt_syslog_ident, &zero, lt_progname, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED);
+	if (!__atomic_load_n(&lt_syslog_ident, __ATOMIC_RELAXED))
+		set_ident(lt_progname);
 }
-
-/* ---- syslog: the current ident ---------------------------------------- */
 
 /* glibc keeps openlog's pointer (not a copy) and ignores a NULL ident;
  * closelog forgets it, and later messages carry the program name again. */
@@ -39,8 +85,8 @@ LT_EXPORT void openlog(const char *ident, int option, int facility)
 	static void (*real)(const char *, int, int);
 	if (!real)
 		real = (void (*)(const char *, int, int))lt_resolve("openlog");
-	if (ident)
-		__atomic_store_n(&lt_syslog_ident, (uint64_t)ident, __ATOMIC_RELAXED);
+	if (ident && (uint64_t)ident != __atomic_load_n(&lt_syslog_ident, __ATOMIC_RELAXED))
+		set_ident((uint64_t)ident);
 	if (real)
 		real(ident, option, facility);
 }
@@ -50,7 +96,8 @@ LT_EXPORT void closelog(void)
 	static void (*real)(void);
 	if (!real)
 		real = (void (*)(void))lt_resolve("closelog");
-	__atomic_store_n(&lt_syslog_ident, lt_progname, __ATOMIC_RELAXED);
+	if (lt_progname && lt_progname != __atomic_load_n(&lt_syslog_ident, __ATOMIC_RELAXED))
+		set_ident(lt_progname);
 	if (real)
 		real();
 }

@@ -69,13 +69,11 @@ static struct lt_ret time_start(struct lt_frame *f, struct lt_desc *d, struct lt
 _Static_assert(__builtin_offsetof(struct lt_shadow, t0) == LT_SHADOW_T0, "trampoline offset");
 _Static_assert(__builtin_offsetof(struct lt_shadow, target) == LT_SHADOW_TARGET, "trampoline offset");
 
-struct lt_ret lt_hook_act(struct lt_frame *f, struct lt_desc *d, struct lt_slot *s)
+/* Everything but the common cases: kept-and-untimed, dropped. */
+static __attribute__((noinline)) struct lt_ret act_rare(struct lt_frame *f, struct lt_desc *d, struct lt_slot *s)
 {
-	lt_inc(&s->calls, 1);
 	switch (s->action) {
-	case LT_SA_SAMPLE:
-		if (likely(--lt_tls.countdown > 0))
-			return ret2(LT_PASS, (uint64_t)d->real);
+	case LT_SA_SAMPLE: /* the countdown ran out: time this one */
 		lt_rearm();
 		return time_start(f, d, s);
 	case LT_SA_DROP:
@@ -88,29 +86,59 @@ struct lt_ret lt_hook_act(struct lt_frame *f, struct lt_desc *d, struct lt_slot 
 	}
 }
 
+static inline struct lt_ret act(struct lt_frame *f, struct lt_desc *d, struct lt_slot *s)
+{
+	lt_inc(&s->calls, 1);
+#ifdef LT_DELIBERATE_SLOWDOWN
+	/* Only in the build tests/e2e/t-instruction-budget.sh makes to prove
+	 * that the CI guard catches a slower hot path. */
+	for (volatile int k = 0; k < LT_DELIBERATE_SLOWDOWN; k++)
+		;
+#endif
+	uint32_t a = s->action;
+	if (likely(a == LT_SA_SAMPLE)) {
+		if (likely(--lt_tls.countdown > 0))
+			return ret2(LT_PASS, (uint64_t)d->real);
+	} else if (a == LT_SA_DROP) {
+		return ret2(LT_DROP, d->drop_value);
+	}
+	return act_rare(f, d, s);
+}
+
+/* For the slow path, once it has found or made the slot. */
+struct lt_ret lt_hook_act(struct lt_frame *f, struct lt_desc *d, struct lt_slot *s)
+{
+	return act(f, d, s);
+}
+
+/* The rest of a probe sequence (the first slot was taken by another key). */
+static __attribute__((noinline)) struct lt_ret probe_on(struct lt_frame *f, struct lt_desc *d, struct lt_table *t,
+							uint64_t i, uint64_t name, uint64_t meta)
+{
+	uint64_t ret = f->ret;
+	for (;;) {
+		struct lt_slot *s = &t->slots[++i & t->mask];
+		if (s->ret == ret && s->name == name && s->meta == meta)
+			return act(f, d, s);
+		if (s->ret == 0)
+			return ret2(LT_SLOW, (uint64_t)d);
+	}
+}
+
 struct lt_ret lt_hook_enter(struct lt_frame *f, struct lt_desc *d)
 {
 	struct lt_table *t = lt_tls.table;
-	if (unlikely(!t || !d->real))
+	if (unlikely(!t))
 		return ret2(LT_SLOW, (uint64_t)d);
-	uint64_t name;
-	if (likely(d->name_arg != LT_ARG_NONE))
-		name = lt_arg(f, d->name_arg);
-	else /* a name kept in a global (syslog's ident), or none */
-		name = d->name_src ? *d->name_src : 0;
-	uint64_t level = d->level_arg != LT_ARG_NONE ? lt_arg(f, d->level_arg) : 0;
-	uint64_t meta = LT_META(level, d->id, lt_gen);
-	uint64_t ret = f->ret;
-	uint64_t i = lt_key_hash(ret, name, meta) >> 32;
-	for (;;) {
-		i &= t->mask;
-		struct lt_slot *s = &t->slots[i];
-		if (likely(s->ret == ret && s->name == name && s->meta == meta))
-			return lt_hook_act(f, d, s);
-		if (s->ret == 0)
-			return ret2(LT_SLOW, (uint64_t)d);
-		i++;
-	}
+	uint64_t name = LT_KEY_NAME(f, d);
+	uint64_t meta = LT_KEY_META(f, d, lt_gen);
+	uint64_t i = lt_key_hash(f->ret, name, meta) >> 32;
+	struct lt_slot *s = &t->slots[i & t->mask];
+	if (likely(s->ret == f->ret && s->name == name && s->meta == meta))
+		return act(f, d, s);
+	if (s->ret == 0)
+		return ret2(LT_SLOW, (uint64_t)d);
+	return probe_on(f, d, t, i, name, meta);
 }
 
 /* The real function of a timed call returned at t1: account for it and give

@@ -289,6 +289,7 @@ static int stub_for(unsigned k, uint64_t target)
 	d->resolved = 1;
 	d->symbol = specs[k].fn;
 	d->real = (void *)target;
+	lt_desc_prepare(d);
 	spec_of[used] = (uint8_t)k;
 	__atomic_store_n(&lt_hook_used, used + 1, __ATOMIC_RELEASE);
 	return (int)used;

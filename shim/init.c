@@ -316,9 +316,12 @@ void lt_init(void)
 	read_outdir();
 	lt_families_init();
 	/* Find the real functions now, while no other thread runs. */
-	for (unsigned i = 0; i < lt_ndescs; i++)
+	lt_desc_prepare(&lt_desc_calib);
+	for (unsigned i = 0; i < lt_ndescs; i++) {
+		lt_desc_prepare(lt_descs[i]);
 		if (!lt_descs[i]->real)
 			lt_descs[i]->real = lt_resolve(lt_descs[i]->symbol);
+	}
 	/* Most are absent from any one program: the failed lookups must not be
 	 * what the program's first dlerror() reports. */
 	dlerror();

@@ -197,6 +197,28 @@ void *lt_resolve(const char *sym)
 	return io[1];
 }
 
+/* Frame word of argument i: registers first, then (past rax and the return
+ * address) the stack. */
+static uint8_t arg_word(uint8_t i)
+{
+	return i < 6 ? i : (uint8_t)(i + 2);
+}
+
+void lt_desc_prepare(struct lt_desc *d)
+{
+	d->name_word = d->name_arg == LT_ARG_NONE ? LT_FRAME_RET_WORD : arg_word(d->name_arg);
+	d->name_mask = d->name_arg == LT_ARG_NONE ? 0 : ~0ull;
+	d->level_word = d->level_arg == LT_ARG_NONE ? LT_FRAME_RET_WORD : arg_word(d->level_arg);
+	d->level_mask = d->level_arg == LT_ARG_NONE ? 0 : 0xffffffffull;
+	d->meta_id = (uint64_t)(d->id & 0xff) << 32;
+	if (d->flags & LT_DESC_IDENT) {
+		/* syslog: a priority fits in 10 bits; bits 16-23 hold the ident's number */
+		d->level_mask = 0xffff;
+		d->meta_id |= (uint64_t)(__atomic_load_n(&lt_syslog_ident_idx, __ATOMIC_RELAXED) & 0xff) << 16;
+	}
+	__atomic_store_n(&d->prepared, 1, __ATOMIC_RELEASE);
+}
+
 static struct lt_ret pass_or_drop(struct lt_desc *d)
 {
 	struct lt_ret r = { d->real ? LT_PASS : LT_DROP, d->real ? (uint64_t)d->real : d->drop_value };
@@ -221,6 +243,8 @@ struct lt_ret lt_slow_path(struct lt_frame *f, struct lt_desc *d)
 	lt_tls.busy = 1;
 	if (lt_state == 0)
 		lt_init(); /* another library's constructor logged before ours ran */
+	if (!__atomic_load_n(&d->prepared, __ATOMIC_ACQUIRE))
+		lt_desc_prepare(d);
 	if (!d->real) {
 		/* Not found at start-up (its library came later, with dlopen). Every
 		 * thread that gets here looks for itself: none may pass on a NULL. */
@@ -242,14 +266,11 @@ struct lt_ret lt_slow_path(struct lt_frame *f, struct lt_desc *d)
 		return r;
 	}
 
-	/* The key as the hot path computes it. */
-	uint64_t name;
-	if (d->name_arg != LT_ARG_NONE)
-		name = lt_arg(f, d->name_arg);
-	else
-		name = d->name_src ? *d->name_src : 0;
+	/* The key as the hot path computes it; the level as the call gave it
+	 * (a syslog key's meta also holds its ident's number). */
+	uint64_t name = LT_KEY_NAME(f, d);
+	uint64_t meta = LT_KEY_META(f, d, lt_gen);
 	int32_t level = d->level_arg != LT_ARG_NONE ? (int32_t)lt_arg(f, d->level_arg) : 0;
-	uint64_t meta = LT_META(level, d->id, lt_gen);
 	uint64_t ret = f->ret;
 	struct lt_table *t = th->table;
 	struct lt_slot *s = NULL;
@@ -288,6 +309,10 @@ struct lt_ret lt_slow_path(struct lt_frame *f, struct lt_desc *d)
 		if (d->fields) {
 			nm = d->fields(f, buf, sizeof buf, &shown);
 			flags |= LTX_KEY_RESOLVED;
+		} else if (d->flags & LT_DESC_IDENT) {
+			nm = lt_syslog_ident_name(meta);
+		} else if (d->name_src) {
+			nm = (const char *)*d->name_src;
 		} else if (nm && d->name_deref) {
 			nm = *(const char *const *)nm;
 		}

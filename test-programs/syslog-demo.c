@@ -5,7 +5,8 @@
  * again after closelog, and a second ident. Priorities carry facilities.
  * It prints how many calls it made of each:
  *   syslog-demo: calls entry=E source=NAME level=PRIORITY level_name=NAME count=N
- * Nothing reaches a syslog daemon: every priority it uses is masked out
+ * One call site logs under two idents in turn (each call is named by the
+ * ident of its moment). Nothing reaches a syslog daemon: every priority it uses is masked out
  * with setlogmask first (the calls still run).
  *   syslog-demo [ROUNDS]     (default 3) */
 #include <errno.h>
@@ -48,6 +49,13 @@ static void vlog(int pri, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* One call site, whatever the ident. */
+static __attribute__((noinline)) void shared_site(const char *ident, int i)
+{
+	syslog(LOG_USER | LOG_INFO, "shared %d", i);
+	note(E_SYSLOG, ident, LOG_USER | LOG_INFO, "info");
+}
+
 int main(int argc, char **argv)
 {
 	int rounds = argc > 1 ? atoi(argv[1]) : 3;
@@ -85,6 +93,17 @@ int main(int argc, char **argv)
 	openlog(ident, 0, LOG_AUTH);
 	vlog(LOG_AUTH | LOG_INFO, "second ident");
 	note(E_VSYSLOG, "second", LOG_AUTH | LOG_INFO, "info");
+	shared_site("second", 0);
+	closelog();
+	shared_site(prog, 0);
+	static char id_a[] = "ident-a", id_b[] = "ident-b";
+	for (int i = 0; i < rounds; i++) {
+		openlog(id_a, 0, LOG_USER);
+		shared_site(id_a, i);
+		shared_site(id_a, i);
+		openlog(id_b, 0, LOG_USER);
+		shared_site(id_b, i);
+	}
 	closelog();
 	for (int i = 0; i < ncounts; i++)
 		printf("syslog-demo: calls entry=%s source=%s level=%d level_name=%s count=%d\n", counts[i].entry,

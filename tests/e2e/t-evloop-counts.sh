@@ -28,3 +28,11 @@ for mode in ringbuffer fast; do
 		expect_le "$share" 50 "fast: logging share of busy time"
 	fi
 done
+
+# A run shorter than the file system's time stamps are fine still has its
+# file named (twice in a row into one directory: only the new one each time).
+for i in 1 2; do
+	"$LOGTAX" run -o "$T/short" -- "$TP/evloop-demo" 2 2 >/dev/null 2>"$T/short.err" || fail "short run $i failed"
+	expect_eq "$(grep -c '^logtax: wrote ' "$T/short.err")" 1 "short run $i: files named"
+done
+expect_eq "$(find "$T/short" -name 'logtax.*.ltx' | wc -l)" 2 "short runs: files written"

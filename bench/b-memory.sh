@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# The shim's resident memory: with logtax minus without, after 1 and 8
+# threads made 1,000,000 and then 10,000,000 calls each (one key per
+# thread and level): the cost per thread, and that it does not grow with
+# the number of calls.
+. "$(dirname "$0")/lib.sh"
+export LEGACYLOG_MODE=fast PERCALL_RSS=1
+
+runs=${BENCH_RUNS:-5}
+# median VmRSS over runs
+rss() { for r in $(seq "$runs"); do with_mode "$@" | awk '{ print $2 }'; done | stats | cut -d' ' -f1; }
+echo "## Memory"
+echo "command: bench/b-memory.sh (BENCH_RUNS=$runs); median VmRSS at the end of bench/percall, logtax minus bare"
+printf '%-10s %12s %12s %12s %16s\n' threads calls "bare kB" "logtax kB" "added per thread"
+for t in 1 8; do
+	for c in 1000000 10000000; do
+		b=$(rss bare "$PERCALL" "$c" 1 "$t")
+		l=$(rss sample:64 "$PERCALL" "$c" 1 "$t")
+		printf '%-10s %12s %12s %12s %13.0f kB\n' "$t" "$c" "$b" "$l" "$(echo "($l - $b) / $t" | bc -l)"
+	done
+done
+echo "(includes the shim's code and data, shared by all threads, divided among them; VmRSS moves"
+echo " by about 100 kB between identical runs, hence medians)"

@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# What the tools a user would pick instead add to the same call, measured in
+# the same run: uftrace (PLT hook of legacy_log), ltrace, a perf uprobe at
+# legacy_log's entry, and logtax in its default mode. Wall time per call of
+# bench/percall, medians of interleaved runs; a missing tool is skipped.
+# (apt-get install uftrace ltrace linux-perf)
+. "$(dirname "$0")/lib.sh"
+runs=${BENCH_RUNS:-5}
+export LEGACYLOG_MODE=fast
+lib=$B/test-programs/liblegacylog.so
+
+have_perf=0
+if command -v perf >/dev/null && [ "$(id -u)" -eq 0 ]; then
+	addr=$(nm -D "$lib" | awk '$3 == "legacy_log" { print $1 }')
+	perf probe -q -d 'probe_liblegacylog:*' >/dev/null 2>&1
+	perf probe -q -x "$lib" -a "ltentry=0x$addr" >/dev/null 2>&1 && have_perf=1
+	trap 'perf probe -q -d "probe_liblegacylog:*" >/dev/null 2>&1; rm -rf "$BT"' EXIT
+fi
+
+# tool name, calls per run (fewer for the slow ones), command prefix
+run_tool() {
+	local name=$1 calls=$2
+	shift 2
+	"$@" "$PERCALL" "$calls" 3 2>/dev/null | tail -n 1
+}
+measure() { # name calls -> appends "name ns" lines
+	local name=$1 calls=$2 ns
+	case $name in
+	bare) ns=$("$PERCALL" "$calls" 3) ;;
+	logtax) ns=$(with_mode sample:64 "$PERCALL" "$calls" 3) ;;
+	uftrace) ns=$(uftrace record -d "$BT/uftrace.data" -U '.*' -P 'legacy_log@.*' "$PERCALL" "$calls" 3 2>/dev/null) ;;
+	ltrace) ns=$(ltrace -e legacy_log -o /dev/null "$PERCALL" "$calls" 3 2>/dev/null) ;;
+	perf-uprobe) ns=$(perf stat -e probe_liblegacylog:ltentry -o /dev/null "$PERCALL" "$calls" 3 2>/dev/null) ;;
+	esac
+	[ -n "$ns" ] && echo "$name $ns" >>"$BT/peers"
+}
+
+tools="bare logtax"
+command -v uftrace >/dev/null && tools="$tools uftrace" || echo "skipped: uftrace (not installed)"
+command -v ltrace >/dev/null && tools="$tools ltrace" || echo "skipped: ltrace (not installed)"
+[ $have_perf = 1 ] && tools="$tools perf-uprobe" || echo "skipped: perf uprobe (needs root and linux-perf)"
+
+echo "## Against the peers"
+echo "command: bench/b-peers.sh (BENCH_RUNS=$runs); wall time per call of bench/percall"
+for r in $(seq "$runs"); do
+	for t in $tools; do
+		case $t in
+		ltrace) measure "$t" 2000 ;;
+		perf-uprobe) measure "$t" 20000 ;;
+		uftrace) measure "$t" 200000 ;;
+		*) measure "$t" 2000000 ;;
+		esac
+	done
+done
+base=$(awk '$1 == "bare" { print $2 }' "$BT/peers" | stats | cut -d' ' -f1)
+own=$(awk '$1 == "logtax" { print $2 }' "$BT/peers" | stats | cut -d' ' -f1)
+own_added=$(echo "$own - $base" | bc -l)
+printf '%-14s %14s %14s %16s\n' tool "ns/call" "added ns" "x logtax's added"
+for t in $tools; do
+	m=$(awk -v t="$t" '$1 == t { print $2 }' "$BT/peers" | stats | cut -d' ' -f1)
+	added=$(echo "$m - $base" | bc -l)
+	ratio=$(echo "$added / $own_added" | bc -l)
+	[ "$t" = bare ] && ratio=0
+	printf '%-14s %14.1f %14.1f %16.0f\n' "$t" "$m" "$added" "$ratio"
+done
+echo "(perf-uprobe: a probe at legacy_log's first instruction; the kernel may emulate or single-step it)"

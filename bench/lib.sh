@@ -1,0 +1,36 @@
+# Sourced by the benchmarks: paths and small statistics helpers.
+set -u
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+B=$ROOT/build
+SHIM=$B/lib/logtax/liblogtax.so
+PERCALL=$B/bench/percall
+BT=$(mktemp -d "${TMPDIR:-/tmp}/logtax-bench.XXXXXX")
+trap 'rm -rf "$BT"' EXIT
+export LC_ALL=C
+
+# median and quartiles of numbers on stdin: "median q1 q3 n"
+stats() { sort -g | awk '{ v[NR] = $1 } END { if (!NR) { print "nan nan nan 0"; exit }
+	m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+	q1 = v[int((NR + 3) / 4)]; q3 = v[int((3 * NR + 1) / 4)]; print m, q1, q3, NR }'; }
+
+# Runs a command with the shim in a time mode ("bare" = without the shim).
+with_mode() {
+	local mode=$1
+	shift
+	if [ "$mode" = bare ]; then
+		"$@"
+	else
+		LOGTAX_TIME=$mode LOGTAX_OUTPUT=$BT LD_PRELOAD=$SHIM "$@"
+	fi
+}
+
+# Instructions executed inside bench_loop (and what it calls), per call.
+callgrind_per_call() { # calls, mode, percall args...
+	local calls=$1 mode=$2
+	shift 2
+	with_mode "$mode" valgrind --tool=callgrind --toggle-collect=bench_loop \
+		--callgrind-out-file="$BT/cg.out" "$PERCALL" "$calls" 1 "$@" >/dev/null 2>"$BT/cg.err" ||
+		{ cat "$BT/cg.err" >&2; return 1; }
+	# percall runs calls/10 + 1 warm-up calls before the measured ones.
+	awk -v n="$calls" '/^totals:/ { printf "%.1f\n", $2 / (n + int(n / 10) + 1) }' "$BT/cg.out"
+}

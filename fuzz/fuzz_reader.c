@@ -1,0 +1,31 @@
+/* libFuzzer harness for the data-file reader and everything the analyzer
+ * does with what it read: bytes -> ltx_read_buf -> model -> every report
+ * writer. A damaged or hostile file must give an error or a report, never
+ * a crash, a hang or an allocation out of proportion to its size.
+ *   make fuzz [FUZZ_SECONDS=600]   (seeds: data files of the test programs) */
+#include "../analyzer/model.h"
+#include "../analyzer/report.h"
+#include "../common/ltx_read.h"
+
+#include <stdio.h>
+
+int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
+{
+	static FILE *null;
+	if (!null)
+		null = fopen("/dev/null", "w");
+	struct ltx_file f;
+	char err[512];
+	if (ltx_read_buf(data, size, &f, err, sizeof err) < 0)
+		return 0;
+	struct an_model m;
+	if (an_model_build(&m, &f) == 0) {
+		an_report_text(null, &m);
+		an_report_csv(null, &m);
+	}
+	an_model_free(&m);
+	ltx_file_free(&f);
+	return 0;
+}

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# make fuzz: builds the libFuzzer harness (clang, ASan, UBSan) and runs it
+# for FUZZ_SECONDS (default 60) on a corpus seeded with real data files of
+# the test programs. Exits non-zero if the fuzzer found a crash; the
+# reproducer is left in build/fuzz/.
+set -eu
+root=$(cd "$(dirname "$0")/.." && pwd)
+out=$root/build/fuzz
+secs=${FUZZ_SECONDS:-60}
+mkdir -p "$out/corpus" "$out/seeds"
+command -v clang >/dev/null || { echo "fuzz: clang is needed (apt-get install clang libclang-rt-14-dev)" >&2; exit 2; }
+
+srcs=$(ls "$root"/analyzer/*.c "$root"/common/ltx_read.c "$root"/common/ltx_levels.c "$root"/common/ltx_settings.c |
+	grep -v '/analyzer/main.c$')
+extra=$(ls "$root"/common/*.c | grep -v -e ltx_write.c -e ltx_read.c -e ltx_levels.c -e ltx_settings.c || true)
+# shellcheck disable=SC2086
+clang -g -O1 -std=gnu11 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+	-o "$out/fuzz_reader" "$root/fuzz/fuzz_reader.c" $srcs $extra -lelf -ldw -lm
+
+# Seeds: what the shim really writes, for a few programs and modes.
+if [ -z "$(ls -A "$out/seeds")" ]; then
+	tp=$root/build/test-programs
+	LOGTAX_OUTPUT=$out/seeds LD_PRELOAD=$root/build/lib/logtax/liblogtax.so "$tp/evloop-demo" 3 4 >/dev/null
+	LOGTAX_TIME=all LOGTAX_OUTPUT=$out/seeds LD_PRELOAD=$root/build/lib/logtax/liblogtax.so "$tp/threads-demo" 3 50 >/dev/null
+	LOGTAX_TIME=off LOGTAX_OUTPUT=$out/seeds LD_PRELOAD=$root/build/lib/logtax/liblogtax.so "$tp/varargs-demo" 2 >/dev/null 2>&1
+fi
+cd "$out"
+ASAN_OPTIONS=allocator_may_return_null=1:detect_leaks=1 \
+	./fuzz_reader -max_total_time="$secs" -rss_limit_mb=2048 -max_len=65536 -timeout=10 \
+	-print_final_stats=1 corpus seeds 2>&1 | tail -n 25
+echo "fuzz: corpus now $(ls corpus | wc -l) inputs"
