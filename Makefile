@@ -34,8 +34,8 @@ SHIM_CFLAGS := $(BASE_CFLAGS) -fPIC -fvisibility=hidden -ftls-model=initial-exec
 HOOK_CFLAGS := $(SHIM_CFLAGS) -mgeneral-regs-only -fno-stack-protector -fcf-protection=none \
 	-fno-tree-vectorize -fomit-frame-pointer
 SHIM_C := shim/slowpath.c shim/waits.c shim/init.c shim/output.c shim/entries.c shim/families.c shim/hooks.c \
-	common/ltx_write.c \
-	common/ltx_settings.c
+	shim/rules.c shim/service.c shim/control.c common/ltx_write.c common/ltx_settings.c common/ltx_rules.c \
+	common/ltx_levels.c
 ifeq ($(ARCH),x86_64)
 SHIM_ASM := shim/entry_x86_64.S
 else
@@ -49,7 +49,8 @@ SHIM_OBJ := $(patsubst %.c,$(B)/obj/%.o,$(filter shim/%,$(SHIM_C))) \
 	$(B)/obj/shim/hook.o
 SHIM := $(B)/lib/logtax/liblogtax.so
 
-ANALYZER_C := $(wildcard analyzer/*.c) common/ltx_read.c common/ltx_levels.c common/ltx_settings.c
+ANALYZER_C := $(wildcard analyzer/*.c) common/ltx_read.c common/ltx_levels.c common/ltx_settings.c \
+	common/ltx_rules.c
 ANALYZER_OBJ := $(patsubst %.c,$(B)/obj/%.o,$(ANALYZER_C))
 ANALYZER := $(B)/libexec/logtax/logtax-analyze
 ANALYZER_LIBS := -lelf -ldw -lm $(shell pkg-config --libs capstone 2>/dev/null || echo -lcapstone)
@@ -58,9 +59,9 @@ ANALYZER_CFLAGS := $(shell pkg-config --cflags capstone 2>/dev/null)
 SCRIPT := $(B)/bin/logtax
 
 TP := $(B)/test-programs
-TP_LIBS := $(TP)/liblegacylog.so
+TP_LIBS := $(TP)/liblegacylog.so $(TP)/libcallers.so
 # Programs on the model logger (liblegacylog.so).
-TP_BINS := $(TP)/evloop-demo $(TP)/threads-demo $(TP)/varargs-demo
+TP_BINS := $(TP)/evloop-demo $(TP)/threads-demo $(TP)/varargs-demo $(TP)/rules-demo
 # A program's own logging function in a library (the --hook path), built
 # three ways: lazy binding, -z now (read-only GOT), -fno-plt (no PLT at all).
 APPLOG_MODES := lazy now noplt
@@ -101,7 +102,7 @@ $(B)/obj/shim/hook.o: shim/hook.c shim/lt.h
 	$(call echo_cmd,CC,$<)
 	$(Q)$(CC) $(HOOK_CFLAGS) -c -o $@ $<
 
-$(B)/obj/shim/%.o: shim/%.c shim/lt.h common/ltx_format.h common/ltx_write.h common/ltx_entries.h
+$(B)/obj/shim/%.o: shim/%.c shim/lt.h $(wildcard common/*.h)
 	@mkdir -p $(dir $@)
 	$(call echo_cmd,CC,$<)
 	$(Q)$(CC) $(SHIM_CFLAGS) -c -o $@ $<
@@ -123,8 +124,7 @@ $(SHIM): $(SHIM_OBJ)
 	$(call echo_cmd,LD,$@)
 	$(Q)$(CC) -shared -Wl,-soname,liblogtax.so -Wl,-z,defs -Wl,-z,now -o $@ $^ -ldl -lpthread
 
-$(B)/obj/analyzer/%.o: analyzer/%.c $(wildcard analyzer/*.h) common/ltx_format.h common/ltx_read.h \
-		common/ltx_entries.h
+$(B)/obj/analyzer/%.o: analyzer/%.c $(wildcard analyzer/*.h) $(wildcard common/*.h)
 	@mkdir -p $(dir $@)
 	$(call echo_cmd,CC,$<)
 	$(Q)$(CC) $(BASE_CFLAGS) $(ANALYZER_CFLAGS) -c -o $@ $<
@@ -150,6 +150,17 @@ $(TP)/liblegacylog.so: test-programs/legacylog.c test-programs/legacylog.h
 	@mkdir -p $(dir $@)
 	$(call echo_cmd,CC,$@)
 	$(Q)$(CC) $(TP_CFLAGS) -fPIC -shared -Wl,-soname,liblegacylog.so -o $@ $< -lpthread
+
+$(TP)/libcallers.so: test-programs/callers.c $(TP)/liblegacylog.so test-programs/legacylog.h
+	@mkdir -p $(dir $@)
+	$(call echo_cmd,CC,$@)
+	$(Q)$(CC) $(TP_CFLAGS) -fPIC -shared -Wl,-soname,libcallers.so -o $@ $< -L$(TP) -llegacylog
+
+# rules-demo names its callers: its functions are exported.
+$(TP)/rules-demo: test-programs/rules-demo.c $(TP)/liblegacylog.so $(TP)/libcallers.so test-programs/legacylog.h
+	@mkdir -p $(dir $@)
+	$(call echo_cmd,CC,$@)
+	$(Q)$(CC) $(TP_CFLAGS) -rdynamic -o $@ $< -L$(TP) -lcallers -llegacylog -Wl,-rpath,'$$ORIGIN'
 
 $(TP)/evloop-demo $(TP)/threads-demo $(TP)/varargs-demo: $(TP)/%: test-programs/%.c $(TP)/liblegacylog.so \
 		test-programs/legacylog.h
@@ -210,12 +221,14 @@ $(TP)/journal-demo-noloc: test-programs/journal-demo.c
 		$$(pkg-config --libs libsystemd)
 
 # Unit tests: the shared reader/writer and the analyzer's pieces, with Check.
-UNIT_COMMON := common/ltx_read.c common/ltx_write.c common/ltx_levels.c common/ltx_settings.c
-$(B)/tests/%: tests/unit/%.c $(UNIT_COMMON) $(wildcard common/*.h)
+# Each links all of common/ and the analyzer's self-contained pieces.
+COMMON_C := $(wildcard common/*.c)
+UNIT_EXTRA_C := analyzer/stats.c
+$(B)/tests/%: tests/unit/%.c $(COMMON_C) $(UNIT_EXTRA_C) $(wildcard common/*.h) $(wildcard analyzer/*.h)
 	@mkdir -p $(dir $@)
 	$(call echo_cmd,CC,$@)
-	$(Q)$(CC) $(BASE_CFLAGS) -Wno-missing-prototypes -o $@ $< $(UNIT_COMMON) \
-		$$(pkg-config --cflags --libs check)
+	$(Q)$(CC) $(BASE_CFLAGS) -Wno-missing-prototypes -o $@ $< $(COMMON_C) $(UNIT_EXTRA_C) \
+		$$(pkg-config --cflags --libs check) -lm
 
 unit: $(UNIT_BINS)
 

@@ -5,6 +5,9 @@
  * out twice: from each timed window (the part of the shim inside it), and
  * from busy time (what the shim added to the program). */
 #include "model.h"
+#include "symbols.h"
+
+#include "../common/ltx_levels.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -80,10 +83,275 @@ static int by_est_desc(const void *a, const void *b)
 	return 0;
 }
 
+const char *an_save_basis_name(enum an_save_basis b)
+{
+	switch (b) {
+	case AN_SAVE_NONE: return "none";
+	case AN_SAVE_KEY: return "same key kept in another generation";
+	case AN_SAVE_BASELINE_KEY: return "same key in the baseline";
+	case AN_SAVE_SOURCE: return "mean of its source";
+	case AN_SAVE_BASELINE_SOURCE: return "mean of its source in the baseline";
+	}
+	return "?";
+}
+
+const char *an_module_of(const struct ltx_file *f, uint64_t addr, uint64_t *offset)
+{
+	const struct ltx_r_module *mod = ltx_find_module(f, addr);
+	if (!mod) {
+		*offset = addr;
+		return NULL;
+	}
+	*offset = addr - mod->m.bias;
+	const char *b = strrchr(mod->path, '/');
+	return b ? b + 1 : mod->path;
+}
+
+/* A key's identity across generations and threads of one run. */
+static const struct ltx_file *id_file;
+static int by_identity(const void *a, const void *b)
+{
+	const struct ltx_key *x = &id_file->keys[*(const size_t *)a].k, *y = &id_file->keys[*(const size_t *)b].k;
+	if (x->entry != y->entry)
+		return x->entry < y->entry ? -1 : 1;
+	if (x->level != y->level)
+		return x->level < y->level ? -1 : 1;
+	if (x->caller != y->caller)
+		return x->caller < y->caller ? -1 : 1;
+	return strcmp(id_file->keys[*(const size_t *)a].name, id_file->keys[*(const size_t *)b].name);
+}
+
+/* ... and across runs: entry name, source, level, module and offset. */
+struct xkey {
+	const char *entry, *name, *module;
+	int32_t level;
+	uint64_t offset;
+	double ns, calls; /* kept calls with a cost, and their estimated time */
+};
+
+static int xkey_cmp(const void *a, const void *b)
+{
+	const struct xkey *x = a, *y = b;
+	int c = strcmp(x->entry, y->entry);
+	if (!c)
+		c = strcmp(x->name, y->name);
+	if (!c && x->level != y->level)
+		c = x->level < y->level ? -1 : 1;
+	if (!c)
+		c = strcmp(x->module ? x->module : "", y->module ? y->module : "");
+	if (!c && x->offset != y->offset)
+		c = x->offset < y->offset ? -1 : 1;
+	return c;
+}
+
+static int xkey_cmp_source(const void *a, const void *b)
+{
+	const struct xkey *x = a, *y = b;
+	int c = strcmp(x->entry, y->entry);
+	return c ? c : strcmp(x->name, y->name);
+}
+
+/* The baseline's kept keys with a cost, sorted by identity. */
+static struct xkey *baseline_keys(const struct ltx_file *bf, size_t *n)
+{
+	struct an_model bm;
+	*n = 0;
+	if (an_model_build(&bm, bf) < 0) {
+		an_model_free(&bm);
+		return NULL;
+	}
+	struct xkey *x = calloc(bm.nkeys + 1, sizeof *x);
+	for (size_t i = 0; x && i < bm.nkeys; i++) {
+		const struct an_key *k = &bm.keys[i];
+		if (k->k->k.action == LTX_ACT_DROP || k->basis == AN_UNTIMED)
+			continue;
+		struct xkey *e = &x[(*n)++];
+		e->entry = k->entry;
+		e->name = k->k->name;
+		e->level = k->k->k.level;
+		e->module = an_module_of(bf, k->k->k.caller, &e->offset);
+		e->ns = k->est_ns;
+		e->calls = (double)k->k->k.calls;
+	}
+	an_model_free(&bm);
+	if (x)
+		qsort(x, *n, sizeof *x, xkey_cmp);
+	return x;
+}
+
+/* Mean ns per call of the baseline keys equal to `want` under cmp. */
+static double baseline_mean(const struct xkey *x, size_t n, const struct xkey *want, int (*cmp)(const void *, const void *))
+{
+	double ns = 0, calls = 0;
+	for (size_t i = 0; i < n; i++)
+		if (!cmp(&x[i], want)) {
+			ns += x[i].ns;
+			calls += x[i].calls;
+		}
+	return calls > 0 ? ns / calls : -1;
+}
+
+/* What each dropped key saved: the real function's time per call from the
+ * best basis there is (see enum an_save_basis), times its calls. */
+static void savings(struct an_model *m, const struct ltx_file *f, const size_t *key_src, const double *src_ticks)
+{
+	size_t *order = calloc(f->nkeys + 1, sizeof *order);
+	if (!order)
+		return;
+	for (size_t i = 0; i < f->nkeys; i++)
+		order[i] = i;
+	id_file = f;
+	qsort(order, f->nkeys, sizeof *order, by_identity);
+	for (size_t a = 0, b; a < f->nkeys; a = b) {
+		double ticks = 0;
+		uint64_t timed = 0;
+		for (b = a; b < f->nkeys && !by_identity(&order[a], &order[b]); b++) {
+			const struct ltx_key *k = &f->keys[order[b]].k;
+			if (k->action != LTX_ACT_DROP) {
+				ticks += (double)k->ticks;
+				timed += k->timed;
+			}
+		}
+		for (size_t j = a; timed && m->ns_per_tick && j < b; j++) {
+			struct an_key *ak = &m->keys[order[j]];
+			if (ak->k->k.action == LTX_ACT_DROP) {
+				ak->saved_per_call = net_mean(m, ticks, timed);
+				ak->save_basis = AN_SAVE_KEY;
+			}
+		}
+	}
+	free(order);
+
+	size_t nb = 0;
+	struct xkey *bk = m->baseline ? baseline_keys(m->baseline, &nb) : NULL;
+	for (size_t i = 0; i < f->nkeys; i++) {
+		struct an_key *ak = &m->keys[i];
+		const struct ltx_key *k = &ak->k->k;
+		if (k->action != LTX_ACT_DROP)
+			continue;
+		struct xkey want = { ak->entry, ak->k->name, NULL, k->level, 0, 0, 0 };
+		want.module = an_module_of(f, k->caller, &want.offset);
+		const struct an_group *gs = &m->sources[key_src[i]];
+		double v;
+		if (ak->save_basis == AN_SAVE_KEY) {
+		} else if (bk && (v = baseline_mean(bk, nb, &want, xkey_cmp)) >= 0) {
+			ak->saved_per_call = v;
+			ak->save_basis = AN_SAVE_BASELINE_KEY;
+		} else if (gs->timed && m->ns_per_tick) {
+			ak->saved_per_call = net_mean(m, src_ticks[key_src[i]], gs->timed);
+			ak->save_basis = AN_SAVE_SOURCE;
+		} else if (bk && (v = baseline_mean(bk, nb, &want, xkey_cmp_source)) >= 0) {
+			ak->saved_per_call = v;
+			ak->save_basis = AN_SAVE_BASELINE_SOURCE;
+		}
+		ak->saved_ns = ak->saved_per_call * (double)k->calls;
+		m->saved_ns += ak->saved_ns;
+	}
+	free(bk);
+}
+
+static int by_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* A weaker basis wins when a group mixes them: none is the weakest. */
+static enum an_save_basis weaker(enum an_save_basis a, enum an_save_basis b)
+{
+	if (a == AN_SAVE_NONE || b == AN_SAVE_NONE)
+		return AN_SAVE_NONE;
+	return a > b ? a : b;
+}
+
+static int by_saved_desc(const void *a, const void *b)
+{
+	const struct an_drop *x = a, *y = b;
+	if (x->saved_ns != y->saved_ns)
+		return x->saved_ns < y->saved_ns ? 1 : -1;
+	if (x->dropped != y->dropped)
+		return x->dropped < y->dropped ? 1 : -1;
+	return x->gen < y->gen ? -1 : x->gen > y->gen;
+}
+
+/* Generations (from RULES records and keys) and dropped calls per source
+ * and generation. */
+static int generations(struct an_model *m, const struct ltx_file *f)
+{
+	uint32_t *g = calloc(f->nrules + f->nkeys + 1, sizeof *g);
+	if (!g)
+		return -1;
+	size_t n = 0;
+	for (size_t i = 0; i < f->nrules; i++)
+		g[n++] = f->rules[i].r.gen;
+	for (size_t i = 0; i < f->nkeys; i++)
+		g[n++] = f->keys[i].k.gen;
+	qsort(g, n, sizeof *g, by_u32);
+	m->gens = calloc(n + 1, sizeof *m->gens);
+	m->drops = calloc(f->nkeys + 1, sizeof *m->drops);
+	if (!m->gens || !m->drops) {
+		free(g);
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (i && g[i] == g[i - 1])
+			continue;
+		struct an_gen *e = &m->gens[m->ngens++];
+		e->gen = g[i];
+		e->rules = "";
+		e->applied_ns = -1;
+		for (size_t r = 0; r < f->nrules; r++)
+			if (f->rules[r].r.gen == g[i]) {
+				e->known = 1;
+				e->rules = f->rules[r].text;
+				if (f->rules[r].r.applied_mono_ns >= f->proc.start_mono_ns)
+					e->applied_ns = (double)(f->rules[r].r.applied_mono_ns - f->proc.start_mono_ns);
+			}
+	}
+	free(g);
+	for (size_t i = 0; i < m->nkeys; i++) {
+		const struct an_key *ak = &m->keys[i];
+		const struct ltx_key *k = &ak->k->k;
+		struct an_gen *e = m->gens;
+		while (e->gen != k->gen)
+			e++;
+		if (k->action != LTX_ACT_DROP) {
+			e->kept += k->calls;
+			e->est_ns += ak->est_ns;
+			continue;
+		}
+		e->dropped += k->calls;
+		e->saved_ns += ak->saved_ns;
+		struct an_drop *d = NULL;
+		for (size_t j = 0; j < m->ndrops && !d; j++)
+			if (m->drops[j].gen == k->gen && !strcmp(m->drops[j].entry, ak->entry) &&
+			    !strcmp(m->drops[j].name, ak->k->name))
+				d = &m->drops[j];
+		if (!d) {
+			d = &m->drops[m->ndrops++];
+			d->entry = ak->entry;
+			d->name = ak->k->name;
+			d->gen = k->gen;
+			d->save_basis = ak->save_basis;
+		}
+		d->dropped += k->calls;
+		d->saved_ns += ak->saved_ns;
+		d->save_basis = weaker(d->save_basis, ak->save_basis);
+	}
+	qsort(m->drops, m->ndrops, sizeof *m->drops, by_saved_desc);
+	return 0;
+}
+
 int an_model_build(struct an_model *m, const struct ltx_file *f)
+{
+	return an_model_build_with(m, f, NULL);
+}
+
+int an_model_build_with(struct an_model *m, const struct ltx_file *f, const struct ltx_file *baseline)
 {
 	memset(m, 0, sizeof *m);
 	m->f = f;
+	m->baseline = baseline;
 	if (f->tick_hz > 0)
 		m->ns_per_tick = 1e9 / f->tick_hz;
 	calib(m);
@@ -205,10 +473,23 @@ int an_model_build(struct an_model *m, const struct ltx_file *f)
 		}
 		m->timed += k->timed;
 	}
+	savings(m, f, key_src, src_ticks);
+	for (size_t i = 0; i < f->nkeys; i++) {
+		struct an_group *gs = &m->sources[key_src[i]], *ge = &m->entries[key_ent[i]];
+		const struct an_key *ak = &m->keys[i];
+		if (ak->k->k.action != LTX_ACT_DROP)
+			continue;
+		gs->save_basis = gs->dropped_keys++ ? weaker(gs->save_basis, ak->save_basis) : ak->save_basis;
+		ge->save_basis = ge->dropped_keys++ ? weaker(ge->save_basis, ak->save_basis) : ak->save_basis;
+		gs->saved_ns += ak->saved_ns;
+		ge->saved_ns += ak->saved_ns;
+	}
 	free(src_ticks);
 	free(ent_ticks);
 	free(key_src);
 	free(key_ent);
+	if (generations(m, f) < 0)
+		return -1;
 
 	/* Threads: totals from their keys, then the loop part. */
 	m->nthreads = f->nthreads;
@@ -274,9 +555,56 @@ int an_model_build(struct an_model *m, const struct ltx_file *f)
 
 void an_model_free(struct an_model *m)
 {
+	free(m->gens);
+	free(m->drops);
 	free(m->keys);
 	free(m->entries);
 	free(m->sources);
 	free(m->threads);
 	memset(m, 0, sizeof *m);
+}
+
+/* The caller of a key as the shim's dladdr would name it. */
+struct caller_ctx {
+	const struct ltx_file *f;
+	uint64_t ret;
+};
+
+static int resolve_caller(void *ctx, const char **sym, const char **mod)
+{
+	const struct caller_ctx *c = ctx;
+	const struct ltx_r_module *m = ltx_find_module(c->f, c->ret - 1);
+	if (!m)
+		return -1;
+	*mod = m->path;
+	*sym = an_dynsym_at(m->path, c->ret - 1 - m->m.bias);
+	return 0;
+}
+
+void an_predict(const struct an_model *m, const struct ltx_ruleset *rs, struct an_prediction *p)
+{
+	memset(p, 0, sizeof *p);
+	for (size_t i = 0; i < m->nkeys; i++) {
+		const struct an_key *ak = &m->keys[i];
+		const struct ltx_key *k = &ak->k->k;
+		struct caller_ctx c = { m->f, k->caller };
+		struct ltx_rule_subject s = { ak->entry, ak->family, (k->flags & LTX_KEY_NO_NAME) ? NULL : ak->k->name,
+					      k->level, resolve_caller, &c };
+		int act = ltx_rules_match(rs, &s, NULL);
+		if (k->action == LTX_ACT_DROP) {
+			if (act == LTX_ACT_KEEP)
+				p->newly_kept += k->calls;
+			continue;
+		}
+		if (act != LTX_ACT_DROP)
+			continue;
+		p->calls += k->calls;
+		if (ak->basis == AN_UNTIMED) {
+			p->calls_no_cost += k->calls;
+			continue;
+		}
+		uint64_t untimed = k->calls > k->timed ? k->calls - k->timed : 0;
+		p->saved_ns += ak->est_ns + (double)untimed * m->cost_count_ns + (double)k->timed * m->cost_timed_ns -
+			       (double)k->calls * m->cost_drop_ns;
+	}
 }

@@ -23,7 +23,7 @@ static void field(FILE *o, const char *s)
 
 int an_report_csv(FILE *o, const struct an_model *m)
 {
-	fputs("pid,tid,thread,entry,family,source,level,level_name,caller,action,generation,calls,timed,ns_per_call,est_ns,basis\n", o);
+	fputs("pid,tid,thread,entry,family,source,level,level_name,caller,action,generation,calls,timed,ns_per_call,est_ns,basis,saved_ns,saved_basis\n", o);
 	for (size_t i = 0; i < m->nkeys; i++) {
 		const struct an_key *k = &m->keys[i];
 		const struct ltx_key *r = &k->k->k;
@@ -43,6 +43,11 @@ int an_report_csv(FILE *o, const struct an_model *m)
 		else
 			fprintf(o, "%.2f,%.0f,", k->ns_per_call, k->est_ns);
 		field(o, an_basis_name(k->basis));
+		if (r->action == LTX_ACT_DROP && k->save_basis != AN_SAVE_NONE)
+			fprintf(o, ",%.0f,", k->saved_ns);
+		else
+			fputs(",,", o);
+		field(o, r->action == LTX_ACT_DROP ? an_save_basis_name(k->save_basis) : "");
 		fputc('\n', o);
 	}
 	return 0;

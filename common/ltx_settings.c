@@ -4,7 +4,8 @@
 
 #include <string.h>
 
-const char *const ltx_known_vars[] = { "LOGTAX_OUTPUT", "LOGTAX_TIME", "LOGTAX_HOOK", NULL };
+const char *const ltx_known_vars[] = { "LOGTAX_OUTPUT", "LOGTAX_TIME", "LOGTAX_HOOK", "LOGTAX_FILTER",
+				       "LOGTAX_FILTER_FILE", NULL };
 
 static int parse_u32(const char *s, uint32_t lo, uint32_t hi, uint32_t *out)
 {

@@ -277,6 +277,10 @@ static void fork_parent(void)
 static void fork_child(void)
 {
 	pthread_mutex_init(&lt_write_lock, NULL);
+	lt_svc_forked();
+	/* Send this thread's next logging call to the slow path once, where
+	 * the control thread is started again. */
+	lt_tls.table = NULL;
 	struct lt_thread *self = lt_tls.thr;
 	lt_threads = self;
 	lt_start_tsc = lt_rdtsc();
@@ -315,6 +319,8 @@ void lt_init(void)
 	read_time_mode();
 	read_outdir();
 	lt_families_init();
+	lt_ctl_setup();
+	lt_rules_init();
 	/* Find the real functions now, while no other thread runs. */
 	lt_desc_prepare(&lt_desc_calib);
 	for (unsigned i = 0; i < lt_ndescs; i++) {
@@ -352,5 +358,6 @@ __attribute__((destructor)) static void lt_dtor(void)
 	int e = errno;
 	if (lt_state == 2 && lt_saw_calls())
 		lt_write_data(LTX_REASON_EXIT);
+	lt_ctl_exit();
 	errno = e;
 }

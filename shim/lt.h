@@ -222,6 +222,18 @@ extern struct lt_config lt_cfg LT_HIDDEN;
 extern uint32_t lt_gen LT_HIDDEN;        /* current rule generation */
 extern volatile int lt_state LT_HIDDEN;  /* 0 none, 1 initialising, 2 ready, 3 stopped */
 
+/* A rule set of one generation (rules.c): immutable once published. */
+#include "../common/ltx_rules.h"
+struct lt_rules_node {
+	struct lt_rules_node *next; /* older generations */
+	uint32_t gen;
+	uint32_t pad;
+	uint64_t applied_mono; /* CLOCK_MONOTONIC ns */
+	size_t map_len;
+	struct ltx_ruleset rs; /* variable size: last */
+};
+extern struct lt_rules_node *volatile lt_rules_head LT_HIDDEN;
+
 /* Entry points (entries.c). */
 extern struct lt_desc lt_desc_calib LT_HIDDEN;
 extern struct lt_desc *const lt_descs[] LT_HIDDEN;
@@ -300,6 +312,29 @@ struct lt_thread *lt_thread_self(void) LT_HIDDEN;
 extern struct lt_thread *volatile lt_threads LT_HIDDEN;
 void lt_table_sums(const struct lt_table *t, uint64_t out[4]) LT_HIDDEN;
 
+/* rules.c */
+void lt_rules_init(void) LT_HIDDEN;
+/* Publishes a new rule set as the next generation; returns it, or -1 with a
+ * one-line message in err. Not for the hot path (maps memory, takes a lock). */
+int lt_rules_apply(const char *text, size_t len, const char *origin, int origin_is_file, char *err, size_t errcap) LT_HIDDEN;
+const struct lt_rules_node *lt_rules_for(uint32_t gen) LT_HIDDEN;
+/* LTX_ACT_KEEP or LTX_ACT_DROP for a new key of generation gen. */
+uint32_t lt_rules_decide(const struct lt_desc *d, const char *name, int32_t level, uint64_t ret, uint32_t gen) LT_HIDDEN;
+
+/* service.c: the control thread, started at a process's first logging call */
+void lt_svc_ensure(void) LT_HIDDEN;
+void lt_svc_forked(void) LT_HIDDEN;
+extern volatile int lt_svc_restart LT_HIDDEN;
+int lt_svc_running(void) LT_HIDDEN;
+/* Adds a function run every tick (~200 ms) on the control thread. */
+int lt_svc_add_tick(void (*fn)(uint64_t now_mono_ns)) LT_HIDDEN;
+
+/* control.c: `logtax ctl` requests */
+void lt_ctl_setup(void) LT_HIDDEN; /* at init: where the control directory is */
+void lt_ctl_start(void) LT_HIDDEN;
+void lt_ctl_tick(uint64_t now_mono_ns) LT_HIDDEN;
+void lt_ctl_exit(void) LT_HIDDEN;
+
 /* init.c */
 void lt_init(void) LT_HIDDEN;
 void lt_warn(const char *what, const char *detail) LT_HIDDEN;
@@ -311,6 +346,7 @@ extern uint64_t lt_start_tsc, lt_start_mono, lt_start_real LT_HIDDEN;
 /* output.c */
 int lt_write_data(uint32_t reason) LT_HIDDEN;
 int lt_saw_calls(void) LT_HIDDEN;
+void lt_data_path(char *buf, size_t cap) LT_HIDDEN; /* DIR/logtax.PID.ltx */
 
 /* entry_x86_64.S */
 void lt_calib_entry(long mode) LT_HIDDEN;

@@ -161,6 +161,13 @@ static int make_paths(char *final, char *tmp, size_t cap)
 	return 0;
 }
 
+void lt_data_path(char *buf, size_t cap)
+{
+	char tmp[4200];
+	if (cap < sizeof tmp || make_paths(buf, tmp, sizeof tmp) < 0)
+		buf[0] = 0;
+}
+
 static void write_body(struct ltx_writer *w, uint32_t reason, uint64_t *total)
 {
 	char exe[4096], cmd[4096];
@@ -193,6 +200,14 @@ static void write_body(struct ltx_writer *w, uint32_t reason, uint64_t *total)
 		struct ltx_entry e = { d->id, d->family, d->real ? LTX_ENTRY_RESOLVED : 0,
 				       (uint32_t)strlen(d->symbol) };
 		ltx_w_record(w, LTX_REC_ENTRY, &e, sizeof e, d->symbol, e.name_len, NULL, 0);
+	}
+
+	/* Rule sets: generation 0 (none) and each one applied since, newest first. */
+	struct ltx_rules r0 = { 0, 0, lt_start_mono };
+	ltx_w_record(w, LTX_REC_RULES, &r0, sizeof r0, NULL, 0, NULL, 0);
+	for (const struct lt_rules_node *n = __atomic_load_n(&lt_rules_head, __ATOMIC_ACQUIRE); n; n = n->next) {
+		struct ltx_rules r = { n->gen, n->rs.text_len, n->applied_mono };
+		ltx_w_record(w, LTX_REC_RULES, &r, sizeof r, (const char *)&n->rs + n->rs.text_off, r.text_len, NULL, 0);
 	}
 
 	struct mod_ctx mc = { w, 0 };

@@ -148,19 +148,22 @@ static uint32_t keep_name(struct lt_thread *th, const char *s, uint32_t flags, i
 	return at + 1;
 }
 
-/* The rules' decision for a new key, within what its family allows. */
-static uint32_t decide(const struct lt_desc *d, int32_t level, uint32_t allows)
+/* The decision for a new key, made once: what its family allows (an inner
+ * call is only passed on; a call that may abort is neither dropped nor
+ * timed), the rules of the key's generation (a dropped call is never
+ * timed), then the time mode. */
+static uint32_t decide(const struct lt_desc *d, const char *name, int32_t level, uint64_t ret, uint32_t gen,
+		       uint32_t allows)
 {
 	if (d->family == LTX_FAM_CALIB)
 		return level == 1 ? LT_SA_DROP : level == 2 ? LT_SA_TIME : LT_SA_SAMPLE;
 	if (allows & LT_KEY_INNER)
 		return LT_SA_INNER;
-	uint32_t a = lt_cfg.time_mode == LTX_TIME_ALL ? LT_SA_TIME : LT_SA_SAMPLE;
-	if (a == LT_SA_DROP && !(allows & LT_ALLOW_DROP))
-		a = lt_cfg.time_mode == LTX_TIME_ALL ? LT_SA_TIME : LT_SA_SAMPLE;
-	if ((a == LT_SA_TIME || a == LT_SA_SAMPLE) && !(allows & LT_ALLOW_TIME))
-		a = LT_SA_KEEP;
-	return a;
+	if ((allows & LT_ALLOW_DROP) && lt_rules_decide(d, name, level, ret, gen) == LTX_ACT_DROP)
+		return LT_SA_DROP;
+	if (!(allows & LT_ALLOW_TIME))
+		return LT_SA_KEEP;
+	return lt_cfg.time_mode == LTX_TIME_ALL ? LT_SA_TIME : LT_SA_SAMPLE;
 }
 
 static int resolve_in(struct dl_phdr_info *info, size_t size, void *arg)
@@ -266,10 +269,19 @@ struct lt_ret lt_slow_path(struct lt_frame *f, struct lt_desc *d)
 		return r;
 	}
 
-	/* The key as the hot path computes it; the level as the call gave it
-	 * (a syslog key's meta also holds its ident's number). */
+	/* After a fork the hot path was sent here once (see fork_child). */
+	if (!lt_tls.table)
+		lt_tls.table = th->table;
+	if (d->family != LTX_FAM_CALIB)
+		lt_svc_ensure();
+
+	/* The generation, then its rule set (published before it): a key is
+	 * decided under the rules of the generation it carries. The key as the
+	 * hot path computes it; the level as the call gave it (a syslog key's
+	 * meta also holds its ident's number). */
+	uint32_t gen = __atomic_load_n(&lt_gen, __ATOMIC_ACQUIRE);
 	uint64_t name = LT_KEY_NAME(f, d);
-	uint64_t meta = LT_KEY_META(f, d, lt_gen);
+	uint64_t meta = LT_KEY_META(f, d, gen);
 	int32_t level = d->level_arg != LT_ARG_NONE ? (int32_t)lt_arg(f, d->level_arg) : 0;
 	uint64_t ret = f->ret;
 	struct lt_table *t = th->table;
@@ -329,7 +341,7 @@ struct lt_ret lt_slow_path(struct lt_frame *f, struct lt_desc *d)
 		s->name = name;
 		s->meta = meta;
 		s->fmt = d->fmt_arg != LT_ARG_NONE ? lt_arg(f, d->fmt_arg) : 0;
-		s->action = decide(d, shown, allows);
+		s->action = decide(d, nm, shown, ret, gen, allows);
 		t->used++;
 		lt_barrier();
 		s->ret = ret; /* publish */

@@ -71,3 +71,21 @@ expect_same_calls() {
 need_program() {
 	[ -x "$1" ] || skip "$(basename "$1") was not built: $2 is not installed (scripts/install-deps.sh build installs it)"
 }
+
+# Per (source, level) and action from a data file: "source level action calls" lines, sorted.
+csv_actions() {
+	"$ANALYZE" report --format csv "$@" |
+		awk -F, 'NR > 1 { n[$6 " " $8 " " $10] += $12 } END { for (k in n) print k, n[k] }' | sort
+}
+
+# What rules-demo printed per site: "source level count" lines.
+program_sites() {
+	sed -n 's/.*site func=[^ ]* source=\([^ ]*\) level=\([^ ]*\) count=\([0-9]*\)$/\1 \2 \3/p' "$1"
+}
+
+# Messages liblegacylog wrote per source and level ("source level count"),
+# from a LEGACYLOG_OUTPUT file: "time: tid: level : source : func:line : text".
+legacylog_received() {
+	[ -f "$1" ] || return 0
+	awk -F' : ' '{ k = $1; sub(/.* /, "", k); n[$2 " " k]++ } END { for (s in n) print s, n[s] }' "$1" | sort
+}
