@@ -113,8 +113,9 @@ static void text(FILE *o, const char *file, const struct scan_obj *objs, size_t 
 				continue;
 			if (!said++)
 				fputc('\n', o);
-			fprintf(o, "%s: %u call sites inside %s bind to its own %s directly: logtax cannot count them.\n",
-				f->name, f->direct.calls + f->direct.jumps, obj_label(&objs[i]), f->name);
+			fprintf(o, "%s: %u call site%s inside %s bind%s to its own %s directly: logtax cannot count them.\n",
+				f->name, f->direct.calls + f->direct.jumps, f->direct.calls + f->direct.jumps == 1 ? "" : "s",
+				obj_label(&objs[i]), f->direct.calls + f->direct.jumps == 1 ? "s" : "", f->name);
 		}
 	fprintf(o, "\n(via PLT/GOT: call and tail-jump sites that reach the function through a PLT stub or a GOT\n"
 		   " entry, resolved at run time, so logtax sees them; direct: sites in the object that defines\n"
