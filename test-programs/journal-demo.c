@@ -88,10 +88,13 @@ int main(int argc, char **argv)
 		if (i == 0) {
 			result(6, sd_journal_perror("perror"));
 			note(E(sd_journal_perror), prog, LOG_ERR, "error");
+			/* refused by libsystemd (-EINVAL); a call logtax drops returns 0 */
+			result(7, sd_journal_print(99, "a priority out of range"));
+			note(E(sd_journal_print), prog, 99, "?");
 		}
 	}
-	printf("journal-demo: returns print=%d printv=%d send=%d send2=%d send3=%d sendv=%d perror=%d\n", results[0],
-	       results[1], results[2], results[3], results[4], results[5], results[6]);
+	printf("journal-demo: returns print=%d printv=%d send=%d send2=%d send3=%d sendv=%d perror=%d bad=%d\n",
+	       results[0], results[1], results[2], results[3], results[4], results[5], results[6], results[7]);
 	for (int i = 0; i < ncounts; i++)
 		printf("journal-demo: calls entry=%s source=%s level=%d level_name=%s count=%d\n", counts[i].entry,
 		       counts[i].source, counts[i].level, counts[i].level_name, counts[i].n);
