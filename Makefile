@@ -233,7 +233,7 @@ $(B)/tests/%: tests/unit/%.c $(COMMON_C) $(UNIT_EXTRA_C) $(wildcard common/*.h) 
 unit: $(UNIT_BINS)
 
 # Benchmark programs (bench/run.sh, make bench).
-BENCH_BINS := $(B)/bench/percall
+BENCH_BINS := $(B)/bench/percall $(B)/bench/rules-bench
 $(B)/bench/%: bench/%.c $(TP)/liblegacylog.so test-programs/legacylog.h
 	@mkdir -p $(dir $@)
 	$(call echo_cmd,CC,$@)

@@ -13,12 +13,15 @@ stats() { sort -g | awk '{ v[NR] = $1 } END { if (!NR) { print "nan nan nan 0"; 
 	m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
 	q1 = v[int((NR + 3) / 4)]; q3 = v[int((3 * NR + 1) / 4)]; print m, q1, q3, NR }'; }
 
-# Runs a command with the shim in a time mode ("bare" = without the shim).
+# Runs a command with the shim in a time mode ("bare" = without the shim,
+# "drop" = with a rule dropping every call).
 with_mode() {
 	local mode=$1
 	shift
 	if [ "$mode" = bare ]; then
 		"$@"
+	elif [ "$mode" = drop ]; then # every call dropped by a rule (time mode irrelevant: off)
+		LOGTAX_TIME=off LOGTAX_FILTER='drop:*' LOGTAX_OUTPUT=$BT LD_PRELOAD=$SHIM "$@"
 	else
 		LOGTAX_TIME=$mode LOGTAX_OUTPUT=$BT LD_PRELOAD=$SHIM "$@"
 	fi

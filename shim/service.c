@@ -55,7 +55,9 @@ static uint64_t mono_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-/* Threads in this process, from /proc/self/stat (field 20); 0 if unknown. */
+/* Live threads in this process, from /proc/self/stat: field 20, less the
+ * main thread if it has ended (a zombie leader still counts there); 0 if
+ * unknown. */
 static long thread_count(void)
 {
 	char buf[1024];
@@ -71,11 +73,12 @@ static long thread_count(void)
 	char *p = strrchr(buf, ')');
 	if (!p)
 		return 0;
+	int zombie = p[1] == ' ' && p[2] == 'Z';
 	int field = 2;
 	for (; *p && field < 20; p++)
 		if (*p == ' ')
 			field++;
-	return strtol(p, NULL, 10);
+	return strtol(p, NULL, 10) - zombie;
 }
 
 static void *svc_main(void *arg)
