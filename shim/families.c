@@ -232,7 +232,9 @@ LT_EXPORT int g_log_set_fatal_mask(const char *domain, int mask)
 }
 
 /* Levels that may abort now. g_test_init makes warnings and criticals fatal
- * from inside GLib, where no wrapper sees it: g_test_initialized() says so. */
+ * from inside GLib, where no wrapper sees it: g_test_initialized() says so,
+ * a macro reading the first member (gboolean test_initialized) of the
+ * GTestConfig that GLib's exported g_test_config_vars points at. */
 static uint32_t glib_fatal_levels(void)
 {
 	if (!__atomic_load_n(&glib_env_done, __ATOMIC_ACQUIRE)) {
@@ -240,8 +242,10 @@ static uint32_t glib_fatal_levels(void)
 		__atomic_store_n(&glib_env_done, 1, __ATOMIC_RELEASE);
 	}
 	uint32_t m = G_LOG_LEVEL_ERROR | glib_env_fatal | __atomic_load_n(&glib_set_fatal, __ATOMIC_RELAXED);
-	int (*tested)(void) = (int (*)(void))dlsym(RTLD_DEFAULT, "g_test_initialized");
-	if (tested && tested())
+	static const int *const *config;
+	if (!config)
+		config = (const int *const *)lt_find_symbol("g_test_config_vars", 1);
+	if (config && *config && **config)
 		m |= G_LOG_LEVEL_WARNING | G_LOG_LEVEL_CRITICAL;
 	return m;
 }

@@ -143,13 +143,13 @@ static const char *sym_name(const struct obj *o, const ElfW(Sym) *s)
 
 /* A definition the dynamic linker would bind a reference to: defined,
  * global or weak, not hidden, and the default version. */
-static int sym_binds(const struct obj *o, uint32_t i)
+static int sym_binds(const struct obj *o, uint32_t i, int data)
 {
 	const ElfW(Sym) *s = &o->symtab[i];
 	int bind = ELF64_ST_BIND(s->st_info), type = ELF64_ST_TYPE(s->st_info);
 	if (s->st_shndx == SHN_UNDEF || (bind != STB_GLOBAL && bind != STB_WEAK))
 		return 0;
-	if (type != STT_FUNC && type != STT_NOTYPE)
+	if (type != (data ? STT_OBJECT : STT_FUNC) && type != STT_NOTYPE)
 		return 0; /* IFUNCs need their resolver run: not hooked */
 	if (ELF64_ST_VISIBILITY(s->st_other) == STV_HIDDEN || ELF64_ST_VISIBILITY(s->st_other) == STV_INTERNAL)
 		return 0;
@@ -174,8 +174,9 @@ static uint32_t sysv_hash_of(const char *s)
 	return h & 0x0fffffff;
 }
 
-/* The object's own definition of name, or 0. */
-static uint64_t obj_lookup(const struct obj *o, const char *name)
+/* The object's own definition of name (a function, or with data a
+ * variable), or 0. */
+static uint64_t obj_lookup(const struct obj *o, const char *name, int data)
 {
 	if (o->gnu_hash) {
 		const uint32_t *g = o->gnu_hash;
@@ -195,7 +196,7 @@ static uint64_t obj_lookup(const struct obj *o, const char *name)
 			return 0;
 		for (;; i++) {
 			uint32_t h2 = chain[i - symoffset];
-			if ((h | 1) == (h2 | 1) && !strcmp(name, sym_name(o, &o->symtab[i])) && sym_binds(o, i))
+			if ((h | 1) == (h2 | 1) && !strcmp(name, sym_name(o, &o->symtab[i])) && sym_binds(o, i, data))
 				return o->bias + o->symtab[i].st_value;
 			if (h2 & 1)
 				return 0;
@@ -207,7 +208,7 @@ static uint64_t obj_lookup(const struct obj *o, const char *name)
 			return 0;
 		const uint32_t *bucket = &o->sysv_hash[2], *chain = &bucket[nbucket];
 		for (uint32_t i = bucket[sysv_hash_of(name) % nbucket]; i && i < nchain; i = chain[i])
-			if (!strcmp(name, sym_name(o, &o->symtab[i])) && sym_binds(o, i))
+			if (!strcmp(name, sym_name(o, &o->symtab[i])) && sym_binds(o, i, data))
 				return o->bias + o->symtab[i].st_value;
 	}
 	return 0;
@@ -231,6 +232,7 @@ static int is_self(const struct dl_phdr_info *info)
 struct find_ctx {
 	const char *name;
 	uint64_t addr;
+	int data;
 };
 
 /* The first object in load order that defines it (the main program, then
@@ -242,15 +244,20 @@ static int find_def(struct dl_phdr_info *info, size_t size, void *arg)
 	struct obj o;
 	if (is_self(info) || obj_read(info, &o) < 0)
 		return 0;
-	c->addr = obj_lookup(&o, c->name);
+	c->addr = obj_lookup(&o, c->name, c->data);
 	return c->addr != 0;
 }
 
-static uint64_t definition_of(const char *name)
+static uint64_t definition_of(const char *name, int data)
 {
-	struct find_ctx c = { name, 0 };
+	struct find_ctx c = { name, 0, data };
 	dl_iterate_phdr(find_def, &c);
 	return c.addr;
+}
+
+void *lt_find_symbol(const char *name, int data)
+{
+	return (void *)definition_of(name, data);
 }
 
 /* ---- patching ------------------------------------------------------------ */
@@ -375,6 +382,9 @@ static int patch_object(struct dl_phdr_info *info, size_t size, void *arg)
 			if ((type != R_X86_64_JUMP_SLOT && type != R_X86_64_GLOB_DAT) || !si)
 				continue;
 			const ElfW(Sym) *sym = &o.symtab[si];
+			int stype = ELF64_ST_TYPE(sym->st_info);
+			if (stype == STT_OBJECT || stype == STT_TLS || stype == STT_GNU_IFUNC)
+				continue; /* a variable of that name, never a stub */
 			const char *name = sym_name(&o, sym);
 			for (unsigned k = 0; k < nspecs; k++) {
 				if (name[0] != specs[k].fn[0] || strcmp(name, specs[k].fn))
@@ -407,7 +417,7 @@ static void patch_all(int first)
 	struct patch_ctx c;
 	memset(&c, 0, sizeof c);
 	for (unsigned k = 0; k < nspecs; k++)
-		c.defs[k] = definition_of(specs[k].fn);
+		c.defs[k] = definition_of(specs[k].fn, 0);
 	memset(spec_seen, 0, sizeof spec_seen);
 	dl_iterate_phdr(patch_object, &c);
 	if (c.failed)

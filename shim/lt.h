@@ -261,6 +261,10 @@ void lt_hooks_init(void) LT_HIDDEN;
 /* Copies a NUL-terminated string that may not be readable: 1 done (cut to
  * cap - 1 bytes if need be), 0 unreadable. Never faults. */
 int lt_safe_copy(char *dst, const char *src, size_t cap) LT_HIDDEN;
+/* A function's (or with data, a variable's) first definition in load order,
+ * ours skipped, found in the objects' hash tables: unlike dlsym, leaves
+ * dlerror() alone. */
+void *lt_find_symbol(const char *name, int data) LT_HIDDEN;
 /* The real dlopen, for the shim's own use (ours is exported). */
 void *lt_real_dlopen(const char *file, int mode) LT_HIDDEN;
 

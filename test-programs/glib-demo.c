@@ -13,6 +13,8 @@
  *   glib-demo warn              one g_warning (run with G_DEBUG=fatal-warnings:
  *                               it aborts, with or without logtax)
  *   glib-demo error             one g_error (always aborts)
+ *   glib-demo gtest             g_test_init (which makes warnings fatal from
+ *                               inside GLib), then one g_warning: it aborts
  * In the last two, a SIGTRAP/SIGABRT handler first prints whether the
  * stack it aborts on still leads back to main: a call logtax timed would
  * have its return address in logtax's shadow stack, and the unwind would
@@ -128,11 +130,19 @@ int main(int argc, char **argv)
 {
 	const char *mode = argc > 1 && (argv[1][0] < '0' || argv[1][0] > '9') ? argv[1] : "calls";
 	int rounds = atoi(argc > 1 && strcmp(mode, "calls") ? (argc > 2 ? argv[2] : "3") : (argc > 1 ? argv[1] : "3"));
-	if (!strcmp(mode, "warn") || !strcmp(mode, "error")) {
+	if (!strcmp(mode, "warn") || !strcmp(mode, "error") || !strcmp(mode, "gtest")) {
 		void *warm[4];
 		backtrace(warm, 4); /* loads the unwinder now, not in the handler */
 		signal(SIGTRAP, on_abort);
 		signal(SIGABRT, on_abort);
+	}
+	if (!strcmp(mode, "gtest")) {
+		int one = 1;
+		char *args[] = { argv[0], NULL }, **a = args;
+		g_test_init(&one, &a, NULL);
+		g_warning("fatal under g_test_init");
+		printf("glib-demo: survived the warning\n");
+		return 0;
 	}
 	if (!strcmp(mode, "warn")) {
 		g_warning("fatal when G_DEBUG=fatal-warnings");

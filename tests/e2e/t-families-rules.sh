@@ -55,6 +55,13 @@ if [ -x "$TP/glib-demo" ]; then
 	G_DEBUG=fatal-warnings LOGTAX_FILTER='drop:*' LOGTAX_OUTPUT=$T LD_PRELOAD=$SHIM "$TP/glib-demo" warn >"$T/g/warn" 2>/dev/null
 	expect_eq "$?" 133 "glib: a fatal warning still aborts"
 	expect_grep "leads back to main" "$T/g/warn" "glib: aborting on the program's own stack"
+	# g_test_init makes warnings fatal from inside GLib, where no wrapper sees it
+	"$TP/glib-demo" gtest >/dev/null 2>&1
+	plain=$?
+	[ $plain -ge 128 ] || fail "glib-demo gtest alone did not abort (exit $plain)"
+	LOGTAX_FILTER='drop:*' LOGTAX_TIME=all LOGTAX_OUTPUT=$T LD_PRELOAD=$SHIM "$TP/glib-demo" gtest >"$T/g/gtest" 2>/dev/null
+	expect_eq "$?" "$plain" "glib: a warning fatal under g_test_init still aborts"
+	expect_grep "leads back to main" "$T/g/gtest" "glib: g_test_init: the program's own stack"
 else
 	note "glib-demo not built: GLib rules not checked"
 fi
