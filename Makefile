@@ -33,8 +33,9 @@ SHIM_CFLAGS := $(BASE_CFLAGS) -fPIC -fvisibility=hidden -ftls-model=initial-exec
 # The hot hook must not touch vector registers (see shim/hook.c).
 HOOK_CFLAGS := $(SHIM_CFLAGS) -mgeneral-regs-only -fno-stack-protector -fcf-protection=none \
 	-fno-tree-vectorize -fomit-frame-pointer
-SHIM_C := shim/slowpath.c shim/waits.c shim/init.c shim/output.c shim/entries.c shim/rules.c \
-	shim/service.c shim/control.c common/ltx_write.c common/ltx_settings.c common/ltx_rules.c common/ltx_levels.c
+SHIM_C := shim/slowpath.c shim/waits.c shim/init.c shim/output.c shim/entries.c shim/families.c shim/hooks.c \
+	shim/rules.c shim/service.c shim/control.c common/ltx_write.c common/ltx_settings.c common/ltx_rules.c \
+	common/ltx_levels.c
 ifeq ($(ARCH),x86_64)
 SHIM_ASM := shim/entry_x86_64.S
 else
@@ -52,14 +53,41 @@ ANALYZER_C := $(wildcard analyzer/*.c) common/ltx_read.c common/ltx_levels.c com
 	common/ltx_rules.c
 ANALYZER_OBJ := $(patsubst %.c,$(B)/obj/%.o,$(ANALYZER_C))
 ANALYZER := $(B)/libexec/logtax/logtax-analyze
-ANALYZER_LIBS := -lelf -ldw -lm
+ANALYZER_LIBS := -lelf -ldw -lm $(shell pkg-config --libs capstone 2>/dev/null || echo -lcapstone)
+ANALYZER_CFLAGS := $(shell pkg-config --cflags capstone 2>/dev/null)
 
 SCRIPT := $(B)/bin/logtax
 
 TP := $(B)/test-programs
 TP_LIBS := $(TP)/liblegacylog.so $(TP)/libcallers.so
-TP_BINS := $(patsubst test-programs/%.c,$(TP)/%,$(filter-out test-programs/legacylog.c test-programs/callers.c,\
-	$(wildcard test-programs/*.c)))
+# Programs on the model logger (liblegacylog.so).
+TP_BINS := $(TP)/evloop-demo $(TP)/threads-demo $(TP)/varargs-demo $(TP)/rules-demo
+# A program's own logging function in a library (the --hook path), built
+# three ways: lazy binding, -z now (read-only GOT), -fno-plt (no PLT at all).
+APPLOG_MODES := lazy now noplt
+APPLOG_CFLAGS_lazy :=
+APPLOG_LDFLAGS_lazy := -Wl,-z,lazy
+APPLOG_CFLAGS_now :=
+APPLOG_LDFLAGS_now := -Wl,-z,now -Wl,-z,relro
+APPLOG_CFLAGS_noplt := -fno-plt
+APPLOG_LDFLAGS_noplt := -Wl,-z,now -Wl,-z,relro
+TP_BINS += $(foreach m,$(APPLOG_MODES),$(TP)/applog-$(m)/applog-demo)
+# syslog, with and without _FORTIFY_SOURCE (which turns syslog into __syslog_chk).
+TP_BINS += $(TP)/syslog-demo $(TP)/syslog-demo-fortify
+# Programs on the real libraries, when their -dev packages are installed
+# (scripts/install-deps.sh installs them; tests skip, saying so, otherwise).
+HAVE_LIBVIRT := $(shell pkg-config --exists libvirt 2>/dev/null && echo 1)
+HAVE_GLIB := $(shell pkg-config --exists glib-2.0 2>/dev/null && echo 1)
+HAVE_SYSTEMD := $(shell pkg-config --exists libsystemd 2>/dev/null && echo 1)
+ifeq ($(HAVE_LIBVIRT),1)
+TP_BINS += $(TP)/libvirt-evloop
+endif
+ifeq ($(HAVE_GLIB),1)
+TP_BINS += $(TP)/glib-demo
+endif
+ifeq ($(HAVE_SYSTEMD),1)
+TP_BINS += $(TP)/journal-demo $(TP)/journal-demo-noloc
+endif
 
 UNIT_SRC := $(wildcard tests/unit/*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
@@ -79,7 +107,7 @@ $(B)/obj/shim/%.o: shim/%.c shim/lt.h $(wildcard common/*.h)
 	$(call echo_cmd,CC,$<)
 	$(Q)$(CC) $(SHIM_CFLAGS) -c -o $@ $<
 
-$(B)/obj/shim/%.o: shim/%.S
+$(B)/obj/shim/%.o: shim/%.S common/ltx_entries.h
 	@mkdir -p $(dir $@)
 	$(call echo_cmd,AS,$<)
 	$(Q)$(CC) -c -o $@ $<
@@ -99,7 +127,7 @@ $(SHIM): $(SHIM_OBJ)
 $(B)/obj/analyzer/%.o: analyzer/%.c $(wildcard analyzer/*.h) $(wildcard common/*.h)
 	@mkdir -p $(dir $@)
 	$(call echo_cmd,CC,$<)
-	$(Q)$(CC) $(BASE_CFLAGS) -c -o $@ $<
+	$(Q)$(CC) $(BASE_CFLAGS) $(ANALYZER_CFLAGS) -c -o $@ $<
 
 $(B)/obj/common/%.o: common/%.c common/%.h common/ltx_format.h
 	@mkdir -p $(dir $@)
@@ -134,10 +162,63 @@ $(TP)/rules-demo: test-programs/rules-demo.c $(TP)/liblegacylog.so $(TP)/libcall
 	$(call echo_cmd,CC,$@)
 	$(Q)$(CC) $(TP_CFLAGS) -rdynamic -o $@ $< -L$(TP) -lcallers -llegacylog -Wl,-rpath,'$$ORIGIN'
 
-$(TP)/%: test-programs/%.c $(TP)/liblegacylog.so test-programs/legacylog.h
+$(TP)/evloop-demo $(TP)/threads-demo $(TP)/varargs-demo: $(TP)/%: test-programs/%.c $(TP)/liblegacylog.so \
+		test-programs/legacylog.h
 	@mkdir -p $(dir $@)
 	$(call echo_cmd,CC,$@)
 	$(Q)$(CC) $(TP_CFLAGS) -pthread -o $@ $< -L$(TP) -llegacylog -Wl,-rpath,'$$ORIGIN'
+
+# RUNPATH (not RPATH): a dlopen by bare name then searches only its caller's
+# path, so the test sees whether dlopen still knows its caller under logtax.
+define APPLOG_RULES
+$(TP)/applog-$(1)/libapplog.so: test-programs/applog.c test-programs/applog.h
+	@mkdir -p $$(dir $$@)
+	$$(call echo_cmd,CC,$$@)
+	$(Q)$$(CC) $$(TP_CFLAGS) $$(APPLOG_CFLAGS_$(1)) -fPIC -shared -Wl,-soname,libapplog.so \
+		$$(APPLOG_LDFLAGS_$(1)) -o $$@ $$<
+$(TP)/applog-$(1)/libapplog-plugin.so: test-programs/applog-plugin.c $(TP)/applog-$(1)/libapplog.so
+	$$(call echo_cmd,CC,$$@)
+	$(Q)$$(CC) $$(TP_CFLAGS) $$(APPLOG_CFLAGS_$(1)) -fPIC -shared -Wl,-soname,libapplog-plugin.so \
+		$$(APPLOG_LDFLAGS_$(1)) -o $$@ $$< -L$(TP)/applog-$(1) -lapplog -Wl,--enable-new-dtags,-rpath,'$$$$ORIGIN'
+$(TP)/applog-$(1)/applog-demo: test-programs/applog-demo.c $(TP)/applog-$(1)/libapplog.so \
+		$(TP)/applog-$(1)/libapplog-plugin.so
+	$$(call echo_cmd,CC,$$@)
+	$(Q)$$(CC) $$(TP_CFLAGS) $$(APPLOG_CFLAGS_$(1)) -o $$@ $$< $$(APPLOG_LDFLAGS_$(1)) -L$(TP)/applog-$(1) -lapplog \
+		-ldl -Wl,--enable-new-dtags,-rpath,'$$$$ORIGIN'
+endef
+$(foreach m,$(APPLOG_MODES),$(eval $(call APPLOG_RULES,$(m))))
+
+# Without optimisation syslog stays syslog; -O2 -D_FORTIFY_SOURCE=2 makes it
+# __syslog_chk, as in most distributions' packages.
+$(TP)/syslog-demo: test-programs/syslog-demo.c
+	@mkdir -p $(dir $@)
+	$(call echo_cmd,CC,$@)
+	$(Q)$(CC) $(TP_CFLAGS) -O0 -U_FORTIFY_SOURCE -o $@ $<
+$(TP)/syslog-demo-fortify: test-programs/syslog-demo.c
+	@mkdir -p $(dir $@)
+	$(call echo_cmd,CC,$@)
+	$(Q)$(CC) $(TP_CFLAGS) -O2 -U_FORTIFY_SOURCE -D_FORTIFY_SOURCE=2 -o $@ $<
+
+$(TP)/libvirt-evloop: test-programs/libvirt-evloop.c
+	@mkdir -p $(dir $@)
+	$(call echo_cmd,CC,$@)
+	$(Q)$(CC) $(TP_CFLAGS) $$(pkg-config --cflags libvirt) -o $@ $< $$(pkg-config --libs libvirt)
+
+$(TP)/glib-demo: test-programs/glib-demo.c
+	@mkdir -p $(dir $@)
+	$(call echo_cmd,CC,$@)
+	$(Q)$(CC) $(TP_CFLAGS) -DG_LOG_DOMAIN='"glib-demo"' $$(pkg-config --cflags glib-2.0) -rdynamic -o $@ $< \
+		$$(pkg-config --libs glib-2.0) -ldl
+
+$(TP)/journal-demo: test-programs/journal-demo.c
+	@mkdir -p $(dir $@)
+	$(call echo_cmd,CC,$@)
+	$(Q)$(CC) $(TP_CFLAGS) $$(pkg-config --cflags libsystemd) -o $@ $< $$(pkg-config --libs libsystemd)
+$(TP)/journal-demo-noloc: test-programs/journal-demo.c
+	@mkdir -p $(dir $@)
+	$(call echo_cmd,CC,$@)
+	$(Q)$(CC) $(TP_CFLAGS) -DSD_JOURNAL_SUPPRESS_LOCATION $$(pkg-config --cflags libsystemd) -o $@ $< \
+		$$(pkg-config --libs libsystemd)
 
 # Unit tests: the shared reader/writer and the analyzer's pieces, with Check.
 # Each links all of common/ and the analyzer's self-contained pieces.

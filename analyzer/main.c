@@ -1,6 +1,7 @@
 /* logtax-analyze: the part of logtax that reads data files. The `logtax`
  * command calls it; it can be run alone too.
  *   logtax-analyze report [--format text] FILE...
+ *   logtax-analyze scan [--json] BINARY   (see scan.c)
  *   logtax-analyze check-env   (the LOGTAX_* variables, checked with the
  *                               shim's own parsers; used by `logtax run`)
  *   logtax-analyze check-rules [--file FILE | RULES]
@@ -125,7 +126,8 @@ static int check_rules(const char *who, const char *origin, const char *text, co
 }
 
 /* Checks the LOGTAX_* variables as the shim will read them. Prints one line
- * per bad value and exits 2 if there is any. */
+ * per bad value and exits 2 if there is any. `who` names the option the
+ * user typed (a LOGTAX_HOOK here is one --hook's value). */
 static int cmd_check_env(const char *who)
 {
 	int bad = 0;
@@ -134,6 +136,15 @@ static int cmd_check_env(const char *who)
 	if (v && ltx_parse_time(v, &a, &b, &why) < 0) {
 		fprintf(stderr, "logtax: %s: --time '%s': %s\n", who, v, why);
 		bad = 1;
+	}
+	v = getenv("LOGTAX_HOOK");
+	if (v) {
+		struct ltx_hook_spec specs[LTX_HOOK_MAX];
+		unsigned n, pos;
+		if (ltx_parse_hooks(v, specs, LTX_HOOK_MAX, &n, &why, &pos) < 0) {
+			fprintf(stderr, "logtax: %s: --hook '%s': at character %u: %s\n", who, v, pos + 1, why);
+			bad = 1;
+		}
 	}
 	v = getenv("LOGTAX_FILTER");
 	if (v && *v && check_rules(who, "--filter", v, NULL))
@@ -157,11 +168,15 @@ static int cmd_check_rules(int argc, char **argv)
 int main(int argc, char **argv)
 {
 	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-		fputs("usage: logtax-analyze report ...\n", argc < 2 ? stderr : stdout);
+		fputs("usage: logtax-analyze report|scan|check-env ...\n", argc < 2 ? stderr : stdout);
 		return argc < 2 ? 2 : 0;
 	}
 	if (!strcmp(argv[1], "report"))
 		return cmd_report(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "scan")) {
+		int an_cmd_scan(int, char **);
+		return an_cmd_scan(argc - 1, argv + 1);
+	}
 	if (!strcmp(argv[1], "check-env"))
 		return cmd_check_env(argc > 2 ? argv[2] : "check-env");
 	if (!strcmp(argv[1], "check-rules"))

@@ -16,11 +16,21 @@ struct ltx_level_map {
 	uint8_t fatal;
 };
 
+/* How a raw level argument gives the value looked up in `levels`. */
+enum ltx_level_part {
+	LTX_PART_WHOLE,      /* as it is */
+	LTX_PART_LOW3,       /* the low 3 bits: syslog's LOG_PRI (the facility is above) */
+	LTX_PART_LOWEST_BIT, /* the most severe of the bits in `bits`: GLib's levels are flags */
+};
+
 struct ltx_family_info {
 	uint32_t family; /* enum ltx_family */
 	const char *name; /* what rules and reports call it */
 	const struct ltx_level_map *levels;
 	unsigned nlevels;
+	uint8_t part;        /* enum ltx_level_part */
+	int32_t bits;        /* LTX_PART_LOWEST_BIT: the level bits */
+	int32_t fatal_bits;  /* any of these set in the raw level: fatal (GLib's FLAG_FATAL) */
 };
 
 const struct ltx_family_info *ltx_family(uint32_t family);

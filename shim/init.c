@@ -9,6 +9,7 @@
 #if defined(__x86_64__)
 #include <cpuid.h>
 #endif
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -318,6 +319,7 @@ void lt_init(void)
 	check_unknown_vars();
 	read_time_mode();
 	read_outdir();
+	lt_families_init();
 	lt_ctl_setup();
 	lt_rules_init();
 	/* Find the real functions now, while no other thread runs. */
@@ -327,6 +329,10 @@ void lt_init(void)
 		if (!lt_descs[i]->real)
 			lt_descs[i]->real = lt_resolve(lt_descs[i]->symbol);
 	}
+	/* Most are absent from any one program: the failed lookups must not be
+	 * what the program's first dlerror() reports. */
+	dlerror();
+	lt_hooks_init();
 	if (pthread_key_create(&lt_thread_key, thread_gone) == 0)
 		lt_thread_key_ok = 1;
 	pthread_atfork(fork_prepare, fork_parent, fork_child);

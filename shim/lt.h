@@ -63,6 +63,7 @@ static inline uint64_t lt_frame_word(const struct lt_frame *f, unsigned w)
  * finds no slot (none is made with a half-prepared key) and the slow path
  * prepares the descriptor itself: preparing twice writes the same values. */
 #define LT_ARG_NONE 0xff
+struct lt_frame;
 struct lt_desc {
 	void *real;          /* the function we stand in for; NULL until found */
 	uint64_t drop_value; /* what a dropped call returns */
@@ -79,10 +80,33 @@ struct lt_desc {
 	uint8_t fmt_arg;     /* argument holding the format, or LT_ARG_NONE */
 	uint8_t name_deref;  /* name is the first member of the struct pointed at */
 	uint32_t id;         /* entry id in the data file */
+	/* No name argument: the slow path reads the name from here at a key's
+	 * first call (the program name); NULL: no name */
+	const uint64_t *name_src;
 	uint32_t family;     /* enum ltx_family */
+	uint32_t flags;      /* LT_DESC_* */
 	uint32_t resolved;   /* a failure to find it was reported */
+	uint32_t pad;
 	const char *symbol;
+	/* Reads the name and level from the call's fields at a key's first call
+	 * (the key then stands for its call site: sd_journal_send's PRIORITY=,
+	 * g_log_structured_array's GLIB_DOMAIN). Returns the name (in buf or
+	 * not), or NULL; may set *level. */
+	const char *(*fields)(const struct lt_frame *f, char *buf, size_t cap, int32_t *level);
 };
+#define LT_DESC_SIZE 96
+/* A call made from inside the library that defines the entry point is part
+ * of an outer call already counted (libsystemd's sd_journal_print calls
+ * sd_journal_printv, which calls sd_journal_sendv, each through its PLT):
+ * its key is marked LT_SA_INNER and left out of the data file. */
+#define LT_DESC_INNER_SELF 0x1u
+/* The name argument is any user pointer (a hook's name=ARG): read it
+ * with a copy that cannot fault. */
+#define LT_DESC_NAME_UNTRUSTED 0x2u
+/* Named by syslog's current ident (openlog), which no argument holds: the
+ * ident's number (families.c) is part of meta_id, so the hot path keys on
+ * it at no cost, and openlog/closelog update meta_id. */
+#define LT_DESC_IDENT 0x4u
 
 /* Actions stored in a slot (the rule decision, made once per key). */
 enum lt_slot_action {
@@ -90,7 +114,14 @@ enum lt_slot_action {
 	LT_SA_DROP = 1,   /* drop */
 	LT_SA_TIME = 2,   /* keep and time every call */
 	LT_SA_KEEP = 3,   /* keep, never time (fatal levels: keep their stacks intact) */
+	LT_SA_INNER = 4,  /* pass, never time, not written: see LT_DESC_INNER_SELF */
 };
+
+/* What a family lets the rules do with a key (slow path, families.c). */
+#define LT_ALLOW_DROP 0x1u
+#define LT_ALLOW_TIME 0x2u
+#define LT_KEY_INNER 0x4u /* an inner call: LT_SA_INNER */
+#define LT_KEY_FATAL 0x8u /* may abort the program: neither dropped nor timed */
 
 /* One key's counters: one cache line. A slot is published by storing `ret`
  * last; until then other threads (the writer) ignore it. */
@@ -103,7 +134,15 @@ struct lt_slot {
 	uint64_t ticks;
 	uint64_t fmt;     /* first format pointer seen */
 	uint32_t action;  /* enum lt_slot_action */
-	uint32_t name_at; /* offset of the name in the thread's name arena, +1; 0 = none */
+	uint32_t name_at; /* offset of the key's struct lt_name in the thread's name arena, +1 */
+};
+
+/* What the slow path learnt about a key, kept in the thread's name arena
+ * (the slot is one cache line and full). */
+struct lt_name {
+	uint32_t flags; /* LTX_KEY_* */
+	int32_t level;  /* the level written to the data file */
+	char name[];    /* NUL-terminated; empty with LTX_KEY_NO_NAME */
 };
 
 #define LT_META(level, entry, gen) \
@@ -199,6 +238,35 @@ extern struct lt_rules_node *volatile lt_rules_head LT_HIDDEN;
 extern struct lt_desc lt_desc_calib LT_HIDDEN;
 extern struct lt_desc *const lt_descs[] LT_HIDDEN;
 extern const unsigned lt_ndescs LT_HIDDEN;
+struct lt_desc *lt_desc_by_id(uint32_t id) LT_HIDDEN;
+
+/* Families (families.c): names from globals, fields, what rules may do. */
+extern uint64_t lt_progname LT_HIDDEN;     /* program_invocation_short_name */
+extern uint64_t lt_syslog_ident LT_HIDDEN; /* openlog's ident, else lt_progname */
+extern uint32_t lt_syslog_ident_idx LT_HIDDEN; /* its number, 1..255; 0 = too many idents */
+const char *lt_syslog_ident_name(uint64_t meta) LT_HIDDEN;
+void lt_families_init(void) LT_HIDDEN;
+uint32_t lt_key_allows(const struct lt_desc *d, uint64_t ret, int32_t level) LT_HIDDEN;
+const char *lt_journal_send_fields(const struct lt_frame *f, char *buf, size_t cap, int32_t *level) LT_HIDDEN;
+const char *lt_journal_send_loc_fields(const struct lt_frame *f, char *buf, size_t cap, int32_t *level) LT_HIDDEN;
+const char *lt_journal_sendv_fields(const struct lt_frame *f, char *buf, size_t cap, int32_t *level) LT_HIDDEN;
+const char *lt_journal_sendv_loc_fields(const struct lt_frame *f, char *buf, size_t cap, int32_t *level) LT_HIDDEN;
+const char *lt_journal_perror_fields(const struct lt_frame *f, char *buf, size_t cap, int32_t *level) LT_HIDDEN;
+const char *lt_glib_array_fields(const struct lt_frame *f, char *buf, size_t cap, int32_t *level) LT_HIDDEN;
+
+/* User hooks (hooks.c): LOGTAX_HOOK, GOT patching, dlopen. */
+extern struct lt_desc lt_hook_descs[] LT_HIDDEN;
+extern uint32_t lt_hook_used LT_HIDDEN; /* descriptors handed out */
+void lt_hooks_init(void) LT_HIDDEN;
+/* Copies a NUL-terminated string that may not be readable: 1 done (cut to
+ * cap - 1 bytes if need be), 0 unreadable. Never faults. */
+int lt_safe_copy(char *dst, const char *src, size_t cap) LT_HIDDEN;
+/* A function's (or with data, a variable's) first definition in load order,
+ * ours skipped, found in the objects' hash tables: unlike dlsym, leaves
+ * dlerror() alone. */
+void *lt_find_symbol(const char *name, int data) LT_HIDDEN;
+/* The real dlopen, for the shim's own use (ours is exported). */
+void *lt_real_dlopen(const char *file, int mode) LT_HIDDEN;
 
 #if defined(__x86_64__)
 #define LT_HAVE_TRAMPOLINES 1
@@ -288,5 +356,7 @@ void lt_data_path(char *buf, size_t cap) LT_HIDDEN; /* DIR/logtax.PID.ltx */
 /* entry_x86_64.S */
 void lt_calib_entry(long mode) LT_HIDDEN;
 void lt_calib_target(long mode) LT_HIDDEN;
+extern char lt_hook_stubs[] LT_HIDDEN; /* LTX_HOOK_STUBS stubs of LT_HOOK_STUB_SIZE bytes */
+#define LT_HOOK_STUB_SIZE 16
 
 #endif

@@ -194,8 +194,9 @@ static void write_body(struct ltx_writer *w, uint32_t reason, uint64_t *total)
 	ltx_w_record(w, LTX_REC_PROCESS, &p, sizeof p, exe, p.exe_len, cmd, p.cmdline_len);
 	ltx_w_record(w, LTX_REC_CALIB, &lt_calib, sizeof lt_calib, NULL, 0, NULL, 0);
 
-	for (unsigned i = 0; i < lt_ndescs; i++) {
-		const struct lt_desc *d = lt_descs[i];
+	uint32_t hooks = __atomic_load_n(&lt_hook_used, __ATOMIC_ACQUIRE);
+	for (unsigned i = 0; i < lt_ndescs + hooks; i++) {
+		const struct lt_desc *d = i < lt_ndescs ? lt_descs[i] : &lt_hook_descs[i - lt_ndescs];
 		struct ltx_entry e = { d->id, d->family, d->real ? LTX_ENTRY_RESOLVED : 0,
 				       (uint32_t)strlen(d->symbol) };
 		ltx_w_record(w, LTX_REC_ENTRY, &e, sizeof e, d->symbol, e.name_len, NULL, 0);
@@ -248,7 +249,7 @@ static void write_body(struct ltx_writer *w, uint32_t reason, uint64_t *total)
 		for (uint64_t i = 0; tb && i <= tb->mask; i++) {
 			const struct lt_slot *s = &tb->slots[i];
 			uint64_t ret = __atomic_load_n(&s->ret, __ATOMIC_ACQUIRE);
-			if (!ret || LT_META_ENTRY(s->meta) == 0)
+			if (!ret || LT_META_ENTRY(s->meta) == 0 || s->action == LT_SA_INNER)
 				continue;
 			struct ltx_key k;
 			memset(&k, 0, sizeof k);
@@ -265,11 +266,18 @@ static void write_body(struct ltx_writer *w, uint32_t reason, uint64_t *total)
 			k.name_ptr = s->name;
 			k.timed = __atomic_load_n(&s->timed, __ATOMIC_RELAXED);
 			k.ticks = __atomic_load_n(&s->ticks, __ATOMIC_RELAXED);
-			/* Loaded after the slot: a name is stored before its slot is published. */
+			/* Loaded after the slot: its lt_name is stored before it is published. */
 			const char *names = __atomic_load_n(&th->names, __ATOMIC_ACQUIRE);
-			const char *nm = s->name_at ? names + s->name_at - 1 : NULL;
-			if (!nm)
-				k.flags |= LTX_KEY_NO_NAME;
+			const struct lt_name *ln = s->name_at ? (const struct lt_name *)(names + s->name_at - 1) : NULL;
+			const char *nm = NULL;
+			if (ln) {
+				k.flags = __atomic_load_n(&ln->flags, __ATOMIC_RELAXED);
+				k.level = ln->level;
+				if (!(k.flags & LTX_KEY_NO_NAME))
+					nm = ln->name;
+			} else {
+				k.flags = LTX_KEY_NO_NAME; /* the arena was full */
+			}
 			k.name_len = nm ? (uint32_t)strnlen(nm, LTX_MAX_NAME) : 0;
 			ltx_w_record(w, LTX_REC_KEY, &k, sizeof k, nm, k.name_len, NULL, 0);
 			*total += k.calls;

@@ -40,6 +40,38 @@ program_calls_by_source() {
 	sed -n 's/.*calls source=\([^ ]*\) count=\([0-9]*\).*/\1 \2/p' "$1" | sort
 }
 
+# "entry source level level_name count" lines from data files' CSV reports,
+# summed over threads and call sites, sorted; a key without a name is "-".
+csv_calls_full() {
+	"$ANALYZE" report --format csv "$@" |
+		awk -F, 'NR > 1 && $1 != "pid" { k = $4 " " ($6 == "" ? "-" : $6) " " $7 " " $8; n[k] += $12 } END { for (k in n) print k, n[k] }' |
+		sort
+}
+
+# The same from a test program's "calls entry=E source=S level=L level_name=N count=C" lines.
+program_calls_full() {
+	sed -n 's/.*calls entry=\([^ ]*\) source=\([^ ]*\) level=\([^ ]*\) level_name=\([^ ]*\) count=\([0-9]*\).*/\1 \2 \3 \4 \5/p' "$1" | sort
+}
+
+# expect_same_calls FILE.ltx PROGRAM_STDOUT WHAT: the report's calls per
+# entry point, name and level equal what the program counted.
+expect_same_calls() {
+	local got want
+	got=$(csv_calls_full "$1")
+	want=$(program_calls_full "$2")
+	[ -n "$want" ] || fail "$3: the program printed no counts"
+	if [ "$got" != "$want" ]; then
+		diff <(echo "$want") <(echo "$got") | sed 's/^/  /' >&2
+		fail "$3: calls per entry, name and level differ (< program, > logtax)"
+	fi
+}
+
+# need_program PATH PACKAGE: skip the test when a test program could not be
+# built because its library's -dev package is missing.
+need_program() {
+	[ -x "$1" ] || skip "$(basename "$1") was not built: $2 is not installed (scripts/install-deps.sh build installs it)"
+}
+
 # Per (source, level) and action from a data file: "source level action calls" lines, sorted.
 csv_actions() {
 	"$ANALYZE" report --format csv "$@" |

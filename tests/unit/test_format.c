@@ -38,6 +38,14 @@ START_TEST(layout)
 	AT(struct ltx_thread, waits, 32);
 	AT(struct ltx_thread, reentered, 96);
 	PIN(struct ltx_key, 80);
+	/* numbers the data file stores (families, key flags): never renumbered */
+	ck_assert_int_eq(LTX_FAM_LIBVIRT, 2);
+	ck_assert_int_eq(LTX_FAM_GLIB, 3);
+	ck_assert_int_eq(LTX_FAM_SYSLOG, 4);
+	ck_assert_int_eq(LTX_FAM_JOURNAL, 5);
+	ck_assert_int_eq(LTX_FAM_HOOK, 6);
+	ck_assert_int_eq(LTX_KEY_FATAL, 4);
+	ck_assert_int_eq(LTX_KEY_RESOLVED, 8);
 	AT(struct ltx_key, caller, 24);
 	AT(struct ltx_key, calls, 48);
 	AT(struct ltx_key, name_len, 72);
