@@ -1,6 +1,6 @@
 # logtax: build, test, demo, benchmark, install.
 #   make              everything under build/ (laid out as an install tree)
-#   make check        the tests (tests/run.sh); installs build deps if missing
+#   make check        the tests (tests/run.sh); installs the test deps if missing
 #   make demo         the 2014 libvirt event-loop case, measured and cut
 #   make bench        benchmarks (bench/), figures for docs/BENCHMARKS.md
 #   make install PREFIX=/usr/local DESTDIR=
@@ -33,8 +33,9 @@ SHIM_CFLAGS := $(BASE_CFLAGS) -fPIC -fvisibility=hidden -ftls-model=initial-exec
 # The hot hook must not touch vector registers (see shim/hook.c).
 HOOK_CFLAGS := $(SHIM_CFLAGS) -mgeneral-regs-only -fno-stack-protector -fcf-protection=none \
 	-fno-tree-vectorize -fomit-frame-pointer
-SHIM_C := shim/slowpath.c shim/stacks.c shim/waits.c shim/init.c shim/output.c shim/entries.c common/ltx_write.c \
-	common/ltx_settings.c
+SHIM_C := shim/slowpath.c shim/stacks.c shim/waits.c shim/init.c shim/output.c shim/entries.c shim/families.c \
+	shim/hooks.c shim/rules.c shim/service.c shim/control.c common/ltx_write.c common/ltx_settings.c \
+	common/ltx_rules.c common/ltx_levels.c
 ifeq ($(ARCH),x86_64)
 SHIM_ASM := shim/entry_x86_64.S
 else
@@ -48,16 +49,47 @@ SHIM_OBJ := $(patsubst %.c,$(B)/obj/%.o,$(filter shim/%,$(SHIM_C))) \
 	$(B)/obj/shim/hook.o
 SHIM := $(B)/lib/logtax/liblogtax.so
 
-ANALYZER_C := $(wildcard analyzer/*.c) common/ltx_read.c common/ltx_levels.c common/ltx_settings.c
+ANALYZER_C := $(wildcard analyzer/*.c) common/ltx_read.c common/ltx_levels.c common/ltx_settings.c \
+	common/ltx_rules.c
 ANALYZER_OBJ := $(patsubst %.c,$(B)/obj/%.o,$(ANALYZER_C))
 ANALYZER := $(B)/libexec/logtax/logtax-analyze
-ANALYZER_LIBS := -lelf -ldw -lm
+ANALYZER_LIBS := -lelf -ldw -lm $(shell pkg-config --libs capstone 2>/dev/null || echo -lcapstone)
+ANALYZER_CFLAGS := $(shell pkg-config --cflags capstone 2>/dev/null)
 
 SCRIPT := $(B)/bin/logtax
 
 TP := $(B)/test-programs
-TP_LIBS := $(TP)/liblegacylog.so
-TP_BINS := $(patsubst test-programs/%.c,$(TP)/%,$(filter-out test-programs/legacylog.c,$(wildcard test-programs/*.c)))
+TP_LIBS := $(TP)/liblegacylog.so $(TP)/libcallers.so
+# Programs on the model logger (liblegacylog.so).
+TP_BINS := $(TP)/evloop-demo $(TP)/threads-demo $(TP)/varargs-demo $(TP)/rules-demo $(TP)/stack-demo
+# Call sites at known lines, and a plugin loaded with dlopen (symbolization).
+TP_BINS += $(TP)/callsites-demo $(TP)/libltplugin.so
+# A program's own logging function in a library (the --hook path), built
+# three ways: lazy binding, -z now (read-only GOT), -fno-plt (no PLT at all).
+APPLOG_MODES := lazy now noplt
+APPLOG_CFLAGS_lazy :=
+APPLOG_LDFLAGS_lazy := -Wl,-z,lazy
+APPLOG_CFLAGS_now :=
+APPLOG_LDFLAGS_now := -Wl,-z,now -Wl,-z,relro
+APPLOG_CFLAGS_noplt := -fno-plt
+APPLOG_LDFLAGS_noplt := -Wl,-z,now -Wl,-z,relro
+TP_BINS += $(foreach m,$(APPLOG_MODES),$(TP)/applog-$(m)/applog-demo)
+# syslog, with and without _FORTIFY_SOURCE (which turns syslog into __syslog_chk).
+TP_BINS += $(TP)/syslog-demo $(TP)/syslog-demo-fortify
+# Programs on the real libraries, when their -dev packages are installed
+# (scripts/install-deps.sh installs them; tests skip, saying so, otherwise).
+HAVE_LIBVIRT := $(shell pkg-config --exists libvirt 2>/dev/null && echo 1)
+HAVE_GLIB := $(shell pkg-config --exists glib-2.0 2>/dev/null && echo 1)
+HAVE_SYSTEMD := $(shell pkg-config --exists libsystemd 2>/dev/null && echo 1)
+ifeq ($(HAVE_LIBVIRT),1)
+TP_BINS += $(TP)/libvirt-evloop
+endif
+ifeq ($(HAVE_GLIB),1)
+TP_BINS += $(TP)/glib-demo
+endif
+ifeq ($(HAVE_SYSTEMD),1)
+TP_BINS += $(TP)/journal-demo $(TP)/journal-demo-noloc
+endif
 
 UNIT_SRC := $(wildcard tests/unit/*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
@@ -65,19 +97,19 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
 .PHONY: all check demo bench install clean deps deps-test test-programs unit bench-programs fuzz
 all: $(SHIM) $(ANALYZER) $(SCRIPT) test-programs bench-programs
 
-test-programs: $(TP_LIBS) $(TP_BINS) $(TP)/callsites-demo $(TP)/libltplugin.so
+test-programs: $(TP_LIBS) $(TP_BINS)
 
 $(B)/obj/shim/hook.o: shim/hook.c shim/lt.h
 	@mkdir -p $(dir $@)
 	$(call echo_cmd,CC,$<)
 	$(Q)$(CC) $(HOOK_CFLAGS) -c -o $@ $<
 
-$(B)/obj/shim/%.o: shim/%.c shim/lt.h common/ltx_format.h common/ltx_write.h
+$(B)/obj/shim/%.o: shim/%.c shim/lt.h $(wildcard common/*.h)
 	@mkdir -p $(dir $@)
 	$(call echo_cmd,CC,$<)
 	$(Q)$(CC) $(SHIM_CFLAGS) -c -o $@ $<
 
-$(B)/obj/shim/%.o: shim/%.S
+$(B)/obj/shim/%.o: shim/%.S common/ltx_entries.h
 	@mkdir -p $(dir $@)
 	$(call echo_cmd,AS,$<)
 	$(Q)$(CC) -c -o $@ $<
@@ -94,10 +126,10 @@ $(SHIM): $(SHIM_OBJ)
 	$(call echo_cmd,LD,$@)
 	$(Q)$(CC) -shared -Wl,-soname,liblogtax.so -Wl,-z,defs -Wl,-z,now -o $@ $^ -ldl -lpthread
 
-$(B)/obj/analyzer/%.o: analyzer/%.c $(wildcard analyzer/*.h) common/ltx_format.h common/ltx_read.h
+$(B)/obj/analyzer/%.o: analyzer/%.c $(wildcard analyzer/*.h) $(wildcard common/*.h)
 	@mkdir -p $(dir $@)
 	$(call echo_cmd,CC,$<)
-	$(Q)$(CC) $(BASE_CFLAGS) -c -o $@ $<
+	$(Q)$(CC) $(BASE_CFLAGS) $(ANALYZER_CFLAGS) -c -o $@ $<
 
 $(B)/obj/common/%.o: common/%.c common/%.h common/ltx_format.h
 	@mkdir -p $(dir $@)
@@ -121,7 +153,19 @@ $(TP)/liblegacylog.so: test-programs/legacylog.c test-programs/legacylog.h
 	$(call echo_cmd,CC,$@)
 	$(Q)$(CC) $(TP_CFLAGS) -fPIC -shared -Wl,-soname,liblegacylog.so -o $@ $< -lpthread
 
-$(TP)/%: test-programs/%.c $(TP)/liblegacylog.so test-programs/legacylog.h
+$(TP)/libcallers.so: test-programs/callers.c $(TP)/liblegacylog.so test-programs/legacylog.h
+	@mkdir -p $(dir $@)
+	$(call echo_cmd,CC,$@)
+	$(Q)$(CC) $(TP_CFLAGS) -fPIC -shared -Wl,-soname,libcallers.so -o $@ $< -L$(TP) -llegacylog
+
+# rules-demo names its callers: its functions are exported.
+$(TP)/rules-demo: test-programs/rules-demo.c $(TP)/liblegacylog.so $(TP)/libcallers.so test-programs/legacylog.h
+	@mkdir -p $(dir $@)
+	$(call echo_cmd,CC,$@)
+	$(Q)$(CC) $(TP_CFLAGS) -rdynamic -o $@ $< -L$(TP) -lcallers -llegacylog -Wl,-rpath,'$$ORIGIN'
+
+$(TP)/evloop-demo $(TP)/threads-demo $(TP)/varargs-demo $(TP)/stack-demo: $(TP)/%: test-programs/%.c \
+		$(TP)/liblegacylog.so test-programs/legacylog.h
 	@mkdir -p $(dir $@)
 	$(call echo_cmd,CC,$@)
 	$(Q)$(CC) $(TP_CFLAGS) -pthread -o $@ $< -L$(TP) -llegacylog -Wl,-rpath,'$$ORIGIN' -ldl
@@ -140,17 +184,73 @@ $(TP)/libltplugin.so: test-programs/callsites/plugin.c test-programs/legacylog.h
 	$(Q)$(CC) $(TP_CFLAGS) -fPIC -shared -Wl,-soname,libltplugin.so -o $@ $< -L$(TP) -llegacylog \
 		-Wl,-rpath,'$$ORIGIN'
 
-# Unit tests: the shared reader/writer and the analyzer's pieces, with Check.
-$(B)/tests/%: tests/unit/%.c common/ltx_read.c common/ltx_write.c common/ltx_format.h $(wildcard analyzer/*.[ch])
+# RUNPATH (not RPATH): a dlopen by bare name then searches only its caller's
+# path, so the test sees whether dlopen still knows its caller under logtax.
+define APPLOG_RULES
+$(TP)/applog-$(1)/libapplog.so: test-programs/applog.c test-programs/applog.h
+	@mkdir -p $$(dir $$@)
+	$$(call echo_cmd,CC,$$@)
+	$(Q)$$(CC) $$(TP_CFLAGS) $$(APPLOG_CFLAGS_$(1)) -fPIC -shared -Wl,-soname,libapplog.so \
+		$$(APPLOG_LDFLAGS_$(1)) -o $$@ $$<
+$(TP)/applog-$(1)/libapplog-plugin.so: test-programs/applog-plugin.c $(TP)/applog-$(1)/libapplog.so
+	$$(call echo_cmd,CC,$$@)
+	$(Q)$$(CC) $$(TP_CFLAGS) $$(APPLOG_CFLAGS_$(1)) -fPIC -shared -Wl,-soname,libapplog-plugin.so \
+		$$(APPLOG_LDFLAGS_$(1)) -o $$@ $$< -L$(TP)/applog-$(1) -lapplog -Wl,--enable-new-dtags,-rpath,'$$$$ORIGIN'
+$(TP)/applog-$(1)/applog-demo: test-programs/applog-demo.c $(TP)/applog-$(1)/libapplog.so \
+		$(TP)/applog-$(1)/libapplog-plugin.so
+	$$(call echo_cmd,CC,$$@)
+	$(Q)$$(CC) $$(TP_CFLAGS) $$(APPLOG_CFLAGS_$(1)) -o $$@ $$< $$(APPLOG_LDFLAGS_$(1)) -L$(TP)/applog-$(1) -lapplog \
+		-ldl -Wl,--enable-new-dtags,-rpath,'$$$$ORIGIN'
+endef
+$(foreach m,$(APPLOG_MODES),$(eval $(call APPLOG_RULES,$(m))))
+
+# Without optimisation syslog stays syslog; -O2 -D_FORTIFY_SOURCE=2 makes it
+# __syslog_chk, as in most distributions' packages.
+$(TP)/syslog-demo: test-programs/syslog-demo.c
 	@mkdir -p $(dir $@)
 	$(call echo_cmd,CC,$@)
-	$(Q)$(CC) $(BASE_CFLAGS) -Wno-missing-prototypes -o $@ $< common/ltx_read.c common/ltx_write.c \
-		$$(pkg-config --cflags --libs check)
+	$(Q)$(CC) $(TP_CFLAGS) -O0 -U_FORTIFY_SOURCE -o $@ $<
+$(TP)/syslog-demo-fortify: test-programs/syslog-demo.c
+	@mkdir -p $(dir $@)
+	$(call echo_cmd,CC,$@)
+	$(Q)$(CC) $(TP_CFLAGS) -O2 -U_FORTIFY_SOURCE -D_FORTIFY_SOURCE=2 -o $@ $<
+
+$(TP)/libvirt-evloop: test-programs/libvirt-evloop.c
+	@mkdir -p $(dir $@)
+	$(call echo_cmd,CC,$@)
+	$(Q)$(CC) $(TP_CFLAGS) $$(pkg-config --cflags libvirt) -o $@ $< $$(pkg-config --libs libvirt)
+
+$(TP)/glib-demo: test-programs/glib-demo.c
+	@mkdir -p $(dir $@)
+	$(call echo_cmd,CC,$@)
+	$(Q)$(CC) $(TP_CFLAGS) -DG_LOG_DOMAIN='"glib-demo"' $$(pkg-config --cflags glib-2.0) -rdynamic -o $@ $< \
+		$$(pkg-config --libs glib-2.0) -ldl
+
+$(TP)/journal-demo: test-programs/journal-demo.c
+	@mkdir -p $(dir $@)
+	$(call echo_cmd,CC,$@)
+	$(Q)$(CC) $(TP_CFLAGS) $$(pkg-config --cflags libsystemd) -o $@ $< $$(pkg-config --libs libsystemd)
+$(TP)/journal-demo-noloc: test-programs/journal-demo.c
+	@mkdir -p $(dir $@)
+	$(call echo_cmd,CC,$@)
+	$(Q)$(CC) $(TP_CFLAGS) -DSD_JOURNAL_SUPPRESS_LOCATION $$(pkg-config --cflags libsystemd) -o $@ $< \
+		$$(pkg-config --libs libsystemd)
+
+# Unit tests: the shared reader/writer and the analyzer's pieces, with Check.
+# Each links all of common/ and the analyzer's self-contained pieces.
+COMMON_C := $(wildcard common/*.c)
+UNIT_EXTRA_C := analyzer/stats.c
+# (test_json.c includes the analyzer's json.c and util.c whole.)
+$(B)/tests/%: tests/unit/%.c $(COMMON_C) $(UNIT_EXTRA_C) $(wildcard common/*.h) $(wildcard analyzer/*.[ch])
+	@mkdir -p $(dir $@)
+	$(call echo_cmd,CC,$@)
+	$(Q)$(CC) $(BASE_CFLAGS) -Wno-missing-prototypes -o $@ $< $(COMMON_C) $(UNIT_EXTRA_C) \
+		$$(pkg-config --cflags --libs check) -lm
 
 unit: $(UNIT_BINS)
 
 # Benchmark programs (bench/run.sh, make bench).
-BENCH_BINS := $(B)/bench/percall
+BENCH_BINS := $(B)/bench/percall $(B)/bench/rules-bench
 $(B)/bench/%: bench/%.c $(TP)/liblegacylog.so test-programs/legacylog.h
 	@mkdir -p $(dir $@)
 	$(call echo_cmd,CC,$@)

@@ -2,13 +2,20 @@
  * command calls it; it can be run alone too.
  *   logtax-analyze report [OPTIONS] FILE...
  *   logtax-analyze report --diff [OPTIONS] A B
+ *   logtax-analyze scan [--json] BINARY   (see scan.c)
  *   logtax-analyze check-env   (the LOGTAX_* variables, checked with the
  *                               shim's own parsers; used by `logtax run`)
+ *   logtax-analyze check-rules [--file FILE | RULES]
+ *   logtax-analyze ctl PID filter RULES | dump | status
+ *   logtax-analyze ab ... -- CMD [ARGS...]
  *   logtax-analyze dump FILE... (every record as a plain line: tests, debugging)
  * Exit status: 0 done, 1 a data file could not be read, 2 bad usage. */
+#include "ab.h"
+#include "ctl.h"
 #include "dump.h"
 #include "model.h"
 #include "report.h"
+#include "rules_io.h"
 #include "../common/ltx_settings.h"
 
 #include <limits.h>
@@ -25,7 +32,8 @@ static const char *const report_usage =
 	"  --format text     the tables, top call sites and message templates (default)\n"
 	"  --format json     everything in the files, symbolized (schema: docs/JSON.md)\n"
 	"  --format csv      one row per key (process, thread, entry point, source,\n"
-	"                    level, call site, template)\n"
+	"                    level, call site, generation; time saved by drops;\n"
+	"                    symbolized call site, template)\n"
 	"  --format folded   'frame;frame;frame count' lines for flame graphs (from\n"
 	"                    stacks when recorded, else entry;source;call site)\n"
 	"  --format chrome   Chrome Trace Event JSON (Perfetto, chrome://tracing),\n"
@@ -35,6 +43,8 @@ static const char *const report_usage =
 	"                    estimated time, time per call (keys matched by entry\n"
 	"                    point, source, level and symbolized call site)\n"
 	"  --top N           rows in the top tables (default 20; 0: all)\n"
+	"  --baseline FILE   an earlier run's data file: what dropped calls cost there\n"
+	"                    estimates what they saved here\n"
 	"  --debuginfo-path DIR[:DIR...]\n"
 	"                    also look for separate debug files there (by build-id:\n"
 	"                    DIR/.build-id/xx/yyyy.debug), before /usr/lib/debug\n"
@@ -87,7 +97,7 @@ static char *absolute_dirs(const char *list)
 
 static int cmd_report(int argc, char **argv)
 {
-	const char *format = "text", *dipath = NULL;
+	const char *format = "text", *dipath = NULL, *baseline = NULL;
 	int diff = 0, debuginfod = 0;
 	long top = 20;
 	int i = 1;
@@ -110,6 +120,10 @@ static int cmd_report(int argc, char **argv)
 			top = strtol(v, &end, 10);
 			if (!*v || *end || top < 0 || top > 1000000)
 				return bad_usage("--top needs a count, not", v);
+		} else if (!strcmp(a, "--baseline") && i + 1 < argc) {
+			baseline = argv[++i];
+		} else if (!strncmp(a, "--baseline=", 11)) {
+			baseline = a + 11;
 		} else if (!strcmp(a, "--diff")) {
 			diff = 1;
 		} else if (!strcmp(a, "--debuginfod")) {
@@ -118,7 +132,8 @@ static int cmd_report(int argc, char **argv)
 			i++;
 			break;
 		} else if (a[0] == '-' && a[1]) {
-			if (!strcmp(a, "--format") || !strcmp(a, "--debuginfo-path") || !strcmp(a, "--top"))
+			if (!strcmp(a, "--format") || !strcmp(a, "--debuginfo-path") || !strcmp(a, "--top") ||
+			    !strcmp(a, "--baseline"))
 				return bad_usage("missing value after", a);
 			return bad_usage("unknown option", a);
 		} else {
@@ -150,8 +165,14 @@ static int cmd_report(int argc, char **argv)
 	/* Symbols are read offline unless asked: no network lookups behind the user's back. */
 	if (!debuginfod)
 		unsetenv("DEBUGINFOD_URLS");
+	struct ltx_file bf;
+	char berr[1024];
+	if (baseline && ltx_read_file(baseline, &bf, berr, sizeof berr) < 0) {
+		fprintf(stderr, "logtax report: --baseline %s\n", berr);
+		return 1;
+	}
 	char *dirs = dipath ? absolute_dirs(dipath) : NULL;
-	struct an_opts opts = { dirs, (size_t)top };
+	struct an_opts opts = { dirs, (size_t)top, baseline ? &bf : NULL };
 
 	struct ltx_file *files = calloc((size_t)nfiles, sizeof *files);
 	if (!files) {
@@ -171,6 +192,8 @@ static int cmd_report(int argc, char **argv)
 	if (diff && nread == 2) {
 		struct an_model ma, mb;
 		struct an_diff d;
+		memset(&ma, 0, sizeof ma);
+		memset(&mb, 0, sizeof mb);
 		if (an_model_build(&ma, &files[0], 1, &opts) < 0 || an_model_build(&mb, &files[1], 1, &opts) < 0 ||
 		    an_diff_build(&d, &ma, &mb) < 0) {
 			fprintf(stderr, "logtax report: out of memory\n");
@@ -198,13 +221,41 @@ static int cmd_report(int argc, char **argv)
 		ltx_file_free(&files[k]);
 	free(files);
 	free(dirs);
+	if (baseline)
+		ltx_file_free(&bf);
 	if (fflush(stdout) != 0)
 		rc = 1;
 	return rc;
 }
 
+/* Rules given as text (origin names the option) or in a file: 0 if good,
+ * else one line on stderr and 2. */
+static int check_rules(const char *who, const char *origin, const char *text, const char *file)
+{
+	char err[1024];
+	size_t len = text ? strlen(text) : 0;
+	char *buf = NULL;
+	if (file) {
+		buf = an_rules_read_file(file, &len, err, sizeof err);
+		if (!buf) {
+			fprintf(stderr, "logtax: %s: %s\n", who, err);
+			return 2;
+		}
+		text = buf;
+	}
+	struct ltx_ruleset *rs = an_rules_parse(text, len, file ? file : origin, file != NULL, err, sizeof err);
+	free(buf);
+	if (!rs) {
+		fprintf(stderr, "logtax: %s: %s\n", who, err);
+		return 2;
+	}
+	free(rs);
+	return 0;
+}
+
 /* Checks the LOGTAX_* variables as the shim will read them. Prints one line
- * per bad value and exits 2 if there is any. */
+ * per bad value and exits 2 if there is any. `who` names the option the
+ * user typed (a LOGTAX_HOOK here is one --hook's value). */
 static int cmd_check_env(const char *who)
 {
 	int bad = 0;
@@ -227,7 +278,32 @@ static int cmd_check_env(const char *who)
 		fprintf(stderr, "logtax: %s: --trace times every call: --time '%s' cannot go with it\n", who, v);
 		bad = 1;
 	}
+	v = getenv("LOGTAX_HOOK");
+	if (v) {
+		struct ltx_hook_spec specs[LTX_HOOK_MAX];
+		unsigned n, pos;
+		if (ltx_parse_hooks(v, specs, LTX_HOOK_MAX, &n, &why, &pos) < 0) {
+			fprintf(stderr, "logtax: %s: --hook '%s': at character %u: %s\n", who, v, pos + 1, why);
+			bad = 1;
+		}
+	}
+	v = getenv("LOGTAX_FILTER");
+	if (v && *v && check_rules(who, "--filter", v, NULL))
+		bad = 1;
+	v = getenv("LOGTAX_FILTER_FILE");
+	if (v && *v && check_rules(who, NULL, NULL, v))
+		bad = 1;
 	return bad ? 2 : 0;
+}
+
+static int cmd_check_rules(int argc, char **argv)
+{
+	if (argc == 3 && !strcmp(argv[1], "--file"))
+		return check_rules("check-rules", NULL, NULL, argv[2]);
+	if (argc == 2)
+		return check_rules("check-rules", "rules", argv[1], NULL);
+	fputs("usage: logtax-analyze check-rules 'RULES' | --file FILE\n", stderr);
+	return 2;
 }
 
 static int cmd_dump(int argc, char **argv)
@@ -254,15 +330,28 @@ static int cmd_dump(int argc, char **argv)
 int main(int argc, char **argv)
 {
 	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-		fputs("usage: logtax-analyze report ...\n", argc < 2 ? stderr : stdout);
+		fputs("usage: logtax-analyze report|scan|check-env|check-rules|ctl|ab|dump ...\n", argc < 2 ? stderr : stdout);
 		return argc < 2 ? 2 : 0;
 	}
 	if (!strcmp(argv[1], "report"))
 		return cmd_report(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "dump"))
 		return cmd_dump(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "scan")) {
+		int an_cmd_scan(int, char **);
+		return an_cmd_scan(argc - 1, argv + 1);
+	}
 	if (!strcmp(argv[1], "check-env"))
 		return cmd_check_env(argc > 2 ? argv[2] : "check-env");
+	if (!strcmp(argv[1], "check-rules"))
+		return cmd_check_rules(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "ab")) {
+		/* its model of each run is symbolized offline, as `report` does by default */
+		unsetenv("DEBUGINFOD_URLS");
+		return an_cmd_ab(argc - 1, argv + 1);
+	}
+	if (!strcmp(argv[1], "ctl"))
+		return an_cmd_ctl(argc - 1, argv + 1);
 	fprintf(stderr, "logtax-analyze: unknown command '%s'\n", argv[1]);
 	return 2;
 }

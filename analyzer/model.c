@@ -7,8 +7,12 @@
  *
  * Each process is estimated with its own calibration and clock; the groups
  * (entry points, sources, call sites, templates) then add up the keys of
- * every process. */
+ * every process. What a dropped call saved is the real function's time per
+ * call taken from kept calls (the same key in another generation, the
+ * --baseline run, the source), per process; rule generations are per
+ * process too. */
 #include "model.h"
+#include "symbols.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +28,30 @@ const char *an_basis_name(enum an_basis b)
 	case AN_DROPPED: return "dropped";
 	}
 	return "?";
+}
+
+const char *an_save_basis_name(enum an_save_basis b)
+{
+	switch (b) {
+	case AN_SAVE_NONE: return "none";
+	case AN_SAVE_KEY: return "same key kept in another generation";
+	case AN_SAVE_BASELINE_KEY: return "same key in the baseline";
+	case AN_SAVE_SOURCE: return "mean of its source";
+	case AN_SAVE_BASELINE_SOURCE: return "mean of its source in the baseline";
+	}
+	return "?";
+}
+
+const char *an_module_of(const struct ltx_file *f, uint64_t addr, uint64_t *offset)
+{
+	const struct ltx_r_module *mod = ltx_find_module(f, addr);
+	if (!mod) {
+		*offset = addr;
+		return NULL;
+	}
+	*offset = addr - mod->m.bias;
+	const char *b = strrchr(mod->path, '/');
+	return b ? b + 1 : mod->path;
 }
 
 static double per_call(uint64_t ticks, uint32_t calls)
@@ -129,8 +157,10 @@ static size_t *sorted_keys(const struct an_key *keys, size_t n, key_cmp cmp)
 }
 
 /* Per-key estimates of one process: own sample, else its source's, else its
- * entry point's. keys[0..n) are the process's keys. */
-static int estimate(struct an_proc *p, struct an_key *keys, size_t n)
+ * entry point's. keys[0..n) are the process's keys. src_mean[i]: the mean
+ * net time of a timed call of key i's source in this process, < 0 when it
+ * has none (what a dropped key saved falls back on). */
+static int estimate(struct an_proc *p, struct an_key *keys, size_t n, double *src_mean)
 {
 	const struct ltx_file *f = p->f;
 	size_t *order = sorted_keys(keys, n, cmp_source);
@@ -159,6 +189,8 @@ static int estimate(struct an_proc *p, struct an_key *keys, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		struct an_key *ak = &keys[i];
 		const struct ltx_key *k = &ak->k->k;
+		src_mean[i] = src_timed[src_of[i]] && p->ns_per_tick ?
+				      net_mean(p, src_ticks[src_of[i]], src_timed[src_of[i]]) : -1;
 		if (k->action == LTX_ACT_DROP) {
 			ak->basis = AN_DROPPED;
 		} else if (!p->ns_per_tick || f->proc.time_mode == LTX_TIME_OFF) {
@@ -287,6 +319,266 @@ static int threads(struct an_model *m, struct an_proc *p, size_t pi, struct an_t
 	return 0;
 }
 
+/* ---- what dropped calls saved (rules) ---------------------------------- */
+
+/* A key's identity across generations and threads of one process. */
+static int by_identity(const void *a, const void *b, void *arg)
+{
+	const struct an_key *keys = arg;
+	const struct an_key *p = &keys[*(const size_t *)a], *q = &keys[*(const size_t *)b];
+	const struct ltx_key *x = &p->k->k, *y = &q->k->k;
+	if (x->entry != y->entry)
+		return x->entry < y->entry ? -1 : 1;
+	if (x->level != y->level)
+		return x->level < y->level ? -1 : 1;
+	if (x->caller != y->caller)
+		return x->caller < y->caller ? -1 : 1;
+	return strcmp(p->k->name, q->k->name);
+}
+
+/* ... and across runs: entry name, source, level, module and offset. */
+struct xkey {
+	const char *entry, *name, *module;
+	int32_t level;
+	uint64_t offset;
+	double ns, calls; /* kept calls with a cost, and their estimated time */
+};
+
+static int xkey_cmp(const void *a, const void *b)
+{
+	const struct xkey *x = a, *y = b;
+	int c = strcmp(x->entry, y->entry);
+	if (!c)
+		c = strcmp(x->name, y->name);
+	if (!c && x->level != y->level)
+		c = x->level < y->level ? -1 : 1;
+	if (!c)
+		c = strcmp(x->module ? x->module : "", y->module ? y->module : "");
+	if (!c && x->offset != y->offset)
+		c = x->offset < y->offset ? -1 : 1;
+	return c;
+}
+
+static int xkey_cmp_source(const void *a, const void *b)
+{
+	const struct xkey *x = a, *y = b;
+	int c = strcmp(x->entry, y->entry);
+	return c ? c : strcmp(x->name, y->name);
+}
+
+/* The baseline's kept keys with a cost, sorted by identity. Their strings
+ * point into the baseline file, which outlives the model. */
+static struct xkey *baseline_keys(const struct ltx_file *bf, size_t *n)
+{
+	struct an_model bm;
+	*n = 0;
+	if (an_model_build(&bm, bf, 1, NULL) < 0) {
+		an_model_free(&bm);
+		return NULL;
+	}
+	struct xkey *x = calloc(bm.nkeys + 1, sizeof *x);
+	for (size_t i = 0; x && i < bm.nkeys; i++) {
+		const struct an_key *k = &bm.keys[i];
+		if (k->k->k.action == LTX_ACT_DROP || k->basis == AN_UNTIMED)
+			continue;
+		struct xkey *e = &x[(*n)++];
+		e->entry = k->entry;
+		e->name = k->k->name;
+		e->level = k->k->k.level;
+		e->module = an_module_of(bf, k->k->k.caller, &e->offset);
+		e->ns = k->est_ns;
+		e->calls = (double)k->k->k.calls;
+	}
+	an_model_free(&bm);
+	if (x)
+		qsort(x, *n, sizeof *x, xkey_cmp);
+	return x;
+}
+
+/* Mean ns per call of the baseline keys equal to `want` under cmp; x is
+ * sorted by xkey_cmp, of which xkey_cmp_source is a prefix, so the equal
+ * keys are one run found by binary search. */
+static double baseline_mean(const struct xkey *x, size_t n, const struct xkey *want, int (*cmp)(const void *, const void *))
+{
+	size_t lo = 0, hi = n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (cmp(&x[mid], want) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	double ns = 0, calls = 0;
+	for (size_t i = lo; i < n && !cmp(&x[i], want); i++) {
+		ns += x[i].ns;
+		calls += x[i].calls;
+	}
+	return calls > 0 ? ns / calls : -1;
+}
+
+/* What each dropped key of one process saved: the real function's time per
+ * call from the best basis there is (see enum an_save_basis), times its
+ * calls. keys[0..n) are the process's keys; bk[0..nb) the baseline's. */
+static int savings(struct an_proc *p, struct an_key *keys, size_t n, const double *src_mean, const struct xkey *bk,
+		   size_t nb)
+{
+	const struct ltx_file *f = p->f;
+	size_t *order = calloc(n + 1, sizeof *order);
+	if (!order)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		order[i] = i;
+	qsort_r(order, n, sizeof *order, by_identity, keys);
+	for (size_t a = 0, b; a < n; a = b) {
+		double ticks = 0;
+		uint64_t timed = 0;
+		for (b = a; b < n && !by_identity(&order[a], &order[b], keys); b++) {
+			const struct ltx_key *k = &keys[order[b]].k->k;
+			if (k->action != LTX_ACT_DROP) {
+				ticks += (double)k->ticks;
+				timed += k->timed;
+			}
+		}
+		for (size_t j = a; timed && p->ns_per_tick && j < b; j++) {
+			struct an_key *ak = &keys[order[j]];
+			if (ak->k->k.action == LTX_ACT_DROP) {
+				ak->saved_per_call = net_mean(p, ticks, timed);
+				ak->save_basis = AN_SAVE_KEY;
+			}
+		}
+	}
+	free(order);
+
+	for (size_t i = 0; i < n; i++) {
+		struct an_key *ak = &keys[i];
+		const struct ltx_key *k = &ak->k->k;
+		if (k->action != LTX_ACT_DROP)
+			continue;
+		struct xkey want = { ak->entry, ak->k->name, NULL, k->level, 0, 0, 0 };
+		want.module = an_module_of(f, k->caller, &want.offset);
+		double v;
+		if (ak->save_basis == AN_SAVE_KEY) {
+		} else if (bk && (v = baseline_mean(bk, nb, &want, xkey_cmp)) >= 0) {
+			ak->saved_per_call = v;
+			ak->save_basis = AN_SAVE_BASELINE_KEY;
+		} else if (src_mean[i] >= 0) {
+			ak->saved_per_call = src_mean[i];
+			ak->save_basis = AN_SAVE_SOURCE;
+		} else if (bk && (v = baseline_mean(bk, nb, &want, xkey_cmp_source)) >= 0) {
+			ak->saved_per_call = v;
+			ak->save_basis = AN_SAVE_BASELINE_SOURCE;
+		}
+		ak->saved_ns = ak->saved_per_call * (double)k->calls;
+		p->saved_ns += ak->saved_ns;
+	}
+	return 0;
+}
+
+/* A weaker basis wins when a group mixes them: none is the weakest. */
+static enum an_save_basis weaker(enum an_save_basis a, enum an_save_basis b)
+{
+	if (a == AN_SAVE_NONE || b == AN_SAVE_NONE)
+		return AN_SAVE_NONE;
+	return a > b ? a : b;
+}
+
+static int by_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+static int by_saved_desc(const void *a, const void *b)
+{
+	const struct an_drop *x = a, *y = b;
+	if (x->saved_ns != y->saved_ns)
+		return x->saved_ns < y->saved_ns ? 1 : -1;
+	if (x->dropped != y->dropped)
+		return x->dropped < y->dropped ? 1 : -1;
+	if (x->proc != y->proc)
+		return x->proc < y->proc ? -1 : 1;
+	return x->gen < y->gen ? -1 : x->gen > y->gen;
+}
+
+static int cmp_gen_source(const struct an_key *a, const struct an_key *b)
+{
+	if (a->k->k.gen != b->k->k.gen)
+		return a->k->k.gen < b->k->k.gen ? -1 : 1;
+	int c = strcmp(a->entry, b->entry);
+	return c ? c : strcmp(a->k->name, b->k->name);
+}
+
+/* Generations of one process (from its RULES records and keys), appended
+ * to m->gens, and its dropped calls per source and generation, appended to
+ * m->drops (which have room for every key and every RULES record). */
+static int generations(struct an_model *m, size_t pi)
+{
+	const struct an_proc *p = &m->procs[pi];
+	const struct ltx_file *f = p->f;
+	const struct an_key *keys = &m->keys[p->key0];
+	size_t n = f->nkeys;
+	uint32_t *g = calloc(f->nrules + n + 1, sizeof *g);
+	if (!g)
+		return -1;
+	size_t ng = 0;
+	for (size_t i = 0; i < f->nrules; i++)
+		g[ng++] = f->rules[i].r.gen;
+	for (size_t i = 0; i < n; i++)
+		g[ng++] = f->keys[i].k.gen;
+	qsort(g, ng, sizeof *g, by_u32);
+	struct an_gen *first = &m->gens[m->ngens];
+	for (size_t i = 0; i < ng; i++) {
+		if (i && g[i] == g[i - 1])
+			continue;
+		struct an_gen *e = &m->gens[m->ngens++];
+		e->proc = pi;
+		e->gen = g[i];
+		e->rules = "";
+		e->applied_ns = -1;
+		for (size_t r = 0; r < f->nrules; r++)
+			if (f->rules[r].r.gen == g[i]) {
+				e->known = 1;
+				e->rules = f->rules[r].text;
+				if (f->rules[r].r.applied_mono_ns >= f->proc.start_mono_ns)
+					e->applied_ns = (double)(f->rules[r].r.applied_mono_ns - f->proc.start_mono_ns);
+			}
+	}
+	free(g);
+	/* Keys in (generation, entry, name) order: generations and dropped
+	 * sources are then runs. */
+	size_t *order = sorted_keys(keys, n, cmp_gen_source);
+	if (!order)
+		return -1;
+	struct an_gen *e = first;
+	struct an_drop *d = NULL;
+	for (size_t o = 0; o < n; o++) {
+		const struct an_key *ak = &keys[order[o]];
+		const struct ltx_key *k = &ak->k->k;
+		while (e->gen != k->gen)
+			e++;
+		if (k->action != LTX_ACT_DROP) {
+			e->kept += k->calls;
+			e->est_ns += ak->est_ns;
+			continue;
+		}
+		e->dropped += k->calls;
+		e->saved_ns += ak->saved_ns;
+		if (!d || d->gen != k->gen || strcmp(d->entry, ak->entry) || strcmp(d->name, ak->k->name)) {
+			d = &m->drops[m->ndrops++];
+			d->proc = pi;
+			d->entry = ak->entry;
+			d->name = ak->k->name;
+			d->gen = k->gen;
+			d->save_basis = ak->save_basis;
+		}
+		d->dropped += k->calls;
+		d->saved_ns += ak->saved_ns;
+		d->save_basis = weaker(d->save_basis, ak->save_basis);
+	}
+	free(order);
+	return 0;
+}
+
 static int by_est_desc(const void *a, const void *b)
 {
 	const struct an_group *x = a, *y = b;
@@ -326,6 +618,8 @@ static int group(const struct an_model *m, key_cmp cmp, struct an_group **out, s
 		cur->timed += r->timed;
 		if (r->action == LTX_ACT_DROP) {
 			cur->dropped += r->calls;
+			cur->saved_ns += k->saved_ns;
+			cur->save_basis = cur->dropped_keys++ ? weaker(cur->save_basis, k->save_basis) : k->save_basis;
 			continue;
 		}
 		cur->kept += r->calls;
@@ -611,11 +905,22 @@ int an_model_build(struct an_model *m, const struct ltx_file *files, size_t nfil
 		nkeys += files[i].nkeys;
 		nthreads += files[i].nthreads;
 	}
+	size_t nrules = 0;
+	for (size_t i = 0; i < nfiles; i++)
+		nrules += files[i].nrules;
 	m->procs = calloc(nfiles + 1, sizeof *m->procs);
 	m->keys = calloc(nkeys + 1, sizeof *m->keys);
 	m->threads = calloc(nthreads + 1, sizeof *m->threads);
-	if (!m->procs || !m->keys || !m->threads)
+	m->gens = calloc(nkeys + nrules + 1, sizeof *m->gens);
+	m->drops = calloc(nkeys + 1, sizeof *m->drops);
+	double *src_mean = calloc(nkeys + 1, sizeof *src_mean);
+	if (!m->procs || !m->keys || !m->threads || !m->gens || !m->drops || !src_mean) {
+		free(src_mean);
 		return -1;
+	}
+	m->baseline = o ? o->baseline : NULL;
+	size_t nbase = 0;
+	struct xkey *bk = m->baseline ? baseline_keys(m->baseline, &nbase) : NULL;
 	m->nprocs = nfiles;
 	m->nkeys = nkeys;
 	m->nthreads = nthreads;
@@ -627,7 +932,7 @@ int an_model_build(struct an_model *m, const struct ltx_file *files, size_t nfil
 		p->f = f;
 		p->sym = an_sym_open(f, o ? o->debuginfo_path : NULL);
 		if (!p->sym)
-			return -1;
+			goto fail;
 		if (f->tick_hz > 0)
 			p->ns_per_tick = 1e9 / f->tick_hz;
 		calib(p);
@@ -657,8 +962,10 @@ int an_model_build(struct an_model *m, const struct ltx_file *files, size_t nfil
 			m->has_stacks = 1;
 		if (f->ntraces)
 			m->has_trace = 1;
-		if (estimate(p, keys, f->nkeys) < 0 || threads(m, p, pi, &m->threads[toff], keys, f->nkeys) < 0)
-			return -1;
+		if (estimate(p, keys, f->nkeys, &src_mean[koff]) < 0 ||
+		    savings(p, keys, f->nkeys, &src_mean[koff], bk, nbase) < 0 ||
+		    threads(m, p, pi, &m->threads[toff], keys, f->nkeys) < 0 || generations(m, pi) < 0)
+			goto fail;
 		m->kept += p->kept;
 		m->dropped += p->dropped;
 		m->timed += p->timed;
@@ -668,10 +975,16 @@ int an_model_build(struct an_model *m, const struct ltx_file *files, size_t nfil
 		m->busy_ns += p->busy_ns;
 		m->loop_log_ns += p->loop_log_ns;
 		m->loop_shim_ns += p->loop_shim_ns;
+		m->saved_ns += p->saved_ns;
 		m->unsymbolized_keys += p->unsymbolized_keys;
 		koff += f->nkeys;
 		toff += f->nthreads;
 	}
+	free(src_mean);
+	src_mean = NULL;
+	free(bk);
+	bk = NULL;
+	qsort(m->drops, m->ndrops, sizeof *m->drops, by_saved_desc);
 	/* A common time line: processes placed by their monotonic start. */
 	uint64_t first = UINT64_MAX;
 	for (size_t pi = 0; pi < nfiles; pi++)
@@ -691,6 +1004,10 @@ int an_model_build(struct an_model *m, const struct ltx_file *files, size_t nfil
 	    group(m, cmp_site, &m->sites, &m->nsites) < 0 || group(m, cmp_template, &m->templates, &m->ntemplates) < 0)
 		return -1;
 	return 0;
+fail:
+	free(src_mean);
+	free(bk);
+	return -1;
 }
 
 void an_model_free(struct an_model *m)
@@ -706,7 +1023,55 @@ void an_model_free(struct an_model *m)
 	free(m->threads);
 	free(m->stack_rows);
 	free(m->stacks);
+	free(m->gens);
+	free(m->drops);
 	memset(m, 0, sizeof *m);
+}
+
+/* The caller of a key as the shim's dladdr would name it. */
+struct caller_ctx {
+	const struct ltx_file *f;
+	uint64_t ret;
+};
+
+static int resolve_caller(void *ctx, const char **sym, const char **mod)
+{
+	const struct caller_ctx *c = ctx;
+	const struct ltx_r_module *m = ltx_find_module(c->f, c->ret - 1);
+	if (!m)
+		return -1;
+	*mod = m->path;
+	*sym = an_dynsym_at(m->path, c->ret - 1 - m->m.bias);
+	return 0;
+}
+
+void an_predict(const struct an_model *m, const struct ltx_ruleset *rs, struct an_prediction *p)
+{
+	memset(p, 0, sizeof *p);
+	for (size_t i = 0; i < m->nkeys; i++) {
+		const struct an_key *ak = &m->keys[i];
+		const struct an_proc *pr = &m->procs[ak->proc];
+		const struct ltx_key *k = &ak->k->k;
+		struct caller_ctx c = { pr->f, k->caller };
+		struct ltx_rule_subject s = { ak->entry, ak->family, (k->flags & LTX_KEY_NO_NAME) ? NULL : ak->k->name,
+					      k->level, resolve_caller, &c };
+		int act = ltx_rules_match(rs, &s, NULL);
+		if (k->action == LTX_ACT_DROP) {
+			if (act == LTX_ACT_KEEP)
+				p->newly_kept += k->calls;
+			continue;
+		}
+		if (act != LTX_ACT_DROP)
+			continue;
+		p->calls += k->calls;
+		if (ak->basis == AN_UNTIMED) {
+			p->calls_no_cost += k->calls;
+			continue;
+		}
+		uint64_t untimed = k->calls > k->timed ? k->calls - k->timed : 0;
+		p->saved_ns += ak->est_ns + (double)untimed * pr->cost_count_ns + (double)k->timed * pr->cost_timed_ns -
+			       (double)k->calls * pr->cost_drop_ns;
+	}
 }
 
 /* --diff. A row's identity: entry point, source, level, call-site label. */

@@ -4,11 +4,14 @@
  * reads this model; none recomputes it.
  *
  * Keys and threads belong to one process (`proc`); the groups (entry points,
- * sources, call sites, templates) add up keys over threads and processes. */
+ * sources, call sites, templates) add up keys over threads and processes.
+ * Rule generations and dropped calls per (source, generation) are per
+ * process: a generation number means nothing across processes. */
 #ifndef AN_MODEL_H
 #define AN_MODEL_H
 
 #include "../common/ltx_read.h"
+#include "../common/ltx_rules.h"
 #include "symbolize.h"
 
 #include <stdint.h>
@@ -25,6 +28,16 @@ enum an_basis {
 	AN_DROPPED,     /* dropped: the real function never ran */
 };
 
+/* How the time a dropped key saved was estimated: the real function's time
+ * per call, taken from kept calls of ... */
+enum an_save_basis {
+	AN_SAVE_NONE,            /* nothing to go by */
+	AN_SAVE_KEY,             /* the same key (call site, source, level) in another generation */
+	AN_SAVE_BASELINE_KEY,    /* the same key in the --baseline file */
+	AN_SAVE_SOURCE,          /* the same source in this file */
+	AN_SAVE_BASELINE_SOURCE, /* the same source in the --baseline file */
+};
+
 /* One data file. */
 struct an_proc {
 	const struct ltx_file *f;
@@ -37,6 +50,7 @@ struct an_proc {
 	double est_ns;  /* all kept calls */
 	double shim_ns; /* the shim's cost over all calls */
 	double busy_ns, loop_log_ns, loop_shim_ns; /* summed over looping threads */
+	double saved_ns; /* by its dropped calls */
 	uint64_t lost;  /* calls counted without a key (late or re-entered) */
 	size_t unsymbolized_keys; /* keys whose call site is in no usable module */
 	size_t key0, thread0; /* its first key and thread in an_model.keys, .threads */
@@ -64,6 +78,10 @@ struct an_key {
 	/* from its latency histogram (KEY_HIST), the shim's window share taken
 	 * out; interpolated inside a log2 bucket; < 0 without a histogram */
 	double p50_ns, p99_ns;
+	/* dropped keys: the real function's time they did not spend */
+	double saved_ns;
+	double saved_per_call;
+	enum an_save_basis save_basis;
 };
 
 /* A set of keys: an entry point, a source, a call site or a template. */
@@ -79,6 +97,32 @@ struct an_group {
 	double ns_per_call; /* est_ns / kept when some keys are timed, else < 0 */
 	double share;       /* est_ns / the loops' net busy time; < 0 when unknown */
 	int timed_keys, untimed_keys; /* kept keys with and without a cost */
+	double saved_ns;              /* by its dropped keys */
+	int dropped_keys;
+	enum an_save_basis save_basis; /* the weakest basis among its dropped keys */
+};
+
+/* One rule set (generation) of one process and what happened under it.
+ * Generations are numbered per process: gen 1 of two processes may be two
+ * different rule sets. */
+struct an_gen {
+	size_t proc; /* index in an_model.procs */
+	uint32_t gen;
+	const char *rules;   /* its text; "" for generation 0 or when unknown */
+	double applied_ns;   /* since the process started; < 0 when unknown */
+	int known;           /* the file has its RULES record */
+	uint64_t kept, dropped;
+	double est_ns, saved_ns;
+};
+
+/* Dropped calls per (process, source, generation): what the report lists. */
+struct an_drop {
+	size_t proc;
+	const char *entry, *name;
+	uint32_t gen;
+	uint64_t dropped;
+	double saved_ns;
+	enum an_save_basis save_basis;
 };
 
 struct an_thread {
@@ -123,6 +167,9 @@ struct an_stack_row {
 struct an_opts {
 	const char *debuginfo_path; /* extra directories for separate debug files, or NULL */
 	size_t top;                 /* rows in the writers' "top" tables; 0: all */
+	/* an earlier run's data file (--baseline): what dropped calls cost there
+	 * estimates what they saved here; or NULL */
+	const struct ltx_file *baseline;
 };
 
 struct an_model {
@@ -146,6 +193,12 @@ struct an_model {
 	size_t nstack_rows;
 	struct an_stack *stacks; /* every STACK of every process, most calls first */
 	size_t nstacks;
+	struct an_gen *gens; /* by process, then generation, ascending */
+	size_t ngens;
+	struct an_drop *drops; /* by saved time, descending */
+	size_t ndrops;
+	const struct ltx_file *baseline; /* --baseline, or NULL */
+	double saved_ns;                 /* by every dropped call */
 };
 
 /* A trace event's start on the model's time line (ns since the earliest
@@ -160,6 +213,20 @@ void an_hist_bucket_ns(const struct an_model *m, size_t proc, unsigned b, double
 int an_model_build(struct an_model *m, const struct ltx_file *files, size_t nfiles, const struct an_opts *o);
 void an_model_free(struct an_model *m);
 const char *an_basis_name(enum an_basis b);
+const char *an_save_basis_name(enum an_save_basis b);
+
+/* What a rule set would save on the run this model describes: its rules
+ * applied to the files' keys with the shim's matcher. */
+struct an_prediction {
+	double saved_ns;        /* estimated time of the kept calls it drops, plus the shim's
+				 * cost of keeping them less its cost of dropping them */
+	uint64_t calls;         /* kept calls it would drop */
+	uint64_t calls_no_cost; /* ... of which without a time estimate (not in saved_ns) */
+	uint64_t newly_kept;    /* calls dropped in the files that it would keep (cost unknown) */
+};
+void an_predict(const struct an_model *m, const struct ltx_ruleset *rs, struct an_prediction *p);
+/* The module holding addr and addr's offset in it; NULL if none. */
+const char *an_module_of(const struct ltx_file *f, uint64_t addr, uint64_t *offset);
 
 /* --diff: the same key in two runs, matched by entry point, source, level and
  * symbolized call site (addresses differ between runs). */

@@ -29,8 +29,8 @@ static void field(FILE *o, const char *s)
 int an_report_csv(FILE *o, const struct an_model *m)
 {
 	fputs("pid,tid,thread,entry,family,source,level,level_name,caller,action,generation,calls,timed,ns_per_call,"
-	      "est_ns,basis,module,offset,function,inlined_into,file,line,site_status,call_site,template,"
-	      "template_status\n", o);
+	      "est_ns,basis,saved_ns,saved_basis,module,offset,function,inlined_into,file,line,site_status,call_site,"
+	      "template,template_status\n", o);
 	for (size_t i = 0; i < m->nkeys; i++) {
 		const struct an_key *k = &m->keys[i];
 		const struct ltx_key *r = &k->k->k;
@@ -50,6 +50,11 @@ int an_report_csv(FILE *o, const struct an_model *m)
 		else
 			fprintf(o, "%.2f,%.0f,", k->ns_per_call, k->est_ns);
 		field(o, an_basis_name(k->basis));
+		if (r->action == LTX_ACT_DROP && k->save_basis != AN_SAVE_NONE)
+			fprintf(o, ",%.0f,", k->saved_ns);
+		else
+			fputs(",,", o);
+		field(o, r->action == LTX_ACT_DROP ? an_save_basis_name(k->save_basis) : "");
 		const struct an_sym *y = k->site;
 		fputc(',', o);
 		field(o, y->module);

@@ -207,6 +207,7 @@ static void process(struct jw *w, const struct an_model *m, size_t pi)
 	jw_num(w, "busy_ns", p->busy_ns);
 	jw_num(w, "busy_net_ns", p->busy_ns - p->loop_shim_ns);
 	jw_num(w, "loop_log_ns", p->loop_log_ns);
+	jw_num(w, "saved_ns", p->saved_ns);
 	jw_u64(w, "unsymbolized_keys", p->unsymbolized_keys);
 	jw_end(w);
 	jw_end(w);
@@ -304,6 +305,11 @@ static void key(struct jw *w, const struct an_model *m, size_t i)
 		jw_null(w, "est_ns");
 	}
 	jw_str(w, "basis", an_basis_name(k->basis));
+	if (r->action == LTX_ACT_DROP && k->save_basis != AN_SAVE_NONE)
+		jw_num(w, "saved_ns", k->saved_ns);
+	else
+		jw_null(w, "saved_ns");
+	jw_str(w, "saved_basis", r->action == LTX_ACT_DROP ? an_save_basis_name(k->save_basis) : NULL);
 	jw_hex(w, "name_ptr", r->name_ptr);
 	site(w, "caller", k->site);
 	tmpl(w, "template", k->tmpl);
@@ -493,6 +499,7 @@ int an_report_json(FILE *o, const struct an_model *m)
 	jw_num(&w, "busy_net_ns", m->busy_net_ns);
 	jw_num(&w, "loop_log_ns", m->loop_log_ns);
 	opt_ns(&w, "loop_share", m->loop_share);
+	jw_num(&w, "saved_ns", m->saved_ns);
 	jw_u64(&w, "unsymbolized_keys", m->unsymbolized_keys);
 	jw_end(&w);
 	jw_end(&w);

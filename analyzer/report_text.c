@@ -82,13 +82,15 @@ static void sources(FILE *o, const struct an_model *m)
 {
 	char a[B], b[B], c[B], d[B], e[B], name[300];
 	fprintf(o, "\nLogging calls by source\n");
-	fprintf(o, "  %-24s %-16s %14s %12s %11s %11s %9s\n", "source", "entry point", "calls", "dropped", "est. time",
-		"per call", "% busy");
+	char sv[B];
+	fprintf(o, "  %-24s %-16s %14s %12s %11s %11s %9s %11s\n", "source", "entry point", "calls", "dropped", "est. time",
+		"per call", "% busy", "est. saved");
 	for (size_t i = 0; i < m->nsources; i++) {
 		const struct an_group *s = &m->sources[i];
-		fprintf(o, "  %-24s %-16s %14s %12s %11s %11s %9s%s\n", an_safe(s->name[0] ? s->name : "(none)", name, sizeof name),
+		fprintf(o, "  %-24s %-16s %14s %12s %11s %11s %9s %11s%s\n", an_safe(s->name[0] ? s->name : "(none)", name, sizeof name),
 			s->entry, an_count(s->kept + s->dropped, a, B), an_count(s->dropped, b, B), est(s, c),
 			an_dur(s->ns_per_call, d, B), an_pct(s->share, e, B),
+			s->dropped && s->save_basis != AN_SAVE_NONE ? an_dur(s->saved_ns, sv, B) : "-",
 			s->untimed_keys && s->timed_keys ? "  (some call sites estimated from others)" : "");
 	}
 }
@@ -263,6 +265,92 @@ static void trace(FILE *o, const struct an_model *m)
 	}
 }
 
+/* One line of rule text, cut to fit. */
+static const char *rules_line(const char *t, char *buf, size_t cap)
+{
+	size_t o = 0;
+	int space = 0;
+	for (; *t && o + 4 < cap; t++) {
+		unsigned char c = (unsigned char)*t;
+		if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
+			space = o > 0;
+			continue;
+		}
+		if (space)
+			buf[o++] = ' ';
+		space = 0;
+		buf[o++] = c >= 0x20 && c < 0x7f ? (char)c : '?';
+	}
+	if (*t)
+		strcpy(buf + (o > cap - 4 ? cap - 4 : o), "...");
+	else
+		buf[o] = 0;
+	return buf;
+}
+
+/* Rule generations are per process: with several, a pid column says whose. */
+static void generations(FILE *o, const struct an_model *m)
+{
+	int changed = 0, several = m->nprocs > 1;
+	for (size_t i = 1; i < m->ngens; i++)
+		if (m->gens[i].proc == m->gens[i - 1].proc)
+			changed = 1;
+	if (!m->dropped && !changed)
+		return;
+	char a[B], b[B], c[B], d[B], e[B], txt[64];
+	fprintf(o, "\nRule sets (each change of rules starts a generation, counted apart)\n");
+	if (several)
+		fprintf(o, "  %-8s", "pid");
+	fprintf(o, "  %-4s %-10s %14s %12s %11s %11s  %s\n", "gen", "applied", "kept", "dropped", "est. time", "est. saved",
+		"rules");
+	for (size_t i = 0; i < m->ngens; i++) {
+		const struct an_gen *g = &m->gens[i];
+		if (g->gen == 0 && !g->kept && !g->dropped)
+			continue; /* rules were given at start */
+		if (g->applied_ns < 0)
+			snprintf(a, B, "?");
+		else if (g->gen == 0 || g->applied_ns < 1e6)
+			snprintf(a, B, "at start");
+		else
+			snprintf(a, B, "+%s", an_dur(g->applied_ns, e, B));
+		if (several)
+			fprintf(o, "  %-8u", m->procs[g->proc].f->proc.pid);
+		fprintf(o, "  %-4u %-10s %14s %12s %11s %11s  %s\n", g->gen, a, an_count(g->kept, b, B),
+			an_count(g->dropped, c, B), g->est_ns > 0 ? an_dur(g->est_ns, d, B) : "-", g->dropped ? an_dur(g->saved_ns, e, B) : "-",
+			!g->known ? "(not in this file)" : g->rules[0] ? rules_line(g->rules, txt, 60) : "(none)");
+	}
+}
+
+static void drops(FILE *o, const struct an_model *m)
+{
+	if (!m->ndrops)
+		return;
+	char a[B], b[B], c[B], name[300];
+	int several = m->nprocs > 1;
+	fprintf(o, "\nDropped calls and the time they saved\n");
+	if (several)
+		fprintf(o, "  %-8s", "pid");
+	fprintf(o, "  %-24s %-16s %4s %14s %11s %11s  %s\n", "source", "entry point", "gen", "dropped", "est. saved",
+		"per call", "basis");
+	for (size_t i = 0; i < m->ndrops; i++) {
+		const struct an_drop *d = &m->drops[i];
+		int has = d->save_basis != AN_SAVE_NONE;
+		if (several)
+			fprintf(o, "  %-8u", m->procs[d->proc].f->proc.pid);
+		fprintf(o, "  %-24s %-16s %4u %14s %11s %11s  %s\n", an_safe(d->name[0] ? d->name : "(none)", name, sizeof name),
+			d->entry, d->gen, an_count(d->dropped, a, B), has ? an_dur(d->saved_ns, b, B) : "-",
+			has && d->dropped ? an_dur(d->saved_ns / (double)d->dropped, c, B) : "-",
+			an_save_basis_name(d->save_basis));
+	}
+	if (several)
+		snprintf(a, B, "what its process's header says");
+	else
+		an_dur(m->procs[0].cost_drop_ns, a, B);
+	fprintf(o, "  (saved = calls dropped x the real function's time per call, taken from kept calls as the basis\n"
+		   "   says; a dropped call still costs the shim %s%s)\n",
+		a, m->baseline ? "; baseline: the file given with --baseline" : "");
+}
+
 static void threads(FILE *o, const struct an_model *m)
 {
 	char a[B], b[B], c[B], d[B], e[B], g[B], h[B], name[64];
@@ -314,6 +402,8 @@ int an_report_text(FILE *o, const struct an_model *m)
 	} else {
 		entries(o, m);
 		sources(o, m);
+		generations(o, m);
+		drops(o, m);
 		sites(o, m);
 		templates(o, m);
 		latency(o, m);
@@ -325,5 +415,8 @@ int an_report_text(FILE *o, const struct an_model *m)
 	if (m->busy_net_ns > 0)
 		fprintf(o, "\nIn the event loops, logging took %s of %s busy time: %s.\n", an_dur(m->loop_log_ns, a, B),
 			an_dur(m->busy_net_ns, b, B), an_pct(m->loop_share, c, B));
+	if (m->dropped)
+		fprintf(o, "%s calls were dropped by rules, saving an estimated %s.\n", an_count(m->dropped, a, B),
+			an_dur(m->saved_ns, b, B));
 	return 0;
 }

@@ -13,14 +13,16 @@ stats() { sort -g | awk '{ v[NR] = $1 } END { if (!NR) { print "nan nan nan 0"; 
 	m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
 	q1 = v[int((NR + 3) / 4)]; q3 = v[int((3 * NR + 1) / 4)]; print m, q1, q3, NR }'; }
 
-# Runs a command with the shim in a mode ("bare" = without the shim): a
-# time mode, optionally with ",stacks=DEPTH:N", or "trace=N" (which times
-# every call).
+# Runs a command with the shim in a mode ("bare" = without the shim,
+# "drop" = with a rule dropping every call): a time mode, optionally with
+# ",stacks=DEPTH:N", or "trace=N" (which times every call).
 with_mode() {
 	local mode=$1 env=()
 	shift
 	case $mode in
 	bare) "$@"; return ;;
+	# every call dropped by a rule (time mode irrelevant: off)
+	drop) env+=("LOGTAX_TIME=off" "LOGTAX_FILTER=drop:*") ;;
 	trace=*) env+=("LOGTAX_TRACE=${mode#trace=}") ;;
 	*,stacks=*) env+=("LOGTAX_TIME=${mode%%,*}" "LOGTAX_STACKS=${mode#*,stacks=}") ;;
 	*) env+=("LOGTAX_TIME=$mode") ;;

@@ -17,6 +17,9 @@
 #define LTX_MAGIC "\x89LTX\r\n\x1a\n"
 #define LTX_MAGIC_LEN 8
 #define LTX_VERSION_MAJOR 1
+/* 1.1: records 8-11 (KEY_HIST, STACK, KEY_STACK, TRACE) may be present;
+ * families 3-6, entry ids 3-255, KEY flags FATAL and RESOLVED exist. No 1.0
+ * layout changed (docs/FORMAT.md, "Versions"). */
 #define LTX_VERSION_MINOR 1
 #define LTX_BYTE_ORDER_MARK 0x01020304u
 
@@ -133,7 +136,12 @@ enum ltx_family {
 	LTX_FAM_CALIB = 0,
 	LTX_FAM_LEGACY = 1,  /* the test programs' legacy_log, shaped like libvirt's */
 	LTX_FAM_LIBVIRT = 2, /* virLogMessage */
+	LTX_FAM_GLIB = 3,    /* g_log and friends: name = log domain, level = GLogLevelFlags */
+	LTX_FAM_SYSLOG = 4,  /* syslog and friends: name = openlog ident, level = priority (facility kept) */
+	LTX_FAM_JOURNAL = 5, /* sd_journal_*: name = SYSLOG_IDENTIFIER= or the program, level = PRIORITY= */
+	LTX_FAM_HOOK = 6,    /* a function the user named (LOGTAX_HOOK): name and level as configured */
 };
+#define LTX_FAM_COUNT 7
 
 /* LTX_REC_ENTRY: one per entry point the shim knows. Followed by name_len
  * bytes of the exported symbol name. */
@@ -206,6 +214,9 @@ struct ltx_key {
 enum ltx_action { LTX_ACT_KEEP = 0, LTX_ACT_DROP = 1 };
 #define LTX_KEY_NAME_CUT 0x1u /* the name was longer than LTX_MAX_NAME */
 #define LTX_KEY_NO_NAME 0x2u  /* no name (NULL source) */
+#define LTX_KEY_FATAL 0x4u    /* the call may abort the program (a fatal GLib level): never dropped or timed */
+#define LTX_KEY_RESOLVED 0x8u /* name and level were read from the call's fields at the key's first call
+			       * (sd_journal_send*, g_log_structured_array): one call site, one name and level */
 
 /* LTX_REC_RULES: the rule set of one generation. Followed by text_len bytes
  * of rule text as given. Generation 0 is "no rules". */

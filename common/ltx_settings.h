@@ -23,6 +23,22 @@ int ltx_parse_stacks(const char *s, uint32_t *depth, uint32_t *every, const char
 #define LTX_TRACE_MAX (1u << 20)
 int ltx_parse_trace(const char *s, uint32_t *events, const char **why);
 
+/* LOGTAX_HOOK: functions to count by name, 'fn[:name=ARG][:level=ARG]',
+ * several separated by spaces or commas. ARG is the 1-based position of the
+ * argument holding the name (a string) or the level (an int). */
+#define LTX_HOOK_MAX 32
+#define LTX_HOOK_NAME_MAX 127
+#define LTX_HOOK_ARG_MAX 16
+struct ltx_hook_spec {
+	char fn[LTX_HOOK_NAME_MAX + 1];
+	uint8_t name_arg;  /* 1-based; 0 = none */
+	uint8_t level_arg; /* 1-based; 0 = none */
+};
+/* Fills out[0..*n). On error also sets *pos, the 0-based offset in s where
+ * the error is. */
+int ltx_parse_hooks(const char *s, struct ltx_hook_spec *out, unsigned cap, unsigned *n, const char **why,
+		    unsigned *pos);
+
 /* The variables the shim knows; NULL-terminated. */
 extern const char *const ltx_known_vars[];
 

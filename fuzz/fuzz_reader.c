@@ -23,7 +23,9 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 		return 0;
 	an_dump(null, &f);
 	struct an_model m;
-	if (an_model_build(&m, &f, 1, NULL) == 0) {
+	/* the file as its own --baseline: the savings' cross-run matching too */
+	struct an_opts o = { NULL, 20, &f };
+	if (an_model_build(&m, &f, 1, &o) == 0) {
 		an_report_text(null, &m);
 		an_report_csv(null, &m);
 		an_report_json(null, &m);

@@ -15,7 +15,8 @@ srcs=$(ls "$root"/analyzer/*.c "$root"/common/ltx_read.c "$root"/common/ltx_leve
 extra=$(ls "$root"/common/*.c | grep -v -e ltx_write.c -e ltx_read.c -e ltx_levels.c -e ltx_settings.c || true)
 # shellcheck disable=SC2086
 clang -g -O1 -std=gnu11 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-	-o "$out/fuzz_reader" "$root/fuzz/fuzz_reader.c" $srcs $extra -lelf -ldw -lm
+	-o "$out/fuzz_reader" "$root/fuzz/fuzz_reader.c" $srcs $extra -lelf -ldw -lm \
+	$(pkg-config --cflags --libs capstone 2>/dev/null || echo -lcapstone)
 
 # Seeds: what the shim really writes, for a few programs and modes.
 if [ -z "$(ls -A "$out/seeds")" ]; then
@@ -27,6 +28,15 @@ if [ -z "$(ls -A "$out/seeds")" ]; then
 	LOGTAX_STACKS=8:1 LOGTAX_OUTPUT=$out/seeds LD_PRELOAD=$root/build/lib/logtax/liblogtax.so "$tp/stack-demo" chain 20 >/dev/null
 	LOGTAX_STACKS=4:1 LOGTAX_OUTPUT=$out/seeds LD_PRELOAD=$root/build/lib/logtax/liblogtax.so "$tp/stack-demo" paths 1100 >/dev/null
 	LOGTAX_TRACE=16 LOGTAX_OUTPUT=$out/seeds LD_PRELOAD=$root/build/lib/logtax/liblogtax.so "$tp/evloop-demo" 3 4 >/dev/null
+	# rules (RULES records, dropped keys, generations) with a trace and stacks
+	LOGTAX_FILTER='drop:util.event@debug' LOGTAX_TRACE=64 LOGTAX_STACKS=4:2 LOGTAX_OUTPUT=$out/seeds \
+		LD_PRELOAD=$root/build/lib/logtax/liblogtax.so "$tp/rules-demo" 3 >/dev/null
+	# the families of issue 4, where their test programs were built
+	[ -x "$tp/syslog-demo" ] && LOGTAX_OUTPUT=$out/seeds LD_PRELOAD=$root/build/lib/logtax/liblogtax.so \
+		"$tp/syslog-demo" 1 >/dev/null 2>&1
+	[ -x "$tp/glib-demo" ] && LOGTAX_FILTER='drop:glib/*@debug' LOGTAX_OUTPUT=$out/seeds \
+		LD_PRELOAD=$root/build/lib/logtax/liblogtax.so "$tp/glib-demo" 1 >/dev/null 2>&1
+	true
 fi
 cd "$out"
 ASAN_OPTIONS=allocator_may_return_null=1:detect_leaks=1 \

@@ -8,8 +8,12 @@
 set -eu
 
 want=${1:-build}
-# libunwind-dev: its runtime (libunwind.so.8) is what LOGTAX_STACKS loads.
-build_pkgs="gcc make pkg-config libc6-dev libelf-dev libdw-dev libunwind-dev check jq valgrind bc"
+# The real logging libraries (libvirt, GLib, the systemd journal) are in the
+# build set: test programs are built against them and the tests run on them.
+# Capstone decodes x86-64 code for `logtax scan`. libunwind-dev: its runtime
+# (libunwind.so.8) is what LOGTAX_STACKS loads.
+build_pkgs="gcc make pkg-config libc6-dev libelf-dev libdw-dev libunwind-dev check jq valgrind bc libcapstone-dev
+	libvirt-dev libglib2.0-dev libsystemd-dev"
 case $want in
 build) pkgs=$build_pkgs ;;
 # chromium: the HTML report opened headless (tests/e2e/t-html.sh); without

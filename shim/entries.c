@@ -1,9 +1,13 @@
 /* The entry points logtax stands in for, one descriptor each. A family
  * differs from another only in which arguments hold the name, the level and
- * the format, and in what a dropped call returns. Keep in step with the
- * LT_ENTRY lines of entry_x86_64.S. */
+ * the format, where a name comes from when no argument holds it, and what a
+ * dropped call returns. The list of names and ids is common/ltx_entries.h;
+ * entry_x86_64.S makes one exported trampoline per name from the same list. */
 #include "lt.h"
+#include "../common/ltx_entries.h"
 #include "../common/ltx_format.h"
+
+_Static_assert(sizeof(struct lt_desc) == LT_DESC_SIZE, "the assembly indexes hook descriptors by this size");
 
 struct lt_desc lt_desc_calib = {
 	.real = (void *)lt_calib_target,
@@ -11,24 +15,92 @@ struct lt_desc lt_desc_calib = {
 	.id = 0, .family = LTX_FAM_CALIB, .resolved = 1, .symbol = "(calibration)",
 };
 
+#define N LT_ARG_NONE
+#define DESC(sym, ...)                                                                            \
+	struct lt_desc lt_desc_##sym = { .id = LTX_ID_##sym, .family = LTX_FAMILY_##sym, .symbol = #sym, \
+					 __VA_ARGS__ }
+
+/* ids and families from the common list */
+#define ID_ENUM(id, fam, sym) LTX_ID_##sym = id, LTX_FAMILY_##sym = fam,
+enum { LTX_ENTRIES(ID_ENUM) };
+
 /* void legacy_log(const struct legacy_log_source *src, int priority,
  *                 const char *file, int line, const char *func, const char *fmt, ...) */
-struct lt_desc lt_desc_legacy_log = {
-	.name_arg = 0, .name_deref = 1, .level_arg = 1, .fmt_arg = 5,
-	.id = 1, .family = LTX_FAM_LEGACY, .symbol = "legacy_log",
-};
+DESC(legacy_log, .name_arg = 0, .name_deref = 1, .level_arg = 1, .fmt_arg = 5);
 
 /* void virLogMessage(virLogSource *source, virLogPriority priority,
  *                    const char *filename, int linenr, const char *funcname,
  *                    struct _virLogMetadata *metadata, const char *fmt, ...)
  * (libvirt >= 1.2.3: source->name is the first member). */
-struct lt_desc lt_desc_virLogMessage = {
-	.name_arg = 0, .name_deref = 1, .level_arg = 1, .fmt_arg = 6,
-	.id = 2, .family = LTX_FAM_LIBVIRT, .symbol = "virLogMessage",
-};
+DESC(virLogMessage, .name_arg = 0, .name_deref = 1, .level_arg = 1, .fmt_arg = 6);
 
-struct lt_desc *const lt_descs[] = {
-	&lt_desc_legacy_log,
-	&lt_desc_virLogMessage,
-};
+/* GLib: named by log domain; the level is a GLogLevelFlags mask.
+ * void g_log(const gchar *domain, GLogLevelFlags level, const gchar *format, ...)
+ * void g_logv(const gchar *domain, GLogLevelFlags level, const gchar *format, va_list)
+ * void g_log_structured(const gchar *domain, GLogLevelFlags level, ...)
+ * void g_log_structured_array(GLogLevelFlags level, const GLogField *fields, gsize n)
+ * void g_log_structured_standard(const gchar *domain, GLogLevelFlags level, const gchar *file,
+ *                                const gchar *line, const gchar *func, const gchar *format, ...)
+ * g_logv and g_log_structured_array are what the others call inside GLib. */
+DESC(g_log, .name_arg = 0, .level_arg = 1, .fmt_arg = 2);
+DESC(g_logv, .name_arg = 0, .level_arg = 1, .fmt_arg = 2, .flags = LT_DESC_INNER_SELF);
+DESC(g_log_structured, .name_arg = 0, .level_arg = 1, .fmt_arg = N);
+DESC(g_log_structured_array, .name_arg = N, .level_arg = 0, .fmt_arg = N, .flags = LT_DESC_INNER_SELF,
+     .fields = lt_glib_array_fields);
+DESC(g_log_structured_standard, .name_arg = 0, .level_arg = 1, .fmt_arg = 5);
+
+/* syslog: named by openlog's ident (else the program name), which the
+ * openlog/closelog wrappers keep (LT_DESC_IDENT); the level is the whole
+ * priority, facility included.
+ * void syslog(int pri, const char *fmt, ...), vsyslog(int, const char *, va_list),
+ * __syslog_chk(int pri, int flag, const char *fmt, ...), __vsyslog_chk(..., va_list) */
+DESC(syslog, .name_arg = N, .level_arg = 0, .fmt_arg = 1, .flags = LT_DESC_IDENT);
+DESC(vsyslog, .name_arg = N, .level_arg = 0, .fmt_arg = 1, .flags = LT_DESC_IDENT | LT_DESC_INNER_SELF);
+DESC(__syslog_chk, .name_arg = N, .level_arg = 0, .fmt_arg = 2, .flags = LT_DESC_IDENT);
+DESC(__vsyslog_chk, .name_arg = N, .level_arg = 0, .fmt_arg = 2, .flags = LT_DESC_IDENT | LT_DESC_INNER_SELF);
+
+/* The systemd journal: int-returning, a dropped call returns 0 (success).
+ * sd_journal_print(int pri, const char *fmt, ...) and printv: named by the
+ * program. sd_journal_send(const char *fmt, ...) (a NULL-terminated list of
+ * "FIELD=value" formats, each followed by its arguments) and
+ * sd_journal_sendv(const struct iovec *, int): name and level read from
+ * SYSLOG_IDENTIFIER= and PRIORITY= at a key's first call. sd-journal.h turns
+ * each call into its *_with_location form (file, line and function first)
+ * unless SD_JOURNAL_SUPPRESS_LOCATION is defined. Inside libsystemd each
+ * calls the next through the PLT (print -> printv -> sendv). */
+DESC(sd_journal_print, .name_arg = N, .name_src = &lt_progname, .level_arg = 0, .fmt_arg = 1);
+DESC(sd_journal_printv, .name_arg = N, .name_src = &lt_progname, .level_arg = 0, .fmt_arg = 1,
+     .flags = LT_DESC_INNER_SELF);
+DESC(sd_journal_send, .name_arg = N, .level_arg = N, .fmt_arg = 0, .fields = lt_journal_send_fields);
+DESC(sd_journal_sendv, .name_arg = N, .level_arg = N, .fmt_arg = N, .flags = LT_DESC_INNER_SELF,
+     .fields = lt_journal_sendv_fields);
+DESC(sd_journal_print_with_location, .name_arg = N, .name_src = &lt_progname, .level_arg = 0, .fmt_arg = 4);
+DESC(sd_journal_printv_with_location, .name_arg = N, .name_src = &lt_progname, .level_arg = 0, .fmt_arg = 4,
+     .flags = LT_DESC_INNER_SELF);
+DESC(sd_journal_send_with_location, .name_arg = N, .level_arg = N, .fmt_arg = 3,
+     .fields = lt_journal_send_loc_fields);
+DESC(sd_journal_sendv_with_location, .name_arg = N, .level_arg = N, .fmt_arg = N, .flags = LT_DESC_INNER_SELF,
+     .fields = lt_journal_sendv_loc_fields);
+/* int sd_journal_perror(const char *message): LOG_ERR, named by the program */
+DESC(sd_journal_perror, .name_arg = N, .level_arg = N, .fmt_arg = N, .fields = lt_journal_perror_fields);
+DESC(sd_journal_perror_with_location, .name_arg = N, .level_arg = N, .fmt_arg = N,
+     .fields = lt_journal_perror_fields);
+
+#define DESC_PTR(id, fam, sym) &lt_desc_##sym,
+struct lt_desc *const lt_descs[] = { LTX_ENTRIES(DESC_PTR) };
 const unsigned lt_ndescs = sizeof lt_descs / sizeof lt_descs[0];
+
+/* A built-in entry point or a hook stub handed out; NULL otherwise. */
+struct lt_desc *lt_desc_by_id(uint32_t id)
+{
+	if (id == 0)
+		return &lt_desc_calib;
+	if (id >= LTX_HOOK_ID_FIRST && id <= LTX_HOOK_ID_LAST) {
+		uint32_t i = id - LTX_HOOK_ID_FIRST;
+		return i < __atomic_load_n(&lt_hook_used, __ATOMIC_ACQUIRE) ? &lt_hook_descs[i] : NULL;
+	}
+	for (unsigned i = 0; i < lt_ndescs; i++)
+		if (lt_descs[i]->id == id)
+			return lt_descs[i];
+	return NULL;
+}

@@ -18,7 +18,11 @@
  *         libunwind, which unwinds through this region's CFI to the caller).
  * On entry rsp is 8 mod 16; seven pushes align it for the calls. */
 
+#include "../common/ltx_entries.h"
+
 #define LT_SHADOW_T0 24		/* offsets in struct lt_shadow (shim/lt.h) */
+#define LT_DESC_SIZE 96		/* sizeof(struct lt_desc) (checked in entries.c) */
+#define LT_HOOK_STUB_SIZE 16
 #define LT_SHADOW_TARGET 32
 
 	.text
@@ -181,8 +185,117 @@ lt_calib_target:
 	.cfi_endproc
 	.size lt_calib_target, . - lt_calib_target
 
-/* The entry points logtax stands in for. Keep in step with entries.c. */
-LT_ENTRY legacy_log, lt_desc_legacy_log
-LT_ENTRY virLogMessage, lt_desc_virLogMessage
+/* The entry points logtax stands in for: one per name in common/ltx_entries.h. */
+#define LT_ENTRY_OF(id, fam, sym) LT_ENTRY sym, lt_desc_##sym ;
+LTX_ENTRIES(LT_ENTRY_OF)
+
+/* User hooks (LOGTAX_HOOK): a pool of stubs, stub i passing lt_hook_descs[i].
+ * Nothing refers to them by symbol: hooks.c points GOT entries at them.
+ * Each is 16 bytes (endbr64, lea, jmp), so stub i is at lt_hook_stubs + 16 i. */
+	.p2align 4
+	.globl lt_hook_stubs
+	.hidden lt_hook_stubs
+	.type lt_hook_stubs, @function
+lt_hook_stubs:
+	.cfi_startproc
+	.set lt_stub_i, 0
+	.rept LTX_HOOK_STUBS
+	.byte 0xf3, 0x0f, 0x1e, 0xfa	/* endbr64 */
+	leaq lt_hook_descs + lt_stub_i * LT_DESC_SIZE(%rip), %r11
+	.byte 0xe9			/* jmp rel32: a fixed size */
+	.long lt_tramp - . - 4
+	.set lt_stub_i, lt_stub_i + 1
+	.endr
+	.cfi_endproc
+	.size lt_hook_stubs, . - lt_hook_stubs
+	.if (. - lt_hook_stubs) - LTX_HOOK_STUBS * LT_HOOK_STUB_SIZE
+	.error "a hook stub is not 16 bytes"
+	.endif
+
+/* dlopen and dlmopen, so that hooks reach objects loaded later. glibc finds
+ * the calling object from dlopen's return address (its RPATH/RUNPATH and
+ * $ORIGIN, and its namespace): a wrapper calling the real dlopen would turn
+ * every caller into liblogtax. So lt_dl_enter finds a `ret` byte inside the
+ * caller's own object, and the real function is entered with that address
+ * as its return address and our continuation under it: it returns into the
+ * caller's object, whose `ret` returns to lt_dl_back, which patches and
+ * returns to the caller. With no hooks (or no such byte) the real function
+ * is entered directly, as if nothing stood in between. */
+	.p2align 4
+	.globl dlopen
+	.type dlopen, @function
+dlopen:
+	.cfi_startproc
+	.byte 0xf3, 0x0f, 0x1e, 0xfa
+	xorl %r11d, %r11d
+	jmp lt_dl_tramp
+	.cfi_endproc
+	.size dlopen, . - dlopen
+
+	.p2align 4
+	.globl dlmopen
+	.type dlmopen, @function
+dlmopen:
+	.cfi_startproc
+	.byte 0xf3, 0x0f, 0x1e, 0xfa
+	movl $1, %r11d
+	jmp lt_dl_tramp
+	.cfi_endproc
+	.size dlmopen, . - dlmopen
+
+	.p2align 4
+	.type lt_dl_tramp, @function
+lt_dl_tramp:
+	.cfi_startproc
+	pushq %rdi
+	.cfi_adjust_cfa_offset 8
+	pushq %rsi
+	.cfi_adjust_cfa_offset 8
+	pushq %rdx
+	.cfi_adjust_cfa_offset 8
+	pushq %rcx
+	.cfi_adjust_cfa_offset 8
+	pushq %r8
+	.cfi_adjust_cfa_offset 8
+	movq 40(%rsp), %rdi	/* the caller's return address */
+	movq %r11, %rsi		/* 0 dlopen, 1 dlmopen */
+	call lt_dl_enter	/* rax: the `ret` byte or 0; rdx: the real function */
+	movq %rax, %r10
+	movq %rdx, %r11
+	popq %r8
+	.cfi_adjust_cfa_offset -8
+	popq %rcx
+	.cfi_adjust_cfa_offset -8
+	popq %rdx
+	.cfi_adjust_cfa_offset -8
+	popq %rsi
+	.cfi_adjust_cfa_offset -8
+	popq %rdi
+	.cfi_adjust_cfa_offset -8
+	testq %r10, %r10
+	jz 1f
+	leaq lt_dl_back(%rip), %rax
+	pushq %rax
+	pushq %r10
+	/* No CFI describes this state: the real function's unwind ends here. */
+1:	jmp *%r11
+	.cfi_endproc
+	.size lt_dl_tramp, . - lt_dl_tramp
+
+	/* Reached from the `ret` in the caller's object: rsp points at the
+	 * caller's return address, rax holds the result. */
+	.p2align 4
+	.type lt_dl_back, @function
+lt_dl_back:
+	.cfi_startproc
+	pushq %rax
+	.cfi_adjust_cfa_offset 8
+	movq %rax, %rdi
+	call lt_dl_after
+	popq %rax
+	.cfi_adjust_cfa_offset -8
+	ret
+	.cfi_endproc
+	.size lt_dl_back, . - lt_dl_back
 
 	.section .note.GNU-stack, "", @progbits

@@ -141,7 +141,7 @@ static __attribute__((noinline)) struct lt_ret act_rare(struct lt_frame *f, stru
 		return sample_fire(f, d, s);
 	case LT_SA_DROP:
 		return ret2(LT_DROP, d->drop_value);
-	case LT_SA_KEEP:
+	case LT_SA_KEEP: /* also an inner call (LT_SA_INNER, no other flag) */
 		return ret2(LT_PASS, (uint64_t)d->real);
 	default:
 		return time_start(f, d, s);

@@ -9,6 +9,7 @@
 #if defined(__x86_64__)
 #include <cpuid.h>
 #endif
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -321,6 +322,11 @@ static void fork_parent(void)
 static void fork_child(void)
 {
 	pthread_mutex_init(&lt_write_lock, NULL);
+	lt_svc_forked();
+	lt_rules_forked();
+	/* Send this thread's next logging call to the slow path once, where
+	 * the control thread is started again. */
+	lt_tls.table = NULL;
 	struct lt_thread *self = lt_tls.thr;
 	lt_threads = self;
 	lt_start_tsc = lt_rdtsc();
@@ -367,6 +373,9 @@ void lt_init(void)
 	read_time_mode();
 	read_trace();
 	read_outdir();
+	lt_families_init();
+	lt_ctl_setup();
+	lt_rules_init();
 	/* Find the real functions now, while no other thread runs. */
 	lt_desc_prepare(&lt_desc_calib);
 	for (unsigned i = 0; i < lt_ndescs; i++) {
@@ -374,6 +383,10 @@ void lt_init(void)
 		if (!lt_descs[i]->real)
 			lt_descs[i]->real = lt_resolve(lt_descs[i]->symbol);
 	}
+	/* Most are absent from any one program: the failed lookups must not be
+	 * what the program's first dlerror() reports. */
+	dlerror();
+	lt_hooks_init();
 	if (pthread_key_create(&lt_thread_key, thread_gone) == 0)
 		lt_thread_key_ok = 1;
 	pthread_atfork(fork_prepare, fork_parent, fork_child);
@@ -408,5 +421,6 @@ __attribute__((destructor)) static void lt_dtor(void)
 	int e = errno;
 	if (lt_state == 2 && lt_saw_calls())
 		lt_write_data(LTX_REASON_EXIT);
+	lt_ctl_exit();
 	errno = e;
 }

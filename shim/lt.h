@@ -4,10 +4,15 @@
  *   slowpath.c      first sight of a key or a thread (may call libc)
  *   stacks.c        sampled call stacks (libunwind, loaded only when asked)
  *   waits.c         poll/epoll/select wrappers: event-loop iterations
+ *   families.c      GLib, syslog, journal: names, levels, what rules may do
+ *   hooks.c         user hooks (LOGTAX_HOOK) by GOT rewriting, dlopen
+ *   rules.c         rule sets and generations (LOGTAX_FILTER)
+ *   service.c       the control thread; control.c: `logtax ctl` requests
  *   init.c          settings, calibration, fork and thread exit
  *   output.c        the data file
- * Everything here is hidden: the only exported symbols are the entry points
- * and the wait wrappers. */
+ * Everything here is hidden: the only exported symbols are the entry points,
+ * the wait wrappers, dlopen/dlmopen and the calls whose effect the shim
+ * follows (openlog, closelog, g_log_set_*). */
 #ifndef LT_H
 #define LT_H
 
@@ -66,6 +71,7 @@ static inline uint64_t lt_frame_word(const struct lt_frame *f, unsigned w)
  * finds no slot (none is made with a half-prepared key) and the slow path
  * prepares the descriptor itself: preparing twice writes the same values. */
 #define LT_ARG_NONE 0xff
+struct lt_frame;
 struct lt_desc {
 	void *real;          /* the function we stand in for; NULL until found */
 	uint64_t drop_value; /* what a dropped call returns */
@@ -82,10 +88,33 @@ struct lt_desc {
 	uint8_t fmt_arg;     /* argument holding the format, or LT_ARG_NONE */
 	uint8_t name_deref;  /* name is the first member of the struct pointed at */
 	uint32_t id;         /* entry id in the data file */
+	/* No name argument: the slow path reads the name from here at a key's
+	 * first call (the program name); NULL: no name */
+	const uint64_t *name_src;
 	uint32_t family;     /* enum ltx_family */
+	uint32_t flags;      /* LT_DESC_* */
 	uint32_t resolved;   /* a failure to find it was reported */
+	uint32_t pad;
 	const char *symbol;
+	/* Reads the name and level from the call's fields at a key's first call
+	 * (the key then stands for its call site: sd_journal_send's PRIORITY=,
+	 * g_log_structured_array's GLIB_DOMAIN). Returns the name (in buf or
+	 * not), or NULL; may set *level. */
+	const char *(*fields)(const struct lt_frame *f, char *buf, size_t cap, int32_t *level);
 };
+#define LT_DESC_SIZE 96
+/* A call made from inside the library that defines the entry point is part
+ * of an outer call already counted (libsystemd's sd_journal_print calls
+ * sd_journal_printv, which calls sd_journal_sendv, each through its PLT):
+ * its key is marked LT_SA_INNER and left out of the data file. */
+#define LT_DESC_INNER_SELF 0x1u
+/* The name argument is any user pointer (a hook's name=ARG): read it
+ * with a copy that cannot fault. */
+#define LT_DESC_NAME_UNTRUSTED 0x2u
+/* Named by syslog's current ident (openlog), which no argument holds: the
+ * ident's number (families.c) is part of meta_id, so the hot path keys on
+ * it at no cost, and openlog/closelog update meta_id. */
+#define LT_DESC_IDENT 0x4u
 
 /* Actions stored in a slot (the rule decision, made once per key). */
 enum lt_slot_action {
@@ -97,7 +126,15 @@ enum lt_slot_action {
 			   * mode that needs them is on, so the plain paths stay as fast */
 	LT_SA_STACKED = 4, /* not SAMPLE, stacks on: its own stack countdown */
 	LT_SA_TRACED = 8,  /* DROP or KEEP in trace mode: record an untimed event */
+	LT_SA_INNER = 16,  /* with KEEP: pass, never time, not written (see
+			    * LT_DESC_INNER_SELF); never with the mode flags */
 };
+
+/* What a family lets the rules do with a key (slow path, families.c). */
+#define LT_ALLOW_DROP 0x1u
+#define LT_ALLOW_TIME 0x2u
+#define LT_KEY_INNER 0x4u /* an inner call: LT_SA_INNER */
+#define LT_KEY_FATAL 0x8u /* may abort the program: neither dropped nor timed */
 
 /* One key's counters: one cache line. A slot is published by storing `ret`
  * last; until then other threads (the writer) ignore it. */
@@ -110,7 +147,15 @@ struct lt_slot {
 	uint64_t ticks;
 	uint64_t fmt;     /* first format pointer seen */
 	uint32_t action;  /* enum lt_slot_action */
-	uint32_t name_at; /* offset of the name in the thread's name arena, +1; 0 = none */
+	uint32_t name_at; /* offset of the key's struct lt_name in the thread's name arena, +1 */
+};
+
+/* What the slow path learnt about a key, kept in the thread's name arena
+ * (the slot is one cache line and full). */
+struct lt_name {
+	uint32_t flags; /* LTX_KEY_* */
+	int32_t level;  /* the level written to the data file */
+	char name[];    /* NUL-terminated; empty with LTX_KEY_NO_NAME */
 };
 
 #define LT_META(level, entry, gen) \
@@ -273,10 +318,51 @@ extern struct lt_config lt_cfg LT_HIDDEN;
 extern uint32_t lt_gen LT_HIDDEN;        /* current rule generation */
 extern volatile int lt_state LT_HIDDEN;  /* 0 none, 1 initialising, 2 ready, 3 stopped */
 
+/* A rule set of one generation (rules.c): immutable once published. */
+#include "../common/ltx_rules.h"
+struct lt_rules_node {
+	struct lt_rules_node *next; /* older generations */
+	uint32_t gen;
+	uint32_t pad;
+	uint64_t applied_mono; /* CLOCK_MONOTONIC ns */
+	size_t map_len;
+	struct ltx_ruleset rs; /* variable size: last */
+};
+extern struct lt_rules_node *volatile lt_rules_head LT_HIDDEN;
+
 /* Entry points (entries.c). */
 extern struct lt_desc lt_desc_calib LT_HIDDEN;
 extern struct lt_desc *const lt_descs[] LT_HIDDEN;
 extern const unsigned lt_ndescs LT_HIDDEN;
+struct lt_desc *lt_desc_by_id(uint32_t id) LT_HIDDEN;
+
+/* Families (families.c): names from globals, fields, what rules may do. */
+extern uint64_t lt_progname LT_HIDDEN;     /* program_invocation_short_name */
+extern uint64_t lt_syslog_ident LT_HIDDEN; /* openlog's ident, else lt_progname */
+extern uint32_t lt_syslog_ident_idx LT_HIDDEN; /* its number, 1..255; 0 = too many idents */
+const char *lt_syslog_ident_name(uint64_t meta) LT_HIDDEN;
+void lt_families_init(void) LT_HIDDEN;
+uint32_t lt_key_allows(const struct lt_desc *d, uint64_t ret, int32_t level) LT_HIDDEN;
+const char *lt_journal_send_fields(const struct lt_frame *f, char *buf, size_t cap, int32_t *level) LT_HIDDEN;
+const char *lt_journal_send_loc_fields(const struct lt_frame *f, char *buf, size_t cap, int32_t *level) LT_HIDDEN;
+const char *lt_journal_sendv_fields(const struct lt_frame *f, char *buf, size_t cap, int32_t *level) LT_HIDDEN;
+const char *lt_journal_sendv_loc_fields(const struct lt_frame *f, char *buf, size_t cap, int32_t *level) LT_HIDDEN;
+const char *lt_journal_perror_fields(const struct lt_frame *f, char *buf, size_t cap, int32_t *level) LT_HIDDEN;
+const char *lt_glib_array_fields(const struct lt_frame *f, char *buf, size_t cap, int32_t *level) LT_HIDDEN;
+
+/* User hooks (hooks.c): LOGTAX_HOOK, GOT patching, dlopen. */
+extern struct lt_desc lt_hook_descs[] LT_HIDDEN;
+extern uint32_t lt_hook_used LT_HIDDEN; /* descriptors handed out */
+void lt_hooks_init(void) LT_HIDDEN;
+/* Copies a NUL-terminated string that may not be readable: 1 done (cut to
+ * cap - 1 bytes if need be), 0 unreadable. Never faults. */
+int lt_safe_copy(char *dst, const char *src, size_t cap) LT_HIDDEN;
+/* A function's (or with data, a variable's) first definition in load order,
+ * ours skipped, found in the objects' hash tables: unlike dlsym, leaves
+ * dlerror() alone. */
+void *lt_find_symbol(const char *name, int data) LT_HIDDEN;
+/* The real dlopen, for the shim's own use (ours is exported). */
+void *lt_real_dlopen(const char *file, int mode) LT_HIDDEN;
 
 #if defined(__x86_64__)
 #define LT_HAVE_TRAMPOLINES 1
@@ -347,11 +433,39 @@ struct lt_ret lt_slow_path(struct lt_frame *f, struct lt_desc *d) LT_HIDDEN;
 struct lt_thread *lt_thread_self(void) LT_HIDDEN;
 extern struct lt_thread *volatile lt_threads LT_HIDDEN;
 void lt_table_sums(const struct lt_table *t, uint64_t out[4]) LT_HIDDEN;
+/* A base action (LT_SA_SAMPLE..LT_SA_KEEP) with the flags the modes on need
+ * (LT_SA_STACKED, LT_SA_TRACED): decide() and a later change of a decision
+ * (families.c, a GLib level made fatal) use it alike. */
+uint32_t lt_sa_with_modes(uint32_t base) LT_HIDDEN;
 
 /* stacks.c */
 struct lt_ret lt_stack_path(struct lt_frame *f, uint64_t value) LT_HIDDEN;
 int lt_stacks_load(void) LT_HIDDEN;
 void lt_stacks_reset(struct lt_stacks *st) LT_HIDDEN;
+
+/* rules.c */
+void lt_rules_init(void) LT_HIDDEN;
+void lt_rules_forked(void) LT_HIDDEN;
+/* Publishes a new rule set as the next generation; returns it, or -1 with a
+ * one-line message in err. Not for the hot path (maps memory, takes a lock). */
+int lt_rules_apply(const char *text, size_t len, const char *origin, int origin_is_file, char *err, size_t errcap) LT_HIDDEN;
+const struct lt_rules_node *lt_rules_for(uint32_t gen) LT_HIDDEN;
+/* LTX_ACT_KEEP or LTX_ACT_DROP for a new key of generation gen. */
+uint32_t lt_rules_decide(const struct lt_desc *d, const char *name, int32_t level, uint64_t ret, uint32_t gen) LT_HIDDEN;
+
+/* service.c: the control thread, started at a process's first logging call */
+void lt_svc_ensure(void) LT_HIDDEN;
+void lt_svc_forked(void) LT_HIDDEN;
+extern volatile int lt_svc_restart LT_HIDDEN;
+int lt_svc_running(void) LT_HIDDEN;
+/* Adds a function run every tick (~200 ms) on the control thread. */
+int lt_svc_add_tick(void (*fn)(uint64_t now_mono_ns)) LT_HIDDEN;
+
+/* control.c: `logtax ctl` requests */
+void lt_ctl_setup(void) LT_HIDDEN; /* at init: where the control directory is */
+void lt_ctl_start(void) LT_HIDDEN;
+void lt_ctl_tick(uint64_t now_mono_ns) LT_HIDDEN;
+void lt_ctl_exit(void) LT_HIDDEN;
 
 /* init.c */
 void lt_init(void) LT_HIDDEN;
@@ -364,9 +478,12 @@ extern uint64_t lt_start_tsc, lt_start_mono, lt_start_real LT_HIDDEN;
 /* output.c */
 int lt_write_data(uint32_t reason) LT_HIDDEN;
 int lt_saw_calls(void) LT_HIDDEN;
+void lt_data_path(char *buf, size_t cap) LT_HIDDEN; /* DIR/logtax.PID.ltx */
 
 /* entry_x86_64.S */
 void lt_calib_entry(long mode) LT_HIDDEN;
 void lt_calib_target(long mode) LT_HIDDEN;
+extern char lt_hook_stubs[] LT_HIDDEN; /* LTX_HOOK_STUBS stubs of LT_HOOK_STUB_SIZE bytes */
+#define LT_HOOK_STUB_SIZE 16
 
 #endif

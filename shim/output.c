@@ -165,6 +165,13 @@ static int make_paths(char *final, char *tmp, size_t cap)
 	return 0;
 }
 
+void lt_data_path(char *buf, size_t cap)
+{
+	char tmp[4200];
+	if (cap < sizeof tmp || make_paths(buf, tmp, sizeof tmp) < 0)
+		buf[0] = 0;
+}
+
 static void write_keys(struct ltx_writer *w, struct lt_thread *th, uint32_t index, uint64_t *total, uint32_t *nkeys,
 		       uint32_t *map, uint32_t nmap)
 {
@@ -173,7 +180,7 @@ static void write_keys(struct ltx_writer *w, struct lt_thread *th, uint32_t inde
 		const struct lt_slot *s = &tb->slots[i];
 		const struct lt_ext *x = &tb->ext[i];
 		uint64_t ret = __atomic_load_n(&s->ret, __ATOMIC_ACQUIRE);
-		if (!ret || LT_META_ENTRY(s->meta) == 0)
+		if (!ret || LT_META_ENTRY(s->meta) == 0 || (s->action & LT_SA_INNER))
 			continue;
 		struct ltx_key k;
 		memset(&k, 0, sizeof k);
@@ -190,11 +197,18 @@ static void write_keys(struct ltx_writer *w, struct lt_thread *th, uint32_t inde
 		k.name_ptr = s->name;
 		k.timed = __atomic_load_n(&s->timed, __ATOMIC_RELAXED);
 		k.ticks = __atomic_load_n(&s->ticks, __ATOMIC_RELAXED);
-		/* Loaded after the slot: a name is stored before its slot is published. */
+		/* Loaded after the slot: its lt_name is stored before it is published. */
 		const char *names = __atomic_load_n(&th->names, __ATOMIC_ACQUIRE);
-		const char *nm = s->name_at ? names + s->name_at - 1 : NULL;
-		if (!nm)
-			k.flags |= LTX_KEY_NO_NAME;
+		const struct lt_name *ln = s->name_at ? (const struct lt_name *)(names + s->name_at - 1) : NULL;
+		const char *nm = NULL;
+		if (ln) {
+			k.flags = __atomic_load_n(&ln->flags, __ATOMIC_RELAXED);
+			k.level = ln->level;
+			if (!(k.flags & LTX_KEY_NO_NAME))
+				nm = ln->name;
+		} else {
+			k.flags = LTX_KEY_NO_NAME; /* the arena was full */
+		}
 		k.name_len = nm ? (uint32_t)strnlen(nm, LTX_MAX_NAME) : 0;
 		ltx_w_record(w, LTX_REC_KEY, &k, sizeof k, nm, k.name_len, NULL, 0);
 		*total += k.calls;
@@ -313,11 +327,20 @@ static void write_body(struct ltx_writer *w, uint32_t reason, uint64_t *total)
 	ltx_w_record(w, LTX_REC_PROCESS, &p, sizeof p, exe, p.exe_len, cmd, p.cmdline_len);
 	ltx_w_record(w, LTX_REC_CALIB, &lt_calib, sizeof lt_calib, NULL, 0, NULL, 0);
 
-	for (unsigned i = 0; i < lt_ndescs; i++) {
-		const struct lt_desc *d = lt_descs[i];
+	uint32_t hooks = __atomic_load_n(&lt_hook_used, __ATOMIC_ACQUIRE);
+	for (unsigned i = 0; i < lt_ndescs + hooks; i++) {
+		const struct lt_desc *d = i < lt_ndescs ? lt_descs[i] : &lt_hook_descs[i - lt_ndescs];
 		struct ltx_entry e = { d->id, d->family, d->real ? LTX_ENTRY_RESOLVED : 0,
 				       (uint32_t)strlen(d->symbol) };
 		ltx_w_record(w, LTX_REC_ENTRY, &e, sizeof e, d->symbol, e.name_len, NULL, 0);
+	}
+
+	/* Rule sets: generation 0 (none) and each one applied since, newest first. */
+	struct ltx_rules r0 = { 0, 0, lt_start_mono };
+	ltx_w_record(w, LTX_REC_RULES, &r0, sizeof r0, NULL, 0, NULL, 0);
+	for (const struct lt_rules_node *n = __atomic_load_n(&lt_rules_head, __ATOMIC_ACQUIRE); n; n = n->next) {
+		struct ltx_rules r = { n->gen, n->rs.text_len, n->applied_mono };
+		ltx_w_record(w, LTX_REC_RULES, &r, sizeof r, (const char *)&n->rs + n->rs.text_off, r.text_len, NULL, 0);
 	}
 
 	struct mod_ctx mc = { w, 0 };

@@ -81,7 +81,7 @@ void lt_table_sums(const struct lt_table *t, uint64_t out[4])
 	out[0] = out[1] = out[2] = out[3] = 0;
 	for (uint64_t i = 0; t && i <= t->mask; i++) {
 		const struct lt_slot *s = &t->slots[i];
-		if (!s->ret || LT_META_ENTRY(s->meta) == 0)
+		if (!s->ret || LT_META_ENTRY(s->meta) == 0 || (s->action & LT_SA_INNER))
 			continue;
 		out[(s->action & LT_SA_BASE) == LT_SA_DROP ? 1 : 0] += s->calls;
 		out[2] += s->timed;
@@ -133,15 +133,20 @@ struct lt_thread *lt_thread_self(void)
 	return th;
 }
 
-/* Copies a name into the thread's name arena; returns its offset + 1. */
-static uint32_t keep_name(struct lt_thread *th, const char *s, uint32_t *flags)
+/* Stores what the slow path learnt about a key (struct lt_name: flags,
+ * level, name) in the thread's name arena; returns its offset + 1, or 0 when
+ * out of memory. */
+static uint32_t keep_name(struct lt_thread *th, const char *s, uint32_t flags, int32_t level)
 {
-	size_t len = strnlen(s, LTX_MAX_NAME + 1);
+	size_t len = s ? strnlen(s, LTX_MAX_NAME + 1) : 0;
 	if (len > LTX_MAX_NAME) {
 		len = LTX_MAX_NAME;
-		*flags |= LTX_KEY_NAME_CUT;
+		flags |= LTX_KEY_NAME_CUT;
 	}
-	if (th->names_used + len + 1 > th->names_cap) {
+	if (!s)
+		flags |= LTX_KEY_NO_NAME;
+	size_t need = (sizeof(struct lt_name) + len + 1 + 7) & ~(size_t)7;
+	while (th->names_used + need > th->names_cap) {
 		/* The old arena stays mapped: a concurrent writer may read it. */
 		uint32_t cap = th->names_cap * 2;
 		char *n = lt_map(cap);
@@ -153,24 +158,48 @@ static uint32_t keep_name(struct lt_thread *th, const char *s, uint32_t *flags)
 		th->names_cap = cap;
 	}
 	uint32_t at = th->names_used;
-	memcpy(th->names + at, s, len);
-	th->names[at + len] = 0;
-	th->names_used += (uint32_t)len + 1;
+	struct lt_name *ln = (struct lt_name *)(th->names + at);
+	ln->flags = flags;
+	ln->level = level;
+	if (len)
+		memcpy(ln->name, s, len);
+	ln->name[len] = 0;
+	th->names_used += (uint32_t)need;
 	return at + 1;
 }
 
-static uint32_t decide(const struct lt_desc *d, int32_t level)
+uint32_t lt_sa_with_modes(uint32_t base)
+{
+	uint32_t a = base;
+	/* SAMPLE keys find stacks through their countdown; the others need a flag. */
+	if (lt_cfg.stack_depth && base != LT_SA_SAMPLE)
+		a |= LT_SA_STACKED;
+	/* Trace mode: timed calls are recorded when they end; the rest here. */
+	if (lt_cfg.trace_events && (base == LT_SA_DROP || base == LT_SA_KEEP))
+		a |= LT_SA_TRACED;
+	return a;
+}
+
+/* The decision for a new key, made once: what its family allows (an inner
+ * call is only passed on; a call that may abort is neither dropped nor
+ * timed), the rules of the key's generation (a dropped call is never
+ * timed), then the time mode; then the flags of the modes on (stacks,
+ * trace). */
+static uint32_t decide(const struct lt_desc *d, const char *name, int32_t level, uint64_t ret, uint32_t gen,
+		       uint32_t allows)
 {
 	if (d->family == LTX_FAM_CALIB)
 		return level == 1 ? LT_SA_DROP : level == 2 ? LT_SA_TIME : LT_SA_SAMPLE;
-	uint32_t a = lt_cfg.time_mode == LTX_TIME_ALL ? LT_SA_TIME : LT_SA_SAMPLE;
-	/* SAMPLE keys find stacks through their countdown; the others need a flag. */
-	if (lt_cfg.stack_depth && a != LT_SA_SAMPLE)
-		a |= LT_SA_STACKED;
-	/* Trace mode: timed calls are recorded when they end; the rest here. */
-	if (lt_cfg.trace_events && ((a & LT_SA_BASE) == LT_SA_DROP || (a & LT_SA_BASE) == LT_SA_KEEP))
-		a |= LT_SA_TRACED;
-	return a;
+	if (allows & LT_KEY_INNER)
+		return LT_SA_KEEP | LT_SA_INNER; /* not written: no stacks, no trace events */
+	uint32_t a;
+	if ((allows & LT_ALLOW_DROP) && lt_rules_decide(d, name, level, ret, gen) == LTX_ACT_DROP)
+		a = LT_SA_DROP;
+	else if (!(allows & LT_ALLOW_TIME))
+		a = LT_SA_KEEP;
+	else
+		a = lt_cfg.time_mode == LTX_TIME_ALL ? LT_SA_TIME : LT_SA_SAMPLE;
+	return lt_sa_with_modes(a);
 }
 
 static int resolve_in(struct dl_phdr_info *info, size_t size, void *arg)
@@ -179,7 +208,7 @@ static int resolve_in(struct dl_phdr_info *info, size_t size, void *arg)
 	void **io = arg; /* io[0]: symbol name in, io[1]: address out, io[2]: our base */
 	if (!info->dlpi_name || !info->dlpi_name[0] || (void *)info->dlpi_addr == io[2])
 		return 0;
-	void *h = dlopen(info->dlpi_name, RTLD_LAZY | RTLD_NOLOAD);
+	void *h = lt_real_dlopen(info->dlpi_name, RTLD_LAZY | RTLD_NOLOAD);
 	if (!h)
 		return 0;
 	void *p = dlsym(h, io[0]);
@@ -221,6 +250,11 @@ void lt_desc_prepare(struct lt_desc *d)
 	d->level_word = d->level_arg == LT_ARG_NONE ? LT_FRAME_RET_WORD : arg_word(d->level_arg);
 	d->level_mask = d->level_arg == LT_ARG_NONE ? 0 : 0xffffffffull;
 	d->meta_id = (uint64_t)(d->id & 0xff) << 32;
+	if (d->flags & LT_DESC_IDENT) {
+		/* syslog: a priority fits in 10 bits; bits 16-23 hold the ident's number */
+		d->level_mask = 0xffff;
+		d->meta_id |= (uint64_t)(__atomic_load_n(&lt_syslog_ident_idx, __ATOMIC_RELAXED) & 0xff) << 16;
+	}
 	__atomic_store_n(&d->prepared, 1, __ATOMIC_RELEASE);
 }
 
@@ -271,9 +305,20 @@ struct lt_ret lt_slow_path(struct lt_frame *f, struct lt_desc *d)
 		return r;
 	}
 
+	/* After a fork the hot path was sent here once (see fork_child). */
+	if (!lt_tls.table)
+		lt_tls.table = th->table;
+	if (d->family != LTX_FAM_CALIB)
+		lt_svc_ensure();
+
+	/* The generation, then its rule set (published before it): a key is
+	 * decided under the rules of the generation it carries. The key as the
+	 * hot path computes it; the level as the call gave it (a syslog key's
+	 * meta also holds its ident's number). */
+	uint32_t gen = __atomic_load_n(&lt_gen, __ATOMIC_ACQUIRE);
 	uint64_t name = LT_KEY_NAME(f, d);
-	uint64_t meta = LT_KEY_META(f, d, lt_gen);
-	int32_t level = LT_META_LEVEL(meta);
+	uint64_t meta = LT_KEY_META(f, d, gen);
+	int32_t level = d->level_arg != LT_ARG_NONE ? (int32_t)lt_arg(f, d->level_arg) : 0;
 	uint64_t ret = f->ret;
 	struct lt_table *t = th->table;
 	struct lt_slot *s = NULL;
@@ -304,15 +349,35 @@ struct lt_ret lt_slow_path(struct lt_frame *f, struct lt_desc *d)
 			return r;
 		}
 		s = &t->slots[i & t->mask];
+		/* The name and the level as they will be reported. */
+		char buf[LTX_MAX_NAME + 2];
 		uint32_t flags = 0;
+		int32_t shown = level;
 		const char *nm = (const char *)name;
-		if (nm && d->name_deref)
+		if (d->fields) {
+			nm = d->fields(f, buf, sizeof buf, &shown);
+			flags |= LTX_KEY_RESOLVED;
+		} else if (d->flags & LT_DESC_IDENT) {
+			nm = lt_syslog_ident_name(meta);
+		} else if (d->name_src) {
+			nm = (const char *)*d->name_src;
+		} else if (nm && d->name_deref) {
 			nm = *(const char *const *)nm;
-		s->name_at = nm ? keep_name(th, nm, &flags) : 0;
+		}
+		if (nm && (d->flags & LT_DESC_NAME_UNTRUSTED)) {
+			/* A hook's name=ARG may not hold a string: a bad pointer must not crash us. */
+			if (!lt_safe_copy(buf, nm, sizeof buf))
+				memcpy(buf, "(unreadable)", 13);
+			nm = buf;
+		}
+		uint32_t allows = lt_key_allows(d, ret, shown);
+		if (allows & LT_KEY_FATAL)
+			flags |= LTX_KEY_FATAL;
+		s->name_at = keep_name(th, nm, flags, shown);
 		s->name = name;
 		s->meta = meta;
 		s->fmt = d->fmt_arg != LT_ARG_NONE ? lt_arg(f, d->fmt_arg) : 0;
-		s->action = decide(d, level);
+		s->action = decide(d, nm, shown, ret, gen, allows);
 		lt_ext_of(t, s)->keyno = th->nkeys++;
 		t->used++;
 		lt_barrier();

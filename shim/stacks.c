@@ -31,10 +31,12 @@ int lt_stacks_load(void)
 	static const char *const libs[] = { "libunwind.so.8", "libunwind.so" };
 	void *fn = NULL;
 	for (unsigned i = 0; i < sizeof libs / sizeof libs[0] && !fn; i++) {
-		void *h = dlopen(libs[i], RTLD_NOW | RTLD_LOCAL);
+		/* the real dlopen: ours would patch libunwind's GOT for hooks */
+		void *h = lt_real_dlopen(libs[i], RTLD_NOW | RTLD_LOCAL);
 		if (h && !(fn = dlsym(h, "unw_backtrace")))
 			dlclose(h);
 	}
+	dlerror(); /* a failed try must not be what the program's dlerror() reports */
 	if (!fn)
 		return -1;
 	unw_bt = (int (*)(void **, int))fn;

@@ -25,6 +25,9 @@ static struct lt_thread *wait_begin(void)
 		if (!th)
 			return NULL;
 	}
+	/* A fork child that waits before it logs gets its control thread here. */
+	if (unlikely(lt_svc_restart) && !lt_tls.busy)
+		lt_svc_ensure();
 	uint64_t now = lt_rdtsc();
 	if (th->last_wait_end)
 		th->busy_ticks += now - th->last_wait_end;

@@ -42,6 +42,51 @@ program_calls_by_source() {
 	sed -n 's/.*calls source=\([^ ]*\) count=\([0-9]*\).*/\1 \2/p' "$1" | sort
 }
 
+# The CSV report, read by column name. A field may hold commas, quotes and
+# newlines (RFC 4180: a template's text), so it is not split on commas:
+# csv_flat turns each record into one line of tab-separated fields (a tab,
+# CR or newline inside a field becomes a space), and csv_each runs an awk
+# PROGRAM on that in which c["NAME"] is the number of column NAME:
+#   csv_awk '{ n[$c["source"]] += $c["calls"] } END { ... }' FILE.ltx...
+#   csv_each '$c["source"] == s { ... }' -v s=NAME <REPORT.csv
+csv_flat() {
+	awk '
+	{
+		rec = pending == "" ? $0 : pending "\n" $0
+		tmp = rec
+		if (gsub(/"/, "", tmp) % 2) { pending = rec; next }
+		pending = ""
+		if (index(rec, "\"") == 0) {
+			gsub(/[\t\r]/, " ", rec); gsub(/,/, "\t", rec); print rec; next
+		}
+		out = ""; f = ""; inq = 0; n = length(rec)
+		for (i = 1; i <= n; i++) {
+			ch = substr(rec, i, 1)
+			if (inq) {
+				if (ch == "\"") {
+					if (substr(rec, i + 1, 1) == "\"") { f = f "\""; i++ } else inq = 0
+				} else if (ch == "\n" || ch == "\t" || ch == "\r") f = f " "
+				else f = f ch
+			} else if (ch == "\"") inq = 1
+			else if (ch == ",") { out = out f "\t"; f = "" }
+			else if (ch == "\t" || ch == "\r") f = f " "
+			else f = f ch
+		}
+		print out f
+	}
+	END { if (pending != "") { print "csv_flat: unterminated quoted field" > "/dev/stderr"; exit 1 } }'
+}
+csv_each() { # PROGRAM [-v NAME=VALUE]..., on a CSV report on stdin
+	local prog=$1
+	shift
+	csv_flat | awk -F'\t' "$@" 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next } '"$prog"
+}
+csv_awk() { # PROGRAM FILE.ltx...
+	local prog=$1
+	shift
+	"$ANALYZE" report --format csv "$@" | csv_each "$prog"
+}
+
 CS_SRC=$ROOT/test-programs/callsites
 # The file and line of a marked call site of callsites-demo ("SITE name" at
 # the end of its line): "FILE:LINE", read from the source.
@@ -61,4 +106,53 @@ chromium_headless() {
 	timeout 120 chromium --headless --no-sandbox --disable-gpu --disable-background-networking \
 		--disable-component-update --disable-sync --no-first-run --disable-extensions \
 		--user-data-dir="$profile" "$@"
+}
+
+# "entry source level level_name count" lines from data files' CSV reports,
+# summed over threads and call sites, sorted; a key without a name is "-".
+csv_calls_full() {
+	csv_awk '{ k = $c["entry"] " " ($c["source"] == "" ? "-" : $c["source"]) " " $c["level"] " " $c["level_name"]
+		n[k] += $c["calls"] } END { for (k in n) print k, n[k] }' "$@" | sort
+}
+
+# The same from a test program's "calls entry=E source=S level=L level_name=N count=C" lines.
+program_calls_full() {
+	sed -n 's/.*calls entry=\([^ ]*\) source=\([^ ]*\) level=\([^ ]*\) level_name=\([^ ]*\) count=\([0-9]*\).*/\1 \2 \3 \4 \5/p' "$1" | sort
+}
+
+# expect_same_calls FILE.ltx PROGRAM_STDOUT WHAT: the report's calls per
+# entry point, name and level equal what the program counted.
+expect_same_calls() {
+	local got want
+	got=$(csv_calls_full "$1")
+	want=$(program_calls_full "$2")
+	[ -n "$want" ] || fail "$3: the program printed no counts"
+	if [ "$got" != "$want" ]; then
+		diff <(echo "$want") <(echo "$got") | sed 's/^/  /' >&2
+		fail "$3: calls per entry, name and level differ (< program, > logtax)"
+	fi
+}
+
+# need_program PATH PACKAGE: skip the test when a test program could not be
+# built because its library's -dev package is missing.
+need_program() {
+	[ -x "$1" ] || skip "$(basename "$1") was not built: $2 is not installed (scripts/install-deps.sh build installs it)"
+}
+
+# Per (source, level) and action from a data file: "source level action calls" lines, sorted.
+csv_actions() {
+	csv_awk '{ n[$c["source"] " " $c["level_name"] " " $c["action"]] += $c["calls"] } END { for (k in n) print k, n[k] }' \
+		"$@" | sort
+}
+
+# What rules-demo printed per site: "source level count" lines.
+program_sites() {
+	sed -n 's/.*site func=[^ ]* source=\([^ ]*\) level=\([^ ]*\) count=\([0-9]*\)$/\1 \2 \3/p' "$1"
+}
+
+# Messages liblegacylog wrote per source and level ("source level count"),
+# from a LEGACYLOG_OUTPUT file: "time: tid: level : source : func:line : text".
+legacylog_received() {
+	[ -f "$1" ] || return 0
+	awk -F' : ' '{ k = $1; sub(/.* /, "", k); n[$2 " " k]++ } END { for (s in n) print s, n[s] }' "$1" | sort
 }

@@ -20,9 +20,9 @@ while read -r site func outer; do
 	# the text report's call-site table: function, then file:line
 	grep -Eq "^  $func( \(inlined in $outer\))? +$want +site\.$site " "$T/text" ||
 		{ cat "$T/text"; fail "site $site: text report has no line '$func ... $want'"; }
-	# CSV: function and line columns (19, 22)
-	awk -F, -v s="site.$site" -v fn="$func" -v ln="${want#*:}" '$6 == s && $19 == fn && $22 == ln { ok = 1 } END { exit !ok }' \
-		"$T/csv" || fail "site $site: CSV row without function $func and line ${want#*:}"
+	# CSV: function and line columns
+	csv_each '$c["source"] == s && $c["function"] == fn && $c["line"] == ln { ok = 1 } END { exit !ok }' \
+		-v s="site.$site" -v fn="$func" -v ln="${want#*:}" <"$T/csv" || fail "site $site: CSV row without function $func and line ${want#*:}"
 done <<'SITES'
 alpha site_alpha -
 beta more_beta -

@@ -32,5 +32,5 @@ for f in "$@"; do
 	pid=${f##*logtax.}
 	pid=${pid%.ltx}
 	grep -Eq "^  $pid +$pid +callsites-demo" "$T/t" || fail "text: no thread line for pid $pid"
-	expect_eq "$(awk -F, -v p="$pid" 'NR > 1 && $1 == p' "$T/csv" | grep -c site_alpha)" 1 "csv: pid $pid has its site_alpha key"
+	expect_eq "$(csv_each '$c["pid"] == p' -v p="$pid" <"$T/csv" | grep -c site_alpha)" 1 "csv: pid $pid has its site_alpha key"
 done

@@ -10,8 +10,8 @@ for time in off sample:7 all; do
 	f=$(one_file "$out")
 	expect_eq "$(csv_calls_by_source "$f")" "$(program_calls_by_source "$out/stdout")" "$time: calls per source"
 	total=$(sed -n 's/^threads-demo: total count=//p' "$out/stdout")
-	got=$("$ANALYZE" report --format csv "$f" | awk -F, 'NR > 1 { n += $12 } END { print n }')
+	got=$("$ANALYZE" report --format csv "$f" | csv_each '{ n += $c["calls"] } END { print n }')
 	expect_eq "$got" "$total" "$time: total calls"
-	tids=$("$ANALYZE" report --format csv "$f" | awk -F, 'NR > 1 && $6 ~ /^thread\./ { print $2 }' | sort -u | wc -l)
+	tids=$("$ANALYZE" report --format csv "$f" | csv_each '$c["source"] ~ /^thread\./ { print $c["tid"] }' | sort -u | wc -l)
 	expect_eq "$tids" 4 "$time: threads that logged"
 done

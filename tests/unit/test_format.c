@@ -38,10 +38,21 @@ START_TEST(layout)
 	AT(struct ltx_thread, waits, 32);
 	AT(struct ltx_thread, reentered, 96);
 	PIN(struct ltx_key, 80);
+	/* numbers the data file stores (families, key flags): never renumbered */
+	ck_assert_int_eq(LTX_FAM_LIBVIRT, 2);
+	ck_assert_int_eq(LTX_FAM_GLIB, 3);
+	ck_assert_int_eq(LTX_FAM_SYSLOG, 4);
+	ck_assert_int_eq(LTX_FAM_JOURNAL, 5);
+	ck_assert_int_eq(LTX_FAM_HOOK, 6);
+	ck_assert_int_eq(LTX_KEY_FATAL, 4);
+	ck_assert_int_eq(LTX_KEY_RESOLVED, 8);
 	AT(struct ltx_key, caller, 24);
 	AT(struct ltx_key, calls, 48);
 	AT(struct ltx_key, name_len, 72);
 	PIN(struct ltx_rules, 16);
+	AT(struct ltx_rules, applied_mono_ns, 8);
+	ck_assert_uint_eq(LTX_REC_RULES, 7);
+	ck_assert_int_eq(LTX_ACT_DROP, 1);
 	PIN(struct ltx_end, 16);
 	/* 1.1 */
 	PIN(struct ltx_key_hist, 8);
@@ -67,7 +78,14 @@ START_TEST(layout)
 	ck_assert_uint_eq(LTX_REC_STACK, 9);
 	ck_assert_uint_eq(LTX_REC_KEY_STACK, 10);
 	ck_assert_uint_eq(LTX_REC_TRACE, 11);
-	ck_assert_uint_ge(LTX_VERSION_MINOR, 1);
+	ck_assert_uint_eq(LTX_STACK_LOST_FULL, 0xffffffffu);
+	ck_assert_uint_eq(LTX_STACK_LOST_BUSY, 0xfffffffeu);
+	ck_assert_uint_eq(LTX_STACK_LOST_FAILED, 0xfffffffdu);
+	ck_assert_int_eq(LTX_TEV_WAIT, 1);
+	ck_assert_uint_eq(LTX_TEV_DROPPED, 1);
+	ck_assert_uint_eq(LTX_TEV_UNTIMED, 2);
+	/* one minor version for issues 4 and 5: families 3-6 and records 8-11 */
+	ck_assert_uint_eq(LTX_VERSION_MINOR, 1);
 }
 END_TEST
 

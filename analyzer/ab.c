@@ -1,0 +1,592 @@
+/* logtax ab: A/B benchmark runs of one command under logtax.
+ *
+ * The arms differ only in their rules (--X-filter, --X-filter-file) and
+ * environment (--X-env); all run with the shim loaded. Runs alternate
+ * (A B A B ..., or A B C ... with a third arm) after warm-up runs, so a
+ * slow phase of the machine hits every arm alike. Each run: wall time
+ * (fork to wait4), user and system time and max RSS from wait4, and its
+ * logtax data files in a directory of its own.
+ *
+ * For each arm X against A: medians and spread; the ratio X/A as the
+ * median of the pairwise ratios (run i of X over run i of A) with a 95%
+ * bootstrap interval (fixed seed: the same runs give the same interval);
+ * a two-sided Mann-Whitney U test; the saving measured (1 - ratio) next to
+ * the saving A's own logtax data predicted for X's rules (model.c,
+ * an_predict). With a third arm C (e.g. the program's own fix), how much
+ * of the gap between A and C the arm B closes.
+ *
+ * Exit status: 0 done; 1 a run failed; 2 bad usage or rules. */
+#include "ab.h"
+#include "model.h"
+#include "rules_io.h"
+#include "stats.h"
+#include "symbols.h"
+#include "util.h"
+#include "../common/ltx_settings.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MAX_ARMS 3
+#define BOOT_ITERS 10000
+#define BOOT_SEED 0x6c6f67746178ull /* "logtax" */
+
+static const char *const ab_usage =
+	"usage: logtax ab [-n RUNS] [--warmup N] [-o DIR] [--json FILE] [--time MODE]\n"
+	"                 [--a-filter RULES | --a-filter-file FILE] [--a-env VAR=VALUE]...\n"
+	"                 --b-filter RULES | --b-filter-file FILE | --b-env VAR=VALUE ...\n"
+	"                 [--c-filter RULES | --c-filter-file FILE] [--c-env VAR=VALUE]...\n"
+	"                 -- CMD [ARGS...]\n"
+	"Runs CMD under logtax RUNS times per arm, alternating A B (C) A B (C) ..., after N\n"
+	"warm-up runs per arm, and compares wall, user and system time and max RSS.\n"
+	"  -n RUNS          runs per arm (default 10)\n"
+	"  --warmup N       warm-up runs per arm, not counted (default 1)\n"
+	"  -o DIR           where each run's output and data files go (default: a new\n"
+	"                   logtax-ab.XXXXXX in the current directory)\n"
+	"  --json FILE      every figure and every run, as JSON\n"
+	"  --time MODE      LOGTAX_TIME of every run (default: the shim's, sample:64)\n"
+	"  --X-filter RULES, --X-filter-file FILE   arm X's rules (A: none by default)\n"
+	"  --X-env VAR=VALUE                        arm X's environment\n"
+	"An optional arm C (say, the program's own fix) shows how much of the gap between\n"
+	"A and C the arm B closes. Exit: 0 done, 1 a run failed, 2 bad usage or rules.\n";
+
+struct arm {
+	char name;
+	const char *filter;      /* text, or NULL */
+	const char *filter_file; /* absolute path, or NULL */
+	char *text;              /* the rules as parsed (file contents or filter) */
+	struct ltx_ruleset *rs;
+	char **env;
+	size_t nenv;
+	int used;
+};
+
+struct run {
+	int arm, index; /* index from 0; warm-up runs are not kept */
+	double wall, user, sys, maxrss_kib;
+	uint64_t kept, dropped;
+	int files;
+	double pred_ns[MAX_ARMS]; /* A runs: what each arm's rules would save on it */
+	uint64_t pred_calls[MAX_ARMS], pred_uncosted[MAX_ARMS];
+	char dir[4200];
+};
+
+struct ab {
+	struct arm arms[MAX_ARMS];
+	int narms;
+	int runs, warmup;
+	const char *outdir, *json, *time, *shim;
+	char **cmd;
+	char preload[8192];
+};
+
+static int usage_error(const char *fmt, const char *arg)
+{
+	fputs("logtax ab: ", stderr);
+	fprintf(stderr, fmt, arg);
+	fputs(" (see 'logtax ab --help')\n", stderr);
+	return 2;
+}
+
+static int parse_count(const char *s, int lo, int hi, int *out)
+{
+	char *end;
+	long v = strtol(s, &end, 10);
+	if (!*s || *end || v < lo || v > hi)
+		return -1;
+	*out = (int)v;
+	return 0;
+}
+
+/* One run: returns its exit status as a shell would give it, or -1. */
+static int run_one(const struct ab *ab, const struct arm *a, const char dir[4100], struct run *r)
+{
+	if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
+		fprintf(stderr, "logtax ab: cannot create %s: %s\n", dir, strerror(errno));
+		return -1;
+	}
+	char out[4300], err[4300];
+	snprintf(out, sizeof out, "%s/stdout", dir);
+	snprintf(err, sizeof err, "%s/stderr", dir);
+	fflush(NULL);
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	pid_t pid = fork();
+	if (pid < 0) {
+		fprintf(stderr, "logtax ab: fork: %s\n", strerror(errno));
+		return -1;
+	}
+	if (pid == 0) {
+		int in = open("/dev/null", O_RDONLY);
+		int o = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		int e = open(err, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		if (in < 0 || o < 0 || e < 0)
+			_exit(126);
+		dup2(in, 0);
+		dup2(o, 1);
+		dup2(e, 2);
+		setenv("LD_PRELOAD", ab->preload, 1);
+		setenv("LOGTAX_OUTPUT", dir, 1);
+		unsetenv("LOGTAX_FILTER");
+		unsetenv("LOGTAX_FILTER_FILE");
+		if (a->filter)
+			setenv("LOGTAX_FILTER", a->filter, 1);
+		if (a->filter_file)
+			setenv("LOGTAX_FILTER_FILE", a->filter_file, 1);
+		if (ab->time)
+			setenv("LOGTAX_TIME", ab->time, 1);
+		for (size_t i = 0; i < a->nenv; i++)
+			putenv(a->env[i]);
+		execvp(ab->cmd[0], ab->cmd);
+		dprintf(2, "logtax ab: %s: %s\n", ab->cmd[0], strerror(errno));
+		_exit(127);
+	}
+	int st;
+	struct rusage ru;
+	while (wait4(pid, &st, 0, &ru) < 0)
+		if (errno != EINTR)
+			return -1;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	r->wall = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	r->user = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6;
+	r->sys = (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+	r->maxrss_kib = (double)ru.ru_maxrss;
+	snprintf(r->dir, sizeof r->dir, "%s", dir);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+/* The run's data files: counts, and for an A run what each arm's rules
+ * would save on it. */
+static int read_run(const struct ab *ab, struct run *r)
+{
+	DIR *d = opendir(r->dir);
+	if (!d)
+		return -1;
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		size_t l = strlen(de->d_name);
+		if (strncmp(de->d_name, "logtax.", 7) || l < 11 || strcmp(de->d_name + l - 4, ".ltx"))
+			continue;
+		char path[4600], err[1024];
+		snprintf(path, sizeof path, "%s/%s", r->dir, de->d_name);
+		struct ltx_file f;
+		if (ltx_read_file(path, &f, err, sizeof err) < 0) {
+			fprintf(stderr, "logtax ab: %s\n", err);
+			continue;
+		}
+		struct an_model m;
+		if (an_model_build(&m, &f, 1, NULL) == 0) {
+			r->files++;
+			r->kept += m.kept;
+			r->dropped += m.dropped;
+			for (int x = 1; r->arm == 0 && x < ab->narms; x++) {
+				if (!ab->arms[x].rs)
+					continue;
+				struct an_prediction p;
+				an_predict(&m, ab->arms[x].rs, &p);
+				r->pred_ns[x] += p.saved_ns;
+				r->pred_calls[x] += p.calls;
+				r->pred_uncosted[x] += p.calls_no_cost;
+			}
+		}
+		an_model_free(&m);
+		ltx_file_free(&f);
+	}
+	closedir(d);
+	return 0;
+}
+
+static void json_str(FILE *o, const char *s)
+{
+	fputc('"', o);
+	for (; s && *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '"' || c == '\\')
+			fprintf(o, "\\%c", c);
+		else if (c < 0x20)
+			fprintf(o, "\\u%04x", c);
+		else
+			fputc(c, o);
+	}
+	fputc('"', o);
+}
+
+static void json_summary(FILE *o, const char *key, struct an_summary s)
+{
+	fprintf(o, "\"%s\": {\"median\": %.9g, \"q1\": %.9g, \"q3\": %.9g, \"min\": %.9g, \"max\": %.9g}", key, s.median,
+		s.q1, s.q3, s.min, s.max);
+}
+
+struct cmp {
+	int arm;
+	double ratio, lo, hi, u, p;
+	int exact;
+	double measured, predicted, pred_lo, pred_hi; /* fractions of A's wall time; predicted < -1: none */
+	double pred_calls, pred_uncosted;
+};
+
+/* Per-arm values of one measure, in run order. */
+static double *column(const struct run *runs, int n, int arm, int what)
+{
+	double *v = malloc((size_t)n * sizeof *v);
+	int k = 0;
+	for (int i = 0; v && i < n; i++) {
+		const struct run *r = &runs[i];
+		if (r->arm != arm)
+			continue;
+		v[k++] = what == 0 ? r->wall : what == 1 ? r->user : what == 2 ? r->sys : r->maxrss_kib;
+	}
+	return v;
+}
+
+int an_cmd_ab(int argc, char **argv)
+{
+	struct ab ab;
+	memset(&ab, 0, sizeof ab);
+	ab.runs = 10;
+	ab.warmup = 1;
+	for (int x = 0; x < MAX_ARMS; x++)
+		ab.arms[x].name = (char)('A' + x);
+	int i = 1;
+	char err[1024];
+	for (; i < argc; i++) {
+		const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+		if (!strcmp(o, "--")) {
+			i++;
+			break;
+		}
+		if (!strcmp(o, "--help") || !strcmp(o, "-h")) {
+			fputs(ab_usage, stdout);
+			return 0;
+		}
+		if (o[0] != '-')
+			break;
+		if (!v)
+			return usage_error("%s needs a value", o);
+		i++;
+		if (!strcmp(o, "-n") || !strcmp(o, "--runs")) {
+			if (parse_count(v, 1, 10000, &ab.runs) < 0)
+				return usage_error("-n '%s': expected a number of runs from 1 to 10000", v);
+		} else if (!strcmp(o, "--warmup")) {
+			if (parse_count(v, 0, 1000, &ab.warmup) < 0)
+				return usage_error("--warmup '%s': expected a number from 0 to 1000", v);
+		} else if (!strcmp(o, "-o") || !strcmp(o, "--output")) {
+			ab.outdir = v;
+		} else if (!strcmp(o, "--json")) {
+			ab.json = v;
+		} else if (!strcmp(o, "--time")) {
+			ab.time = v;
+		} else if (!strcmp(o, "--shim")) {
+			ab.shim = v;
+		} else if (!strncmp(o, "--", 2) && o[2] >= 'a' && o[2] <= 'c' && o[3] == '-') {
+			struct arm *a = &ab.arms[o[2] - 'a'];
+			const char *what = o + 4;
+			a->used = 1;
+			if (!strcmp(what, "filter")) {
+				if (a->filter || a->filter_file)
+					return usage_error("%s: one set of rules per arm", o);
+				a->filter = v;
+			} else if (!strcmp(what, "filter-file")) {
+				if (a->filter || a->filter_file)
+					return usage_error("%s: one set of rules per arm", o);
+				a->filter_file = v;
+			} else if (!strcmp(what, "env")) {
+				if (!strchr(v, '=') || v[0] == '=')
+					return usage_error("--X-env '%s': expected VAR=VALUE", v);
+				char **ne = realloc(a->env, (a->nenv + 1) * sizeof *ne);
+				if (!ne)
+					return 1;
+				a->env = ne;
+				a->env[a->nenv++] = strdup(v);
+			} else {
+				return usage_error("unknown option '%s'", o);
+			}
+		} else {
+			return usage_error("unknown option '%s'", o);
+		}
+	}
+	if (i >= argc)
+		return usage_error("%s", "no command given (put it after --)");
+	ab.cmd = argv + i;
+	if (!ab.arms[1].used)
+		return usage_error("%s", "arm B needs --b-filter, --b-filter-file or --b-env: what should differ from A?");
+	ab.narms = ab.arms[2].used ? 3 : 2;
+	if (!ab.shim)
+		return usage_error("%s", "--shim PATH not given (the logtax command passes it)");
+	if (access(ab.shim, R_OK) < 0) {
+		fprintf(stderr, "logtax ab: the shim is missing: %s\n", ab.shim);
+		return 2;
+	}
+	if (ab.time) {
+		uint32_t mo, ev;
+		const char *why;
+		if (ltx_parse_time(ab.time, &mo, &ev, &why) < 0) {
+			fprintf(stderr, "logtax ab: --time '%s': %s\n", ab.time, why);
+			return 2;
+		}
+	}
+	for (int x = 0; x < ab.narms; x++) {
+		struct arm *a = &ab.arms[x];
+		char origin[32];
+		snprintf(origin, sizeof origin, "--%c-filter", 'a' + x);
+		if (a->filter_file) {
+			size_t len;
+			a->text = an_rules_read_file(a->filter_file, &len, err, sizeof err);
+			if (a->text)
+				a->rs = an_rules_parse(a->text, len, a->filter_file, 1, err, sizeof err);
+			char *abs = realpath(a->filter_file, NULL);
+			if (abs)
+				a->filter_file = abs;
+		} else if (a->filter) {
+			a->text = strdup(a->filter);
+			a->rs = an_rules_parse(a->filter, strlen(a->filter), origin, 0, err, sizeof err);
+		}
+		if ((a->filter || a->filter_file) && !a->rs) {
+			fprintf(stderr, "logtax ab: %s\n", err);
+			return 2;
+		}
+	}
+	const char *pre = getenv("LD_PRELOAD");
+	snprintf(ab.preload, sizeof ab.preload, "%s%s%s", ab.shim, pre && *pre ? ":" : "", pre && *pre ? pre : "");
+
+	char dirbuf[4000];
+	if (ab.outdir) {
+		if (mkdir(ab.outdir, 0755) < 0 && errno != EEXIST) {
+			fprintf(stderr, "logtax ab: cannot create %s: %s\n", ab.outdir, strerror(errno));
+			return 2;
+		}
+		snprintf(dirbuf, sizeof dirbuf, "%s", ab.outdir);
+	} else {
+		snprintf(dirbuf, sizeof dirbuf, "logtax-ab.XXXXXX");
+		if (!mkdtemp(dirbuf)) {
+			fprintf(stderr, "logtax ab: cannot create a directory here: %s\n", strerror(errno));
+			return 2;
+		}
+	}
+	char *absdir = realpath(dirbuf, NULL);
+	const char *root = absdir ? absdir : dirbuf;
+
+	int total = ab.runs * ab.narms;
+	struct run *runs = calloc((size_t)total, sizeof *runs);
+	if (!runs)
+		return 1;
+	fprintf(stderr, "logtax ab: %d run%s per arm after %d warm-up run%s, alternating %s; data in %s\n", ab.runs,
+		ab.runs == 1 ? "" : "s", ab.warmup, ab.warmup == 1 ? "" : "s", ab.narms == 3 ? "A B C" : "A B", root);
+	for (int round = -ab.warmup; round < ab.runs; round++) {
+		for (int x = 0; x < ab.narms; x++) {
+			char dir[4100];
+			struct run tmp, *r = round < 0 ? &tmp : &runs[round * ab.narms + x];
+			memset(r, 0, sizeof *r);
+			r->arm = x;
+			r->index = round;
+			if (round < 0)
+				snprintf(dir, sizeof dir, "%s/warmup-%c-%02d", root, 'A' + x, round + ab.warmup + 1);
+			else
+				snprintf(dir, sizeof dir, "%s/%c-%02d", root, 'A' + x, round + 1);
+			int st = run_one(&ab, &ab.arms[x], dir, r);
+			if (st != 0) {
+				if (st > 0)
+					fprintf(stderr, "logtax ab: run %s exited with status %d (its output: %s/stderr)\n", dir,
+						st, dir);
+				free(runs);
+				return 1;
+			}
+		}
+	}
+	for (int k = 0; k < total; k++)
+		read_run(&ab, &runs[k]);
+
+	/* Per arm. */
+	struct an_summary sum[MAX_ARMS][4];
+	double *col[MAX_ARMS][4];
+	for (int x = 0; x < ab.narms; x++)
+		for (int w = 0; w < 4; w++) {
+			col[x][w] = column(runs, total, x, w);
+			sum[x][w] = an_summarize(col[x][w], (size_t)ab.runs);
+		}
+	char a1[64], a2[64], a3[64], a4[64], a5[64], a6[64];
+	printf("logtax ab: %s", ab.cmd[0]);
+	for (char **c = ab.cmd + 1; *c; c++)
+		printf(" %s", *c);
+	printf("\n  %d runs per arm, alternating, after %d warm-up run%s per arm; runs in %s\n", ab.runs, ab.warmup,
+	       ab.warmup == 1 ? "" : "s", root);
+	for (int x = 0; x < ab.narms; x++) {
+		const struct arm *a = &ab.arms[x];
+		printf("  %c: rules: %s", a->name, a->text ? (a->text[0] ? a->text : "(empty: keep all)") : "(none)");
+		for (size_t e = 0; e < a->nenv; e++)
+			printf("%s%s", e ? " " : "; env: ", a->env[e]);
+		printf("\n");
+	}
+	printf("\n  %-4s %11s %23s %11s %11s %11s %12s %12s\n", "arm", "wall", "q1 - q3", "user", "sys", "max RSS",
+	       "calls kept", "dropped");
+	for (int x = 0; x < ab.narms; x++) {
+		double kept = 0, dropped = 0;
+		for (int k = 0; k < total; k++)
+			if (runs[k].arm == x) {
+				kept += (double)runs[k].kept;
+				dropped += (double)runs[k].dropped;
+			}
+		char q[64];
+		snprintf(q, sizeof q, "%s - %s", an_dur(sum[x][0].q1 * 1e9, a1, 64), an_dur(sum[x][0].q3 * 1e9, a2, 64));
+		printf("  %-4c %11s %23s %11s %11s %8.0f KiB %12s %12s\n", 'A' + x, an_dur(sum[x][0].median * 1e9, a3, 64), q,
+		       an_dur(sum[x][1].median * 1e9, a4, 64), an_dur(sum[x][2].median * 1e9, a5, 64), sum[x][3].median,
+		       an_count((uint64_t)(kept / ab.runs + 0.5), a6, 64), an_count((uint64_t)(dropped / ab.runs + 0.5), a1, 64));
+	}
+	printf("  (medians over the runs; per-run mean of calls)\n");
+
+	struct cmp cmps[MAX_ARMS];
+	memset(cmps, 0, sizeof cmps);
+	double *ratio = malloc((size_t)ab.runs * sizeof *ratio), *pred = malloc((size_t)ab.runs * sizeof *pred);
+	for (int x = 1; x < ab.narms && ratio && pred; x++) {
+		struct cmp *c = &cmps[x];
+		c->arm = x;
+		for (int k = 0; k < ab.runs; k++)
+			ratio[k] = col[x][0][k] / col[0][0][k];
+		c->ratio = an_median(ratio, (size_t)ab.runs);
+		an_bootstrap_median_ci(ratio, (size_t)ab.runs, BOOT_ITERS, BOOT_SEED, &c->lo, &c->hi);
+		c->p = an_mann_whitney(col[0][0], (size_t)ab.runs, col[x][0], (size_t)ab.runs, &c->u, &c->exact);
+		c->measured = 1 - c->ratio;
+		c->predicted = -2;
+		if (ab.arms[x].rs) {
+			for (int k = 0; k < ab.runs; k++) {
+				const struct run *r = &runs[k * ab.narms];
+				pred[k] = r->pred_ns[x] / (r->wall * 1e9);
+				c->pred_calls += (double)r->pred_calls[x] / ab.runs;
+				c->pred_uncosted += (double)r->pred_uncosted[x] / ab.runs;
+			}
+			c->predicted = an_median(pred, (size_t)ab.runs);
+			an_bootstrap_median_ci(pred, (size_t)ab.runs, BOOT_ITERS, BOOT_SEED, &c->pred_lo, &c->pred_hi);
+		}
+		printf("\n%c/A wall time: %.4f (95%% CI %.4f - %.4f: bootstrap of the median of %d pairwise ratios)\n",
+		       'A' + x, c->ratio, c->lo, c->hi, ab.runs);
+		printf("  Mann-Whitney U = %.1f, two-sided p = %.3g (%s)\n", c->u, c->p,
+		       c->exact ? "exact" : "normal approximation, ties corrected");
+		printf("  saving measured:  %5.1f%% of A's wall time (1 - the ratio)\n", c->measured * 100);
+		if (c->predicted > -1) {
+			printf("  saving predicted: %5.1f%% (95%% CI %.1f - %.1f%%), from A's logtax data for %c's rules: "
+			       "%s calls per run dropped",
+			       c->predicted * 100, c->pred_lo * 100, c->pred_hi * 100, 'A' + x,
+			       an_count((uint64_t)(c->pred_calls + 0.5), a1, 64));
+			if (c->pred_uncosted > 0)
+				printf(", %s of them without a time estimate", an_count((uint64_t)(c->pred_uncosted + 0.5), a2, 64));
+			printf("\n  predicted - measured: %+.1f percentage points\n", (c->predicted - c->measured) * 100);
+		}
+	}
+	double gap = -1, gap_lo = 0, gap_hi = 0;
+	if (ab.narms == 3 && ratio) {
+		/* Of what C removes from A, the share B removes: per round, then the median. */
+		int k2 = 0;
+		for (int k = 0; k < ab.runs; k++) {
+			double d = col[0][0][k] - col[2][0][k];
+			if (d != 0)
+				ratio[k2++] = (col[0][0][k] - col[1][0][k]) / d;
+		}
+		if (k2) {
+			gap = an_median(ratio, (size_t)k2);
+			an_bootstrap_median_ci(ratio, (size_t)k2, BOOT_ITERS, BOOT_SEED, &gap_lo, &gap_hi);
+			printf("\nB removes %.1f%% (95%% CI %.1f - %.1f%%) of the wall time that C removes from A "
+			       "((A - B) / (A - C) per round, median)\n",
+			       gap * 100, gap_lo * 100, gap_hi * 100);
+		}
+	}
+
+	int rc = 0;
+	if (ab.json) {
+		FILE *o = fopen(ab.json, "w");
+		if (!o) {
+			fprintf(stderr, "logtax ab: %s: %s\n", ab.json, strerror(errno));
+			rc = 1;
+		} else {
+			fprintf(o, "{\n  \"command\": [");
+			for (char **c = ab.cmd; *c; c++) {
+				fputs(c == ab.cmd ? "" : ", ", o);
+				json_str(o, *c);
+			}
+			fprintf(o, "],\n  \"runs_per_arm\": %d,\n  \"warmup\": %d,\n  \"directory\": ", ab.runs, ab.warmup);
+			json_str(o, root);
+			fprintf(o, ",\n  \"arms\": [\n");
+			for (int x = 0; x < ab.narms; x++) {
+				const struct arm *a = &ab.arms[x];
+				fprintf(o, "    {\"name\": \"%c\", \"rules\": ", a->name);
+				if (a->text)
+					json_str(o, a->text);
+				else
+					fputs("null", o);
+				fprintf(o, ", \"env\": [");
+				for (size_t e = 0; e < a->nenv; e++) {
+					fputs(e ? ", " : "", o);
+					json_str(o, a->env[e]);
+				}
+				fprintf(o, "], ");
+				json_summary(o, "wall_s", sum[x][0]);
+				fputs(", ", o);
+				json_summary(o, "user_s", sum[x][1]);
+				fputs(", ", o);
+				json_summary(o, "sys_s", sum[x][2]);
+				fputs(", ", o);
+				json_summary(o, "maxrss_kib", sum[x][3]);
+				fprintf(o, "}%s\n", x + 1 < ab.narms ? "," : "");
+			}
+			fprintf(o, "  ],\n  \"comparisons\": [\n");
+			for (int x = 1; x < ab.narms; x++) {
+				const struct cmp *c = &cmps[x];
+				fprintf(o,
+					"    {\"arm\": \"%c\", \"against\": \"A\", \"ratio_median\": %.9g, \"ratio_ci95\": [%.9g, %.9g], "
+					"\"mann_whitney_u\": %.1f, \"p_value\": %.9g, \"p_method\": \"%s\", \"saving_measured\": %.9g, ",
+					'A' + x, c->ratio, c->lo, c->hi, c->u, c->p, c->exact ? "exact" : "normal", c->measured);
+				if (c->predicted > -1)
+					fprintf(o,
+						"\"saving_predicted\": %.9g, \"saving_predicted_ci95\": [%.9g, %.9g], "
+						"\"predicted_dropped_calls_per_run\": %.1f, \"predicted_calls_without_estimate\": %.1f}",
+						c->predicted, c->pred_lo, c->pred_hi, c->pred_calls, c->pred_uncosted);
+				else
+					fprintf(o, "\"saving_predicted\": null}");
+				fprintf(o, "%s\n", x + 1 < ab.narms ? "," : "");
+			}
+			fprintf(o, "  ],\n");
+			if (gap >= -0.5 || ab.narms == 3)
+				fprintf(o, "  \"b_share_of_c_saving\": %.9g, \"b_share_of_c_saving_ci95\": [%.9g, %.9g],\n", gap,
+					gap_lo, gap_hi);
+			fprintf(o, "  \"runs\": [\n");
+			for (int k = 0; k < total; k++) {
+				const struct run *r = &runs[k];
+				fprintf(o,
+					"    {\"arm\": \"%c\", \"index\": %d, \"wall_s\": %.9g, \"user_s\": %.9g, \"sys_s\": %.9g, "
+					"\"maxrss_kib\": %.0f, \"data_files\": %d, \"calls_kept\": %llu, \"calls_dropped\": %llu, \"directory\": ",
+					'A' + r->arm, r->index + 1, r->wall, r->user, r->sys, r->maxrss_kib, r->files,
+					(unsigned long long)r->kept, (unsigned long long)r->dropped);
+				json_str(o, r->dir);
+				if (r->arm == 0) {
+					fprintf(o, ", \"predicted_saving_ns\": {");
+					for (int x = 1; x < ab.narms; x++)
+						fprintf(o, "%s\"%c\": %.0f", x > 1 ? ", " : "", 'A' + x, r->pred_ns[x]);
+					fputc('}', o);
+				}
+				fprintf(o, "}%s\n", k + 1 < total ? "," : "");
+			}
+			fprintf(o, "  ]\n}\n");
+			if (fclose(o) != 0)
+				rc = 1;
+		}
+	}
+	free(ratio);
+	free(pred);
+	for (int x = 0; x < ab.narms; x++)
+		for (int w = 0; w < 4; w++)
+			free(col[x][w]);
+	free(runs);
+	free(absdir);
+	an_symbols_free();
+	if (fflush(stdout) != 0)
+		rc = 1;
+	return rc;
+}

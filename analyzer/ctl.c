@@ -1,0 +1,276 @@
+/* logtax ctl PID filter RULES | filter --file FILE | dump | status
+ *
+ * Talks to the control thread of a traced process through files in the
+ * process's control directory (see shim/control.c): the request goes in
+ * PID.cmd, created complete and exclusively (link of a finished temporary
+ * file, so two ctl commands never overwrite each other), the answer comes
+ * back in PID.ack with the request's nonce. The directory is reached
+ * through /proc/PID/root, so a process with a private /tmp or in another
+ * mount namespace is found too.
+ *
+ * Exit status: 0 done; 1 the process answered with an error; 2 bad usage
+ * or bad rules (nothing sent); 3 no such process (or it ended meanwhile);
+ * 4 not traced by logtax, or its control thread is not running; 5 the
+ * process is not the caller's; 6 no answer in time. */
+#include "ctl.h"
+#include "rules_io.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+static const char *const ctl_usage =
+	"usage: logtax ctl PID filter 'RULES' | filter --file FILE | dump | status\n"
+	"Changes or reads a process that runs under logtax, while it runs.\n"
+	"  filter RULES   replace its rules (a new generation; '' keeps every call)\n"
+	"  dump           write its data file now (the process keeps running)\n"
+	"  status         its rules, generation and counts so far\n"
+	"  --timeout S    seconds to wait for the answer (default 5)\n"
+	"Exit: 0 done, 1 the process refused, 2 bad usage or rules, 3 no such process,\n"
+	"4 not traced by logtax, 5 not yours, 6 no answer in time.\n";
+
+static int die(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int die(int code, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fputs("logtax ctl: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+	return code;
+}
+
+/* Reads a /proc file whole into a malloc'ed buffer; NULL on failure. */
+static char *slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return NULL;
+	size_t cap = 4096, n = 0;
+	char *b = malloc(cap + 1);
+	while (b) {
+		size_t k = fread(b + n, 1, cap - n, f);
+		n += k;
+		if (n < cap)
+			break;
+		char *nb = realloc(b, cap * 2 + 1);
+		if (!nb) {
+			free(b);
+			b = NULL;
+			break;
+		}
+		b = nb;
+		cap *= 2;
+	}
+	fclose(f);
+	if (b) {
+		b[n] = 0;
+		*len = n;
+	}
+	return b;
+}
+
+static long uid_field(const char *status, int which)
+{
+	const char *p = strstr(status, "\nUid:");
+	if (!p)
+		return -1;
+	p += 5;
+	long v = -1;
+	for (int i = 0; i <= which; i++)
+		v = strtol(p, (char **)&p, 10);
+	return v;
+}
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000 };
+	nanosleep(&ts, NULL);
+}
+
+int an_cmd_ctl(int argc, char **argv)
+{
+	double timeout = 5;
+	int i = 1;
+	for (; i < argc && argv[i][0] == '-'; i++) {
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			fputs(ctl_usage, stdout);
+			return 0;
+		} else if (!strcmp(argv[i], "--timeout") && i + 1 < argc) {
+			char *end;
+			timeout = strtod(argv[++i], &end);
+			if (*end || !(timeout > 0 && timeout <= 3600))
+				return die(2, "--timeout '%s': expected seconds from 0 to 3600", argv[i]);
+		} else {
+			return die(2, "unknown option '%s' (see 'logtax ctl --help')", argv[i]);
+		}
+	}
+	if (argc - i < 2)
+		return die(2, "expected PID and a command: filter 'RULES', dump or status (see 'logtax ctl --help')");
+	char *end;
+	long pid = strtol(argv[i], &end, 10);
+	if (*end || pid <= 0 || pid > 0x3fffffff)
+		return die(2, "'%s' is not a process id", argv[i]);
+	const char *cmd = argv[i + 1];
+	const char *payload = "";
+	size_t plen = 0;
+	char *file_text = NULL;
+	char err[1024];
+	int rest = argc - i - 2;
+	if (!strcmp(cmd, "filter")) {
+		if (rest == 2 && !strcmp(argv[i + 2], "--file")) {
+			file_text = an_rules_read_file(argv[i + 3], &plen, err, sizeof err);
+			if (!file_text)
+				return die(2, "%s", err);
+			struct ltx_ruleset *rs = an_rules_parse(file_text, plen, argv[i + 3], 1, err, sizeof err);
+			if (!rs)
+				return die(2, "%s", err);
+			free(rs);
+			payload = file_text;
+		} else if (rest == 1) {
+			payload = argv[i + 2];
+			plen = strlen(payload);
+			struct ltx_ruleset *rs = an_rules_parse(payload, plen, "filter", 0, err, sizeof err);
+			if (!rs)
+				return die(2, "%s", err);
+			free(rs);
+		} else {
+			return die(2, "filter takes one argument: the rules (quote them), or --file FILE");
+		}
+	} else if (!strcmp(cmd, "dump") || !strcmp(cmd, "status")) {
+		if (rest)
+			return die(2, "%s takes no argument", cmd);
+	} else {
+		return die(2, "unknown command '%s' (filter, dump or status)", cmd);
+	}
+
+	/* The process: there, ours, traced. */
+	if (kill((pid_t)pid, 0) < 0 && errno == ESRCH)
+		return die(3, "no process %ld", pid);
+	char path[4500];
+	size_t len;
+	snprintf(path, sizeof path, "/proc/%ld/status", pid);
+	char *st = slurp(path, &len);
+	if (!st)
+		return die(3, "no process %ld", pid);
+	long euid = uid_field(st, 1);
+	free(st);
+	uid_t me = geteuid();
+	if (me != 0 && (long)me != euid)
+		return die(5, "process %ld belongs to uid %ld, not to you (uid %u): only its user or root may control it",
+			   pid, euid, (unsigned)me);
+	snprintf(path, sizeof path, "/proc/%ld/maps", pid);
+	char *maps = slurp(path, &len);
+	if (!maps)
+		return die(5, "not allowed to inspect process %ld (/proc/%ld/maps: %s)", pid, pid, strerror(errno));
+	int traced = strstr(maps, "/liblogtax.so") != NULL;
+	free(maps);
+	if (!traced)
+		return die(4, "process %ld is not traced by logtax (liblogtax.so is not loaded in it)", pid);
+
+	/* Its control directory, as the shim computes it. */
+	char base[4096] = "/tmp";
+	snprintf(path, sizeof path, "/proc/%ld/environ", pid);
+	char *env = slurp(path, &len);
+	for (size_t at = 0; env && at < len; at += strlen(env + at) + 1)
+		if (!strncmp(env + at, "XDG_RUNTIME_DIR=/", 17) && strlen(env + at + 16) < sizeof base - 64)
+			strcpy(base, env + at + 16);
+	free(env);
+	char dir[4300];
+	snprintf(dir, sizeof dir, "/proc/%ld/root%s/logtax-%ld", pid, base, euid);
+	snprintf(path, sizeof path, "%s/%ld.on", dir, pid);
+	struct stat sb;
+	if (stat(path, &sb) < 0)
+		return die(4, "process %ld runs with logtax, but its control thread is not running (it starts at the "
+			      "process's first intercepted logging call; no %s/logtax-%ld/%ld.on)",
+			   pid, base, euid, pid);
+
+	/* The request. */
+	uint64_t nonce;
+	if (getrandom(&nonce, sizeof nonce, 0) != sizeof nonce)
+		nonce = (uint64_t)now_ms() ^ ((uint64_t)getpid() << 32);
+	char tmp[4500], req[4500], ack[4500];
+	snprintf(tmp, sizeof tmp, "%s/.%ld.cmd.%016llx", dir, pid, (unsigned long long)nonce);
+	snprintf(req, sizeof req, "%s/%ld.cmd", dir, pid);
+	snprintf(ack, sizeof ack, "%s/%ld.ack", dir, pid);
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return die(5, "cannot write in %s: %s", dir, strerror(errno));
+	FILE *f = fdopen(fd, "w");
+	fprintf(f, "logtax-ctl 1\nnonce %016llx\ncmd %s\n\n", (unsigned long long)nonce, cmd);
+	fwrite(payload, 1, plen, f);
+	if (fclose(f) != 0) {
+		unlink(tmp);
+		return die(5, "cannot write in %s: %s", dir, strerror(errno));
+	}
+	free(file_text);
+	uint64_t deadline = now_ms() + (uint64_t)(timeout * 1000);
+	while (link(tmp, req) < 0) {
+		if (errno != EEXIST || now_ms() > deadline) {
+			int e = errno;
+			unlink(tmp);
+			if (e == EEXIST)
+				return die(6, "another request to process %ld is still waiting; try again", pid);
+			return die(5, "cannot write %s: %s", req, strerror(e));
+		}
+		sleep_ms(20);
+	}
+	unlink(tmp);
+
+	/* The answer. */
+	char want[64];
+	snprintf(want, sizeof want, "logtax-ack 1\nnonce %016llx\n", (unsigned long long)nonce);
+	for (;;) {
+		char *a = slurp(ack, &len);
+		if (a && !strncmp(a, want, strlen(want))) {
+			unlink(ack);
+			const char *s = a + strlen(want);
+			int ok = !strncmp(s, "status ok\n", 10);
+			s = strchr(s, '\n');
+			s = s ? s + 1 : "";
+			if (!ok) {
+				const char *m = !strncmp(s, "error: ", 7) ? s + 7 : s;
+				fprintf(stderr, "logtax ctl: process %ld: %.*s\n", pid, (int)strcspn(m, "\n"), m);
+				free(a);
+				return 1;
+			}
+			if (!strcmp(cmd, "filter"))
+				printf("process %ld: rules applied, generation %ld\n", pid,
+				       !strncmp(s, "generation: ", 12) ? strtol(s + 12, NULL, 10) : -1L);
+			else
+				fputs(s, stdout);
+			free(a);
+			return fflush(stdout) ? 1 : 0;
+		}
+		free(a);
+		if (kill((pid_t)pid, 0) < 0 && errno == ESRCH) {
+			unlink(req);
+			return die(3, "process %ld ended before it answered", pid);
+		}
+		if (now_ms() > deadline) {
+			/* Take the request back if it was not read. */
+			char *r = slurp(req, &len);
+			if (r && strstr(r, want + strlen("logtax-ack 1\n")))
+				unlink(req);
+			free(r);
+			return die(6, "no answer from process %ld within %g s", pid, timeout);
+		}
+		sleep_ms(20);
+	}
+}

@@ -1,0 +1,51 @@
+/* `logtax scan`: which logging calls of a binary logtax can see, read from
+ * the files alone (nothing is run).
+ *   scan_elf.c   one ELF object: its logging functions and their call sites
+ *   scan_deps.c  the libraries it needs, found as the dynamic loader would
+ *   scan.c       the command and its table and JSON output */
+#ifndef AN_SCAN_H
+#define AN_SCAN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Call sites of one function in one object. */
+struct scan_sites {
+	uint32_t calls, jumps; /* call and tail-jump instructions */
+};
+
+struct scan_fn {
+	char *name;
+	int family;   /* enum ltx_family of a known entry point; -1 for a --hook candidate */
+	int entry_id; /* its entry id, 0 for a candidate */
+	int defined;  /* exported by this object */
+	int imported; /* referenced by this object, defined elsewhere */
+	struct scan_sites via_got; /* through a PLT stub or a GOT entry: LD_PRELOAD and --hook see them */
+	struct scan_sites direct;  /* to the object's own definition: nothing preloaded sees them */
+	uint64_t addr;             /* its address in the object, when defined */
+};
+
+struct scan_obj {
+	char *path;      /* as found; NULL if not found */
+	char *name;      /* the DT_NEEDED name, or the path given */
+	char *soname;
+	int needed_by;   /* index of the object that needs it first; -1 for the file given */
+	char *error;     /* why it could not be read (or found) */
+	int counted;     /* call sites were counted (it has section headers) */
+	char **needed;
+	size_t nneeded;
+	char *rpath, *runpath; /* as written, $ORIGIN not expanded */
+	int nodeflib;
+	struct scan_fn *fns;
+	size_t nfns;
+};
+
+/* Reads one object. 0, or -1 with a one-line reason in o->error. */
+int scan_elf(const char *path, struct scan_obj *o);
+void scan_obj_free(struct scan_obj *o);
+
+/* The file and every library it needs, breadth first as ld.so loads them.
+ * objs[0] is the file given; 0, or -1 with the reason in objs[0].error. */
+int scan_deps(const char *path, struct scan_obj **objs, size_t *n);
+
+#endif

@@ -1,0 +1,452 @@
+/* What each family needs beyond the descriptors: names kept in globals
+ * (syslog's ident), names and levels read from a call's fields (the
+ * journal's PRIORITY= and SYSLOG_IDENTIFIER=, GLib's GLIB_DOMAIN), and what
+ * the rules may do with a key (a fatal GLib message aborts the program: it
+ * is never dropped, and never timed, so the stack it aborts with is the
+ * program's own). All of it runs in the slow path or in plain wrappers,
+ * never in the hot path. */
+#include "lt.h"
+#include "../common/ltx_format.h"
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <printf.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/uio.h>
+#include <syslog.h>
+
+uint64_t lt_progname;
+uint64_t lt_syslog_ident;
+uint32_t lt_syslog_ident_idx;
+
+/* ---- syslog: the current ident ---------------------------------------- */
+
+/* Idents seen, numbered from 1 in the order seen: a syslog key holds the
+ * number of the ident current at its call, so one call site logging under
+ * two idents makes two keys, and a program that switches back and forth
+ * makes no new ones. Past 255 idents, number 0 stands for all the others
+ * (each such key is named by the ident current at its first call). */
+#define IDENTS_MAX 255
+static uint64_t idents[IDENTS_MAX + 1];
+static uint32_t nidents;
+static pthread_mutex_t ident_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void set_ident(uint64_t p)
+{
+	pthread_mutex_lock(&ident_lock);
+	uint32_t idx = 0;
+	for (uint32_t i = 1; i <= nidents && !idx; i++)
+		if (__atomic_load_n(&idents[i], __ATOMIC_RELAXED) == p)
+			idx = i;
+	if (!idx && nidents < IDENTS_MAX) {
+		idx = nidents + 1;
+		__atomic_store_n(&idents[idx], p, __ATOMIC_RELEASE);
+		__atomic_store_n(&nidents, idx, __ATOMIC_RELEASE);
+	}
+	__atomic_store_n(&lt_syslog_ident, p, __ATOMIC_RELAXED);
+	__atomic_store_n(&lt_syslog_ident_idx, idx, __ATOMIC_RELAXED);
+	/* The hot path reads meta_id once per call: a call racing with openlog
+	 * is keyed under the old ident or the new one. */
+	for (unsigned i = 0; i < lt_ndescs; i++) {
+		struct lt_desc *d = lt_descs[i];
+		if ((d->flags & LT_DESC_IDENT) && __atomic_load_n(&d->prepared, __ATOMIC_ACQUIRE))
+			__atomic_store_n(&d->meta_id, (uint64_t)(d->id & 0xff) << 32 | (uint64_t)idx << 16,
+					 __ATOMIC_RELAXED);
+	}
+	pthread_mutex_unlock(&ident_lock);
+}
+
+const char *lt_syslog_ident_name(uint64_t meta)
+{
+	uint32_t idx = (uint32_t)(meta >> 16) & 0xff;
+	uint64_t p = idx && idx <= __atomic_load_n(&nidents, __ATOMIC_ACQUIRE) ?
+			     __atomic_load_n(&idents[idx], __ATOMIC_ACQUIRE) :
+			     __atomic_load_n(&lt_syslog_ident, __ATOMIC_RELAXED);
+	return (const char *)(p ? p : lt_progname);
+}
+
+void lt_families_init(void)
+{
+	extern char *program_invocation_short_name;
+	lt_progname = (uint64_t)program_invocation_short_name;
+	/* openlog may have run before us (another library's constructor). */
+	if (!__atomic_load_n(&lt_syslog_ident, __ATOMIC_RELAXED))
+		set_ident(lt_progname);
+}
+
+/* glibc keeps openlog's pointer (not a copy) and ignores a NULL ident;
+ * closelog forgets it, and later messages carry the program name again. */
+LT_EXPORT void openlog(const char *ident, int option, int facility)
+{
+	static void (*real)(const char *, int, int);
+	if (!real)
+		real = (void (*)(const char *, int, int))lt_resolve("openlog");
+	if (ident && (uint64_t)ident != __atomic_load_n(&lt_syslog_ident, __ATOMIC_RELAXED))
+		set_ident((uint64_t)ident);
+	if (real)
+		real(ident, option, facility);
+}
+
+LT_EXPORT void closelog(void)
+{
+	static void (*real)(void);
+	if (!real)
+		real = (void (*)(void))lt_resolve("closelog");
+	if (lt_progname && lt_progname != __atomic_load_n(&lt_syslog_ident, __ATOMIC_RELAXED))
+		set_ident(lt_progname);
+	if (real)
+		real();
+}
+
+/* ---- GLib: which levels may be fatal ----------------------------------- */
+
+#define G_LOG_FLAG_FATAL (1 << 1)
+#define G_LOG_LEVEL_ERROR (1 << 2)
+#define G_LOG_LEVEL_CRITICAL (1 << 3)
+#define G_LOG_LEVEL_WARNING (1 << 4)
+#define G_LOG_LEVEL_MASK (~3)
+
+/* Levels some fatal mask has included: the union of every mask the program
+ * set through g_log_set_always_fatal and g_log_set_fatal_mask (any domain).
+ * A level once fatal stays "may be fatal": a key decided under one mask must
+ * not be dropped when the mask changes later. */
+static uint32_t glib_set_fatal;
+static int glib_env_done;
+static uint32_t glib_env_fatal;
+
+static int debug_key_is(const char *key, const char *p, size_t n)
+{
+	/* GLib's rule: case-insensitive, '-' and '_' alike */
+	if (strlen(key) != n)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		char a = key[i], b = p[i];
+		if (a >= 'A' && a <= 'Z')
+			a = (char)(a - 'A' + 'a');
+		if (b >= 'A' && b <= 'Z')
+			b = (char)(b - 'A' + 'a');
+		if (a == '_')
+			a = '-';
+		if (b == '_')
+			b = '-';
+		if (a != b)
+			return 0;
+	}
+	return 1;
+}
+
+/* G_DEBUG as GLib reads it (g_parse_debug_string): fatal-warnings makes
+ * warnings and criticals fatal, fatal-criticals criticals; "all" inverts
+ * the list (all keys but those named). */
+static uint32_t glib_debug_fatal(const char *s)
+{
+	enum { GC = 1, WARN = 2, CRIT = 4 };
+	unsigned keys = 0;
+	int invert = 0;
+	if (!s)
+		return 0;
+	while (*s) {
+		size_t n = strcspn(s, ":;, \t");
+		if (debug_key_is("all", s, n))
+			invert = 1;
+		else if (debug_key_is("fatal-warnings", s, n))
+			keys |= WARN;
+		else if (debug_key_is("fatal-criticals", s, n))
+			keys |= CRIT;
+		else if (debug_key_is("gc-friendly", s, n))
+			keys |= GC;
+		s += n;
+		if (*s)
+			s++;
+	}
+	if (invert)
+		keys = (GC | WARN | CRIT) & ~keys;
+	uint32_t m = 0;
+	if (keys & WARN)
+		m |= G_LOG_LEVEL_WARNING | G_LOG_LEVEL_CRITICAL;
+	if (keys & CRIT)
+		m |= G_LOG_LEVEL_CRITICAL;
+	return m;
+}
+
+/* After a level became fatal: keys already decided in any thread that the
+ * rules would drop or time are kept instead. A store into another thread's
+ * slot: the owner reads `action` once per call, so a call sees the old or
+ * the new decision; a slot the owner copies while growing its table at that
+ * moment may keep the old one (documented). */
+static void glib_recheck_keys(uint32_t fatal)
+{
+	extern struct lt_thread *volatile lt_threads;
+	for (struct lt_thread *th = __atomic_load_n(&lt_threads, __ATOMIC_ACQUIRE); th; th = th->next) {
+		struct lt_table *t = __atomic_load_n(&th->table, __ATOMIC_ACQUIRE);
+		for (uint64_t i = 0; t && i <= t->mask; i++) {
+			struct lt_slot *s = &t->slots[i];
+			if (!__atomic_load_n(&s->ret, __ATOMIC_ACQUIRE))
+				continue;
+			const struct lt_desc *d = lt_desc_by_id(LT_META_ENTRY(s->meta));
+			uint32_t a = __atomic_load_n(&s->action, __ATOMIC_RELAXED);
+			if (!d || d->family != LTX_FAM_GLIB || (a & LT_SA_INNER) || (a & LT_SA_BASE) == LT_SA_KEEP)
+				continue;
+			const char *names = __atomic_load_n(&th->names, __ATOMIC_ACQUIRE);
+			struct lt_name *ln = s->name_at ? (struct lt_name *)(names + s->name_at - 1) : NULL;
+			if (!ln || !((uint32_t)ln->level & fatal))
+				continue;
+			/* with the stack and trace flags a kept key has in the modes on */
+			__atomic_store_n(&s->action, lt_sa_with_modes(LT_SA_KEEP), __ATOMIC_RELAXED);
+			__atomic_or_fetch(&ln->flags, LTX_KEY_FATAL, __ATOMIC_RELAXED);
+		}
+	}
+}
+
+static void glib_note_fatal(uint32_t mask)
+{
+	mask &= G_LOG_LEVEL_MASK & ~G_LOG_LEVEL_ERROR;
+	uint32_t old = __atomic_fetch_or(&glib_set_fatal, mask, __ATOMIC_RELAXED);
+	if (mask & ~old)
+		glib_recheck_keys(mask & ~old);
+}
+
+int g_log_set_always_fatal(int mask);
+int g_log_set_fatal_mask(const char *domain, int mask);
+
+/* GLogLevelFlags g_log_set_always_fatal(GLogLevelFlags mask) */
+LT_EXPORT int g_log_set_always_fatal(int mask)
+{
+	static int (*real)(int);
+	if (!real)
+		real = (int (*)(int))lt_resolve("g_log_set_always_fatal");
+	glib_note_fatal((uint32_t)mask);
+	return real ? real(mask) : 0;
+}
+
+/* GLogLevelFlags g_log_set_fatal_mask(const gchar *domain, GLogLevelFlags mask) */
+LT_EXPORT int g_log_set_fatal_mask(const char *domain, int mask)
+{
+	static int (*real)(const char *, int);
+	if (!real)
+		real = (int (*)(const char *, int))lt_resolve("g_log_set_fatal_mask");
+	glib_note_fatal((uint32_t)mask);
+	return real ? real(domain, mask) : 0;
+}
+
+/* Levels that may abort now. g_test_init makes warnings and criticals fatal
+ * from inside GLib, where no wrapper sees it: g_test_initialized() says so,
+ * a macro reading the first member (gboolean test_initialized) of the
+ * GTestConfig that GLib's exported g_test_config_vars points at. */
+static uint32_t glib_fatal_levels(void)
+{
+	if (!__atomic_load_n(&glib_env_done, __ATOMIC_ACQUIRE)) {
+		glib_env_fatal = glib_debug_fatal(getenv("G_DEBUG"));
+		__atomic_store_n(&glib_env_done, 1, __ATOMIC_RELEASE);
+	}
+	uint32_t m = G_LOG_LEVEL_ERROR | glib_env_fatal | __atomic_load_n(&glib_set_fatal, __ATOMIC_RELAXED);
+	static const int *const *config;
+	if (!config)
+		config = (const int *const *)lt_find_symbol("g_test_config_vars", 1);
+	if (config && *config && **config)
+		m |= G_LOG_LEVEL_WARNING | G_LOG_LEVEL_CRITICAL;
+	return m;
+}
+
+/* ---- what the rules may do with a key ---------------------------------- */
+
+static int same_object(const void *a, const void *b)
+{
+	Dl_info x, y;
+	return a && b && dladdr(a, &x) && dladdr(b, &y) && x.dli_fbase == y.dli_fbase;
+}
+
+uint32_t lt_key_allows(const struct lt_desc *d, uint64_t ret, int32_t level)
+{
+	if ((d->flags & LT_DESC_INNER_SELF) && same_object((const void *)ret, d->real))
+		return LT_KEY_INNER;
+	if (d->family == LTX_FAM_GLIB &&
+	    ((uint32_t)level & G_LOG_FLAG_FATAL || ((uint32_t)level & glib_fatal_levels() & G_LOG_LEVEL_MASK)))
+		return LT_KEY_FATAL;
+	return LT_ALLOW_DROP | LT_ALLOW_TIME;
+}
+
+/* ---- names and levels read from fields ---------------------------------- */
+
+/* Copies a field's value (after "KEY=", len bytes, or NUL-terminated when
+ * len < 0) into buf. */
+static const char *copy_value(const char *v, long len, char *buf, size_t cap)
+{
+	size_t n = len < 0 ? strnlen(v, cap - 1) : (size_t)len < cap - 1 ? (size_t)len : cap - 1;
+	memcpy(buf, v, n);
+	buf[n] = 0;
+	return buf;
+}
+
+/* A journal PRIORITY= value: 0..7; -1 when absent or not a number. */
+static int32_t journal_priority(const char *v, size_t len)
+{
+	if (len == 1 && v[0] >= '0' && v[0] <= '7')
+		return v[0] - '0';
+	return -1;
+}
+
+/* The SysV x86-64 va_list, built over the registers the trampoline saved:
+ * the slow path runs with xmm0-7 stored just below the frame. */
+struct lt_va_tag {
+	unsigned gp_offset, fp_offset;
+	void *overflow_arg_area, *reg_save_area;
+};
+_Static_assert(sizeof(va_list) == sizeof(struct lt_va_tag), "x86-64 va_list");
+
+/* sd_journal_send's arguments: "FIELD=format", its arguments, the next
+ * format, ..., NULL. Walks them as libsystemd does (each format's arguments
+ * skipped by their printf types), formatting only PRIORITY= and
+ * SYSLOG_IDENTIFIER=. Read once per key: a call site is taken to send the
+ * same identifier and priority every time (true of literal fields, and of
+ * most calls); a call site whose PRIORITY= varies is reported under the
+ * first one. */
+static const char *journal_send_walk(const struct lt_frame *f, unsigned first, char *buf, size_t cap,
+				     int32_t *level)
+{
+#if defined(__x86_64__)
+	char save[176];
+	memcpy(save, f->arg, 48);
+	memcpy(save + 48, (const char *)f - 128, 128);
+	va_list ap;
+	struct lt_va_tag *t = (struct lt_va_tag *)(void *)ap;
+	t->gp_offset = 8 * (first + 1);
+	t->fp_offset = 48;
+	t->overflow_arg_area = (void *)f->stack;
+	t->reg_save_area = save;
+	const char *name = NULL;
+	*level = -1;
+	const char *fmt = (const char *)f->arg[first];
+	for (int n = 0; fmt && n < 256; n++) {
+		int types[64];
+		size_t nt = parse_printf_format(fmt, 64, types);
+		int wants = !strncmp(fmt, "PRIORITY=", 9) || !strncmp(fmt, "SYSLOG_IDENTIFIER=", 18);
+		for (size_t i = 0; i < nt && i < 64; i++)
+			if (types[i] & PA_FLAG_PTR)
+				wants = 0; /* %n: formatting would write */
+		if (nt > 64)
+			break; /* cannot skip them: stop here */
+		if (wants) {
+			char v[LTX_MAX_NAME + 32];
+			va_list cp;
+			va_copy(cp, ap);
+			vsnprintf(v, sizeof v, fmt, cp);
+			va_end(cp);
+			if (v[0] == 'P')
+				*level = journal_priority(v + 9, strlen(v + 9));
+			else
+				name = copy_value(v + 18, -1, buf, cap);
+		}
+		for (size_t i = 0; i < nt; i++) {
+			int ty = types[i];
+			if (ty & PA_FLAG_PTR)
+				(void)va_arg(ap, void *);
+			else
+				switch (ty & ~PA_FLAG_MASK) {
+				case PA_INT:
+				case PA_CHAR:
+				case PA_WCHAR:
+					if (ty & (PA_FLAG_LONG_LONG | PA_FLAG_LONG))
+						(void)va_arg(ap, long long);
+					else
+						(void)va_arg(ap, int);
+					break;
+				case PA_STRING:
+				case PA_WSTRING:
+				case PA_POINTER:
+					(void)va_arg(ap, void *);
+					break;
+				case PA_FLOAT:
+				case PA_DOUBLE:
+					if (ty & PA_FLAG_LONG_DOUBLE)
+						(void)va_arg(ap, long double);
+					else
+						(void)va_arg(ap, double);
+					break;
+				default:
+					(void)va_arg(ap, void *);
+				}
+		}
+		fmt = va_arg(ap, const char *);
+	}
+	return name ? name : (const char *)lt_progname;
+#else
+	(void)f, (void)first, (void)buf, (void)cap;
+	*level = -1;
+	return (const char *)lt_progname;
+#endif
+}
+
+/* int sd_journal_send(const char *format, ...) */
+const char *lt_journal_send_fields(const struct lt_frame *f, char *buf, size_t cap, int32_t *level)
+{
+	return journal_send_walk(f, 0, buf, cap, level);
+}
+
+/* int sd_journal_send_with_location(const char *file, const char *line, const char *func,
+ *                                   const char *format, ...) */
+const char *lt_journal_send_loc_fields(const struct lt_frame *f, char *buf, size_t cap, int32_t *level)
+{
+	return journal_send_walk(f, 3, buf, cap, level);
+}
+
+static const char *journal_iov(const struct iovec *iov, long n, char *buf, size_t cap, int32_t *level)
+{
+	const char *name = NULL;
+	*level = -1;
+	for (long i = 0; iov && i < n && i < 1024; i++) {
+		const char *b = iov[i].iov_base;
+		size_t len = iov[i].iov_len;
+		if (!b)
+			continue;
+		if (len >= 9 && !memcmp(b, "PRIORITY=", 9))
+			*level = journal_priority(b + 9, len - 9);
+		else if (len >= 18 && !memcmp(b, "SYSLOG_IDENTIFIER=", 18))
+			name = copy_value(b + 18, (long)(len - 18), buf, cap);
+	}
+	return name ? name : (const char *)lt_progname;
+}
+
+/* int sd_journal_sendv(const struct iovec *iov, int n) */
+const char *lt_journal_sendv_fields(const struct lt_frame *f, char *buf, size_t cap, int32_t *level)
+{
+	return journal_iov((const struct iovec *)f->arg[0], (int)f->arg[1], buf, cap, level);
+}
+
+/* int sd_journal_sendv_with_location(file, line, func, const struct iovec *iov, int n) */
+const char *lt_journal_sendv_loc_fields(const struct lt_frame *f, char *buf, size_t cap, int32_t *level)
+{
+	return journal_iov((const struct iovec *)f->arg[3], (int)f->arg[4], buf, cap, level);
+}
+
+/* int sd_journal_perror(const char *message): always LOG_ERR */
+const char *lt_journal_perror_fields(const struct lt_frame *f, char *buf, size_t cap, int32_t *level)
+{
+	(void)f, (void)buf, (void)cap;
+	*level = LOG_ERR;
+	return (const char *)lt_progname;
+}
+
+/* void g_log_structured_array(GLogLevelFlags level, const GLogField *fields, gsize n):
+ * the domain is the GLIB_DOMAIN field, read at a key's first call (a call
+ * site is taken to log one domain; GLib's own callers pass G_LOG_DOMAIN). */
+struct lt_glog_field {
+	const char *key;
+	const void *value;
+	long length; /* -1: NUL-terminated */
+};
+
+const char *lt_glib_array_fields(const struct lt_frame *f, char *buf, size_t cap, int32_t *level)
+{
+	const struct lt_glog_field *fl = (const struct lt_glog_field *)f->arg[1];
+	size_t n = (size_t)f->arg[2];
+	*level = (int32_t)f->arg[0];
+	for (size_t i = 0; fl && i < n && i < 1024; i++)
+		if (fl[i].key && fl[i].value && !strcmp(fl[i].key, "GLIB_DOMAIN"))
+			return copy_value(fl[i].value, fl[i].length, buf, cap);
+	return NULL;
+}

@@ -1,0 +1,568 @@
+/* User hooks: LOGTAX_HOOK='fn[:name=ARG][:level=ARG] ...' counts calls of
+ * any function by name, through the same trampoline, key and data path as
+ * the built-in entry points. The shim cannot export a symbol whose name it
+ * learns at run time, so it rewrites the GOT entries that refer to fn
+ * (R_X86_64_JUMP_SLOT: calls through the PLT; R_X86_64_GLOB_DAT: calls
+ * built with -fno-plt, and address loads) in every loaded object, to point
+ * at one of a pool of stubs (entry_x86_64.S), each with its own descriptor
+ * (entry ids 64..255): one per (hook, definition) pair. Pages made read-only
+ * by RELRO are opened for the write and closed again. Objects loaded later
+ * are patched when dlopen/dlmopen return (see entry_x86_64.S for how the
+ * caller's identity is kept). Calls that do not go through a GOT (inside
+ * the defining library when it binds to itself, through dlsym'd pointers or
+ * pointers stored in data) are not seen; `logtax scan` counts such sites.
+ *
+ * Runs at start-up and after dlopen, never in the hot path; patch passes
+ * are serialised by a mutex. Symbols are looked up in the objects' own hash
+ * tables (not dlsym), so the program's dlerror() state is left alone. */
+#include "lt.h"
+#include "../common/ltx_entries.h"
+#include "../common/ltx_format.h"
+#include "../common/ltx_settings.h"
+
+#include <dlfcn.h>
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <link.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/auxv.h>
+#include <sys/mman.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+struct lt_desc lt_hook_descs[LTX_HOOK_STUBS] __attribute__((aligned(64)));
+uint32_t lt_hook_used;
+
+static struct ltx_hook_spec specs[LTX_HOOK_MAX];
+static unsigned nspecs;
+static uint8_t spec_of[LTX_HOOK_STUBS]; /* which spec each descriptor serves */
+static uint32_t spec_seen[LTX_HOOK_MAX]; /* GOT entries found referring to it */
+static int hooks_active;
+static pthread_mutex_t patch_lock = PTHREAD_MUTEX_INITIALIZER;
+static int pool_warned;
+
+/* ---- reading memory that may not be there ------------------------------ */
+
+int lt_safe_copy(char *dst, const char *src, size_t cap)
+{
+	if ((uintptr_t)src < 4096)
+		return 0;
+	/* process_vm_readv on ourselves fails with EFAULT instead of faulting,
+	 * and stops at the first unreadable page. */
+	struct iovec l = { dst, cap - 1 }, r = { (void *)src, cap - 1 };
+	ssize_t n = process_vm_readv(getpid(), &l, 1, &r, 1, 0);
+	if (n < 0 && errno == EFAULT)
+		return 0;
+	if (n < 0) {
+		/* Not allowed here (seccomp, an old kernel): trust the pointer. */
+		n = (ssize_t)strnlen(src, cap - 1);
+		memcpy(dst, src, (size_t)n);
+	}
+	dst[n] = 0;
+	return 1;
+}
+
+/* ---- an object's dynamic section ---------------------------------------- */
+
+struct obj {
+	uint64_t bias, lo, hi;
+	uint64_t relro_lo, relro_hi; /* pages ld.so made read-only */
+	const ElfW(Sym) *symtab;
+	const char *strtab;
+	size_t strsz;
+	const ElfW(Rela) *rel[2]; /* DT_JMPREL, DT_RELA */
+	size_t relsz[2];
+	const uint32_t *gnu_hash;
+	const uint32_t *sysv_hash;
+	const ElfW(Half) *versym;
+};
+
+/* Addresses in the dynamic section: glibc stores them relocated, other
+ * loaders (and the vDSO) leave them as linked. */
+static uint64_t dyn_addr(const struct obj *o, uint64_t v)
+{
+	return v >= o->lo && v < o->hi ? v : v + o->bias;
+}
+
+static int obj_read(const struct dl_phdr_info *info, struct obj *o)
+{
+	memset(o, 0, sizeof *o);
+	o->bias = info->dlpi_addr;
+	o->lo = UINT64_MAX;
+	const ElfW(Dyn) *dyn = NULL;
+	uint64_t page = getauxval(AT_PAGESZ);
+	if (!page)
+		page = 4096;
+	for (int i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		uint64_t a = info->dlpi_addr + ph->p_vaddr;
+		if (ph->p_type == PT_LOAD) {
+			if (a < o->lo)
+				o->lo = a;
+			if (a + ph->p_memsz > o->hi)
+				o->hi = a + ph->p_memsz;
+		} else if (ph->p_type == PT_DYNAMIC) {
+			dyn = (const ElfW(Dyn) *)a;
+		} else if (ph->p_type == PT_GNU_RELRO) {
+			/* as ld.so's _dl_protect_relro rounds them */
+			o->relro_lo = a & ~(page - 1);
+			o->relro_hi = (a + ph->p_memsz) & ~(page - 1);
+		}
+	}
+	if (!dyn || o->lo >= o->hi)
+		return -1;
+	uint64_t pltrel = DT_RELA;
+	for (; dyn->d_tag != DT_NULL; dyn++) {
+		uint64_t v = dyn->d_un.d_val;
+		switch (dyn->d_tag) {
+		case DT_SYMTAB: o->symtab = (const ElfW(Sym) *)dyn_addr(o, v); break;
+		case DT_STRTAB: o->strtab = (const char *)dyn_addr(o, v); break;
+		case DT_STRSZ: o->strsz = v; break;
+		case DT_JMPREL: o->rel[0] = (const ElfW(Rela) *)dyn_addr(o, v); break;
+		case DT_PLTRELSZ: o->relsz[0] = v; break;
+		case DT_PLTREL: pltrel = v; break;
+		case DT_RELA: o->rel[1] = (const ElfW(Rela) *)dyn_addr(o, v); break;
+		case DT_RELASZ: o->relsz[1] = v; break;
+		case DT_GNU_HASH: o->gnu_hash = (const uint32_t *)dyn_addr(o, v); break;
+		case DT_HASH: o->sysv_hash = (const uint32_t *)dyn_addr(o, v); break;
+		case DT_VERSYM: o->versym = (const ElfW(Half) *)dyn_addr(o, v); break;
+		}
+	}
+	if (pltrel != DT_RELA)
+		o->rel[0] = NULL; /* REL relocations do not occur on x86-64 */
+	return o->symtab && o->strtab ? 0 : -1;
+}
+
+static const char *sym_name(const struct obj *o, const ElfW(Sym) *s)
+{
+	return s->st_name < o->strsz ? o->strtab + s->st_name : "";
+}
+
+/* A definition the dynamic linker would bind a reference to: defined,
+ * global or weak, not hidden, and the default version. */
+static int sym_binds(const struct obj *o, uint32_t i, int data)
+{
+	const ElfW(Sym) *s = &o->symtab[i];
+	int bind = ELF64_ST_BIND(s->st_info), type = ELF64_ST_TYPE(s->st_info);
+	if (s->st_shndx == SHN_UNDEF || (bind != STB_GLOBAL && bind != STB_WEAK))
+		return 0;
+	if (type != (data ? STT_OBJECT : STT_FUNC) && type != STT_NOTYPE)
+		return 0; /* IFUNCs need their resolver run: not hooked */
+	if (ELF64_ST_VISIBILITY(s->st_other) == STV_HIDDEN || ELF64_ST_VISIBILITY(s->st_other) == STV_INTERNAL)
+		return 0;
+	return !o->versym || !(o->versym[i] & 0x8000);
+}
+
+static uint32_t gnu_hash_of(const char *s)
+{
+	uint32_t h = 5381;
+	for (; *s; s++)
+		h = h * 33 + (unsigned char)*s;
+	return h;
+}
+
+static uint32_t sysv_hash_of(const char *s)
+{
+	uint32_t h = 0;
+	for (; *s; s++) {
+		h = (h << 4) + (unsigned char)*s;
+		h ^= (h >> 24) & 0xf0;
+	}
+	return h & 0x0fffffff;
+}
+
+/* The object's own definition of name (a function, or with data a
+ * variable), or 0. */
+static uint64_t obj_lookup(const struct obj *o, const char *name, int data)
+{
+	if (o->gnu_hash) {
+		const uint32_t *g = o->gnu_hash;
+		uint32_t nbuckets = g[0], symoffset = g[1], bloom_size = g[2], shift = g[3];
+		if (!nbuckets || !bloom_size)
+			return 0;
+		const uint64_t *bloom = (const uint64_t *)&g[4];
+		const uint32_t *buckets = (const uint32_t *)&bloom[bloom_size];
+		const uint32_t *chain = &buckets[nbuckets];
+		uint32_t h = gnu_hash_of(name);
+		uint64_t word = bloom[(h / 64) % bloom_size];
+		uint64_t mask = (1ull << (h % 64)) | (1ull << ((h >> shift) % 64));
+		if ((word & mask) != mask)
+			return 0;
+		uint32_t i = buckets[h % nbuckets];
+		if (i < symoffset)
+			return 0;
+		for (;; i++) {
+			uint32_t h2 = chain[i - symoffset];
+			if ((h | 1) == (h2 | 1) && !strcmp(name, sym_name(o, &o->symtab[i])) && sym_binds(o, i, data))
+				return o->bias + o->symtab[i].st_value;
+			if (h2 & 1)
+				return 0;
+		}
+	}
+	if (o->sysv_hash) {
+		uint32_t nbucket = o->sysv_hash[0], nchain = o->sysv_hash[1];
+		if (!nbucket)
+			return 0;
+		const uint32_t *bucket = &o->sysv_hash[2], *chain = &bucket[nbucket];
+		for (uint32_t i = bucket[sysv_hash_of(name) % nbucket]; i && i < nchain; i = chain[i])
+			if (!strcmp(name, sym_name(o, &o->symtab[i])) && sym_binds(o, i, data))
+				return o->bias + o->symtab[i].st_value;
+	}
+	return 0;
+}
+
+/* Whether the object is liblogtax itself. */
+static int is_self(const struct dl_phdr_info *info)
+{
+	uint64_t me = (uint64_t)lt_hooks_init;
+	for (int i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		uint64_t a = info->dlpi_addr + ph->p_vaddr;
+		if (ph->p_type == PT_LOAD && me >= a && me < a + ph->p_memsz)
+			return 1;
+	}
+	return 0;
+}
+
+/* ---- the definition of a hooked function -------------------------------- */
+
+struct find_ctx {
+	const char *name;
+	uint64_t addr;
+	int data;
+};
+
+/* The first object in load order that defines it (the main program, then
+ * the libraries as loaded): the global scope's answer for objects in it. */
+static int find_def(struct dl_phdr_info *info, size_t size, void *arg)
+{
+	(void)size;
+	struct find_ctx *c = arg;
+	struct obj o;
+	if (is_self(info) || obj_read(info, &o) < 0)
+		return 0;
+	c->addr = obj_lookup(&o, c->name, c->data);
+	return c->addr != 0;
+}
+
+static uint64_t definition_of(const char *name, int data)
+{
+	struct find_ctx c = { name, 0, data };
+	dl_iterate_phdr(find_def, &c);
+	return c.addr;
+}
+
+void *lt_find_symbol(const char *name, int data)
+{
+	return (void *)definition_of(name, data);
+}
+
+/* ---- patching ------------------------------------------------------------ */
+
+static uint64_t stub_addr(uint32_t i)
+{
+	return (uint64_t)lt_hook_stubs + (uint64_t)i * LT_HOOK_STUB_SIZE;
+}
+
+static int is_stub(uint64_t a)
+{
+	return a >= stub_addr(0) && a < stub_addr(LTX_HOOK_STUBS);
+}
+
+/* The descriptor of spec k with this target, made on first use. */
+static int stub_for(unsigned k, uint64_t target)
+{
+	uint32_t used = lt_hook_used;
+	for (uint32_t i = 0; i < used; i++)
+		if (spec_of[i] == k && (uint64_t)lt_hook_descs[i].real == target)
+			return (int)i;
+	if (used >= LTX_HOOK_STUBS) {
+		if (!pool_warned++)
+			lt_warn("warning: out of hook stubs (at most 192 hooked definitions); more are not hooked",
+				specs[k].fn);
+		return -1;
+	}
+	struct lt_desc *d = &lt_hook_descs[used];
+	memset(d, 0, sizeof *d);
+	d->name_arg = specs[k].name_arg ? (uint8_t)(specs[k].name_arg - 1) : LT_ARG_NONE;
+	d->level_arg = specs[k].level_arg ? (uint8_t)(specs[k].level_arg - 1) : LT_ARG_NONE;
+	d->fmt_arg = LT_ARG_NONE;
+	d->id = LTX_HOOK_ID_FIRST + used;
+	d->family = LTX_FAM_HOOK;
+	d->flags = LT_DESC_NAME_UNTRUSTED;
+	d->resolved = 1;
+	d->symbol = specs[k].fn;
+	d->real = (void *)target;
+	lt_desc_prepare(d);
+	spec_of[used] = (uint8_t)k;
+	__atomic_store_n(&lt_hook_used, used + 1, __ATOMIC_RELEASE);
+	return (int)used;
+}
+
+/* The protection of the page holding addr, from /proc/self/maps; -1 if
+ * unknown. */
+static int page_prot(uint64_t addr)
+{
+	int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	char buf[8192];
+	size_t have = 0;
+	int prot = -1;
+	for (;;) {
+		ssize_t n = read(fd, buf + have, sizeof buf - 1 - have);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		have += (size_t)n;
+		buf[have] = 0;
+		char *line = buf, *nl;
+		while ((nl = memchr(line, '\n', have - (size_t)(line - buf)))) {
+			*nl = 0;
+			char *end;
+			uint64_t lo = strtoull(line, &end, 16), hi = *end == '-' ? strtoull(end + 1, &end, 16) : 0;
+			if (addr >= lo && addr < hi && *end == ' ') {
+				prot = (end[1] == 'r' ? PROT_READ : 0) | (end[2] == 'w' ? PROT_WRITE : 0) |
+				       (end[3] == 'x' ? PROT_EXEC : 0);
+				goto done;
+			}
+			line = nl + 1;
+		}
+		have -= (size_t)(line - buf);
+		memmove(buf, line, have);
+	}
+done:
+	close(fd);
+	return prot;
+}
+
+/* Stores v at slot; a read-only page (RELRO) is opened and closed again. */
+static int got_write(const struct obj *o, uint64_t *slot, uint64_t v)
+{
+	uint64_t a = (uint64_t)slot;
+	if (a & 7)
+		return -1;
+	int prot = page_prot(a);
+	if (prot < 0) /* no /proc: what ld.so did is what we know */
+		prot = a >= o->relro_lo && a < o->relro_hi ? PROT_READ : PROT_READ | PROT_WRITE;
+	if (prot & PROT_WRITE) {
+		__atomic_store_n(slot, v, __ATOMIC_RELEASE);
+		return 0;
+	}
+	uint64_t page = getauxval(AT_PAGESZ) ? getauxval(AT_PAGESZ) : 4096;
+	void *p = (void *)(a & ~(page - 1));
+	if (mprotect(p, page, prot | PROT_READ | PROT_WRITE) < 0)
+		return -1;
+	__atomic_store_n(slot, v, __ATOMIC_RELEASE);
+	mprotect(p, page, prot);
+	return 0;
+}
+
+struct patch_ctx {
+	uint64_t defs[LTX_HOOK_MAX];
+	unsigned failed;
+};
+
+static int patch_object(struct dl_phdr_info *info, size_t size, void *arg)
+{
+	(void)size;
+	struct patch_ctx *c = arg;
+	struct obj o;
+	if (is_self(info) || obj_read(info, &o) < 0)
+		return 0;
+	for (int r = 0; r < 2; r++) {
+		size_t n = o.rel[r] ? o.relsz[r] / sizeof(ElfW(Rela)) : 0;
+		for (size_t i = 0; i < n; i++) {
+			const ElfW(Rela) *rl = &o.rel[r][i];
+			uint32_t type = ELF64_R_TYPE(rl->r_info), si = ELF64_R_SYM(rl->r_info);
+			if ((type != R_X86_64_JUMP_SLOT && type != R_X86_64_GLOB_DAT) || !si)
+				continue;
+			const ElfW(Sym) *sym = &o.symtab[si];
+			int stype = ELF64_ST_TYPE(sym->st_info);
+			if (stype == STT_OBJECT || stype == STT_TLS || stype == STT_GNU_IFUNC)
+				continue; /* a variable of that name, never a stub */
+			const char *name = sym_name(&o, sym);
+			for (unsigned k = 0; k < nspecs; k++) {
+				if (name[0] != specs[k].fn[0] || strcmp(name, specs[k].fn))
+					continue;
+				uint64_t *slot = (uint64_t *)(o.bias + rl->r_offset);
+				uint64_t cur = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
+				spec_seen[k]++;
+				if (is_stub(cur) || cur == 0)
+					break; /* patched already, or an unresolved weak reference */
+				uint64_t target = cur;
+				uint64_t own = sym->st_shndx != SHN_UNDEF ? o.bias + sym->st_value : 0;
+				if (cur >= o.lo && cur < o.hi && cur != own)
+					/* a lazy PLT slot not bound yet: it would bind to the global definition */
+					target = c->defs[k] ? c->defs[k] : own;
+				if (!target)
+					break;
+				int st = stub_for(k, target);
+				if (st < 0 || got_write(&o, slot, stub_addr((uint32_t)st)) < 0)
+					c->failed++;
+				break;
+			}
+		}
+	}
+	return 0;
+}
+
+static void patch_all(int first)
+{
+	pthread_mutex_lock(&patch_lock);
+	struct patch_ctx c;
+	memset(&c, 0, sizeof c);
+	for (unsigned k = 0; k < nspecs; k++)
+		c.defs[k] = definition_of(specs[k].fn, 0);
+	memset(spec_seen, 0, sizeof spec_seen);
+	dl_iterate_phdr(patch_object, &c);
+	if (c.failed)
+		lt_warn("warning: some GOT entries of hooked functions could not be rewritten", NULL);
+	if (first) {
+		for (unsigned k = 0; k < nspecs; k++) {
+			if (!c.defs[k] && !spec_seen[k])
+				lt_warn("warning: hook: no loaded object defines or calls this function (looked for again "
+					"after each dlopen)",
+					specs[k].fn);
+			else if (!spec_seen[k])
+				lt_warn("warning: hook: nothing calls this function through a GOT or PLT entry, so no call "
+					"can be counted (see logtax scan)",
+					specs[k].fn);
+		}
+	}
+	pthread_mutex_unlock(&patch_lock);
+}
+
+void lt_hooks_init(void)
+{
+	const char *v = getenv("LOGTAX_HOOK"), *why = NULL;
+	unsigned pos = 0, n = 0;
+	if (!v || !*v)
+		return;
+	if (ltx_parse_hooks(v, specs, LTX_HOOK_MAX, &n, &why, &pos) < 0) {
+		char msg[400], num[16];
+		size_t k = 0, len = 0;
+		unsigned p = pos + 1;
+		do
+			num[len++] = (char)('0' + p % 10);
+		while ((p /= 10));
+		const char *parts[] = { "LOGTAX_HOOK='", v, "' ignored: at character ", NULL, ": ", why };
+		for (unsigned i = 0; i < sizeof parts / sizeof parts[0]; i++) {
+			if (!parts[i]) {
+				while (len && k + 1 < sizeof msg)
+					msg[k++] = num[--len];
+				continue;
+			}
+			for (const char *s = parts[i]; *s && k + 1 < sizeof msg; s++)
+				msg[k++] = *s;
+		}
+		msg[k] = 0;
+		lt_warn("warning", msg);
+		return;
+	}
+	nspecs = n;
+	if (!LT_HAVE_TRAMPOLINES || !nspecs)
+		return;
+	patch_all(1);
+	__atomic_store_n(&hooks_active, 1, __ATOMIC_RELEASE);
+}
+
+/* ---- dlopen and dlmopen --------------------------------------------------- */
+
+static void *real_dl[2];
+
+static void *real_dl_fn(unsigned which)
+{
+	if (!real_dl[which])
+		real_dl[which] = dlsym(RTLD_NEXT, which ? "dlmopen" : "dlopen");
+	return real_dl[which];
+}
+
+void *lt_real_dlopen(const char *file, int mode)
+{
+	void *(*f)(const char *, int) = (void *(*)(const char *, int))real_dl_fn(0);
+	return f ? f(file, mode) : NULL;
+}
+
+struct gadget_ctx {
+	uint64_t caller;
+	uint64_t found;
+	int main_done;
+};
+
+static uint64_t ret_byte_in(const struct dl_phdr_info *info)
+{
+	for (int i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		if (ph->p_type != PT_LOAD || (ph->p_flags & (PF_X | PF_R)) != (PF_X | PF_R))
+			continue;
+		const unsigned char *p = (const unsigned char *)(info->dlpi_addr + ph->p_vaddr);
+		for (uint64_t j = 0; j < ph->p_filesz; j++)
+			if (p[j] == 0xc3)
+				return (uint64_t)(p + j);
+	}
+	return 0;
+}
+
+static int find_gadget(struct dl_phdr_info *info, size_t size, void *arg)
+{
+	(void)size;
+	struct gadget_ctx *c = arg;
+	if (!c->main_done) {
+		/* glibc treats a caller outside every object as the main program */
+		c->main_done = 1;
+		c->found = ret_byte_in(info);
+	}
+	for (int i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		uint64_t a = info->dlpi_addr + ph->p_vaddr;
+		if (ph->p_type == PT_LOAD && c->caller >= a && c->caller < a + ph->p_memsz) {
+			c->found = ret_byte_in(info);
+			return 1;
+		}
+	}
+	return 0;
+}
+
+struct lt_dl_ret {
+	uint64_t gadget; /* a `ret` byte in the caller's object, or 0: enter directly */
+	uint64_t real;
+};
+
+static void *dl_missing(void)
+{
+	return NULL;
+}
+
+struct lt_dl_ret lt_dl_enter(uint64_t caller, uint64_t which) LT_HIDDEN;
+struct lt_dl_ret lt_dl_enter(uint64_t caller, uint64_t which)
+{
+	int e = errno;
+	struct lt_dl_ret r = { 0, (uint64_t)real_dl_fn(which & 1) };
+	if (!r.real)
+		r.real = (uint64_t)dl_missing;
+	else if (__atomic_load_n(&hooks_active, __ATOMIC_ACQUIRE)) {
+		struct gadget_ctx c = { caller, 0, 0 };
+		dl_iterate_phdr(find_gadget, &c);
+		r.gadget = c.found;
+	}
+	errno = e;
+	return r;
+}
+
+void lt_dl_after(void *handle) LT_HIDDEN;
+void lt_dl_after(void *handle)
+{
+	if (!handle)
+		return; /* nothing new was loaded; dlerror() must still tell why */
+	int e = errno;
+	uint32_t busy = lt_tls.busy;
+	lt_tls.busy = 1;
+	patch_all(0);
+	lt_tls.busy = busy;
+	errno = e;
+}

@@ -1,0 +1,61 @@
+# logtax ctl's errors, each one line with its own exit status: a process
+# that is gone (3), one not traced by logtax (4), one traced that has not
+# logged yet (4), one of another user (5), bad usage (2).
+. "$(dirname "$0")/../lib.sh"
+
+ctl_err() { # expected status, expected message pattern, ctl args...
+	local want=$1 pat=$2
+	shift 2
+	"$LOGTAX" ctl "$@" >"$T/out" 2>"$T/err"
+	expect_eq "$?" "$want" "ctl $*: exit status"
+	expect_eq "$(wc -l <"$T/err" | tr -d ' ')" 1 "ctl $*: message lines"
+	expect_grep "$pat" "$T/err" "ctl $*: message"
+}
+
+# A background sleep, killed only once it runs sleep: a subshell killed
+# before its exec would run our EXIT trap (and remove $T).
+bg_pid=
+bg() {
+	"$@" &
+	bg_pid=$!
+	local i
+	for i in $(seq 200); do
+		case $(readlink "/proc/$bg_pid/exe" 2>/dev/null) in */sleep) return ;; esac
+		sleep 0.02
+	done
+}
+
+bg sleep 30
+gone=$bg_pid
+kill $gone
+wait $gone 2>/dev/null
+ctl_err 3 "^logtax ctl: no process $gone$" $gone status
+
+bg sleep 30
+plain=$bg_pid
+ctl_err 4 "process $plain is not traced by logtax" $plain status
+kill $plain
+
+# Traced, but no logging call yet: no control thread (it starts at the first call).
+bg env LD_PRELOAD="$SHIM" LOGTAX_OUTPUT="$T" sleep 30
+quiet=$bg_pid
+ctl_err 4 "its control thread is not running" $quiet dump
+kill $quiet
+
+ctl_err 2 "is not a process id" abc status
+ctl_err 2 "unknown command 'reload'" 1 reload
+ctl_err 2 "filter takes one argument" 1 filter
+ctl_err 2 "expected PID and a command" 1
+
+# Another user's process: only root (or that user) may control it.
+if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null && setpriv --reuid=65534 --regid=65534 --clear-groups true 2>/dev/null &&
+	setpriv --reuid=65534 --regid=65534 --clear-groups test -x "$ANALYZE"; then
+	bg sleep 30
+	mine=$bg_pid
+	setpriv --reuid=65534 --regid=65534 --clear-groups "$LOGTAX" ctl $mine status 2>"$T/err"
+	expect_eq "$?" 5 "another user's process: exit status"
+	expect_grep "belongs to uid 0, not to you" "$T/err" "another user's process: message"
+	kill $mine
+else
+	note "not root or no setpriv: the other-user case is not checked"
+fi

@@ -1,0 +1,151 @@
+/* Families: each family's levels on the common scale (the table the rules
+ * and the reports share), and the LOGTAX_HOOK parser the shim and
+ * `logtax run` share: what it accepts, and where it says an error is. */
+#include "../../common/ltx_entries.h"
+#include "../../common/ltx_format.h"
+#include "../../common/ltx_levels.h"
+#include "../../common/ltx_settings.h"
+
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define LVL(fam, raw, name) ck_assert_str_eq(ltx_level_name(ltx_level_of(fam, raw)), name)
+
+START_TEST(levels)
+{
+	LVL(LTX_FAM_LIBVIRT, 1, "debug");
+	LVL(LTX_FAM_LIBVIRT, 4, "error");
+	LVL(LTX_FAM_LIBVIRT, 5, "?");
+	/* GLib: flags; the most severe level bit wins; bits 0-1 are flags */
+	LVL(LTX_FAM_GLIB, 1 << 7, "debug");
+	LVL(LTX_FAM_GLIB, 1 << 6, "info");
+	LVL(LTX_FAM_GLIB, 1 << 5, "notice");
+	LVL(LTX_FAM_GLIB, 1 << 4, "warning");
+	LVL(LTX_FAM_GLIB, 1 << 3, "error");
+	LVL(LTX_FAM_GLIB, (1 << 2) | 2, "error");
+	LVL(LTX_FAM_GLIB, (1 << 4) | (1 << 7), "warning");
+	LVL(LTX_FAM_GLIB, 1 << 9, "?"); /* a user-defined level */
+	LVL(LTX_FAM_GLIB, 2, "?");
+	/* syslog: the low 3 bits, whatever the facility */
+	LVL(LTX_FAM_SYSLOG, 7, "debug");
+	LVL(LTX_FAM_SYSLOG, (19 << 3) | 3, "error");
+	LVL(LTX_FAM_SYSLOG, (3 << 3) | 4, "warning");
+	LVL(LTX_FAM_SYSLOG, 5, "notice");
+	LVL(LTX_FAM_SYSLOG, 0, "error");
+	/* journal: PRIORITY= values; -1 when absent */
+	LVL(LTX_FAM_JOURNAL, 6, "info");
+	LVL(LTX_FAM_JOURNAL, -1, "?");
+	LVL(LTX_FAM_JOURNAL, 8, "?");
+	LVL(LTX_FAM_HOOK, 3, "?");
+	LVL(99, 1, "?");
+	ck_assert_str_eq(ltx_family_name(LTX_FAM_GLIB), "glib");
+	ck_assert_str_eq(ltx_family_name(LTX_FAM_SYSLOG), "syslog");
+	ck_assert_str_eq(ltx_family_name(LTX_FAM_JOURNAL), "journal");
+	ck_assert_str_eq(ltx_family_name(LTX_FAM_HOOK), "hook");
+	ck_assert_str_eq(ltx_family_name(1000), "unknown");
+}
+END_TEST
+
+START_TEST(entry_ids)
+{
+	/* ids are unique, below the hooks' range, and families known */
+	static const struct { int id, fam; } e[] = {
+#define E(id, fam, sym) { id, fam },
+		LTX_ENTRIES(E)
+#undef E
+	};
+	int seen[LTX_HOOK_ID_FIRST] = { 0 };
+	for (size_t i = 0; i < sizeof e / sizeof e[0]; i++) {
+		ck_assert_int_gt(e[i].id, 0);
+		ck_assert_int_lt(e[i].id, LTX_HOOK_ID_FIRST);
+		ck_assert_int_eq(seen[e[i].id]++, 0);
+		ck_assert_int_lt(e[i].fam, LTX_FAM_COUNT);
+	}
+	ck_assert_int_eq(LTX_HOOK_STUBS, 192);
+}
+END_TEST
+
+static int parse(const char *s, struct ltx_hook_spec *h, unsigned *n, unsigned *pos, const char **why)
+{
+	*pos = 9999;
+	return ltx_parse_hooks(s, h, LTX_HOOK_MAX, n, why, pos);
+}
+
+START_TEST(hooks_good)
+{
+	struct ltx_hook_spec h[LTX_HOOK_MAX];
+	unsigned n, pos;
+	const char *why;
+	ck_assert_int_eq(parse("app_log:name=1:level=2", h, &n, &pos, &why), 0);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_str_eq(h[0].fn, "app_log");
+	ck_assert_uint_eq(h[0].name_arg, 1);
+	ck_assert_uint_eq(h[0].level_arg, 2);
+	ck_assert_int_eq(parse("  a, b:level=16  c:name=3,,", h, &n, &pos, &why), 0);
+	ck_assert_uint_eq(n, 3);
+	ck_assert_str_eq(h[1].fn, "b");
+	ck_assert_uint_eq(h[1].name_arg, 0);
+	ck_assert_uint_eq(h[1].level_arg, 16);
+	ck_assert_uint_eq(h[2].name_arg, 3);
+	ck_assert_int_eq(parse("", h, &n, &pos, &why), 0);
+	ck_assert_uint_eq(n, 0);
+	ck_assert_int_eq(parse("_Z3logPKc", h, &n, &pos, &why), 0); /* a C++ name */
+}
+END_TEST
+
+#define BAD(s, at)                                                   \
+	do {                                                         \
+		ck_assert_int_eq(parse(s, h, &n, &pos, &why), -1);   \
+		ck_assert_msg(pos == (at), "%s: position %u, expected %u", s, pos, (unsigned)(at)); \
+		ck_assert_ptr_nonnull(why);                          \
+	} while (0)
+
+START_TEST(hooks_bad)
+{
+	struct ltx_hook_spec h[LTX_HOOK_MAX];
+	unsigned n, pos;
+	const char *why;
+	BAD("1app", 0);
+	BAD("app:", 4);
+	BAD("app:nam=1", 4);
+	BAD("app:name=", 9);
+	BAD("app:name=0", 9);
+	BAD("app:name=17", 9);
+	BAD("app:name=99999999999", 9);
+	BAD("app:name=1x", 10);
+	BAD("app:name=1:name=2", 16);
+	BAD("app;x", 3);
+	BAD("a b a", 4);
+	BAD("ok virLogMessage", 3);
+	BAD("g_log", 0);
+	char many[400] = "";
+	for (int i = 0; i < 33; i++) {
+		char one[8];
+		snprintf(one, sizeof one, "f%d ", i);
+		strcat(many, one);
+	}
+	ck_assert_int_eq(parse(many, h, &n, &pos, &why), -1);
+	char longname[200];
+	memset(longname, 'x', 128);
+	longname[128] = 0;
+	BAD(longname, 0);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("families");
+	TCase *t = tcase_create("all");
+	tcase_add_test(t, levels);
+	tcase_add_test(t, entry_ids);
+	tcase_add_test(t, hooks_good);
+	tcase_add_test(t, hooks_bad);
+	suite_add_tcase(s, t);
+	SRunner *r = srunner_create(s);
+	srunner_run_all(r, CK_NORMAL);
+	int failed = srunner_ntests_failed(r);
+	srunner_free(r);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
