@@ -73,6 +73,12 @@ int an_dump(FILE *o, const struct ltx_file *f)
 	fprintf(o, "file version=%u.%u features=0x%llx pid=%u time_mode=%u sample_every=%u records_skipped=%zu\n",
 		f->hdr.version_major, f->hdr.version_minor, (unsigned long long)f->hdr.features, f->proc.pid,
 		f->proc.time_mode, f->proc.sample_every, f->skipped_records);
+	fprintf(o, "process pid=%u ppid=%u reason=%u flags=0x%x late_calls=%llu\n", f->proc.pid, f->proc.ppid,
+		f->proc.reason, f->hdr.flags, (unsigned long long)f->proc.late_calls);
+	if (f->has_output)
+		fprintf(o, "output signal=%u snapshot_every=%u flags=0x%x writes=%u failed=%u last_errno=%u last_reason=%u\n",
+			f->output.signal, f->output.snapshot_every, f->output.flags, f->output.writes, f->output.failed,
+			f->output.last_errno, f->output.last_reason);
 	for (size_t i = 0; i < f->nmodules; i++) {
 		const struct ltx_module *m = &f->modules[i].m;
 		fprintf(o, "module %u bias=0x%llx lo=0x%llx hi=0x%llx path=%s\n", m->id, (unsigned long long)m->bias,

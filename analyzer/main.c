@@ -278,6 +278,16 @@ static int cmd_check_env(const char *who)
 		fprintf(stderr, "logtax: %s: --trace times every call: --time '%s' cannot go with it\n", who, v);
 		bad = 1;
 	}
+	const char *sn = getenv("LOGTAX_SNAPSHOT");
+	if (sn && ltx_parse_snapshot(sn, &a, &why) < 0) {
+		fprintf(stderr, "logtax: %s: --snapshot '%s': %s\n", who, sn, why);
+		bad = 1;
+	}
+	const char *nf = getenv("LOGTAX_NO_FOLLOW");
+	if (nf && ltx_parse_no_follow(nf, &a, &why) < 0) {
+		fprintf(stderr, "logtax: %s: LOGTAX_NO_FOLLOW='%s': %s\n", who, nf, why);
+		bad = 1;
+	}
 	v = getenv("LOGTAX_HOOK");
 	if (v) {
 		struct ltx_hook_spec specs[LTX_HOOK_MAX];

@@ -18,9 +18,10 @@
 #define LTX_MAGIC_LEN 8
 #define LTX_VERSION_MAJOR 1
 /* 1.1: records 8-11 (KEY_HIST, STACK, KEY_STACK, TRACE) may be present;
- * families 3-6, entry ids 3-255, KEY flags FATAL and RESOLVED exist. No 1.0
- * layout changed (docs/FORMAT.md, "Versions"). */
-#define LTX_VERSION_MINOR 1
+ * families 3-6, entry ids 3-255, KEY flags FATAL and RESOLVED exist.
+ * 1.2: record 16 (OUTPUT). No earlier layout changed (docs/FORMAT.md,
+ * "Versions"). */
+#define LTX_VERSION_MINOR 2
 #define LTX_BYTE_ORDER_MARK 0x01020304u
 
 #define LTX_MAX_RECORD (1u << 20) /* a reader refuses larger payloads */
@@ -63,6 +64,7 @@ enum ltx_rec_type {
 	LTX_REC_STACK = 9,     /* 1.1 */
 	LTX_REC_KEY_STACK = 10, /* 1.1 */
 	LTX_REC_TRACE = 11,    /* 1.1 */
+	LTX_REC_OUTPUT = 16,   /* 1.2 */
 	LTX_REC_END = 0xffff, /* last record: a file without it is truncated */
 };
 
@@ -303,6 +305,25 @@ enum ltx_trace_kind { LTX_TEV_CALL = 0, LTX_TEV_WAIT = 1 };
 #define LTX_TEV_DROPPED 0x1u /* the call was dropped (the real function did not run) */
 #define LTX_TEV_UNTIMED 0x2u /* not timed: ticks is 0 */
 #define LTX_NO_KEY 0xffffffffu
+
+/* LTX_REC_OUTPUT (1.2): how the file came to be written, beyond
+ * process.reason: the signal that ended the process, the snapshot setting,
+ * and the writes of this process image that failed before this one (a
+ * full disk: what they would have held is in this file, since counts only
+ * grow). At most one, written by every 1.2 shim. */
+struct ltx_output {
+	uint32_t signal;         /* reason SIGNAL: the signal the process then died of; else 0 */
+	uint32_t snapshot_every; /* LOGTAX_SNAPSHOT, seconds (0: no periodic snapshots) */
+	uint32_t flags;          /* LTX_OUT_* */
+	uint32_t writes;         /* files this process image tried to write before this one */
+	uint32_t failed;         /* ... of which failed */
+	uint32_t last_errno;     /* errno of the last failure (Linux numbers), 0 if none */
+	uint32_t last_reason;    /* enum ltx_reason of the last failed write */
+	uint32_t pad;
+	uint64_t last_failed_realtime_ns; /* when it failed (wall clock) */
+};
+#define LTX_OUT_NO_FOLLOW 0x1u   /* LOGTAX_NO_FOLLOW: programs this one started were not traced */
+#define LTX_OUT_EXEC_FAILED 0x2u /* an exec of this image failed after it had written its file */
 
 /* LTX_REC_END: last record. */
 struct ltx_end {

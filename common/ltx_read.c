@@ -28,6 +28,7 @@ static const char *type_name(uint32_t t)
 	case LTX_REC_STACK: return "STACK";
 	case LTX_REC_KEY_STACK: return "KEY_STACK";
 	case LTX_REC_TRACE: return "TRACE";
+	case LTX_REC_OUTPUT: return "OUTPUT";
 	case LTX_REC_END: return "END";
 	default: return "unknown";
 	}
@@ -48,6 +49,7 @@ static size_t fixed_size(uint32_t t)
 	case LTX_REC_STACK: return sizeof(struct ltx_stack);
 	case LTX_REC_KEY_STACK: return sizeof(struct ltx_key_stack);
 	case LTX_REC_TRACE: return sizeof(struct ltx_trace);
+	case LTX_REC_OUTPUT: return sizeof(struct ltx_output);
 	case LTX_REC_END: return sizeof(struct ltx_end);
 	default: return 0;
 	}
@@ -206,6 +208,8 @@ int ltx_read_buf(const void *buf, size_t len, struct ltx_file *f, char *err, siz
 		return fail(err, errlen, "%zu PROCESS records, expected 1", c.n[LTX_REC_PROCESS]);
 	if (c.n[LTX_REC_CALIB] > 1)
 		return fail(err, errlen, "%zu CALIB records, expected at most 1", c.n[LTX_REC_CALIB]);
+	if (c.n[LTX_REC_OUTPUT] > 1)
+		return fail(err, errlen, "%zu OUTPUT records, expected at most 1", c.n[LTX_REC_OUTPUT]);
 
 	f->entries = calloc(c.n[LTX_REC_ENTRY] + 1, sizeof *f->entries);
 	f->modules = calloc(c.n[LTX_REC_MODULE] + 1, sizeof *f->modules);
@@ -341,6 +345,10 @@ int ltx_read_buf(const void *buf, size_t len, struct ltx_file *f, char *err, siz
 			f->ntraces++;
 			break;
 		}
+		case LTX_REC_OUTPUT:
+			memcpy(&f->output, p, fs);
+			f->has_output = 1;
+			break;
 		case LTX_REC_END:
 			memcpy(&end, p, fs);
 			break;

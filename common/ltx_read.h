@@ -76,6 +76,9 @@ struct ltx_file {
 	size_t nkey_stacks;
 	struct ltx_r_trace *traces;
 	size_t ntraces;
+	/* 1.2 */
+	int has_output;
+	struct ltx_output output;
 	size_t skipped_records; /* of types this reader does not know */
 	double tick_hz;          /* derived from the process record's clock pairs */
 };

@@ -4,8 +4,10 @@
 
 #include <string.h>
 
-const char *const ltx_known_vars[] = { "LOGTAX_OUTPUT", "LOGTAX_TIME", "LOGTAX_STACKS", "LOGTAX_TRACE",
-				       "LOGTAX_HOOK", "LOGTAX_FILTER", "LOGTAX_FILTER_FILE", NULL };
+const char *const ltx_known_vars[] = { "LOGTAX_OUTPUT", "LOGTAX_TIME",        "LOGTAX_STACKS",
+				       "LOGTAX_TRACE",  "LOGTAX_HOOK",        "LOGTAX_FILTER",
+				       "LOGTAX_FILTER_FILE", "LOGTAX_SNAPSHOT", "LOGTAX_NO_FOLLOW",
+				       NULL };
 
 static int parse_u32(const char *s, uint32_t lo, uint32_t hi, uint32_t *out)
 {
@@ -74,6 +76,24 @@ int ltx_parse_trace(const char *s, uint32_t *events, const char **why)
 {
 	if (parse_u32(s, 1, LTX_TRACE_MAX, events) < 0) {
 		*why = "expected the number of events each thread keeps, 1 to 1048576";
+		return -1;
+	}
+	return 0;
+}
+
+int ltx_parse_snapshot(const char *s, uint32_t *secs, const char **why)
+{
+	if (parse_u32(s, 0, LTX_SNAPSHOT_MAX, secs) < 0) {
+		*why = "expected the seconds between snapshots, 0 (off) to 86400";
+		return -1;
+	}
+	return 0;
+}
+
+int ltx_parse_no_follow(const char *s, uint32_t *pid, const char **why)
+{
+	if (parse_u32(s, 1, LTX_PID_MAX, pid) < 0) {
+		*why = "expected the process id of the one process to trace (1 to 4194304)";
 		return -1;
 	}
 	return 0;

@@ -23,6 +23,21 @@ int ltx_parse_stacks(const char *s, uint32_t *depth, uint32_t *every, const char
 #define LTX_TRACE_MAX (1u << 20)
 int ltx_parse_trace(const char *s, uint32_t *events, const char **why);
 
+/* LOGTAX_SNAPSHOT: SECS, a process that has run SECS seconds keeps a
+ * snapshot of its counts on disk, renewed every SECS seconds while they
+ * change (0: off). */
+#define LTX_SNAPSHOT_DEFAULT 1
+#define LTX_SNAPSHOT_MAX 86400
+int ltx_parse_snapshot(const char *s, uint32_t *secs, const char **why);
+
+/* LOGTAX_NO_FOLLOW: PID, only the program of process PID (and its fork
+ * children) is traced: the shim leaves itself out of the environment of the
+ * programs it starts, and a process image that loads it anyway (through
+ * system() or popen(), which pass the environment on unchanged) with
+ * another pid stays inert. */
+#define LTX_PID_MAX 4194304
+int ltx_parse_no_follow(const char *s, uint32_t *pid, const char **why);
+
 /* LOGTAX_HOOK: functions to count by name, 'fn[:name=ARG][:level=ARG]',
  * several separated by spaces or commas. ARG is the 1-based position of the
  * argument holding the name (a string) or the level (an int). */

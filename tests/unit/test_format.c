@@ -84,8 +84,22 @@ START_TEST(layout)
 	ck_assert_int_eq(LTX_TEV_WAIT, 1);
 	ck_assert_uint_eq(LTX_TEV_DROPPED, 1);
 	ck_assert_uint_eq(LTX_TEV_UNTIMED, 2);
-	/* one minor version for issues 4 and 5: families 3-6 and records 8-11 */
-	ck_assert_uint_eq(LTX_VERSION_MINOR, 1);
+	/* 1.2: the OUTPUT record (issue 7) */
+	PIN(struct ltx_output, 40);
+	AT(struct ltx_output, snapshot_every, 4);
+	AT(struct ltx_output, flags, 8);
+	AT(struct ltx_output, writes, 12);
+	AT(struct ltx_output, failed, 16);
+	AT(struct ltx_output, last_errno, 20);
+	AT(struct ltx_output, last_reason, 24);
+	AT(struct ltx_output, last_failed_realtime_ns, 32);
+	ck_assert_uint_eq(LTX_REC_OUTPUT, 16);
+	ck_assert_uint_eq(LTX_OUT_NO_FOLLOW, 1);
+	ck_assert_uint_eq(LTX_OUT_EXEC_FAILED, 2);
+	ck_assert_int_eq(LTX_REASON_SIGNAL, 4);
+	ck_assert_int_eq(LTX_REASON_EXEC, 5);
+	ck_assert_uint_eq(LTX_FILE_SNAPSHOT, 1);
+	ck_assert_uint_eq(LTX_VERSION_MINOR, 2);
 }
 END_TEST
 
@@ -105,6 +119,9 @@ static void write_11(struct ltx_writer *w)
 	struct ltx_trace_event ev[2] = { { 100, 50, 0, LTX_TEV_CALL, 0 }, { 200, 30, LTX_NO_KEY, LTX_TEV_WAIT, 0 } };
 	struct ltx_trace tr = { .thread = 0, .nevents = 2, .capacity = 2, .recorded = 5, .overwritten = 3 };
 	ltx_w_record(w, LTX_REC_TRACE, &tr, sizeof tr, ev, sizeof ev, NULL, 0);
+	struct ltx_output out = { .signal = 15, .snapshot_every = 1, .writes = 3, .failed = 2, .last_errno = 28,
+				  .last_reason = LTX_REASON_SNAPSHOT, .last_failed_realtime_ns = 123 };
+	ltx_w_record(w, LTX_REC_OUTPUT, &out, sizeof out, NULL, 0, NULL, 0);
 }
 
 /* Writes a small file into a memory file; returns its bytes (caller frees). */
@@ -242,6 +259,11 @@ START_TEST(round_trip_11)
 	ck_assert_uint_eq(f.ntraces, 1);
 	ck_assert_uint_eq(f.traces[0].t.overwritten, 3);
 	ck_assert_uint_eq(f.traces[0].events[1].kind, LTX_TEV_WAIT);
+	ck_assert_int_eq(f.has_output, 1);
+	ck_assert_uint_eq(f.output.signal, 15);
+	ck_assert_uint_eq(f.output.failed, 2);
+	ck_assert_uint_eq(f.output.last_errno, 28);
+	ck_assert_uint_eq(f.output.last_failed_realtime_ns, 123);
 	ltx_file_free(&f);
 	free(b);
 }
@@ -307,6 +329,12 @@ START_TEST(refuses_bad_11)
 		patch_u32(c, at + cases[i].field, cases[i].value);
 		expect_refused(c, len, cases[i].want);
 	}
+	/* an OUTPUT record shorter than its fixed part (1.2) */
+	memcpy(c, b, len);
+	size_t out_at = find_rec(c, len, LTX_REC_OUTPUT, 0);
+	ck_assert_uint_ne(out_at, 0);
+	patch_u32(c, out_at - 4, 8);
+	expect_refused(c, len, "(OUTPUT) at byte");
 	/* a second histogram for the same key */
 	{
 		FILE *mf = tmpfile();
