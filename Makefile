@@ -34,7 +34,7 @@ SHIM_CFLAGS := $(BASE_CFLAGS) -fPIC -fvisibility=hidden -ftls-model=initial-exec
 HOOK_CFLAGS := $(SHIM_CFLAGS) -mgeneral-regs-only -fno-stack-protector -fcf-protection=none \
 	-fno-tree-vectorize -fomit-frame-pointer
 SHIM_C := shim/slowpath.c shim/stacks.c shim/waits.c shim/init.c shim/output.c shim/entries.c shim/families.c \
-	shim/hooks.c shim/rules.c shim/service.c shim/control.c common/ltx_write.c common/ltx_settings.c \
+	shim/hooks.c shim/rules.c shim/service.c shim/control.c shim/process.c shim/signals.c common/ltx_write.c common/ltx_settings.c \
 	common/ltx_rules.c common/ltx_levels.c
 ifeq ($(ARCH),x86_64)
 SHIM_ASM := shim/entry_x86_64.S

@@ -56,7 +56,22 @@ static size_t cat(char *buf, size_t at, size_t cap, const char *s)
 	return at;
 }
 
-/* One line on stderr: "logtax: MSG: DETAIL". No stdio: it may run anywhere. */
+/* What descriptor 2 was at start-up: a daemon may close it and open one of
+ * its own files there, which a warning must not land in. */
+static dev_t err_dev;
+static ino_t err_ino;
+static int err_ok;
+
+static void note_stderr(void)
+{
+	struct stat st;
+	err_ok = fstat(2, &st) == 0;
+	err_dev = st.st_dev;
+	err_ino = st.st_ino;
+}
+
+/* One line on stderr: "logtax: MSG: DETAIL". No stdio: it may run anywhere.
+ * Only while descriptor 2 is still the file it was at start-up. */
 void lt_warn(const char *msg, const char *detail)
 {
 	char buf[512];
@@ -68,8 +83,11 @@ void lt_warn(const char *msg, const char *detail)
 	}
 	buf[n++] = '\n';
 	int e = errno;
-	ssize_t w = write(2, buf, n);
-	(void)w;
+	struct stat st;
+	if (err_ok && fstat(2, &st) == 0 && st.st_dev == err_dev && st.st_ino == err_ino) {
+		ssize_t w = write(2, buf, n);
+		(void)w;
+	}
 	errno = e;
 }
 
@@ -145,6 +163,21 @@ static void read_stacks(uint32_t *depth, uint32_t *every)
 		bad_setting("LOGTAX_STACKS", v, "cannot load libunwind (libunwind.so.8)");
 		*depth = 0;
 	}
+}
+
+/* LOGTAX_SNAPSHOT: seconds between snapshots (default 1; 0 off). */
+static void read_snapshot(void)
+{
+	const char *v = getenv("LOGTAX_SNAPSHOT"), *why = NULL;
+	uint32_t secs;
+	lt_cfg.snapshot_every = LTX_SNAPSHOT_DEFAULT;
+	if (!v)
+		return;
+	if (ltx_parse_snapshot(v, &secs, &why) < 0) {
+		bad_setting("LOGTAX_SNAPSHOT", v, why);
+		return;
+	}
+	lt_cfg.snapshot_every = secs;
 }
 
 static void read_outdir(void)
@@ -307,21 +340,36 @@ static void thread_gone(void *p)
 	lt_tls.busy = 0;
 }
 
+/* The writer's lock is held across fork, so the child's copy of the state
+ * is not half written; unless this thread holds it already (a handler that
+ * interrupted our writer forks: the child re-initialises it anyway). */
+static __thread int fork_locked LT_TLS;
+
 static void fork_prepare(void)
 {
-	pthread_mutex_lock(&lt_write_lock);
+	fork_locked = !lt_tls.busy && pthread_mutex_lock(&lt_write_lock) == 0;
 }
 
 static void fork_parent(void)
 {
-	pthread_mutex_unlock(&lt_write_lock);
+	if (fork_locked)
+		pthread_mutex_unlock(&lt_write_lock);
+	fork_locked = 0;
+}
+
+static void fork_child(void)
+{
+	fork_locked = 0;
+	lt_forked_child();
 }
 
 /* The child starts with its own counts: what the parent counted stays in
- * the parent's file. Only the forking thread exists here. */
-static void fork_child(void)
+ * the parent's file. Only the forking thread exists here. Also run by the
+ * _Fork wrapper (process.c), which no atfork handler sees. */
+void lt_forked_child(void)
 {
-	pthread_mutex_init(&lt_write_lock, NULL);
+	lt_pid = getpid();
+	lt_output_forked();
 	lt_svc_forked();
 	lt_rules_forked();
 	/* Send this thread's next logging call to the slow path once, where
@@ -329,6 +377,8 @@ static void fork_child(void)
 	lt_tls.table = NULL;
 	struct lt_thread *self = lt_tls.thr;
 	lt_threads = self;
+	extern uint64_t lt_late_calls LT_HIDDEN;
+	lt_late_calls = 0;
 	lt_start_tsc = lt_rdtsc();
 	lt_start_mono = clock_ns(CLOCK_MONOTONIC);
 	lt_start_real = clock_ns(CLOCK_REALTIME);
@@ -361,6 +411,7 @@ void lt_init(void)
 		return;
 	uint32_t busy = lt_tls.busy;
 	lt_tls.busy = 1;
+	note_stderr();
 	lt_start_tsc = lt_rdtsc();
 	lt_start_mono = clock_ns(CLOCK_MONOTONIC);
 	lt_start_real = clock_ns(CLOCK_REALTIME);
@@ -370,12 +421,22 @@ void lt_init(void)
 		lt_cfg.clock_flags |= LTX_CLOCK_TSC_INVARIANT;
 #endif
 	check_unknown_vars();
-	read_time_mode();
-	read_trace();
-	read_outdir();
+	lt_process_init();
+	if (lt_inert) {
+		/* LOGTAX_NO_FOLLOW names another process: count nothing, decide
+		 * nothing, write nothing; only keep the shim out of what this
+		 * program starts. */
+		lt_cfg.time_mode = LTX_TIME_OFF;
+	} else {
+		read_time_mode();
+		read_trace();
+		read_snapshot();
+		read_outdir();
+	}
 	lt_families_init();
 	lt_ctl_setup();
-	lt_rules_init();
+	if (!lt_inert)
+		lt_rules_init();
 	/* Find the real functions now, while no other thread runs. */
 	lt_desc_prepare(&lt_desc_calib);
 	for (unsigned i = 0; i < lt_ndescs; i++) {
@@ -386,7 +447,8 @@ void lt_init(void)
 	/* Most are absent from any one program: the failed lookups must not be
 	 * what the program's first dlerror() reports. */
 	dlerror();
-	lt_hooks_init();
+	if (!lt_inert)
+		lt_hooks_init();
 	if (pthread_key_create(&lt_thread_key, thread_gone) == 0)
 		lt_thread_key_ok = 1;
 	pthread_atfork(fork_prepare, fork_parent, fork_child);
@@ -394,16 +456,19 @@ void lt_init(void)
 	struct lt_thread *th = lt_thread_self();
 	if (th && lt_thread_key_ok)
 		pthread_setspecific(lt_thread_key, th);
-	if (th && LT_HAVE_TRAMPOLINES)
+	if (th && LT_HAVE_TRAMPOLINES && !lt_inert)
 		calibrate();
-	uint32_t depth, every;
-	read_stacks(&depth, &every);
+	uint32_t depth = 0, every;
+	if (!lt_inert)
+		read_stacks(&depth, &every);
 	if (depth) {
 		lt_cfg.stack_every = every;
 		lt_barrier();
 		lt_cfg.stack_depth = depth;
 		lt_rearm();
 	}
+	if (!lt_inert)
+		lt_signals_init();
 	lt_tls.busy = busy;
 	__atomic_store_n(&lt_state, 2, __ATOMIC_RELEASE);
 }
@@ -415,12 +480,15 @@ __attribute__((constructor)) static void lt_ctor(void)
 	errno = e;
 }
 
-/* Runs after the program's own destructors and atexit handlers. */
+/* Runs after the program's own destructors and atexit handlers. Not in a
+ * vfork child that called exit(): the state is its parent's. */
 __attribute__((destructor)) static void lt_dtor(void)
 {
 	int e = errno;
-	if (lt_state == 2 && lt_saw_calls())
-		lt_write_data(LTX_REASON_EXIT);
-	lt_ctl_exit();
+	if (lt_state == 2 && lt_own_process()) {
+		if (!lt_ended && lt_saw_calls() && lt_write_data(LTX_REASON_EXIT) == 0)
+			lt_ended = 1;
+		lt_ctl_exit();
+	}
 	errno = e;
 }

@@ -9,10 +9,14 @@
  *   rules.c         rule sets and generations (LOGTAX_FILTER)
  *   service.c       the control thread; control.c: `logtax ctl` requests
  *   init.c          settings, calibration, fork and thread exit
+ *   process.c       fork, exec, posix_spawn, _exit: whose file, whose environment
+ *   signals.c       terminating signals: write the file, then die of the signal
  *   output.c        the data file
  * Everything here is hidden: the only exported symbols are the entry points,
- * the wait wrappers, dlopen/dlmopen and the calls whose effect the shim
- * follows (openlog, closelog, g_log_set_*). */
+ * the wait wrappers, dlopen/dlmopen, the calls whose effect the shim
+ * follows (openlog, closelog, g_log_set_*), and the process calls it must
+ * see: the exec family, posix_spawn, _exit, _Fork, and the calls that set
+ * a signal's disposition. */
 #ifndef LT_H
 #define LT_H
 
@@ -312,6 +316,8 @@ struct lt_config {
 	uint32_t stack_depth;  /* 0: stacks off */
 	uint32_t stack_every;
 	uint32_t trace_events; /* 0: trace off */
+	uint32_t snapshot_every; /* seconds; 0: no periodic snapshots */
+	uint32_t no_follow;      /* LOGTAX_NO_FOLLOW: the one pid traced; 0: follow */
 	char outdir[4096];
 };
 extern struct lt_config lt_cfg LT_HIDDEN;
@@ -455,6 +461,11 @@ uint32_t lt_rules_decide(const struct lt_desc *d, const char *name, int32_t leve
 
 /* service.c: the control thread, started at a process's first logging call */
 void lt_svc_ensure(void) LT_HIDDEN;
+/* Asks the control thread to write the data file now (reason, signal) and
+ * waits for it, at most timeout_ms: for callers that may be signal
+ * handlers. 0 written, -1 failed, not running or no answer in time. */
+int lt_svc_write(uint32_t reason, uint32_t sig, int timeout_ms) LT_HIDDEN;
+int lt_svc_is_self(void) LT_HIDDEN; /* the calling thread is the control thread */
 void lt_svc_forked(void) LT_HIDDEN;
 extern volatile int lt_svc_restart LT_HIDDEN;
 int lt_svc_running(void) LT_HIDDEN;
@@ -475,8 +486,29 @@ void lt_unmap(void *p, size_t len) LT_HIDDEN;
 pid_t lt_gettid(void) LT_HIDDEN;
 extern uint64_t lt_start_tsc, lt_start_mono, lt_start_real LT_HIDDEN;
 
+/* process.c */
+extern pid_t lt_pid LT_HIDDEN;   /* the process the shim's state belongs to */
+extern int lt_inert LT_HIDDEN;   /* LOGTAX_NO_FOLLOW names another process: trace nothing */
+void lt_process_init(void) LT_HIDDEN; /* at init: who we are, what children get */
+void lt_forked_child(void) LT_HIDDEN; /* init.c: the fork child's fresh start */
+/* This process owns the state it sees: not a vfork child (which shares its
+ * parent's memory) nor a clone() child that ran no fork handler. */
+int lt_own_process(void) LT_HIDDEN;
+/* The file at the end of the process (_exit, a fatal signal): through the
+ * control thread when it runs (bounded wait), else here if safe. */
+void lt_write_final(uint32_t reason, uint32_t sig) LT_HIDDEN;
+extern volatile int lt_ended LT_HIDDEN; /* the final file was written: the process is ending */
+
+/* signals.c */
+void lt_signals_init(void) LT_HIDDEN;
+
 /* output.c */
 int lt_write_data(uint32_t reason) LT_HIDDEN;
+/* As lt_write_data; sig: the signal of a SIGNAL write. try: take the write
+ * lock only if free (a caller that may have interrupted a writer). */
+int lt_write_file(uint32_t reason, uint32_t sig, int try) LT_HIDDEN;
+void lt_output_forked(void) LT_HIDDEN; /* the fork child's file is its own */
+extern uint32_t lt_exec_failed LT_HIDDEN; /* LTX_OUT_EXEC_FAILED once an exec failed after its file */
 int lt_saw_calls(void) LT_HIDDEN;
 void lt_data_path(char *buf, size_t cap) LT_HIDDEN; /* DIR/logtax.PID.ltx */
 

@@ -1,8 +1,20 @@
-/* The data file. Written at exit (and later on request), never on the hot
- * path. It is built under a temporary name created with O_EXCL|O_NOFOLLOW
- * and mode 0600, then renamed, so a reader never sees half a file and a
- * planted symlink is never followed. No stdio and no malloc: buffers are
- * mmap'ed, so a program whose allocator is broken at exit still gets data. */
+/* The data file. Written at exit, before exec, on a terminating signal, as
+ * a periodic snapshot and on request; never on the hot path. It is built
+ * under a temporary name created with O_EXCL|O_NOFOLLOW and mode 0600, then
+ * renamed, so a reader never sees half a file and a planted symlink is
+ * never followed. No stdio and no malloc: buffers are mmap'ed, so a program
+ * whose allocator is broken at exit still gets data.
+ *
+ * Names: logtax.PID.ltx for the process image that writes it. An image
+ * about to exec moves its file to the first free logtax.PID.N.ltx (N = 1,
+ * 2, ...), so the image that follows, same pid, starts afresh; if the exec
+ * fails, the image keeps that name for its later files.
+ *
+ * A write that fails (a full disk) warns once on stderr, leaves an empty
+ * marker logtax.PID.write-failed.ENAME (an empty file needs no data block)
+ * that `logtax run` reports, and is recorded in the next file that
+ * succeeds, which removes the marker: counts only grow, so that file holds
+ * what the failed one would have. */
 #include "lt.h"
 #include "../common/ltx_format.h"
 #include "../common/ltx_write.h"
@@ -12,12 +24,26 @@
 #include <fcntl.h>
 #include <link.h>
 #include <pthread.h>
-#include <stdio.h> /* rename */
+#include <stdio.h> /* rename, renameat2 */
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 pthread_mutex_t lt_write_lock = PTHREAD_MUTEX_INITIALIZER;
+static volatile pid_t write_owner; /* tid holding lt_write_lock, 0 if none */
+uint32_t lt_exec_failed;
+
+/* This image's file: its name once it is not the default (after an exec
+ * that failed), and the inode of the last one written (ours to move). */
+static char file_name[4200];
+static dev_t file_dev;
+static ino_t file_ino;
+static int have_file;
+/* Writes of this image, and the failures among them (struct ltx_output). */
+static uint32_t n_writes, n_failed, last_errno, last_reason;
+static uint64_t last_failed_rt;
+static char marker[4200]; /* the failure marker we made, "" if none */
 extern struct ltx_calib lt_calib LT_HIDDEN;
 extern int lt_outdir_bad LT_HIDDEN;
 extern uint64_t lt_late_calls LT_HIDDEN;
@@ -138,20 +164,35 @@ static int emit_module(struct dl_phdr_info *info, size_t size, void *arg)
 	return 0;
 }
 
-/* Where the file goes: DIR/logtax.PID.ltx, built as DIR/.logtax.PID.TID.tmp */
+/* DIR/logtax.PID<mid><suffix> into buf (cap >= strlen(outdir) + 64 + the parts). */
+static void name_in_dir(char *buf, const char *mid, uint64_t num, const char *suffix)
+{
+	size_t n = strlen(lt_cfg.outdir);
+	memcpy(buf, lt_cfg.outdir, n);
+	memcpy(buf + n, "/logtax.", 8);
+	n += 8;
+	n += utoa((uint64_t)getpid(), buf + n);
+	size_t m = strlen(mid);
+	memcpy(buf + n, mid, m);
+	n += m;
+	if (num)
+		n += utoa(num, buf + n);
+	strcpy(buf + n, suffix);
+}
+
+/* Where the file goes: DIR/logtax.PID.ltx (or this image's own name),
+ * built as DIR/.logtax.PID.TID.tmp */
 static int make_paths(char *final, char *tmp, size_t cap)
 {
 	size_t d = strlen(lt_cfg.outdir);
 	if (d + 64 > cap)
 		return -1;
 	char num[24];
-	memcpy(final, lt_cfg.outdir, d);
-	memcpy(final + d, "/logtax.", 8);
-	size_t n = d + 8;
-	size_t k = utoa((uint64_t)getpid(), num);
-	memcpy(final + n, num, k);
-	n += k;
-	memcpy(final + n, ".ltx", 5);
+	if (file_name[0])
+		strcpy(final, file_name);
+	else
+		name_in_dir(final, "", 0, ".ltx");
+	size_t n, k = utoa((uint64_t)getpid(), num);
 	memcpy(tmp, lt_cfg.outdir, d);
 	memcpy(tmp + d, "/.logtax.", 9);
 	n = d + 9;
@@ -301,7 +342,7 @@ static void write_trace(struct ltx_writer *w, struct lt_thread *th, uint32_t ind
 		lt_unmap(buf, buf_bytes);
 }
 
-static void write_body(struct ltx_writer *w, uint32_t reason, uint64_t *total)
+static void write_body(struct ltx_writer *w, uint32_t reason, uint32_t sig, uint64_t *total)
 {
 	char exe[4096], cmd[4096];
 	ssize_t el = readlink("/proc/self/exe", exe, sizeof exe);
@@ -326,6 +367,15 @@ static void write_body(struct ltx_writer *w, uint32_t reason, uint64_t *total)
 	p.late_calls = __atomic_load_n(&lt_late_calls, __ATOMIC_RELAXED);
 	ltx_w_record(w, LTX_REC_PROCESS, &p, sizeof p, exe, p.exe_len, cmd, p.cmdline_len);
 	ltx_w_record(w, LTX_REC_CALIB, &lt_calib, sizeof lt_calib, NULL, 0, NULL, 0);
+	struct ltx_output out = { .signal = sig,
+				  .snapshot_every = lt_cfg.snapshot_every,
+				  .flags = (lt_cfg.no_follow ? LTX_OUT_NO_FOLLOW : 0) | lt_exec_failed,
+				  .writes = n_writes,
+				  .failed = n_failed,
+				  .last_errno = last_errno,
+				  .last_reason = last_reason,
+				  .last_failed_realtime_ns = last_failed_rt };
+	ltx_w_record(w, LTX_REC_OUTPUT, &out, sizeof out, NULL, 0, NULL, 0);
 
 	uint32_t hooks = __atomic_load_n(&lt_hook_used, __ATOMIC_ACQUIRE);
 	for (unsigned i = 0; i < lt_ndescs + hooks; i++) {
@@ -400,6 +450,8 @@ static void write_body(struct ltx_writer *w, uint32_t reason, uint64_t *total)
  * helper it ran) leaves no file behind. */
 int lt_saw_calls(void)
 {
+	if (lt_inert)
+		return 0;
 	if (__atomic_load_n(&lt_late_calls, __ATOMIC_RELAXED))
 		return 1;
 	for (struct lt_thread *th = __atomic_load_n(&lt_threads, __ATOMIC_ACQUIRE); th; th = th->next) {
@@ -411,58 +463,197 @@ int lt_saw_calls(void)
 	return 0;
 }
 
+/* The symbolic name of an errno value ("ENOSPC"), or its number. */
+static const char *errno_name(int e, char *buf)
+{
+	const char *n = strerrorname_np(e);
+	if (n)
+		return n;
+	buf[0] = 'E';
+	utoa((uint64_t)(e < 0 ? 0 : e), buf + 1);
+	return buf;
+}
+
+/* Moves from to to unless to exists: 0, or -1 with errno (EEXIST: taken). */
+static int move_noreplace(const char *from, const char *to)
+{
+	if (renameat2(AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE) == 0)
+		return 0;
+	if (errno != EINVAL && errno != ENOSYS)
+		return -1;
+	/* A file system without RENAME_NOREPLACE: link fails if to exists. */
+	if (link(from, to) < 0)
+		return -1;
+	unlink(from);
+	return 0;
+}
+
+/* Before exec: the file goes to the first free DIR/logtax.PID.N.ltx; the
+ * image's earlier file (a snapshot at the default name) moves there first,
+ * so at no moment do two files hold its counts. */
+static int place_exec_file(const char *tmp, const char *final)
+{
+	char name[4200];
+	struct stat st;
+	int move_old = have_file && lstat(final, &st) == 0 && st.st_dev == file_dev && st.st_ino == file_ino;
+	for (uint64_t n = 1; n < 10000; n++) {
+		name_in_dir(name, ".", n, ".ltx");
+		if (move_noreplace(move_old ? final : tmp, name) < 0) {
+			if (errno == EEXIST)
+				continue;
+			return -1;
+		}
+		if (move_old && rename(tmp, name) < 0)
+			return -1; /* the snapshot is there under the new name */
+		strcpy(file_name, name);
+		return 0;
+	}
+	errno = EEXIST;
+	return -1;
+}
+
+/* A failed write: remembered for the next file, marked on disk for
+ * `logtax run` (an empty file: it needs no data block), warned about once. */
+static void write_failed(uint32_t reason, int e, const char *final)
+{
+	n_failed++;
+	last_errno = (uint32_t)e;
+	last_reason = reason;
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	last_failed_rt = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	char m[4200], eb[16];
+	const char *en = errno_name(e, eb);
+	name_in_dir(m, ".write-failed.", 0, en);
+	if (strcmp(m, marker)) {
+		if (marker[0])
+			unlink(marker);
+		marker[0] = 0;
+		int fd = open(m, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (fd >= 0) {
+			close(fd);
+			strcpy(marker, m);
+		}
+	}
+	if (lt_outdir_bad)
+		return;
+	lt_outdir_bad = 1;
+	char msg[4400];
+	size_t n = strlen(final);
+	memcpy(msg, final, n);
+	memcpy(msg + n, ": ", 2);
+	n += 2;
+	const char *why = strerrordesc_np(e);
+	snprintf(msg + n, sizeof msg - n, "%s (%s); the program runs on, the loss is recorded", why ? why : "error", en);
+	lt_warn("warning: cannot write the data file", msg);
+}
+
+static int lock_writer(int try)
+{
+	pid_t me = lt_gettid();
+	if (__atomic_load_n(&write_owner, __ATOMIC_RELAXED) == me)
+		return -1; /* a signal handler that interrupted our own writer */
+	if (try ? pthread_mutex_trylock(&lt_write_lock) != 0 : pthread_mutex_lock(&lt_write_lock) != 0)
+		return -1;
+	__atomic_store_n(&write_owner, me, __ATOMIC_RELAXED);
+	return 0;
+}
+
+static void unlock_writer(void)
+{
+	__atomic_store_n(&write_owner, 0, __ATOMIC_RELAXED);
+	pthread_mutex_unlock(&lt_write_lock);
+}
+
 int lt_write_data(uint32_t reason)
+{
+	return lt_write_file(reason, 0, 0);
+}
+
+int lt_write_file(uint32_t reason, uint32_t sig, int try)
 {
 	char final[4200], tmp[4200];
 	int e = errno;
-	if (make_paths(final, tmp, sizeof final) < 0)
+	if (lt_inert || make_paths(final, tmp, sizeof final) < 0)
 		return -1;
 	uint32_t busy = lt_tls.busy;
 	lt_tls.busy = 1;
-	pthread_mutex_lock(&lt_write_lock);
-	int rc = -1;
+	if (lock_writer(try) < 0) {
+		lt_tls.busy = busy;
+		errno = e;
+		return -1;
+	}
+	/* the name may have changed while we waited (an exec that failed) */
+	make_paths(final, tmp, sizeof final);
+	int rc = -1, err = 0;
 	void *buf = lt_map(WBUF);
 	int fd = -1;
+	if (!buf)
+		err = ENOMEM;
 	for (int attempt = 0; buf && attempt < 2 && fd < 0; attempt++) {
 		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 		if (fd < 0 && errno == EEXIST && attempt == 0)
-			unlink(tmp); /* left by a crash of an earlier process with our pid */
+			unlink(tmp); /* left by a crash of an earlier process with our pid, or planted */
 		else if (fd < 0)
-			break;
+			err = errno;
 	}
 	if (fd >= 0) {
+		fchmod(fd, 0600); /* whatever the umask (a daemon may set 0) */
 		struct ltx_writer w;
 		uint64_t total = 0;
 		ltx_w_init(&w, fd, buf, WBUF);
 		uint64_t feat = LTX_FEAT_CALIB | LTX_FEAT_HIST | (lt_cfg.stack_depth ? LTX_FEAT_STACKS : 0) |
 				(lt_cfg.trace_events ? LTX_FEAT_TRACE : 0);
-		ltx_w_header(&w, reason == LTX_REASON_EXIT ? 0 : LTX_FILE_SNAPSHOT, feat);
-		write_body(&w, reason, &total);
-		int werr = ltx_w_finish(&w, total);
-		if (close(fd) < 0 && !werr)
-			werr = errno;
-		if (!werr && rename(tmp, final) == 0)
-			rc = 0;
-		else {
-			unlink(tmp);
-			errno = werr ? werr : errno;
+		int snap = reason == LTX_REASON_SNAPSHOT || reason == LTX_REASON_DUMP;
+		ltx_w_header(&w, snap ? LTX_FILE_SNAPSHOT : 0, feat);
+		write_body(&w, reason, sig, &total);
+		err = ltx_w_finish(&w, total);
+		if (close(fd) < 0 && !err)
+			err = errno;
+		if (!err && reason == LTX_REASON_EXEC && !file_name[0]) {
+			if (place_exec_file(tmp, final) == 0)
+				strcpy(final, file_name);
+			else
+				err = errno;
+		} else if (!err && rename(tmp, final) < 0) {
+			err = errno;
 		}
+		if (!err) {
+			struct stat st;
+			rc = 0;
+			if (lstat(final, &st) == 0) {
+				file_dev = st.st_dev;
+				file_ino = st.st_ino;
+				have_file = 1;
+			}
+		}
+		if (rc < 0)
+			unlink(tmp);
 	}
-	if (rc < 0 && !lt_outdir_bad) {
-		char msg[4300];
-		size_t n = strlen(final);
-		memcpy(msg, final, n);
-		memcpy(msg + n, ": ", 2);
-		const char *why = strerror(errno);
-		strncpy(msg + n + 2, why, sizeof msg - n - 3);
-		msg[sizeof msg - 1] = 0;
-		lt_warn("warning: cannot write the data file", msg);
-		lt_outdir_bad = 1;
+	n_writes++;
+	if (rc < 0) {
+		write_failed(reason, err ? err : EIO, final);
+	} else if (marker[0]) {
+		unlink(marker);
+		marker[0] = 0;
 	}
 	if (buf)
 		lt_unmap(buf, WBUF);
-	pthread_mutex_unlock(&lt_write_lock);
+	unlock_writer();
 	lt_tls.busy = busy;
 	errno = e;
 	return rc;
+}
+
+/* In a fork child: a new pid, so a new file; nothing written yet. */
+void lt_output_forked(void)
+{
+	pthread_mutex_init(&lt_write_lock, NULL);
+	write_owner = 0;
+	file_name[0] = 0;
+	have_file = 0;
+	n_writes = n_failed = last_errno = last_reason = 0;
+	last_failed_rt = 0;
+	marker[0] = 0;
+	lt_exec_failed = 0;
 }

@@ -3,16 +3,23 @@
  * shell between `logtax run` and the daemon, or a program that must stay
  * single-threaded before unshare(), gets no thread), and again in a fork
  * child at its first logging call or wait. It runs a list of tick
- * functions every ~200 ms: `logtax ctl` requests today, periodic snapshots
- * later. It is created with every signal blocked, so the program's signals
- * never land on it, and it takes no lock an application thread holds
- * while it logs.
+ * functions every ~200 ms: `logtax ctl` requests and periodic snapshots
+ * (LOGTAX_SNAPSHOT). It is created with every signal blocked, so the
+ * program's signals never land on it, and it takes no lock an application
+ * thread holds while it logs.
+ *
+ * It also writes the data file for callers that must not (lt_svc_write): a
+ * signal handler (SIGTERM and friends, signals.c) or _exit, which may have
+ * interrupted anything, including the dynamic loader. They post a request
+ * and wait on a futex, for a bounded time; no descriptor is involved
+ * (daemons close them all).
  *
  * A program whose threads have all ended (its main thread called
  * pthread_exit) would end then; our thread must not keep it alive, so when
  * it is the last thread it exits the process with status 0, as glibc does
  * when the last thread ends. */
 #include "lt.h"
+#include "../common/ltx_format.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -20,7 +27,9 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/futex.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -30,6 +39,20 @@
 static volatile int svc_state; /* 0 not started, 1 running, 2 could not start */
 volatile int lt_svc_restart;   /* a fork child whose parent had the thread */
 static void (*volatile ticks[MAX_TICKS])(uint64_t);
+static pid_t svc_tid;
+
+/* Write requests: a caller stores the reason, then takes a number; the
+ * thread writes once for every number up to the newest and publishes it. */
+static uint32_t wake;     /* futex: bumped to cut a tick's sleep short */
+static uint32_t req_seq;  /* numbers taken */
+static uint32_t done_seq; /* futex: the newest number served */
+static uint32_t req_reason, req_sig;
+static int req_rc;        /* the result of the write that served done_seq */
+
+static long futex(uint32_t *addr, int op, uint32_t val, const struct timespec *ts)
+{
+	return syscall(SYS_futex, addr, op, val, ts, NULL, 0);
+}
 
 int lt_svc_add_tick(void (*fn)(uint64_t))
 {
@@ -81,19 +104,86 @@ static long thread_count(void)
 	return strtol(p, NULL, 10) - zombie;
 }
 
+/* Serves write requests posted since the last call. */
+static void serve_requests(void)
+{
+	uint32_t seq = __atomic_load_n(&req_seq, __ATOMIC_ACQUIRE);
+	if (seq == __atomic_load_n(&done_seq, __ATOMIC_RELAXED))
+		return;
+	uint32_t reason = __atomic_load_n(&req_reason, __ATOMIC_RELAXED);
+	uint32_t sig = __atomic_load_n(&req_sig, __ATOMIC_RELAXED);
+	int rc = lt_write_file(reason, sig, 0);
+	__atomic_store_n(&req_rc, rc, __ATOMIC_RELAXED);
+	__atomic_store_n(&done_seq, seq, __ATOMIC_RELEASE);
+	futex(&done_seq, FUTEX_WAKE_PRIVATE, INT32_MAX, NULL);
+}
+
+/* LOGTAX_SNAPSHOT: once the process has run that long, a snapshot every
+ * interval while its counts change. A write that took long (a huge table,
+ * a slow disk) stretches the interval to 20 times its duration, so
+ * snapshots never cost the program more than ~5% of a core. */
+static uint64_t snap_last, snap_calls, snap_gap;
+
+static uint64_t calls_so_far(void)
+{
+	extern uint64_t lt_late_calls LT_HIDDEN;
+	uint64_t n = __atomic_load_n(&lt_late_calls, __ATOMIC_RELAXED);
+	for (struct lt_thread *th = __atomic_load_n(&lt_threads, __ATOMIC_ACQUIRE); th; th = th->next) {
+		uint64_t s[4];
+		lt_table_sums(__atomic_load_n(&th->table, __ATOMIC_ACQUIRE), s);
+		n += s[0] + s[1] + th->reentered;
+	}
+	return n;
+}
+
+static void snapshot_tick(uint64_t now)
+{
+	uint64_t every = (uint64_t)lt_cfg.snapshot_every * 1000000000ull;
+	if (!every || lt_ended || now - lt_start_mono < every)
+		return;
+	if (snap_last && now - snap_last < (every > snap_gap ? every : snap_gap))
+		return;
+	uint64_t calls = calls_so_far();
+	if (snap_last && calls == snap_calls)
+		return; /* nothing new: the file on disk is still right */
+	uint64_t t0 = mono_ns();
+	int rc = lt_write_data(LTX_REASON_SNAPSHOT);
+	uint64_t t1 = mono_ns();
+	snap_last = now;
+	snap_gap = (t1 - t0) * 20;
+	if (rc == 0)
+		snap_calls = calls;
+}
+
 static void *svc_main(void *arg)
 {
 	(void)arg;
 	prctl(PR_SET_NAME, "logtax", 0, 0, 0);
 	lt_tls.dead = 1; /* this thread never logs: keep it out of the thread list */
+	__atomic_store_n(&svc_tid, lt_gettid(), __ATOMIC_RELEASE);
 	lt_ctl_start();
+	uint64_t next = mono_ns() + TICK_NS;
 	for (;;) {
-		struct timespec ts = { 0, TICK_NS };
-		while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-			;
-		if (svc_state != 1 || lt_state != 2)
+		uint32_t w = __atomic_load_n(&wake, __ATOMIC_ACQUIRE);
+		int ready = svc_state == 1 && lt_state == 2;
+		if (!ready ||
+		    __atomic_load_n(&req_seq, __ATOMIC_ACQUIRE) == __atomic_load_n(&done_seq, __ATOMIC_RELAXED)) {
+			uint64_t now = mono_ns();
+			if (now < next) {
+				struct timespec ts = { (time_t)((next - now) / 1000000000ull),
+						       (long)((next - now) % 1000000000ull) };
+				futex(&wake, FUTEX_WAIT_PRIVATE, w, &ts);
+			}
+		}
+		if (svc_state != 1 || lt_state != 2) {
+			next = mono_ns() + TICK_NS;
 			continue;
+		}
+		serve_requests();
 		uint64_t now = mono_ns();
+		if (now < next)
+			continue; /* woken for a request */
+		next = now + TICK_NS;
 		for (int i = 0; i < MAX_TICKS; i++) {
 			void (*fn)(uint64_t) = __atomic_load_n(&ticks[i], __ATOMIC_ACQUIRE);
 			if (fn)
@@ -105,9 +195,45 @@ static void *svc_main(void *arg)
 	return NULL;
 }
 
+int lt_svc_is_self(void)
+{
+	pid_t t = __atomic_load_n(&svc_tid, __ATOMIC_ACQUIRE);
+	return t && t == lt_gettid();
+}
+
+int lt_svc_write(uint32_t reason, uint32_t sig, int timeout_ms)
+{
+	if (svc_state != 1 || !__atomic_load_n(&svc_tid, __ATOMIC_ACQUIRE) || lt_svc_is_self())
+		return -1;
+	__atomic_store_n(&req_reason, reason, __ATOMIC_RELAXED);
+	__atomic_store_n(&req_sig, sig, __ATOMIC_RELAXED);
+	uint32_t mine = __atomic_add_fetch(&req_seq, 1, __ATOMIC_RELEASE);
+	__atomic_add_fetch(&wake, 1, __ATOMIC_RELEASE);
+	futex(&wake, FUTEX_WAKE_PRIVATE, 1, NULL);
+	struct timespec start;
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	for (;;) {
+		uint32_t done = __atomic_load_n(&done_seq, __ATOMIC_ACQUIRE);
+		if ((int32_t)(done - mine) >= 0)
+			return __atomic_load_n(&req_rc, __ATOMIC_RELAXED) == 0 ? 0 : -1;
+		struct timespec now;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		int64_t left_ns = (int64_t)timeout_ms * 1000000 - ((int64_t)(now.tv_sec - start.tv_sec) * 1000000000 +
+								   (now.tv_nsec - start.tv_nsec));
+		if (left_ns <= 0)
+			return -1;
+		struct timespec ts = { (time_t)(left_ns / 1000000000), (long)(left_ns % 1000000000) };
+		futex(&done_seq, FUTEX_WAIT_PRIVATE, done, &ts);
+	}
+}
+
 void lt_svc_ensure(void)
 {
 	if (likely(svc_state))
+		return;
+	/* none in a process that is not traced, nor in a vfork child (a thread
+	 * there would run in its parent's memory) */
+	if (lt_inert || !lt_own_process())
 		return;
 	int expect = 0;
 	if (!__atomic_compare_exchange_n(&svc_state, &expect, 1, 0, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
@@ -115,6 +241,7 @@ void lt_svc_ensure(void)
 	lt_svc_restart = 0;
 	int e = errno;
 	lt_svc_add_tick(lt_ctl_tick);
+	lt_svc_add_tick(snapshot_tick);
 	pthread_attr_t a;
 	pthread_t t;
 	sigset_t all, old;
@@ -143,4 +270,7 @@ void lt_svc_forked(void)
 	if (svc_state == 1)
 		lt_svc_restart = 1;
 	svc_state = 0;
+	svc_tid = 0;
+	wake = req_seq = done_seq = 0;
+	snap_last = snap_calls = snap_gap = 0;
 }

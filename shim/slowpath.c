@@ -282,6 +282,19 @@ struct lt_ret lt_slow_path(struct lt_frame *f, struct lt_desc *d)
 	lt_tls.busy = 1;
 	if (lt_state == 0)
 		lt_init(); /* another library's constructor logged before ours ran */
+	if (unlikely(!lt_own_process())) {
+		/* A vfork child (undefined behaviour in C, but it happens): its
+		 * memory is its parent's, so the call is counted there, without a
+		 * key, and nothing is set up here. */
+		if (lt_tls.thr)
+			lt_inc(&lt_tls.thr->reentered, 1);
+		else
+			__atomic_fetch_add(&lt_late_calls, 1, __ATOMIC_RELAXED);
+		lt_tls.busy = 0;
+		r = pass_or_drop(d);
+		errno = saved_errno;
+		return r;
+	}
 	if (!__atomic_load_n(&d->prepared, __ATOMIC_ACQUIRE))
 		lt_desc_prepare(d);
 	if (!d->real) {
