@@ -62,6 +62,9 @@ TP := $(B)/test-programs
 TP_LIBS := $(TP)/liblegacylog.so $(TP)/libcallers.so
 # Programs on the model logger (liblegacylog.so).
 TP_BINS := $(TP)/evloop-demo $(TP)/threads-demo $(TP)/varargs-demo $(TP)/rules-demo $(TP)/stack-demo
+# Processes and signals (issue 7): fork/exec/spawn, signals, daemons; and
+# a statically linked program, which no LD_PRELOAD library can enter.
+TP_BINS += $(TP)/proc-demo $(TP)/sig-demo $(TP)/daemon-demo $(TP)/static-demo
 # Call sites at known lines, and a plugin loaded with dlopen (symbolization).
 TP_BINS += $(TP)/callsites-demo $(TP)/libltplugin.so
 # A program's own logging function in a library (the --hook path), built
@@ -164,11 +167,18 @@ $(TP)/rules-demo: test-programs/rules-demo.c $(TP)/liblegacylog.so $(TP)/libcall
 	$(call echo_cmd,CC,$@)
 	$(Q)$(CC) $(TP_CFLAGS) -rdynamic -o $@ $< -L$(TP) -lcallers -llegacylog -Wl,-rpath,'$$ORIGIN'
 
-$(TP)/evloop-demo $(TP)/threads-demo $(TP)/varargs-demo $(TP)/stack-demo: $(TP)/%: test-programs/%.c \
+$(TP)/evloop-demo $(TP)/threads-demo $(TP)/varargs-demo $(TP)/stack-demo $(TP)/proc-demo $(TP)/sig-demo \
+		$(TP)/daemon-demo: $(TP)/%: test-programs/%.c \
 		$(TP)/liblegacylog.so test-programs/legacylog.h
 	@mkdir -p $(dir $@)
 	$(call echo_cmd,CC,$@)
 	$(Q)$(CC) $(TP_CFLAGS) -pthread -o $@ $< -L$(TP) -llegacylog -Wl,-rpath,'$$ORIGIN' -ldl
+
+# No dynamic loader: logtax run must say that nothing can be counted.
+$(TP)/static-demo: test-programs/static-demo.c
+	@mkdir -p $(dir $@)
+	$(call echo_cmd,CC,$@)
+	$(Q)$(CC) $(TP_CFLAGS) -static -o $@ $<
 
 # callsites-demo: call sites at known lines of two files, and a library it
 # loads with dlopen (see test-programs/callsites/main.c).

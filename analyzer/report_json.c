@@ -8,6 +8,8 @@
 
 #include "../common/ltx_levels.h"
 
+#include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -88,6 +90,32 @@ static const char *reason_name(uint32_t r)
 	return names[r < 6 ? r : 0];
 }
 
+/* How the file came to be (the 1.2 OUTPUT record); null when absent. */
+static void output(struct jw *w, const struct ltx_file *f)
+{
+	if (!f->has_output) {
+		jw_null(w, "output");
+		return;
+	}
+	const struct ltx_output *o = &f->output;
+	char sig[32];
+	const char *ab = o->signal ? sigabbrev_np((int)o->signal) : NULL;
+	snprintf(sig, sizeof sig, "SIG%s", ab ? ab : "?");
+	jw_obj(w, "output");
+	jw_u64(w, "signal", o->signal);
+	jw_str(w, "signal_name", o->signal ? sig : NULL);
+	jw_u64(w, "snapshot_every_s", o->snapshot_every);
+	jw_bool(w, "no_follow", (o->flags & LTX_OUT_NO_FOLLOW) != 0);
+	jw_bool(w, "exec_failed", (o->flags & LTX_OUT_EXEC_FAILED) != 0);
+	jw_u64(w, "earlier_writes", o->writes);
+	jw_u64(w, "failed_writes", o->failed);
+	jw_str(w, "last_error", o->failed ? strerrorname_np((int)o->last_errno) : NULL);
+	jw_str(w, "last_error_text", o->failed ? strerrordesc_np((int)o->last_errno) : NULL);
+	jw_str(w, "last_failed_reason", o->failed ? reason_name(o->last_reason) : NULL);
+	jw_u64(w, "last_failed_realtime_ns", o->last_failed_realtime_ns);
+	jw_end(w);
+}
+
 static const char *time_mode_name(uint32_t t)
 {
 	return t == LTX_TIME_OFF ? "off" : t == LTX_TIME_ALL ? "all" : t == LTX_TIME_SAMPLE ? "sample" : "unknown";
@@ -139,6 +167,8 @@ static void process(struct jw *w, const struct an_model *m, size_t pi)
 	calibration(w, p);
 	jw_u64(w, "late_calls", f->proc.late_calls);
 	jw_u64(w, "lost_calls", p->lost);
+	jw_u64(w, "calls", p->kept + p->dropped + p->lost);
+	output(w, f);
 	jw_u64(w, "skipped_records", f->skipped_records);
 	jw_arr(w, "entries");
 	for (size_t i = 0; i < f->nentries; i++) {

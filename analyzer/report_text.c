@@ -4,10 +4,58 @@
 
 #include "../common/ltx_levels.h"
 
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define B 64
+
+/* "2024-05-01 12:00:00 UTC" */
+static const char *utc(uint64_t ns, char *buf, size_t cap)
+{
+	time_t t = (time_t)(ns / 1000000000ull);
+	struct tm tm;
+	if (!ns || !gmtime_r(&t, &tm) || !strftime(buf, cap, "%Y-%m-%d %H:%M:%S UTC", &tm))
+		snprintf(buf, cap, "(unknown time)");
+	return buf;
+}
+
+/* How the file came to be (1.2 OUTPUT record): the signal, the snapshot's
+ * moment, earlier writes that failed. */
+static void output_notes(FILE *o, const struct ltx_file *f)
+{
+	char t[64], d[B];
+	const struct ltx_output *w = &f->output;
+	if (f->proc.reason == LTX_REASON_SIGNAL && f->has_output && w->signal) {
+		const char *abbrev = sigabbrev_np((int)w->signal);
+		fprintf(o, "  the process got SIG%s (%u) and then died of it\n", abbrev ? abbrev : "?", w->signal);
+	}
+	if (f->hdr.flags & LTX_FILE_SNAPSHOT) {
+		double after = f->proc.end_mono_ns > f->proc.start_mono_ns ?
+				       (double)(f->proc.end_mono_ns - f->proc.start_mono_ns) : 0;
+		fprintf(o, "  snapshot taken %s, %s after start: calls made after it are not in this file "
+			   "(the process was killed, crashed, or still ran)\n",
+			utc(f->proc.end_realtime_ns, t, sizeof t), an_dur(after, d, B));
+	}
+	if (f->proc.reason == LTX_REASON_EXEC)
+		fprintf(o, "  the program it then became (same pid) has a file of its own\n");
+	if (!f->has_output)
+		return;
+	if (w->flags & LTX_OUT_EXEC_FAILED)
+		fprintf(o, "  an exec failed after its file was written; the process ran on, and this file has its later "
+			   "calls too\n");
+	if (w->flags & LTX_OUT_NO_FOLLOW)
+		fprintf(o, "  programs it started were not traced (--no-follow)\n");
+	if (w->failed) {
+		static const char *const what[] = { "?", "at exit", "a snapshot", "a dump", "on a signal", "before exec" };
+		const char *en = strerrorname_np((int)w->last_errno), *ed = strerrordesc_np((int)w->last_errno);
+		fprintf(o, "  %u of %u earlier writes of this file failed (last: %s, %s (%s), %s); this file has every "
+			   "call up to its own writing\n",
+			w->failed, w->writes, what[w->last_reason < 6 ? w->last_reason : 0], ed ? ed : "error",
+			en ? en : "?", utc(w->last_failed_realtime_ns, t, sizeof t));
+	}
+}
 
 static void header(FILE *o, const struct an_proc *p)
 {
@@ -19,6 +67,7 @@ static void header(FILE *o, const struct an_proc *p)
 					   "on a fatal signal", "before exec" };
 	fprintf(o, "  ran %s; written %s%s\n", an_dur(p->run_ns, a, B), why[f->proc.reason < 6 ? f->proc.reason : 0],
 		(f->hdr.flags & LTX_FILE_SNAPSHOT) ? " (counts up to that moment)" : "");
+	output_notes(o, f);
 	if (!p->ns_per_tick) {
 		fprintf(o, "  no usable clock in this file: counts only\n");
 	} else {
@@ -45,8 +94,10 @@ static void header(FILE *o, const struct an_proc *p)
 			an_dur(p->cost_count_ns, a, B), an_dur(p->cost_timed_ns, b, B), an_dur(p->cost_drop_ns, c, B),
 			an_dur(p->shim_ns, d, B));
 	if (p->lost)
-		fprintf(o, "  %s calls were counted without a key (re-entered the shim, or after their thread's end): "
-			   "in the totals, not in the tables\n", an_count(p->lost, a, B));
+		fprintf(o, "  %s calls were counted without a key (a signal handler that logged while the shim was busy on "
+			   "its thread, a vfork child, or a thread after its end): %s calls in all = %s in the tables + %s "
+			   "without a key\n",
+			an_count(p->lost, a, B), an_count(all + p->lost, b, B), an_count(all, c, B), an_count(p->lost, d, B));
 	size_t gone = 0;
 	for (size_t i = 0; i < f->nmodules; i++) {
 		enum an_mod_status st = an_sym_module_status(p->sym, i);
