@@ -6,6 +6,7 @@
  *   logtax-analyze check-env   (the LOGTAX_* variables, checked with the
  *                               shim's own parsers; used by `logtax run`)
  *   logtax-analyze check-rules [--file FILE | RULES]
+ *   logtax-analyze check-exec PATH   (can LD_PRELOAD reach it? check_exec.c)
  *   logtax-analyze ctl PID filter RULES | dump | status
  *   logtax-analyze ab ... -- CMD [ARGS...]
  *   logtax-analyze dump FILE... (every record as a plain line: tests, debugging)
@@ -340,7 +341,7 @@ static int cmd_dump(int argc, char **argv)
 int main(int argc, char **argv)
 {
 	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-		fputs("usage: logtax-analyze report|scan|check-env|check-rules|ctl|ab|dump ...\n", argc < 2 ? stderr : stdout);
+		fputs("usage: logtax-analyze report|scan|check-env|check-rules|check-exec|ctl|ab|dump ...\n", argc < 2 ? stderr : stdout);
 		return argc < 2 ? 2 : 0;
 	}
 	if (!strcmp(argv[1], "report"))
@@ -355,6 +356,10 @@ int main(int argc, char **argv)
 		return cmd_check_env(argc > 2 ? argv[2] : "check-env");
 	if (!strcmp(argv[1], "check-rules"))
 		return cmd_check_rules(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "check-exec")) {
+		int an_cmd_check_exec(int, char **);
+		return an_cmd_check_exec(argc - 1, argv + 1);
+	}
 	if (!strcmp(argv[1], "ab")) {
 		/* its model of each run is symbolized offline, as `report` does by default */
 		unsetenv("DEBUGINFOD_URLS");

@@ -167,7 +167,6 @@ static void process(struct jw *w, const struct an_model *m, size_t pi)
 	calibration(w, p);
 	jw_u64(w, "late_calls", f->proc.late_calls);
 	jw_u64(w, "lost_calls", p->lost);
-	jw_u64(w, "calls", p->kept + p->dropped + p->lost);
 	output(w, f);
 	jw_u64(w, "skipped_records", f->skipped_records);
 	jw_arr(w, "entries");
@@ -229,6 +228,7 @@ static void process(struct jw *w, const struct an_model *m, size_t pi)
 	}
 	jw_obj(w, "totals");
 	jw_u64(w, "calls", p->kept + p->dropped);
+	jw_u64(w, "all_calls", p->kept + p->dropped + p->lost);
 	jw_u64(w, "kept", p->kept);
 	jw_u64(w, "dropped", p->dropped);
 	jw_u64(w, "timed", p->timed);

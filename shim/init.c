@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -85,8 +86,20 @@ void lt_warn(const char *msg, const char *detail)
 	int e = errno;
 	struct stat st;
 	if (err_ok && fstat(2, &st) == 0 && st.st_dev == err_dev && st.st_ino == err_ino) {
+		/* A stderr pipe whose reader is gone must not kill the program
+		 * with SIGPIPE: blocked around the write, and taken back if our
+		 * write raised it (not if the program's own was pending). */
+		sigset_t pipe_only, old, pending;
+		sigemptyset(&pipe_only);
+		sigaddset(&pipe_only, SIGPIPE);
+		pthread_sigmask(SIG_BLOCK, &pipe_only, &old);
+		int was_pending = sigpending(&pending) == 0 && sigismember(&pending, SIGPIPE);
 		ssize_t w = write(2, buf, n);
-		(void)w;
+		if (w < 0 && errno == EPIPE && !was_pending) {
+			struct timespec zero = { 0, 0 };
+			sigtimedwait(&pipe_only, NULL, &zero);
+		}
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
 	}
 	errno = e;
 }

@@ -203,7 +203,7 @@ int lt_svc_is_self(void)
 
 int lt_svc_write(uint32_t reason, uint32_t sig, int timeout_ms)
 {
-	if (svc_state != 1 || !__atomic_load_n(&svc_tid, __ATOMIC_ACQUIRE) || lt_svc_is_self())
+	if (svc_state != 1 || lt_svc_is_self())
 		return -1;
 	__atomic_store_n(&req_reason, reason, __ATOMIC_RELAXED);
 	__atomic_store_n(&req_sig, sig, __ATOMIC_RELAXED);

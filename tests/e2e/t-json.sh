@@ -41,7 +41,7 @@ def group($g): fields($g; {entry: "string", keys: "number", calls: "number", kep
 	cmdline: "string", format_version: "string", reason: "string", snapshot: "boolean",
 	start_realtime_ns: "number", end_realtime_ns: "number", start_mono_ns: "number", end_mono_ns: "number",
 	run_ns: "number", t0_ns: "number", clock: "object", timing: "object", calibration: "object|null",
-	late_calls: "number", lost_calls: "number", skipped_records: "number", entries: "array", modules: "array",
+	late_calls: "number", lost_calls: "number", output: "object|null", skipped_records: "number", entries: "array", modules: "array",
 	rules: "array", stacks: "object|null", trace: "object|null", totals: "object"}),
 	(.modules[] | fields(.; {id: "number", path: "string", build_id: "string|null", bias: "string", lo: "string",
 		hi: "string", status: "string"})),
