@@ -156,3 +156,51 @@ legacylog_received() {
 	[ -f "$1" ] || return 0
 	awk -F' : ' '{ k = $1; sub(/.* /, "", k); n[$2 " " k]++ } END { for (s in n) print s, n[s] }' "$1" | sort
 }
+
+# wait_until WHAT COMMAND...: retries COMMAND for up to 60 s (the machine is
+# shared: generous), failing with WHAT if it never succeeds.
+wait_until() {
+	local what=$1 i
+	shift
+	for i in $(seq 600); do
+		"$@" && return 0
+		sleep 0.1
+	done
+	fail "$what: not within 60 s"
+}
+
+# How a command ended, as its parent sees it: "exit N" or "signal N".
+exit_status() {
+	perl -e 'my $r = system { $ARGV[0] } @ARGV; die "cannot run $ARGV[0]\n" if $r == -1;
+		printf("%s %d\n", ($? & 127) ? "signal" : "exit", ($? & 127) || ($? >> 8))' -- "$@"
+}
+
+# "pid source calls" for every key of data files, summed per pid and source,
+# plus "pid (without a key) N" where calls were counted without a key; sorted.
+files_calls() {
+	local f
+	for f in "$@"; do
+		"$ANALYZE" report --format json "$f" |
+			jq -r '(.keys | group_by(.source) | .[] | "\(.[0].pid) \(.[0].source // "") \(map(.calls) | add)"),
+				(.processes[] | select(.lost_calls > 0) | "\(.pid) (without-a-key) \(.lost_calls)")'
+	done | awk '{ n[$1 " " $2] += $3 } END { for (k in n) print k, n[k] }' | sort
+}
+
+# The same from test programs' "NAME[PID]: calls source=S count=N" lines.
+program_pid_calls() {
+	sed -n 's/^[a-z-]*\[\([0-9]*\)\]: calls source=\([^ ]*\) count=\([0-9]*\)$/\1 \2 \3/p' "$@" |
+		awk '{ n[$1 " " $2] += $3 } END { for (k in n) print k, n[k] }' | sort
+}
+
+# expect_same WANT GOT WHAT: two multi-line texts, shown as a diff if they differ.
+expect_same() {
+	if [ "$1" != "$2" ]; then
+		diff <(echo "$1") <(echo "$2") | sed 's/^/  /' >&2
+		fail "$3 (< expected, > got)"
+	fi
+}
+
+# The data files in a directory, sorted.
+data_files() {
+	find "$1" -maxdepth 1 -name 'logtax.*.ltx' | sort
+}
