@@ -21,7 +21,10 @@
  *                                 (each a first call: the shim's slow path),
  *                                 round after round, while a second thread
  *                                 sends it SIGNALS SIGUSR1s; the handler
- *                                 logs once per signal (sig.handler)
+ *                                 logs once per signal (sig.handler); run
+ *                                 it with LEGACYLOG_MODE=fast, whose debug
+ *                                 calls take no lock (the ring buffer's
+ *                                 mutex would deadlock a handler)
  *   sig-demo disp                 set and read the dispositions of SIGTERM,
  *                                 SIGINT, SIGHUP, SIGPIPE, SIGUSR1 and SIGUSR2
  *                                 every way libc offers, printing what each
