@@ -501,6 +501,9 @@ extern volatile int lt_ended LT_HIDDEN; /* the final file was written: the proce
 
 /* signals.c */
 void lt_signals_init(void) LT_HIDDEN;
+/* Ends the process with sig as its default action would (SIG_DFL, raise,
+ * unblock); returns only if that did not end it. */
+void lt_die_of(int sig) LT_HIDDEN;
 
 /* output.c */
 int lt_write_data(uint32_t reason) LT_HIDDEN;
@@ -508,6 +511,11 @@ int lt_write_data(uint32_t reason) LT_HIDDEN;
  * lock only if free (a caller that may have interrupted a writer). */
 int lt_write_file(uint32_t reason, uint32_t sig, int try) LT_HIDDEN;
 void lt_output_forked(void) LT_HIDDEN; /* the fork child's file is its own */
+/* The calling thread is inside the writer (a signal handler interrupted it). */
+int lt_writer_is_self(void) LT_HIDDEN;
+/* A terminating signal that arrived while this thread was writing: the
+ * writer finishes, then dies of it. */
+extern volatile int lt_deferred_sig LT_HIDDEN;
 extern uint32_t lt_exec_failed LT_HIDDEN; /* LTX_OUT_EXEC_FAILED once an exec failed after its file */
 int lt_saw_calls(void) LT_HIDDEN;
 void lt_data_path(char *buf, size_t cap) LT_HIDDEN; /* DIR/logtax.PID.ltx */

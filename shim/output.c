@@ -565,6 +565,13 @@ static void unlock_writer(void)
 	pthread_mutex_unlock(&lt_write_lock);
 }
 
+volatile int lt_deferred_sig;
+
+int lt_writer_is_self(void)
+{
+	return __atomic_load_n(&write_owner, __ATOMIC_RELAXED) == lt_gettid();
+}
+
 int lt_write_data(uint32_t reason)
 {
 	return lt_write_file(reason, 0, 0);
@@ -641,6 +648,14 @@ int lt_write_file(uint32_t reason, uint32_t sig, int try)
 		lt_unmap(buf, WBUF);
 	unlock_writer();
 	lt_tls.busy = busy;
+	int deferred = lt_deferred_sig;
+	if (deferred) {
+		/* a terminating signal came while this thread wrote: the file is
+		 * complete now; die of it, as the program would have */
+		lt_deferred_sig = 0;
+		lt_ended = 1;
+		lt_die_of(deferred);
+	}
 	errno = e;
 	return rc;
 }

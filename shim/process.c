@@ -46,7 +46,7 @@ pid_t lt_pid;
 int lt_inert;
 volatile int lt_ended;
 
-#define FINAL_WAIT_MS 10000 /* the longest a dying process waits for its file */
+#define FINAL_WAIT_MS 5000 /* the longest a dying process waits for its file */
 
 /* ---- who we are ----------------------------------------------------------- */
 

@@ -341,15 +341,8 @@ LT_EXPORT int siginterrupt(int sig, int interrupt)
 
 /* ---- the handler --------------------------------------------------------- */
 
-static void handler(int sig, siginfo_t *si, void *uc)
+void lt_die_of(int sig)
 {
-	(void)si;
-	(void)uc;
-	int e = errno;
-	/* Not in a vfork child: the state is its parent's (lt_write_final
-	 * checks), but it must still die of the signal. */
-	lt_write_final(LTX_REASON_SIGNAL, (uint32_t)sig);
-	/* Die as the default action would have had us die. */
 	struct sigaction dfl;
 	memset(&dfl, 0, sizeof dfl);
 	dfl.sa_handler = SIG_DFL;
@@ -360,6 +353,25 @@ static void handler(int sig, siginfo_t *si, void *uc)
 	sigaddset(&one, sig);
 	syscall(SYS_tgkill, getpid(), lt_gettid(), sig);
 	sigprocmask(SIG_UNBLOCK, &one, NULL);
+}
+
+static void handler(int sig, siginfo_t *si, void *uc)
+{
+	(void)si;
+	(void)uc;
+	int e = errno;
+	if (lt_writer_is_self() && lt_own_process()) {
+		/* This thread was writing the file (at exit, before exec): the
+		 * control thread could not take over. Let the write finish; the
+		 * writer dies of the signal then. */
+		lt_deferred_sig = sig;
+		errno = e;
+		return;
+	}
+	/* Not in a vfork child: the state is its parent's (lt_write_final
+	 * checks), but it must still die of the signal. */
+	lt_write_final(LTX_REASON_SIGNAL, (uint32_t)sig);
+	lt_die_of(sig);
 	/* Still here: the signal was ignored after all (another thread set
 	 * SIG_IGN meanwhile); the program carries on as it would have. */
 	errno = e;
