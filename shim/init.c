@@ -341,6 +341,8 @@ static void fork_child(void)
 	self->wait_start = self->last_wait_end = 0;
 	memset(self->pre_loop, 0, sizeof self->pre_loop);
 	self->untimed_full = self->reentered = 0;
+	self->cpu_samples = self->cpu_sampled_ticks = self->cpu_sampled_ns = 0;
+	self->cpu_armed = self->cpu_countdown = 0;
 	struct lt_table *t = self->table;
 	for (uint64_t i = 0; t && i <= t->mask; i++) {
 		t->slots[i].calls = t->slots[i].timed = t->slots[i].ticks = 0;
@@ -348,6 +350,8 @@ static void fork_child(void)
 		memset(x->hist, 0, sizeof x->hist);
 		memset(x->stack_lost, 0, sizeof x->stack_lost);
 		memset(x->stack_lost_ticks, 0, sizeof x->stack_lost_ticks);
+		x->tail_timed = x->tail_ticks = x->first_ticks = 0;
+		x->has_first = 0;
 	}
 	lt_stacks_reset(self->stacks);
 	if (self->trace)

@@ -177,11 +177,16 @@ struct lt_ext {
 	uint64_t hist[LT_HIST_BUCKETS]; /* timed windows: bucket floor(log2(ticks)), last one open */
 	uint64_t stack_lost[LT_LOST_N]; /* calls picked for a stack that was not kept, by reason */
 	uint64_t stack_lost_ticks[LT_LOST_N];
+	uint64_t tail_timed; /* timed windows of 2^LT_TAIL_SHIFT ticks or more: preempted, or */
+	uint64_t tail_ticks; /* blocked; the analyzer counts them once, not scaled up */
+	uint64_t first_ticks; /* the window of the key's first call, always timed */
+	uint32_t has_first, pad1;
 	uint32_t keyno; /* the key's number in its thread (stack pairs and trace events use it) */
 	uint32_t last_bucket; /* the bucket most of its timed calls fall in lately (lt_hook_exit) */
 	uint32_t misses;      /* timed calls that did not, since it last changed */
 	uint32_t pad;
 };
+#define LT_TAIL_SHIFT 18 /* = LTX_TAIL_SHIFT: 2^18 ticks, about 100 us at 2.6 GHz */
 
 struct lt_table {
 	uint64_t mask; /* slots - 1 */
@@ -225,7 +230,9 @@ struct lt_shadow {
 	uint64_t t0;     /* written by the trampoline: the last thing before the call */
 	uint64_t target; /* the real function, read by the trampoline */
 	struct lt_ext *ext; /* the slot's ext (moved with it, like slot) */
-	uint64_t pad[2];
+	uint32_t first;     /* the key's first call: its window is kept apart too */
+	uint32_t pad0;
+	uint64_t pad;
 };
 /* Offsets the trampoline uses (checked in hook.c). */
 #define LT_SHADOW_T0 24
@@ -278,6 +285,10 @@ struct lt_thread {
 	uint64_t pre_loop[4]; /* kept, dropped, timed, ticks at the first wait */
 	uint64_t untimed_full;
 	uint64_t reentered;
+	/* busy periods whose thread CPU time was read too (1 in LT_CPU_EVERY) */
+	uint64_t cpu_samples, cpu_sampled_ticks, cpu_sampled_ns;
+	uint64_t cpu_mark_ns; /* CPU time at the end of the last wait, if armed */
+	uint32_t cpu_countdown, cpu_armed;
 	/* names of this thread's keys */
 	char *names;
 	uint32_t names_used, names_cap;

@@ -264,6 +264,23 @@ static struct lt_ret pass_or_drop(struct lt_desc *d)
 	return r;
 }
 
+/* A key's first call: timed whatever the sampling says (when the key may be
+ * timed at all), so that a key too rare to be sampled still has one
+ * measured call; the analyzer counts that window as itself. With stacks on,
+ * its stack is taken too. */
+static struct lt_ret act_first(struct lt_frame *f, struct lt_desc *d, struct lt_slot *s)
+{
+	uint32_t base = s->action & LT_SA_BASE;
+	if (lt_cfg.time_mode == LTX_TIME_OFF || (base != LT_SA_SAMPLE && base != LT_SA_TIME) ||
+	    (s->action & ~LT_SA_BASE))
+		return lt_hook_act(f, d, s);
+	lt_inc(&s->calls, 1);
+	struct lt_ret r = lt_cfg.stack_depth ? lt_stack_path(f, (uint64_t)d | 1) : lt_time_start(f, d, s);
+	if (r.action == LT_TIME)
+		((struct lt_shadow *)r.value)->first = 1;
+	return r;
+}
+
 struct lt_ret lt_slow_path(struct lt_frame *f, struct lt_desc *d)
 {
 	int saved_errno = errno;
@@ -382,6 +399,10 @@ struct lt_ret lt_slow_path(struct lt_frame *f, struct lt_desc *d)
 		t->used++;
 		lt_barrier();
 		s->ret = ret; /* publish */
+		lt_tls.busy = 0;
+		r = act_first(f, d, s);
+		errno = saved_errno;
+		return r;
 	}
 	lt_tls.busy = 0;
 	r = lt_hook_act(f, d, s);
