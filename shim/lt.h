@@ -288,6 +288,7 @@ struct lt_thread {
 	/* busy periods whose thread CPU time was read too (1 in LT_CPU_EVERY) */
 	uint64_t cpu_samples, cpu_sampled_ticks, cpu_sampled_ns;
 	uint64_t cpu_mark_ns; /* CPU time at the end of the last wait, if armed */
+	uint64_t last_busy;   /* ticks of the last busy period */
 	uint32_t cpu_countdown, cpu_armed;
 	/* names of this thread's keys */
 	char *names;
@@ -317,6 +318,7 @@ extern __thread struct lt_tls lt_tls LT_TLS LT_HIDDEN;
 
 /* Global settings (written at init, read everywhere). */
 struct lt_config {
+	uint32_t control;      /* enum ltx_control */
 	uint32_t time_mode;    /* enum ltx_time_mode */
 	uint32_t sample_every; /* mean sampling interval */
 	uint32_t clock_flags;
@@ -443,6 +445,8 @@ void lt_desc_prepare(struct lt_desc *d) LT_HIDDEN;
 struct lt_ret lt_slow_path(struct lt_frame *f, struct lt_desc *d) LT_HIDDEN;
 struct lt_thread *lt_thread_self(void) LT_HIDDEN;
 extern struct lt_thread *volatile lt_threads LT_HIDDEN;
+struct lt_table *lt_table_swap(struct lt_table *t) LT_HIDDEN;
+void lt_table_drop(struct lt_table *t) LT_HIDDEN;
 void lt_table_sums(const struct lt_table *t, uint64_t out[4]) LT_HIDDEN;
 /* A base action (LT_SA_SAMPLE..LT_SA_KEEP) with the flags the modes on need
  * (LT_SA_STACKED, LT_SA_TRACED): decide() and a later change of a decision
@@ -468,6 +472,10 @@ uint32_t lt_rules_decide(const struct lt_desc *d, const char *name, int32_t leve
 void lt_svc_ensure(void) LT_HIDDEN;
 void lt_svc_forked(void) LT_HIDDEN;
 extern volatile int lt_svc_restart LT_HIDDEN;
+extern volatile int lt_svc_inline LT_HIDDEN;
+void lt_svc_poll(int idle) LT_HIDDEN;
+extern uint64_t lt_svc_long_ticks LT_HIDDEN;
+int lt_ctl_started(void) LT_HIDDEN;
 int lt_svc_running(void) LT_HIDDEN;
 /* Adds a function run every tick (~200 ms) on the control thread. */
 int lt_svc_add_tick(void (*fn)(uint64_t now_mono_ns)) LT_HIDDEN;

@@ -38,6 +38,29 @@ static struct lt_table *table_new(uint64_t slots)
 	return t;
 }
 
+/* The calibration's own table (init.c): its three keys must not sit in the
+ * thread's table, where a real key landing on their slots would take the
+ * longer probe path for good. */
+struct lt_table *lt_table_swap(struct lt_table *t)
+{
+	struct lt_thread *th = lt_tls.thr;
+	struct lt_table *old = th->table;
+	if (!t)
+		t = table_new(LT_TABLE_MIN);
+	if (!t)
+		return NULL;
+	lt_tls.table = NULL;
+	lt_barrier();
+	th->table = t;
+	lt_tls.table = t;
+	return old;
+}
+
+void lt_table_drop(struct lt_table *t)
+{
+	lt_unmap(t, table_bytes(t->mask + 1));
+}
+
 /* Doubles the table. Only the owning thread writes its table, and it is
  * here, so nothing moves under us; readers (the writer thread) follow
  * th->table and may still read the old one, which is kept. While the slots
@@ -325,8 +348,11 @@ struct lt_ret lt_slow_path(struct lt_frame *f, struct lt_desc *d)
 	/* After a fork the hot path was sent here once (see fork_child). */
 	if (!lt_tls.table)
 		lt_tls.table = th->table;
-	if (d->family != LTX_FAM_CALIB)
+	if (d->family != LTX_FAM_CALIB) {
 		lt_svc_ensure();
+		if (lt_svc_inline)
+			lt_svc_poll(0);
+	}
 
 	/* The generation, then its rule set (published before it): a key is
 	 * decided under the rules of the generation it carries. The key as the

@@ -5,7 +5,7 @@
 # system time for a poll loop over 500 pipes.)
 . "$(dirname "$0")/../lib.sh"
 
-LOGTAX_OUTPUT=$T LD_PRELOAD=$SHIM "$TP/fdshare-demo" >"$T/out" 2>"$T/err"
+LOGTAX_CONTROL=thread LOGTAX_OUTPUT=$T LD_PRELOAD=$SHIM "$TP/fdshare-demo" >"$T/out" 2>"$T/err"
 rc=$?
 [ $rc -eq 3 ] && fail "the read end never saw end-of-file: the control thread holds the pipe"
 expect_eq "$rc" 0 "fdshare-demo exit status ($(cat "$T/err"))"
