@@ -289,6 +289,11 @@ static int cmd_check_env(const char *who)
 		fprintf(stderr, "logtax: %s: LOGTAX_NO_FOLLOW='%s': %s\n", who, nf, why);
 		bad = 1;
 	}
+	v = getenv("LOGTAX_CONTROL");
+	if (v && ltx_parse_control(v, &a, &why) < 0) {
+		fprintf(stderr, "logtax: %s: --control '%s': %s\n", who, v, why);
+		bad = 1;
+	}
 	v = getenv("LOGTAX_HOOK");
 	if (v) {
 		struct ltx_hook_spec specs[LTX_HOOK_MAX];

@@ -534,11 +534,12 @@ void lt_write_final(uint32_t reason, uint32_t sig)
 {
 	if (lt_state != 2 || lt_inert || lt_ended || !lt_own_process() || !lt_saw_calls())
 		return;
-	int rc;
-	if (lt_svc_running() && !lt_svc_is_self())
-		rc = lt_svc_write(reason, sig, FINAL_WAIT_MS);
-	else
-		rc = lt_tls.busy ? -1 : lt_write_file(reason, sig, 1);
+	/* The control thread writes; where none runs (a single-threaded
+	 * process, inline mode) no other thread can hold our lock or the
+	 * loader's, and the caller writes itself, unless it is the writer. */
+	int rc = lt_svc_write(reason, sig, FINAL_WAIT_MS);
+	if (rc == -2)
+		rc = lt_write_file(reason, sig, 1);
 	if (rc == 0)
 		lt_ended = 1;
 }

@@ -5,7 +5,8 @@
  *
  * How it is run (N: calls, a positive integer; READY, GO, STOP: paths):
  *   sig-demo wait N READY         log N (sig.main), create READY, then wait
- *                                 (pause) until a signal ends the process
+ *                                 until a signal ends the process
+ * Waiting is done as an idle event loop does: poll() with a 20 ms timer.
  *   sig-demo crash N READY GO     log N, create READY, wait for GO to exist,
  *                                 then write through a NULL pointer (SIGSEGV)
  *   sig-demo own-handler N READY  its own SIGTERM handler (sigaction), which
@@ -24,7 +25,9 @@
  *                                 logs once per signal (sig.handler); run
  *                                 it with LEGACYLOG_MODE=fast, whose debug
  *                                 calls take no lock (the ring buffer's
- *                                 mutex would deadlock a handler)
+ *                                 mutex would deadlock a handler); the
+ *                                 handler's source makes its first call
+ *                                 (which locks) before the signals start
  *   sig-demo disp                 set and read the dispositions of SIGTERM,
  *                                 SIGINT, SIGHUP, SIGPIPE, SIGUSR1 and SIGUSR2
  *                                 every way libc offers, printing what each
@@ -42,6 +45,7 @@
 #include <errno.h>
 #include <stdint.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -101,13 +105,12 @@ touch(const char *path)
     close(fd);
 }
 
+/* Waits as an idle event loop does: poll with a timer. */
 static void
 wait_for(const char *path)
 {
-    struct timespec ts = { 0, 20 * 1000 * 1000 };
-
-    while (access(path, F_OK) != 0)
-        nanosleep(&ts, NULL);
+    while (!path || access(path, F_OK) != 0)
+        poll(NULL, 0, 20);
 }
 
 static void
@@ -173,6 +176,10 @@ handler_log(long keys, long signals)
     sa.sa_flags = SA_RESTART;
     sigemptyset(&sa.sa_mask);
     sigaction(SIGUSR1, &sa, NULL);
+    /* The handler's source is set up before any signal comes: its first
+     * call takes the logger's lock, which a handler must not. */
+    LEGACY_LOG(log_handler, LEGACY_LOG_DEBUG, "before the signals");
+    handler_calls++;
     main_thread = pthread_self();
     if (pthread_create(&t, NULL, sender, &signals) != 0)
         return 1;
@@ -325,8 +332,7 @@ main(int argc, char **argv)
     if (strcmp(mode, "wait") == 0) {
         log_main_n(n);
         touch(ready);
-        for (;;)
-            pause();
+        wait_for(NULL);
     } else if (strcmp(mode, "crash") == 0) {
         if (argc != 5)
             usage("crash needs GO");
@@ -366,8 +372,7 @@ main(int argc, char **argv)
         signal(SIGINT, on_int_reraise);
         log_main_n(n);
         touch(ready);
-        for (;;)
-            pause();
+        wait_for(NULL);
     }
     usage("unknown mode");
     return 2;

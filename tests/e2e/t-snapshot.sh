@@ -12,28 +12,33 @@ ulimit -c 0 # the crash below needs no core file
 calls_in() { [ -f "$1" ] && "$ANALYZE" report --format json "$1" 2>/dev/null | jq '.processes[0].totals.all_calls' || echo 0; }
 has_all() { [ "$(calls_in "$1")" = "$N" ]; }
 
-# SIGKILL after the snapshot has every call: the snapshot is the file.
-d=$T/kill
+# SIGKILL after the snapshot has every call: the snapshot is the file. In
+# a single-threaded program (auto: no control thread, the snapshot is
+# written between two waits of its loop) and with a control thread.
+for control in auto thread; do
+d=$T/kill-$control
 mkdir -p "$d"
-LOGTAX_OUTPUT=$d LD_PRELOAD=$SHIM exit_status "$TP/sig-demo" wait $N "$d/ready" >"$d/status" 2>"$d/stderr" &
+LOGTAX_CONTROL=$control LOGTAX_OUTPUT=$d LD_PRELOAD=$SHIM exit_status "$TP/sig-demo" wait $N "$d/ready" >"$d/status" 2>"$d/stderr" &
 runner=$!
-wait_until "kill: ready" test -e "$d/ready"
+wait_until "kill ($control): ready" test -e "$d/ready"
 pid=$(sed -n 's/.*\[\([0-9]*\)\]: calls .*/\1/p' "$d/status")
 f=$d/logtax.$pid.ltx
-wait_until "kill: a snapshot with all $N calls" has_all "$f"
+wait_until "kill ($control): a snapshot with all $N calls" has_all "$f"
+expect_eq "$(ls "/proc/$pid/task" | wc -l)" "$([ $control = auto ] && echo 1 || echo 2)" "kill ($control): threads"
 kill -KILL "$pid"
 wait $runner
-expect_eq "$(tail -n 1 "$d/status")" "signal 9" "kill: how it ended"
-expect_same "$(program_pid_calls "$d/status")" "$(files_calls "$f")" "kill: calls in the snapshot"
+expect_eq "$(tail -n 1 "$d/status")" "signal 9" "kill ($control): how it ended"
+expect_same "$(program_pid_calls "$d/status")" "$(files_calls "$f")" "kill ($control): calls in the snapshot"
 "$ANALYZE" report --format json "$f" >"$d/j"
 expect_eq "$(jq -r '.processes[0] | "\(.reason) \(.snapshot) \(.output.snapshot_every_s)"' "$d/j")" "snapshot true 1" \
-	"kill: the file is a snapshot"
+	"kill ($control): the file is a snapshot"
 "$ANALYZE" report "$f" >"$d/report"
-expect_grep "written as a snapshot while it ran" "$d/report" "kill: report"
+expect_grep "written as a snapshot while it ran" "$d/report" "kill ($control): report"
 expect_grep "snapshot taken [0-9-]* [0-9:]* UTC, .* after start: calls made after it are not in this file" "$d/report" \
-	"kill: report says when"
-expect_eq "$(stat -c %a "$f")" 600 "kill: mode of the snapshot"
-expect_eq "$(find "$d" -name '.logtax.*')" "" "kill: no temporary file left"
+	"kill ($control): report says when"
+expect_eq "$(stat -c %a "$f")" 600 "kill ($control): mode of the snapshot"
+expect_eq "$(find "$d" -name '.logtax.*')" "" "kill ($control): no temporary file left"
+done
 
 # A crash (SIGSEGV): the same.
 d=$T/crash

@@ -84,6 +84,20 @@ START_TEST(layout)
 	ck_assert_int_eq(LTX_TEV_WAIT, 1);
 	ck_assert_uint_eq(LTX_TEV_DROPPED, 1);
 	ck_assert_uint_eq(LTX_TEV_UNTIMED, 2);
+	/* 1.1: families 3-6 and records 8-11; 1.2: records 18-19 */
+	ck_assert_uint_eq(LTX_VERSION_MINOR, 2);
+	ck_assert_uint_eq(LTX_REC_THREAD_CPU, 18);
+	ck_assert_uint_eq(LTX_REC_KEY_ONCE, 19);
+	PIN(struct ltx_thread_cpu, 32);
+	AT(struct ltx_thread_cpu, samples, 8);
+	AT(struct ltx_thread_cpu, cpu_ns, 24);
+	PIN(struct ltx_key_once, 40);
+	AT(struct ltx_key_once, tail_timed, 8);
+	AT(struct ltx_key_once, first_ticks, 24);
+	AT(struct ltx_key_once, flags, 32);
+	ck_assert_uint_eq(LTX_TAIL_SHIFT, 18);
+	ck_assert_uint_eq(LTX_ONCE_FIRST, 1);
+	ck_assert_uint_eq(LTX_ONCE_FIRST_LONG, 2);
 	/* 1.2: the OUTPUT record (issue 7) */
 	PIN(struct ltx_output, 40);
 	AT(struct ltx_output, snapshot_every, 4);
@@ -99,7 +113,6 @@ START_TEST(layout)
 	ck_assert_int_eq(LTX_REASON_SIGNAL, 4);
 	ck_assert_int_eq(LTX_REASON_EXEC, 5);
 	ck_assert_uint_eq(LTX_FILE_SNAPSHOT, 1);
-	ck_assert_uint_eq(LTX_VERSION_MINOR, 2);
 }
 END_TEST
 
