@@ -113,6 +113,13 @@ int lt_ctl_started(void)
 	return started_as != (uid_t)-1;
 }
 
+/* In a fork child: its pid is new, so are its files (PID.on ...); the
+ * parent's having started says nothing about the child's. */
+void lt_ctl_forked(void)
+{
+	started_as = (uid_t)-1;
+}
+
 void lt_ctl_start(void)
 {
 	started_as = geteuid();

@@ -402,6 +402,7 @@ void lt_forked_child(void)
 	lt_pid = getpid();
 	lt_output_forked();
 	lt_svc_forked();
+	lt_ctl_forked();
 	lt_rules_forked();
 	/* Send this thread's next logging call to the slow path once, where
 	 * the control thread is started again. */

@@ -497,6 +497,7 @@ void lt_ctl_setup(void) LT_HIDDEN; /* at init: where the control directory is */
 void lt_ctl_start(void) LT_HIDDEN;
 void lt_ctl_tick(uint64_t now_mono_ns) LT_HIDDEN;
 void lt_ctl_exit(void) LT_HIDDEN;
+void lt_ctl_forked(void) LT_HIDDEN;
 
 /* init.c */
 void lt_init(void) LT_HIDDEN;
