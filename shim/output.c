@@ -348,7 +348,125 @@ static void write_trace(struct ltx_writer *w, struct lt_thread *th, uint32_t ind
 		lt_unmap(buf, buf_bytes);
 }
 
-static void write_body(struct ltx_writer *w, uint32_t reason, uint32_t sig, uint64_t *total)
+/* The loaded objects from /proc/self/maps instead of dl_iterate_phdr, which
+ * takes the loader's lock: for a writer that may have interrupted the
+ * loader (a signal handler, _exit called from one). An object is a
+ * file mapped at offset 0 that starts with an ELF header; its program
+ * headers and build-id note are read only where that mapping covers them. */
+/* A hexadecimal number at s; returns what follows it, NULL if none. */
+static const char *hex_field(const char *s, uint64_t *v)
+{
+	uint64_t x = 0;
+	const char *p = s;
+	for (;; p++) {
+		int d = *p >= '0' && *p <= '9' ? *p - '0' : *p >= 'a' && *p <= 'f' ? *p - 'a' + 10 : -1;
+		if (d < 0)
+			break;
+		x = x << 4 | (uint64_t)d;
+	}
+	*v = x;
+	return p > s ? p : NULL;
+}
+
+/* Past the field at s and the space after it (NULL at the end of the line). */
+static const char *skip_field(const char *s)
+{
+	while (*s && *s != ' ')
+		s++;
+	return *s ? s + 1 : NULL;
+}
+
+static void emit_modules_from_maps(struct ltx_writer *w)
+{
+	int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	char buf[8192];
+	size_t have = 0;
+	uint32_t id = 0;
+	for (;;) {
+		ssize_t n = read(fd, buf + have, sizeof buf - 1 - have);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		have += (size_t)n;
+		buf[have] = 0;
+		char *line = buf, *nl;
+		while ((nl = memchr(line, '\n', have - (size_t)(line - buf)))) {
+			*nl = 0;
+			/* start-end perms offset dev inode path */
+			uint64_t lo, hi, off;
+			const char *at = hex_field(line, &lo);
+			at = at && *at == '-' ? hex_field(at + 1, &hi) : NULL;
+			char r = at && at[0] == ' ' ? at[1] : 0; /* perms */
+			at = at ? skip_field(at + 1) : NULL;
+			at = at ? hex_field(at, &off) : NULL;
+			at = at ? skip_field(skip_field(at + 1)) : NULL; /* dev, inode */
+			while (at && *at == ' ')
+				at++;
+			size_t path_at = at ? (size_t)(at - line) : 0;
+			if (at && off == 0 && r == 'r' && line[path_at] == '/' && hi > lo && hi - lo >= sizeof(ElfW(Ehdr))) {
+				const ElfW(Ehdr) *eh = (const ElfW(Ehdr) *)lo;
+				uint64_t ph_end = (uint64_t)eh->e_phoff + (uint64_t)eh->e_phnum * sizeof(ElfW(Phdr));
+				if (!memcmp(eh->e_ident, ELFMAG, SELFMAG) && eh->e_phentsize == sizeof(ElfW(Phdr)) &&
+				    ph_end <= hi - lo) {
+					const ElfW(Phdr) *ph = (const ElfW(Phdr) *)(lo + eh->e_phoff);
+					uint64_t vmin = UINT64_MAX, vmax = 0;
+					for (int i = 0; i < eh->e_phnum; i++)
+						if (ph[i].p_type == PT_LOAD) {
+							if (ph[i].p_vaddr < vmin)
+								vmin = ph[i].p_vaddr;
+							if (ph[i].p_vaddr + ph[i].p_memsz > vmax)
+								vmax = ph[i].p_vaddr + ph[i].p_memsz;
+						}
+					uint64_t bias = vmin != UINT64_MAX ? lo - (vmin & ~(uint64_t)4095) : 0;
+					if (vmin != UINT64_MAX) {
+						struct ltx_module m;
+						memset(&m, 0, sizeof m);
+						m.id = id++;
+						m.bias = bias;
+						m.lo = bias + vmin;
+						m.hi = bias + vmax;
+						const unsigned char *bid = NULL;
+						for (int i = 0; i < eh->e_phnum && !bid; i++) {
+							const ElfW(Phdr) *p = &ph[i];
+							uint64_t a = bias + p->p_vaddr;
+							if (p->p_type != PT_NOTE || a < lo || a + p->p_memsz > hi)
+								continue;
+							const unsigned char *q = (const unsigned char *)a, *end = q + p->p_memsz;
+							while (q + sizeof(ElfW(Nhdr)) <= end) {
+								const ElfW(Nhdr) *nh = (const ElfW(Nhdr) *)q;
+								const unsigned char *name = q + sizeof *nh;
+								const unsigned char *desc = name + ((nh->n_namesz + 3) & ~3u);
+								const unsigned char *next = desc + ((nh->n_descsz + 3) & ~3u);
+								if (next > end)
+									break;
+								if (nh->n_type == NT_GNU_BUILD_ID && nh->n_namesz == 4 &&
+								    !memcmp(name, "GNU", 4)) {
+									bid = desc;
+									m.build_id_len = nh->n_descsz;
+									break;
+								}
+								q = next;
+							}
+						}
+						const char *path = line + path_at;
+						m.path_len = (uint32_t)strlen(path);
+						ltx_w_record(w, LTX_REC_MODULE, &m, sizeof m, bid, m.build_id_len, path,
+							     m.path_len);
+					}
+				}
+			}
+			line = nl + 1;
+		}
+		have -= (size_t)(line - buf);
+		memmove(buf, line, have);
+	}
+	close(fd);
+}
+
+static void write_body(struct ltx_writer *w, uint32_t reason, uint32_t sig, int in_handler, uint64_t *total)
 {
 	char exe[4096], cmd[4096];
 	ssize_t el = readlink("/proc/self/exe", exe, sizeof exe);
@@ -400,7 +518,10 @@ static void write_body(struct ltx_writer *w, uint32_t reason, uint32_t sig, uint
 	}
 
 	struct mod_ctx mc = { w, 0 };
-	dl_iterate_phdr(emit_module, &mc);
+	if (in_handler)
+		emit_modules_from_maps(w);
+	else
+		dl_iterate_phdr(emit_module, &mc);
 
 	/* Threads, numbered in list order; then their keys. */
 	uint32_t index = 0;
@@ -625,7 +746,7 @@ int lt_write_file(uint32_t reason, uint32_t sig, int try)
 				(lt_cfg.trace_events ? LTX_FEAT_TRACE : 0);
 		int snap = reason == LTX_REASON_SNAPSHOT || reason == LTX_REASON_DUMP;
 		ltx_w_header(&w, snap ? LTX_FILE_SNAPSHOT : 0, feat);
-		write_body(&w, reason, sig, &total);
+		write_body(&w, reason, sig, try, &total);
 		err = ltx_w_finish(&w, total);
 		if (close(fd) < 0 && !err)
 			err = errno;
