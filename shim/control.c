@@ -200,13 +200,16 @@ static void status(struct sbuf *o)
 		puts_(o, " s ago");
 	}
 	uint64_t kept = 0, dropped = 0, threads = 0;
+	sigset_t sigs;
+	lt_threads_lock(&sigs);
 	for (struct lt_thread *th = __atomic_load_n(&lt_threads, __ATOMIC_ACQUIRE); th; th = th->next) {
 		uint64_t s[4];
 		lt_table_sums(__atomic_load_n(&th->table, __ATOMIC_ACQUIRE), s);
 		kept += s[0];
 		dropped += s[1];
-		threads++;
+		threads += th->nthreads ? th->nthreads : 1;
 	}
+	lt_threads_unlock(&sigs);
 	puts_(o, "\ncalls kept: ");
 	putu(o, kept);
 	puts_(o, "\ncalls dropped: ");

@@ -12,6 +12,7 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -295,15 +296,22 @@ static void calibrate(void)
 		th->trace->recorded = th->trace->pos = 0;
 }
 
+/* The thread's pthread key destructor. Other libraries' destructors may
+ * still log after it: the key is set again so that glibc calls it in each
+ * of its destructor rounds, and the state is given up only in the last one
+ * (calls after that are counted in process.late_calls). */
 static void thread_gone(void *p)
 {
 	struct lt_thread *th = p;
+	if (++lt_tls.exit_round < PTHREAD_DESTRUCTOR_ITERATIONS && pthread_setspecific(lt_thread_key, th) == 0)
+		return;
 	lt_tls.busy = 1;
 	lt_tls.dead = 1;
 	lt_tls.table = NULL;
 	lt_tls.thr = NULL;
 	prctl(PR_GET_NAME, th->name, 0, 0, 0);
 	th->flags |= LTX_THREAD_EXITED;
+	lt_thread_exit(th); /* kept whole, or folded and unmapped (threads.c) */
 	lt_tls.busy = 0;
 }
 
@@ -324,6 +332,7 @@ static void fork_child(void)
 	pthread_mutex_init(&lt_write_lock, NULL);
 	lt_svc_forked();
 	lt_rules_forked();
+	lt_threads_forked(); /* the other threads' states are the parent's: unmapped */
 	/* Send this thread's next logging call to the slow path once, where
 	 * the control thread is started again. */
 	lt_tls.table = NULL;

@@ -8,7 +8,8 @@
  *   hooks.c         user hooks (LOGTAX_HOOK) by GOT rewriting, dlopen
  *   rules.c         rule sets and generations (LOGTAX_FILTER)
  *   service.c       the control thread; control.c: `logtax ctl` requests
- *   init.c          settings, calibration, fork and thread exit
+ *   init.c          settings, calibration, fork
+ *   threads.c       thread exit: exited threads folded, their memory freed
  *   output.c        the data file
  * Everything here is hidden: the only exported symbols are the entry points,
  * the wait wrappers, dlopen/dlmopen and the calls whose effect the shim
@@ -265,7 +266,11 @@ struct lt_stacks {
 };
 
 /* Per-thread state: mmap'ed, never freed while the thread runs. The hot
- * fields (table, countdown) are in TLS; the rest is here. */
+ * fields (table, countdown) are in TLS; the rest is here. When the thread
+ * exits (threads.c) the state is kept whole for the first LT_KEEP_EXITED
+ * exited threads, else folded into the process's "exited threads" state
+ * (itself a struct lt_thread, flagged FOLDED) and unmapped. */
+#define LT_NAMES_OLD 20 /* name arenas replaced by a bigger one: 16 KiB << i */
 struct lt_thread {
 	struct lt_thread *next;  /* all threads, newest first */
 	struct lt_table *table;  /* = lt_tls.table of the owner, for the writer */
@@ -285,6 +290,9 @@ struct lt_thread {
 	uint32_t nkeys;               /* keys created: the next key number */
 	struct lt_stacks *stacks;     /* stacks.c; NULL until the first capture */
 	struct lt_trace *trace;       /* trace mode only */
+	uint32_t nthreads;            /* FOLDED: threads summed into it */
+	uint32_t pad2;
+	char *names_old[LT_NAMES_OLD]; /* replaced arenas: a reader may still be in one */
 	struct lt_shadow shadow[LT_SHADOW_DEPTH];
 };
 
@@ -296,6 +304,8 @@ struct lt_tls {
 	struct lt_thread *thr;
 	uint32_t busy;  /* in the slow path, stack capture or writer: do not touch the table */
 	uint32_t dead;  /* thread exit ran: no new state for this thread */
+	uint32_t exit_round; /* pthread key destructor rounds seen (threads.c) */
+	uint32_t pad;
 	uint64_t rng;
 	int64_t armed;      /* what countdown started from */
 	int64_t time_left;  /* calls until the next timed one, as of arming */
@@ -432,16 +442,41 @@ void lt_desc_prepare(struct lt_desc *d) LT_HIDDEN;
 struct lt_ret lt_slow_path(struct lt_frame *f, struct lt_desc *d) LT_HIDDEN;
 struct lt_thread *lt_thread_self(void) LT_HIDDEN;
 extern struct lt_thread *volatile lt_threads LT_HIDDEN;
+size_t lt_table_bytes(uint64_t slots) LT_HIDDEN;
+struct lt_table *lt_table_new(uint64_t slots) LT_HIDDEN;
+#define LT_TABLE_MIN 256
+#define LT_NAMES_MIN (16 * 1024)
 void lt_table_sums(const struct lt_table *t, uint64_t out[4]) LT_HIDDEN;
 /* A base action (LT_SA_SAMPLE..LT_SA_KEEP) with the flags the modes on need
  * (LT_SA_STACKED, LT_SA_TRACED): decide() and a later change of a decision
  * (families.c, a GLib level made fatal) use it alike. */
 uint32_t lt_sa_with_modes(uint32_t base) LT_HIDDEN;
+/* Stores a key's name, flags and level in th's name arena: offset + 1, or 0. */
+uint32_t lt_keep_name(struct lt_thread *th, const char *s, uint32_t flags, int32_t level) LT_HIDDEN;
 
 /* stacks.c */
 struct lt_ret lt_stack_path(struct lt_frame *f, uint64_t value) LT_HIDDEN;
 int lt_stacks_load(void) LT_HIDDEN;
 void lt_stacks_reset(struct lt_stacks *st) LT_HIDDEN;
+/* Adds src's (key, stack) counts to dst, keys renumbered by keymap (src
+ * keyno -> dst keyno, LT_NO_KEY: not kept); what does not fit in dst is
+ * handed to lost() with the src keyno. */
+void lt_stacks_merge(struct lt_stacks *dst, const struct lt_stacks *src, const uint32_t *keymap, uint32_t nmap,
+		     void (*lost)(void *ctx, uint32_t keyno, uint64_t count, uint64_t ticks), void *ctx) LT_HIDDEN;
+
+/* threads.c: the list of threads is walked (and an exited thread unlinked)
+ * under this lock, with every signal blocked, so that a signal handler on
+ * the holder cannot wait for it. Taken at thread exit, by the writer, by
+ * `logtax ctl status` and by GLib's fatal-level recheck; never on the hot
+ * path or in the slow path. */
+#define LT_KEEP_EXITED 64 /* exited threads kept whole; later ones are folded */
+#include <signal.h>
+void lt_threads_lock(sigset_t *old) LT_HIDDEN;
+void lt_threads_unlock(const sigset_t *old) LT_HIDDEN;
+void lt_thread_exit(struct lt_thread *th) LT_HIDDEN;
+void lt_threads_forked(void) LT_HIDDEN;
+/* Everything a thread's state holds, unmapped (no reader may be in it). */
+void lt_thread_free(struct lt_thread *th) LT_HIDDEN;
 
 /* rules.c */
 void lt_rules_init(void) LT_HIDDEN;

@@ -346,7 +346,10 @@ static void write_body(struct ltx_writer *w, uint32_t reason, uint64_t *total)
 	struct mod_ctx mc = { w, 0 };
 	dl_iterate_phdr(emit_module, &mc);
 
-	/* Threads, numbered in list order; then their keys. */
+	/* Threads, numbered in list order; then their keys. No thread may exit
+	 * (be folded and unmapped) meanwhile. */
+	sigset_t sigs;
+	lt_threads_lock(&sigs);
 	uint32_t index = 0;
 	for (struct lt_thread *th = __atomic_load_n(&lt_threads, __ATOMIC_ACQUIRE); th; th = th->next) {
 		struct ltx_thread t;
@@ -354,7 +357,7 @@ static void write_body(struct ltx_writer *w, uint32_t reason, uint64_t *total)
 		t.index = index++;
 		t.tid = (uint32_t)th->tid;
 		t.flags = th->flags | (th->waits ? LTX_THREAD_IN_LOOP : 0);
-		t.nthreads = 1;
+		t.nthreads = th->nthreads ? th->nthreads : 1;
 		if (th->flags & LTX_THREAD_EXITED) {
 			memcpy(t.name, th->name, sizeof t.name);
 		} else {
@@ -394,6 +397,7 @@ static void write_body(struct ltx_writer *w, uint32_t reason, uint64_t *total)
 		if (map)
 			lt_unmap(map, map_bytes);
 	}
+	lt_threads_unlock(&sigs);
 }
 
 /* Whether any logging call was seen: a process that made none (a shell, a
@@ -402,13 +406,16 @@ int lt_saw_calls(void)
 {
 	if (__atomic_load_n(&lt_late_calls, __ATOMIC_RELAXED))
 		return 1;
-	for (struct lt_thread *th = __atomic_load_n(&lt_threads, __ATOMIC_ACQUIRE); th; th = th->next) {
+	int saw = 0;
+	sigset_t sigs;
+	lt_threads_lock(&sigs);
+	for (struct lt_thread *th = __atomic_load_n(&lt_threads, __ATOMIC_ACQUIRE); th && !saw; th = th->next) {
 		uint64_t sums[4];
 		lt_table_sums(th->table, sums);
-		if (sums[0] || sums[1] || th->reentered)
-			return 1;
+		saw = sums[0] || sums[1] || th->reentered;
 	}
-	return 0;
+	lt_threads_unlock(&sigs);
+	return saw;
 }
 
 int lt_write_data(uint32_t reason)

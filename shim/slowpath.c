@@ -13,9 +13,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#define LT_TABLE_MIN 256
-#define LT_NAMES_MIN (16 * 1024)
-
 struct lt_thread *volatile lt_threads;
 uint64_t lt_late_calls; /* calls on threads whose state was already torn down */
 pthread_key_t lt_thread_key;
@@ -23,14 +20,14 @@ int lt_thread_key_ok;
 
 /* The slots, then the parallel ext array, in one mapping (pages of ext
  * that no timed call or stack touches are never backed by memory). */
-static size_t table_bytes(uint64_t slots)
+size_t lt_table_bytes(uint64_t slots)
 {
 	return sizeof(struct lt_table) + slots * (sizeof(struct lt_slot) + sizeof(struct lt_ext));
 }
 
-static struct lt_table *table_new(uint64_t slots)
+struct lt_table *lt_table_new(uint64_t slots)
 {
-	struct lt_table *t = lt_map(table_bytes(slots));
+	struct lt_table *t = lt_map(lt_table_bytes(slots));
 	if (t) {
 		t->mask = slots - 1;
 		t->ext = (struct lt_ext *)&t->slots[slots];
@@ -46,7 +43,7 @@ static struct lt_table *table_new(uint64_t slots)
  * of counting into a slot already copied (that count would be lost). */
 static struct lt_table *table_grow(struct lt_thread *th, struct lt_table *old)
 {
-	struct lt_table *t = table_new((old->mask + 1) * 2);
+	struct lt_table *t = lt_table_new((old->mask + 1) * 2);
 	if (!t)
 		return NULL;
 	lt_tls.table = NULL;
@@ -97,11 +94,11 @@ struct lt_thread *lt_thread_self(void)
 	th = lt_map(sizeof *th);
 	if (!th)
 		return NULL;
-	struct lt_table *t = table_new(LT_TABLE_MIN);
+	struct lt_table *t = lt_table_new(LT_TABLE_MIN);
 	th->names = lt_map(LT_NAMES_MIN);
 	if (!t || !th->names) {
 		if (t)
-			lt_unmap(t, table_bytes(LT_TABLE_MIN));
+			lt_unmap(t, lt_table_bytes(LT_TABLE_MIN));
 		if (th->names)
 			lt_unmap(th->names, LT_NAMES_MIN);
 		lt_unmap(th, sizeof *th);
@@ -136,7 +133,7 @@ struct lt_thread *lt_thread_self(void)
 /* Stores what the slow path learnt about a key (struct lt_name: flags,
  * level, name) in the thread's name arena; returns its offset + 1, or 0 when
  * out of memory. */
-static uint32_t keep_name(struct lt_thread *th, const char *s, uint32_t flags, int32_t level)
+uint32_t lt_keep_name(struct lt_thread *th, const char *s, uint32_t flags, int32_t level)
 {
 	size_t len = s ? strnlen(s, LTX_MAX_NAME + 1) : 0;
 	if (len > LTX_MAX_NAME) {
@@ -147,12 +144,17 @@ static uint32_t keep_name(struct lt_thread *th, const char *s, uint32_t flags, i
 		flags |= LTX_KEY_NO_NAME;
 	size_t need = (sizeof(struct lt_name) + len + 1 + 7) & ~(size_t)7;
 	while (th->names_used + need > th->names_cap) {
-		/* The old arena stays mapped: a concurrent writer may read it. */
+		/* The old arena stays mapped until the thread exits: a concurrent
+		 * writer may read it. */
+		uint32_t k = (uint32_t)__builtin_ctz(th->names_cap / LT_NAMES_MIN);
+		if (k >= LT_NAMES_OLD || th->names_cap >= (1u << 30))
+			return 0;
 		uint32_t cap = th->names_cap * 2;
 		char *n = lt_map(cap);
 		if (!n)
 			return 0;
 		memcpy(n, th->names, th->names_used);
+		th->names_old[k] = th->names;
 		lt_barrier();
 		th->names = n;
 		th->names_cap = cap;
@@ -373,7 +375,7 @@ struct lt_ret lt_slow_path(struct lt_frame *f, struct lt_desc *d)
 		uint32_t allows = lt_key_allows(d, ret, shown);
 		if (allows & LT_KEY_FATAL)
 			flags |= LTX_KEY_FATAL;
-		s->name_at = keep_name(th, nm, flags, shown);
+		s->name_at = lt_keep_name(th, nm, flags, shown);
 		s->name = name;
 		s->meta = meta;
 		s->fmt = d->fmt_arg != LT_ARG_NONE ? lt_arg(f, d->fmt_arg) : 0;

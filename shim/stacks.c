@@ -182,3 +182,27 @@ struct lt_ret lt_stack_path(struct lt_frame *f, uint64_t value)
 	errno = saved_errno;
 	return r;
 }
+
+/* For the exited threads' fold (threads.c): src's stacks interned in dst,
+ * its (key, stack) counts added under dst's key numbers. Runs under the
+ * threads lock, on no thread's own table. */
+void lt_stacks_merge(struct lt_stacks *dst, const struct lt_stacks *src, const uint32_t *keymap, uint32_t nmap,
+		     void (*lost)(void *ctx, uint32_t keyno, uint64_t count, uint64_t ticks), void *ctx)
+{
+	for (uint32_t i = 0; i < LT_PAIRS_CAP; i++) {
+		const struct lt_pair *p = &src->pairs[i];
+		if (!p->stack1 || p->stack1 > src->nstacks || p->keyno >= nmap || keymap[p->keyno] == LT_NO_KEY ||
+		    !p->count)
+			continue;
+		uint32_t keyno = keymap[p->keyno];
+		const struct lt_stack_ent *se = &src->st[p->stack1 - 1];
+		int id = intern(dst, &src->frames[se->at], se->n, se->flags);
+		struct lt_pair *q = id < 0 ? NULL : pair_of(dst, keyno, (uint32_t)id);
+		if (q) {
+			q->count += p->count;
+			q->ticks += p->ticks;
+		} else {
+			lost(ctx, p->keyno, p->count, p->ticks);
+		}
+	}
+}
