@@ -34,7 +34,7 @@ SHIM_CFLAGS := $(BASE_CFLAGS) -fPIC -fvisibility=hidden -ftls-model=initial-exec
 HOOK_CFLAGS := $(SHIM_CFLAGS) -mgeneral-regs-only -fno-stack-protector -fcf-protection=none \
 	-fno-tree-vectorize -fomit-frame-pointer
 SHIM_C := shim/slowpath.c shim/stacks.c shim/waits.c shim/init.c shim/output.c shim/entries.c shim/families.c \
-	shim/hooks.c shim/rules.c shim/service.c shim/control.c shim/threads.c common/ltx_write.c common/ltx_settings.c \
+	shim/hooks.c shim/rules.c shim/service.c shim/control.c shim/threads.c shim/modules.c common/ltx_write.c common/ltx_settings.c \
 	common/ltx_rules.c common/ltx_levels.c
 ifeq ($(ARCH),x86_64)
 SHIM_ASM := shim/entry_x86_64.S
@@ -65,6 +65,8 @@ TP_BINS := $(TP)/evloop-demo $(TP)/threads-demo $(TP)/varargs-demo $(TP)/rules-d
 	$(TP)/churn-demo
 # Call sites at known lines, and a plugin loaded with dlopen (symbolization).
 TP_BINS += $(TP)/callsites-demo $(TP)/libltplugin.so
+# A plugin loaded and unloaded again, with and without RTLD_DEEPBIND.
+TP_BINS += $(TP)/dlopen-demo $(TP)/libdlplug.so $(TP)/libdlplug-dep.so $(TP)/libdlpad.so
 # A program's own logging function in a library (the --hook path), built
 # three ways: lazy binding, -z now (read-only GOT), -fno-plt (no PLT at all).
 APPLOG_MODES := lazy now noplt
@@ -184,6 +186,26 @@ $(TP)/libltplugin.so: test-programs/callsites/plugin.c test-programs/legacylog.h
 	$(call echo_cmd,CC,$@)
 	$(Q)$(CC) $(TP_CFLAGS) -fPIC -shared -Wl,-soname,libltplugin.so -o $@ $< -L$(TP) -llegacylog \
 		-Wl,-rpath,'$$ORIGIN'
+
+# dlopen-demo: a plugin (with a dependency) loaded after start, with and
+# without RTLD_DEEPBIND, and unloaded again; neither the program nor the
+# plugin's loader links liblegacylog.so (the plugin brings it).
+$(TP)/dlopen-demo: test-programs/dlopen/main.c
+	@mkdir -p $(dir $@)
+	$(call echo_cmd,CC,$@)
+	$(Q)$(CC) $(TP_CFLAGS) -o $@ $< -ldl
+$(TP)/libdlplug-dep.so: test-programs/dlopen/dep.c test-programs/legacylog.h $(TP)/liblegacylog.so
+	@mkdir -p $(dir $@)
+	$(call echo_cmd,CC,$@)
+	$(Q)$(CC) $(TP_CFLAGS) -fPIC -shared -Wl,-soname,libdlplug-dep.so -o $@ $< -L$(TP) -llegacylog -Wl,-rpath,'$$ORIGIN'
+$(TP)/libdlplug.so: test-programs/dlopen/plugin.c test-programs/legacylog.h $(TP)/libdlplug-dep.so
+	$(call echo_cmd,CC,$@)
+	$(Q)$(CC) $(TP_CFLAGS) -fPIC -shared -Wl,-soname,libdlplug.so -o $@ $< -L$(TP) -ldlplug-dep -llegacylog \
+		-Wl,-rpath,'$$ORIGIN'
+$(TP)/libdlpad.so: test-programs/dlopen/pad.c
+	@mkdir -p $(dir $@)
+	$(call echo_cmd,CC,$@)
+	$(Q)$(CC) $(TP_CFLAGS) -fPIC -shared -o $@ $<
 
 # RUNPATH (not RPATH): a dlopen by bare name then searches only its caller's
 # path, so the test sees whether dlopen still knows its caller under logtax.

@@ -392,9 +392,8 @@ void lt_init(void)
 		if (!lt_descs[i]->real)
 			lt_descs[i]->real = lt_resolve(lt_descs[i]->symbol);
 	}
-	/* Most are absent from any one program: the failed lookups must not be
-	 * what the program's first dlerror() reports. */
-	dlerror();
+	/* (Most are absent from any one program: lt_resolve's lookups leave
+	 * dlerror() alone, so a failed one is not what the program sees.) */
 	lt_hooks_init();
 	if (pthread_key_create(&lt_thread_key, thread_gone) == 0)
 		lt_thread_key_ok = 1;

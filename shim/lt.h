@@ -11,8 +11,9 @@
  *   init.c          settings, calibration, fork
  *   threads.c       thread exit: exited threads folded, their memory freed
  *   output.c        the data file
+ *   modules.c       MODULE records, libraries unloaded by dlclose
  * Everything here is hidden: the only exported symbols are the entry points,
- * the wait wrappers, dlopen/dlmopen and the calls whose effect the shim
+ * the wait wrappers, dlopen/dlmopen/dlclose and the calls whose effect the shim
  * follows (openlog, closelog, g_log_set_*). */
 #ifndef LT_H
 #define LT_H
@@ -154,9 +155,10 @@ struct lt_slot {
 /* What the slow path learnt about a key, kept in the thread's name arena
  * (the slot is one cache line and full). */
 struct lt_name {
-	uint32_t flags; /* LTX_KEY_* */
-	int32_t level;  /* the level written to the data file */
-	char name[];    /* NUL-terminated; empty with LTX_KEY_NO_NAME */
+	uint32_t flags;   /* LTX_KEY_* */
+	int32_t level;    /* the level written to the data file */
+	uint32_t unloads; /* lt_unloads at the key's first call (modules.c) */
+	char name[];      /* NUL-terminated; empty with LTX_KEY_NO_NAME */
 };
 
 #define LT_META(level, entry, gen) \
@@ -371,8 +373,11 @@ int lt_safe_copy(char *dst, const char *src, size_t cap) LT_HIDDEN;
  * ours skipped, found in the objects' hash tables: unlike dlsym, leaves
  * dlerror() alone. */
 void *lt_find_symbol(const char *name, int data) LT_HIDDEN;
-/* The real dlopen, for the shim's own use (ours is exported). */
+/* dlsym(RTLD_NEXT, name) without touching dlerror()'s state (see hooks.c). */
+void *lt_find_next(const char *name) LT_HIDDEN;
+/* The real dlopen and dlclose, for the shim's own use (ours are exported). */
 void *lt_real_dlopen(const char *file, int mode) LT_HIDDEN;
+int lt_real_dlclose(void *handle) LT_HIDDEN;
 
 #if defined(__x86_64__)
 #define LT_HAVE_TRAMPOLINES 1
@@ -451,8 +456,9 @@ void lt_table_sums(const struct lt_table *t, uint64_t out[4]) LT_HIDDEN;
  * (LT_SA_STACKED, LT_SA_TRACED): decide() and a later change of a decision
  * (families.c, a GLib level made fatal) use it alike. */
 uint32_t lt_sa_with_modes(uint32_t base) LT_HIDDEN;
-/* Stores a key's name, flags and level in th's name arena: offset + 1, or 0. */
-uint32_t lt_keep_name(struct lt_thread *th, const char *s, uint32_t flags, int32_t level) LT_HIDDEN;
+/* Stores a key's name, flags, level and unloads in th's name arena: offset
+ * + 1, or 0. */
+uint32_t lt_keep_name(struct lt_thread *th, const char *s, uint32_t flags, int32_t level, uint32_t unloads) LT_HIDDEN;
 
 /* stacks.c */
 struct lt_ret lt_stack_path(struct lt_frame *f, uint64_t value) LT_HIDDEN;
@@ -510,6 +516,11 @@ void lt_unmap(void *p, size_t len) LT_HIDDEN;
 pid_t lt_gettid(void) LT_HIDDEN;
 extern uint64_t lt_start_tsc, lt_start_mono, lt_start_real LT_HIDDEN;
 
+/* modules.c: MODULE records (also of libraries unloaded with dlclose) */
+struct ltx_writer;
+void lt_write_modules(struct ltx_writer *w) LT_HIDDEN;
+extern uint32_t lt_unloads LT_HIDDEN; /* dlclose calls that unloaded something */
+
 /* output.c */
 int lt_write_data(uint32_t reason) LT_HIDDEN;
 int lt_saw_calls(void) LT_HIDDEN;
@@ -518,7 +529,14 @@ void lt_data_path(char *buf, size_t cap) LT_HIDDEN; /* DIR/logtax.PID.ltx */
 /* entry_x86_64.S */
 void lt_calib_entry(long mode) LT_HIDDEN;
 void lt_calib_target(long mode) LT_HIDDEN;
-extern char lt_hook_stubs[] LT_HIDDEN; /* LTX_HOOK_STUBS stubs of LT_HOOK_STUB_SIZE bytes */
 #define LT_HOOK_STUB_SIZE 16
-
+extern char lt_hook_stubs[] LT_HIDDEN; /* LTX_HOOK_STUBS stubs of LT_HOOK_STUB_SIZE bytes */
+/* lt_descs[i]'s stand-in (LT_HOOK_STUB_SIZE bytes each) for a real function
+ * whose library was unloaded; it finds the definition again when called. */
+extern char lt_gone_stubs[] LT_HIDDEN;
+void *lt_gone_resolve(struct lt_desc *d) LT_HIDDEN;
+static inline int lt_is_gone_stub(const void *p)
+{
+	return (const char *)p >= lt_gone_stubs && (const char *)p < lt_gone_stubs + 64 * LT_HOOK_STUB_SIZE;
+}
 #endif

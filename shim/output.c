@@ -7,7 +7,6 @@
 #include "../common/ltx_format.h"
 #include "../common/ltx_write.h"
 
-#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <link.h>
@@ -67,75 +66,6 @@ static size_t read_small(const char *path, char *buf, size_t cap)
 	}
 	close(fd);
 	return got;
-}
-
-struct mod_ctx {
-	struct ltx_writer *w;
-	uint32_t next_id;
-};
-
-/* GNU build-id from the PT_NOTE segments mapped in memory. */
-static size_t build_id(const struct dl_phdr_info *info, const unsigned char **out)
-{
-	for (int i = 0; i < info->dlpi_phnum; i++) {
-		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
-		if (ph->p_type != PT_NOTE)
-			continue;
-		const unsigned char *p = (const unsigned char *)(info->dlpi_addr + ph->p_vaddr);
-		const unsigned char *end = p + ph->p_memsz;
-		while (p + sizeof(ElfW(Nhdr)) <= end) {
-			const ElfW(Nhdr) *nh = (const ElfW(Nhdr) *)p;
-			const unsigned char *name = p + sizeof *nh;
-			const unsigned char *desc = name + ((nh->n_namesz + 3) & ~3u);
-			const unsigned char *next = desc + ((nh->n_descsz + 3) & ~3u);
-			if (next > end)
-				break;
-			if (nh->n_type == NT_GNU_BUILD_ID && nh->n_namesz == 4 && !memcmp(name, "GNU", 4)) {
-				*out = desc;
-				return nh->n_descsz;
-			}
-			p = next;
-		}
-	}
-	return 0;
-}
-
-static int emit_module(struct dl_phdr_info *info, size_t size, void *arg)
-{
-	(void)size;
-	struct mod_ctx *c = arg;
-	struct ltx_module m;
-	memset(&m, 0, sizeof m);
-	uint64_t lo = UINT64_MAX, hi = 0;
-	for (int i = 0; i < info->dlpi_phnum; i++) {
-		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
-		if (ph->p_type != PT_LOAD)
-			continue;
-		uint64_t a = info->dlpi_addr + ph->p_vaddr;
-		if (a < lo)
-			lo = a;
-		if (a + ph->p_memsz > hi)
-			hi = a + ph->p_memsz;
-	}
-	if (hi == 0)
-		return 0;
-	char exe[4096];
-	const char *path = info->dlpi_name;
-	if (!path || !*path) {
-		/* The main program has no name in the link map. */
-		ssize_t n = c->next_id == 0 ? readlink("/proc/self/exe", exe, sizeof exe - 1) : -1;
-		exe[n > 0 ? n : 0] = 0;
-		path = exe;
-	}
-	const unsigned char *bid = NULL;
-	m.id = c->next_id++;
-	m.bias = info->dlpi_addr;
-	m.lo = lo;
-	m.hi = hi;
-	m.build_id_len = (uint32_t)build_id(info, &bid);
-	m.path_len = (uint32_t)strlen(path);
-	ltx_w_record(c->w, LTX_REC_MODULE, &m, sizeof m, bid, m.build_id_len, path, m.path_len);
-	return 0;
 }
 
 /* Where the file goes: DIR/logtax.PID.ltx, built as DIR/.logtax.PID.TID.tmp */
@@ -204,6 +134,7 @@ static void write_keys(struct ltx_writer *w, struct lt_thread *th, uint32_t inde
 		if (ln) {
 			k.flags = __atomic_load_n(&ln->flags, __ATOMIC_RELAXED);
 			k.level = ln->level;
+			k.unloads = ln->unloads;
 			if (!(k.flags & LTX_KEY_NO_NAME))
 				nm = ln->name;
 		} else {
@@ -343,15 +274,17 @@ static void write_body(struct ltx_writer *w, uint32_t reason, uint64_t *total)
 		ltx_w_record(w, LTX_REC_RULES, &r, sizeof r, (const char *)&n->rs + n->rs.text_off, r.text_len, NULL, 0);
 	}
 
-	struct mod_ctx mc = { w, 0 };
-	dl_iterate_phdr(emit_module, &mc);
+	lt_write_modules(w); /* loaded ones, then unloaded ones (modules.c) */
 
 	/* Threads, numbered in list order; then their keys. No thread may exit
 	 * (be folded and unmapped) meanwhile. */
 	sigset_t sigs;
 	lt_threads_lock(&sigs);
+	/* The list as it is now, for both walks: a thread that starts meanwhile
+	 * is pushed on the head, outside it (indices must agree). */
+	struct lt_thread *const first = __atomic_load_n(&lt_threads, __ATOMIC_ACQUIRE);
 	uint32_t index = 0;
-	for (struct lt_thread *th = __atomic_load_n(&lt_threads, __ATOMIC_ACQUIRE); th; th = th->next) {
+	for (struct lt_thread *th = first; th; th = th->next) {
 		struct ltx_thread t;
 		memset(&t, 0, sizeof t);
 		t.index = index++;
@@ -384,7 +317,7 @@ static void write_body(struct ltx_writer *w, uint32_t reason, uint64_t *total)
 	 * to keys and stacks by position: *nkeys and *nstacks count them. */
 	index = 0;
 	uint32_t nkeys = 0, nstacks = 0;
-	for (struct lt_thread *th = __atomic_load_n(&lt_threads, __ATOMIC_ACQUIRE); th; th = th->next, index++) {
+	for (struct lt_thread *th = first; th; th = th->next, index++) {
 		/* key number in the thread -> position of its KEY record */
 		uint32_t nmap = __atomic_load_n(&th->nkeys, __ATOMIC_ACQUIRE);
 		size_t map_bytes = (size_t)nmap * sizeof(uint32_t) + 1;

@@ -133,7 +133,7 @@ struct lt_thread *lt_thread_self(void)
 /* Stores what the slow path learnt about a key (struct lt_name: flags,
  * level, name) in the thread's name arena; returns its offset + 1, or 0 when
  * out of memory. */
-uint32_t lt_keep_name(struct lt_thread *th, const char *s, uint32_t flags, int32_t level)
+uint32_t lt_keep_name(struct lt_thread *th, const char *s, uint32_t flags, int32_t level, uint32_t unloads)
 {
 	size_t len = s ? strnlen(s, LTX_MAX_NAME + 1) : 0;
 	if (len > LTX_MAX_NAME) {
@@ -163,6 +163,7 @@ uint32_t lt_keep_name(struct lt_thread *th, const char *s, uint32_t flags, int32
 	struct lt_name *ln = (struct lt_name *)(th->names + at);
 	ln->flags = flags;
 	ln->level = level;
+	ln->unloads = unloads;
 	if (len)
 		memcpy(ln->name, s, len);
 	ln->name[len] = 0;
@@ -204,38 +205,14 @@ static uint32_t decide(const struct lt_desc *d, const char *name, int32_t level,
 	return lt_sa_with_modes(a);
 }
 
-static int resolve_in(struct dl_phdr_info *info, size_t size, void *arg)
-{
-	(void)size;
-	void **io = arg; /* io[0]: symbol name in, io[1]: address out, io[2]: our base */
-	if (!info->dlpi_name || !info->dlpi_name[0] || (void *)info->dlpi_addr == io[2])
-		return 0;
-	void *h = lt_real_dlopen(info->dlpi_name, RTLD_LAZY | RTLD_NOLOAD);
-	if (!h)
-		return 0;
-	void *p = dlsym(h, io[0]);
-	dlclose(h);
-	Dl_info di;
-	if (p && dladdr(p, &di) && di.dli_fbase != io[2]) {
-		io[1] = p;
-		return 1;
-	}
-	return 0;
-}
-
-/* The next definition after ours; failing that (a library opened with
- * RTLD_LOCAL is not in the global scope), any loaded object that has it. */
+/* The next definition after ours (dlsym(RTLD_NEXT)'s answer), or one in
+ * any loaded object (a library opened with RTLD_LOCAL is not in the global
+ * scope), found in the objects' hash tables: a failed dlsym would leave an
+ * error for the program's next dlerror(), and even a successful one clears
+ * an error the program has not read yet. */
 void *lt_resolve(const char *sym)
 {
-	void *p = dlsym(RTLD_NEXT, sym);
-	if (p)
-		return p;
-	Dl_info self;
-	if (!dladdr((void *)lt_resolve, &self))
-		return NULL;
-	void *io[3] = { (void *)sym, NULL, self.dli_fbase };
-	dl_iterate_phdr(resolve_in, io);
-	return io[1];
+	return lt_find_next(sym);
 }
 
 /* Frame word of argument i: registers first, then (past rax and the return
@@ -375,7 +352,7 @@ struct lt_ret lt_slow_path(struct lt_frame *f, struct lt_desc *d)
 		uint32_t allows = lt_key_allows(d, ret, shown);
 		if (allows & LT_KEY_FATAL)
 			flags |= LTX_KEY_FATAL;
-		s->name_at = lt_keep_name(th, nm, flags, shown);
+		s->name_at = lt_keep_name(th, nm, flags, shown, __atomic_load_n(&lt_unloads, __ATOMIC_ACQUIRE));
 		s->name = name;
 		s->meta = meta;
 		s->fmt = d->fmt_arg != LT_ARG_NONE ? lt_arg(f, d->fmt_arg) : 0;

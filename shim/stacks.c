@@ -34,7 +34,7 @@ int lt_stacks_load(void)
 		/* the real dlopen: ours would patch libunwind's GOT for hooks */
 		void *h = lt_real_dlopen(libs[i], RTLD_NOW | RTLD_LOCAL);
 		if (h && !(fn = dlsym(h, "unw_backtrace")))
-			dlclose(h);
+			lt_real_dlclose(h);
 	}
 	dlerror(); /* a failed try must not be what the program's dlerror() reports */
 	if (!fn)

@@ -196,7 +196,7 @@ static struct lt_slot *folded_slot(struct lt_thread *a, const struct lt_slot *s,
 	c->fmt = s->fmt;
 	c->action = s->action;
 	c->name_at = ln ? lt_keep_name(a, (ln->flags & LTX_KEY_NO_NAME) ? NULL : ln->name,
-				       ln->flags & ~LTX_KEY_NO_NAME, ln->level)
+				       ln->flags & ~LTX_KEY_NO_NAME, ln->level, ln->unloads)
 			: 0;
 	lt_ext_of(t, c)->keyno = a->nkeys++;
 	t->used++;
@@ -254,8 +254,12 @@ static int fold(struct lt_thread *th)
 			dx->stack_lost[r] += x->stack_lost[r];
 			dx->stack_lost_ticks[r] += x->stack_lost_ticks[r];
 		}
-		if (ln && d->name_at)
-			((struct lt_name *)(a->names + d->name_at - 1))->flags |= ln->flags & LTX_KEY_FATAL;
+		if (ln && d->name_at) {
+			struct lt_name *dn = (struct lt_name *)(a->names + d->name_at - 1);
+			dn->flags |= ln->flags & LTX_KEY_FATAL;
+			if (ln->unloads < dn->unloads)
+				dn->unloads = ln->unloads; /* the first call of the key in any thread */
+		}
 		if (x->keyno < nk) {
 			keymap[x->keyno] = dx->keyno;
 			c.ext_of[x->keyno] = dx;
