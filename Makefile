@@ -65,6 +65,10 @@ TP_BINS := $(TP)/evloop-demo $(TP)/threads-demo $(TP)/varargs-demo $(TP)/rules-d
 	$(TP)/churn-demo
 # Call sites at known lines, and a plugin loaded with dlopen (symbolization).
 TP_BINS += $(TP)/callsites-demo $(TP)/libltplugin.so
+# Logging at every stage of a process (preinit, constructors before the
+# shim's, destructors after it), and logging functions that allocate, call
+# another logged function and themselves.
+TP_BINS += $(TP)/startup-demo $(TP)/recurse-demo
 # A plugin loaded and unloaded again, with and without RTLD_DEEPBIND.
 TP_BINS += $(TP)/dlopen-demo $(TP)/libdlplug.so $(TP)/libdlplug-dep.so $(TP)/libdlpad.so
 # A program's own logging function in a library (the --hook path), built
@@ -206,6 +210,24 @@ $(TP)/libdlpad.so: test-programs/dlopen/pad.c
 	@mkdir -p $(dir $@)
 	$(call echo_cmd,CC,$@)
 	$(Q)$(CC) $(TP_CFLAGS) -fPIC -shared -o $@ $<
+
+$(TP)/libctorlog-early.so $(TP)/libctorlog-late.so: $(TP)/libctorlog-%.so: test-programs/startup/ctorlog.c \
+		test-programs/legacylog.h $(TP)/liblegacylog.so
+	@mkdir -p $(dir $@)
+	$(call echo_cmd,CC,$@)
+	$(Q)$(CC) $(TP_CFLAGS) -fPIC -shared -Wl,-soname,libctorlog-$*.so -DCTORLOG_NAME='"$*"' \
+		-DCTORLOG_ID=$(if $(filter early,$*),1,2) -o $@ $< -L$(TP) -llegacylog -Wl,-rpath,'$$ORIGIN'
+# One library linked before liblegacylog.so, one after.
+$(TP)/startup-demo: test-programs/startup/main.c $(TP)/libctorlog-early.so $(TP)/libctorlog-late.so
+	$(call echo_cmd,CC,$@)
+	$(Q)$(CC) $(TP_CFLAGS) -o $@ $< -L$(TP) -lctorlog-early -llegacylog -lctorlog-late -Wl,-rpath,'$$ORIGIN'
+$(TP)/librecurselog.so: test-programs/recurse/recurselog.c test-programs/legacylog.h
+	@mkdir -p $(dir $@)
+	$(call echo_cmd,CC,$@)
+	$(Q)$(CC) $(TP_CFLAGS) -fPIC -shared -Wl,-soname,librecurselog.so -o $@ $<
+$(TP)/recurse-demo: test-programs/recurse/main.c $(TP)/librecurselog.so
+	$(call echo_cmd,CC,$@)
+	$(Q)$(CC) $(TP_CFLAGS) -pthread -o $@ $< -L$(TP) -lrecurselog -Wl,-rpath,'$$ORIGIN'
 
 # RUNPATH (not RPATH): a dlopen by bare name then searches only its caller's
 # path, so the test sees whether dlopen still knows its caller under logtax.

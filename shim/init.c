@@ -363,6 +363,59 @@ static void fork_child(void)
 		self->trace->recorded = self->trace->pos = 0;
 }
 
+/* The environment when libc has not set `environ` yet: a call from the
+ * program's .preinit_array runs before libc's own initialisation, and
+ * getenv() then finds nothing (every LOGTAX_ setting would be ignored).
+ * The process's initial environment, from /proc/self/environ, kept mapped
+ * (what getenv returned may be kept). NULL if it cannot be read. */
+static char **early_environ(void)
+{
+	size_t cap = 64 * 1024, len = 0;
+	char *buf = lt_map(cap);
+	int fd = buf ? open("/proc/self/environ", O_RDONLY | O_CLOEXEC) : -1;
+	if (fd < 0)
+		goto fail;
+	for (;;) {
+		if (len + 1 >= cap) {
+			char *n = lt_map(cap * 2);
+			if (!n) {
+				close(fd);
+				goto fail;
+			}
+			memcpy(n, buf, len);
+			lt_unmap(buf, cap);
+			buf = n;
+			cap *= 2;
+		}
+		ssize_t k = read(fd, buf + len, cap - 1 - len);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			break;
+		len += (size_t)k;
+	}
+	close(fd);
+	buf[len] = 0;
+	size_t n = 0;
+	for (size_t i = 0; i < len; i += strlen(buf + i) + 1)
+		n++;
+	char **env = lt_map((n + 1) * sizeof *env);
+	if (!env)
+		goto fail;
+	n = 0;
+	for (size_t i = 0; i < len; i += strlen(buf + i) + 1)
+		env[n++] = buf + i;
+	env[n] = NULL;
+	return env;
+fail:
+	if (buf)
+		lt_unmap(buf, cap);
+	return NULL;
+}
+
+int lt_ctor_ran LT_HIDDEN; /* our constructor has run: libc is fully set up */
+int lt_svc_wanted LT_HIDDEN; /* a call came before it: start the control thread then */
+
 void lt_init(void)
 {
 	int expect = 0;
@@ -370,6 +423,10 @@ void lt_init(void)
 		return;
 	uint32_t busy = lt_tls.busy;
 	lt_tls.busy = 1;
+	extern char **environ;
+	char **env_before = environ;
+	if (!env_before)
+		environ = early_environ(); /* put back below: libc sets its own */
 	lt_start_tsc = lt_rdtsc();
 	lt_start_mono = clock_ns(CLOCK_MONOTONIC);
 	lt_start_real = clock_ns(CLOCK_REALTIME);
@@ -412,14 +469,39 @@ void lt_init(void)
 		lt_cfg.stack_depth = depth;
 		lt_rearm();
 	}
+	if (!env_before)
+		environ = NULL;
 	lt_tls.busy = busy;
 	__atomic_store_n(&lt_state, 2, __ATOMIC_RELEASE);
 }
 
+/* Runs after the constructors of the program's libraries (the dynamic
+ * linker initialises preloaded objects after them): a call made before
+ * (from .preinit_array or such a constructor) has initialised the shim
+ * already, but the control thread waits until now. */
 __attribute__((constructor)) static void lt_ctor(void)
 {
 	int e = errno;
 	lt_init();
+	__atomic_store_n(&lt_ctor_ran, 1, __ATOMIC_RELEASE);
+	if (__atomic_load_n(&lt_svc_wanted, __ATOMIC_ACQUIRE))
+		lt_svc_ensure();
+	errno = e;
+}
+
+/* The destructors of the program's libraries run after ours (they were
+ * initialised before us), and may log: an exit handler registered now, tied
+ * to no object, runs once every destructor has (glibc runs handlers added
+ * while it runs them), and writes the file again if calls came since. */
+int __cxa_atexit(void (*fn)(void *), void *arg, void *dso);
+static uint64_t written_calls = UINT64_MAX;
+
+static void after_destructors(void *arg)
+{
+	(void)arg;
+	int e = errno;
+	if (lt_state == 2 && lt_saw_calls() && lt_calls_total() != written_calls)
+		lt_write_data(LTX_REASON_EXIT);
 	errno = e;
 }
 
@@ -427,8 +509,11 @@ __attribute__((constructor)) static void lt_ctor(void)
 __attribute__((destructor)) static void lt_dtor(void)
 {
 	int e = errno;
-	if (lt_state == 2 && lt_saw_calls())
+	if (lt_state == 2 && lt_saw_calls()) {
+		written_calls = lt_calls_total();
 		lt_write_data(LTX_REASON_EXIT);
+	}
+	__cxa_atexit(after_destructors, NULL, NULL);
 	lt_ctl_exit();
 	errno = e;
 }

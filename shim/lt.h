@@ -481,6 +481,7 @@ void lt_threads_lock(sigset_t *old) LT_HIDDEN;
 void lt_threads_unlock(const sigset_t *old) LT_HIDDEN;
 void lt_thread_exit(struct lt_thread *th) LT_HIDDEN;
 void lt_threads_forked(void) LT_HIDDEN;
+uint64_t lt_calls_total(void) LT_HIDDEN;
 /* Everything a thread's state holds, unmapped (no reader may be in it). */
 void lt_thread_free(struct lt_thread *th) LT_HIDDEN;
 

@@ -323,3 +323,20 @@ void lt_threads_forked(void)
 	folded = NULL;
 	exited_kept = 0;
 }
+
+/* Every call counted so far, with or without a key: what the file would
+ * hold now (the exit path compares it with what it wrote). */
+uint64_t lt_calls_total(void)
+{
+	extern uint64_t lt_late_calls LT_HIDDEN;
+	uint64_t n = __atomic_load_n(&lt_late_calls, __ATOMIC_RELAXED);
+	sigset_t old;
+	lt_threads_lock(&old);
+	for (struct lt_thread *th = __atomic_load_n(&lt_threads, __ATOMIC_ACQUIRE); th; th = th->next) {
+		uint64_t sums[4];
+		lt_table_sums(th->table, sums);
+		n += sums[0] + sums[1] + th->reentered;
+	}
+	lt_threads_unlock(&old);
+	return n;
+}
