@@ -297,13 +297,16 @@ static void calibrate(void)
 }
 
 /* The thread's pthread key destructor. Other libraries' destructors may
- * still log after it: the key is set again so that glibc calls it in each
- * of its destructor rounds, and the state is given up only in the last one
- * (calls after that are counted in process.late_calls). */
+ * still log after it: the key is set again so that glibc calls it in its
+ * next destructor round, and the state is given up in the last round but
+ * one (calls after that are counted in process.late_calls). Not in the
+ * last: that is where sanitizer runtimes tear their own thread state down
+ * (ThreadSanitizer's, before ours by key order, and its pthread_mutex_lock
+ * crashes after). */
 static void thread_gone(void *p)
 {
 	struct lt_thread *th = p;
-	if (++lt_tls.exit_round < PTHREAD_DESTRUCTOR_ITERATIONS && pthread_setspecific(lt_thread_key, th) == 0)
+	if (++lt_tls.exit_round < PTHREAD_DESTRUCTOR_ITERATIONS - 1 && pthread_setspecific(lt_thread_key, th) == 0)
 		return;
 	lt_tls.busy = 1;
 	lt_tls.dead = 1;

@@ -23,12 +23,11 @@
 extern unsigned long long recurselog_calls[3];
 
 LEGACY_LOG_SOURCE(src_top, "recurse.top");
-LEGACY_LOG_SOURCE(src_malloc, "recurse.malloc");
 static unsigned long long n_top, n_malloc;
 static long rounds = 1000, depth = 100;
 
 /* ---- a malloc that logs ------------------------------------------------ */
-#ifndef __SANITIZE_ADDRESS__ /* AddressSanitizer brings its own malloc */
+#if !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__) /* a sanitizer brings its own malloc */
 void *__libc_malloc(size_t);
 void *__libc_calloc(size_t, size_t);
 void *__libc_realloc(void *, size_t);
@@ -36,6 +35,7 @@ void __libc_free(void *);
 static __thread int in_malloc;
 static unsigned long long mallocs;
 static volatile int malloc_logging = 1; /* off before the counts are printed */
+LEGACY_LOG_SOURCE(src_malloc, "recurse.malloc");
 
 static void malloc_logs(void)
 {
@@ -103,7 +103,7 @@ int main(int argc, char **argv)
 		}
 	for (long i = 0; i < nthreads; i++)
 		pthread_join(t[i], NULL);
-#ifndef __SANITIZE_ADDRESS__
+#if !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
 	malloc_logging = 0; /* printing allocates */
 #endif
 	printf("recurse-demo: calls source=recurse.top count=%llu\n", n_top);

@@ -31,7 +31,7 @@ LEGACY_LOG_SOURCE(src_back, "recurse.back");
 static virLogSource src_nested = { "recurse.nested" };
 /* [0] recurse.deep, [1] recurse.nested (virLogMessage), [2] recurse.back */
 unsigned long long recurselog_calls[3];
-volatile size_t recurselog_bytes; /* formatted, so the work is not optimised away */
+size_t recurselog_bytes; /* formatted, so the work is not optimised away */
 
 static void format(const char *fmt, va_list ap)
 {
@@ -39,7 +39,7 @@ static void format(const char *fmt, va_list ap)
 	if (!buf)
 		abort();
 	int n = vsnprintf(buf, 256, fmt, ap);
-	recurselog_bytes += n > 0 ? (size_t)n : 0;
+	__atomic_fetch_add(&recurselog_bytes, n > 0 ? (size_t)n : 0, __ATOMIC_RELAXED);
 	free(buf);
 }
 

@@ -39,17 +39,23 @@ done
 # key's picks add up: stacks kept plus lost), and its trace only counts.
 out=$T/modes
 mkdir -p "$out"
-"$LOGTAX" run --stacks 6:20 --trace 256 -o "$out" -- "$TP/churn-demo" 8 20000 40 >"$out/stdout" 2>"$out/stderr" ||
+stacks=(--stacks 6:20)
+# libunwind's thread-exit destructor runs in glibc's last round, after
+# ThreadSanitizer has torn the thread down: the two cannot meet.
+sanitized thread && stacks=() && note "ThreadSanitizer build: no stacks (libunwind)"
+"$LOGTAX" run "${stacks[@]}" --trace 256 -o "$out" -- "$TP/churn-demo" 8 20000 40 >"$out/stdout" 2>"$out/stderr" ||
 	fail "stacks+trace: churn-demo failed: $(cat "$out/stderr")"
 check "$out" "$out/stdout" "stacks+trace"
 f=$(one_file "$out")
 json=$("$ANALYZE" report --format json "$f")
 # the folded row's keys have stacks of their own (kept: a stack id), and the
 # stacks are its thread's
-expect_eq "$(jq '(.threads[] | select(.folded) | .index) as $t | [.keys[] | select(.thread == $t) | .id] as $ids |
-	[.key_stacks[] | select(.key as $k | $ids | index($k)) | select(.stack != null) | .stack] as $st |
-	($st | length > 0) and ([.stacks[] | select(.id as $s | $st | index($s)) | .thread] | unique == [$t])' <<<"$json")" true \
-	"stacks+trace: the folded row's keys have its own stacks"
+if [ ${#stacks[@]} -gt 0 ]; then
+	expect_eq "$(jq '(.threads[] | select(.folded) | .index) as $t | [.keys[] | select(.thread == $t) | .id] as $ids |
+		[.key_stacks[] | select(.key as $k | $ids | index($k)) | select(.stack != null) | .stack] as $st |
+		($st | length > 0) and ([.stacks[] | select(.id as $s | $st | index($s)) | .thread] | unique == [$t])' <<<"$json")" \
+		true "stacks+trace: the folded row's keys have its own stacks"
+fi
 expect_eq "$(jq -c '.threads[] | select(.folded) | .trace | [.kept, .recorded > 0, .overwritten == .recorded]' <<<"$json")" \
 	"[0,true,true]" "stacks+trace: the folded row's trace counts events, keeps none"
 
