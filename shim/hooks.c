@@ -602,9 +602,22 @@ static int self_obj(struct dl_phdr_info *info, size_t size, void *arg)
 }
 
 struct deep_ctx {
-	uint64_t bias[64]; /* load biases of the objects to patch */
+	struct link_map *start;
+	uint64_t bias[256]; /* load biases of the objects to patch */
 	unsigned n;
 };
+
+/* The handle's object and those after it in its namespace, walked while
+ * dl_iterate_phdr holds the loader's lock (no dlclose can free one). */
+static int deep_chain(struct dl_phdr_info *info, size_t size, void *arg)
+{
+	(void)info;
+	(void)size;
+	struct deep_ctx *c = arg;
+	for (struct link_map *lm = c->start; lm && c->n < 256; lm = lm->l_next)
+		c->bias[c->n++] = lm->l_addr;
+	return 1;
+}
 
 static int deep_object(struct dl_phdr_info *info, size_t size, void *arg)
 {
@@ -674,12 +687,10 @@ static void deep_patch(void *handle)
 	if (!found)
 		dl_iterate_phdr(self_obj, &found);
 	struct deep_ctx c;
-	while (lm) {
-		c.n = 0;
-		for (; lm && c.n < 64; lm = lm->l_next)
-			c.bias[c.n++] = lm->l_addr;
-		dl_iterate_phdr(deep_object, &c);
-	}
+	c.start = lm;
+	c.n = 0;
+	dl_iterate_phdr(deep_chain, &c);
+	dl_iterate_phdr(deep_object, &c);
 	pthread_mutex_unlock(&patch_lock);
 }
 
