@@ -22,6 +22,12 @@ static void keys(FILE *o, const struct ltx_file *f)
 			fprintf(o, " %llu", (unsigned long long)f->hists[i].counts[b]);
 		fputc('\n', o);
 	}
+	for (size_t i = 0; i < f->nkey_onces; i++) {
+		const struct ltx_key_once *t = &f->key_onces[i];
+		fprintf(o, "once %u shift=%u tail_timed=%llu tail_ticks=%llu first=%s%llu\n", t->key, t->shift,
+			(unsigned long long)t->tail_timed, (unsigned long long)t->tail_ticks,
+			(t->flags & LTX_ONCE_FIRST) ? "" : "none:", (unsigned long long)t->first_ticks);
+	}
 }
 
 static void stacks(FILE *o, const struct ltx_file *f)
@@ -82,6 +88,11 @@ int an_dump(FILE *o, const struct ltx_file *f)
 	for (size_t i = 0; i < f->nthreads; i++)
 		fprintf(o, "thread %zu tid=%u waits=%llu reentered=%llu\n", i, f->threads[i].tid,
 			(unsigned long long)f->threads[i].waits, (unsigned long long)f->threads[i].reentered);
+	for (size_t i = 0; i < f->nthread_cpus; i++) {
+		const struct ltx_thread_cpu *c = &f->thread_cpus[i];
+		fprintf(o, "threadcpu %u samples=%llu sampled_ticks=%llu cpu_ns=%llu\n", c->thread,
+			(unsigned long long)c->samples, (unsigned long long)c->sampled_ticks, (unsigned long long)c->cpu_ns);
+	}
 	keys(o, f);
 	stacks(o, f);
 	traces(o, f);

@@ -278,6 +278,11 @@ static int cmd_check_env(const char *who)
 		fprintf(stderr, "logtax: %s: --trace times every call: --time '%s' cannot go with it\n", who, v);
 		bad = 1;
 	}
+	v = getenv("LOGTAX_CONTROL");
+	if (v && ltx_parse_control(v, &a, &why) < 0) {
+		fprintf(stderr, "logtax: %s: --control '%s': %s\n", who, v, why);
+		bad = 1;
+	}
 	v = getenv("LOGTAX_HOOK");
 	if (v) {
 		struct ltx_hook_spec specs[LTX_HOOK_MAX];

@@ -91,6 +91,55 @@ static double net_mean(const struct an_proc *p, double ticks, uint64_t timed)
 	return v > 0 ? v : 0;
 }
 
+/* The windows of a key that are counted once (KEY_ONCE): how many, and
+ * their summed ticks. */
+static void once_set(const struct ltx_r_key *k, uint64_t *n, uint64_t *ticks)
+{
+	const struct ltx_key_once *o = k->once;
+	*n = 0;
+	*ticks = 0;
+	if (!o)
+		return;
+	*n = o->tail_timed;
+	*ticks = o->tail_ticks;
+	if ((o->flags & LTX_ONCE_FIRST) && !(o->flags & LTX_ONCE_FIRST_LONG)) {
+		*n += 1;
+		*ticks += o->first_ticks;
+	}
+}
+
+/* A key's cost per call from its own timed windows: a stratified estimate.
+ * The windows counted once (its first call, timed on purpose, and the long
+ * ones) stand for themselves; the mean of the others, sampled at random,
+ * stands for the rest of the calls. With every call timed this is the exact
+ * sum. When no other window exists, the once-counted windows' mean stands
+ * for every call. */
+static double own_estimate(const struct an_proc *p, struct an_key *ak)
+{
+	const struct ltx_key *k = &ak->k->k;
+	const struct ltx_key_once *o = ak->k->once;
+	uint64_t n_once, t_once;
+	once_set(ak->k, &n_once, &t_once);
+	if (o) {
+		ak->tail_timed = o->tail_timed;
+		ak->tail_ns = (double)o->tail_ticks * p->ns_per_tick - p->window_ns * (double)o->tail_timed;
+		if (ak->tail_ns < 0)
+			ak->tail_ns = 0;
+		if (o->flags & LTX_ONCE_FIRST) {
+			ak->has_first = 1;
+			ak->first_ns = net_mean(p, (double)o->first_ticks, 1);
+		}
+	}
+	if (!n_once || n_once > k->timed || !k->calls)
+		return net_mean(p, (double)k->ticks, k->timed);
+	if (n_once == k->timed)
+		return net_mean(p, (double)t_once, n_once);
+	double once = net_mean(p, (double)t_once, n_once) * (double)n_once;
+	double body = net_mean(p, (double)(k->ticks - t_once), k->timed - n_once);
+	uint64_t rest = k->calls > n_once ? k->calls - n_once : 0;
+	return (body * (double)rest + once) / (double)k->calls;
+}
+
 /* Sorting with a context (qsort_r): the model and how to compare two keys. */
 typedef int (*key_cmp)(const struct an_key *a, const struct an_key *b);
 struct sort_ctx {
@@ -181,10 +230,15 @@ static int estimate(struct an_proc *p, struct an_key *keys, size_t n, double *sr
 			ns++;
 		src_of[i] = ns - 1;
 		ent_of[i] = ne - 1;
-		src_ticks[ns - 1] += (double)keys[i].k->k.ticks;
-		ent_ticks[ne - 1] += (double)keys[i].k->k.ticks;
-		src_timed[ns - 1] += keys[i].k->k.timed;
-		ent_timed[ne - 1] += keys[i].k->k.timed;
+		/* Pooled means leave once-counted windows out, as a key's own does. */
+		uint64_t n_once, t_once;
+		once_set(keys[i].k, &n_once, &t_once);
+		double body_ticks = (double)(keys[i].k->k.ticks - t_once);
+		uint64_t body_timed = keys[i].k->k.timed - n_once;
+		src_ticks[ns - 1] += body_ticks;
+		ent_ticks[ne - 1] += body_ticks;
+		src_timed[ns - 1] += body_timed;
+		ent_timed[ne - 1] += body_timed;
 	}
 	for (size_t i = 0; i < n; i++) {
 		struct an_key *ak = &keys[i];
@@ -197,7 +251,7 @@ static int estimate(struct an_proc *p, struct an_key *keys, size_t n, double *sr
 			ak->basis = AN_UNTIMED;
 		} else if (k->timed) {
 			ak->basis = f->proc.time_mode == LTX_TIME_ALL && k->timed == k->calls ? AN_TIMED_ALL : AN_SAMPLED;
-			ak->ns_per_call = net_mean(p, (double)k->ticks, k->timed);
+			ak->ns_per_call = own_estimate(p, ak);
 		} else if (src_timed[src_of[i]]) {
 			ak->basis = AN_POOLED_NAME;
 			ak->ns_per_call = net_mean(p, src_ticks[src_of[i]], src_timed[src_of[i]]);
@@ -208,7 +262,7 @@ static int estimate(struct an_proc *p, struct an_key *keys, size_t n, double *sr
 			ak->basis = AN_UNTIMED;
 		}
 		if (ak->basis != AN_UNTIMED && ak->basis != AN_DROPPED)
-			ak->est_ns = ak->ns_per_call * (double)k->calls;
+			ak->est_ns = ak->ns_per_call * (double)k->calls; /* own_estimate: est / calls */
 		if (k->action == LTX_ACT_DROP) {
 			p->dropped += k->calls;
 		} else {
@@ -273,15 +327,27 @@ static int threads(struct an_model *m, struct an_proc *p, size_t pi, struct an_t
 		t->loop_kept = t->kept >= r->pre_loop_kept ? t->kept - r->pre_loop_kept : 0;
 		t->loop_dropped = t->dropped >= r->pre_loop_dropped ? t->dropped - r->pre_loop_dropped : 0;
 		t->loop_timed = t->timed >= r->pre_loop_timed ? t->timed - r->pre_loop_timed : 0;
-		double loop_ticks = thr_ticks[i] - (double)r->pre_loop_ticks;
 		if (!p->ns_per_tick)
 			continue;
 		t->wait_ns = (double)r->wait_ticks * p->ns_per_tick;
-		t->busy_ns = (double)r->busy_ticks * p->ns_per_tick;
-		if (t->loop_timed && loop_ticks > 0)
-			t->loop_log_ns = net_mean(p, loop_ticks, t->loop_timed) * (double)t->loop_kept;
-		else if (t->kept && t->est_ns > 0)
-			t->loop_log_ns = t->est_ns * (double)t->loop_kept / (double)t->kept;
+		t->busy_wall_ns = (double)r->busy_ticks * p->ns_per_tick;
+		t->busy_ns = t->busy_wall_ns;
+		t->cpu_frac = -1;
+		const struct ltx_thread_cpu *cpu = f->thread_cpu_of[i];
+		if (cpu && cpu->samples >= 4 && cpu->sampled_ticks) {
+			double frac = (double)cpu->cpu_ns / ((double)cpu->sampled_ticks * p->ns_per_tick);
+			t->cpu_frac = frac > 1 ? 1 : frac;
+			t->busy_ns = t->busy_wall_ns * t->cpu_frac;
+		}
+		/* The loop's log time: the thread's estimate (long windows counted
+		 * once) less what it had logged by its first wait. */
+		double pre = 0;
+		if (r->pre_loop_timed && r->pre_loop_ticks)
+			pre = net_mean(p, (double)r->pre_loop_ticks, r->pre_loop_timed) * (double)r->pre_loop_kept;
+		else if (t->kept)
+			pre = t->est_ns * (double)r->pre_loop_kept / (double)t->kept;
+		if (t->est_ns > 0 || t->loop_timed)
+			t->loop_log_ns = t->est_ns > pre ? t->est_ns - pre : 0;
 		else if (!t->loop_kept)
 			t->loop_log_ns = 0;
 		uint64_t untimed = t->loop_kept > t->loop_timed ? t->loop_kept - t->loop_timed : 0;

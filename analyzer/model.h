@@ -70,8 +70,18 @@ struct an_key {
 	size_t thread; /* index in an_model.threads */
 	const char *entry;
 	uint32_t family;
-	double ns_per_call; /* one kept call, the shim's share taken out */
+	double ns_per_call; /* one kept call, the shim's share taken out: est_ns / calls */
 	double est_ns;      /* calls * ns_per_call; 0 for dropped or untimed keys */
+	/* Windows counted once (KEY_ONCE): the key's first call, always timed,
+	 * and windows of 2^18 ticks or more (preempted or blocked calls). They
+	 * stand for themselves; the mean of the other, randomly sampled windows
+	 * stands for the rest of the calls: one preempted window is not
+	 * multiplied by N, and a key too rare to be sampled still has its first
+	 * call measured. */
+	uint64_t tail_timed;
+	double tail_ns;
+	int has_first;
+	double first_ns;
 	enum an_basis basis;
 	const struct an_sym *site;  /* the call site (caller, moved back one byte) */
 	const struct an_tmpl *tmpl; /* the message template */
@@ -132,7 +142,13 @@ struct an_thread {
 	double est_ns;                     /* all its kept calls */
 	uint64_t loop_kept, loop_dropped, loop_timed;
 	double loop_log_ns;                /* kept calls between its waits; < 0 when unknown */
-	double wait_ns, busy_ns, shim_ns;  /* shim_ns: the shim's cost inside busy time */
+	double wait_ns, shim_ns;           /* shim_ns: the shim's cost inside busy time */
+	/* Busy time: busy_wall_ns is the time between waits; busy_ns the part of
+	 * it the thread ran (busy_wall_ns x cpu_frac, the CPU share of the
+	 * sampled busy periods), or busy_wall_ns when nothing was sampled
+	 * (cpu_frac < 0). Shares and per-iteration figures use busy_ns, so a
+	 * loaded machine's preemption does not dilute them. */
+	double busy_ns, busy_wall_ns, cpu_frac;
 	double share;                      /* loop_log_ns / (busy_ns - shim_ns); < 0 when unknown */
 	double log_per_iter_ns, busy_per_iter_ns; /* < 0 when unknown */
 	/* trace mode: its ring, and the log time of each whole iteration it

@@ -248,6 +248,9 @@ static void thread(struct jw *w, const struct an_model *m, size_t i)
 	jw_u64(w, "loop_dropped", t->loop_dropped);
 	jw_num(w, "wait_ns", t->wait_ns);
 	jw_num(w, "busy_ns", t->busy_ns);
+	jw_num(w, "busy_wall_ns", t->busy_wall_ns);
+	if (t->cpu_frac >= 0)
+		jw_num(w, "cpu_share", t->cpu_frac);
 	jw_num(w, "shim_ns", t->shim_ns);
 	opt_ns(w, "loop_log_ns", t->loop_log_ns);
 	opt_ns(w, "log_share", t->share);
@@ -306,6 +309,8 @@ static void key(struct jw *w, const struct an_model *m, size_t i)
 		jw_null(w, "est_ns");
 	}
 	jw_str(w, "basis", an_basis_name(k->basis));
+	jw_u64(w, "long_windows", k->tail_timed);
+	jw_num(w, "long_windows_ns", k->tail_ns);
 	if (r->action == LTX_ACT_DROP && k->save_basis != AN_SAVE_NONE)
 		jw_num(w, "saved_ns", k->saved_ns);
 	else

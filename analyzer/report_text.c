@@ -93,6 +93,12 @@ static void sources(FILE *o, const struct an_model *m)
 			s->dropped && s->save_basis != AN_SAVE_NONE ? an_dur(s->saved_ns, sv, B) : "-",
 			s->untimed_keys && s->timed_keys ? "  (some call sites estimated from others)" : "");
 	}
+	int over = 0;
+	for (size_t i = 0; i < m->nsources; i++)
+		over |= m->sources[i].share > 1;
+	if (over)
+		fprintf(o, "  (%% busy: a source's time over the event loops' busy time; it includes calls made before\n"
+			   "   a loop began or in threads without one, so it can pass 100%%)\n");
 }
 
 static size_t rows(const struct an_model *m, size_t n)
@@ -387,9 +393,40 @@ static void threads(FILE *o, const struct an_model *m)
 			an_count(t->loop_kept, d, B), an_dur(t->loop_log_ns, e, B), cpi, an_dur(t->log_per_iter_ns, g, B),
 			an_pct(t->share, h, B));
 	}
-	fprintf(o, "  (iterations = waits in poll/select/epoll; busy = time between waits, the shim's cost taken out;\n"
-		   "   log calls and time count what ran between waits; * = thread has exited;\n"
+	fprintf(o, "  (iterations = waits in poll/select/epoll; busy = time between waits that the thread ran,\n"
+		   "   the shim's cost taken out; log calls and time count what ran between waits; * = exited;\n"
 		   "   (N threads) = exited threads after the first 64, summed into one row)\n");
+	/* Where preemption took a visible part of the busy time, say so. */
+	for (size_t i = 0; i < m->nthreads; i++) {
+		const struct an_thread *t = &m->threads[i];
+		if (t->t->waits && t->cpu_frac >= 0 && t->cpu_frac < 0.95) {
+			char pct[B], wall[B];
+			fprintf(o, "  thread %u ran %s of the %s between its waits (CPU time sampled in 1 busy period in 16):\n"
+				   "   the rest it was preempted or blocked, and its busy time and share leave that out\n",
+				t->t->tid, an_pct(t->cpu_frac, pct, B), an_dur(t->busy_wall_ns, wall, B));
+		}
+	}
+	/* A timed window holds the call and about 9 ns of clock reads that the
+	 * CPU overlaps with it: a call of a nanosecond or two hides in them. */
+	int tiny = 0;
+	for (size_t i = 0; i < m->nkeys; i++)
+		if (m->keys[i].basis == AN_SAMPLED || m->keys[i].basis == AN_TIMED_ALL)
+			tiny |= m->keys[i].ns_per_call < 2.0;
+	if (tiny)
+		fprintf(o, "  times under 2 ns per call are below what the TSC window resolves: read them as\n"
+			   "   \"a few ns at most\" (docs/DESIGN.md, Estimates)\n");
+	uint64_t tails = 0;
+	double tail_ns = 0;
+	for (size_t i = 0; i < m->nkeys; i++) {
+		tails += m->keys[i].tail_timed;
+		tail_ns += m->keys[i].tail_ns;
+	}
+	if (tails) {
+		char n[B], ns[B];
+		fprintf(o, "  %s timed calls took over 2^18 ticks (~100 us; preempted or blocked): their %s is\n"
+			   "   counted once as measured, not scaled up like the other timed calls\n",
+			an_count(tails, n, B), an_dur(tail_ns, ns, B));
+	}
 }
 
 int an_report_text(FILE *o, const struct an_model *m)

@@ -13,8 +13,10 @@ calls=${BENCH_CALLS:-2000000}
 RB=$B/bench/rules-bench
 export LEGACYLOG_MODE=fast
 
-# 999 rules that do not match, then the one that does: the matcher walks all.
-many=$(for i in $(seq 999); do printf 'keep:other.%d@debug ' "$i"; done; printf 'drop:bench.src')
+# N-1 rules that do not match, then the one that does: the matcher walks all.
+rules_n() { for i in $(seq $(($1 - 1))); do printf 'keep:other.%d@debug ' "$i"; done; printf 'drop:bench.src'; }
+hundred=$(rules_n 100)
+many=$(rules_n 1000)
 config() { # name, command... with the configuration's environment
 	local c=$1
 	shift
@@ -22,10 +24,11 @@ config() { # name, command... with the configuration's environment
 	bare) "$@" ;;
 	kept) LOGTAX_TIME=off LOGTAX_OUTPUT=$BT LD_PRELOAD=$SHIM "$@" ;;
 	drop-1) LOGTAX_TIME=off LOGTAX_FILTER='drop:bench.src' LOGTAX_OUTPUT=$BT LD_PRELOAD=$SHIM "$@" ;;
+	drop-100) LOGTAX_TIME=off LOGTAX_FILTER=$hundred LOGTAX_OUTPUT=$BT LD_PRELOAD=$SHIM "$@" ;;
 	drop-1000) LOGTAX_TIME=off LOGTAX_FILTER=$many LOGTAX_OUTPUT=$BT LD_PRELOAD=$SHIM "$@" ;;
 	esac
 }
-configs="bare kept drop-1 drop-1000"
+configs="bare kept drop-1 drop-100 drop-1000"
 
 ir() { # config, calls: instructions of the whole process
 	config "$1" valgrind --tool=callgrind --callgrind-out-file="$BT/cg.$1" "$RB" calls "$2" >/dev/null 2>&1
@@ -60,6 +63,7 @@ for c in $configs; do
 	bare) what="no logtax: the library's own filtered-out call (fast mode)" ;;
 	kept) what="logtax, no rules, --time off: counted, then the library's call" ;;
 	drop-1) what="logtax, 1 rule drops it" ;;
+	drop-100) what="logtax, 100 rules, the last one drops it" ;;
 	drop-1000) what="logtax, 1,000 rules, the last one drops it" ;;
 	esac
 	printf '%-10s %10.2f %14s %14.1f  %s\n' "$c" "$med" "$q1-$q3" "$i" "$what"
@@ -67,5 +71,5 @@ done
 echo "(in all: the call's whole cost to its caller, the empty loop's taken out; instructions exclude the first call)"
 verdict() { [ "$1" = 1 ] && echo yes || echo NO; }
 echo "dropped call <= 8 ns in all: $(verdict "$(echo "${NS[drop-1]} <= 8" | bc -l)") (${NS[drop-1]} ns)"
-echo "same instructions with 1 and 1,000 rules: $(verdict "$([ "${IR[drop-1]}" = "${IR[drop-1000]}" ] && echo 1)")" \
-	"(${IR[drop-1]} and ${IR[drop-1000]})"
+echo "same instructions with 1, 100 and 1,000 rules: $(verdict "$([ "${IR[drop-1]}" = "${IR[drop-1000]}" ] && [ "${IR[drop-1]}" = "${IR[drop-100]}" ] && echo 1)")" \
+	"(${IR[drop-1]}, ${IR[drop-100]} and ${IR[drop-1000]})"

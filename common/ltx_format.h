@@ -20,8 +20,9 @@
 /* 1.1: records 8-11 (KEY_HIST, STACK, KEY_STACK, TRACE) may be present;
  * families 3-6, entry ids 3-255, KEY flags FATAL and RESOLVED exist. No 1.0
  * layout changed (docs/FORMAT.md, "Versions").
- * 1.2: MODULE flag UNLOADED; THREAD records of exited threads folded
- * together (FOLDED, nthreads > 1) are written. */
+ * 1.2: records 18-19 (THREAD_CPU, KEY_ONCE); MODULE flag UNLOADED and KEY
+ * unloads; THREAD records of exited threads folded together (FOLDED,
+ * nthreads > 1) are written. */
 #define LTX_VERSION_MINOR 2
 #define LTX_BYTE_ORDER_MARK 0x01020304u
 
@@ -65,6 +66,8 @@ enum ltx_rec_type {
 	LTX_REC_STACK = 9,     /* 1.1 */
 	LTX_REC_KEY_STACK = 10, /* 1.1 */
 	LTX_REC_TRACE = 11,    /* 1.1 */
+	LTX_REC_THREAD_CPU = 18, /* 1.2 */
+	LTX_REC_KEY_ONCE = 19,   /* 1.2 */
 	LTX_REC_END = 0xffff, /* last record: a file without it is truncated */
 };
 
@@ -318,6 +321,41 @@ enum ltx_trace_kind { LTX_TEV_CALL = 0, LTX_TEV_WAIT = 1 };
 #define LTX_TEV_DROPPED 0x1u /* the call was dropped (the real function did not run) */
 #define LTX_TEV_UNTIMED 0x2u /* not timed: ticks is 0 */
 #define LTX_NO_KEY 0xffffffffu
+
+/* LTX_REC_THREAD_CPU (1.2): the thread's CPU time over a sample of its busy
+ * periods (one in 16, read with CLOCK_THREAD_CPUTIME_ID around them). Busy
+ * time is wall time and holds preemption; cpu_ns / (sampled_ticks in ns) is
+ * the share of it the thread really ran. Absent: no sample. */
+struct ltx_thread_cpu {
+	uint32_t thread;  /* index of an LTX_REC_THREAD */
+	uint32_t pad;
+	uint64_t samples; /* busy periods sampled */
+	uint64_t sampled_ticks; /* their wall time */
+	uint64_t cpu_ns;  /* the thread's CPU time in them */
+};
+
+/* LTX_REC_KEY_ONCE (1.2): a key's timed windows that stand only for
+ * themselves when a reader scales sampled windows up to all calls:
+ * - its first call, which the shim times whatever the sampling says (so a
+ *   key too rare to be sampled still has one measured call): first_ticks,
+ *   when flags has LTX_ONCE_FIRST;
+ * - its windows of 2^shift ticks or more (about 100 us): the call was
+ *   preempted, interrupted at length or blocked (tail_timed, tail_ticks;
+ *   the first call's window is among them if it was that long:
+ *   LTX_ONCE_FIRST_LONG).
+ * All of these are included in key.timed and key.ticks. Absent: neither. */
+struct ltx_key_once {
+	uint32_t key;   /* position of the KEY record */
+	uint32_t shift; /* the long-window threshold is 2^shift ticks */
+	uint64_t tail_timed;
+	uint64_t tail_ticks;
+	uint64_t first_ticks;
+	uint32_t flags; /* LTX_ONCE_* */
+	uint32_t pad;
+};
+#define LTX_ONCE_FIRST 0x1u
+#define LTX_ONCE_FIRST_LONG 0x2u
+#define LTX_TAIL_SHIFT 18
 
 /* LTX_REC_END: last record. */
 struct ltx_end {

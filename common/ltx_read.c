@@ -28,6 +28,8 @@ static const char *type_name(uint32_t t)
 	case LTX_REC_STACK: return "STACK";
 	case LTX_REC_KEY_STACK: return "KEY_STACK";
 	case LTX_REC_TRACE: return "TRACE";
+	case LTX_REC_THREAD_CPU: return "THREAD_CPU";
+	case LTX_REC_KEY_ONCE: return "KEY_ONCE";
 	case LTX_REC_END: return "END";
 	default: return "unknown";
 	}
@@ -48,6 +50,8 @@ static size_t fixed_size(uint32_t t)
 	case LTX_REC_STACK: return sizeof(struct ltx_stack);
 	case LTX_REC_KEY_STACK: return sizeof(struct ltx_key_stack);
 	case LTX_REC_TRACE: return sizeof(struct ltx_trace);
+	case LTX_REC_THREAD_CPU: return sizeof(struct ltx_thread_cpu);
+	case LTX_REC_KEY_ONCE: return sizeof(struct ltx_key_once);
 	case LTX_REC_END: return sizeof(struct ltx_end);
 	default: return 0;
 	}
@@ -130,6 +134,29 @@ static int check_refs(struct ltx_file *f, char *err, size_t errlen)
 				    ks->stack, f->nstacks);
 		if (f->stacks[ks->stack].s.thread != f->keys[ks->key].k.thread)
 			return fail(err, errlen, "key-stack count %zu pairs a key and a stack of different threads", i);
+	}
+	for (size_t i = 0; i < f->nthread_cpus; i++) {
+		const struct ltx_thread_cpu *c = &f->thread_cpus[i];
+		if (c->thread >= f->nthreads)
+			return fail(err, errlen, "thread CPU record %zu refers to thread %u, the file has %zu", i, c->thread,
+				    f->nthreads);
+		if (f->thread_cpu_of[c->thread])
+			return fail(err, errlen, "two thread CPU records for thread %u", c->thread);
+		f->thread_cpu_of[c->thread] = c;
+	}
+	for (size_t i = 0; i < f->nkey_onces; i++) {
+		const struct ltx_key_once *o = &f->key_onces[i];
+		if (o->key >= f->nkeys)
+			return fail(err, errlen, "once-counted windows record %zu refers to key %u, the file has %zu", i,
+				    o->key, f->nkeys);
+		struct ltx_r_key *k = &f->keys[o->key];
+		if (k->once)
+			return fail(err, errlen, "two once-counted windows records for key %u", o->key);
+		uint64_t n = o->tail_timed + ((o->flags & LTX_ONCE_FIRST) && !(o->flags & LTX_ONCE_FIRST_LONG));
+		if (o->tail_timed > k->k.timed || n > k->k.timed || o->tail_ticks > k->k.ticks ||
+		    o->first_ticks > k->k.ticks || o->shift > 63)
+			return fail(err, errlen, "once-counted windows record %zu exceeds its key's timed calls", i);
+		k->once = o;
 	}
 	for (size_t i = 0; i < f->ntraces; i++) {
 		const struct ltx_r_trace *tr = &f->traces[i];
@@ -216,8 +243,11 @@ int ltx_read_buf(const void *buf, size_t len, struct ltx_file *f, char *err, siz
 	f->stacks = calloc(c.n[LTX_REC_STACK] + 1, sizeof *f->stacks);
 	f->key_stacks = calloc(c.n[LTX_REC_KEY_STACK] + 1, sizeof *f->key_stacks);
 	f->traces = calloc(c.n[LTX_REC_TRACE] + 1, sizeof *f->traces);
+	f->thread_cpus = calloc(c.n[LTX_REC_THREAD_CPU] + 1, sizeof *f->thread_cpus);
+	f->thread_cpu_of = calloc(c.n[LTX_REC_THREAD] + 1, sizeof *f->thread_cpu_of);
+	f->key_onces = calloc(c.n[LTX_REC_KEY_ONCE] + 1, sizeof *f->key_onces);
 	if (!f->entries || !f->modules || !f->threads || !f->keys || !f->rules || !f->hists || !f->stacks ||
-	    !f->key_stacks || !f->traces) {
+	    !f->key_stacks || !f->traces || !f->thread_cpus || !f->thread_cpu_of || !f->key_onces) {
 		ltx_file_free(f);
 		return fail(err, errlen, "out of memory");
 	}
@@ -302,6 +332,12 @@ int ltx_read_buf(const void *buf, size_t len, struct ltx_file *f, char *err, siz
 			f->nrules++;
 			break;
 		}
+		case LTX_REC_THREAD_CPU:
+			memcpy(&f->thread_cpus[f->nthread_cpus++], p, fs);
+			break;
+		case LTX_REC_KEY_ONCE:
+			memcpy(&f->key_onces[f->nkey_onces++], p, fs);
+			break;
 		case LTX_REC_KEY_HIST: {
 			struct ltx_r_hist *h = &f->hists[f->nhists];
 			memcpy(&h->h, p, fs);
@@ -464,6 +500,9 @@ void ltx_file_free(struct ltx_file *f)
 	for (size_t i = 0; i < f->ntraces; i++)
 		free(f->traces[i].events);
 	free(f->hists);
+	free(f->thread_cpus);
+	free(f->thread_cpu_of);
+	free(f->key_onces);
 	free(f->stacks);
 	free(f->key_stacks);
 	free(f->traces);

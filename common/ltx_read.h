@@ -26,6 +26,8 @@ struct ltx_r_key {
 	/* Its latency histogram (KEY_HIST), or NULL/0 if the file has none. */
 	const uint64_t *hist;
 	uint32_t hist_len;
+	/* Its windows counted once (KEY_ONCE, 1.2), or NULL. */
+	const struct ltx_key_once *once;
 };
 
 struct ltx_r_hist {
@@ -76,6 +78,12 @@ struct ltx_file {
 	size_t nkey_stacks;
 	struct ltx_r_trace *traces;
 	size_t ntraces;
+	/* 1.2: sampled CPU time of busy periods, windows counted once */
+	struct ltx_thread_cpu *thread_cpus;
+	size_t nthread_cpus;
+	const struct ltx_thread_cpu **thread_cpu_of; /* [nthreads]: a thread's record, or NULL */
+	struct ltx_key_once *key_onces;
+	size_t nkey_onces;
 	size_t skipped_records; /* of types this reader does not know */
 	double tick_hz;          /* derived from the process record's clock pairs */
 };

@@ -5,7 +5,8 @@
 #include <string.h>
 
 const char *const ltx_known_vars[] = { "LOGTAX_OUTPUT", "LOGTAX_TIME", "LOGTAX_STACKS", "LOGTAX_TRACE",
-				       "LOGTAX_HOOK", "LOGTAX_FILTER", "LOGTAX_FILTER_FILE", NULL };
+				       "LOGTAX_HOOK", "LOGTAX_FILTER", "LOGTAX_FILTER_FILE", "LOGTAX_CONTROL",
+				       NULL };
 
 static int parse_u32(const char *s, uint32_t lo, uint32_t hi, uint32_t *out)
 {
@@ -22,6 +23,21 @@ static int parse_u32(const char *s, uint32_t lo, uint32_t hi, uint32_t *out)
 	if (v < lo)
 		return -1;
 	*out = (uint32_t)v;
+	return 0;
+}
+
+int ltx_parse_control(const char *s, uint32_t *mode, const char **why)
+{
+	if (!strcmp(s, "auto"))
+		*mode = LTX_CONTROL_AUTO;
+	else if (!strcmp(s, "thread"))
+		*mode = LTX_CONTROL_THREAD;
+	else if (!strcmp(s, "off"))
+		*mode = LTX_CONTROL_OFF;
+	else {
+		*why = "expected auto, thread or off";
+		return -1;
+	}
 	return 0;
 }
 

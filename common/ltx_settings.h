@@ -39,6 +39,15 @@ struct ltx_hook_spec {
 int ltx_parse_hooks(const char *s, struct ltx_hook_spec *out, unsigned cap, unsigned *n, const char **why,
 		    unsigned *pos);
 
+/* LOGTAX_CONTROL: how `logtax ctl` reaches a process.
+ *   auto    a control thread in a multi-threaded process; in a single-threaded
+ *           one, requests are taken up between event-loop waits, and the
+ *           thread is started only when it is about to block for long
+ *   thread  a control thread in every process that logs
+ *   off     no control channel */
+enum ltx_control { LTX_CONTROL_AUTO, LTX_CONTROL_THREAD, LTX_CONTROL_OFF };
+int ltx_parse_control(const char *s, uint32_t *mode, const char **why);
+
 /* The variables the shim knows; NULL-terminated. */
 extern const char *const ltx_known_vars[];
 

@@ -108,6 +108,11 @@ bad:
 	return 0;
 }
 
+int lt_ctl_started(void)
+{
+	return started_as != (uid_t)-1;
+}
+
 void lt_ctl_start(void)
 {
 	started_as = geteuid();

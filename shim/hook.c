@@ -5,6 +5,7 @@
  * No locks, no atomics, no allocation: a key already seen costs a hash, a
  * probe and an increment. Anything else returns LT_SLOW. */
 #include "lt.h"
+#include "../common/ltx_format.h"
 
 __thread struct lt_tls lt_tls LT_TLS = { 0 };
 
@@ -83,6 +84,7 @@ static inline struct lt_ret time_start(struct lt_frame *f, struct lt_desc *d, st
 	e->sp = sp;
 	e->slot = s;
 	e->ext = lt_ext_of(lt_tls.table, s);
+	e->first = 0;
 	e->target = (uint64_t)d->real;
 	/* The trampoline reads the clock into e->t0 just before the call, and
 	 * again just after it returns: the window holds as little shim as it can. */
@@ -96,6 +98,7 @@ struct lt_ret lt_time_start(struct lt_frame *f, struct lt_desc *d, struct lt_slo
 }
 
 _Static_assert(__builtin_offsetof(struct lt_shadow, t0) == LT_SHADOW_T0, "trampoline offset");
+_Static_assert(LT_TAIL_SHIFT == LTX_TAIL_SHIFT, "tail threshold");
 _Static_assert(__builtin_offsetof(struct lt_shadow, target) == LT_SHADOW_TARGET, "trampoline offset");
 
 /* The SAMPLE countdown ran out: time this call, take its stack, or both. */
@@ -259,6 +262,14 @@ uint64_t lt_hook_exit(uint64_t sp, uint64_t t1)
 		}
 	} else {
 		x->misses = 0;
+	}
+	if (unlikely(e->first)) {
+		x->first_ticks = w;
+		x->has_first = 1;
+	}
+	if (unlikely(w >> LT_TAIL_SHIFT)) {
+		lt_inc(&x->tail_timed, 1);
+		lt_inc(&x->tail_ticks, w);
 	}
 	struct lt_trace *tr = th->trace;
 	if (unlikely(tr != NULL))

@@ -108,6 +108,19 @@ static void read_time_mode(void)
 }
 
 /* LOGTAX_TRACE: trace mode times every call, whatever LOGTAX_TIME says. */
+static void read_control(void)
+{
+	const char *v = getenv("LOGTAX_CONTROL"), *why = NULL;
+	uint32_t mode;
+	if (!v)
+		return;
+	if (ltx_parse_control(v, &mode, &why) < 0) {
+		bad_setting("LOGTAX_CONTROL", v, why);
+		return;
+	}
+	lt_cfg.control = mode;
+}
+
 static void read_trace(void)
 {
 	const char *v = getenv("LOGTAX_TRACE"), *why = NULL;
@@ -228,6 +241,10 @@ static void calib_sums(long mode, uint64_t *ticks, uint64_t *timed)
 static void calibrate(void)
 {
 	uint64_t m[5][CAL_ROUNDS], w0, w1, n0, n1;
+	/* On a table of its own, dropped afterwards (it cannot grow: 3 keys). */
+	struct lt_table *own = lt_table_swap(NULL);
+	if (!own)
+		return;
 	/* mode 0 counts without timing here */
 	lt_tls.time_left = lt_tls.stack_left = lt_tls.armed = lt_tls.countdown = INT64_MAX;
 	for (long mode = 0; mode < 3; mode++)
@@ -289,6 +306,7 @@ static void calibrate(void)
 		lt_calib.sample_window_ticks = win[CAL_CHUNKS / 2] * timed / 1024;
 	}
 	lt_rearm();
+	lt_table_drop(lt_table_swap(own));
 	/* Trace mode: the calibration's timed calls paid for their events (so
 	 * their cost is measured with it) but are not the program's. */
 	struct lt_thread *th = lt_tls.thr;
@@ -353,6 +371,8 @@ static void fork_child(void)
 	self->wait_start = self->last_wait_end = 0;
 	memset(self->pre_loop, 0, sizeof self->pre_loop);
 	self->untimed_full = self->reentered = 0;
+	self->cpu_samples = self->cpu_sampled_ticks = self->cpu_sampled_ns = 0;
+	self->cpu_armed = self->cpu_countdown = 0;
 	struct lt_table *t = self->table;
 	for (uint64_t i = 0; t && i <= t->mask; i++) {
 		t->slots[i].calls = t->slots[i].timed = t->slots[i].ticks = 0;
@@ -360,6 +380,8 @@ static void fork_child(void)
 		memset(x->hist, 0, sizeof x->hist);
 		memset(x->stack_lost, 0, sizeof x->stack_lost);
 		memset(x->stack_lost_ticks, 0, sizeof x->stack_lost_ticks);
+		x->tail_timed = x->tail_ticks = x->first_ticks = 0;
+		x->has_first = 0;
 	}
 	lt_stacks_reset(self->stacks);
 	if (self->trace)
@@ -440,6 +462,7 @@ void lt_init(void)
 #endif
 	check_unknown_vars();
 	read_time_mode();
+	read_control();
 	read_trace();
 	read_outdir();
 	lt_families_init();

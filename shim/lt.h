@@ -180,11 +180,16 @@ struct lt_ext {
 	uint64_t hist[LT_HIST_BUCKETS]; /* timed windows: bucket floor(log2(ticks)), last one open */
 	uint64_t stack_lost[LT_LOST_N]; /* calls picked for a stack that was not kept, by reason */
 	uint64_t stack_lost_ticks[LT_LOST_N];
+	uint64_t tail_timed; /* timed windows of 2^LT_TAIL_SHIFT ticks or more: preempted, or */
+	uint64_t tail_ticks; /* blocked; the analyzer counts them once, not scaled up */
+	uint64_t first_ticks; /* the window of the key's first call, always timed */
+	uint32_t has_first, pad1;
 	uint32_t keyno; /* the key's number in its thread (stack pairs and trace events use it) */
 	uint32_t last_bucket; /* the bucket most of its timed calls fall in lately (lt_hook_exit) */
 	uint32_t misses;      /* timed calls that did not, since it last changed */
 	uint32_t pad;
 };
+#define LT_TAIL_SHIFT 18 /* = LTX_TAIL_SHIFT: 2^18 ticks, about 100 us at 2.6 GHz */
 
 struct lt_table {
 	uint64_t mask; /* slots - 1 */
@@ -228,7 +233,9 @@ struct lt_shadow {
 	uint64_t t0;     /* written by the trampoline: the last thing before the call */
 	uint64_t target; /* the real function, read by the trampoline */
 	struct lt_ext *ext; /* the slot's ext (moved with it, like slot) */
-	uint64_t pad[2];
+	uint32_t first;     /* the key's first call: its window is kept apart too */
+	uint32_t pad0;
+	uint64_t pad;
 };
 /* Offsets the trampoline uses (checked in hook.c). */
 #define LT_SHADOW_T0 24
@@ -285,6 +292,11 @@ struct lt_thread {
 	uint64_t pre_loop[4]; /* kept, dropped, timed, ticks at the first wait */
 	uint64_t untimed_full;
 	uint64_t reentered;
+	/* busy periods whose thread CPU time was read too (1 in LT_CPU_EVERY) */
+	uint64_t cpu_samples, cpu_sampled_ticks, cpu_sampled_ns;
+	uint64_t cpu_mark_ns; /* CPU time at the end of the last wait, if armed */
+	uint64_t last_busy;   /* ticks of the last busy period */
+	uint32_t cpu_countdown, cpu_armed;
 	/* names of this thread's keys */
 	char *names;
 	uint32_t names_used, names_cap;
@@ -318,6 +330,7 @@ extern __thread struct lt_tls lt_tls LT_TLS LT_HIDDEN;
 
 /* Global settings (written at init, read everywhere). */
 struct lt_config {
+	uint32_t control;      /* enum ltx_control */
 	uint32_t time_mode;    /* enum ltx_time_mode */
 	uint32_t sample_every; /* mean sampling interval */
 	uint32_t clock_flags;
@@ -451,6 +464,8 @@ size_t lt_table_bytes(uint64_t slots) LT_HIDDEN;
 struct lt_table *lt_table_new(uint64_t slots) LT_HIDDEN;
 #define LT_TABLE_MIN 256
 #define LT_NAMES_MIN (16 * 1024)
+struct lt_table *lt_table_swap(struct lt_table *t) LT_HIDDEN;
+void lt_table_drop(struct lt_table *t) LT_HIDDEN;
 void lt_table_sums(const struct lt_table *t, uint64_t out[4]) LT_HIDDEN;
 /* A base action (LT_SA_SAMPLE..LT_SA_KEEP) with the flags the modes on need
  * (LT_SA_STACKED, LT_SA_TRACED): decide() and a later change of a decision
@@ -499,6 +514,10 @@ uint32_t lt_rules_decide(const struct lt_desc *d, const char *name, int32_t leve
 void lt_svc_ensure(void) LT_HIDDEN;
 void lt_svc_forked(void) LT_HIDDEN;
 extern volatile int lt_svc_restart LT_HIDDEN;
+extern volatile int lt_svc_inline LT_HIDDEN;
+void lt_svc_poll(int idle) LT_HIDDEN;
+extern uint64_t lt_svc_long_ticks LT_HIDDEN;
+int lt_ctl_started(void) LT_HIDDEN;
 int lt_svc_running(void) LT_HIDDEN;
 /* Adds a function run every tick (~200 ms) on the control thread. */
 int lt_svc_add_tick(void (*fn)(uint64_t now_mono_ns)) LT_HIDDEN;

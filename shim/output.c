@@ -158,6 +158,12 @@ static void write_keys(struct ltx_writer *w, struct lt_thread *th, uint32_t inde
 			struct ltx_key_hist h = { pos, nb };
 			ltx_w_record(w, LTX_REC_KEY_HIST, &h, sizeof h, hist, nb * sizeof hist[0], NULL, 0);
 		}
+		struct ltx_key_once ko = { pos, LT_TAIL_SHIFT, __atomic_load_n(&x->tail_timed, __ATOMIC_RELAXED),
+					   __atomic_load_n(&x->tail_ticks, __ATOMIC_RELAXED), x->first_ticks, 0, 0 };
+		if (x->has_first)
+			ko.flags = LTX_ONCE_FIRST | (x->first_ticks >> LT_TAIL_SHIFT ? LTX_ONCE_FIRST_LONG : 0);
+		if (ko.tail_timed || ko.flags)
+			ltx_w_record(w, LTX_REC_KEY_ONCE, &ko, sizeof ko, NULL, 0, NULL, 0);
 		static const uint32_t lost_id[LT_LOST_N] = { LTX_STACK_LOST_FULL, LTX_STACK_LOST_BUSY,
 							      LTX_STACK_LOST_FAILED };
 		for (int r = 0; r < LT_LOST_N; r++) {
@@ -311,6 +317,12 @@ static void write_body(struct ltx_writer *w, uint32_t reason, uint64_t *total)
 		t.untimed_full = th->untimed_full;
 		t.reentered = th->reentered;
 		ltx_w_record(w, LTX_REC_THREAD, &t, sizeof t, NULL, 0, NULL, 0);
+	}
+	index = 0;
+	for (struct lt_thread *th = first; th; th = th->next, index++) {
+		struct ltx_thread_cpu c = { index, 0, th->cpu_samples, th->cpu_sampled_ticks, th->cpu_sampled_ns };
+		if (c.samples)
+			ltx_w_record(w, LTX_REC_THREAD_CPU, &c, sizeof c, NULL, 0, NULL, 0);
 	}
 	/* Per thread: its keys (each followed by its histogram and its lost-stack
 	 * counts), its stacks, its (key, stack) counts, its trace. Records refer

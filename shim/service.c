@@ -1,34 +1,54 @@
-/* The control thread: one per process, started at the process's first
- * logging call (not at start-up: a process that never logs, such as a
- * shell between `logtax run` and the daemon, or a program that must stay
- * single-threaded before unshare(), gets no thread), and again in a fork
- * child at its first logging call or wait. It runs a list of tick
- * functions every ~200 ms: `logtax ctl` requests today, periodic snapshots
- * later. It is created with every signal blocked, so the program's signals
- * never land on it, and it takes no lock an application thread holds
- * while it logs.
+/* The control thread: one per process, running a list of tick functions
+ * every ~200 ms (`logtax ctl` requests; periodic work such as snapshots).
+ * It is created with every signal blocked, so the program's signals never
+ * land on it, takes no lock an application thread holds while it logs, and
+ * has a descriptor table of its own (see own_fd_table).
+ *
+ * A single-threaded process gets no thread until it needs one: a second
+ * thread switches glibc to its multi-threaded paths for good (cancellation
+ * around every blocking call, atomics in malloc), which cost libvirt's
+ * single-threaded event loop about 3% (bench/b-program.sh). There the ticks
+ * run in the application's own thread, at the start of a wait (and in the
+ * slow path) at most every 200 ms: a request is taken up between two
+ * iterations. The thread is started only when a wait has lasted a second
+ * or more (the loop is idle: the cost does not matter there, and a request
+ * must still be answered while it sleeps) or the process has become
+ * multi-threaded anyway. (Event loops wait without timeout whether busy or
+ * not, so the timeout asked for says nothing.) Nothing starts before the
+ * process's first logging call: a shell between `logtax run` and the
+ * daemon, or a program that must stay single-threaded before unshare(),
+ * gets nothing.
  *
  * A program whose threads have all ended (its main thread called
  * pthread_exit) would end then; our thread must not keep it alive, so when
  * it is the last thread it exits the process with status 0, as glibc does
  * when the last thread ends. */
 #include "lt.h"
+#include "../common/ltx_settings.h"
 
 #include <errno.h>
+#include <sched.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
 #define TICK_NS (200 * 1000 * 1000)
 #define MAX_TICKS 8
 
-static volatile int svc_state; /* 0 not started, 1 running, 2 could not start */
-volatile int lt_svc_restart;   /* a fork child whose parent had the thread */
+/* 0 not started, 1 thread running, 2 thread could not start, 3 ticks run
+ * inline (single-threaded so far), 4 being set up */
+static volatile int svc_state;
+volatile int lt_svc_restart;  /* a fork child whose parent had the channel */
+volatile int lt_svc_inline;   /* svc_state == 3: waits call lt_svc_poll */
+static uint64_t next_tick_ns; /* inline mode: when the ticks run next */
+uint64_t lt_svc_long_ticks = UINT64_MAX; /* inline mode: a second, in TSC ticks */
+static int inline_running;    /* inline mode: one thread runs the ticks at a time */
 static void (*volatile ticks[MAX_TICKS])(uint64_t);
 
 int lt_svc_add_tick(void (*fn)(uint64_t))
@@ -43,9 +63,10 @@ int lt_svc_add_tick(void (*fn)(uint64_t))
 	return -1;
 }
 
+/* The control channel is up (by a thread or inline). */
 int lt_svc_running(void)
 {
-	return svc_state == 1;
+	return svc_state == 1 || svc_state == 3;
 }
 
 static uint64_t mono_ns(void)
@@ -81,40 +102,56 @@ static long thread_count(void)
 	return strtol(p, NULL, 10) - zombie;
 }
 
+/* Gives this thread a file descriptor table of its own, empty. While two
+ * threads share a table the kernel counts references on every descriptor
+ * lookup (fdget), and a single-threaded program's poll() over 500 pipes took
+ * twice the system time with our thread beside it (bench/b-program.sh).
+ * unshare() copies the table, holding a reference to each open file: they
+ * are closed at once, so a pipe the program closes still reaches EOF. */
+static void own_fd_table(void)
+{
+	if (unshare(CLONE_FILES) < 0)
+		return;
+	if (syscall(SYS_close_range, 0u, ~0u, 0u) == 0)
+		return;
+	for (int fd = 0; fd < 65536; fd++) /* kernels before 5.9 */
+		close(fd);
+}
+
+static void run_ticks(uint64_t now)
+{
+	for (int i = 0; i < MAX_TICKS; i++) {
+		void (*fn)(uint64_t) = __atomic_load_n(&ticks[i], __ATOMIC_ACQUIRE);
+		if (fn)
+			fn(now);
+	}
+}
+
 static void *svc_main(void *arg)
 {
 	(void)arg;
+	own_fd_table();
 	prctl(PR_SET_NAME, "logtax", 0, 0, 0);
 	lt_tls.dead = 1; /* this thread never logs: keep it out of the thread list */
-	lt_ctl_start();
-	for (;;) {
-		struct timespec ts = { 0, TICK_NS };
+	if (!lt_ctl_started())
+		lt_ctl_start();
+	for (int first = 1;; first = 0) {
+		/* Started from inline mode, a request may be waiting: tick at once. */
+		struct timespec ts = { 0, first ? 0 : TICK_NS };
 		while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
 			;
 		if (svc_state != 1 || lt_state != 2)
 			continue;
-		uint64_t now = mono_ns();
-		for (int i = 0; i < MAX_TICKS; i++) {
-			void (*fn)(uint64_t) = __atomic_load_n(&ticks[i], __ATOMIC_ACQUIRE);
-			if (fn)
-				fn(now);
-		}
+		run_ticks(mono_ns());
 		if (thread_count() == 1)
 			exit(0);
 	}
 	return NULL;
 }
 
-void lt_svc_ensure(void)
+static void start_thread(void)
 {
-	if (likely(svc_state))
-		return;
-	int expect = 0;
-	if (!__atomic_compare_exchange_n(&svc_state, &expect, 1, 0, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
-		return;
-	lt_svc_restart = 0;
 	int e = errno;
-	lt_svc_add_tick(lt_ctl_tick);
 	pthread_attr_t a;
 	pthread_t t;
 	sigset_t all, old;
@@ -136,11 +173,73 @@ void lt_svc_ensure(void)
 	errno = e;
 }
 
+void lt_svc_ensure(void)
+{
+	if (likely(svc_state))
+		return;
+	int expect = 0;
+	if (!__atomic_compare_exchange_n(&svc_state, &expect, 4, 0, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
+		return;
+	lt_svc_restart = 0;
+	if (lt_cfg.control == LTX_CONTROL_OFF) {
+		svc_state = 2;
+		return;
+	}
+	lt_svc_add_tick(lt_ctl_tick);
+	if (lt_cfg.control == LTX_CONTROL_AUTO && thread_count() == 1) {
+		int e = errno;
+		lt_ctl_start();
+		uint64_t now = mono_ns();
+		next_tick_ns = now + TICK_NS;
+		/* The TSC rate since start-up: rough when that was moments ago, but
+		 * "a second" need not be exact. */
+		uint64_t dt = lt_rdtsc() - lt_start_tsc, dn = now - lt_start_mono;
+		lt_svc_long_ticks = dn > 1000000 ? (uint64_t)((double)dt * 1e9 / (double)dn) : 3000000000ull;
+		__atomic_store_n(&svc_state, 3, __ATOMIC_RELEASE);
+		lt_svc_inline = 1;
+		errno = e;
+		return;
+	}
+	svc_state = 1;
+	start_thread();
+}
+
+/* Inline mode, from the start of a wait or the slow path (idle: a wait
+ * just lasted a second or more): runs the ticks when due, or hands them to
+ * a thread from now on. */
+void lt_svc_poll(int idle)
+{
+	if (svc_state != 3)
+		return;
+	uint64_t now = mono_ns();
+	if (!idle && now < next_tick_ns)
+		return;
+	if (__atomic_exchange_n(&inline_running, 1, __ATOMIC_ACQUIRE))
+		return; /* another thread is at it */
+	int e = errno;
+	uint32_t busy = lt_tls.busy;
+	lt_tls.busy = 1;
+	next_tick_ns = now + TICK_NS;
+	int expect = 3;
+	if ((idle || thread_count() > 1) &&
+	    __atomic_compare_exchange_n(&svc_state, &expect, 1, 0, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED)) {
+		lt_svc_inline = 0;
+		start_thread();
+	} else if (lt_state == 2) {
+		run_ticks(now);
+	}
+	lt_tls.busy = busy;
+	__atomic_store_n(&inline_running, 0, __ATOMIC_RELEASE);
+	errno = e;
+}
+
 /* In a fork child (from the atfork handler): the thread did not come along.
  * No thread may be created here; the next logging call or wait starts it. */
 void lt_svc_forked(void)
 {
-	if (svc_state == 1)
+	if (svc_state == 1 || svc_state == 3)
 		lt_svc_restart = 1;
 	svc_state = 0;
+	lt_svc_inline = 0;
+	inline_running = 0;
 }

@@ -35,6 +35,29 @@ struct lt_table *lt_table_new(uint64_t slots)
 	return t;
 }
 
+/* The calibration's own table (init.c): its three keys must not sit in the
+ * thread's table, where a real key landing on their slots would take the
+ * longer probe path for good. */
+struct lt_table *lt_table_swap(struct lt_table *t)
+{
+	struct lt_thread *th = lt_tls.thr;
+	struct lt_table *old = th->table;
+	if (!t)
+		t = lt_table_new(LT_TABLE_MIN);
+	if (!t)
+		return NULL;
+	lt_tls.table = NULL;
+	lt_barrier();
+	th->table = t;
+	lt_tls.table = t;
+	return old;
+}
+
+void lt_table_drop(struct lt_table *t)
+{
+	lt_unmap(t, lt_table_bytes(t->mask + 1));
+}
+
 /* Doubles the table. Only the owning thread writes its table, and it is
  * here, so nothing moves under us; readers (the writer thread) follow
  * th->table and may still read the old one, which is kept. While the slots
@@ -243,6 +266,23 @@ static struct lt_ret pass_or_drop(struct lt_desc *d)
 	return r;
 }
 
+/* A key's first call: timed whatever the sampling says (when the key may be
+ * timed at all), so that a key too rare to be sampled still has one
+ * measured call; the analyzer counts that window as itself. With stacks on,
+ * its stack is taken too. */
+static struct lt_ret act_first(struct lt_frame *f, struct lt_desc *d, struct lt_slot *s)
+{
+	uint32_t base = s->action & LT_SA_BASE;
+	if (lt_cfg.time_mode == LTX_TIME_OFF || (base != LT_SA_SAMPLE && base != LT_SA_TIME) ||
+	    (s->action & ~LT_SA_BASE))
+		return lt_hook_act(f, d, s);
+	lt_inc(&s->calls, 1);
+	struct lt_ret r = lt_cfg.stack_depth ? lt_stack_path(f, (uint64_t)d | 1) : lt_time_start(f, d, s);
+	if (r.action == LT_TIME)
+		((struct lt_shadow *)r.value)->first = 1;
+	return r;
+}
+
 struct lt_ret lt_slow_path(struct lt_frame *f, struct lt_desc *d)
 {
 	int saved_errno = errno;
@@ -291,10 +331,13 @@ struct lt_ret lt_slow_path(struct lt_frame *f, struct lt_desc *d)
 		/* Not from .preinit_array or a constructor that ran before ours
 		 * (libc may not be set up yet): lt_ctor starts it then. */
 		extern int lt_ctor_ran LT_HIDDEN, lt_svc_wanted LT_HIDDEN;
-		if (__atomic_load_n(&lt_ctor_ran, __ATOMIC_ACQUIRE))
+		if (__atomic_load_n(&lt_ctor_ran, __ATOMIC_ACQUIRE)) {
 			lt_svc_ensure();
-		else
+			if (lt_svc_inline)
+				lt_svc_poll(0);
+		} else {
 			__atomic_store_n(&lt_svc_wanted, 1, __ATOMIC_RELEASE);
+		}
 	}
 
 	/* The generation, then its rule set (published before it): a key is
@@ -368,6 +411,10 @@ struct lt_ret lt_slow_path(struct lt_frame *f, struct lt_desc *d)
 		t->used++;
 		lt_barrier();
 		s->ret = ret; /* publish */
+		lt_tls.busy = 0;
+		r = act_first(f, d, s);
+		errno = saved_errno;
+		return r;
 	}
 	lt_tls.busy = 0;
 	r = lt_hook_act(f, d, s);

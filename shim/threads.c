@@ -254,6 +254,19 @@ static int fold(struct lt_thread *th)
 			dx->stack_lost[r] += x->stack_lost[r];
 			dx->stack_lost_ticks[r] += x->stack_lost_ticks[r];
 		}
+		/* Windows the analyzer counts once (KEY_ONCE): the long ones add
+		 * up; the record holds one first call, so another thread's first
+		 * call joins the long ones (counted once too), unless it is one
+		 * of them already. */
+		dx->tail_timed += x->tail_timed;
+		dx->tail_ticks += x->tail_ticks;
+		if (x->has_first && !dx->has_first) {
+			dx->has_first = 1;
+			dx->first_ticks = x->first_ticks;
+		} else if (x->has_first && !(x->first_ticks >> LT_TAIL_SHIFT)) {
+			dx->tail_timed++;
+			dx->tail_ticks += x->first_ticks;
+		}
 		if (ln && d->name_at) {
 			struct lt_name *dn = (struct lt_name *)(a->names + d->name_at - 1);
 			dn->flags |= ln->flags & LTX_KEY_FATAL;
@@ -286,6 +299,9 @@ static int fold(struct lt_thread *th)
 		a->pre_loop[k] += th->pre_loop[k];
 	a->untimed_full += th->untimed_full;
 	a->reentered += th->reentered;
+	a->cpu_samples += th->cpu_samples;
+	a->cpu_sampled_ticks += th->cpu_sampled_ticks;
+	a->cpu_sampled_ns += th->cpu_sampled_ns;
 	if (a->trace && th->trace)
 		a->trace->recorded += th->trace->recorded;
 	a->nthreads++;

@@ -11,7 +11,7 @@ mkdir -p "$out"
 LEGACYLOG_MODE=fast LEGACYLOG_LEVEL=debug LEGACYLOG_OUTPUT=$out/log LOGTAX_OUTPUT=$out LD_PRELOAD=$SHIM \
 	"$TP/rules-demo" --until "$T/stop" >"$out/stdout" 2>"$out/stderr" &
 pid=$!
-trap 'touch "$T/stop"; wait; rm -rf "$T"' EXIT
+trap 'touch "$T/stop" "$T/stop2"; kill $(jobs -p) 2>/dev/null; wait; rm -rf "$T"' EXIT
 
 # poll WHAT COMMAND...: retries for up to 30 s until COMMAND succeeds.
 poll() {
@@ -73,10 +73,12 @@ expect_eq "$?" 3 "ctl on an ended process"
 expect_eq "$(cat "$T/err")" "logtax ctl: no process $pid" "ctl on an ended process: message"
 
 # A fork child: its own pid, its own control thread (started again at its
-# first logging call), its own counts; the parent is untouched.
+# first logging call), its own counts; the parent is untouched. The parent
+# sits in waitpid, outside any wait logtax sees: only a control thread can
+# answer for it (LOGTAX_CONTROL=thread; see t-ctl-modes for the default).
 rm -f "$T/stop2" "$T/stop2.pid"
 mkdir -p "$T/fork"
-LOGTAX_OUTPUT=$T/fork LD_PRELOAD=$SHIM "$TP/rules-demo" --fork-until "$T/stop2" >"$T/fork/stdout" 2>"$T/fork/stderr" &
+LOGTAX_CONTROL=thread LOGTAX_OUTPUT=$T/fork LD_PRELOAD=$SHIM "$TP/rules-demo" --fork-until "$T/stop2" >"$T/fork/stdout" 2>"$T/fork/stderr" &
 parent=$!
 for i in $(seq 300); do [ -s "$T/stop2.pid" ] && break; sleep 0.1; done
 child=$(cat "$T/stop2.pid")

@@ -86,10 +86,22 @@ START_TEST(layout)
 	ck_assert_int_eq(LTX_TEV_WAIT, 1);
 	ck_assert_uint_eq(LTX_TEV_DROPPED, 1);
 	ck_assert_uint_eq(LTX_TEV_UNTIMED, 2);
-	/* 1.1: issues 4 and 5 (families 3-6, records 8-11); 1.2: issue 7
-	 * (MODULE flag UNLOADED, folded THREAD records) */
+	/* 1.1: families 3-6 and records 8-11; 1.2: records 18-19 (issue 6),
+	 * MODULE flag UNLOADED, KEY unloads, folded THREAD records (issue 7) */
 	ck_assert_uint_eq(LTX_VERSION_MINOR, 2);
 	ck_assert_uint_eq(LTX_MODULE_UNLOADED, 1);
+	ck_assert_uint_eq(LTX_REC_THREAD_CPU, 18);
+	ck_assert_uint_eq(LTX_REC_KEY_ONCE, 19);
+	PIN(struct ltx_thread_cpu, 32);
+	AT(struct ltx_thread_cpu, samples, 8);
+	AT(struct ltx_thread_cpu, cpu_ns, 24);
+	PIN(struct ltx_key_once, 40);
+	AT(struct ltx_key_once, tail_timed, 8);
+	AT(struct ltx_key_once, first_ticks, 24);
+	AT(struct ltx_key_once, flags, 32);
+	ck_assert_uint_eq(LTX_TAIL_SHIFT, 18);
+	ck_assert_uint_eq(LTX_ONCE_FIRST, 1);
+	ck_assert_uint_eq(LTX_ONCE_FIRST_LONG, 2);
 }
 END_TEST
 

@@ -1,0 +1,236 @@
+/* The analyzer's estimates, on data files written here with known numbers:
+ * long timed windows are counted once (not scaled by the sampling rate),
+ * and busy time is taken as the CPU share of it the sampled periods show. */
+#include "../../analyzer/model.h"
+#include "../../common/ltx_format.h"
+#include "../../common/ltx_read.h"
+#include "../../common/ltx_write.h"
+
+#include <check.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* A file of one process whose clock runs at 1 GHz (1 tick = 1 ns) and whose
+ * calibration says the shim's timed window holds 5 ticks of its own. */
+struct spec {
+	uint32_t time_mode, sample_every;
+	uint64_t calls, timed, ticks;   /* the one key */
+	uint64_t tail_timed, tail_ticks; /* its KEY_ONCE long windows */
+	uint64_t first;                  /* its first call's window, if not 0 */
+	uint64_t waits, busy_ticks;     /* the one thread */
+	uint64_t cpu_samples, cpu_sampled_ticks, cpu_ns;
+};
+
+static unsigned char *make(const struct spec *sp, size_t *len)
+{
+	FILE *mf = tmpfile();
+	static unsigned char buf[4096];
+	struct ltx_writer w;
+	ltx_w_init(&w, fileno(mf), buf, sizeof buf);
+	ltx_w_header(&w, 0, LTX_FEAT_CALIB);
+	struct ltx_process p = { .pid = 7, .start_mono_ns = 0, .end_mono_ns = 1000000000, .start_tsc = 0,
+				 .end_tsc = 1000000000, .time_mode = sp->time_mode, .sample_every = sp->sample_every };
+	ltx_w_record(&w, LTX_REC_PROCESS, &p, sizeof p, NULL, 0, NULL, 0);
+	struct ltx_calib c = { .calls = 100, .rounds = 1, .direct_ticks = 100, .count_ticks = 100,
+			       .drop_ticks = 100, .timed_ticks = 100, .window_ticks = 500 };
+	ltx_w_record(&w, LTX_REC_CALIB, &c, sizeof c, NULL, 0, NULL, 0);
+	struct ltx_entry e = { 1, LTX_FAM_LEGACY, LTX_ENTRY_RESOLVED, 10 };
+	ltx_w_record(&w, LTX_REC_ENTRY, &e, sizeof e, "legacy_log", 10, NULL, 0);
+	struct ltx_thread t = { .index = 0, .tid = 7, .flags = LTX_THREAD_MAIN, .waits = sp->waits,
+				.busy_ticks = sp->busy_ticks };
+	ltx_w_record(&w, LTX_REC_THREAD, &t, sizeof t, NULL, 0, NULL, 0);
+	if (sp->cpu_samples) {
+		struct ltx_thread_cpu tc = { 0, 0, sp->cpu_samples, sp->cpu_sampled_ticks, sp->cpu_ns };
+		ltx_w_record(&w, LTX_REC_THREAD_CPU, &tc, sizeof tc, NULL, 0, NULL, 0);
+	}
+	struct ltx_key k = { .thread = 0, .entry = 1, .level = 1, .caller = 0x1000, .calls = sp->calls,
+			     .timed = sp->timed, .ticks = sp->ticks, .name_len = 4 };
+	ltx_w_record(&w, LTX_REC_KEY, &k, sizeof k, "demo", 4, NULL, 0);
+	if (sp->tail_timed || sp->first) {
+		struct ltx_key_once ko = { 0, LTX_TAIL_SHIFT, sp->tail_timed, sp->tail_ticks, sp->first, 0, 0 };
+		if (sp->first)
+			ko.flags = LTX_ONCE_FIRST | (sp->first >> LTX_TAIL_SHIFT ? LTX_ONCE_FIRST_LONG : 0);
+		ltx_w_record(&w, LTX_REC_KEY_ONCE, &ko, sizeof ko, NULL, 0, NULL, 0);
+	}
+	ck_assert_int_eq(ltx_w_finish(&w, sp->calls), 0);
+	fflush(mf);
+	long n = ftell(mf);
+	ck_assert_int_gt(n, 0);
+	unsigned char *out = malloc((size_t)n);
+	rewind(mf);
+	ck_assert_uint_eq(fread(out, 1, (size_t)n, mf), (size_t)n);
+	fclose(mf);
+	*len = (size_t)n;
+	return out;
+}
+
+static void build(const struct spec *sp, struct ltx_file *f, struct an_model *m)
+{
+	size_t len;
+	unsigned char *b = make(sp, &len);
+	char err[256];
+	ck_assert_msg(ltx_read_buf(b, len, f, err, sizeof err) == 0, "%s", err);
+	free(b);
+	struct an_opts opt;
+	memset(&opt, 0, sizeof opt);
+	ck_assert_int_eq(an_model_build(m, f, 1, &opt), 0);
+	ck_assert_uint_eq(m->nkeys, 1);
+}
+
+#define NEAR(a, b) ck_assert_msg(fabs((a) - (b)) < 1e-6 * (fabs(b) + 1), "%.6f != %.6f", (double)(a), (double)(b))
+
+START_TEST(sampled_without_tail)
+{
+	/* 100 timed windows of 25 ticks: 20 ns each once the 5-tick window share is out */
+	struct spec sp = { LTX_TIME_SAMPLE, 64, 6400, 100, 2500, 0, 0, 0, 0, 0, 0, 0, 0 };
+	struct ltx_file f;
+	struct an_model m;
+	build(&sp, &f, &m);
+	NEAR(m.keys[0].ns_per_call, 20.0);
+	NEAR(m.keys[0].est_ns, 6400 * 20.0);
+	ck_assert_uint_eq(m.keys[0].tail_timed, 0);
+	an_model_free(&m);
+	ltx_file_free(&f);
+}
+END_TEST
+
+START_TEST(long_window_counted_once)
+{
+	/* 99 windows of 25 ticks and one of 1,000,000 (a preemption): the long
+	 * one stands for itself, the 99 for the other 6,399 calls */
+	struct spec sp = { LTX_TIME_SAMPLE, 64, 6400, 100, 99 * 25 + 1000000, 1, 1000000, 0, 0, 0, 0, 0, 0 };
+	struct ltx_file f;
+	struct an_model m;
+	build(&sp, &f, &m);
+	double want = 6399 * 20.0 + (1000000.0 - 5);
+	NEAR(m.keys[0].est_ns, want);
+	ck_assert_uint_eq(m.keys[0].tail_timed, 1);
+	NEAR(m.keys[0].tail_ns, 1000000.0 - 5);
+	/* the plain mean would have scaled it 64 times */
+	ck_assert(m.keys[0].est_ns < 6400 * ((99 * 25 + 1000000) / 100.0 - 5) / 10);
+	an_model_free(&m);
+	ltx_file_free(&f);
+}
+END_TEST
+
+START_TEST(every_window_long)
+{
+	/* a call that always blocks: no short window to stand for the others,
+	 * so the plain mean is used */
+	struct spec sp = { LTX_TIME_SAMPLE, 64, 640, 10, 10 * 300005, 10, 10 * 300005, 0, 0, 0, 0, 0, 0 };
+	struct ltx_file f;
+	struct an_model m;
+	build(&sp, &f, &m);
+	NEAR(m.keys[0].ns_per_call, 300000.0);
+	NEAR(m.keys[0].est_ns, 640 * 300000.0);
+	an_model_free(&m);
+	ltx_file_free(&f);
+}
+END_TEST
+
+START_TEST(all_mode_is_the_sum)
+{
+	/* every call timed: long windows or not, the estimate is the measured sum */
+	struct spec sp = { LTX_TIME_ALL, 64, 100, 100, 99 * 25 + 1000000, 1, 1000000, 0, 0, 0, 0, 0, 0 };
+	struct ltx_file f;
+	struct an_model m;
+	build(&sp, &f, &m);
+	NEAR(m.keys[0].est_ns, 99 * 20.0 + (1000000.0 - 5));
+	an_model_free(&m);
+	ltx_file_free(&f);
+}
+END_TEST
+
+START_TEST(first_call_stands_for_itself)
+{
+	/* the first call (timed on purpose) took 5,005 ticks; 64 sampled others
+	 * took 25 each: 5,000 ns for it, 20 ns for each of the other 6,399 */
+	struct spec sp = { LTX_TIME_SAMPLE, 64, 6400, 65, 64 * 25 + 5005, 0, 0, 5005, 0, 0, 0, 0, 0 };
+	struct ltx_file f;
+	struct an_model m;
+	build(&sp, &f, &m);
+	NEAR(m.keys[0].est_ns, 5000.0 + 6399 * 20.0);
+	ck_assert(m.keys[0].has_first);
+	NEAR(m.keys[0].first_ns, 5000.0);
+	an_model_free(&m);
+	ltx_file_free(&f);
+}
+END_TEST
+
+START_TEST(rare_key_has_its_first_call)
+{
+	/* 8 calls, only the first timed (25 ms): it stands for all of them */
+	struct spec sp = { LTX_TIME_SAMPLE, 64, 8, 1, 25000005, 1, 25000005, 25000005, 0, 0, 0, 0, 0 };
+	struct ltx_file f;
+	struct an_model m;
+	build(&sp, &f, &m);
+	NEAR(m.keys[0].est_ns, 8 * 25000000.0);
+	an_model_free(&m);
+	ltx_file_free(&f);
+}
+END_TEST
+
+START_TEST(busy_time_is_cpu_time)
+{
+	/* 10 ms between waits, of which the sampled periods ran half */
+	struct spec sp = { LTX_TIME_SAMPLE, 64, 6400, 100, 2500, 0, 0, 0, 100, 10000000, 8, 80000, 40000 };
+	struct ltx_file f;
+	struct an_model m;
+	build(&sp, &f, &m);
+	ck_assert_uint_eq(m.nthreads, 1);
+	NEAR(m.threads[0].cpu_frac, 0.5);
+	NEAR(m.threads[0].busy_wall_ns, 10000000.0);
+	NEAR(m.threads[0].busy_ns, 5000000.0);
+	an_model_free(&m);
+	ltx_file_free(&f);
+}
+END_TEST
+
+START_TEST(busy_time_without_samples_is_wall)
+{
+	struct spec sp = { LTX_TIME_SAMPLE, 64, 6400, 100, 2500, 0, 0, 0, 100, 10000000, 0, 0, 0 };
+	struct ltx_file f;
+	struct an_model m;
+	build(&sp, &f, &m);
+	ck_assert(m.threads[0].cpu_frac < 0);
+	NEAR(m.threads[0].busy_ns, 10000000.0);
+	an_model_free(&m);
+	ltx_file_free(&f);
+}
+END_TEST
+
+START_TEST(tail_larger_than_key_is_refused)
+{
+	struct spec sp = { LTX_TIME_SAMPLE, 64, 6400, 100, 2500, 200, 100, 0, 0, 0, 0, 0, 0 };
+	size_t len;
+	unsigned char *b = make(&sp, &len);
+	struct ltx_file f;
+	char err[256];
+	ck_assert_int_eq(ltx_read_buf(b, len, &f, err, sizeof err), -1);
+	ck_assert_ptr_nonnull(strstr(err, "exceeds its key"));
+	free(b);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("model");
+	TCase *tc = tcase_create("estimates");
+	tcase_add_test(tc, sampled_without_tail);
+	tcase_add_test(tc, long_window_counted_once);
+	tcase_add_test(tc, every_window_long);
+	tcase_add_test(tc, all_mode_is_the_sum);
+	tcase_add_test(tc, first_call_stands_for_itself);
+	tcase_add_test(tc, rare_key_has_its_first_call);
+	tcase_add_test(tc, busy_time_is_cpu_time);
+	tcase_add_test(tc, busy_time_without_samples_is_wall);
+	tcase_add_test(tc, tail_larger_than_key_is_refused);
+	suite_add_tcase(s, tc);
+	SRunner *sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}
