@@ -360,7 +360,7 @@ check: deps-test
 # The sanitizer builds, each in its own directory. AddressSanitizer and
 # UBSan: every test. ThreadSanitizer: the tests whose programs run threads
 # (their programs and the analyzer built with it; see SANITIZE above).
-TSAN_TESTS := threads ctl-live recurse dlopen startup multi
+TSAN_TESTS := threads ctl-live ctl-modes control-thread recurse dlopen startup multi
 check-asan: deps-test
 	@$(MAKE) --no-print-directory check SANITIZE=address,undefined B=build-asan
 check-tsan: deps-test

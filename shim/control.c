@@ -113,6 +113,15 @@ int lt_ctl_started(void)
 	return started_as != (uid_t)-1;
 }
 
+/* In a fork child: the channel the parent's control thread set up has the
+ * parent's pid in its names; the child's sets up its own (else, when the
+ * fork came after the parent's thread had started, the child never made
+ * its PID.on and `logtax ctl CHILD` said it had no control thread). */
+void lt_ctl_forked(void)
+{
+	started_as = (uid_t)-1;
+}
+
 void lt_ctl_start(void)
 {
 	started_as = geteuid();

@@ -518,6 +518,7 @@ extern volatile int lt_svc_inline LT_HIDDEN;
 void lt_svc_poll(int idle) LT_HIDDEN;
 extern uint64_t lt_svc_long_ticks LT_HIDDEN;
 int lt_ctl_started(void) LT_HIDDEN;
+void lt_ctl_forked(void) LT_HIDDEN;
 int lt_svc_running(void) LT_HIDDEN;
 /* Adds a function run every tick (~200 ms) on the control thread. */
 int lt_svc_add_tick(void (*fn)(uint64_t now_mono_ns)) LT_HIDDEN;

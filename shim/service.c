@@ -242,4 +242,5 @@ void lt_svc_forked(void)
 	svc_state = 0;
 	lt_svc_inline = 0;
 	inline_running = 0;
+	lt_ctl_forked();
 }
