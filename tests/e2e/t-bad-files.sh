@@ -1,5 +1,7 @@
 # Damaged data files are refused with one line and a non-zero exit, never a
-# crash: truncated, wrong magic, a newer format version, not a file at all.
+# crash: truncated, wrong magic, a newer format version, not a file at all;
+# and hostile ones for every record type (below), read under valgrind or
+# AddressSanitizer.
 . "$(dirname "$0")/../lib.sh"
 
 LOGTAX_OUTPUT=$T LD_PRELOAD=$SHIM "$TP/varargs-demo" 2 >/dev/null 2>&1
