@@ -5,6 +5,10 @@
 #   make bench        benchmarks (bench/), figures for docs/BENCHMARKS.md
 #   make install PREFIX=/usr/local DESTDIR=
 #   V=1 shows the commands; WERROR=1 adds -Werror (CI sets it).
+#   make check SANITIZE=address,undefined   everything built with the
+#                     sanitizers (but the shim's hot path) in build-san-*/
+#   make check-sanitizers   that, and the threaded tests under ThreadSanitizer
+#                     (build-tsan/); CI runs it before make check.
 
 PREFIX ?= /usr/local
 DESTDIR ?=
@@ -17,7 +21,29 @@ WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 ifeq ($(WERROR),1)
 WARN += -Werror
 endif
-BASE_CFLAGS := -std=gnu11 -D_GNU_SOURCE $(WARN) $(CFLAGS)
+NOSAN_CFLAGS := -std=gnu11 -D_GNU_SOURCE $(WARN) $(CFLAGS)
+
+# Sanitizers: SANITIZE=address,undefined (or thread) builds the analyzer,
+# the unit tests and the test programs with them, in a build directory of
+# its own. The shim's hot path (hook.c, the trampolines) never is: it may
+# call nothing, and the sanitizers' checks are calls. The rest of the shim
+# is built with AddressSanitizer and UBSan (it then needs libasan loaded
+# first, or ASAN_OPTIONS=verify_asan_link_order=0: tests/lib.sh sets it),
+# not with ThreadSanitizer: its counters are written by their thread and
+# read by the writer without locks, by design, and a TSan-built library
+# cannot be preloaded into a program built without it.
+SANITIZE ?=
+comma := ,
+ifneq ($(SANITIZE),)
+ifeq ($(origin B),file)
+B := build-san-$(subst $(comma),-,$(SANITIZE))
+endif
+SAN_FLAGS := -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
+ifeq ($(findstring thread,$(SANITIZE)),)
+SHIM_SAN := $(SAN_FLAGS)
+endif
+endif
+BASE_CFLAGS := $(NOSAN_CFLAGS) $(SAN_FLAGS)
 
 ifeq ($(V),1)
 Q :=
@@ -28,20 +54,22 @@ echo_cmd = @printf '  %-6s %s\n' $(1) $(2)
 endif
 
 # The shim: hidden by default, initial-exec TLS, only libc/libdl/pthread.
-SHIM_CFLAGS := $(BASE_CFLAGS) -fPIC -fvisibility=hidden -ftls-model=initial-exec \
+SHIM_COMMON := $(NOSAN_CFLAGS) -fPIC -fvisibility=hidden -ftls-model=initial-exec \
 	-fno-strict-aliasing $(SHIM_DEFS)
+SHIM_CFLAGS := $(SHIM_COMMON) $(SHIM_SAN)
 # The hot hook must not touch vector registers (see shim/hook.c).
-HOOK_CFLAGS := $(SHIM_CFLAGS) -mgeneral-regs-only -fno-stack-protector -fcf-protection=none \
+HOOK_CFLAGS := $(SHIM_COMMON) -mgeneral-regs-only -fno-stack-protector -fcf-protection=none \
 	-fno-tree-vectorize -fomit-frame-pointer
 SHIM_C := shim/slowpath.c shim/stacks.c shim/waits.c shim/init.c shim/output.c shim/entries.c shim/families.c \
-	shim/hooks.c shim/rules.c shim/service.c shim/control.c shim/process.c shim/signals.c common/ltx_write.c common/ltx_settings.c \
+	shim/hooks.c shim/rules.c shim/service.c shim/control.c shim/threads.c shim/modules.c shim/process.c \
+	shim/signals.c common/ltx_write.c common/ltx_settings.c \
 	common/ltx_rules.c common/ltx_levels.c
 ifeq ($(ARCH),x86_64)
 SHIM_ASM := shim/entry_x86_64.S
 else
 SHIM_ASM :=
 SHIM_C += shim/entry_generic.c
-HOOK_CFLAGS := $(SHIM_CFLAGS)
+HOOK_CFLAGS := $(SHIM_COMMON)
 endif
 SHIM_OBJ := $(patsubst %.c,$(B)/obj/%.o,$(filter shim/%,$(SHIM_C))) \
 	$(patsubst %.c,$(B)/obj/%.pic.o,$(filter common/%,$(SHIM_C))) \
@@ -62,12 +90,18 @@ TP := $(B)/test-programs
 TP_LIBS := $(TP)/liblegacylog.so $(TP)/libcallers.so
 # Programs on the model logger (liblegacylog.so).
 TP_BINS := $(TP)/evloop-demo $(TP)/threads-demo $(TP)/varargs-demo $(TP)/rules-demo $(TP)/stack-demo \
-	$(TP)/tail-demo $(TP)/fdshare-demo $(TP)/idle-demo
+	$(TP)/churn-demo $(TP)/tail-demo $(TP)/fdshare-demo $(TP)/idle-demo
 # Processes and signals (issue 7): fork/exec/spawn, signals, daemons; and
 # a statically linked program, which no LD_PRELOAD library can enter.
 TP_BINS += $(TP)/proc-demo $(TP)/sig-demo $(TP)/daemon-demo $(TP)/static-demo
 # Call sites at known lines, and a plugin loaded with dlopen (symbolization).
 TP_BINS += $(TP)/callsites-demo $(TP)/libltplugin.so
+# Logging at every stage of a process (preinit, constructors before the
+# shim's, destructors after it), and logging functions that allocate, call
+# another logged function and themselves.
+TP_BINS += $(TP)/startup-demo $(TP)/recurse-demo
+# A plugin loaded and unloaded again, with and without RTLD_DEEPBIND.
+TP_BINS += $(TP)/dlopen-demo $(TP)/libdlplug.so $(TP)/libdlplug-dep.so $(TP)/libdlpad.so
 # A program's own logging function in a library (the --hook path), built
 # three ways: lazy binding, -z now (read-only GOT), -fno-plt (no PLT at all).
 APPLOG_MODES := lazy now noplt
@@ -98,8 +132,14 @@ endif
 UNIT_SRC := $(wildcard tests/unit/*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
 
-.PHONY: all check demo bench install clean deps deps-test test-programs unit bench-programs fuzz
-all: $(SHIM) $(ANALYZER) $(SCRIPT) test-programs bench-programs
+.PHONY: all check demo bench install clean deps deps-test test-programs unit bench-programs fuzz build-info \
+	check-sanitizers check-asan check-tsan
+all: build-info $(SHIM) $(ANALYZER) $(SCRIPT) test-programs bench-programs
+
+# What the tests need to know of this build (tests/lib.sh): its sanitizers.
+build-info:
+	@mkdir -p $(B) && echo '$(SANITIZE)' >$(B)/sanitize.new && \
+		{ cmp -s $(B)/sanitize.new $(B)/sanitize || mv $(B)/sanitize.new $(B)/sanitize; }; rm -f $(B)/sanitize.new
 
 test-programs: $(TP_LIBS) $(TP_BINS)
 
@@ -128,7 +168,7 @@ $(B)/obj/common/%.pic.o: common/%.c common/%.h common/ltx_format.h
 $(SHIM): $(SHIM_OBJ)
 	@mkdir -p $(dir $@)
 	$(call echo_cmd,LD,$@)
-	$(Q)$(CC) -shared -Wl,-soname,liblogtax.so -Wl,-z,defs -Wl,-z,now -o $@ $^ -ldl -lpthread
+	$(Q)$(CC) $(SHIM_SAN) -shared -Wl,-soname,liblogtax.so -Wl,-z,defs -Wl,-z,now -o $@ $^ -ldl -lpthread
 
 $(B)/obj/analyzer/%.o: analyzer/%.c $(wildcard analyzer/*.h) $(wildcard common/*.h)
 	@mkdir -p $(dir $@)
@@ -143,7 +183,7 @@ $(B)/obj/common/%.o: common/%.c common/%.h common/ltx_format.h
 $(ANALYZER): $(ANALYZER_OBJ)
 	@mkdir -p $(dir $@)
 	$(call echo_cmd,LD,$@)
-	$(Q)$(CC) -o $@ $^ $(ANALYZER_LIBS)
+	$(Q)$(CC) $(SAN_FLAGS) -o $@ $^ $(ANALYZER_LIBS)
 
 $(SCRIPT): scripts/logtax
 	@mkdir -p $(dir $@)
@@ -168,8 +208,8 @@ $(TP)/rules-demo: test-programs/rules-demo.c $(TP)/liblegacylog.so $(TP)/libcall
 	$(call echo_cmd,CC,$@)
 	$(Q)$(CC) $(TP_CFLAGS) -rdynamic -o $@ $< -L$(TP) -lcallers -llegacylog -Wl,-rpath,'$$ORIGIN'
 
-$(TP)/evloop-demo $(TP)/threads-demo $(TP)/varargs-demo $(TP)/stack-demo $(TP)/tail-demo $(TP)/fdshare-demo \
-		$(TP)/idle-demo $(TP)/proc-demo $(TP)/sig-demo $(TP)/daemon-demo: $(TP)/%: test-programs/%.c \
+$(TP)/evloop-demo $(TP)/threads-demo $(TP)/varargs-demo $(TP)/stack-demo $(TP)/churn-demo $(TP)/tail-demo \
+		$(TP)/fdshare-demo $(TP)/idle-demo $(TP)/proc-demo $(TP)/sig-demo $(TP)/daemon-demo: $(TP)/%: test-programs/%.c \
 		$(TP)/liblegacylog.so test-programs/legacylog.h
 	@mkdir -p $(dir $@)
 	$(call echo_cmd,CC,$@)
@@ -195,8 +235,49 @@ $(TP)/libltplugin.so: test-programs/callsites/plugin.c test-programs/legacylog.h
 	$(Q)$(CC) $(TP_CFLAGS) -fPIC -shared -Wl,-soname,libltplugin.so -o $@ $< -L$(TP) -llegacylog \
 		-Wl,-rpath,'$$ORIGIN'
 
+# dlopen-demo: a plugin (with a dependency) loaded after start, with and
+# without RTLD_DEEPBIND, and unloaded again; neither the program nor the
+# plugin's loader links liblegacylog.so (the plugin brings it).
+$(TP)/dlopen-demo: test-programs/dlopen/main.c
+	@mkdir -p $(dir $@)
+	$(call echo_cmd,CC,$@)
+	$(Q)$(CC) $(TP_CFLAGS) -o $@ $< -ldl
+$(TP)/libdlplug-dep.so: test-programs/dlopen/dep.c test-programs/legacylog.h $(TP)/liblegacylog.so
+	@mkdir -p $(dir $@)
+	$(call echo_cmd,CC,$@)
+	$(Q)$(CC) $(TP_CFLAGS) -fPIC -shared -Wl,-soname,libdlplug-dep.so -o $@ $< -L$(TP) -llegacylog -Wl,-rpath,'$$ORIGIN'
+$(TP)/libdlplug.so: test-programs/dlopen/plugin.c test-programs/legacylog.h $(TP)/libdlplug-dep.so
+	$(call echo_cmd,CC,$@)
+	$(Q)$(CC) $(TP_CFLAGS) -fPIC -shared -Wl,-soname,libdlplug.so -o $@ $< -L$(TP) -ldlplug-dep -llegacylog \
+		-Wl,-rpath,'$$ORIGIN'
+$(TP)/libdlpad.so: test-programs/dlopen/pad.c
+	@mkdir -p $(dir $@)
+	$(call echo_cmd,CC,$@)
+	$(Q)$(CC) $(TP_CFLAGS) -fPIC -shared -o $@ $<
+
+$(TP)/libctorlog-early.so $(TP)/libctorlog-late.so: $(TP)/libctorlog-%.so: test-programs/startup/ctorlog.c \
+		test-programs/legacylog.h $(TP)/liblegacylog.so
+	@mkdir -p $(dir $@)
+	$(call echo_cmd,CC,$@)
+	$(Q)$(CC) $(TP_CFLAGS) -fPIC -shared -Wl,-soname,libctorlog-$*.so -DCTORLOG_NAME='"$*"' \
+		-DCTORLOG_ID=$(if $(filter early,$*),1,2) -o $@ $< -L$(TP) -llegacylog -Wl,-rpath,'$$ORIGIN'
+# One library linked before liblegacylog.so, one after.
+$(TP)/startup-demo: test-programs/startup/main.c $(TP)/libctorlog-early.so $(TP)/libctorlog-late.so
+	$(call echo_cmd,CC,$@)
+	$(Q)$(CC) $(TP_CFLAGS) -o $@ $< -L$(TP) -lctorlog-early -llegacylog -lctorlog-late -Wl,-rpath,'$$ORIGIN'
+$(TP)/librecurselog.so: test-programs/recurse/recurselog.c test-programs/legacylog.h
+	@mkdir -p $(dir $@)
+	$(call echo_cmd,CC,$@)
+	$(Q)$(CC) $(TP_CFLAGS) -fPIC -shared -Wl,-soname,librecurselog.so -o $@ $<
+$(TP)/recurse-demo: test-programs/recurse/main.c $(TP)/librecurselog.so
+	$(call echo_cmd,CC,$@)
+	$(Q)$(CC) $(TP_CFLAGS) -pthread -o $@ $< -L$(TP) -lrecurselog -Wl,-rpath,'$$ORIGIN'
+
 # RUNPATH (not RPATH): a dlopen by bare name then searches only its caller's
 # path, so the test sees whether dlopen still knows its caller under logtax.
+# A sanitizer runtime intercepts dlopen itself (every caller becomes the
+# runtime): RPATH then, which the dynamic linker searches for any caller.
+APPLOG_DTAGS := $(if $(SAN_FLAGS),--disable-new-dtags,--enable-new-dtags)
 define APPLOG_RULES
 $(TP)/applog-$(1)/libapplog.so: test-programs/applog.c test-programs/applog.h
 	@mkdir -p $$(dir $$@)
@@ -206,12 +287,12 @@ $(TP)/applog-$(1)/libapplog.so: test-programs/applog.c test-programs/applog.h
 $(TP)/applog-$(1)/libapplog-plugin.so: test-programs/applog-plugin.c $(TP)/applog-$(1)/libapplog.so
 	$$(call echo_cmd,CC,$$@)
 	$(Q)$$(CC) $$(TP_CFLAGS) $$(APPLOG_CFLAGS_$(1)) -fPIC -shared -Wl,-soname,libapplog-plugin.so \
-		$$(APPLOG_LDFLAGS_$(1)) -o $$@ $$< -L$(TP)/applog-$(1) -lapplog -Wl,--enable-new-dtags,-rpath,'$$$$ORIGIN'
+		$$(APPLOG_LDFLAGS_$(1)) -o $$@ $$< -L$(TP)/applog-$(1) -lapplog -Wl,$(APPLOG_DTAGS),-rpath,'$$$$ORIGIN'
 $(TP)/applog-$(1)/applog-demo: test-programs/applog-demo.c $(TP)/applog-$(1)/libapplog.so \
 		$(TP)/applog-$(1)/libapplog-plugin.so
 	$$(call echo_cmd,CC,$$@)
 	$(Q)$$(CC) $$(TP_CFLAGS) $$(APPLOG_CFLAGS_$(1)) -o $$@ $$< $$(APPLOG_LDFLAGS_$(1)) -L$(TP)/applog-$(1) -lapplog \
-		-ldl -Wl,--enable-new-dtags,-rpath,'$$$$ORIGIN'
+		-ldl -Wl,$(APPLOG_DTAGS),-rpath,'$$$$ORIGIN'
 endef
 $(foreach m,$(APPLOG_MODES),$(eval $(call APPLOG_RULES,$(m))))
 
@@ -284,7 +365,18 @@ deps-test:
 
 check: deps-test
 	@$(MAKE) --no-print-directory all unit
-	@tests/run.sh
+	@LTX_BUILD=$(abspath $(B)) tests/run.sh
+
+# The sanitizer builds, each in its own directory. AddressSanitizer and
+# UBSan: every test. ThreadSanitizer: the tests whose programs run threads
+# (their programs and the analyzer built with it; see SANITIZE above).
+TSAN_TESTS := threads ctl-live ctl-modes control-thread recurse dlopen startup multi
+check-asan: deps-test
+	@$(MAKE) --no-print-directory check SANITIZE=address,undefined B=build-asan
+check-tsan: deps-test
+	@$(MAKE) --no-print-directory all unit SANITIZE=thread B=build-tsan
+	@LTX_BUILD=$(abspath build-tsan) tests/run.sh $(TSAN_TESTS)
+check-sanitizers: check-asan check-tsan
 
 demo: deps
 	@$(MAKE) --no-print-directory all
@@ -304,4 +396,4 @@ install: all
 	install -m 0755 $(ANALYZER) $(DESTDIR)$(PREFIX)/libexec/logtax/logtax-analyze
 
 clean:
-	rm -rf $(B)
+	rm -rf $(B) build-asan build-tsan build-san-*

@@ -87,9 +87,9 @@ int an_dump(FILE *o, const struct ltx_file *f)
 			f->output.last_errno, f->output.last_reason);
 	for (size_t i = 0; i < f->nmodules; i++) {
 		const struct ltx_module *m = &f->modules[i].m;
-		fprintf(o, "module %u bias=0x%llx lo=0x%llx hi=0x%llx path=%s\n", m->id, (unsigned long long)m->bias,
+		fprintf(o, "module %u bias=0x%llx lo=0x%llx hi=0x%llx%s path=%s\n", m->id, (unsigned long long)m->bias,
 			(unsigned long long)m->lo, (unsigned long long)m->hi,
-			an_safe(f->modules[i].path, path, sizeof path));
+			(m->flags & LTX_MODULE_UNLOADED) ? " unloaded" : "", an_safe(f->modules[i].path, path, sizeof path));
 	}
 	for (size_t i = 0; i < f->nthreads; i++)
 		fprintf(o, "thread %zu tid=%u waits=%llu reentered=%llu\n", i, f->threads[i].tid,

@@ -504,9 +504,14 @@ static void thread_table(FILE *o, const struct an_model *m)
 	for (size_t i = 0; i < m->nthreads; i++) {
 		const struct an_thread *t = &m->threads[i];
 		const struct ltx_thread *r = t->t;
-		fprintf(o, "<tr><td>%u</td><td>%u%s</td><td class=\"l\">", m->procs[t->proc].f->proc.pid, r->tid,
-			(r->flags & LTX_THREAD_EXITED) ? "*" : "");
-		name(o, r->name);
+		if (r->flags & LTX_THREAD_FOLDED) /* exited threads summed into one row */
+			fprintf(o, "<tr><td>%u</td><td>-*</td><td class=\"l\">(%u threads)", m->procs[t->proc].f->proc.pid,
+				r->nthreads);
+		else {
+			fprintf(o, "<tr><td>%u</td><td>%u%s</td><td class=\"l\">", m->procs[t->proc].f->proc.pid, r->tid,
+				(r->flags & LTX_THREAD_EXITED) ? "*" : "");
+			name(o, r->name);
+		}
 		if (!r->waits) {
 			fprintf(o, "</td><td>-</td><td>-</td><td>-</td><td>%s</td><td>%s</td><td>-</td><td>-</td></tr>\n",
 				an_count(t->kept, a, B), t->est_ns > 0 ? an_dur(t->est_ns, b, B) : "-");
@@ -517,7 +522,7 @@ static void thread_table(FILE *o, const struct an_model *m)
 			an_count(t->loop_kept, d, B), an_dur(t->loop_log_ns, e, B), an_dur(t->log_per_iter_ns, g, B),
 			an_pct(t->share, h, B));
 	}
-	fputs("</table>\n<p class=\"note\">* the thread had exited. Busy: time between event-loop waits, the "
+	fputs("</table>\n<p class=\"note\">* the thread had exited; (N threads): exited threads after the first 64, summed into one row. Busy: time between event-loop waits, the "
 	      "shim's cost taken out.</p>\n", o);
 }
 

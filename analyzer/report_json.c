@@ -191,6 +191,7 @@ static void process(struct jw *w, const struct an_model *m, size_t pi)
 		jw_hex(w, "lo", r->m.lo);
 		jw_hex(w, "hi", r->m.hi);
 		jw_str(w, "status", an_mod_status_name(an_sym_module_status(p->sym, i)));
+		jw_bool(w, "unloaded", (r->m.flags & LTX_MODULE_UNLOADED) != 0);
 		jw_end(w);
 	}
 	jw_end(w);

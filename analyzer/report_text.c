@@ -422,10 +422,17 @@ static void threads(FILE *o, const struct an_model *m)
 		const struct ltx_thread *r = t->t;
 		char tid[32];
 		snprintf(tid, sizeof tid, "%u%s", r->tid, (r->flags & LTX_THREAD_EXITED) ? "*" : "");
+		if (r->flags & LTX_THREAD_FOLDED) {
+			/* exited threads summed into one row (shim/threads.c) */
+			snprintf(tid, sizeof tid, "-*");
+			snprintf(name, sizeof name, "(%u threads)", r->nthreads);
+		} else {
+			an_safe(r->name, name, sizeof name);
+		}
 		if (several)
 			fprintf(o, "  %-8u", m->procs[t->proc].f->proc.pid);
 		if (!r->waits) {
-			fprintf(o, "  %-8s %-16s %11s %10s %10s %14s %10s %10s %10s %9s\n", tid, an_safe(r->name, name, sizeof name),
+			fprintf(o, "  %-8s %-16s %11s %10s %10s %14s %10s %10s %10s %9s\n", tid, name,
 				"-", "-", "-", an_count(t->kept, a, B), t->est_ns > 0 ? an_dur(t->est_ns, b, B) : "-", "-", "-",
 				"-");
 			continue;
@@ -433,13 +440,13 @@ static void threads(FILE *o, const struct an_model *m)
 		double it = (double)r->waits;
 		char cpi[32];
 		snprintf(cpi, sizeof cpi, "%.1f", (double)t->loop_kept / it);
-		fprintf(o, "  %-8s %-16s %11s %10s %10s %14s %10s %10s %10s %9s\n", tid, an_safe(r->name, name, sizeof name),
-			an_count(r->waits, a, B), an_dur(t->wait_ns, b, B), an_dur(t->busy_ns - t->shim_ns, c, B),
+		fprintf(o, "  %-8s %-16s %11s %10s %10s %14s %10s %10s %10s %9s\n", tid, name, an_count(r->waits, a, B), an_dur(t->wait_ns, b, B), an_dur(t->busy_ns - t->shim_ns, c, B),
 			an_count(t->loop_kept, d, B), an_dur(t->loop_log_ns, e, B), cpi, an_dur(t->log_per_iter_ns, g, B),
 			an_pct(t->share, h, B));
 	}
 	fprintf(o, "  (iterations = waits in poll/select/epoll; busy = time between waits that the thread ran,\n"
-		   "   the shim's cost taken out; log calls and time count what ran between waits; * = exited)\n");
+		   "   the shim's cost taken out; log calls and time count what ran between waits; * = exited;\n"
+		   "   (N threads) = exited threads after the first 64, summed into one row)\n");
 	/* Where preemption took a visible part of the busy time, say so. */
 	for (size_t i = 0; i < m->nthreads; i++) {
 		const struct an_thread *t = &m->threads[i];

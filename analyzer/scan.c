@@ -219,7 +219,8 @@ int an_cmd_scan(int argc, char **argv)
 		rc = 2;
 	} else {
 		for (size_t k = 0; k < n; k++)
-			qsort(objs[k].fns, objs[k].nfns, sizeof *objs[k].fns, by_kind_name);
+			if (objs[k].nfns) /* (an object without any: fns may be NULL, which qsort must not get) */
+				qsort(objs[k].fns, objs[k].nfns, sizeof *objs[k].fns, by_kind_name);
 		if (as_json)
 			json(stdout, argv[i], objs, n);
 		else

@@ -257,10 +257,18 @@ enum an_mod_status an_sym_module_status(const struct an_symbolizer *s, size_t n)
 	return n < s->f->nmodules ? s->mods[n].status : AN_MOD_NONE;
 }
 
-static struct mod *module_of(struct an_symbolizer *s, uint64_t addr)
+static struct mod *module_of(struct an_symbolizer *s, uint64_t addr, uint32_t unloads)
 {
-	const struct ltx_r_module *r = ltx_find_module(s->f, addr);
+	const struct ltx_r_module *r = ltx_find_module_at(s->f, addr, unloads);
 	return r ? &s->mods[r - s->f->modules] : NULL;
+}
+
+/* Cache key: the address, and which module it was taken in (libraries
+ * unloaded and loaded over each other share addresses). User-space
+ * addresses leave the top 16 bits free. */
+static uint64_t cache_key(struct an_symbolizer *s, uint64_t addr, const struct mod *m)
+{
+	return m ? (addr & 0xffffffffffffull) | (uint64_t)((m - s->mods) + 1) << 48 : addr;
 }
 
 static char *dup_or_null(const char *v)
@@ -360,19 +368,20 @@ static char *make_label(const struct an_sym *y)
 	return strdup(buf);
 }
 
-const struct an_sym *an_sym_lookup(struct an_symbolizer *s, uint64_t addr, int is_return)
+const struct an_sym *an_sym_lookup_at(struct an_symbolizer *s, uint64_t addr, int is_return, uint32_t unloads)
 {
 	if (!addr)
 		return &s->none_sym;
 	struct cache *c = &s->syms[is_return ? 1 : 0];
-	struct an_sym *y = cache_get(c, addr);
+	struct mod *m = module_of(s, addr, unloads);
+	uint64_t key = cache_key(s, addr, m);
+	struct an_sym *y = cache_get(c, key);
 	if (y)
 		return y;
 	y = calloc(1, sizeof *y);
 	if (!y)
 		return &s->none_sym;
 	y->addr = addr;
-	struct mod *m = module_of(s, addr);
 	if (!m) {
 		y->status = AN_MOD_NONE;
 	} else {
@@ -382,17 +391,20 @@ const struct an_sym *an_sym_lookup(struct an_symbolizer *s, uint64_t addr, int i
 		y->status = m->status;
 		if (m->dm) {
 			uint64_t pc = is_return && addr > m->rec->m.lo ? addr - 1 : addr;
-			Dwfl_Module *dm = dwfl_addrmodule(s->dwfl, pc);
-			if (dm)
-				resolve(y, dm, pc);
+			resolve(y, m->dm, pc); /* this module's, not whichever else covers pc */
 		}
 	}
 	y->label = make_label(y);
-	if (!y->label || cache_put(c, addr, y) < 0) {
+	if (!y->label || cache_put(c, key, y) < 0) {
 		free_sym(y);
 		return &s->none_sym;
 	}
 	return y;
+}
+
+const struct an_sym *an_sym_lookup(struct an_symbolizer *s, uint64_t addr, int is_return)
+{
+	return an_sym_lookup_at(s, addr, is_return, UINT32_MAX);
 }
 
 /* The NUL-terminated string at vaddr in the ELF file's own terms. */
@@ -426,18 +438,19 @@ static void read_string(struct an_tmpl *t, Elf *elf, uint64_t vaddr)
 	}
 }
 
-const struct an_tmpl *an_sym_template(struct an_symbolizer *s, uint64_t addr)
+const struct an_tmpl *an_sym_template_at(struct an_symbolizer *s, uint64_t addr, uint32_t unloads)
 {
 	if (!addr)
 		return &s->none_tmpl;
-	struct an_tmpl *t = cache_get(&s->tmpls, addr);
+	struct mod *m = module_of(s, addr, unloads);
+	uint64_t key = cache_key(s, addr, m);
+	struct an_tmpl *t = cache_get(&s->tmpls, key);
 	if (t)
 		return t;
 	t = calloc(1, sizeof *t);
 	if (!t)
 		return &s->none_tmpl;
 	t->addr = addr;
-	struct mod *m = module_of(s, addr);
 	if (!m) {
 		t->status = AN_TMPL_RUNTIME;
 		t->mod_status = AN_MOD_NONE;
@@ -453,10 +466,15 @@ const struct an_tmpl *an_sym_template(struct an_symbolizer *s, uint64_t addr)
 		else
 			t->status = AN_TMPL_MODULE;
 	}
-	if (cache_put(&s->tmpls, addr, t) < 0) {
+	if (cache_put(&s->tmpls, key, t) < 0) {
 		free((char *)t->text);
 		free(t);
 		return &s->none_tmpl;
 	}
 	return t;
+}
+
+const struct an_tmpl *an_sym_template(struct an_symbolizer *s, uint64_t addr)
+{
+	return an_sym_template_at(s, addr, UINT32_MAX);
 }

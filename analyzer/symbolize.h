@@ -76,6 +76,10 @@ void an_sym_close(struct an_symbolizer *s);
  * lookup so that it falls in the call instruction, not the one after it. */
 const struct an_sym *an_sym_lookup(struct an_symbolizer *s, uint64_t addr, int is_return);
 const struct an_tmpl *an_sym_template(struct an_symbolizer *s, uint64_t addr);
+/* The same for a key's addresses: `unloads` (the key's) tells which of the
+ * libraries unloaded over the same addresses the key's call came from. */
+const struct an_sym *an_sym_lookup_at(struct an_symbolizer *s, uint64_t addr, int is_return, uint32_t unloads);
+const struct an_tmpl *an_sym_template_at(struct an_symbolizer *s, uint64_t addr, uint32_t unloads);
 
 /* The status of the n-th MODULE record of the file. */
 enum an_mod_status an_sym_module_status(const struct an_symbolizer *s, size_t n);

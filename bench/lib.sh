@@ -1,7 +1,7 @@
 # Sourced by the benchmarks: paths and small statistics helpers.
 set -u
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-B=$ROOT/build
+B=${LTX_BUILD:-$ROOT/build}
 SHIM=$B/lib/logtax/liblogtax.so
 PERCALL=$B/bench/percall
 BT=$(mktemp -d "${TMPDIR:-/tmp}/logtax-bench.XXXXXX")

@@ -18,9 +18,11 @@
 #define LTX_MAGIC_LEN 8
 #define LTX_VERSION_MAJOR 1
 /* 1.1: records 8-11 (KEY_HIST, STACK, KEY_STACK, TRACE) may be present;
- * families 3-6, entry ids 3-255, KEY flags FATAL and RESOLVED exist.
- * 1.2: records 16 (OUTPUT), 18 (THREAD_CPU) and 19 (KEY_ONCE). No earlier
- * layout changed (docs/FORMAT.md, "Versions"). */
+ * families 3-6, entry ids 3-255, KEY flags FATAL and RESOLVED exist. No 1.0
+ * layout changed (docs/FORMAT.md, "Versions").
+ * 1.2: records 16 (OUTPUT) and 18-19 (THREAD_CPU, KEY_ONCE); MODULE flag
+ * UNLOADED and KEY unloads; THREAD records of exited threads folded
+ * together (FOLDED, nthreads > 1) are written. */
 #define LTX_VERSION_MINOR 2
 #define LTX_BYTE_ORDER_MARK 0x01020304u
 
@@ -158,8 +160,12 @@ struct ltx_entry {
 #define LTX_ENTRY_RESOLVED 0x1u /* the real function was found */
 
 /* LTX_REC_MODULE: one per loaded ELF object. Followed by build_id_len bytes of
- * GNU build-id and path_len bytes of path. Addresses in [lo, hi) belong to the
- * module; addr - bias is the address in the ELF file's own terms. */
+ * GNU build-id and path_len bytes of path (absolute, except for objects that
+ * have no file, such as the vDSO). Addresses in [lo, hi) belong to the
+ * module; addr - bias is the address in the ELF file's own terms. Objects
+ * unloaded (dlclose) before the file was written follow the loaded ones,
+ * flagged LTX_MODULE_UNLOADED (1.2); a later object may have been loaded
+ * over their range. */
 struct ltx_module {
 	uint32_t id;
 	uint32_t flags;
@@ -169,6 +175,13 @@ struct ltx_module {
 	uint32_t build_id_len;
 	uint32_t path_len;
 };
+#define LTX_MODULE_UNLOADED 0x1u /* unloaded before the file was written (1.2) */
+/* An unloaded module's flags >> 8: the number of dlclose calls that had
+ * unloaded something, this one included, when it went away (1.2). A key
+ * whose address such modules cover belongs to the one with the smallest
+ * number above the key's `unloads` (it was loaded at the key's first
+ * call), else to the loaded module there. */
+#define LTX_MODULE_UNLOADS_SHIFT 8
 
 /* LTX_REC_THREAD: one per thread that made a logging call or waited. Keys
  * refer to threads by index. Busy time is the time between the end of one
@@ -213,7 +226,9 @@ struct ltx_key {
 	uint64_t timed; /* how many of them were timed */
 	uint64_t ticks; /* their summed duration, the shim's window cost included */
 	uint32_t name_len;
-	uint32_t pad;
+	uint32_t unloads; /* 1.2: dlclose calls that had unloaded a library before the
+			   * key's first call (0 in older files); picks among unloaded
+			   * MODULE records that covered the same addresses */
 };
 enum ltx_action { LTX_ACT_KEEP = 0, LTX_ACT_DROP = 1 };
 #define LTX_KEY_NAME_CUT 0x1u /* the name was longer than LTX_MAX_NAME */

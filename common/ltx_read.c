@@ -544,10 +544,37 @@ const struct ltx_thread *ltx_find_thread(const struct ltx_file *f, uint32_t inde
 	return index < f->nthreads ? &f->threads[index] : NULL;
 }
 
+const struct ltx_r_module *ltx_find_module_at(const struct ltx_file *f, uint64_t addr, uint32_t unloads)
+{
+	/* Of the unloaded modules there, the first to go after the key's first
+	 * call (it was loaded then: modules over the same addresses cannot
+	 * have been loaded at once); else the one loaded at the end; else the
+	 * last to go. */
+	const struct ltx_r_module *loaded = NULL, *next = NULL, *last = NULL;
+	uint32_t next_u = 0, last_u = 0;
+	for (size_t i = 0; i < f->nmodules; i++) {
+		const struct ltx_r_module *m = &f->modules[i];
+		if (addr < m->m.lo || addr >= m->m.hi)
+			continue;
+		if (!(m->m.flags & LTX_MODULE_UNLOADED)) {
+			if (!loaded)
+				loaded = m;
+			continue;
+		}
+		uint32_t u = m->m.flags >> LTX_MODULE_UNLOADS_SHIFT;
+		if (u > unloads && (!next || u < next_u)) {
+			next = m;
+			next_u = u;
+		}
+		if (!last || u > last_u) {
+			last = m;
+			last_u = u;
+		}
+	}
+	return next ? next : loaded ? loaded : last;
+}
+
 const struct ltx_r_module *ltx_find_module(const struct ltx_file *f, uint64_t addr)
 {
-	for (size_t i = 0; i < f->nmodules; i++)
-		if (addr >= f->modules[i].m.lo && addr < f->modules[i].m.hi)
-			return &f->modules[i];
-	return NULL;
+	return ltx_find_module_at(f, addr, UINT32_MAX);
 }

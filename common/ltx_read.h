@@ -99,6 +99,11 @@ void ltx_file_free(struct ltx_file *f);
 /* Lookups; NULL when absent. */
 const struct ltx_r_entry *ltx_find_entry(const struct ltx_file *f, uint32_t id);
 const struct ltx_thread *ltx_find_thread(const struct ltx_file *f, uint32_t index);
+/* The module an address was in; with a key's `unloads`, the one loaded at
+ * that key's first call when unloaded modules cover the address (see
+ * LTX_MODULE_UNLOADS_SHIFT); ltx_find_module prefers the one loaded at the
+ * end, else the last unloaded. */
 const struct ltx_r_module *ltx_find_module(const struct ltx_file *f, uint64_t addr);
+const struct ltx_r_module *ltx_find_module_at(const struct ltx_file *f, uint64_t addr, uint32_t unloads);
 
 #endif

@@ -16,9 +16,10 @@ build_pkgs="gcc make pkg-config libc6-dev libelf-dev libdw-dev libunwind-dev che
 	libvirt-dev libglib2.0-dev libsystemd-dev"
 case $want in
 build) pkgs=$build_pkgs ;;
-# chromium: the HTML report opened headless (tests/e2e/t-html.sh); without
-# it that test is skipped, saying why.
-test) pkgs="$build_pkgs chromium" ;;
+# chromium: the HTML report opened headless (tests/e2e/t-html.sh); clang
+# and its sanitizer runtimes: the reader's fuzzer (tests/e2e/t-fuzz.sh,
+# make fuzz). Without them those tests are skipped, saying why.
+test) pkgs="$build_pkgs chromium clang libclang-rt-14-dev" ;;
 demo) pkgs=$build_pkgs ;;
 *) echo "install-deps.sh: unknown set '$want' (build, test, demo)" >&2; exit 2 ;;
 esac

@@ -113,8 +113,10 @@ int lt_ctl_started(void)
 	return started_as != (uid_t)-1;
 }
 
-/* In a fork child: its pid is new, so are its files (PID.on ...); the
- * parent's having started says nothing about the child's. */
+/* In a fork child: the channel the parent's control thread set up has the
+ * parent's pid in its names; the child's sets up its own (else, when the
+ * fork came after the parent's thread had started, the child never made
+ * its PID.on and `logtax ctl CHILD` said it had no control thread). */
 void lt_ctl_forked(void)
 {
 	started_as = (uid_t)-1;
@@ -212,13 +214,16 @@ static void status(struct sbuf *o)
 		puts_(o, " s ago");
 	}
 	uint64_t kept = 0, dropped = 0, threads = 0;
+	sigset_t sigs;
+	lt_threads_lock(&sigs);
 	for (struct lt_thread *th = __atomic_load_n(&lt_threads, __ATOMIC_ACQUIRE); th; th = th->next) {
 		uint64_t s[4];
 		lt_table_sums(__atomic_load_n(&th->table, __ATOMIC_ACQUIRE), s);
 		kept += s[0];
 		dropped += s[1];
-		threads++;
+		threads += th->nthreads ? th->nthreads : 1;
 	}
+	lt_threads_unlock(&sigs);
 	puts_(o, "\ncalls kept: ");
 	putu(o, kept);
 	puts_(o, "\ncalls dropped: ");

@@ -189,6 +189,89 @@ lt_calib_target:
 #define LT_ENTRY_OF(id, fam, sym) LT_ENTRY sym, lt_desc_##sym ;
 LTX_ENTRIES(LT_ENTRY_OF)
 
+/* Stand-ins for a real function whose library was unloaded (dlclose):
+ * modules.c points a descriptor's `real` at its stand-in when no loaded
+ * object defines the function any more, so the hot path never jumps into
+ * unmapped memory. A call that reaches one (the library came back, maybe at
+ * another address) finds the definition again and goes on to it. Stand-in
+ * i belongs to lt_descs[i] (the same list, in the same order), 16 bytes each. */
+#define LT_GONE_OF(id, fam, sym) \
+	.byte 0xf3, 0x0f, 0x1e, 0xfa ; \
+	leaq lt_desc_##sym(%rip), %r11 ; \
+	.byte 0xe9 ; \
+	.long lt_gone_tramp - . - 4 ;
+	.p2align 4
+	.globl lt_gone_stubs
+	.hidden lt_gone_stubs
+	.type lt_gone_stubs, @function
+lt_gone_stubs:
+	.cfi_startproc
+LTX_ENTRIES(LT_GONE_OF)
+	.cfi_endproc
+	.size lt_gone_stubs, . - lt_gone_stubs
+
+	/* At the entry of the function the caller meant (the trampoline has
+	 * restored every register): keep the arguments and vector registers,
+	 * find the definition, enter it. */
+	.p2align 4
+	.type lt_gone_tramp, @function
+lt_gone_tramp:
+	.cfi_startproc
+	pushq %rax
+	.cfi_adjust_cfa_offset 8
+	pushq %r9
+	.cfi_adjust_cfa_offset 8
+	pushq %r8
+	.cfi_adjust_cfa_offset 8
+	pushq %rcx
+	.cfi_adjust_cfa_offset 8
+	pushq %rdx
+	.cfi_adjust_cfa_offset 8
+	pushq %rsi
+	.cfi_adjust_cfa_offset 8
+	pushq %rdi
+	.cfi_adjust_cfa_offset 8
+	subq $128, %rsp
+	.cfi_adjust_cfa_offset 128
+	movaps %xmm0, 0(%rsp)
+	movaps %xmm1, 16(%rsp)
+	movaps %xmm2, 32(%rsp)
+	movaps %xmm3, 48(%rsp)
+	movaps %xmm4, 64(%rsp)
+	movaps %xmm5, 80(%rsp)
+	movaps %xmm6, 96(%rsp)
+	movaps %xmm7, 112(%rsp)
+	movq %r11, %rdi
+	call lt_gone_resolve
+	movq %rax, %r11
+	movaps 0(%rsp), %xmm0
+	movaps 16(%rsp), %xmm1
+	movaps 32(%rsp), %xmm2
+	movaps 48(%rsp), %xmm3
+	movaps 64(%rsp), %xmm4
+	movaps 80(%rsp), %xmm5
+	movaps 96(%rsp), %xmm6
+	movaps 112(%rsp), %xmm7
+	addq $128, %rsp
+	.cfi_adjust_cfa_offset -128
+	popq %rdi
+	.cfi_adjust_cfa_offset -8
+	popq %rsi
+	.cfi_adjust_cfa_offset -8
+	popq %rdx
+	.cfi_adjust_cfa_offset -8
+	popq %rcx
+	.cfi_adjust_cfa_offset -8
+	popq %r8
+	.cfi_adjust_cfa_offset -8
+	popq %r9
+	.cfi_adjust_cfa_offset -8
+	popq %rax
+	.cfi_adjust_cfa_offset -8
+	jmp *%r11
+	.cfi_endproc
+	.size lt_gone_tramp, . - lt_gone_tramp
+
 /* User hooks (LOGTAX_HOOK): a pool of stubs, stub i passing lt_hook_descs[i].
  * Nothing refers to them by symbol: hooks.c points GOT entries at them.
  * Each is 16 bytes (endbr64, lea, jmp), so stub i is at lt_hook_stubs + 16 i. */
@@ -212,15 +295,18 @@ lt_hook_stubs:
 	.error "a hook stub is not 16 bytes"
 	.endif
 
-/* dlopen and dlmopen, so that hooks reach objects loaded later. glibc finds
+/* dlopen and dlmopen, so that hooks reach objects loaded later (and the
+ * GOT of an object opened with RTLD_DEEPBIND is pointed back at the
+ * entry points, see hooks.c). glibc finds
  * the calling object from dlopen's return address (its RPATH/RUNPATH and
  * $ORIGIN, and its namespace): a wrapper calling the real dlopen would turn
  * every caller into liblogtax. So lt_dl_enter finds a `ret` byte inside the
  * caller's own object, and the real function is entered with that address
  * as its return address and our continuation under it: it returns into the
  * caller's object, whose `ret` returns to lt_dl_back, which patches and
- * returns to the caller. With no hooks (or no such byte) the real function
- * is entered directly, as if nothing stood in between. */
+ * returns to the caller. With no hooks and no RTLD_DEEPBIND (or no such
+ * byte) the real function is entered directly, as if nothing stood in
+ * between. */
 	.p2align 4
 	.globl dlopen
 	.type dlopen, @function
@@ -259,6 +345,8 @@ lt_dl_tramp:
 	.cfi_adjust_cfa_offset 8
 	movq 40(%rsp), %rdi	/* the caller's return address */
 	movq %r11, %rsi		/* 0 dlopen, 1 dlmopen */
+	movq 24(%rsp), %rdx	/* dlopen's mode (its rsi) */
+	movq 16(%rsp), %rcx	/* dlmopen's mode (its rdx) */
 	call lt_dl_enter	/* rax: the `ret` byte or 0; rdx: the real function */
 	movq %rax, %r10
 	movq %rdx, %r11

@@ -181,6 +181,8 @@ static uint32_t glib_debug_fatal(const char *s)
 static void glib_recheck_keys(uint32_t fatal)
 {
 	extern struct lt_thread *volatile lt_threads;
+	sigset_t sigs;
+	lt_threads_lock(&sigs); /* no thread exits (is folded) meanwhile */
 	for (struct lt_thread *th = __atomic_load_n(&lt_threads, __ATOMIC_ACQUIRE); th; th = th->next) {
 		struct lt_table *t = __atomic_load_n(&th->table, __ATOMIC_ACQUIRE);
 		for (uint64_t i = 0; t && i <= t->mask; i++) {
@@ -200,6 +202,7 @@ static void glib_recheck_keys(uint32_t fatal)
 			__atomic_or_fetch(&ln->flags, LTX_KEY_FATAL, __ATOMIC_RELAXED);
 		}
 	}
+	lt_threads_unlock(&sigs);
 }
 
 static void glib_note_fatal(uint32_t mask)

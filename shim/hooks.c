@@ -260,6 +260,44 @@ void *lt_find_symbol(const char *name, int data)
 	return (void *)definition_of(name, data);
 }
 
+/* The definition dlsym(RTLD_NEXT) would give us: the first object after
+ * ours in load order that defines it; failing that, one before ours (the
+ * main program). Objects opened with RTLD_LOCAL are in the walk too. No
+ * dl* call: the program's dlerror() state is left as it was. */
+struct next_ctx {
+	const char *name;
+	uint64_t after, before;
+	int past_self;
+};
+
+static int find_next(struct dl_phdr_info *info, size_t size, void *arg)
+{
+	(void)size;
+	struct next_ctx *c = arg;
+	struct obj o;
+	if (is_self(info)) {
+		c->past_self = 1;
+		return 0;
+	}
+	if (obj_read(info, &o) < 0)
+		return 0;
+	uint64_t a = obj_lookup(&o, c->name, 0);
+	if (a && c->past_self) {
+		c->after = a;
+		return 1;
+	}
+	if (a && !c->before)
+		c->before = a;
+	return 0;
+}
+
+void *lt_find_next(const char *name)
+{
+	struct next_ctx c = { name, 0, 0, 0 };
+	dl_iterate_phdr(find_next, &c);
+	return (void *)(c.after ? c.after : c.before);
+}
+
 /* ---- patching ------------------------------------------------------------ */
 
 static uint64_t stub_addr(uint32_t i)
@@ -478,7 +516,7 @@ static void *real_dl[2];
 static void *real_dl_fn(unsigned which)
 {
 	if (!real_dl[which])
-		real_dl[which] = dlsym(RTLD_NEXT, which ? "dlmopen" : "dlopen");
+		real_dl[which] = lt_find_next(which ? "dlmopen" : "dlopen");
 	return real_dl[which];
 }
 
@@ -538,17 +576,145 @@ static void *dl_missing(void)
 	return NULL;
 }
 
-struct lt_dl_ret lt_dl_enter(uint64_t caller, uint64_t which) LT_HIDDEN;
-struct lt_dl_ret lt_dl_enter(uint64_t caller, uint64_t which)
+/* ---- RTLD_DEEPBIND ---------------------------------------------------------
+ * An object opened with RTLD_DEEPBIND (and the dependencies loaded with
+ * it) looks symbols up in its own scope before the global one, so its
+ * references to legacy_log, syslog, g_log... bind to their libraries
+ * directly, past liblogtax. After such a dlopen, the GOT entries of those
+ * objects that refer to an entry point logtax stands in for are pointed at
+ * liblogtax's entry point, as the global scope would have bound them; an
+ * entry bound to a definition other than the one liblogtax passes calls
+ * on to (a private copy of the library) is left alone, with a warning. */
+
+static uint64_t self_entry[64]; /* our exported entry point of lt_descs[i] */
+static unsigned deep_patched, deep_skipped; /* GOT entries rewritten; left alone */
+
+static int self_obj(struct dl_phdr_info *info, size_t size, void *arg)
+{
+	(void)size;
+	struct obj o;
+	if (!is_self(info) || obj_read(info, &o) < 0)
+		return 0;
+	for (unsigned i = 0; i < lt_ndescs && i < 64; i++)
+		self_entry[i] = obj_lookup(&o, lt_descs[i]->symbol, 0);
+	*(int *)arg = 1;
+	return 1;
+}
+
+struct deep_ctx {
+	struct link_map *start;
+	uint64_t bias[256]; /* load biases of the objects to patch */
+	unsigned n;
+};
+
+/* The handle's object and those after it in its namespace, walked while
+ * dl_iterate_phdr holds the loader's lock (no dlclose can free one). */
+static int deep_chain(struct dl_phdr_info *info, size_t size, void *arg)
+{
+	(void)info;
+	(void)size;
+	struct deep_ctx *c = arg;
+	for (struct link_map *lm = c->start; lm && c->n < 256; lm = lm->l_next)
+		c->bias[c->n++] = lm->l_addr;
+	return 1;
+}
+
+static int deep_object(struct dl_phdr_info *info, size_t size, void *arg)
+{
+	(void)size;
+	struct deep_ctx *c = arg;
+	struct obj o;
+	unsigned k;
+	for (k = 0; k < c->n && c->bias[k] != info->dlpi_addr; k++)
+		;
+	if (k == c->n || !info->dlpi_addr || is_self(info) || obj_read(info, &o) < 0)
+		return 0;
+	for (int r = 0; r < 2; r++) {
+		size_t n = o.rel[r] ? o.relsz[r] / sizeof(ElfW(Rela)) : 0;
+		for (size_t i = 0; i < n; i++) {
+			const ElfW(Rela) *rl = &o.rel[r][i];
+			uint32_t type = ELF64_R_TYPE(rl->r_info), si = ELF64_R_SYM(rl->r_info);
+			if ((type != R_X86_64_JUMP_SLOT && type != R_X86_64_GLOB_DAT) || !si)
+				continue;
+			const ElfW(Sym) *sym = &o.symtab[si];
+			int stype = ELF64_ST_TYPE(sym->st_info);
+			if (stype == STT_OBJECT || stype == STT_TLS || stype == STT_GNU_IFUNC)
+				continue;
+			const char *name = sym_name(&o, sym);
+			for (unsigned d = 0; d < lt_ndescs && d < 64; d++) {
+				struct lt_desc *desc = lt_descs[d];
+				if (name[0] != desc->symbol[0] || strcmp(name, desc->symbol))
+					continue;
+				uint64_t *slot = (uint64_t *)(o.bias + rl->r_offset);
+				uint64_t cur = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
+				if (!cur || !self_entry[d] || cur == self_entry[d])
+					break;
+				void *real = __atomic_load_n(&desc->real, __ATOMIC_ACQUIRE);
+				/* not found yet, or its library was unloaded (a stand-in) */
+				if ((!real || lt_is_gone_stub(real)) && (real = lt_find_next(desc->symbol)))
+					__atomic_store_n(&desc->real, real, __ATOMIC_RELEASE);
+				/* a lazy slot not bound yet (it points into its own PLT)
+				 * would bind in the object's own scope: the real function */
+				int lazy = cur >= o.lo && cur < o.hi && cur != (sym->st_shndx != SHN_UNDEF ? o.bias + sym->st_value : 0);
+				if (!lazy && cur != (uint64_t)real) {
+					if (!deep_skipped++)
+						lt_warn("warning: a library opened with RTLD_DEEPBIND binds this entry point to "
+							"another copy of it; its calls are not counted",
+							desc->symbol);
+					break;
+				}
+				if (got_write(&o, slot, self_entry[d]) == 0)
+					deep_patched++;
+				break;
+			}
+		}
+	}
+	return 0;
+}
+
+/* After a dlopen with RTLD_DEEPBIND: the object and every one after it in
+ * its namespace's link map (the dependencies it brought, and anything
+ * loaded since; an object bound the usual way already points at us and is
+ * left as it is). */
+static void deep_patch(void *handle)
+{
+	struct link_map *lm = NULL;
+	/* after a successful dlopen there is no dlerror() state to lose */
+	if (dlinfo(handle, RTLD_DI_LINKMAP, &lm) != 0 || !lm)
+		return;
+	pthread_mutex_lock(&patch_lock);
+	int found = self_entry[0] != 0;
+	if (!found)
+		dl_iterate_phdr(self_obj, &found);
+	struct deep_ctx c;
+	c.start = lm;
+	c.n = 0;
+	dl_iterate_phdr(deep_chain, &c);
+	dl_iterate_phdr(deep_object, &c);
+	pthread_mutex_unlock(&patch_lock);
+}
+
+/* Whether each pending dlopen on this thread was RTLD_DEEPBIND (entered
+ * and left in LIFO order; lt_dl_after pops what lt_dl_enter pushed). */
+static __thread uint32_t dl_deep LT_TLS, dl_depth LT_TLS;
+
+struct lt_dl_ret lt_dl_enter(uint64_t caller, uint64_t which, uint64_t mode_open, uint64_t mode_mopen) LT_HIDDEN;
+struct lt_dl_ret lt_dl_enter(uint64_t caller, uint64_t which, uint64_t mode_open, uint64_t mode_mopen)
 {
 	int e = errno;
 	struct lt_dl_ret r = { 0, (uint64_t)real_dl_fn(which & 1) };
+	int deep = (((which & 1) ? mode_mopen : mode_open) & RTLD_DEEPBIND) && LT_HAVE_TRAMPOLINES;
 	if (!r.real)
 		r.real = (uint64_t)dl_missing;
-	else if (__atomic_load_n(&hooks_active, __ATOMIC_ACQUIRE)) {
+	else if (deep || __atomic_load_n(&hooks_active, __ATOMIC_ACQUIRE)) {
 		struct gadget_ctx c = { caller, 0, 0 };
 		dl_iterate_phdr(find_gadget, &c);
 		r.gadget = c.found;
+	}
+	if (r.gadget) {
+		if (dl_depth < 32)
+			dl_deep = (dl_deep & ~(1u << dl_depth)) | (uint32_t)deep << dl_depth;
+		dl_depth++;
 	}
 	errno = e;
 	return r;
@@ -557,12 +723,17 @@ struct lt_dl_ret lt_dl_enter(uint64_t caller, uint64_t which)
 void lt_dl_after(void *handle) LT_HIDDEN;
 void lt_dl_after(void *handle)
 {
+	uint32_t depth = dl_depth ? --dl_depth : 0;
+	int deep = depth >= 32 || (dl_deep >> depth & 1);
 	if (!handle)
 		return; /* nothing new was loaded; dlerror() must still tell why */
 	int e = errno;
 	uint32_t busy = lt_tls.busy;
 	lt_tls.busy = 1;
-	patch_all(0);
+	if (__atomic_load_n(&hooks_active, __ATOMIC_ACQUIRE))
+		patch_all(0);
+	if (deep)
+		deep_patch(handle);
 	lt_tls.busy = busy;
 	errno = e;
 }

@@ -12,6 +12,7 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -359,15 +360,25 @@ static void calibrate(void)
 		th->trace->recorded = th->trace->pos = 0;
 }
 
+/* The thread's pthread key destructor. Other libraries' destructors may
+ * still log after it: the key is set again so that glibc calls it in its
+ * next destructor round, and the state is given up in the last round but
+ * one (calls after that are counted in process.late_calls). Not in the
+ * last: that is where sanitizer runtimes tear their own thread state down
+ * (ThreadSanitizer's, before ours by key order, and its pthread_mutex_lock
+ * crashes after). */
 static void thread_gone(void *p)
 {
 	struct lt_thread *th = p;
+	if (++lt_tls.exit_round < PTHREAD_DESTRUCTOR_ITERATIONS - 1 && pthread_setspecific(lt_thread_key, th) == 0)
+		return;
 	lt_tls.busy = 1;
 	lt_tls.dead = 1;
 	lt_tls.table = NULL;
 	lt_tls.thr = NULL;
 	prctl(PR_GET_NAME, th->name, 0, 0, 0);
 	th->flags |= LTX_THREAD_EXITED;
+	lt_thread_exit(th); /* kept whole, or folded and unmapped (threads.c) */
 	lt_tls.busy = 0;
 }
 
@@ -402,8 +413,8 @@ void lt_forked_child(void)
 	lt_pid = getpid();
 	lt_output_forked();
 	lt_svc_forked();
-	lt_ctl_forked();
 	lt_rules_forked();
+	lt_threads_forked(); /* the other threads' states are the parent's: unmapped */
 	/* Send this thread's next logging call to the slow path once, where
 	 * the control thread is started again. */
 	lt_tls.table = NULL;
@@ -440,6 +451,59 @@ void lt_forked_child(void)
 		self->trace->recorded = self->trace->pos = 0;
 }
 
+/* The environment when libc has not set `environ` yet: a call from the
+ * program's .preinit_array runs before libc's own initialisation, and
+ * getenv() then finds nothing (every LOGTAX_ setting would be ignored).
+ * The process's initial environment, from /proc/self/environ, kept mapped
+ * (what getenv returned may be kept). NULL if it cannot be read. */
+static char **early_environ(void)
+{
+	size_t cap = 64 * 1024, len = 0;
+	char *buf = lt_map(cap);
+	int fd = buf ? open("/proc/self/environ", O_RDONLY | O_CLOEXEC) : -1;
+	if (fd < 0)
+		goto fail;
+	for (;;) {
+		if (len + 1 >= cap) {
+			char *n = lt_map(cap * 2);
+			if (!n) {
+				close(fd);
+				goto fail;
+			}
+			memcpy(n, buf, len);
+			lt_unmap(buf, cap);
+			buf = n;
+			cap *= 2;
+		}
+		ssize_t k = read(fd, buf + len, cap - 1 - len);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			break;
+		len += (size_t)k;
+	}
+	close(fd);
+	buf[len] = 0;
+	size_t n = 0;
+	for (size_t i = 0; i < len; i += strlen(buf + i) + 1)
+		n++;
+	char **env = lt_map((n + 1) * sizeof *env);
+	if (!env)
+		goto fail;
+	n = 0;
+	for (size_t i = 0; i < len; i += strlen(buf + i) + 1)
+		env[n++] = buf + i;
+	env[n] = NULL;
+	return env;
+fail:
+	if (buf)
+		lt_unmap(buf, cap);
+	return NULL;
+}
+
+int lt_ctor_ran LT_HIDDEN; /* our constructor has run: libc is fully set up */
+int lt_svc_wanted LT_HIDDEN; /* a call came before it: start the control thread then */
+
 void lt_init(void)
 {
 	int expect = 0;
@@ -448,6 +512,10 @@ void lt_init(void)
 	uint32_t busy = lt_tls.busy;
 	lt_tls.busy = 1;
 	note_stderr();
+	extern char **environ;
+	char **env_before = environ;
+	if (!env_before)
+		environ = early_environ(); /* put back below: libc sets its own */
 	lt_start_tsc = lt_rdtsc();
 	lt_start_mono = clock_ns(CLOCK_MONOTONIC);
 	lt_start_real = clock_ns(CLOCK_REALTIME);
@@ -482,9 +550,8 @@ void lt_init(void)
 		if (!lt_descs[i]->real)
 			lt_descs[i]->real = lt_resolve(lt_descs[i]->symbol);
 	}
-	/* Most are absent from any one program: the failed lookups must not be
-	 * what the program's first dlerror() reports. */
-	dlerror();
+	/* (Most are absent from any one program: lt_resolve's lookups leave
+	 * dlerror() alone, so a failed one is not what the program sees.) */
 	if (!lt_inert)
 		lt_hooks_init();
 	if (pthread_key_create(&lt_thread_key, thread_gone) == 0)
@@ -507,14 +574,39 @@ void lt_init(void)
 	}
 	if (!lt_inert)
 		lt_signals_init();
+	if (!env_before)
+		environ = NULL;
 	lt_tls.busy = busy;
 	__atomic_store_n(&lt_state, 2, __ATOMIC_RELEASE);
 }
 
+/* Runs after the constructors of the program's libraries (the dynamic
+ * linker initialises preloaded objects after them): a call made before
+ * (from .preinit_array or such a constructor) has initialised the shim
+ * already, but the control thread waits until now. */
 __attribute__((constructor)) static void lt_ctor(void)
 {
 	int e = errno;
 	lt_init();
+	__atomic_store_n(&lt_ctor_ran, 1, __ATOMIC_RELEASE);
+	if (__atomic_load_n(&lt_svc_wanted, __ATOMIC_ACQUIRE))
+		lt_svc_ensure();
+	errno = e;
+}
+
+/* The destructors of the program's libraries run after ours (they were
+ * initialised before us), and may log: an exit handler registered now, tied
+ * to no object, runs once every destructor has (glibc runs handlers added
+ * while it runs them), and writes the file again if calls came since. */
+int __cxa_atexit(void (*fn)(void *), void *arg, void *dso);
+static uint64_t written_calls = UINT64_MAX;
+
+static void after_destructors(void *arg)
+{
+	(void)arg;
+	int e = errno;
+	if (lt_state == 2 && lt_own_process() && lt_saw_calls() && lt_calls_total() != written_calls)
+		lt_write_data(LTX_REASON_EXIT);
 	errno = e;
 }
 
@@ -524,8 +616,12 @@ __attribute__((destructor)) static void lt_dtor(void)
 {
 	int e = errno;
 	if (lt_state == 2 && lt_own_process()) {
-		if (!lt_ended && lt_saw_calls() && lt_write_data(LTX_REASON_EXIT) == 0)
-			lt_ended = 1;
+		if (!lt_ended && lt_saw_calls()) {
+			written_calls = lt_calls_total();
+			if (lt_write_data(LTX_REASON_EXIT) == 0)
+				lt_ended = 1;
+		}
+		__cxa_atexit(after_destructors, NULL, NULL);
 		lt_ctl_exit();
 	}
 	errno = e;

@@ -8,15 +8,17 @@
  *   hooks.c         user hooks (LOGTAX_HOOK) by GOT rewriting, dlopen
  *   rules.c         rule sets and generations (LOGTAX_FILTER)
  *   service.c       the control thread; control.c: `logtax ctl` requests
- *   init.c          settings, calibration, fork and thread exit
+ *   init.c          settings, calibration, fork
+ *   threads.c       thread exit: exited threads folded, their memory freed
  *   process.c       fork, exec, posix_spawn, _exit: whose file, whose environment
  *   signals.c       terminating signals: write the file, then die of the signal
  *   output.c        the data file
+ *   modules.c       MODULE records, libraries unloaded by dlclose
  * Everything here is hidden: the only exported symbols are the entry points,
- * the wait wrappers, dlopen/dlmopen, the calls whose effect the shim
- * follows (openlog, closelog, g_log_set_*), and the process calls it must
- * see: the exec family, posix_spawn, _exit, _Fork, and the calls that set
- * a signal's disposition. */
+ * the wait wrappers, dlopen/dlmopen/dlclose, the calls whose effect the
+ * shim follows (openlog, closelog, g_log_set_*), and the process calls it
+ * must see: the exec family, posix_spawn, _exit, _Fork, and the calls that
+ * set a signal's disposition. */
 #ifndef LT_H
 #define LT_H
 
@@ -157,9 +159,10 @@ struct lt_slot {
 /* What the slow path learnt about a key, kept in the thread's name arena
  * (the slot is one cache line and full). */
 struct lt_name {
-	uint32_t flags; /* LTX_KEY_* */
-	int32_t level;  /* the level written to the data file */
-	char name[];    /* NUL-terminated; empty with LTX_KEY_NO_NAME */
+	uint32_t flags;   /* LTX_KEY_* */
+	int32_t level;    /* the level written to the data file */
+	uint32_t unloads; /* lt_unloads at the key's first call (modules.c) */
+	char name[];      /* NUL-terminated; empty with LTX_KEY_NO_NAME */
 };
 
 #define LT_META(level, entry, gen) \
@@ -276,7 +279,11 @@ struct lt_stacks {
 };
 
 /* Per-thread state: mmap'ed, never freed while the thread runs. The hot
- * fields (table, countdown) are in TLS; the rest is here. */
+ * fields (table, countdown) are in TLS; the rest is here. When the thread
+ * exits (threads.c) the state is kept whole for the first LT_KEEP_EXITED
+ * exited threads, else folded into the process's "exited threads" state
+ * (itself a struct lt_thread, flagged FOLDED) and unmapped. */
+#define LT_NAMES_OLD 20 /* name arenas replaced by a bigger one: 16 KiB << i */
 struct lt_thread {
 	struct lt_thread *next;  /* all threads, newest first */
 	struct lt_table *table;  /* = lt_tls.table of the owner, for the writer */
@@ -301,6 +308,9 @@ struct lt_thread {
 	uint32_t nkeys;               /* keys created: the next key number */
 	struct lt_stacks *stacks;     /* stacks.c; NULL until the first capture */
 	struct lt_trace *trace;       /* trace mode only */
+	uint32_t nthreads;            /* FOLDED: threads summed into it */
+	uint32_t pad2;
+	char *names_old[LT_NAMES_OLD]; /* replaced arenas: a reader may still be in one */
 	struct lt_shadow shadow[LT_SHADOW_DEPTH];
 };
 
@@ -312,6 +322,8 @@ struct lt_tls {
 	struct lt_thread *thr;
 	uint32_t busy;  /* in the slow path, stack capture or writer: do not touch the table */
 	uint32_t dead;  /* thread exit ran: no new state for this thread */
+	uint32_t exit_round; /* pthread key destructor rounds seen (threads.c) */
+	uint32_t pad;
 	uint64_t rng;
 	int64_t armed;      /* what countdown started from */
 	int64_t time_left;  /* calls until the next timed one, as of arming */
@@ -380,8 +392,11 @@ int lt_safe_copy(char *dst, const char *src, size_t cap) LT_HIDDEN;
  * ours skipped, found in the objects' hash tables: unlike dlsym, leaves
  * dlerror() alone. */
 void *lt_find_symbol(const char *name, int data) LT_HIDDEN;
-/* The real dlopen, for the shim's own use (ours is exported). */
+/* dlsym(RTLD_NEXT, name) without touching dlerror()'s state (see hooks.c). */
+void *lt_find_next(const char *name) LT_HIDDEN;
+/* The real dlopen and dlclose, for the shim's own use (ours are exported). */
 void *lt_real_dlopen(const char *file, int mode) LT_HIDDEN;
+int lt_real_dlclose(void *handle) LT_HIDDEN;
 
 #if defined(__x86_64__)
 #define LT_HAVE_TRAMPOLINES 1
@@ -451,6 +466,10 @@ void lt_desc_prepare(struct lt_desc *d) LT_HIDDEN;
 struct lt_ret lt_slow_path(struct lt_frame *f, struct lt_desc *d) LT_HIDDEN;
 struct lt_thread *lt_thread_self(void) LT_HIDDEN;
 extern struct lt_thread *volatile lt_threads LT_HIDDEN;
+size_t lt_table_bytes(uint64_t slots) LT_HIDDEN;
+struct lt_table *lt_table_new(uint64_t slots) LT_HIDDEN;
+#define LT_TABLE_MIN 256
+#define LT_NAMES_MIN (16 * 1024)
 struct lt_table *lt_table_swap(struct lt_table *t) LT_HIDDEN;
 void lt_table_drop(struct lt_table *t) LT_HIDDEN;
 void lt_table_sums(const struct lt_table *t, uint64_t out[4]) LT_HIDDEN;
@@ -458,11 +477,34 @@ void lt_table_sums(const struct lt_table *t, uint64_t out[4]) LT_HIDDEN;
  * (LT_SA_STACKED, LT_SA_TRACED): decide() and a later change of a decision
  * (families.c, a GLib level made fatal) use it alike. */
 uint32_t lt_sa_with_modes(uint32_t base) LT_HIDDEN;
+/* Stores a key's name, flags, level and unloads in th's name arena: offset
+ * + 1, or 0. */
+uint32_t lt_keep_name(struct lt_thread *th, const char *s, uint32_t flags, int32_t level, uint32_t unloads) LT_HIDDEN;
 
 /* stacks.c */
 struct lt_ret lt_stack_path(struct lt_frame *f, uint64_t value) LT_HIDDEN;
 int lt_stacks_load(void) LT_HIDDEN;
 void lt_stacks_reset(struct lt_stacks *st) LT_HIDDEN;
+/* Adds src's (key, stack) counts to dst, keys renumbered by keymap (src
+ * keyno -> dst keyno, LT_NO_KEY: not kept); what does not fit in dst is
+ * handed to lost() with the src keyno. */
+void lt_stacks_merge(struct lt_stacks *dst, const struct lt_stacks *src, const uint32_t *keymap, uint32_t nmap,
+		     void (*lost)(void *ctx, uint32_t keyno, uint64_t count, uint64_t ticks), void *ctx) LT_HIDDEN;
+
+/* threads.c: the list of threads is walked (and an exited thread unlinked)
+ * under this lock, with every signal blocked, so that a signal handler on
+ * the holder cannot wait for it. Taken at thread exit, by the writer, by
+ * `logtax ctl status` and by GLib's fatal-level recheck; never on the hot
+ * path or in the slow path. */
+#define LT_KEEP_EXITED 64 /* exited threads kept whole; later ones are folded */
+#include <signal.h>
+void lt_threads_lock(sigset_t *old) LT_HIDDEN;
+void lt_threads_unlock(const sigset_t *old) LT_HIDDEN;
+void lt_thread_exit(struct lt_thread *th) LT_HIDDEN;
+void lt_threads_forked(void) LT_HIDDEN;
+uint64_t lt_calls_total(void) LT_HIDDEN;
+/* Everything a thread's state holds, unmapped (no reader may be in it). */
+void lt_thread_free(struct lt_thread *th) LT_HIDDEN;
 
 /* rules.c */
 void lt_rules_init(void) LT_HIDDEN;
@@ -488,6 +530,7 @@ extern volatile int lt_svc_inline LT_HIDDEN;
 void lt_svc_poll(int idle) LT_HIDDEN;
 extern uint64_t lt_svc_long_ticks LT_HIDDEN;
 int lt_ctl_started(void) LT_HIDDEN;
+void lt_ctl_forked(void) LT_HIDDEN;
 int lt_svc_running(void) LT_HIDDEN;
 /* Adds a function run every tick (~200 ms) on the control thread. */
 int lt_svc_add_tick(void (*fn)(uint64_t now_mono_ns)) LT_HIDDEN;
@@ -497,7 +540,6 @@ void lt_ctl_setup(void) LT_HIDDEN; /* at init: where the control directory is */
 void lt_ctl_start(void) LT_HIDDEN;
 void lt_ctl_tick(uint64_t now_mono_ns) LT_HIDDEN;
 void lt_ctl_exit(void) LT_HIDDEN;
-void lt_ctl_forked(void) LT_HIDDEN;
 
 /* init.c */
 void lt_init(void) LT_HIDDEN;
@@ -506,6 +548,13 @@ void *lt_map(size_t len) LT_HIDDEN;
 void lt_unmap(void *p, size_t len) LT_HIDDEN;
 pid_t lt_gettid(void) LT_HIDDEN;
 extern uint64_t lt_start_tsc, lt_start_mono, lt_start_real LT_HIDDEN;
+
+/* modules.c: MODULE records (also of libraries unloaded with dlclose) */
+struct ltx_writer;
+/* from_maps: list the loaded objects from /proc/self/maps, not with
+ * dl_iterate_phdr (whose lock a signal handler may have interrupted) */
+void lt_write_modules(struct ltx_writer *w, int from_maps) LT_HIDDEN;
+extern uint32_t lt_unloads LT_HIDDEN; /* dlclose calls that unloaded something */
 
 /* process.c */
 extern pid_t lt_pid LT_HIDDEN;   /* the process the shim's state belongs to */
@@ -544,7 +593,14 @@ void lt_data_path(char *buf, size_t cap) LT_HIDDEN; /* DIR/logtax.PID.ltx */
 /* entry_x86_64.S */
 void lt_calib_entry(long mode) LT_HIDDEN;
 void lt_calib_target(long mode) LT_HIDDEN;
-extern char lt_hook_stubs[] LT_HIDDEN; /* LTX_HOOK_STUBS stubs of LT_HOOK_STUB_SIZE bytes */
 #define LT_HOOK_STUB_SIZE 16
-
+extern char lt_hook_stubs[] LT_HIDDEN; /* LTX_HOOK_STUBS stubs of LT_HOOK_STUB_SIZE bytes */
+/* lt_descs[i]'s stand-in (LT_HOOK_STUB_SIZE bytes each) for a real function
+ * whose library was unloaded; it finds the definition again when called. */
+extern char lt_gone_stubs[] LT_HIDDEN;
+void *lt_gone_resolve(struct lt_desc *d) LT_HIDDEN;
+static inline int lt_is_gone_stub(const void *p)
+{
+	return (const char *)p >= lt_gone_stubs && (const char *)p < lt_gone_stubs + 64 * LT_HOOK_STUB_SIZE;
+}
 #endif

@@ -19,7 +19,6 @@
 #include "../common/ltx_format.h"
 #include "../common/ltx_write.h"
 
-#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <link.h>
@@ -93,75 +92,6 @@ static size_t read_small(const char *path, char *buf, size_t cap)
 	}
 	close(fd);
 	return got;
-}
-
-struct mod_ctx {
-	struct ltx_writer *w;
-	uint32_t next_id;
-};
-
-/* GNU build-id from the PT_NOTE segments mapped in memory. */
-static size_t build_id(const struct dl_phdr_info *info, const unsigned char **out)
-{
-	for (int i = 0; i < info->dlpi_phnum; i++) {
-		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
-		if (ph->p_type != PT_NOTE)
-			continue;
-		const unsigned char *p = (const unsigned char *)(info->dlpi_addr + ph->p_vaddr);
-		const unsigned char *end = p + ph->p_memsz;
-		while (p + sizeof(ElfW(Nhdr)) <= end) {
-			const ElfW(Nhdr) *nh = (const ElfW(Nhdr) *)p;
-			const unsigned char *name = p + sizeof *nh;
-			const unsigned char *desc = name + ((nh->n_namesz + 3) & ~3u);
-			const unsigned char *next = desc + ((nh->n_descsz + 3) & ~3u);
-			if (next > end)
-				break;
-			if (nh->n_type == NT_GNU_BUILD_ID && nh->n_namesz == 4 && !memcmp(name, "GNU", 4)) {
-				*out = desc;
-				return nh->n_descsz;
-			}
-			p = next;
-		}
-	}
-	return 0;
-}
-
-static int emit_module(struct dl_phdr_info *info, size_t size, void *arg)
-{
-	(void)size;
-	struct mod_ctx *c = arg;
-	struct ltx_module m;
-	memset(&m, 0, sizeof m);
-	uint64_t lo = UINT64_MAX, hi = 0;
-	for (int i = 0; i < info->dlpi_phnum; i++) {
-		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
-		if (ph->p_type != PT_LOAD)
-			continue;
-		uint64_t a = info->dlpi_addr + ph->p_vaddr;
-		if (a < lo)
-			lo = a;
-		if (a + ph->p_memsz > hi)
-			hi = a + ph->p_memsz;
-	}
-	if (hi == 0)
-		return 0;
-	char exe[4096];
-	const char *path = info->dlpi_name;
-	if (!path || !*path) {
-		/* The main program has no name in the link map. */
-		ssize_t n = c->next_id == 0 ? readlink("/proc/self/exe", exe, sizeof exe - 1) : -1;
-		exe[n > 0 ? n : 0] = 0;
-		path = exe;
-	}
-	const unsigned char *bid = NULL;
-	m.id = c->next_id++;
-	m.bias = info->dlpi_addr;
-	m.lo = lo;
-	m.hi = hi;
-	m.build_id_len = (uint32_t)build_id(info, &bid);
-	m.path_len = (uint32_t)strlen(path);
-	ltx_w_record(c->w, LTX_REC_MODULE, &m, sizeof m, bid, m.build_id_len, path, m.path_len);
-	return 0;
 }
 
 /* DIR/logtax.PID<mid><suffix> into buf (cap >= strlen(outdir) + 64 + the parts). */
@@ -245,6 +175,7 @@ static void write_keys(struct ltx_writer *w, struct lt_thread *th, uint32_t inde
 		if (ln) {
 			k.flags = __atomic_load_n(&ln->flags, __ATOMIC_RELAXED);
 			k.level = ln->level;
+			k.unloads = ln->unloads;
 			if (!(k.flags & LTX_KEY_NO_NAME))
 				nm = ln->name;
 		} else {
@@ -348,124 +279,6 @@ static void write_trace(struct ltx_writer *w, struct lt_thread *th, uint32_t ind
 		lt_unmap(buf, buf_bytes);
 }
 
-/* The loaded objects from /proc/self/maps instead of dl_iterate_phdr, which
- * takes the loader's lock: for a writer that may have interrupted the
- * loader (a signal handler, _exit called from one). An object is a
- * file mapped at offset 0 that starts with an ELF header; its program
- * headers and build-id note are read only where that mapping covers them. */
-/* A hexadecimal number at s; returns what follows it, NULL if none. */
-static const char *hex_field(const char *s, uint64_t *v)
-{
-	uint64_t x = 0;
-	const char *p = s;
-	for (;; p++) {
-		int d = *p >= '0' && *p <= '9' ? *p - '0' : *p >= 'a' && *p <= 'f' ? *p - 'a' + 10 : -1;
-		if (d < 0)
-			break;
-		x = x << 4 | (uint64_t)d;
-	}
-	*v = x;
-	return p > s ? p : NULL;
-}
-
-/* Past the field at s and the space after it (NULL at the end of the line). */
-static const char *skip_field(const char *s)
-{
-	while (*s && *s != ' ')
-		s++;
-	return *s ? s + 1 : NULL;
-}
-
-static void emit_modules_from_maps(struct ltx_writer *w)
-{
-	int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return;
-	char buf[8192];
-	size_t have = 0;
-	uint32_t id = 0;
-	for (;;) {
-		ssize_t n = read(fd, buf + have, sizeof buf - 1 - have);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		have += (size_t)n;
-		buf[have] = 0;
-		char *line = buf, *nl;
-		while ((nl = memchr(line, '\n', have - (size_t)(line - buf)))) {
-			*nl = 0;
-			/* start-end perms offset dev inode path */
-			uint64_t lo, hi, off;
-			const char *at = hex_field(line, &lo);
-			at = at && *at == '-' ? hex_field(at + 1, &hi) : NULL;
-			char r = at && at[0] == ' ' ? at[1] : 0; /* perms */
-			at = at ? skip_field(at + 1) : NULL;
-			at = at ? hex_field(at, &off) : NULL;
-			at = at ? skip_field(skip_field(at + 1)) : NULL; /* dev, inode */
-			while (at && *at == ' ')
-				at++;
-			size_t path_at = at ? (size_t)(at - line) : 0;
-			if (at && off == 0 && r == 'r' && line[path_at] == '/' && hi > lo && hi - lo >= sizeof(ElfW(Ehdr))) {
-				const ElfW(Ehdr) *eh = (const ElfW(Ehdr) *)lo;
-				uint64_t ph_end = (uint64_t)eh->e_phoff + (uint64_t)eh->e_phnum * sizeof(ElfW(Phdr));
-				if (!memcmp(eh->e_ident, ELFMAG, SELFMAG) && eh->e_phentsize == sizeof(ElfW(Phdr)) &&
-				    ph_end <= hi - lo) {
-					const ElfW(Phdr) *ph = (const ElfW(Phdr) *)(lo + eh->e_phoff);
-					uint64_t vmin = UINT64_MAX, vmax = 0;
-					for (int i = 0; i < eh->e_phnum; i++)
-						if (ph[i].p_type == PT_LOAD) {
-							if (ph[i].p_vaddr < vmin)
-								vmin = ph[i].p_vaddr;
-							if (ph[i].p_vaddr + ph[i].p_memsz > vmax)
-								vmax = ph[i].p_vaddr + ph[i].p_memsz;
-						}
-					uint64_t bias = vmin != UINT64_MAX ? lo - (vmin & ~(uint64_t)4095) : 0;
-					if (vmin != UINT64_MAX) {
-						struct ltx_module m;
-						memset(&m, 0, sizeof m);
-						m.id = id++;
-						m.bias = bias;
-						m.lo = bias + vmin;
-						m.hi = bias + vmax;
-						const unsigned char *bid = NULL;
-						for (int i = 0; i < eh->e_phnum && !bid; i++) {
-							const ElfW(Phdr) *p = &ph[i];
-							uint64_t a = bias + p->p_vaddr;
-							if (p->p_type != PT_NOTE || a < lo || a + p->p_memsz > hi)
-								continue;
-							const unsigned char *q = (const unsigned char *)a, *end = q + p->p_memsz;
-							while (q + sizeof(ElfW(Nhdr)) <= end) {
-								const ElfW(Nhdr) *nh = (const ElfW(Nhdr) *)q;
-								const unsigned char *name = q + sizeof *nh;
-								const unsigned char *desc = name + ((nh->n_namesz + 3) & ~3u);
-								const unsigned char *next = desc + ((nh->n_descsz + 3) & ~3u);
-								if (next > end)
-									break;
-								if (nh->n_type == NT_GNU_BUILD_ID && nh->n_namesz == 4 &&
-								    !memcmp(name, "GNU", 4)) {
-									bid = desc;
-									m.build_id_len = nh->n_descsz;
-									break;
-								}
-								q = next;
-							}
-						}
-						const char *path = line + path_at;
-						m.path_len = (uint32_t)strlen(path);
-						ltx_w_record(w, LTX_REC_MODULE, &m, sizeof m, bid, m.build_id_len, path,
-							     m.path_len);
-					}
-				}
-			}
-			line = nl + 1;
-		}
-		have -= (size_t)(line - buf);
-		memmove(buf, line, have);
-	}
-	close(fd);
-}
-
 static void write_body(struct ltx_writer *w, uint32_t reason, uint32_t sig, int in_handler, uint64_t *total)
 {
 	char exe[4096], cmd[4096];
@@ -517,21 +330,23 @@ static void write_body(struct ltx_writer *w, uint32_t reason, uint32_t sig, int 
 		ltx_w_record(w, LTX_REC_RULES, &r, sizeof r, (const char *)&n->rs + n->rs.text_off, r.text_len, NULL, 0);
 	}
 
-	struct mod_ctx mc = { w, 0 };
-	if (in_handler)
-		emit_modules_from_maps(w);
-	else
-		dl_iterate_phdr(emit_module, &mc);
+	lt_write_modules(w, in_handler); /* loaded ones, then unloaded ones (modules.c) */
 
-	/* Threads, numbered in list order; then their keys. */
+	/* Threads, numbered in list order; then their keys. No thread may exit
+	 * (be folded and unmapped) meanwhile. */
+	sigset_t sigs;
+	lt_threads_lock(&sigs);
+	/* The list as it is now, for both walks: a thread that starts meanwhile
+	 * is pushed on the head, outside it (indices must agree). */
+	struct lt_thread *const first = __atomic_load_n(&lt_threads, __ATOMIC_ACQUIRE);
 	uint32_t index = 0;
-	for (struct lt_thread *th = __atomic_load_n(&lt_threads, __ATOMIC_ACQUIRE); th; th = th->next) {
+	for (struct lt_thread *th = first; th; th = th->next) {
 		struct ltx_thread t;
 		memset(&t, 0, sizeof t);
 		t.index = index++;
 		t.tid = (uint32_t)th->tid;
 		t.flags = th->flags | (th->waits ? LTX_THREAD_IN_LOOP : 0);
-		t.nthreads = 1;
+		t.nthreads = th->nthreads ? th->nthreads : 1;
 		if (th->flags & LTX_THREAD_EXITED) {
 			memcpy(t.name, th->name, sizeof t.name);
 		} else {
@@ -554,7 +369,7 @@ static void write_body(struct ltx_writer *w, uint32_t reason, uint32_t sig, int 
 		ltx_w_record(w, LTX_REC_THREAD, &t, sizeof t, NULL, 0, NULL, 0);
 	}
 	index = 0;
-	for (struct lt_thread *th = __atomic_load_n(&lt_threads, __ATOMIC_ACQUIRE); th; th = th->next, index++) {
+	for (struct lt_thread *th = first; th; th = th->next, index++) {
 		struct ltx_thread_cpu c = { index, 0, th->cpu_samples, th->cpu_sampled_ticks, th->cpu_sampled_ns };
 		if (c.samples)
 			ltx_w_record(w, LTX_REC_THREAD_CPU, &c, sizeof c, NULL, 0, NULL, 0);
@@ -564,7 +379,7 @@ static void write_body(struct ltx_writer *w, uint32_t reason, uint32_t sig, int 
 	 * to keys and stacks by position: *nkeys and *nstacks count them. */
 	index = 0;
 	uint32_t nkeys = 0, nstacks = 0;
-	for (struct lt_thread *th = __atomic_load_n(&lt_threads, __ATOMIC_ACQUIRE); th; th = th->next, index++) {
+	for (struct lt_thread *th = first; th; th = th->next, index++) {
 		/* key number in the thread -> position of its KEY record */
 		uint32_t nmap = __atomic_load_n(&th->nkeys, __ATOMIC_ACQUIRE);
 		size_t map_bytes = (size_t)nmap * sizeof(uint32_t) + 1;
@@ -577,6 +392,7 @@ static void write_body(struct ltx_writer *w, uint32_t reason, uint32_t sig, int 
 		if (map)
 			lt_unmap(map, map_bytes);
 	}
+	lt_threads_unlock(&sigs);
 }
 
 /* Whether any logging call was seen: a process that made none (a shell, a
@@ -587,13 +403,16 @@ int lt_saw_calls(void)
 		return 0;
 	if (__atomic_load_n(&lt_late_calls, __ATOMIC_RELAXED))
 		return 1;
-	for (struct lt_thread *th = __atomic_load_n(&lt_threads, __ATOMIC_ACQUIRE); th; th = th->next) {
+	int saw = 0;
+	sigset_t sigs;
+	lt_threads_lock(&sigs);
+	for (struct lt_thread *th = __atomic_load_n(&lt_threads, __ATOMIC_ACQUIRE); th && !saw; th = th->next) {
 		uint64_t sums[4];
 		lt_table_sums(th->table, sums);
-		if (sums[0] || sums[1] || th->reentered)
-			return 1;
+		saw = sums[0] || sums[1] || th->reentered;
 	}
-	return 0;
+	lt_threads_unlock(&sigs);
+	return saw;
 }
 
 /* The symbolic name of an errno value ("ENOSPC"), or its number. */

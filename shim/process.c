@@ -84,11 +84,11 @@ static fork_fn real__Fork;
 
 static void *next_fn(const char *name)
 {
-	return dlsym(RTLD_NEXT, name);
+	return lt_resolve(name); /* leaves dlerror() alone */
 }
 
 /* Resolved at init, while nothing else runs: a vfork child must not look
- * symbols up (dlsym takes the loader's lock and writes its state). */
+ * symbols up (that walks the loader's list under its lock). */
 static void resolve_all(void)
 {
 	real_execve = (execve_fn)next_fn("execve");

@@ -142,8 +142,12 @@ static int lookup(uint64_t ret, struct who *w)
 		}
 		m = exe_path[0] ? exe_path : di.dli_fname;
 	}
-	if (m)
-		strncpy(w->mod, m, sizeof w->mod - 1);
+	if (m) {
+		/* (a bounded copy: gcc's -fsanitize builds flag strncpy here) */
+		size_t n = strnlen(m, sizeof w->mod - 1);
+		memcpy(w->mod, m, n);
+		w->mod[n] = 0;
+	}
 	w->sym[sizeof w->sym - 1] = w->mod[sizeof w->mod - 1] = 0;
 	return 0;
 }

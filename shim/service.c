@@ -374,4 +374,5 @@ void lt_svc_forked(void)
 	svc_tid = 0;
 	wake = req_seq = done_seq = 0;
 	snap_last = snap_calls = snap_gap = 0;
+	lt_ctl_forked();
 }

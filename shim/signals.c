@@ -27,7 +27,6 @@
 #include "lt.h"
 #include "../common/ltx_format.h"
 
-#include <dlfcn.h>
 #include <errno.h>
 #include <signal.h>
 #include <string.h>
@@ -53,7 +52,7 @@ typedef int (*sigaction_fn)(int, const struct sigaction *, struct sigaction *);
 static sigaction_fn real_sigaction;
 
 /* glibc's own functions, for the signals we leave alone: resolved before
- * the program runs, never in a handler (dlsym takes the loader's lock). */
+ * the program runs, never in a handler (a lookup takes the loader's lock). */
 enum { F_SIGNAL, F_BSD_SIGNAL, F_SSIGNAL, F_SYSV_SIGNAL, F___SYSV_SIGNAL, F_SIGSET, F_SIGIGNORE, F_SIGINTERRUPT, F_N };
 static const char *const fn_names[F_N] = { "signal", "bsd_signal", "ssignal", "sysv_signal", "__sysv_signal",
 					   "sigset", "sigignore", "siginterrupt" };
@@ -62,7 +61,7 @@ static void *fns[F_N];
 static void *fn(int which)
 {
 	if (!fns[which])
-		fns[which] = dlsym(RTLD_NEXT, fn_names[which]);
+		fns[which] = lt_resolve(fn_names[which]);
 	return fns[which];
 }
 
@@ -77,7 +76,7 @@ static int index_of(int sig)
 static sigaction_fn get_real(void)
 {
 	if (!real_sigaction)
-		real_sigaction = (sigaction_fn)dlsym(RTLD_NEXT, "sigaction");
+		real_sigaction = (sigaction_fn)lt_resolve("sigaction");
 	return real_sigaction;
 }
 

@@ -13,9 +13,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#define LT_TABLE_MIN 256
-#define LT_NAMES_MIN (16 * 1024)
-
 struct lt_thread *volatile lt_threads;
 uint64_t lt_late_calls; /* calls on threads whose state was already torn down */
 pthread_key_t lt_thread_key;
@@ -23,14 +20,14 @@ int lt_thread_key_ok;
 
 /* The slots, then the parallel ext array, in one mapping (pages of ext
  * that no timed call or stack touches are never backed by memory). */
-static size_t table_bytes(uint64_t slots)
+size_t lt_table_bytes(uint64_t slots)
 {
 	return sizeof(struct lt_table) + slots * (sizeof(struct lt_slot) + sizeof(struct lt_ext));
 }
 
-static struct lt_table *table_new(uint64_t slots)
+struct lt_table *lt_table_new(uint64_t slots)
 {
-	struct lt_table *t = lt_map(table_bytes(slots));
+	struct lt_table *t = lt_map(lt_table_bytes(slots));
 	if (t) {
 		t->mask = slots - 1;
 		t->ext = (struct lt_ext *)&t->slots[slots];
@@ -46,7 +43,7 @@ struct lt_table *lt_table_swap(struct lt_table *t)
 	struct lt_thread *th = lt_tls.thr;
 	struct lt_table *old = th->table;
 	if (!t)
-		t = table_new(LT_TABLE_MIN);
+		t = lt_table_new(LT_TABLE_MIN);
 	if (!t)
 		return NULL;
 	lt_tls.table = NULL;
@@ -58,7 +55,7 @@ struct lt_table *lt_table_swap(struct lt_table *t)
 
 void lt_table_drop(struct lt_table *t)
 {
-	lt_unmap(t, table_bytes(t->mask + 1));
+	lt_unmap(t, lt_table_bytes(t->mask + 1));
 }
 
 /* Doubles the table. Only the owning thread writes its table, and it is
@@ -69,7 +66,7 @@ void lt_table_drop(struct lt_table *t)
  * of counting into a slot already copied (that count would be lost). */
 static struct lt_table *table_grow(struct lt_thread *th, struct lt_table *old)
 {
-	struct lt_table *t = table_new((old->mask + 1) * 2);
+	struct lt_table *t = lt_table_new((old->mask + 1) * 2);
 	if (!t)
 		return NULL;
 	lt_tls.table = NULL;
@@ -120,11 +117,11 @@ struct lt_thread *lt_thread_self(void)
 	th = lt_map(sizeof *th);
 	if (!th)
 		return NULL;
-	struct lt_table *t = table_new(LT_TABLE_MIN);
+	struct lt_table *t = lt_table_new(LT_TABLE_MIN);
 	th->names = lt_map(LT_NAMES_MIN);
 	if (!t || !th->names) {
 		if (t)
-			lt_unmap(t, table_bytes(LT_TABLE_MIN));
+			lt_unmap(t, lt_table_bytes(LT_TABLE_MIN));
 		if (th->names)
 			lt_unmap(th->names, LT_NAMES_MIN);
 		lt_unmap(th, sizeof *th);
@@ -159,7 +156,7 @@ struct lt_thread *lt_thread_self(void)
 /* Stores what the slow path learnt about a key (struct lt_name: flags,
  * level, name) in the thread's name arena; returns its offset + 1, or 0 when
  * out of memory. */
-static uint32_t keep_name(struct lt_thread *th, const char *s, uint32_t flags, int32_t level)
+uint32_t lt_keep_name(struct lt_thread *th, const char *s, uint32_t flags, int32_t level, uint32_t unloads)
 {
 	size_t len = s ? strnlen(s, LTX_MAX_NAME + 1) : 0;
 	if (len > LTX_MAX_NAME) {
@@ -170,12 +167,17 @@ static uint32_t keep_name(struct lt_thread *th, const char *s, uint32_t flags, i
 		flags |= LTX_KEY_NO_NAME;
 	size_t need = (sizeof(struct lt_name) + len + 1 + 7) & ~(size_t)7;
 	while (th->names_used + need > th->names_cap) {
-		/* The old arena stays mapped: a concurrent writer may read it. */
+		/* The old arena stays mapped until the thread exits: a concurrent
+		 * writer may read it. */
+		uint32_t k = (uint32_t)__builtin_ctz(th->names_cap / LT_NAMES_MIN);
+		if (k >= LT_NAMES_OLD || th->names_cap >= (1u << 30))
+			return 0;
 		uint32_t cap = th->names_cap * 2;
 		char *n = lt_map(cap);
 		if (!n)
 			return 0;
 		memcpy(n, th->names, th->names_used);
+		th->names_old[k] = th->names;
 		lt_barrier();
 		th->names = n;
 		th->names_cap = cap;
@@ -184,6 +186,7 @@ static uint32_t keep_name(struct lt_thread *th, const char *s, uint32_t flags, i
 	struct lt_name *ln = (struct lt_name *)(th->names + at);
 	ln->flags = flags;
 	ln->level = level;
+	ln->unloads = unloads;
 	if (len)
 		memcpy(ln->name, s, len);
 	ln->name[len] = 0;
@@ -225,38 +228,14 @@ static uint32_t decide(const struct lt_desc *d, const char *name, int32_t level,
 	return lt_sa_with_modes(a);
 }
 
-static int resolve_in(struct dl_phdr_info *info, size_t size, void *arg)
-{
-	(void)size;
-	void **io = arg; /* io[0]: symbol name in, io[1]: address out, io[2]: our base */
-	if (!info->dlpi_name || !info->dlpi_name[0] || (void *)info->dlpi_addr == io[2])
-		return 0;
-	void *h = lt_real_dlopen(info->dlpi_name, RTLD_LAZY | RTLD_NOLOAD);
-	if (!h)
-		return 0;
-	void *p = dlsym(h, io[0]);
-	dlclose(h);
-	Dl_info di;
-	if (p && dladdr(p, &di) && di.dli_fbase != io[2]) {
-		io[1] = p;
-		return 1;
-	}
-	return 0;
-}
-
-/* The next definition after ours; failing that (a library opened with
- * RTLD_LOCAL is not in the global scope), any loaded object that has it. */
+/* The next definition after ours (dlsym(RTLD_NEXT)'s answer), or one in
+ * any loaded object (a library opened with RTLD_LOCAL is not in the global
+ * scope), found in the objects' hash tables: a failed dlsym would leave an
+ * error for the program's next dlerror(), and even a successful one clears
+ * an error the program has not read yet. */
 void *lt_resolve(const char *sym)
 {
-	void *p = dlsym(RTLD_NEXT, sym);
-	if (p)
-		return p;
-	Dl_info self;
-	if (!dladdr((void *)lt_resolve, &self))
-		return NULL;
-	void *io[3] = { (void *)sym, NULL, self.dli_fbase };
-	dl_iterate_phdr(resolve_in, io);
-	return io[1];
+	return lt_find_next(sym);
 }
 
 /* Frame word of argument i: registers first, then (past rax and the return
@@ -362,9 +341,16 @@ struct lt_ret lt_slow_path(struct lt_frame *f, struct lt_desc *d)
 	if (!lt_tls.table)
 		lt_tls.table = th->table;
 	if (d->family != LTX_FAM_CALIB) {
-		lt_svc_ensure();
-		if (lt_svc_inline)
-			lt_svc_poll(0);
+		/* Not from .preinit_array or a constructor that ran before ours
+		 * (libc may not be set up yet): lt_ctor starts it then. */
+		extern int lt_ctor_ran LT_HIDDEN, lt_svc_wanted LT_HIDDEN;
+		if (__atomic_load_n(&lt_ctor_ran, __ATOMIC_ACQUIRE)) {
+			lt_svc_ensure();
+			if (lt_svc_inline)
+				lt_svc_poll(0);
+		} else {
+			__atomic_store_n(&lt_svc_wanted, 1, __ATOMIC_RELEASE);
+		}
 	}
 
 	/* The generation, then its rule set (published before it): a key is
@@ -429,7 +415,7 @@ struct lt_ret lt_slow_path(struct lt_frame *f, struct lt_desc *d)
 		uint32_t allows = lt_key_allows(d, ret, shown);
 		if (allows & LT_KEY_FATAL)
 			flags |= LTX_KEY_FATAL;
-		s->name_at = keep_name(th, nm, flags, shown);
+		s->name_at = lt_keep_name(th, nm, flags, shown, __atomic_load_n(&lt_unloads, __ATOMIC_ACQUIRE));
 		s->name = name;
 		s->meta = meta;
 		s->fmt = d->fmt_arg != LT_ARG_NONE ? lt_arg(f, d->fmt_arg) : 0;

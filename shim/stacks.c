@@ -34,7 +34,7 @@ int lt_stacks_load(void)
 		/* the real dlopen: ours would patch libunwind's GOT for hooks */
 		void *h = lt_real_dlopen(libs[i], RTLD_NOW | RTLD_LOCAL);
 		if (h && !(fn = dlsym(h, "unw_backtrace")))
-			dlclose(h);
+			lt_real_dlclose(h);
 	}
 	dlerror(); /* a failed try must not be what the program's dlerror() reports */
 	if (!fn)
@@ -181,4 +181,28 @@ struct lt_ret lt_stack_path(struct lt_frame *f, uint64_t value)
 	}
 	errno = saved_errno;
 	return r;
+}
+
+/* For the exited threads' fold (threads.c): src's stacks interned in dst,
+ * its (key, stack) counts added under dst's key numbers. Runs under the
+ * threads lock, on no thread's own table. */
+void lt_stacks_merge(struct lt_stacks *dst, const struct lt_stacks *src, const uint32_t *keymap, uint32_t nmap,
+		     void (*lost)(void *ctx, uint32_t keyno, uint64_t count, uint64_t ticks), void *ctx)
+{
+	for (uint32_t i = 0; i < LT_PAIRS_CAP; i++) {
+		const struct lt_pair *p = &src->pairs[i];
+		if (!p->stack1 || p->stack1 > src->nstacks || p->keyno >= nmap || keymap[p->keyno] == LT_NO_KEY ||
+		    !p->count)
+			continue;
+		uint32_t keyno = keymap[p->keyno];
+		const struct lt_stack_ent *se = &src->st[p->stack1 - 1];
+		int id = intern(dst, &src->frames[se->at], se->n, se->flags);
+		struct lt_pair *q = id < 0 ? NULL : pair_of(dst, keyno, (uint32_t)id);
+		if (q) {
+			q->count += p->count;
+			q->ticks += p->ticks;
+		} else {
+			lost(ctx, p->keyno, p->count, p->ticks);
+		}
+	}
 }

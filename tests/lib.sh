@@ -1,7 +1,19 @@
 # Sourced by the end-to-end tests: paths, a scratch directory, assertions.
 set -u
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-B=$ROOT/build
+B=${LTX_BUILD:-$ROOT/build}
+# A sanitizer build (make check SANITIZE=...): the shim, preloaded before
+# a program's own libasan, must not make ASan refuse to start; leaks are
+# looked for in the unit tests and the analyzer (t-bad-files.sh), not in
+# every program a test starts (GLib and libvirt keep memory to the end).
+SANITIZE=$(cat "$B/sanitize" 2>/dev/null)
+if [ -n "$SANITIZE" ]; then
+	export ASAN_OPTIONS=verify_asan_link_order=0:detect_leaks=0:abort_on_error=0:halt_on_error=1
+	export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+	export TSAN_OPTIONS="halt_on_error=1:exitcode=66:die_after_fork=0:suppressions=$ROOT/tests/tsan.supp"
+fi
+# sanitized BUILD-KIND: whether this build has that sanitizer (address, undefined, thread)
+sanitized() { [[ ,$SANITIZE, == *,$1,* ]]; }
 LOGTAX=$B/bin/logtax
 ANALYZE=$B/libexec/logtax/logtax-analyze
 SHIM=$B/lib/logtax/liblogtax.so

@@ -3,19 +3,26 @@
 # and the end-to-end scripts (tests/e2e/t-*.sh). A script exits 0 (pass),
 # 77 (skipped: something it needs is absent, and it says what) or anything
 # else (fail). Ends with the line "N passed, N failed[, N skipped]".
-#   tests/run.sh [PATTERN]   only tests whose name contains PATTERN
+#   tests/run.sh [PATTERN...]   only tests whose name contains a PATTERN
+# LTX_BUILD: the build directory to test (default build/; make check
+# SANITIZE=... sets it to its own).
 set -u
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root" || exit 1
-pat=${1:-}
+export LTX_BUILD=${LTX_BUILD:-$root/build}
+pats=("$@")
 pass=0 fail=0 skip=0 failed=()
-logdir=$root/build/test-logs
+logdir=$LTX_BUILD/test-logs
 mkdir -p "$logdir"
 
 run_one() { # name, command...
 	local name=$1
 	shift
-	[ -n "$pat" ] && [[ $name != *"$pat"* ]] && return
+	if [ ${#pats[@]} -gt 0 ]; then
+		local p hit=
+		for p in "${pats[@]}"; do [[ $name == *"$p"* ]] && hit=1; done
+		[ -n "$hit" ] || return
+	fi
 	local log=$logdir/${name//\//_}.log start=$SECONDS rc
 	"$@" >"$log" 2>&1
 	rc=$?
@@ -31,7 +38,7 @@ run_one() { # name, command...
 	esac
 }
 
-for t in build/tests/*; do
+for t in "$LTX_BUILD"/tests/*; do
 	[ -x "$t" ] && run_one "unit/$(basename "$t")" "$t"
 done
 for t in tests/e2e/t-*.sh; do
@@ -39,6 +46,8 @@ for t in tests/e2e/t-*.sh; do
 done
 
 [ ${#failed[@]} -gt 0 ] && echo "failed: ${failed[*]} (logs in $logdir)"
+san=$(cat "$LTX_BUILD/sanitize" 2>/dev/null)
+[ -n "$san" ] && echo "(built with -fsanitize=$san, in $LTX_BUILD)"
 if [ "$skip" -gt 0 ]; then
 	echo "$pass passed, $fail failed, $skip skipped"
 else

@@ -49,6 +49,8 @@ START_TEST(layout)
 	AT(struct ltx_key, caller, 24);
 	AT(struct ltx_key, calls, 48);
 	AT(struct ltx_key, name_len, 72);
+	AT(struct ltx_key, unloads, 76);
+	ck_assert_uint_eq(LTX_MODULE_UNLOADS_SHIFT, 8);
 	PIN(struct ltx_rules, 16);
 	AT(struct ltx_rules, applied_mono_ns, 8);
 	ck_assert_uint_eq(LTX_REC_RULES, 7);
@@ -84,8 +86,10 @@ START_TEST(layout)
 	ck_assert_int_eq(LTX_TEV_WAIT, 1);
 	ck_assert_uint_eq(LTX_TEV_DROPPED, 1);
 	ck_assert_uint_eq(LTX_TEV_UNTIMED, 2);
-	/* 1.1: families 3-6 and records 8-11; 1.2: records 18-19 */
+	/* 1.1: families 3-6 and records 8-11; 1.2: records 18-19 (issue 6),
+	 * MODULE flag UNLOADED, KEY unloads, folded THREAD records (issue 7) */
 	ck_assert_uint_eq(LTX_VERSION_MINOR, 2);
+	ck_assert_uint_eq(LTX_MODULE_UNLOADED, 1);
 	ck_assert_uint_eq(LTX_REC_THREAD_CPU, 18);
 	ck_assert_uint_eq(LTX_REC_KEY_ONCE, 19);
 	PIN(struct ltx_thread_cpu, 32);
@@ -135,6 +139,76 @@ static void write_11(struct ltx_writer *w)
 	struct ltx_output out = { .signal = 15, .snapshot_every = 1, .writes = 3, .failed = 2, .last_errno = 28,
 				  .last_reason = LTX_REASON_SNAPSHOT, .last_failed_realtime_ns = 123 };
 	ltx_w_record(w, LTX_REC_OUTPUT, &out, sizeof out, NULL, 0, NULL, 0);
+	struct ltx_rules ru = { 1, 18, 77 };
+	ltx_w_record(w, LTX_REC_RULES, &ru, sizeof ru, "drop:util.*@debug", 18, NULL, 0);
+	/* a module, and one unloaded before over the same addresses (1.2) */
+	static const unsigned char bid[4] = { 1, 2, 3, 4 };
+	struct ltx_module m = { 0, 0, 0x1000, 0x1000, 0x2000, 4, 8 };
+	ltx_w_record(w, LTX_REC_MODULE, &m, sizeof m, bid, 4, "/bin/app", 8);
+	struct ltx_module gone = { 1, LTX_MODULE_UNLOADED | 3u << LTX_MODULE_UNLOADS_SHIFT, 0x1000, 0x1000, 0x2000, 4, 9 };
+	ltx_w_record(w, LTX_REC_MODULE, &gone, sizeof gone, bid, 4, "/lib/x.so", 9);
+}
+
+/* Hostile files: one u32 of the full sample file (see sample_file_x)
+ * changed. Each must be refused with one line naming the problem; the
+ * same files are written out for tests/e2e/t-bad-files.sh, which reads
+ * them with the analyzer under valgrind (or AddressSanitizer). */
+#define REC_HEADER ((size_t)-1) /* patch the record header's size, not the payload */
+static const struct {
+	uint32_t type;
+	int nth;
+	size_t field; /* offset in the payload (REC_HEADER: the record's size) */
+	uint32_t value;
+	const char *want;
+	const char *name;
+} hostile[] = {
+	{ LTX_REC_KEY_HIST, 0, offsetof(struct ltx_key_hist, nbuckets), 0x20000000u, "buckets", "hist-buckets-huge" },
+	{ LTX_REC_KEY_HIST, 0, offsetof(struct ltx_key_hist, nbuckets), 0, "buckets", "hist-buckets-zero" },
+	{ LTX_REC_KEY_HIST, 0, offsetof(struct ltx_key_hist, nbuckets), 4, "run past its end", "hist-buckets-past" },
+	{ LTX_REC_KEY_HIST, 0, offsetof(struct ltx_key_hist, key), 1, "refers to key 1", "hist-key" },
+	{ LTX_REC_STACK, 0, offsetof(struct ltx_stack, nframes), 0xffffffffu, "run past its end", "stack-frames-huge" },
+	{ LTX_REC_STACK, 0, offsetof(struct ltx_stack, nframes), 4, "run past its end", "stack-frames-past" },
+	{ LTX_REC_STACK, 0, offsetof(struct ltx_stack, thread), 3, "refers to thread 3", "stack-thread" },
+	{ LTX_REC_KEY_STACK, 0, offsetof(struct ltx_key_stack, key), 9, "refers to key 9", "keystack-key" },
+	{ LTX_REC_KEY_STACK, 0, offsetof(struct ltx_key_stack, stack), 1, "refers to stack 1", "keystack-stack" },
+	{ LTX_REC_KEY_STACK, 0, offsetof(struct ltx_key_stack, stack), 0xfffffff0u, "refers to stack", "keystack-stack-huge" },
+	{ LTX_REC_TRACE, 0, offsetof(struct ltx_trace, nevents), 0x0aaaaaabu, "run past its end", "trace-events-huge" },
+	{ LTX_REC_TRACE, 0, offsetof(struct ltx_trace, nevents), 3, "run past its end", "trace-events-past" },
+	{ LTX_REC_TRACE, 0, offsetof(struct ltx_trace, thread), 1, "refers to thread 1", "trace-thread" },
+	{ LTX_REC_TRACE, 0, sizeof(struct ltx_trace) + offsetof(struct ltx_trace_event, key), 5, "refers to key 5",
+	  "trace-event-key" },
+	{ LTX_REC_RULES, 0, offsetof(struct ltx_rules, text_len), 0xffffffffu, "run past its end", "rules-text-huge" },
+	{ LTX_REC_RULES, 0, offsetof(struct ltx_rules, text_len), 19, "run past its end", "rules-text-past" },
+	{ LTX_REC_MODULE, 0, offsetof(struct ltx_module, build_id_len), 0xffffffffu, "run past its end", "module-bid-huge" },
+	{ LTX_REC_MODULE, 1, offsetof(struct ltx_module, path_len), 0xfffffffcu, "run past its end", "module-path-huge" },
+	{ LTX_REC_PROCESS, 0, offsetof(struct ltx_process, exe_len), 0xfffffff8u, "run past its end", "process-exe-huge" },
+	{ LTX_REC_PROCESS, 0, offsetof(struct ltx_process, cmdline_len), 0xfffffff8u, "run past its end",
+	  "process-cmdline-huge" },
+	{ LTX_REC_ENTRY, 0, offsetof(struct ltx_entry, name_len), 0x80000000u, "run past its end", "entry-name-huge" },
+	{ LTX_REC_KEY, 0, offsetof(struct ltx_key, name_len), 0xfffffff0u, "run past its end", "key-name-huge" },
+	{ LTX_REC_KEY, 0, offsetof(struct ltx_key, thread), 7, "refers to a thread", "key-thread" },
+	{ LTX_REC_KEY, 0, offsetof(struct ltx_key, entry), 99, "refers to a thread or entry", "key-entry" },
+	{ LTX_REC_KEY, 0, offsetof(struct ltx_key, calls) + 4, 0xffffffffu, "END record disagrees", "key-calls" },
+	{ LTX_REC_THREAD, 0, offsetof(struct ltx_thread, index), 2, "out of order", "thread-index" },
+	{ LTX_REC_KEY, 0, REC_HEADER, 0x7fffffffu, "exceeds the limit", "record-size-huge" },
+	{ LTX_REC_KEY, 0, REC_HEADER, LTX_MAX_RECORD + 1, "exceeds the limit", "record-size-over" },
+	{ LTX_REC_KEY, 0, REC_HEADER, 8, "needs at least", "record-size-short" },
+	{ LTX_REC_END, 0, REC_HEADER, 0xfff8u, "truncated", "end-size-past" },
+	{ LTX_REC_OUTPUT, 0, REC_HEADER, 8, "(OUTPUT) at byte", "output-size-short" },
+};
+#define NHOSTILE (sizeof hostile / sizeof hostile[0])
+
+/* Offset of the payload of the n-th record of a type, or 0. */
+static size_t find_rec(const unsigned char *b, size_t len, uint32_t type, int nth);
+
+static int make_hostile(unsigned char *c, size_t len, size_t i)
+{
+	size_t at = find_rec(c, len, hostile[i].type, hostile[i].nth);
+	if (!at)
+		return -1;
+	uint32_t v = hostile[i].value;
+	memcpy(c + (hostile[i].field == REC_HEADER ? at - 4 : at + hostile[i].field), &v, 4);
+	return 0;
 }
 
 /* Writes a small file into a memory file; returns its bytes (caller frees). */
@@ -295,11 +369,6 @@ static size_t find_rec(const unsigned char *b, size_t len, uint32_t type, int nt
 	return 0;
 }
 
-static void patch_u32(unsigned char *b, size_t at, uint32_t v)
-{
-	memcpy(b + at, &v, 4);
-}
-
 /* Hostile 1.1 records: counts larger than the bytes present, references out
  * of range. Each is refused with one line, never read past the buffer (the
  * test runs under the same allocator checks as the rest). */
@@ -312,42 +381,11 @@ START_TEST(refuses_bad_11)
 		char err[256];
 		ck_assert_int_eq(ltx_read_buf(b, cut, &f, err, sizeof err), -1);
 	}
-	struct {
-		uint32_t type;
-		int nth;
-		size_t field;
-		uint32_t value;
-		const char *want;
-	} cases[] = {
-		{ LTX_REC_KEY_HIST, 0, offsetof(struct ltx_key_hist, nbuckets), 0x20000000u, "buckets" },
-		{ LTX_REC_KEY_HIST, 0, offsetof(struct ltx_key_hist, nbuckets), 0, "buckets" },
-		{ LTX_REC_KEY_HIST, 0, offsetof(struct ltx_key_hist, nbuckets), 4, "run past its end" },
-		{ LTX_REC_KEY_HIST, 0, offsetof(struct ltx_key_hist, key), 1, "refers to key 1" },
-		{ LTX_REC_STACK, 0, offsetof(struct ltx_stack, nframes), 0xffffffffu, "run past its end" },
-		{ LTX_REC_STACK, 0, offsetof(struct ltx_stack, nframes), 4, "run past its end" },
-		{ LTX_REC_STACK, 0, offsetof(struct ltx_stack, thread), 3, "refers to thread 3" },
-		{ LTX_REC_KEY_STACK, 0, offsetof(struct ltx_key_stack, key), 9, "refers to key 9" },
-		{ LTX_REC_KEY_STACK, 0, offsetof(struct ltx_key_stack, stack), 1, "refers to stack 1" },
-		{ LTX_REC_KEY_STACK, 0, offsetof(struct ltx_key_stack, stack), 0xfffffff0u, "refers to stack" },
-		{ LTX_REC_TRACE, 0, offsetof(struct ltx_trace, nevents), 0x0aaaaaabu, "run past its end" },
-		{ LTX_REC_TRACE, 0, offsetof(struct ltx_trace, nevents), 3, "run past its end" },
-		{ LTX_REC_TRACE, 0, offsetof(struct ltx_trace, thread), 1, "refers to thread 1" },
-		{ LTX_REC_TRACE, 0, sizeof(struct ltx_trace) + offsetof(struct ltx_trace_event, key), 5,
-		  "refers to key 5" },
-	};
-	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+	for (size_t i = 0; i < NHOSTILE; i++) {
 		memcpy(c, b, len);
-		size_t at = find_rec(c, len, cases[i].type, cases[i].nth);
-		ck_assert_uint_ne(at, 0);
-		patch_u32(c, at + cases[i].field, cases[i].value);
-		expect_refused(c, len, cases[i].want);
+		ck_assert_int_eq(make_hostile(c, len, i), 0);
+		expect_refused(c, len, hostile[i].want);
 	}
-	/* an OUTPUT record shorter than its fixed part (1.2) */
-	memcpy(c, b, len);
-	size_t out_at = find_rec(c, len, LTX_REC_OUTPUT, 0);
-	ck_assert_uint_ne(out_at, 0);
-	patch_u32(c, out_at - 4, 8);
-	expect_refused(c, len, "(OUTPUT) at byte");
 	/* a second histogram for the same key */
 	{
 		FILE *mf = tmpfile();
@@ -381,6 +419,100 @@ START_TEST(refuses_bad_11)
 }
 END_TEST
 
+/* Builds a file from records given as (type, payload, size) triples. */
+struct rec {
+	uint32_t type;
+	const void *p;
+	size_t n;
+};
+static unsigned char *build(const struct rec *r, size_t nr, uint64_t total, uint16_t minor, size_t *len)
+{
+	FILE *mf = tmpfile();
+	unsigned char wb[256];
+	struct ltx_writer w;
+	ltx_w_init(&w, fileno(mf), wb, sizeof wb);
+	ltx_w_header(&w, 0, 0);
+	for (size_t i = 0; i < nr; i++)
+		ltx_w_record(&w, r[i].type, r[i].p, r[i].n, NULL, 0, NULL, 0);
+	ck_assert_int_eq(ltx_w_finish(&w, total), 0);
+	fflush(mf);
+	long n = ftell(mf);
+	unsigned char *d = malloc((size_t)n);
+	rewind(mf);
+	ck_assert_uint_eq(fread(d, 1, (size_t)n, mf), (size_t)n);
+	fclose(mf);
+	memcpy(d + offsetof(struct ltx_header, version_minor), &minor, 2);
+	*len = (size_t)n;
+	return d;
+}
+
+/* Call counts whose sum does not fit in 64 bits; a later minor version
+ * with a record type this reader does not know (skipped, the rest read). */
+START_TEST(overflow_and_future)
+{
+	struct ltx_process p = { .pid = 1 };
+	struct ltx_entry e = { 1, LTX_FAM_LEGACY, 0, 0 };
+	struct ltx_thread t = { .index = 0 };
+	struct ltx_key k = { .entry = 1, .calls = 1ull << 63 };
+	uint64_t future[3] = { 1, 2, 3 };
+	struct rec r[] = { { LTX_REC_PROCESS, &p, sizeof p }, { LTX_REC_ENTRY, &e, sizeof e }, { LTX_REC_THREAD, &t, sizeof t },
+			   { LTX_REC_KEY, &k, sizeof k },	  { LTX_REC_KEY, &k, sizeof k },    { 200, future, sizeof future } };
+	size_t len;
+	unsigned char *d = build(r, 6, 0, LTX_VERSION_MINOR, &len);
+	expect_refused(d, len, "overflow 64 bits");
+	free(d);
+	d = build(r, 6 - 2, (1ull << 63), 99, &len); /* one key: fits */
+	struct ltx_file f;
+	char err[256];
+	ck_assert_msg(ltx_read_buf(d, len, &f, err, sizeof err) == 0, "%s", err);
+	ltx_file_free(&f);
+	free(d);
+	struct rec r2[] = { r[0], r[1], r[2], r[3], r[5] };
+	d = build(r2, 5, 1ull << 63, 99, &len);
+	ck_assert_msg(ltx_read_buf(d, len, &f, err, sizeof err) == 0, "%s", err);
+	ck_assert_uint_eq(f.hdr.version_minor, 99);
+	ck_assert_uint_eq(f.skipped_records, 1);
+	ck_assert_uint_eq(f.nkeys, 1);
+	ltx_file_free(&f);
+	free(d);
+}
+END_TEST
+
+/* Libraries unloaded and loaded over each other's addresses: a key goes to
+ * the one loaded at its first call (docs/FORMAT.md, MODULE). */
+START_TEST(unloaded_modules)
+{
+	size_t len;
+	unsigned char *b = sample_file_x(&len, 7, 1);
+	struct ltx_file f;
+	char err[256];
+	ck_assert_msg(ltx_read_buf(b, len, &f, err, sizeof err) == 0, "%s", err);
+	ck_assert_uint_eq(f.nmodules, 2);
+	/* the sample: /bin/app loaded at the end, /lib/x.so gone at the 3rd unloading dlclose */
+	ck_assert_str_eq(ltx_find_module_at(&f, 0x1800, 0)->path, "/lib/x.so");
+	ck_assert_str_eq(ltx_find_module_at(&f, 0x1800, 2)->path, "/lib/x.so");
+	ck_assert_str_eq(ltx_find_module_at(&f, 0x1800, 3)->path, "/bin/app");
+	ck_assert_str_eq(ltx_find_module(&f, 0x1800)->path, "/bin/app");
+	ck_assert_ptr_null(ltx_find_module(&f, 0x2000));
+	ltx_file_free(&f);
+	/* two unloaded over the same place, nothing loaded there at the end */
+	struct ltx_module m1 = { 0, LTX_MODULE_UNLOADED | 5u << 8, 0, 0x1000, 0x2000, 0, 0 };
+	struct ltx_module m2 = { 1, LTX_MODULE_UNLOADED | 2u << 8, 0, 0x1800, 0x2800, 0, 0 };
+	struct ltx_process p = { .pid = 1 };
+	struct rec r[] = { { LTX_REC_PROCESS, &p, sizeof p }, { LTX_REC_MODULE, &m1, sizeof m1 },
+			   { LTX_REC_MODULE, &m2, sizeof m2 } };
+	unsigned char *d = build(r, 3, 0, LTX_VERSION_MINOR, &len);
+	ck_assert_msg(ltx_read_buf(d, len, &f, err, sizeof err) == 0, "%s", err);
+	ck_assert_uint_eq(ltx_find_module_at(&f, 0x1900, 0)->m.id, 1); /* m2 went first (2): it was there */
+	ck_assert_uint_eq(ltx_find_module_at(&f, 0x1900, 2)->m.id, 0); /* after it went, m1 (5) came */
+	ck_assert_uint_eq(ltx_find_module_at(&f, 0x1900, 5)->m.id, 0); /* after both: the last to go */
+	ck_assert_uint_eq(ltx_find_module(&f, 0x1900)->m.id, 0);
+	ltx_file_free(&f);
+	free(d);
+	free(b);
+}
+END_TEST
+
 START_TEST(refuses_count_mismatch)
 {
 	/* END says other totals than the keys add up to */
@@ -408,6 +540,31 @@ START_TEST(writer_reports_errors)
 }
 END_TEST
 
+/* With LTX_HOSTILE_DIR set: the hostile files, DIR/NAME.ltx, each with
+ * DIR/NAME.want holding what its error must say (tests/e2e/t-bad-files.sh). */
+START_TEST(write_hostile)
+{
+	const char *dir = getenv("LTX_HOSTILE_DIR");
+	if (!dir)
+		return;
+	size_t len;
+	unsigned char *b = sample_file_x(&len, 7, 1), *c = malloc(len);
+	for (size_t i = 0; i < NHOSTILE; i++) {
+		memcpy(c, b, len);
+		ck_assert_int_eq(make_hostile(c, len, i), 0);
+		char path[4096];
+		snprintf(path, sizeof path, "%s/%s.ltx", dir, hostile[i].name);
+		FILE *o = fopen(path, "w");
+		ck_assert_msg(o && fwrite(c, 1, len, o) == len && fclose(o) == 0, "cannot write %s", path);
+		snprintf(path, sizeof path, "%s/%s.want", dir, hostile[i].name);
+		o = fopen(path, "w");
+		ck_assert_msg(o && fprintf(o, "%s\n", hostile[i].want) > 0 && fclose(o) == 0, "cannot write %s", path);
+	}
+	free(c);
+	free(b);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("format");
@@ -418,6 +575,9 @@ int main(void)
 	tcase_add_test(tc, refuses_count_mismatch);
 	tcase_add_test(tc, round_trip_11);
 	tcase_add_test(tc, refuses_bad_11);
+	tcase_add_test(tc, overflow_and_future);
+	tcase_add_test(tc, unloaded_modules);
+	tcase_add_test(tc, write_hostile);
 	tcase_add_test(tc, writer_reports_errors);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
