@@ -27,6 +27,7 @@
  *                               more (proc.after-fail), exit 0
  *   proc-demo clean-env N       log N; fork a child that execs `leaf N+1
  *                               proc.clean` with only PATH in its environment
+ *                               (and ASAN_OPTIONS, UBSAN_OPTIONS if set)
  *   proc-demo system N          log N; system("proc-demo leaf N+1 proc.system");
  *                               popen("proc-demo leaf N+2 proc.popen")
  *   proc-demo env               print which of LD_PRELOAD and LOGTAX_* it sees
@@ -258,7 +259,14 @@ main(int argc, char **argv)
         log_n("proc.after-fail", n + 1);
     } else if (strcmp(mode, "clean-env") == 0) {
         char *args[] = { "proc-demo", "leaf", num, "proc.clean", NULL };
-        char *env[] = { "PATH=/usr/bin:/bin", NULL };
+        /* only PATH; a sanitizer's settings are kept so that a sanitized
+         * build of this program can start at all */
+        char *env[4] = { "PATH=/usr/bin:/bin", NULL, NULL, NULL };
+        int k = 1;
+        for (char **e = environ; *e; e++)
+            if (strncmp(*e, "ASAN_OPTIONS=", 13) == 0 || strncmp(*e, "UBSAN_OPTIONS=", 14) == 0)
+                if (k < 3)
+                    env[k++] = *e;
         pid = fork();
         if (pid == 0) {
             execve(self, args, env);
