@@ -13,6 +13,8 @@
 
 #include <math.h>
 #include <string.h>
+#include <time.h>
+#include <signal.h>
 
 #define B 64
 #define CHART_W 860
@@ -430,6 +432,29 @@ static void summary(FILE *o, const struct an_model *m)
 			fprintf(o, "<tr><td></td><td class=\"l note\" colspan=\"5\">trace ring full: %s of %s events "
 				   "overwritten</td></tr>\n", an_count(p->trace_overwritten, a, B),
 				an_count(p->trace_recorded, b, B));
+		/* how the file came to be: a snapshot, a signal, failed writes */
+		if (f->hdr.flags & LTX_FILE_SNAPSHOT) {
+			time_t t = (time_t)(f->proc.end_realtime_ns / 1000000000ull);
+			struct tm tm;
+			char when[64] = "(unknown time)";
+			if (gmtime_r(&t, &tm))
+				strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S UTC", &tm);
+			fprintf(o, "<tr><td></td><td class=\"l note\" colspan=\"5\">a snapshot taken %s, while the process "
+				   "ran: calls after it are not in this file</td></tr>\n",
+				when);
+		}
+		if (f->proc.reason == LTX_REASON_SIGNAL && f->has_output && f->output.signal) {
+			const char *ab = sigabbrev_np((int)f->output.signal);
+			fprintf(o, "<tr><td></td><td class=\"l note\" colspan=\"5\">written when SIG%s ended the process"
+				   "</td></tr>\n",
+				ab ? ab : "?");
+		}
+		if (f->has_output && f->output.failed) {
+			const char *en = strerrorname_np((int)f->output.last_errno);
+			fprintf(o, "<tr><td></td><td class=\"l note\" colspan=\"5\">%u of %u earlier writes of this file "
+				   "failed (last: %s); this file has every call up to its own writing</td></tr>\n",
+				f->output.failed, f->output.writes, en ? en : "?");
+		}
 	}
 	fputs("</table>\n", o);
 }

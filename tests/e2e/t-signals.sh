@@ -43,6 +43,8 @@ for sig in TERM INT HUP PIPE; do
 		"SIG$sig: the file says why"
 	"$ANALYZE" report "$f" >"$d/report"
 	expect_grep "the process got SIG$sig ($num) and then died of it" "$d/report" "SIG$sig: report"
+	"$ANALYZE" report --format html "$f" | grep -q "written when SIG$sig ended the process" ||
+		fail "SIG$sig: the HTML report does not say so"
 done
 
 # Its own handler (logs once), then exits 3: as without logtax, nothing of ours.

@@ -36,6 +36,8 @@ expect_eq "$(jq -r '.processes[0] | "\(.reason) \(.snapshot) \(.output.snapshot_
 expect_grep "written as a snapshot while it ran" "$d/report" "kill ($control): report"
 expect_grep "snapshot taken [0-9-]* [0-9:]* UTC, .* after start: calls made after it are not in this file" "$d/report" \
 	"kill ($control): report says when"
+"$ANALYZE" report --format html "$f" >"$d/html"
+expect_grep "a snapshot taken [0-9-]* [0-9:]* UTC, while the process ran" "$d/html" "kill ($control): the HTML report says so"
 expect_eq "$(stat -c %a "$f")" 600 "kill ($control): mode of the snapshot"
 expect_eq "$(find "$d" -name '.logtax.*')" "" "kill ($control): no temporary file left"
 done
