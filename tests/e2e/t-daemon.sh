@@ -47,3 +47,18 @@ for f in $files "$f"; do
 done
 expect_eq "$(find / -maxdepth 1 -name 'logtax.*.ltx' -newer "$d/pid" 2>/dev/null)" "" \
 	"daemonize: nothing written in / (its working directory)"
+
+# With --no-follow the daemon is still the command's own program (forks of
+# it): traced, and named as still running.
+d=$T/nofollow
+mkdir -p "$d"
+"$LOGTAX" run --no-follow -o "$d/out" -- "$TP/daemon-demo" daemonize $N "$d/pid" "$d/result" "$d/stop" \
+	>"$d/stdout" 2>"$d/stderr" || fail "no-follow daemonize failed: $(cat "$d/stderr")"
+trap 'touch "$T/daemon/stop" "$T/nofollow/stop"; rm -rf "$T"' EXIT
+daemon=$(cat "$d/pid")
+expect_grep "^logtax: still running: process $daemon (daemon-demo)" "$d/stderr" "no-follow: logtax run names the daemon"
+touch "$d/stop"
+wait_until "no-follow: the daemon ends" gone
+f=$d/out/logtax.$daemon.ltx
+wait_until "no-follow: the daemon's final file" final
+expect_same "$(program_pid_calls "$d/result")" "$(files_calls "$f")" "no-follow: the daemon's calls"
