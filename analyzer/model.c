@@ -26,6 +26,7 @@ const char *an_basis_name(enum an_basis b)
 	case AN_POOLED_ENTRY: return "mean of its entry point";
 	case AN_UNTIMED: return "not timed";
 	case AN_DROPPED: return "dropped";
+	case AN_FIRST_ONLY: return "its first call only";
 	}
 	return "?";
 }
@@ -252,6 +253,26 @@ static int estimate(struct an_proc *p, struct an_key *keys, size_t n, double *sr
 		} else if (k->timed) {
 			ak->basis = f->proc.time_mode == LTX_TIME_ALL && k->timed == k->calls ? AN_TIMED_ALL : AN_SAMPLED;
 			ak->ns_per_call = own_estimate(p, ak);
+			uint64_t n_once, t_once;
+			once_set(ak->k, &n_once, &t_once);
+			if (ak->basis == AN_SAMPLED && n_once == k->timed && k->calls > k->timed) {
+				/* Nothing sampled at random. A first call is often the
+				 * slowest (cold caches, the library's own set-up): unless
+				 * it was a long one (then the calls are slow, or it was
+				 * preempted: no telling), the rest borrow the sampled
+				 * mean of the same source's other call sites. */
+				const struct ltx_key_once *o = ak->k->once;
+				double rest = -1;
+				if (src_timed[src_of[i]] && !(o && (o->flags & LTX_ONCE_FIRST_LONG))) {
+					rest = net_mean(p, src_ticks[src_of[i]], src_timed[src_of[i]]);
+					ak->basis = AN_POOLED_NAME;
+				} else {
+					ak->basis = AN_FIRST_ONLY;
+				}
+				if (rest >= 0)
+					ak->ns_per_call = (net_mean(p, (double)t_once, n_once) * (double)n_once +
+							   rest * (double)(k->calls - n_once)) / (double)k->calls;
+			}
 		} else if (src_timed[src_of[i]]) {
 			ak->basis = AN_POOLED_NAME;
 			ak->ns_per_call = net_mean(p, src_ticks[src_of[i]], src_timed[src_of[i]]);

@@ -26,6 +26,8 @@ enum an_basis {
 	AN_POOLED_ENTRY, /* ... of the same entry point's keys */
 	AN_UNTIMED,     /* timing was off, or nothing was timed */
 	AN_DROPPED,     /* dropped: the real function never ran */
+	AN_FIRST_ONLY,  /* only its first call (and long windows) timed, and no
+			 * other sample to stand for the rest: their mean does */
 };
 
 /* How the time a dropped key saved was estimated: the real function's time

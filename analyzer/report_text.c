@@ -466,6 +466,13 @@ static void threads(FILE *o, const struct an_model *m)
 	if (tiny)
 		fprintf(o, "  times under 2 ns per call are below what the TSC window resolves: read them as\n"
 			   "   \"a few ns at most\" (docs/DESIGN.md, Estimates)\n");
+	size_t first_only = 0;
+	for (size_t i = 0; i < m->nkeys; i++)
+		first_only += m->keys[i].basis == AN_FIRST_ONLY;
+	if (first_only)
+		fprintf(o, "  %zu call site%s too rare to be sampled: timed at the first call only, which stands for\n"
+			   "   all of its calls (a first call is often the slowest: read such figures as upper bounds)\n",
+			first_only, first_only == 1 ? " was" : "s were");
 	uint64_t tails = 0;
 	double tail_ns = 0;
 	for (size_t i = 0; i < m->nkeys; i++) {

@@ -21,6 +21,8 @@ struct spec {
 	uint64_t first;                  /* its first call's window, if not 0 */
 	uint64_t waits, busy_ticks;     /* the one thread */
 	uint64_t cpu_samples, cpu_sampled_ticks, cpu_ns;
+	/* a second key of the same source at another call site (if k2_calls) */
+	uint64_t k2_calls, k2_timed, k2_ticks, k2_first;
 };
 
 static unsigned char *make(const struct spec *sp, size_t *len)
@@ -54,7 +56,19 @@ static unsigned char *make(const struct spec *sp, size_t *len)
 			ko.flags = LTX_ONCE_FIRST | (sp->first >> LTX_TAIL_SHIFT ? LTX_ONCE_FIRST_LONG : 0);
 		ltx_w_record(&w, LTX_REC_KEY_ONCE, &ko, sizeof ko, NULL, 0, NULL, 0);
 	}
-	ck_assert_int_eq(ltx_w_finish(&w, sp->calls), 0);
+	if (sp->k2_calls) {
+		struct ltx_key k2 = { .thread = 0, .entry = 1, .level = 1, .caller = 0x2000, .calls = sp->k2_calls,
+				      .timed = sp->k2_timed, .ticks = sp->k2_ticks, .name_len = 4 };
+		ltx_w_record(&w, LTX_REC_KEY, &k2, sizeof k2, "demo", 4, NULL, 0);
+		struct ltx_key_once ko = { 1, LTX_TAIL_SHIFT, 0, 0, sp->k2_first, LTX_ONCE_FIRST, 0 };
+		if (sp->k2_first >> LTX_TAIL_SHIFT) {
+			ko.flags |= LTX_ONCE_FIRST_LONG;
+			ko.tail_timed = 1;
+			ko.tail_ticks = sp->k2_first;
+		}
+		ltx_w_record(&w, LTX_REC_KEY_ONCE, &ko, sizeof ko, NULL, 0, NULL, 0);
+	}
+	ck_assert_int_eq(ltx_w_finish(&w, sp->calls + sp->k2_calls), 0);
 	fflush(mf);
 	long n = ftell(mf);
 	ck_assert_int_gt(n, 0);
@@ -76,7 +90,7 @@ static void build(const struct spec *sp, struct ltx_file *f, struct an_model *m)
 	struct an_opts opt;
 	memset(&opt, 0, sizeof opt);
 	ck_assert_int_eq(an_model_build(m, f, 1, &opt), 0);
-	ck_assert_uint_eq(m->nkeys, 1);
+	ck_assert_uint_eq(m->nkeys, sp->k2_calls ? 2 : 1);
 }
 
 #define NEAR(a, b) ck_assert_msg(fabs((a) - (b)) < 1e-6 * (fabs(b) + 1), "%.6f != %.6f", (double)(a), (double)(b))
@@ -84,7 +98,7 @@ static void build(const struct spec *sp, struct ltx_file *f, struct an_model *m)
 START_TEST(sampled_without_tail)
 {
 	/* 100 timed windows of 25 ticks: 20 ns each once the 5-tick window share is out */
-	struct spec sp = { LTX_TIME_SAMPLE, 64, 6400, 100, 2500, 0, 0, 0, 0, 0, 0, 0, 0 };
+	struct spec sp = { LTX_TIME_SAMPLE, 64, 6400, 100, 2500, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 };
 	struct ltx_file f;
 	struct an_model m;
 	build(&sp, &f, &m);
@@ -100,7 +114,7 @@ START_TEST(long_window_counted_once)
 {
 	/* 99 windows of 25 ticks and one of 1,000,000 (a preemption): the long
 	 * one stands for itself, the 99 for the other 6,399 calls */
-	struct spec sp = { LTX_TIME_SAMPLE, 64, 6400, 100, 99 * 25 + 1000000, 1, 1000000, 0, 0, 0, 0, 0, 0 };
+	struct spec sp = { LTX_TIME_SAMPLE, 64, 6400, 100, 99 * 25 + 1000000, 1, 1000000, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 };
 	struct ltx_file f;
 	struct an_model m;
 	build(&sp, &f, &m);
@@ -119,7 +133,7 @@ START_TEST(every_window_long)
 {
 	/* a call that always blocks: no short window to stand for the others,
 	 * so the plain mean is used */
-	struct spec sp = { LTX_TIME_SAMPLE, 64, 640, 10, 10 * 300005, 10, 10 * 300005, 0, 0, 0, 0, 0, 0 };
+	struct spec sp = { LTX_TIME_SAMPLE, 64, 640, 10, 10 * 300005, 10, 10 * 300005, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 };
 	struct ltx_file f;
 	struct an_model m;
 	build(&sp, &f, &m);
@@ -133,7 +147,7 @@ END_TEST
 START_TEST(all_mode_is_the_sum)
 {
 	/* every call timed: long windows or not, the estimate is the measured sum */
-	struct spec sp = { LTX_TIME_ALL, 64, 100, 100, 99 * 25 + 1000000, 1, 1000000, 0, 0, 0, 0, 0, 0 };
+	struct spec sp = { LTX_TIME_ALL, 64, 100, 100, 99 * 25 + 1000000, 1, 1000000, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 };
 	struct ltx_file f;
 	struct an_model m;
 	build(&sp, &f, &m);
@@ -147,7 +161,7 @@ START_TEST(first_call_stands_for_itself)
 {
 	/* the first call (timed on purpose) took 5,005 ticks; 64 sampled others
 	 * took 25 each: 5,000 ns for it, 20 ns for each of the other 6,399 */
-	struct spec sp = { LTX_TIME_SAMPLE, 64, 6400, 65, 64 * 25 + 5005, 0, 0, 5005, 0, 0, 0, 0, 0 };
+	struct spec sp = { LTX_TIME_SAMPLE, 64, 6400, 65, 64 * 25 + 5005, 0, 0, 5005, 0, 0, 0, 0, 0, 0, 0, 0, 0 };
 	struct ltx_file f;
 	struct an_model m;
 	build(&sp, &f, &m);
@@ -162,7 +176,7 @@ END_TEST
 START_TEST(rare_key_has_its_first_call)
 {
 	/* 8 calls, only the first timed (25 ms): it stands for all of them */
-	struct spec sp = { LTX_TIME_SAMPLE, 64, 8, 1, 25000005, 1, 25000005, 25000005, 0, 0, 0, 0, 0 };
+	struct spec sp = { LTX_TIME_SAMPLE, 64, 8, 1, 25000005, 1, 25000005, 25000005, 0, 0, 0, 0, 0, 0, 0, 0, 0 };
 	struct ltx_file f;
 	struct an_model m;
 	build(&sp, &f, &m);
@@ -172,10 +186,47 @@ START_TEST(rare_key_has_its_first_call)
 }
 END_TEST
 
+/* The key of the second call site, found by its caller. */
+static const struct an_key *second(const struct an_model *m)
+{
+	return m->keys[0].k->k.caller == 0x2000 ? &m->keys[0] : &m->keys[1];
+}
+
+START_TEST(rare_site_borrows_its_source)
+{
+	/* another call site of the source sampled 100 times at 20 ns; this one
+	 * made 10 calls, only its first (5,005 ticks) timed: it stands for
+	 * itself, the source's mean for the other 9 */
+	struct spec sp = { LTX_TIME_SAMPLE, 64, 6400, 100, 2500, 0, 0, 0, 0, 0, 0, 0, 0, 10, 1, 5005, 5005 };
+	struct ltx_file f;
+	struct an_model m;
+	build(&sp, &f, &m);
+	NEAR(second(&m)->est_ns, 5000.0 + 9 * 20.0);
+	ck_assert_int_eq(second(&m)->basis, AN_POOLED_NAME);
+	an_model_free(&m);
+	ltx_file_free(&f);
+}
+END_TEST
+
+START_TEST(rare_slow_site_keeps_its_first_call)
+{
+	/* the same, but its first call took 25 ms (a long window): the calls
+	 * of this site are slow, so the first stands for all of them */
+	struct spec sp = { LTX_TIME_SAMPLE, 64, 6400, 100, 2500, 0, 0, 0, 0, 0, 0, 0, 0, 10, 1, 25000005, 25000005 };
+	struct ltx_file f;
+	struct an_model m;
+	build(&sp, &f, &m);
+	NEAR(second(&m)->est_ns, 10 * 25000000.0);
+	ck_assert_int_eq(second(&m)->basis, AN_FIRST_ONLY);
+	an_model_free(&m);
+	ltx_file_free(&f);
+}
+END_TEST
+
 START_TEST(busy_time_is_cpu_time)
 {
 	/* 10 ms between waits, of which the sampled periods ran half */
-	struct spec sp = { LTX_TIME_SAMPLE, 64, 6400, 100, 2500, 0, 0, 0, 100, 10000000, 8, 80000, 40000 };
+	struct spec sp = { LTX_TIME_SAMPLE, 64, 6400, 100, 2500, 0, 0, 0, 100, 10000000, 8, 80000, 40000, 0, 0, 0, 0 };
 	struct ltx_file f;
 	struct an_model m;
 	build(&sp, &f, &m);
@@ -190,7 +241,7 @@ END_TEST
 
 START_TEST(busy_time_without_samples_is_wall)
 {
-	struct spec sp = { LTX_TIME_SAMPLE, 64, 6400, 100, 2500, 0, 0, 0, 100, 10000000, 0, 0, 0 };
+	struct spec sp = { LTX_TIME_SAMPLE, 64, 6400, 100, 2500, 0, 0, 0, 100, 10000000, 0, 0, 0, 0, 0, 0, 0 };
 	struct ltx_file f;
 	struct an_model m;
 	build(&sp, &f, &m);
@@ -203,7 +254,7 @@ END_TEST
 
 START_TEST(tail_larger_than_key_is_refused)
 {
-	struct spec sp = { LTX_TIME_SAMPLE, 64, 6400, 100, 2500, 200, 100, 0, 0, 0, 0, 0, 0 };
+	struct spec sp = { LTX_TIME_SAMPLE, 64, 6400, 100, 2500, 200, 100, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 };
 	size_t len;
 	unsigned char *b = make(&sp, &len);
 	struct ltx_file f;
@@ -224,6 +275,8 @@ int main(void)
 	tcase_add_test(tc, all_mode_is_the_sum);
 	tcase_add_test(tc, first_call_stands_for_itself);
 	tcase_add_test(tc, rare_key_has_its_first_call);
+	tcase_add_test(tc, rare_site_borrows_its_source);
+	tcase_add_test(tc, rare_slow_site_keeps_its_first_call);
 	tcase_add_test(tc, busy_time_is_cpu_time);
 	tcase_add_test(tc, busy_time_without_samples_is_wall);
 	tcase_add_test(tc, tail_larger_than_key_is_refused);
