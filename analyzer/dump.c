@@ -22,6 +22,8 @@ static void keys(FILE *o, const struct ltx_file *f)
 			fprintf(o, " %llu", (unsigned long long)f->hists[i].counts[b]);
 		fputc('\n', o);
 	}
+	for (size_t i = 0; i < f->nkey_pres; i++)
+		fprintf(o, "pre %u calls=%llu\n", f->key_pres[i].key, (unsigned long long)f->key_pres[i].calls);
 	for (size_t i = 0; i < f->nkey_onces; i++) {
 		const struct ltx_key_once *t = &f->key_onces[i];
 		fprintf(o, "once %u shift=%u tail_timed=%llu tail_ticks=%llu first=%s%llu\n", t->key, t->shift,

@@ -324,6 +324,30 @@ static int threads(struct an_model *m, struct an_proc *p, size_t pi, struct an_t
 	}
 	for (size_t i = 0; i < f->nkey_stacks; i++)
 		stack_ticks[f->keys[f->key_stacks[i].key].k.thread] += (double)f->key_stacks[i].ticks;
+	/* Per thread: the loop's part of its keys' estimates, from the per-key
+	 * counts at its first wait; < 0 when the file has none for it. */
+	double *loop_est = calloc(f->nthreads + 1, sizeof *loop_est);
+	uint64_t *pre_seen = calloc(f->nthreads + 1, sizeof *pre_seen);
+	if (!loop_est || !pre_seen) {
+		free(loop_est);
+		free(pre_seen);
+		free(thr_ticks);
+		free(stack_ticks);
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const struct ltx_key *k = &keys[i].k->k;
+		if (k->action == LTX_ACT_DROP || k->thread >= f->nthreads)
+			continue;
+		uint64_t pre = keys[i].k->pre_calls;
+		pre_seen[k->thread] += pre;
+		if (keys[i].est_ns > 0 && k->calls)
+			loop_est[k->thread] += keys[i].est_ns * (double)(k->calls - pre) / (double)k->calls;
+	}
+	for (size_t i = 0; i < f->nthreads; i++)
+		if (f->threads[i].pre_loop_kept && !pre_seen[i])
+			loop_est[i] = -1; /* calls before the first wait, none recorded per key */
+	free(pre_seen);
 	for (size_t i = 0; i < n; i++) {
 		const struct ltx_key *k = &keys[i].k->k;
 		struct an_thread *t = &th[k->thread];
@@ -360,17 +384,23 @@ static int threads(struct an_model *m, struct an_proc *p, size_t pi, struct an_t
 			t->cpu_frac = frac > 1 ? 1 : frac;
 			t->busy_ns = t->busy_wall_ns * t->cpu_frac;
 		}
-		/* The loop's log time: the thread's estimate (long windows counted
-		 * once) less what it had logged by its first wait. */
-		double pre = 0;
-		if (r->pre_loop_timed && r->pre_loop_ticks)
-			pre = net_mean(p, (double)r->pre_loop_ticks, r->pre_loop_timed) * (double)r->pre_loop_kept;
-		else if (t->kept)
-			pre = t->est_ns * (double)r->pre_loop_kept / (double)t->kept;
-		if (t->est_ns > 0 || t->loop_timed)
-			t->loop_log_ns = t->est_ns > pre ? t->est_ns - pre : 0;
-		else if (!t->loop_kept)
-			t->loop_log_ns = 0;
+		/* The loop's log time: each key's calls after the thread's first
+		 * wait (KEY_PRE) at the key's cost per call. A file without those
+		 * counts (before 1.2): the thread's estimate less its totals at the
+		 * first wait scaled by their mean window. */
+		if (loop_est[i] >= 0) {
+			t->loop_log_ns = loop_est[i];
+		} else {
+			double pre = 0;
+			if (r->pre_loop_timed && r->pre_loop_ticks)
+				pre = net_mean(p, (double)r->pre_loop_ticks, r->pre_loop_timed) * (double)r->pre_loop_kept;
+			else if (t->kept)
+				pre = t->est_ns * (double)r->pre_loop_kept / (double)t->kept;
+			if (t->est_ns > 0 || t->loop_timed)
+				t->loop_log_ns = t->est_ns > pre ? t->est_ns - pre : 0;
+			else if (!t->loop_kept)
+				t->loop_log_ns = 0;
+		}
 		uint64_t untimed = t->loop_kept > t->loop_timed ? t->loop_kept - t->loop_timed : 0;
 		t->shim_ns = (double)untimed * p->cost_count_ns + (double)t->loop_timed * p->cost_timed_ns +
 			     (double)t->loop_dropped * p->cost_drop_ns;
@@ -395,6 +425,7 @@ static int threads(struct an_model *m, struct an_proc *p, size_t pi, struct an_t
 	}
 	free(thr_ticks);
 	free(stack_ticks);
+	free(loop_est);
 	uint64_t untimed = p->kept > p->timed ? p->kept - p->timed : 0;
 	double captures = 0;
 	for (size_t i = 0; i < f->nkey_stacks; i++)

@@ -39,8 +39,8 @@ row() { # label, command...
 		echo "$b / $a" | bc -l >>"$BT/ratios"
 	done
 	read -r med q1 q3 n < <(stats <"$BT/ratios")
-	printf '%-34s %10.4f %10.4f %10.4f %14s\n' "$label" "$(stats <"$BT/a" | cut -d' ' -f1)" \
-		"$(stats <"$BT/b" | cut -d' ' -f1)" "$med" "$q1-$q3"
+	printf '%-34s %10.4f %10.4f %10.4f %7.4f-%.4f\n' "$label" "$(stats <"$BT/a" | cut -d' ' -f1)" \
+		"$(stats <"$BT/b" | cut -d' ' -f1)" "$med" "$q1" "$q3"
 }
 
 echo "## Whole program"

@@ -69,6 +69,7 @@ enum ltx_rec_type {
 	LTX_REC_OUTPUT = 16,   /* 1.2 */
 	LTX_REC_THREAD_CPU = 18, /* 1.2 */
 	LTX_REC_KEY_ONCE = 19,   /* 1.2 */
+	LTX_REC_KEY_PRE = 20,    /* 1.2 */
 	LTX_REC_END = 0xffff, /* last record: a file without it is truncated */
 };
 
@@ -376,6 +377,15 @@ struct ltx_key_once {
 #define LTX_ONCE_FIRST 0x1u
 #define LTX_ONCE_FIRST_LONG 0x2u
 #define LTX_TAIL_SHIFT 18
+
+/* LTX_REC_KEY_PRE (1.2): how many of a key's calls its thread had made when
+ * it first waited (the rest are its event loop's). Absent: none, or the
+ * thread never waited. */
+struct ltx_key_pre {
+	uint32_t key; /* position of the KEY record */
+	uint32_t pad;
+	uint64_t calls;
+};
 
 /* LTX_REC_END: last record. */
 struct ltx_end {

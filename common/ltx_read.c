@@ -31,6 +31,7 @@ static const char *type_name(uint32_t t)
 	case LTX_REC_OUTPUT: return "OUTPUT";
 	case LTX_REC_THREAD_CPU: return "THREAD_CPU";
 	case LTX_REC_KEY_ONCE: return "KEY_ONCE";
+	case LTX_REC_KEY_PRE: return "KEY_PRE";
 	case LTX_REC_END: return "END";
 	default: return "unknown";
 	}
@@ -54,6 +55,7 @@ static size_t fixed_size(uint32_t t)
 	case LTX_REC_OUTPUT: return sizeof(struct ltx_output);
 	case LTX_REC_THREAD_CPU: return sizeof(struct ltx_thread_cpu);
 	case LTX_REC_KEY_ONCE: return sizeof(struct ltx_key_once);
+	case LTX_REC_KEY_PRE: return sizeof(struct ltx_key_pre);
 	case LTX_REC_END: return sizeof(struct ltx_end);
 	default: return 0;
 	}
@@ -160,6 +162,18 @@ static int check_refs(struct ltx_file *f, char *err, size_t errlen)
 			return fail(err, errlen, "once-counted windows record %zu exceeds its key's timed calls", i);
 		k->once = o;
 	}
+	for (size_t i = 0; i < f->nkey_pres; i++) {
+		const struct ltx_key_pre *kp = &f->key_pres[i];
+		if (kp->key >= f->nkeys)
+			return fail(err, errlen, "pre-loop count %zu refers to key %u, the file has %zu", i, kp->key,
+				    f->nkeys);
+		struct ltx_r_key *k = &f->keys[kp->key];
+		if (k->pre_calls)
+			return fail(err, errlen, "two pre-loop counts for key %u", kp->key);
+		if (kp->calls > k->k.calls)
+			return fail(err, errlen, "pre-loop count %zu exceeds its key's calls", i);
+		k->pre_calls = kp->calls;
+	}
 	for (size_t i = 0; i < f->ntraces; i++) {
 		const struct ltx_r_trace *tr = &f->traces[i];
 		if (tr->t.thread >= f->nthreads)
@@ -250,8 +264,9 @@ int ltx_read_buf(const void *buf, size_t len, struct ltx_file *f, char *err, siz
 	f->thread_cpus = calloc(c.n[LTX_REC_THREAD_CPU] + 1, sizeof *f->thread_cpus);
 	f->thread_cpu_of = calloc(c.n[LTX_REC_THREAD] + 1, sizeof *f->thread_cpu_of);
 	f->key_onces = calloc(c.n[LTX_REC_KEY_ONCE] + 1, sizeof *f->key_onces);
+	f->key_pres = calloc(c.n[LTX_REC_KEY_PRE] + 1, sizeof *f->key_pres);
 	if (!f->entries || !f->modules || !f->threads || !f->keys || !f->rules || !f->hists || !f->stacks ||
-	    !f->key_stacks || !f->traces || !f->thread_cpus || !f->thread_cpu_of || !f->key_onces) {
+	    !f->key_stacks || !f->traces || !f->thread_cpus || !f->thread_cpu_of || !f->key_onces || !f->key_pres) {
 		ltx_file_free(f);
 		return fail(err, errlen, "out of memory");
 	}
@@ -341,6 +356,9 @@ int ltx_read_buf(const void *buf, size_t len, struct ltx_file *f, char *err, siz
 			break;
 		case LTX_REC_KEY_ONCE:
 			memcpy(&f->key_onces[f->nkey_onces++], p, fs);
+			break;
+		case LTX_REC_KEY_PRE:
+			memcpy(&f->key_pres[f->nkey_pres++], p, fs);
 			break;
 		case LTX_REC_KEY_HIST: {
 			struct ltx_r_hist *h = &f->hists[f->nhists];
@@ -511,6 +529,7 @@ void ltx_file_free(struct ltx_file *f)
 	free(f->thread_cpus);
 	free(f->thread_cpu_of);
 	free(f->key_onces);
+	free(f->key_pres);
 	free(f->stacks);
 	free(f->key_stacks);
 	free(f->traces);

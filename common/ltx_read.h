@@ -28,6 +28,8 @@ struct ltx_r_key {
 	uint32_t hist_len;
 	/* Its windows counted once (KEY_ONCE, 1.2), or NULL. */
 	const struct ltx_key_once *once;
+	/* Its calls before its thread's first wait (KEY_PRE, 1.2), 0 without. */
+	uint64_t pre_calls;
 };
 
 struct ltx_r_hist {
@@ -84,6 +86,8 @@ struct ltx_file {
 	const struct ltx_thread_cpu **thread_cpu_of; /* [nthreads]: a thread's record, or NULL */
 	struct ltx_key_once *key_onces;
 	size_t nkey_onces;
+	struct ltx_key_pre *key_pres;
+	size_t nkey_pres;
 	/* 1.2 */
 	int has_output;
 	struct ltx_output output;

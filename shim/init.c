@@ -443,7 +443,7 @@ void lt_forked_child(void)
 		memset(x->hist, 0, sizeof x->hist);
 		memset(x->stack_lost, 0, sizeof x->stack_lost);
 		memset(x->stack_lost_ticks, 0, sizeof x->stack_lost_ticks);
-		x->tail_timed = x->tail_ticks = x->first_ticks = 0;
+		x->tail_timed = x->tail_ticks = x->first_ticks = x->pre_calls = 0;
 		x->has_first = 0;
 	}
 	lt_stacks_reset(self->stacks);

@@ -187,6 +187,7 @@ struct lt_ext {
 	uint64_t tail_timed; /* timed windows of 2^LT_TAIL_SHIFT ticks or more: preempted, or */
 	uint64_t tail_ticks; /* blocked; the analyzer counts them once, not scaled up */
 	uint64_t first_ticks; /* the window of the key's first call, always timed */
+	uint64_t pre_calls;   /* its calls when the thread first waited (KEY_PRE) */
 	uint32_t has_first, pad1;
 	uint32_t keyno; /* the key's number in its thread (stack pairs and trace events use it) */
 	uint32_t last_bucket; /* the bucket most of its timed calls fall in lately (lt_hook_exit) */
@@ -473,6 +474,7 @@ struct lt_table *lt_table_new(uint64_t slots) LT_HIDDEN;
 struct lt_table *lt_table_swap(struct lt_table *t) LT_HIDDEN;
 void lt_table_drop(struct lt_table *t) LT_HIDDEN;
 void lt_table_sums(const struct lt_table *t, uint64_t out[4]) LT_HIDDEN;
+void lt_table_loop_starts(struct lt_table *t, uint64_t out[4]) LT_HIDDEN;
 /* A base action (LT_SA_SAMPLE..LT_SA_KEEP) with the flags the modes on need
  * (LT_SA_STACKED, LT_SA_TRACED): decide() and a later change of a decision
  * (families.c, a GLib level made fatal) use it alike. */

@@ -205,6 +205,9 @@ static void write_keys(struct ltx_writer *w, struct lt_thread *th, uint32_t inde
 			ko.flags = LTX_ONCE_FIRST | (x->first_ticks >> LT_TAIL_SHIFT ? LTX_ONCE_FIRST_LONG : 0);
 		if (ko.tail_timed || ko.flags)
 			ltx_w_record(w, LTX_REC_KEY_ONCE, &ko, sizeof ko, NULL, 0, NULL, 0);
+		struct ltx_key_pre kp = { pos, 0, x->pre_calls };
+		if (kp.calls && kp.calls <= k.calls)
+			ltx_w_record(w, LTX_REC_KEY_PRE, &kp, sizeof kp, NULL, 0, NULL, 0);
 		static const uint32_t lost_id[LT_LOST_N] = { LTX_STACK_LOST_FULL, LTX_STACK_LOST_BUSY,
 							      LTX_STACK_LOST_FAILED };
 		for (int r = 0; r < LT_LOST_N; r++) {

@@ -109,6 +109,16 @@ void lt_table_sums(const struct lt_table *t, uint64_t out[4])
 	}
 }
 
+/* A thread's first wait: its totals so far, and each key's calls so far, so
+ * that the analyzer can tell the loop's calls from the start-up's key by key. */
+void lt_table_loop_starts(struct lt_table *t, uint64_t out[4])
+{
+	lt_table_sums(t, out);
+	for (uint64_t i = 0; t && i <= t->mask; i++)
+		if (t->slots[i].ret)
+			t->ext[i].pre_calls = t->slots[i].calls;
+}
+
 struct lt_thread *lt_thread_self(void)
 {
 	struct lt_thread *th = lt_tls.thr;

@@ -260,6 +260,7 @@ static int fold(struct lt_thread *th)
 		 * of them already. */
 		dx->tail_timed += x->tail_timed;
 		dx->tail_ticks += x->tail_ticks;
+		dx->pre_calls += x->pre_calls;
 		if (x->has_first && !dx->has_first) {
 			dx->has_first = 1;
 			dx->first_ticks = x->first_ticks;

@@ -77,7 +77,7 @@ static struct lt_thread *wait_begin(void)
 		th->last_busy = now - th->last_wait_end;
 	}
 	else if (!th->waits)
-		lt_table_sums(th->table, th->pre_loop); /* first wait: the loop starts */
+		lt_table_loop_starts(th->table, th->pre_loop); /* first wait: the loop starts */
 	th->wait_start = now;
 	return th;
 }

@@ -5,7 +5,8 @@
 # - sampled: the key's first call is timed anyway, so the rare slow source is
 #   measured (its estimate is at least 8 x 100 us) instead of borrowing the
 #   fast calls' mean;
-# and the thread's busy periods are sampled for CPU time (THREAD_CPU).
+# the thread's busy periods are sampled for CPU time (THREAD_CPU), and each
+# key's calls before the first wait are recorded (KEY_PRE).
 . "$(dirname "$0")/../lib.sh"
 
 slow_key() { awk '/^key / && /name=tail.slow$/ { print $2; exit }' "$1"; }
@@ -30,6 +31,9 @@ for time in all sample:64; do
 	fi
 	est=$(csv_awk '$c["source"] == "tail.slow" { n += $c["est_ns"] } END { print n + 0 }' "$f")
 	expect_ge "$est" 800000 "$time: estimated time of the slow source (ns)"
+	# Each source's first call came before the first wait (KEY_PRE): one each.
+	expect_eq "$(grep -c '^pre .* calls=1$' "$out/dump")" 2 "$time: keys with one call before the loop"
+	expect_grep "^pre $k calls=1$" "$out/dump" "$time: the slow key's call before the loop"
 	cpu=$(grep '^threadcpu 0 ' "$out/dump")
 	[ -n "$cpu" ] || fail "$time: no CPU sample of busy periods"
 	samples=$(field "$cpu" samples)

@@ -100,6 +100,9 @@ START_TEST(layout)
 	AT(struct ltx_key_once, first_ticks, 24);
 	AT(struct ltx_key_once, flags, 32);
 	ck_assert_uint_eq(LTX_TAIL_SHIFT, 18);
+	ck_assert_uint_eq(LTX_REC_KEY_PRE, 20);
+	PIN(struct ltx_key_pre, 16);
+	AT(struct ltx_key_pre, calls, 8);
 	ck_assert_uint_eq(LTX_ONCE_FIRST, 1);
 	ck_assert_uint_eq(LTX_ONCE_FIRST_LONG, 2);
 	/* 1.2: the OUTPUT record (issue 7) */
