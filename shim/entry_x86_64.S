@@ -27,6 +27,70 @@
 
 	.text
 
+/* The argument registers and al, as the caller left them (the frame
+ * struct lt_frame describes), and the vector registers that may carry a
+ * variadic call's floating-point arguments: saved around anything that
+ * calls libc. CFI follows each push and pop. */
+.macro LT_PUSH_ARGS
+	pushq %rax
+	.cfi_adjust_cfa_offset 8
+	pushq %r9
+	.cfi_adjust_cfa_offset 8
+	pushq %r8
+	.cfi_adjust_cfa_offset 8
+	pushq %rcx
+	.cfi_adjust_cfa_offset 8
+	pushq %rdx
+	.cfi_adjust_cfa_offset 8
+	pushq %rsi
+	.cfi_adjust_cfa_offset 8
+	pushq %rdi
+	.cfi_adjust_cfa_offset 8
+.endm
+
+.macro LT_POP_ARGS
+	popq %rdi
+	.cfi_adjust_cfa_offset -8
+	popq %rsi
+	.cfi_adjust_cfa_offset -8
+	popq %rdx
+	.cfi_adjust_cfa_offset -8
+	popq %rcx
+	.cfi_adjust_cfa_offset -8
+	popq %r8
+	.cfi_adjust_cfa_offset -8
+	popq %r9
+	.cfi_adjust_cfa_offset -8
+	popq %rax
+	.cfi_adjust_cfa_offset -8
+.endm
+
+.macro LT_SAVE_XMM
+	subq $128, %rsp
+	.cfi_adjust_cfa_offset 128
+	movaps %xmm0, 0(%rsp)
+	movaps %xmm1, 16(%rsp)
+	movaps %xmm2, 32(%rsp)
+	movaps %xmm3, 48(%rsp)
+	movaps %xmm4, 64(%rsp)
+	movaps %xmm5, 80(%rsp)
+	movaps %xmm6, 96(%rsp)
+	movaps %xmm7, 112(%rsp)
+.endm
+
+.macro LT_RESTORE_XMM
+	movaps 0(%rsp), %xmm0
+	movaps 16(%rsp), %xmm1
+	movaps 32(%rsp), %xmm2
+	movaps 48(%rsp), %xmm3
+	movaps 64(%rsp), %xmm4
+	movaps 80(%rsp), %xmm5
+	movaps 96(%rsp), %xmm6
+	movaps 112(%rsp), %xmm7
+	addq $128, %rsp
+	.cfi_adjust_cfa_offset -128
+.endm
+
 .macro LT_ENTRY name, desc
 	.globl \name
 	.type \name, @function
@@ -44,20 +108,7 @@
 	.type lt_tramp, @function
 lt_tramp:
 	.cfi_startproc
-	pushq %rax
-	.cfi_adjust_cfa_offset 8
-	pushq %r9
-	.cfi_adjust_cfa_offset 8
-	pushq %r8
-	.cfi_adjust_cfa_offset 8
-	pushq %rcx
-	.cfi_adjust_cfa_offset 8
-	pushq %rdx
-	.cfi_adjust_cfa_offset 8
-	pushq %rsi
-	.cfi_adjust_cfa_offset 8
-	pushq %rdi
-	.cfi_adjust_cfa_offset 8
+	LT_PUSH_ARGS
 	movq %rsp, %rdi
 	movq %r11, %rsi
 	call lt_hook_enter
@@ -65,20 +116,7 @@ lt_tramp:
 	testl %eax, %eax
 	jne .Lnot_pass
 	movq %rdx, %r11
-	popq %rdi
-	.cfi_adjust_cfa_offset -8
-	popq %rsi
-	.cfi_adjust_cfa_offset -8
-	popq %rdx
-	.cfi_adjust_cfa_offset -8
-	popq %rcx
-	.cfi_adjust_cfa_offset -8
-	popq %r8
-	.cfi_adjust_cfa_offset -8
-	popq %r9
-	.cfi_adjust_cfa_offset -8
-	popq %rax
-	.cfi_adjust_cfa_offset -8
+	LT_POP_ARGS
 	jmp *%r11
 	.cfi_adjust_cfa_offset 56
 .Lnot_pass:
@@ -98,20 +136,7 @@ lt_tramp:
 	orq %rdx, %rax
 	movq %rax, LT_SHADOW_T0(%r11)
 	movq LT_SHADOW_TARGET(%r11), %r11
-	popq %rdi
-	.cfi_adjust_cfa_offset -8
-	popq %rsi
-	.cfi_adjust_cfa_offset -8
-	popq %rdx
-	.cfi_adjust_cfa_offset -8
-	popq %rcx
-	.cfi_adjust_cfa_offset -8
-	popq %r8
-	.cfi_adjust_cfa_offset -8
-	popq %r9
-	.cfi_adjust_cfa_offset -8
-	popq %rax
-	.cfi_adjust_cfa_offset -8
+	LT_POP_ARGS
 	/* From here until the address is pushed back, the caller's return
 	 * address lives only in the shadow stack: tell unwinders to stop. */
 	addq $8, %rsp
@@ -137,16 +162,7 @@ lt_tramp:
 	.cfi_startproc
 	.cfi_adjust_cfa_offset 56
 .Lslow:
-	subq $128, %rsp
-	.cfi_adjust_cfa_offset 128
-	movaps %xmm0, 0(%rsp)
-	movaps %xmm1, 16(%rsp)
-	movaps %xmm2, 32(%rsp)
-	movaps %xmm3, 48(%rsp)
-	movaps %xmm4, 64(%rsp)
-	movaps %xmm5, 80(%rsp)
-	movaps %xmm6, 96(%rsp)
-	movaps %xmm7, 112(%rsp)
+	LT_SAVE_XMM
 	leaq 128(%rsp), %rdi
 	movq %rdx, %rsi
 	cmpl $3, %eax
@@ -156,16 +172,7 @@ lt_tramp:
 .Lstack:
 	call lt_stack_path
 .Lrestore:
-	movaps 0(%rsp), %xmm0
-	movaps 16(%rsp), %xmm1
-	movaps 32(%rsp), %xmm2
-	movaps 48(%rsp), %xmm3
-	movaps 64(%rsp), %xmm4
-	movaps 80(%rsp), %xmm5
-	movaps 96(%rsp), %xmm6
-	movaps 112(%rsp), %xmm7
-	addq $128, %rsp
-	.cfi_adjust_cfa_offset -128
+	LT_RESTORE_XMM
 	jmp .Ldispatch
 	.cfi_endproc
 	.size lt_tramp, . - lt_tramp
@@ -217,57 +224,13 @@ LTX_ENTRIES(LT_GONE_OF)
 	.type lt_gone_tramp, @function
 lt_gone_tramp:
 	.cfi_startproc
-	pushq %rax
-	.cfi_adjust_cfa_offset 8
-	pushq %r9
-	.cfi_adjust_cfa_offset 8
-	pushq %r8
-	.cfi_adjust_cfa_offset 8
-	pushq %rcx
-	.cfi_adjust_cfa_offset 8
-	pushq %rdx
-	.cfi_adjust_cfa_offset 8
-	pushq %rsi
-	.cfi_adjust_cfa_offset 8
-	pushq %rdi
-	.cfi_adjust_cfa_offset 8
-	subq $128, %rsp
-	.cfi_adjust_cfa_offset 128
-	movaps %xmm0, 0(%rsp)
-	movaps %xmm1, 16(%rsp)
-	movaps %xmm2, 32(%rsp)
-	movaps %xmm3, 48(%rsp)
-	movaps %xmm4, 64(%rsp)
-	movaps %xmm5, 80(%rsp)
-	movaps %xmm6, 96(%rsp)
-	movaps %xmm7, 112(%rsp)
+	LT_PUSH_ARGS
+	LT_SAVE_XMM
 	movq %r11, %rdi
 	call lt_gone_resolve
 	movq %rax, %r11
-	movaps 0(%rsp), %xmm0
-	movaps 16(%rsp), %xmm1
-	movaps 32(%rsp), %xmm2
-	movaps 48(%rsp), %xmm3
-	movaps 64(%rsp), %xmm4
-	movaps 80(%rsp), %xmm5
-	movaps 96(%rsp), %xmm6
-	movaps 112(%rsp), %xmm7
-	addq $128, %rsp
-	.cfi_adjust_cfa_offset -128
-	popq %rdi
-	.cfi_adjust_cfa_offset -8
-	popq %rsi
-	.cfi_adjust_cfa_offset -8
-	popq %rdx
-	.cfi_adjust_cfa_offset -8
-	popq %rcx
-	.cfi_adjust_cfa_offset -8
-	popq %r8
-	.cfi_adjust_cfa_offset -8
-	popq %r9
-	.cfi_adjust_cfa_offset -8
-	popq %rax
-	.cfi_adjust_cfa_offset -8
+	LT_RESTORE_XMM
+	LT_POP_ARGS
 	jmp *%r11
 	.cfi_endproc
 	.size lt_gone_tramp, . - lt_gone_tramp
