@@ -21,3 +21,16 @@ ratio=$(sed -n 's/^B\/A wall time: \([0-9.]*\) .*/\1/p' "$BT/out")
 speedup=$(echo "1 / $ratio" | bc -l)
 printf 'speed-up: %.2fx (target >= 3x): %s\n' "$speedup" "$(echo "$speedup >= 3" | bc -l | sed 's/1/ok/;s/0/BELOW TARGET/')"
 rm -rf "$BT/logs"
+
+# The same loop with debug output off: what a filtered-out virLogMessage
+# really costs, measured by dropping it (the TSC window sees ~1 ns of it:
+# such a short call overlaps the clock reads; docs/DESIGN.md, Resolution).
+echo
+echo "## libvirt event loop, debug output off: what dropping util.eventglib saves per call"
+echo "command: bench/b-libvirt-ab.sh (BENCH_RUNS=$runs BENCH_AB_ITERATIONS=$iters)"
+"$B/bin/logtax" ab -n "$runs" -o "$BT/ab-off" --b-filter 'drop:util.eventglib' -- "$prog" "$iters" 500 \
+	>"$BT/out-off" 2>"$BT/err-off" || { cat "$BT/err-off" >&2; exit 1; }
+sed -n '/^  arm /,/predicted - measured/p' "$BT/out-off"
+awk '$1 == "A" { a = $2 * ($3 == "s" ? 1e9 : $3 == "ms" ? 1e6 : 1e3) }
+     $1 == "B" { b = $2 * ($3 == "s" ? 1e9 : $3 == "ms" ? 1e6 : 1e3); gsub(",", "", $NF); d = $NF }
+     END { if (d > 0) printf "saved per dropped call: %.1f ns (median wall A - B over %d calls)\n", (a - b) / d, d }' "$BT/out-off"

@@ -40,3 +40,26 @@ callgrind_per_call() { # calls, mode, percall args...
 	# percall runs calls/10 + 1 warm-up calls before the measured ones.
 	awk -v n="$calls" '/^totals:/ { printf "%.1f\n", $2 / (n + int(n / 10) + 1) }' "$BT/cg.out"
 }
+
+# The per-call table of b-percall.sh and b-modes.sh: for each mode (the
+# first must be "bare"), ns per call of bench/percall as the median of
+# $runs interleaved processes of $calls calls, and callgrind's instructions.
+# Needs runs, calls and LEGACYLOG_MODE set; prints one row per mode.
+mode_table() { # width, modes...
+	local w=$1 m r med q1 q3 n base_ns base_ir ir
+	shift
+	for r in $(seq "$runs"); do
+		for m in "$@"; do
+			echo "$m $(with_mode "$m" "$PERCALL" "$calls" 5)" >>"$BT/ns"
+		done
+	done
+	printf "%-${w}s %10s %14s %12s %12s %14s\n" mode "ns/call" "IQR" "added ns" "instr/call" "added instr"
+	base_ns=$(awk '$1 == "bare" { print $2 }' "$BT/ns" | stats | cut -d' ' -f1)
+	base_ir=$(callgrind_per_call 100000 bare)
+	for m in "$@"; do
+		read -r med q1 q3 n < <(awk -v m="$m" '$1 == m { print $2 }' "$BT/ns" | stats)
+		ir=$(callgrind_per_call 100000 "$m")
+		printf "%-${w}s %10.2f %14s %12.2f %12.1f %14.1f\n" "$m" "$med" "$q1-$q3" \
+			"$(echo "$med - $base_ns" | bc -l)" "$ir" "$(echo "$ir - $base_ir" | bc -l)"
+	done
+}
