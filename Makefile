@@ -62,7 +62,7 @@ HOOK_CFLAGS := $(SHIM_COMMON) -mgeneral-regs-only -fno-stack-protector -fcf-prot
 	-fno-tree-vectorize -fomit-frame-pointer
 SHIM_C := shim/slowpath.c shim/stacks.c shim/waits.c shim/init.c shim/output.c shim/entries.c shim/families.c \
 	shim/hooks.c shim/rules.c shim/service.c shim/control.c shim/threads.c shim/modules.c shim/process.c \
-	shim/signals.c common/ltx_write.c common/ltx_settings.c \
+	shim/signals.c common/ltx_write.c common/ltx_io.c common/ltx_settings.c \
 	common/ltx_rules.c common/ltx_levels.c
 ifeq ($(ARCH),x86_64)
 SHIM_ASM := shim/entry_x86_64.S
@@ -77,7 +77,7 @@ SHIM_OBJ := $(patsubst %.c,$(B)/obj/%.o,$(filter shim/%,$(SHIM_C))) \
 	$(B)/obj/shim/hook.o
 SHIM := $(B)/lib/logtax/liblogtax.so
 
-ANALYZER_C := $(wildcard analyzer/*.c) common/ltx_read.c common/ltx_levels.c common/ltx_settings.c \
+ANALYZER_C := $(wildcard analyzer/*.c) common/ltx_read.c common/ltx_io.c common/ltx_levels.c common/ltx_settings.c \
 	common/ltx_rules.c
 ANALYZER_OBJ := $(patsubst %.c,$(B)/obj/%.o,$(ANALYZER_C))
 ANALYZER := $(B)/libexec/logtax/logtax-analyze

@@ -1,4 +1,5 @@
 #include "rules_io.h"
+#include "../common/ltx_io.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -27,15 +28,7 @@ char *an_rules_read_file(const char *path, size_t *len, char *err, size_t errlen
 		return NULL;
 	}
 	char *b = malloc((size_t)st.st_size + 1);
-	size_t got = 0;
-	while (b && got < (size_t)st.st_size) {
-		ssize_t n = read(fd, b + got, (size_t)st.st_size - got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		got += (size_t)n;
-	}
+	size_t got = b ? ltx_read_full(fd, b, (size_t)st.st_size) : 0;
 	close(fd);
 	if (!b) {
 		snprintf(err, errlen, "%s: out of memory", path);

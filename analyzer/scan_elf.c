@@ -16,6 +16,7 @@
 
 #include "../common/ltx_entries.h"
 #include "../common/ltx_format.h"
+#include "../common/ltx_io.h"
 
 #include <capstone/capstone.h>
 #include <ctype.h>
@@ -259,15 +260,7 @@ static int read_file(const char *path, struct scan_obj *o, char **buf, size_t *l
 		close(fd);
 		return fail(o, "%s: out of memory", path);
 	}
-	size_t got = 0;
-	while (got < *len) {
-		ssize_t n = read(fd, *buf + got, *len - got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		got += (size_t)n;
-	}
+	size_t got = ltx_read_full(fd, *buf, *len);
 	close(fd);
 	if (got != *len) {
 		free(*buf);

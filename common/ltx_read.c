@@ -2,6 +2,7 @@
  * header and counts records per type, the second fills arrays sized from
  * those counts, so no allocation exceeds what the file can justify. */
 #include "ltx_read.h"
+#include "ltx_io.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -488,15 +489,7 @@ int ltx_read_file(const char *path, struct ltx_file *out, char *err, size_t errl
 		close(fd);
 		return fail(err, errlen, "%s: out of memory", path);
 	}
-	size_t got = 0;
-	while (got < len) {
-		ssize_t n = read(fd, buf + got, len - got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		got += (size_t)n;
-	}
+	size_t got = ltx_read_full(fd, buf, len);
 	close(fd);
 	char inner[512];
 	int rc = ltx_read_buf(buf, got, out, inner, sizeof inner);

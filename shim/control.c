@@ -13,6 +13,7 @@
  * Answer:   "logtax-ack 1\nnonce N\nstatus ok|error\n" then "key: value" lines. */
 #include "lt.h"
 #include "../common/ltx_format.h"
+#include "../common/ltx_io.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -327,15 +328,7 @@ void lt_ctl_tick(uint64_t now)
 		close(fd);
 		return;
 	}
-	size_t got = 0;
-	while (got < REQ_MAX) {
-		ssize_t k = read(fd, buf + got, REQ_MAX - got);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0)
-			break;
-		got += (size_t)k;
-	}
+	size_t got = ltx_read_full(fd, buf, REQ_MAX);
 	close(fd);
 	handle(buf, got);
 	lt_unmap(buf, REQ_MAX);

@@ -18,6 +18,7 @@
 #include "lt.h"
 #include "../common/ltx_format.h"
 #include "../common/ltx_write.h"
+#include "../common/ltx_io.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -81,15 +82,7 @@ static size_t read_small(const char *path, char *buf, size_t cap)
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return 0;
-	size_t got = 0;
-	while (got < cap) {
-		ssize_t n = read(fd, buf + got, cap - got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		got += (size_t)n;
-	}
+	size_t got = ltx_read_full(fd, buf, cap);
 	close(fd);
 	return got;
 }

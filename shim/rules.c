@@ -13,6 +13,7 @@
 #include "../common/ltx_format.h"
 #include "../common/ltx_levels.h"
 #include "../common/ltx_rules.h"
+#include "../common/ltx_io.h"
 
 #include <dlfcn.h>
 #include <errno.h>
@@ -224,15 +225,7 @@ static ssize_t read_file(const char *path, char **out, size_t *map_len)
 		close(fd);
 		return -1;
 	}
-	size_t got = 0;
-	while (got < cap) {
-		ssize_t k = read(fd, b + got, cap - got);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0)
-			break;
-		got += (size_t)k;
-	}
+	size_t got = ltx_read_full(fd, b, cap);
 	close(fd);
 	*out = b;
 	*map_len = cap;

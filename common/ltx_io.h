@@ -1,0 +1,14 @@
+/* Whole reads, shared by the shim and the analyzer. No allocation and no
+ * stdio: the shim calls it from its control path and its signal-time
+ * writer. */
+#ifndef LTX_IO_H
+#define LTX_IO_H
+
+#include <stddef.h>
+
+/* Reads from fd until cap bytes, end of file or an error, retrying after
+ * EINTR and short reads. Returns the bytes read; errno tells an error from
+ * end of file where the caller needs to know. */
+size_t ltx_read_full(int fd, void *buf, size_t cap);
+
+#endif
