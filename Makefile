@@ -4,6 +4,7 @@
 #   make demo         the 2014 libvirt event-loop case, measured and cut
 #   make bench        benchmarks (bench/), figures for docs/BENCHMARKS.md
 #   make install PREFIX=/usr/local DESTDIR=
+#   make deps-graph   which shim file uses which, and the circles among them
 #   V=1 shows the commands; WERROR=1 adds -Werror (CI sets it).
 #   make check SANITIZE=address,undefined   everything built with the
 #                     sanitizers (but the shim's hot path) in build-san-*/
@@ -133,7 +134,7 @@ UNIT_SRC := $(wildcard tests/unit/*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
 
 .PHONY: all check demo bench install clean deps deps-test test-programs unit bench-programs fuzz build-info \
-	check-sanitizers check-asan check-tsan
+	check-sanitizers check-asan check-tsan deps-graph
 all: build-info $(SHIM) $(ANALYZER) $(SCRIPT) test-programs bench-programs
 
 # What the tests need to know of this build (tests/lib.sh): its sanitizers.
@@ -395,6 +396,10 @@ install: all
 	install -m 0755 $(SCRIPT) $(DESTDIR)$(PREFIX)/bin/logtax
 	install -m 0755 $(SHIM) $(DESTDIR)$(PREFIX)/lib/logtax/liblogtax.so
 	install -m 0755 $(ANALYZER) $(DESTDIR)$(PREFIX)/libexec/logtax/logtax-analyze
+
+# The shim's file-to-file dependencies and the import circles among them.
+deps-graph:
+	@python3 scripts/deps-graph.py shim
 
 clean:
 	rm -rf $(B) build-asan build-tsan build-san-*
