@@ -26,7 +26,7 @@ NOSAN_CFLAGS := -std=gnu11 -D_GNU_SOURCE $(WARN) $(CFLAGS)
 
 # Sanitizers: SANITIZE=address,undefined (or thread) builds the analyzer,
 # the unit tests and the test programs with them, in a build directory of
-# its own. The shim's hot path (hook.c, the trampolines) never is: it may
+# its own. The shim's hot path (hotpath.c, the trampolines) never is: it may
 # call nothing, and the sanitizers' checks are calls. The rest of the shim
 # is built with AddressSanitizer and UBSan (it then needs libasan loaded
 # first, or ASAN_OPTIONS=verify_asan_link_order=0: tests/lib.sh sets it),
@@ -58,11 +58,11 @@ endif
 SHIM_COMMON := $(NOSAN_CFLAGS) -fPIC -fvisibility=hidden -ftls-model=initial-exec \
 	-fno-strict-aliasing $(SHIM_DEFS)
 SHIM_CFLAGS := $(SHIM_COMMON) $(SHIM_SAN)
-# The hot hook must not touch vector registers (see shim/hook.c).
+# The hot path must not touch vector registers (see shim/hotpath.c).
 HOOK_CFLAGS := $(SHIM_COMMON) -mgeneral-regs-only -fno-stack-protector -fcf-protection=none \
 	-fno-tree-vectorize -fomit-frame-pointer
 SHIM_C := shim/slowpath.c shim/stacks.c shim/waits.c shim/init.c shim/output.c shim/entries.c shim/families.c \
-	shim/hooks.c shim/rules.c shim/service.c shim/control.c shim/threads.c shim/modules.c shim/process.c \
+	shim/got.c shim/rules.c shim/service.c shim/control.c shim/threads.c shim/modules.c shim/process.c \
 	shim/signals.c common/ltx_write.c common/ltx_io.c common/ltx_settings.c \
 	common/ltx_rules.c common/ltx_levels.c
 ifeq ($(ARCH),x86_64)
@@ -75,7 +75,7 @@ endif
 SHIM_OBJ := $(patsubst %.c,$(B)/obj/%.o,$(filter shim/%,$(SHIM_C))) \
 	$(patsubst %.c,$(B)/obj/%.pic.o,$(filter common/%,$(SHIM_C))) \
 	$(patsubst %.S,$(B)/obj/%.o,$(SHIM_ASM)) \
-	$(B)/obj/shim/hook.o
+	$(B)/obj/shim/hotpath.o
 SHIM := $(B)/lib/logtax/liblogtax.so
 
 ANALYZER_C := $(wildcard analyzer/*.c) common/ltx_read.c common/ltx_io.c common/ltx_levels.c common/ltx_settings.c \
@@ -144,7 +144,7 @@ build-info:
 
 test-programs: $(TP_LIBS) $(TP_BINS)
 
-$(B)/obj/shim/hook.o: shim/hook.c shim/lt.h
+$(B)/obj/shim/hotpath.o: shim/hotpath.c shim/lt.h
 	@mkdir -p $(dir $@)
 	$(call echo_cmd,CC,$<)
 	$(Q)$(CC) $(HOOK_CFLAGS) -c -o $@ $<

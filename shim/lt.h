@@ -1,11 +1,11 @@
 /* Internal declarations of liblogtax.so, shared by its parts:
  *   entry_x86_64.S  entry trampolines (keep the caller's registers and stack)
- *   hook.c          the hot path: key lookup, count, drop, time (no libc)
+ *   hotpath.c       the hot path: key lookup, count, drop, time (no libc)
  *   slowpath.c      first sight of a key or a thread (may call libc)
  *   stacks.c        sampled call stacks (libunwind, loaded only when asked)
  *   waits.c         poll/epoll/select wrappers: event-loop iterations
  *   families.c      GLib, syslog, journal: names, levels, what rules may do
- *   hooks.c         user hooks (LOGTAX_HOOK) by GOT rewriting, dlopen
+ *   got.c           user hooks (LOGTAX_HOOK) by GOT rewriting, dlopen
  *   rules.c         rule sets and generations (LOGTAX_FILTER)
  *   service.c       the control thread; control.c: `logtax ctl` requests
  *   init.c          settings, calibration, fork
@@ -229,7 +229,7 @@ struct lt_trace {
 
 
 /* Shadow stack of timed calls: the caller's return address while the real
- * function runs. Tagged with the stack slot it came from (see hook.c). */
+ * function runs. Tagged with the stack slot it came from (see hotpath.c). */
 #define LT_SHADOW_DEPTH 64
 struct lt_shadow {
 	uint64_t ret;
@@ -242,7 +242,7 @@ struct lt_shadow {
 	uint32_t pad0;
 	uint64_t pad;
 };
-/* Offsets the trampoline uses (checked in hook.c). */
+/* Offsets the trampoline uses (checked in hotpath.c). */
 #define LT_SHADOW_T0 24
 #define LT_SHADOW_TARGET 32
 
@@ -382,7 +382,7 @@ const char *lt_journal_sendv_loc_fields(const struct lt_frame *f, char *buf, siz
 const char *lt_journal_perror_fields(const struct lt_frame *f, char *buf, size_t cap, int32_t *level) LT_HIDDEN;
 const char *lt_glib_array_fields(const struct lt_frame *f, char *buf, size_t cap, int32_t *level) LT_HIDDEN;
 
-/* User hooks (hooks.c): LOGTAX_HOOK, GOT patching, dlopen. */
+/* User hooks (got.c): LOGTAX_HOOK, GOT patching, dlopen. */
 extern struct lt_desc lt_hook_descs[] LT_HIDDEN;
 extern uint32_t lt_hook_used LT_HIDDEN; /* descriptors handed out */
 void lt_hooks_init(void) LT_HIDDEN;
@@ -393,7 +393,7 @@ int lt_safe_copy(char *dst, const char *src, size_t cap) LT_HIDDEN;
  * ours skipped, found in the objects' hash tables: unlike dlsym, leaves
  * dlerror() alone. */
 void *lt_find_symbol(const char *name, int data) LT_HIDDEN;
-/* dlsym(RTLD_NEXT, name) without touching dlerror()'s state (see hooks.c). */
+/* dlsym(RTLD_NEXT, name) without touching dlerror()'s state (see got.c). */
 void *lt_find_next(const char *name) LT_HIDDEN;
 /* The real dlopen and dlclose, for the shim's own use (ours are exported). */
 void *lt_real_dlopen(const char *file, int mode) LT_HIDDEN;
@@ -451,7 +451,7 @@ static inline void lt_trace_put(struct lt_trace *tr, uint64_t start, uint64_t ti
 	lt_inc(&tr->recorded, 1);
 }
 
-/* hook.c */
+/* hotpath.c */
 struct lt_ret lt_hook_enter(struct lt_frame *f, struct lt_desc *d) LT_HIDDEN;
 uint64_t lt_hook_exit(uint64_t sp, uint64_t t1) LT_HIDDEN;
 struct lt_ret lt_hook_act(struct lt_frame *f, struct lt_desc *d, struct lt_slot *s) LT_HIDDEN;
