@@ -31,8 +31,6 @@ uint64_t lt_start_tsc, lt_start_mono, lt_start_real;
 struct ltx_calib lt_calib LT_HIDDEN;
 int lt_outdir_bad LT_HIDDEN; /* warned once already */
 
-extern pthread_key_t lt_thread_key LT_HIDDEN;
-extern int lt_thread_key_ok LT_HIDDEN;
 extern pthread_mutex_t lt_write_lock LT_HIDDEN;
 
 void *lt_map(size_t len)
@@ -360,28 +358,6 @@ static void calibrate(void)
 		th->trace->recorded = th->trace->pos = 0;
 }
 
-/* The thread's pthread key destructor. Other libraries' destructors may
- * still log after it: the key is set again so that glibc calls it in its
- * next destructor round, and the state is given up in the last round but
- * one (calls after that are counted in process.late_calls). Not in the
- * last: that is where sanitizer runtimes tear their own thread state down
- * (ThreadSanitizer's, before ours by key order, and its pthread_mutex_lock
- * crashes after). */
-static void thread_gone(void *p)
-{
-	struct lt_thread *th = p;
-	if (++lt_tls.exit_round < PTHREAD_DESTRUCTOR_ITERATIONS - 1 && pthread_setspecific(lt_thread_key, th) == 0)
-		return;
-	lt_tls.busy = 1;
-	lt_tls.dead = 1;
-	lt_tls.table = NULL;
-	lt_tls.thr = NULL;
-	prctl(PR_GET_NAME, th->name, 0, 0, 0);
-	th->flags |= LTX_THREAD_EXITED;
-	lt_thread_exit(th); /* kept whole, or folded and unmapped (threads.c) */
-	lt_tls.busy = 0;
-}
-
 /* The writer's lock is held across fork, so the child's copy of the state
  * is not half written; unless this thread holds it already (a handler that
  * interrupted our writer forks: the child re-initialises it anyway). */
@@ -554,8 +530,7 @@ void lt_init(void)
 	 * dlerror() alone, so a failed one is not what the program sees.) */
 	if (!lt_inert)
 		lt_hooks_init();
-	if (pthread_key_create(&lt_thread_key, thread_gone) == 0)
-		lt_thread_key_ok = 1;
+	lt_thread_exit_init();
 	pthread_atfork(fork_prepare, fork_parent, fork_child);
 	lt_tls.busy = 0;
 	struct lt_thread *th = lt_thread_self();

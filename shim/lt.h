@@ -9,7 +9,8 @@
  *   rules.c         rule sets and generations (LOGTAX_FILTER)
  *   service.c       the control thread; control.c: `logtax ctl` requests
  *   init.c          settings, calibration, fork
- *   threads.c       thread exit: exited threads folded, their memory freed
+ *   threads.c       the thread list, key tables, name arenas
+ *   thread_exit.c   thread exit: exited threads folded, their memory freed
  *   process.c       fork, exec, posix_spawn, _exit: whose file, whose environment
  *   signals.c       terminating signals: write the file, then die of the signal
  *   output.c        the data file
@@ -465,14 +466,19 @@ void lt_rearm(void) LT_HIDDEN;
 void *lt_resolve(const char *sym) LT_HIDDEN;
 void lt_desc_prepare(struct lt_desc *d) LT_HIDDEN;
 struct lt_ret lt_slow_path(struct lt_frame *f, struct lt_desc *d) LT_HIDDEN;
+
+/* threads.c: the thread list, key tables, name arenas */
 struct lt_thread *lt_thread_self(void) LT_HIDDEN;
 extern struct lt_thread *volatile lt_threads LT_HIDDEN;
+extern uint64_t lt_late_calls LT_HIDDEN; /* calls on threads whose state was already torn down */
+void lt_thread_push(struct lt_thread *th) LT_HIDDEN;
 size_t lt_table_bytes(uint64_t slots) LT_HIDDEN;
 struct lt_table *lt_table_new(uint64_t slots) LT_HIDDEN;
 #define LT_TABLE_MIN 256
 #define LT_NAMES_MIN (16 * 1024)
 struct lt_table *lt_table_swap(struct lt_table *t) LT_HIDDEN;
 void lt_table_drop(struct lt_table *t) LT_HIDDEN;
+struct lt_table *lt_table_grow(struct lt_thread *th, struct lt_table *old) LT_HIDDEN;
 void lt_table_sums(const struct lt_table *t, uint64_t out[4]) LT_HIDDEN;
 void lt_table_loop_starts(struct lt_table *t, uint64_t out[4]) LT_HIDDEN;
 /* A base action (LT_SA_SAMPLE..LT_SA_KEEP) with the flags the modes on need
@@ -482,6 +488,19 @@ uint32_t lt_sa_with_modes(uint32_t base) LT_HIDDEN;
 /* Stores a key's name, flags, level and unloads in th's name arena: offset
  * + 1, or 0. */
 uint32_t lt_keep_name(struct lt_thread *th, const char *s, uint32_t flags, int32_t level, uint32_t unloads) LT_HIDDEN;
+/* The list of threads is walked (and an exited thread unlinked) under this
+ * lock, with every signal blocked, so that a signal handler on the holder
+ * cannot wait for it. Taken at thread exit, by the writer, by `logtax ctl
+ * status` and by GLib's fatal-level recheck; never on the hot path or in
+ * the slow path. */
+#include <signal.h>
+void lt_threads_lock(sigset_t *old) LT_HIDDEN;
+void lt_threads_unlock(const sigset_t *old) LT_HIDDEN;
+void lt_threads_lock_forked(void) LT_HIDDEN;
+uint64_t lt_calls_total(void) LT_HIDDEN;
+#include <pthread.h>
+extern pthread_key_t lt_thread_key LT_HIDDEN; /* its destructor: thread_exit.c */
+extern int lt_thread_key_ok LT_HIDDEN;
 
 /* stacks.c */
 struct lt_ret lt_stack_path(struct lt_frame *f, uint64_t value) LT_HIDDEN;
@@ -493,18 +512,11 @@ void lt_stacks_reset(struct lt_stacks *st) LT_HIDDEN;
 void lt_stacks_merge(struct lt_stacks *dst, const struct lt_stacks *src, const uint32_t *keymap, uint32_t nmap,
 		     void (*lost)(void *ctx, uint32_t keyno, uint64_t count, uint64_t ticks), void *ctx) LT_HIDDEN;
 
-/* threads.c: the list of threads is walked (and an exited thread unlinked)
- * under this lock, with every signal blocked, so that a signal handler on
- * the holder cannot wait for it. Taken at thread exit, by the writer, by
- * `logtax ctl status` and by GLib's fatal-level recheck; never on the hot
- * path or in the slow path. */
+/* thread_exit.c: an exited thread's state kept whole or folded */
 #define LT_KEEP_EXITED 64 /* exited threads kept whole; later ones are folded */
-#include <signal.h>
-void lt_threads_lock(sigset_t *old) LT_HIDDEN;
-void lt_threads_unlock(const sigset_t *old) LT_HIDDEN;
+void lt_thread_exit_init(void) LT_HIDDEN;
 void lt_thread_exit(struct lt_thread *th) LT_HIDDEN;
 void lt_threads_forked(void) LT_HIDDEN;
-uint64_t lt_calls_total(void) LT_HIDDEN;
 /* Everything a thread's state holds, unmapped (no reader may be in it). */
 void lt_thread_free(struct lt_thread *th) LT_HIDDEN;
 
