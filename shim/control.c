@@ -52,13 +52,7 @@ static void puts_(struct sbuf *o, const char *s)
 static void putu(struct sbuf *o, uint64_t v)
 {
 	char tmp[24];
-	int k = 0;
-	do {
-		tmp[k++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	while (k)
-		put(o, &tmp[--k], 1);
+	put(o, tmp, lt_utoa(v, tmp));
 }
 
 void lt_ctl_setup(void)

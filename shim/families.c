@@ -84,7 +84,7 @@ LT_EXPORT void openlog(const char *ident, int option, int facility)
 {
 	static void (*real)(const char *, int, int);
 	if (!real)
-		real = (void (*)(const char *, int, int))lt_resolve("openlog");
+		real = (void (*)(const char *, int, int))lt_find_next("openlog");
 	if (ident && (uint64_t)ident != __atomic_load_n(&lt_syslog_ident, __ATOMIC_RELAXED))
 		set_ident((uint64_t)ident);
 	if (real)
@@ -95,7 +95,7 @@ LT_EXPORT void closelog(void)
 {
 	static void (*real)(void);
 	if (!real)
-		real = (void (*)(void))lt_resolve("closelog");
+		real = (void (*)(void))lt_find_next("closelog");
 	if (lt_progname && lt_progname != __atomic_load_n(&lt_syslog_ident, __ATOMIC_RELAXED))
 		set_ident(lt_progname);
 	if (real)
@@ -221,7 +221,7 @@ LT_EXPORT int g_log_set_always_fatal(int mask)
 {
 	static int (*real)(int);
 	if (!real)
-		real = (int (*)(int))lt_resolve("g_log_set_always_fatal");
+		real = (int (*)(int))lt_find_next("g_log_set_always_fatal");
 	glib_note_fatal((uint32_t)mask);
 	return real ? real(mask) : 0;
 }
@@ -231,7 +231,7 @@ LT_EXPORT int g_log_set_fatal_mask(const char *domain, int mask)
 {
 	static int (*real)(const char *, int);
 	if (!real)
-		real = (int (*)(const char *, int))lt_resolve("g_log_set_fatal_mask");
+		real = (int (*)(const char *, int))lt_find_next("g_log_set_fatal_mask");
 	glib_note_fatal((uint32_t)mask);
 	return real ? real(domain, mask) : 0;
 }

@@ -24,103 +24,10 @@
 #include <time.h>
 #include <unistd.h>
 
-struct lt_config lt_cfg = { .time_mode = LTX_TIME_SAMPLE, .sample_every = LTX_SAMPLE_DEFAULT };
-uint32_t lt_gen;
-volatile int lt_state;
-uint64_t lt_start_tsc, lt_start_mono, lt_start_real;
 struct ltx_calib lt_calib LT_HIDDEN;
 int lt_outdir_bad LT_HIDDEN; /* warned once already */
 
 extern pthread_mutex_t lt_write_lock LT_HIDDEN;
-
-void *lt_map(size_t len)
-{
-	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	return p == MAP_FAILED ? NULL : p;
-}
-
-void lt_unmap(void *p, size_t len)
-{
-	munmap(p, len);
-}
-
-pid_t lt_gettid(void)
-{
-	return (pid_t)syscall(SYS_gettid);
-}
-
-static size_t cat(char *buf, size_t at, size_t cap, const char *s)
-{
-	while (s && *s && at + 1 < cap)
-		buf[at++] = *s++;
-	return at;
-}
-
-/* What descriptor 2 was at start-up: a daemon may close it and open one of
- * its own files there, which a warning must not land in. */
-static dev_t err_dev;
-static ino_t err_ino;
-static int err_ok;
-
-static void note_stderr(void)
-{
-	struct stat st;
-	err_ok = fstat(2, &st) == 0;
-	err_dev = st.st_dev;
-	err_ino = st.st_ino;
-}
-
-/* One line on stderr: "logtax: MSG: DETAIL". No stdio: it may run anywhere.
- * Only while descriptor 2 is still the file it was at start-up. */
-void lt_warn(const char *msg, const char *detail)
-{
-	char buf[512];
-	size_t n = cat(buf, 0, sizeof buf, "logtax: ");
-	n = cat(buf, n, sizeof buf, msg);
-	if (detail) {
-		n = cat(buf, n, sizeof buf, ": ");
-		n = cat(buf, n, sizeof buf, detail);
-	}
-	buf[n++] = '\n';
-	int e = errno;
-	struct stat st;
-	if (err_ok && fstat(2, &st) == 0 && st.st_dev == err_dev && st.st_ino == err_ino) {
-		/* A stderr pipe whose reader is gone must not kill the program
-		 * with SIGPIPE: blocked around the write, and taken back if our
-		 * write raised it (not if the program's own was pending). */
-		sigset_t pipe_only, old, pending;
-		sigemptyset(&pipe_only);
-		sigaddset(&pipe_only, SIGPIPE);
-		pthread_sigmask(SIG_BLOCK, &pipe_only, &old);
-		int was_pending = sigpending(&pending) == 0 && sigismember(&pending, SIGPIPE);
-		ssize_t w = write(2, buf, n);
-		if (w < 0 && errno == EPIPE && !was_pending) {
-			struct timespec zero = { 0, 0 };
-			sigtimedwait(&pipe_only, NULL, &zero);
-		}
-		pthread_sigmask(SIG_SETMASK, &old, NULL);
-	}
-	errno = e;
-}
-
-static uint64_t clock_ns(clockid_t c)
-{
-	struct timespec ts;
-	clock_gettime(c, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-static void bad_setting(const char *var, const char *val, const char *expect)
-{
-	char buf[400];
-	size_t n = cat(buf, 0, sizeof buf, var);
-	n = cat(buf, n, sizeof buf, "='");
-	n = cat(buf, n, sizeof buf, val);
-	n = cat(buf, n, sizeof buf, "' ignored: ");
-	n = cat(buf, n, sizeof buf, expect);
-	buf[n] = 0;
-	lt_warn("warning", buf);
-}
 
 static void read_time_mode(void)
 {
@@ -129,7 +36,7 @@ static void read_time_mode(void)
 	if (!v)
 		return;
 	if (ltx_parse_time(v, &mode, &every, &why) < 0) {
-		bad_setting("LOGTAX_TIME", v, why);
+		lt_bad_setting("LOGTAX_TIME", v, why);
 		return;
 	}
 	lt_cfg.time_mode = mode;
@@ -144,7 +51,7 @@ static void read_control(void)
 	if (!v)
 		return;
 	if (ltx_parse_control(v, &mode, &why) < 0) {
-		bad_setting("LOGTAX_CONTROL", v, why);
+		lt_bad_setting("LOGTAX_CONTROL", v, why);
 		return;
 	}
 	lt_cfg.control = mode;
@@ -157,13 +64,13 @@ static void read_trace(void)
 	if (!v)
 		return;
 	if (ltx_parse_trace(v, &n, &why) < 0) {
-		bad_setting("LOGTAX_TRACE", v, why);
+		lt_bad_setting("LOGTAX_TRACE", v, why);
 		return;
 	}
 	const char *t = getenv("LOGTAX_TIME");
 	uint32_t mode, every;
 	if (t && ltx_parse_time(t, &mode, &every, &why) == 0 && mode != LTX_TIME_ALL)
-		bad_setting("LOGTAX_TIME", t, "LOGTAX_TRACE times every call");
+		lt_bad_setting("LOGTAX_TIME", t, "LOGTAX_TRACE times every call");
 	lt_cfg.trace_events = n;
 	lt_cfg.time_mode = LTX_TIME_ALL;
 }
@@ -176,7 +83,7 @@ static void read_stacks(uint32_t *depth, uint32_t *every)
 	if (!v)
 		return;
 	if (ltx_parse_stacks(v, depth, every, &why) < 0) {
-		bad_setting("LOGTAX_STACKS", v, why);
+		lt_bad_setting("LOGTAX_STACKS", v, why);
 		*depth = 0;
 		return;
 	}
@@ -185,7 +92,7 @@ static void read_stacks(uint32_t *depth, uint32_t *every)
 		return;
 	}
 	if (lt_stacks_load() < 0) {
-		bad_setting("LOGTAX_STACKS", v, "cannot load libunwind (libunwind.so.8)");
+		lt_bad_setting("LOGTAX_STACKS", v, "cannot load libunwind (libunwind.so.8)");
 		*depth = 0;
 	}
 }
@@ -199,7 +106,7 @@ static void read_snapshot(void)
 	if (!v)
 		return;
 	if (ltx_parse_snapshot(v, &secs, &why) < 0) {
-		bad_setting("LOGTAX_SNAPSHOT", v, why);
+		lt_bad_setting("LOGTAX_SNAPSHOT", v, why);
 		return;
 	}
 	lt_cfg.snapshot_every = secs;
@@ -212,7 +119,7 @@ static void read_outdir(void)
 	size_t cap = sizeof lt_cfg.outdir;
 	if (v && *v == '/') {
 		if (strlen(v) >= cap - 64) {
-			bad_setting("LOGTAX_OUTPUT", "(too long)", "a shorter directory path");
+			lt_bad_setting("LOGTAX_OUTPUT", "(too long)", "a shorter directory path");
 			v = NULL;
 		} else
 			strcpy(d, v);
@@ -398,9 +305,7 @@ void lt_forked_child(void)
 	lt_threads = self;
 	extern uint64_t lt_late_calls LT_HIDDEN;
 	lt_late_calls = 0;
-	lt_start_tsc = lt_rdtsc();
-	lt_start_mono = clock_ns(CLOCK_MONOTONIC);
-	lt_start_real = clock_ns(CLOCK_REALTIME);
+	lt_clocks_start();
 	if (!self)
 		return;
 	self->next = NULL;
@@ -487,14 +392,12 @@ void lt_init(void)
 		return;
 	uint32_t busy = lt_tls.busy;
 	lt_tls.busy = 1;
-	note_stderr();
+	lt_warn_setup();
 	extern char **environ;
 	char **env_before = environ;
 	if (!env_before)
 		environ = early_environ(); /* put back below: libc sets its own */
-	lt_start_tsc = lt_rdtsc();
-	lt_start_mono = clock_ns(CLOCK_MONOTONIC);
-	lt_start_real = clock_ns(CLOCK_REALTIME);
+	lt_clocks_start();
 #if defined(__x86_64__)
 	unsigned a, b, c, d;
 	if (__get_cpuid(0x80000007, &a, &b, &c, &d) && (d & (1u << 8)))
@@ -524,9 +427,9 @@ void lt_init(void)
 	for (unsigned i = 0; i < lt_ndescs; i++) {
 		lt_desc_prepare(lt_descs[i]);
 		if (!lt_descs[i]->real)
-			lt_descs[i]->real = lt_resolve(lt_descs[i]->symbol);
+			lt_descs[i]->real = lt_find_next(lt_descs[i]->symbol);
 	}
-	/* (Most are absent from any one program: lt_resolve's lookups leave
+	/* (Most are absent from any one program: lt_find_next's lookups leave
 	 * dlerror() alone, so a failed one is not what the program sees.) */
 	if (!lt_inert)
 		lt_hooks_init();

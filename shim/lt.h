@@ -334,23 +334,6 @@ struct lt_tls {
 };
 extern __thread struct lt_tls lt_tls LT_TLS LT_HIDDEN;
 
-/* Global settings (written at init, read everywhere). */
-struct lt_config {
-	uint32_t control;      /* enum ltx_control */
-	uint32_t time_mode;    /* enum ltx_time_mode */
-	uint32_t sample_every; /* mean sampling interval */
-	uint32_t clock_flags;
-	uint32_t stack_depth;  /* 0: stacks off */
-	uint32_t stack_every;
-	uint32_t trace_events; /* 0: trace off */
-	uint32_t snapshot_every; /* seconds; 0: no periodic snapshots */
-	uint32_t no_follow;      /* LOGTAX_NO_FOLLOW: the one pid traced; 0: follow */
-	char outdir[4096];
-};
-extern struct lt_config lt_cfg LT_HIDDEN;
-extern uint32_t lt_gen LT_HIDDEN;        /* current rule generation */
-extern volatile int lt_state LT_HIDDEN;  /* 0 none, 1 initialising, 2 ready, 3 stopped */
-
 /* A rule set of one generation (rules.c): immutable once published. */
 #include "../common/ltx_rules.h"
 struct lt_rules_node {
@@ -387,18 +370,6 @@ const char *lt_glib_array_fields(const struct lt_frame *f, char *buf, size_t cap
 extern struct lt_desc lt_hook_descs[] LT_HIDDEN;
 extern uint32_t lt_hook_used LT_HIDDEN; /* descriptors handed out */
 void lt_hooks_init(void) LT_HIDDEN;
-/* Copies a NUL-terminated string that may not be readable: 1 done (cut to
- * cap - 1 bytes if need be), 0 unreadable. Never faults. */
-int lt_safe_copy(char *dst, const char *src, size_t cap) LT_HIDDEN;
-/* A function's (or with data, a variable's) first definition in load order,
- * ours skipped, found in the objects' hash tables: unlike dlsym, leaves
- * dlerror() alone. */
-void *lt_find_symbol(const char *name, int data) LT_HIDDEN;
-/* dlsym(RTLD_NEXT, name) without touching dlerror()'s state (see got.c). */
-void *lt_find_next(const char *name) LT_HIDDEN;
-/* The real dlopen and dlclose, for the shim's own use (ours are exported). */
-void *lt_real_dlopen(const char *file, int mode) LT_HIDDEN;
-int lt_real_dlclose(void *handle) LT_HIDDEN;
 
 #if defined(__x86_64__)
 #define LT_HAVE_TRAMPOLINES 1
@@ -429,6 +400,8 @@ static inline void lt_inc(uint64_t *p, uint64_t v)
 {
 	__atomic_fetch_add(p, v, __ATOMIC_RELAXED);
 }
+#include "base.h"
+#include "symbols.h"
 #endif
 
 #define lt_barrier() __asm__ volatile("" ::: "memory")
@@ -463,7 +436,6 @@ uint64_t lt_key_hash(uint64_t ret, uint64_t name, uint64_t meta) LT_HIDDEN;
 void lt_rearm(void) LT_HIDDEN;
 
 /* slowpath.c */
-void *lt_resolve(const char *sym) LT_HIDDEN;
 void lt_desc_prepare(struct lt_desc *d) LT_HIDDEN;
 struct lt_ret lt_slow_path(struct lt_frame *f, struct lt_desc *d) LT_HIDDEN;
 
@@ -557,11 +529,6 @@ void lt_ctl_exit(void) LT_HIDDEN;
 
 /* init.c */
 void lt_init(void) LT_HIDDEN;
-void lt_warn(const char *what, const char *detail) LT_HIDDEN;
-void *lt_map(size_t len) LT_HIDDEN;
-void lt_unmap(void *p, size_t len) LT_HIDDEN;
-pid_t lt_gettid(void) LT_HIDDEN;
-extern uint64_t lt_start_tsc, lt_start_mono, lt_start_real LT_HIDDEN;
 
 /* modules.c: MODULE records (also of libraries unloaded with dlclose) */
 struct ltx_writer;
@@ -571,17 +538,11 @@ void lt_write_modules(struct ltx_writer *w, int from_maps) LT_HIDDEN;
 extern uint32_t lt_unloads LT_HIDDEN; /* dlclose calls that unloaded something */
 
 /* process.c */
-extern pid_t lt_pid LT_HIDDEN;   /* the process the shim's state belongs to */
-extern int lt_inert LT_HIDDEN;   /* LOGTAX_NO_FOLLOW names another process: trace nothing */
 void lt_process_init(void) LT_HIDDEN; /* at init: who we are, what children get */
 void lt_forked_child(void) LT_HIDDEN; /* init.c: the fork child's fresh start */
-/* This process owns the state it sees: not a vfork child (which shares its
- * parent's memory) nor a clone() child that ran no fork handler. */
-int lt_own_process(void) LT_HIDDEN;
 /* The file at the end of the process (_exit, a fatal signal): through the
  * control thread when it runs (bounded wait), else here if safe. */
 void lt_write_final(uint32_t reason, uint32_t sig) LT_HIDDEN;
-extern volatile int lt_ended LT_HIDDEN; /* the final file was written: the process is ending */
 
 /* signals.c */
 void lt_signals_init(void) LT_HIDDEN;
@@ -617,4 +578,6 @@ static inline int lt_is_gone_stub(const void *p)
 {
 	return (const char *)p >= lt_gone_stubs && (const char *)p < lt_gone_stubs + 64 * LT_HOOK_STUB_SIZE;
 }
+#include "base.h"
+#include "symbols.h"
 #endif

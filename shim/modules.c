@@ -548,24 +548,10 @@ static void reresolve(const struct snap *s)
 	}
 }
 
-static void *real_dlclose_fn(void)
-{
-	static void *real;
-	if (!real)
-		real = lt_find_next("dlclose");
-	return real;
-}
-
-int lt_real_dlclose(void *handle)
-{
-	int (*f)(void *) = (int (*)(void *))real_dlclose_fn();
-	return f ? f(handle) : -1;
-}
-
 LT_EXPORT int dlclose(void *handle);
 LT_EXPORT int dlclose(void *handle)
 {
-	int (*real)(void *) = (int (*)(void *))real_dlclose_fn();
+	int (*real)(void *) = (int (*)(void *))lt_real_dl_fn(LT_DL_CLOSE);
 	if (!real)
 		return -1;
 	int e = errno;

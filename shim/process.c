@@ -42,18 +42,9 @@
 
 extern char **environ;
 
-pid_t lt_pid;
-int lt_inert;
-volatile int lt_ended;
-
 #define FINAL_WAIT_MS 5000 /* the longest a dying process waits for its file */
 
 /* ---- who we are ----------------------------------------------------------- */
-
-int lt_own_process(void)
-{
-	return !lt_pid || getpid() == lt_pid;
-}
 
 static dev_t self_dev;
 static ino_t self_ino;
@@ -84,7 +75,7 @@ static fork_fn real__Fork;
 
 static void *next_fn(const char *name)
 {
-	return lt_resolve(name); /* leaves dlerror() alone */
+	return lt_find_next(name); /* leaves dlerror() alone */
 }
 
 /* Resolved at init, while nothing else runs: a vfork child must not look

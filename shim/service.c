@@ -92,12 +92,7 @@ int lt_svc_running(void)
 	return svc_state == 1 || svc_state == 3;
 }
 
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
+
 
 /* Live threads in this process, from /proc/self/stat: field 20, less the
  * main thread if it has ended (a zombie leader still counts there); 0 if
@@ -193,9 +188,9 @@ static void snapshot_tick(uint64_t now)
 	uint64_t calls = calls_so_far();
 	if (snap_last && calls == snap_calls)
 		return; /* nothing new: the file on disk is still right */
-	uint64_t t0 = mono_ns();
+	uint64_t t0 = lt_clock_ns(CLOCK_MONOTONIC);
 	int rc = lt_write_data(LTX_REASON_SNAPSHOT);
-	uint64_t t1 = mono_ns();
+	uint64_t t1 = lt_clock_ns(CLOCK_MONOTONIC);
 	snap_last = now;
 	snap_gap = (t1 - t0) * 50;
 	if (rc == 0)
@@ -212,13 +207,13 @@ static void *svc_main(void *arg)
 	if (!lt_ctl_started())
 		lt_ctl_start();
 	/* Started from inline mode, a request may be waiting: tick at once. */
-	uint64_t next = mono_ns();
+	uint64_t next = lt_clock_ns(CLOCK_MONOTONIC);
 	for (;;) {
 		uint32_t w = __atomic_load_n(&wake, __ATOMIC_ACQUIRE);
 		int ready = svc_state == 1 && lt_state == 2;
 		if (!ready ||
 		    __atomic_load_n(&req_seq, __ATOMIC_ACQUIRE) == __atomic_load_n(&done_seq, __ATOMIC_RELAXED)) {
-			uint64_t now = mono_ns();
+			uint64_t now = lt_clock_ns(CLOCK_MONOTONIC);
 			if (now < next) {
 				struct timespec ts = { (time_t)((next - now) / 1000000000ull),
 						       (long)((next - now) % 1000000000ull) };
@@ -226,11 +221,11 @@ static void *svc_main(void *arg)
 			}
 		}
 		if (svc_state != 1 || lt_state != 2) {
-			next = mono_ns() + TICK_NS;
+			next = lt_clock_ns(CLOCK_MONOTONIC) + TICK_NS;
 			continue;
 		}
 		serve_requests();
-		uint64_t now = mono_ns();
+		uint64_t now = lt_clock_ns(CLOCK_MONOTONIC);
 		if (now < next)
 			continue; /* woken for a request */
 		next = now + TICK_NS;
@@ -318,7 +313,7 @@ void lt_svc_ensure(void)
 	if (lt_cfg.control == LTX_CONTROL_AUTO && thread_count() == 1) {
 		int e = errno;
 		lt_ctl_start();
-		uint64_t now = mono_ns();
+		uint64_t now = lt_clock_ns(CLOCK_MONOTONIC);
 		next_tick_ns = now + TICK_NS;
 		/* The TSC rate since start-up: rough when that was moments ago, but
 		 * "a second" need not be exact. */
@@ -340,7 +335,7 @@ void lt_svc_poll(int idle)
 {
 	if (svc_state != 3)
 		return;
-	uint64_t now = mono_ns();
+	uint64_t now = lt_clock_ns(CLOCK_MONOTONIC);
 	if (!idle && now < next_tick_ns)
 		return;
 	if (__atomic_exchange_n(&inline_running, 1, __ATOMIC_ACQUIRE))

@@ -61,7 +61,7 @@ static void *fns[F_N];
 static void *fn(int which)
 {
 	if (!fns[which])
-		fns[which] = lt_resolve(fn_names[which]);
+		fns[which] = lt_find_next(fn_names[which]);
 	return fns[which];
 }
 
@@ -76,7 +76,7 @@ static int index_of(int sig)
 static sigaction_fn get_real(void)
 {
 	if (!real_sigaction)
-		real_sigaction = (sigaction_fn)lt_resolve("sigaction");
+		real_sigaction = (sigaction_fn)lt_find_next("sigaction");
 	return real_sigaction;
 }
 

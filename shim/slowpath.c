@@ -35,16 +35,6 @@ static uint32_t decide(const struct lt_desc *d, const char *name, int32_t level,
 	return lt_sa_with_modes(a);
 }
 
-/* The next definition after ours (dlsym(RTLD_NEXT)'s answer), or one in
- * any loaded object (a library opened with RTLD_LOCAL is not in the global
- * scope), found in the objects' hash tables: a failed dlsym would leave an
- * error for the program's next dlerror(), and even a successful one clears
- * an error the program has not read yet. */
-void *lt_resolve(const char *sym)
-{
-	return lt_find_next(sym);
-}
-
 /* Frame word of argument i: registers first, then (past rax and the return
  * address) the stack. */
 static uint8_t arg_word(uint8_t i)
@@ -126,7 +116,7 @@ struct lt_ret lt_slow_path(struct lt_frame *f, struct lt_desc *d)
 	if (!d->real) {
 		/* Not found at start-up (its library came later, with dlopen). Every
 		 * thread that gets here looks for itself: none may pass on a NULL. */
-		void *real = lt_resolve(d->symbol);
+		void *real = lt_find_next(d->symbol);
 		if (real)
 			__atomic_store_n(&d->real, real, __ATOMIC_RELEASE);
 		else if (!__atomic_exchange_n(&d->resolved, 1, __ATOMIC_RELAXED))

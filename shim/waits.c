@@ -108,7 +108,7 @@ static void wait_end(struct lt_thread *th)
 #define REAL(name)                                                  \
 	static __typeof__(&name) real_##name;                       \
 	if (unlikely(!real_##name)) {                               \
-		real_##name = (__typeof__(&name))lt_resolve(#name); \
+		real_##name = (__typeof__(&name))lt_find_next(#name); \
 		if (!real_##name) {                                 \
 			errno = ENOSYS;                             \
 			return -1;                                  \
