@@ -134,10 +134,9 @@ void lt_ctl_start(void)
 		close(fd);
 }
 
+/* At exit, when a control thread ran (it made PID.on). */
 void lt_ctl_exit(void)
 {
-	if (!lt_svc_running())
-		return;
 	char p[4200];
 	path_of(p, sizeof p, "", ".on");
 	unlink(p);

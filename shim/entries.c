@@ -9,8 +9,8 @@
 
 _Static_assert(sizeof(struct lt_desc) == LT_DESC_SIZE, "the assembly indexes hook descriptors by this size");
 
+/* .real: lt_calib_prepare (calib.c) */
 struct lt_desc lt_desc_calib = {
-	.real = (void *)lt_calib_target,
 	.name_arg = LT_ARG_NONE, .level_arg = 0, .fmt_arg = LT_ARG_NONE,
 	.id = 0, .family = LTX_FAM_CALIB, .resolved = 1, .symbol = "(calibration)",
 };

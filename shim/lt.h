@@ -518,6 +518,10 @@ extern uint64_t lt_svc_long_ticks LT_HIDDEN;
 int lt_ctl_started(void) LT_HIDDEN;
 void lt_ctl_forked(void) LT_HIDDEN;
 int lt_svc_running(void) LT_HIDDEN;
+/* The slow path's call: start the control thread, or have our constructor
+ * start it (lt_svc_ctor_ran) when it has not run yet. */
+void lt_svc_on_call(void) LT_HIDDEN;
+void lt_svc_ctor_ran(void) LT_HIDDEN;
 /* Adds a function run every tick (~200 ms) on the control thread. */
 int lt_svc_add_tick(void (*fn)(uint64_t now_mono_ns)) LT_HIDDEN;
 
@@ -530,6 +534,23 @@ void lt_ctl_exit(void) LT_HIDDEN;
 /* init.c */
 void lt_init(void) LT_HIDDEN;
 
+/* settings.c: LOGTAX_* into lt_cfg */
+void lt_settings_unknown(void) LT_HIDDEN; /* warns of LOGTAX_ variables no one reads */
+void lt_settings_read(void) LT_HIDDEN;
+/* LOGTAX_STACKS: applied after calibration (which must not take stacks). */
+void lt_settings_stacks(uint32_t *depth, uint32_t *every) LT_HIDDEN;
+extern int lt_outdir_bad LT_HIDDEN; /* the output directory was found unusable (warned once) */
+
+/* calib.c: the shim's own cost */
+extern struct ltx_calib lt_calib LT_HIDDEN;
+void lt_calib_prepare(void) LT_HIDDEN;
+void lt_calibrate(void) LT_HIDDEN;
+
+/* fork.c */
+void lt_fork_init(void) LT_HIDDEN; /* the atfork handlers */
+/* The child's fresh start; also run by the _Fork wrapper (process.c). */
+void lt_forked_child(void) LT_HIDDEN;
+
 /* modules.c: MODULE records (also of libraries unloaded with dlclose) */
 struct ltx_writer;
 /* from_maps: list the loaded objects from /proc/self/maps, not with
@@ -539,7 +560,6 @@ extern uint32_t lt_unloads LT_HIDDEN; /* dlclose calls that unloaded something *
 
 /* process.c */
 void lt_process_init(void) LT_HIDDEN; /* at init: who we are, what children get */
-void lt_forked_child(void) LT_HIDDEN; /* init.c: the fork child's fresh start */
 /* The file at the end of the process (_exit, a fatal signal): through the
  * control thread when it runs (bounded wait), else here if safe. */
 void lt_write_final(uint32_t reason, uint32_t sig) LT_HIDDEN;
@@ -551,6 +571,8 @@ void lt_signals_init(void) LT_HIDDEN;
 void lt_die_of(int sig) LT_HIDDEN;
 
 /* output.c */
+#include <pthread.h>
+extern pthread_mutex_t lt_write_lock LT_HIDDEN; /* held across fork (fork.c) */
 int lt_write_data(uint32_t reason) LT_HIDDEN;
 /* As lt_write_data; sig: the signal of a SIGNAL write. try: take the write
  * lock only if free (a caller that may have interrupted a writer). */

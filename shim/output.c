@@ -44,9 +44,6 @@ static int have_file;
 static uint32_t n_writes, n_failed, last_errno, last_reason;
 static uint64_t last_failed_rt;
 static char marker[4200]; /* the failure marker we made, "" if none */
-extern struct ltx_calib lt_calib LT_HIDDEN;
-extern int lt_outdir_bad LT_HIDDEN;
-extern uint64_t lt_late_calls LT_HIDDEN;
 
 #define WBUF (256 * 1024)
 

@@ -168,7 +168,6 @@ static uint64_t snap_last, snap_calls, snap_gap;
 
 static uint64_t calls_so_far(void)
 {
-	extern uint64_t lt_late_calls LT_HIDDEN;
 	uint64_t n = __atomic_load_n(&lt_late_calls, __ATOMIC_RELAXED);
 	for (struct lt_thread *th = __atomic_load_n(&lt_threads, __ATOMIC_ACQUIRE); th; th = th->next) {
 		uint64_t s[4];
@@ -290,6 +289,31 @@ static void start_thread(void)
 		lt_warn("warning: cannot start the control thread; logtax ctl will not reach this process", NULL);
 	}
 	errno = e;
+}
+
+/* Set when our constructor has run (libc is fully set up then), and when
+ * a logging call came before it, which could not start the thread. */
+static int ctor_ran, svc_wanted;
+
+/* A logging call's slow path: the control thread is started now, or by
+ * our constructor when the call came from .preinit_array or a constructor
+ * that ran before ours (libc may not be set up yet). */
+void lt_svc_on_call(void)
+{
+	if (__atomic_load_n(&ctor_ran, __ATOMIC_ACQUIRE)) {
+		lt_svc_ensure();
+		if (lt_svc_inline)
+			lt_svc_poll(0);
+	} else {
+		__atomic_store_n(&svc_wanted, 1, __ATOMIC_RELEASE);
+	}
+}
+
+void lt_svc_ctor_ran(void)
+{
+	__atomic_store_n(&ctor_ran, 1, __ATOMIC_RELEASE);
+	if (__atomic_load_n(&svc_wanted, __ATOMIC_ACQUIRE))
+		lt_svc_ensure();
 }
 
 void lt_svc_ensure(void)

@@ -138,16 +138,7 @@ struct lt_ret lt_slow_path(struct lt_frame *f, struct lt_desc *d)
 	if (!lt_tls.table)
 		lt_tls.table = th->table;
 	if (d->family != LTX_FAM_CALIB) {
-		/* Not from .preinit_array or a constructor that ran before ours
-		 * (libc may not be set up yet): lt_ctor starts it then. */
-		extern int lt_ctor_ran LT_HIDDEN, lt_svc_wanted LT_HIDDEN;
-		if (__atomic_load_n(&lt_ctor_ran, __ATOMIC_ACQUIRE)) {
-			lt_svc_ensure();
-			if (lt_svc_inline)
-				lt_svc_poll(0);
-		} else {
-			__atomic_store_n(&lt_svc_wanted, 1, __ATOMIC_RELEASE);
-		}
+		lt_svc_on_call();
 	}
 
 	/* The generation, then its rule set (published before it): a key is
