@@ -90,6 +90,15 @@ DESC(sd_journal_perror_with_location, .name_arg = N, .level_arg = N, .fmt_arg = 
 struct lt_desc *const lt_descs[] = { LTX_ENTRIES(DESC_PTR) };
 const unsigned lt_ndescs = sizeof lt_descs / sizeof lt_descs[0];
 
+/* User hooks (LOGTAX_HOOK): the descriptors of the stub pool
+ * (entry_x86_64.S), handed out by got.c, one per hooked definition. */
+struct lt_desc lt_hook_descs[LTX_HOOK_STUBS] __attribute__((aligned(64)));
+uint32_t lt_hook_used;
+
+/* The number of syslog's current ident (families.c keeps the idents), part
+ * of the syslog entries' meta_id. */
+uint32_t lt_syslog_ident_idx;
+
 /* A built-in entry point or a hook stub handed out; NULL otherwise. */
 struct lt_desc *lt_desc_by_id(uint32_t id)
 {
@@ -103,4 +112,26 @@ struct lt_desc *lt_desc_by_id(uint32_t id)
 		if (lt_descs[i]->id == id)
 			return lt_descs[i];
 	return NULL;
+}
+
+/* Frame word of argument i: registers first, then (past rax and the return
+ * address) the stack. */
+static uint8_t arg_word(uint8_t i)
+{
+	return i < 6 ? i : (uint8_t)(i + 2);
+}
+
+void lt_desc_prepare(struct lt_desc *d)
+{
+	d->name_word = d->name_arg == LT_ARG_NONE ? LT_FRAME_RET_WORD : arg_word(d->name_arg);
+	d->name_mask = d->name_arg == LT_ARG_NONE ? 0 : ~0ull;
+	d->level_word = d->level_arg == LT_ARG_NONE ? LT_FRAME_RET_WORD : arg_word(d->level_arg);
+	d->level_mask = d->level_arg == LT_ARG_NONE ? 0 : 0xffffffffull;
+	d->meta_id = (uint64_t)(d->id & 0xff) << 32;
+	if (d->flags & LT_DESC_IDENT) {
+		/* syslog: a priority fits in 10 bits; bits 16-23 hold the ident's number */
+		d->level_mask = 0xffff;
+		d->meta_id |= (uint64_t)(__atomic_load_n(&lt_syslog_ident_idx, __ATOMIC_RELAXED) & 0xff) << 16;
+	}
+	__atomic_store_n(&d->prepared, 1, __ATOMIC_RELEASE);
 }

@@ -33,9 +33,6 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-struct lt_desc lt_hook_descs[LTX_HOOK_STUBS] __attribute__((aligned(64)));
-uint32_t lt_hook_used;
-
 static struct ltx_hook_spec specs[LTX_HOOK_MAX];
 static unsigned nspecs;
 static uint8_t spec_of[LTX_HOOK_STUBS]; /* which spec each descriptor serves */

@@ -351,14 +351,13 @@ extern struct lt_desc lt_desc_calib LT_HIDDEN;
 extern struct lt_desc *const lt_descs[] LT_HIDDEN;
 extern const unsigned lt_ndescs LT_HIDDEN;
 struct lt_desc *lt_desc_by_id(uint32_t id) LT_HIDDEN;
+extern struct lt_desc lt_hook_descs[] LT_HIDDEN; /* the user hooks' pool (got.c hands them out) */
+extern uint32_t lt_hook_used LT_HIDDEN; /* descriptors handed out */
+extern uint32_t lt_syslog_ident_idx LT_HIDDEN; /* syslog's ident's number, 1..255; 0 = too many idents */
+/* Derives the hot path's words and masks from the declarative fields. */
+void lt_desc_prepare(struct lt_desc *d) LT_HIDDEN;
 
-/* Families (families.c): names from globals, fields, what rules may do. */
-extern uint64_t lt_progname LT_HIDDEN;     /* program_invocation_short_name */
-extern uint64_t lt_syslog_ident LT_HIDDEN; /* openlog's ident, else lt_progname */
-extern uint32_t lt_syslog_ident_idx LT_HIDDEN; /* its number, 1..255; 0 = too many idents */
-const char *lt_syslog_ident_name(uint64_t meta) LT_HIDDEN;
-void lt_families_init(void) LT_HIDDEN;
-uint32_t lt_key_allows(const struct lt_desc *d, uint64_t ret, int32_t level) LT_HIDDEN;
+/* fields.c: names and levels read from a call's fields */
 const char *lt_journal_send_fields(const struct lt_frame *f, char *buf, size_t cap, int32_t *level) LT_HIDDEN;
 const char *lt_journal_send_loc_fields(const struct lt_frame *f, char *buf, size_t cap, int32_t *level) LT_HIDDEN;
 const char *lt_journal_sendv_fields(const struct lt_frame *f, char *buf, size_t cap, int32_t *level) LT_HIDDEN;
@@ -366,9 +365,14 @@ const char *lt_journal_sendv_loc_fields(const struct lt_frame *f, char *buf, siz
 const char *lt_journal_perror_fields(const struct lt_frame *f, char *buf, size_t cap, int32_t *level) LT_HIDDEN;
 const char *lt_glib_array_fields(const struct lt_frame *f, char *buf, size_t cap, int32_t *level) LT_HIDDEN;
 
+/* Families (families.c): names from globals, what rules may do. */
+extern uint64_t lt_progname LT_HIDDEN;     /* program_invocation_short_name */
+extern uint64_t lt_syslog_ident LT_HIDDEN; /* openlog's ident, else lt_progname */
+const char *lt_syslog_ident_name(uint64_t meta) LT_HIDDEN;
+void lt_families_init(void) LT_HIDDEN;
+uint32_t lt_key_allows(const struct lt_desc *d, uint64_t ret, int32_t level) LT_HIDDEN;
+
 /* User hooks (got.c): LOGTAX_HOOK, GOT patching, dlopen. */
-extern struct lt_desc lt_hook_descs[] LT_HIDDEN;
-extern uint32_t lt_hook_used LT_HIDDEN; /* descriptors handed out */
 void lt_hooks_init(void) LT_HIDDEN;
 
 #if defined(__x86_64__)
@@ -436,7 +440,6 @@ uint64_t lt_key_hash(uint64_t ret, uint64_t name, uint64_t meta) LT_HIDDEN;
 void lt_rearm(void) LT_HIDDEN;
 
 /* slowpath.c */
-void lt_desc_prepare(struct lt_desc *d) LT_HIDDEN;
 struct lt_ret lt_slow_path(struct lt_frame *f, struct lt_desc *d) LT_HIDDEN;
 
 /* threads.c: the thread list, key tables, name arenas */

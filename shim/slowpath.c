@@ -35,28 +35,6 @@ static uint32_t decide(const struct lt_desc *d, const char *name, int32_t level,
 	return lt_sa_with_modes(a);
 }
 
-/* Frame word of argument i: registers first, then (past rax and the return
- * address) the stack. */
-static uint8_t arg_word(uint8_t i)
-{
-	return i < 6 ? i : (uint8_t)(i + 2);
-}
-
-void lt_desc_prepare(struct lt_desc *d)
-{
-	d->name_word = d->name_arg == LT_ARG_NONE ? LT_FRAME_RET_WORD : arg_word(d->name_arg);
-	d->name_mask = d->name_arg == LT_ARG_NONE ? 0 : ~0ull;
-	d->level_word = d->level_arg == LT_ARG_NONE ? LT_FRAME_RET_WORD : arg_word(d->level_arg);
-	d->level_mask = d->level_arg == LT_ARG_NONE ? 0 : 0xffffffffull;
-	d->meta_id = (uint64_t)(d->id & 0xff) << 32;
-	if (d->flags & LT_DESC_IDENT) {
-		/* syslog: a priority fits in 10 bits; bits 16-23 hold the ident's number */
-		d->level_mask = 0xffff;
-		d->meta_id |= (uint64_t)(__atomic_load_n(&lt_syslog_ident_idx, __ATOMIC_RELAXED) & 0xff) << 16;
-	}
-	__atomic_store_n(&d->prepared, 1, __ATOMIC_RELEASE);
-}
-
 static struct lt_ret pass_or_drop(struct lt_desc *d)
 {
 	struct lt_ret r = { d->real ? LT_PASS : LT_DROP, d->real ? (uint64_t)d->real : d->drop_value };
