@@ -141,6 +141,8 @@ class Source:
     def use(self, toks):
         """Adds toks' names; a struct tag as "struct TAG" (not the bare word)."""
         for k, t in enumerate(toks):
+            if k and toks[k - 1] in (".", "->"):
+                continue  # a member, not a name of file scope
             if k and toks[k - 1] in ("struct", "union", "enum"):
                 self.uses.add("struct " + t)
             elif IDENT.match(t) or t[:7] == "struct ":

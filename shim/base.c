@@ -27,6 +27,8 @@ uint64_t lt_start_tsc, lt_start_mono, lt_start_real;
 pid_t lt_pid;
 int lt_inert;
 volatile int lt_ended;
+uint64_t lt_progname; /* set by lt_families_init */
+struct ltx_calib lt_calib; /* measured by calib.c, written by output.c */
 
 /* ---- whose state ---------------------------------------------------------- */
 

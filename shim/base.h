@@ -32,9 +32,13 @@ uint64_t lt_clock_ns(clockid_t c) LT_HIDDEN;
 extern pid_t lt_pid LT_HIDDEN;   /* the process the shim's state belongs to */
 extern int lt_inert LT_HIDDEN;   /* LOGTAX_NO_FOLLOW names another process: trace nothing */
 extern volatile int lt_ended LT_HIDDEN; /* the final file was written: the process is ending */
+extern uint64_t lt_progname LT_HIDDEN; /* program_invocation_short_name */
 /* This process owns the state it sees: not a vfork child (which shares its
  * parent's memory) nor a clone() child that ran no fork handler. */
 int lt_own_process(void) LT_HIDDEN;
+
+/* The shim's own cost per call, measured at start-up (calib.c). */
+extern struct ltx_calib lt_calib LT_HIDDEN;
 
 void *lt_map(size_t len) LT_HIDDEN;
 void lt_unmap(void *p, size_t len) LT_HIDDEN;

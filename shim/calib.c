@@ -2,11 +2,17 @@
  * the real trampoline on an empty function, and written to the data file
  * (LTX_REC_CALIB) so that the analyzer can subtract it. */
 #include "lt.h"
+#include "calib.h"
+#include "base.h"
+#include "desc.h"
+#include "entries.h"
+#include "entry.h"
+#include "hotpath.h"
+#include "state.h"
+#include "threads.h"
 #include "../common/ltx_format.h"
 
 #include <stdlib.h>
-
-struct ltx_calib lt_calib;
 
 static int cmp_u64(const void *a, const void *b)
 {

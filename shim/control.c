@@ -12,6 +12,12 @@
  * Request:  "logtax-ctl 1\nnonce N\ncmd filter|dump|status\n\n" then the rule text.
  * Answer:   "logtax-ack 1\nnonce N\nstatus ok|error\n" then "key: value" lines. */
 #include "lt.h"
+#include "control.h"
+#include "base.h"
+#include "output.h"
+#include "rules.h"
+#include "state.h"
+#include "threads.h"
 #include "../common/ltx_format.h"
 #include "../common/ltx_io.h"
 

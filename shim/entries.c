@@ -4,6 +4,10 @@
  * dropped call returns. The list of names and ids is common/ltx_entries.h;
  * entry_x86_64.S makes one exported trampoline per name from the same list. */
 #include "lt.h"
+#include "entries.h"
+#include "base.h"
+#include "desc.h"
+#include "fields.h"
 #include "../common/ltx_entries.h"
 #include "../common/ltx_format.h"
 

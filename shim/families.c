@@ -5,6 +5,13 @@
  * program's own). All of it runs in the slow path or in plain wrappers,
  * never in the hot path. */
 #include "lt.h"
+#include "families.h"
+#include "base.h"
+#include "desc.h"
+#include "entries.h"
+#include "state.h"
+#include "symbols.h"
+#include "threads.h"
 #include "../common/ltx_format.h"
 
 #include <dlfcn.h>
@@ -18,7 +25,6 @@
 #include <sys/uio.h>
 #include <syslog.h>
 
-uint64_t lt_progname;
 uint64_t lt_syslog_ident;
 
 /* ---- syslog: the current ident ---------------------------------------- */

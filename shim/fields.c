@@ -4,6 +4,9 @@
  * GLIB_DOMAIN (g_log_structured_array). The key then stands for its call
  * site. Runs in the slow path only. */
 #include "lt.h"
+#include "fields.h"
+#include "base.h"
+#include "desc.h"
 #include "../common/ltx_format.h"
 
 #include <printf.h>

@@ -1,7 +1,19 @@
-/* fork: the atfork handlers, and the child's fresh start. */
+/* fork: the atfork handlers, the _Fork wrapper, and the child's fresh start. */
 #include "lt.h"
+#include "fork.h"
+#include "base.h"
+#include "hotpath.h"
+#include "output.h"
+#include "rules.h"
+#include "service.h"
+#include "stacks.h"
+#include "state.h"
+#include "symbols.h"
+#include "thread_exit.h"
+#include "threads.h"
 #include "../common/ltx_format.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <string.h>
 #include <unistd.h>
@@ -31,7 +43,7 @@ static void fork_child(void)
 
 /* The child starts with its own counts: what the parent counted stays in
  * the parent's file. Only the forking thread exists here. Also run by the
- * _Fork wrapper (process.c), which no atfork handler sees. */
+ * _Fork wrapper (below), which no atfork handler sees. */
 void lt_forked_child(void)
 {
 	lt_pid = getpid();
@@ -72,7 +84,28 @@ void lt_forked_child(void)
 		self->trace->recorded = self->trace->pos = 0;
 }
 
+static pid_t (*real_Fork)(void);
+
 void lt_fork_init(void)
 {
 	pthread_atfork(fork_prepare, fork_parent, fork_child);
+	real_Fork = (pid_t(*)(void))lt_find_next("_Fork");
+}
+
+/* _Fork: fork without atfork handlers (glibc 2.34); its child gets what
+ * our handler would have given it. (fork() calls glibc's own _Fork
+ * directly, not this.) */
+LT_EXPORT pid_t _Fork(void)
+{
+	if (!real_Fork && !(real_Fork = (pid_t(*)(void))lt_find_next("_Fork"))) {
+		errno = ENOSYS;
+		return -1;
+	}
+	pid_t p = real_Fork();
+	if (p == 0) {
+		int e = errno;
+		lt_forked_child();
+		errno = e;
+	}
+	return p;
 }

@@ -16,6 +16,14 @@
  * are serialised by a mutex. Symbols are looked up in the objects' own hash
  * tables (not dlsym), so the program's dlerror() state is left alone. */
 #include "lt.h"
+#include "got.h"
+#include "base.h"
+#include "desc.h"
+#include "dlclose.h"
+#include "entries.h"
+#include "entry.h"
+#include "hotpath.h"
+#include "symbols.h"
 #include "../common/ltx_entries.h"
 #include "../common/ltx_format.h"
 #include "../common/ltx_settings.h"

@@ -5,6 +5,10 @@
  * No locks, no atomics, no allocation: a key already seen costs a hash, a
  * probe and an increment. Anything else returns LT_SLOW. */
 #include "lt.h"
+#include "hotpath.h"
+#include "base.h"
+#include "desc.h"
+#include "state.h"
 #include "../common/ltx_format.h"
 
 __thread struct lt_tls lt_tls LT_TLS = { 0 };

@@ -16,6 +16,17 @@
  * succeeds, which removes the marker: counts only grow, so that file holds
  * what the failed one would have. */
 #include "lt.h"
+#include "output.h"
+#include "base.h"
+#include "desc.h"
+#include "die.h"
+#include "entries.h"
+#include "hotpath.h"
+#include "modules.h"
+#include "rules.h"
+#include "settings.h"
+#include "state.h"
+#include "threads.h"
 #include "../common/ltx_format.h"
 #include "../common/ltx_write.h"
 #include "../common/ltx_io.h"

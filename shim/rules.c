@@ -10,6 +10,9 @@
  * calling address and cached in a lock-free table: no lock of ours is held
  * while dladdr takes the loader's. */
 #include "lt.h"
+#include "rules.h"
+#include "base.h"
+#include "desc.h"
 #include "../common/ltx_format.h"
 #include "../common/ltx_levels.h"
 #include "../common/ltx_rules.h"

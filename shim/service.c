@@ -31,6 +31,13 @@
  * it is the last thread it exits the process with status 0, as glibc does
  * when the last thread ends. */
 #include "lt.h"
+#include "service.h"
+#include "base.h"
+#include "control.h"
+#include "hotpath.h"
+#include "output.h"
+#include "state.h"
+#include "threads.h"
 #include "../common/ltx_format.h"
 #include "../common/ltx_settings.h"
 

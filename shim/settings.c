@@ -2,6 +2,9 @@
  * start-up. A bad setting never stops the program: it earns one warning
  * line and the default is used instead. */
 #include "lt.h"
+#include "settings.h"
+#include "base.h"
+#include "stacks.h"
 #include "../common/ltx_format.h"
 #include "../common/ltx_settings.h"
 

@@ -4,6 +4,20 @@
  * a call that re-enters it (a handler interrupting it) is counted without
  * a key instead (thread.reentered) and passed on. */
 #include "lt.h"
+#include "slowpath.h"
+#include "base.h"
+#include "desc.h"
+#include "entries.h"
+#include "families.h"
+#include "hotpath.h"
+#include "init.h"
+#include "modules.h"
+#include "rules.h"
+#include "service.h"
+#include "stacks.h"
+#include "state.h"
+#include "symbols.h"
+#include "threads.h"
 #include "../common/ltx_format.h"
 
 #include <dlfcn.h>

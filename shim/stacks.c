@@ -14,6 +14,12 @@
  * its pick is counted as LTX_STACK_LOST_BUSY. libunwind blocks signals while
  * it holds its own locks and around dl_iterate_phdr. */
 #include "lt.h"
+#include "stacks.h"
+#include "base.h"
+#include "desc.h"
+#include "hotpath.h"
+#include "state.h"
+#include "symbols.h"
 #include "../common/ltx_format.h"
 
 #include <dlfcn.h>

@@ -27,6 +27,13 @@
  * list without it (a compare-and-swap on the head); only the holder of the
  * lock changes a `next` pointer behind the head. */
 #include "lt.h"
+#include "thread_exit.h"
+#include "base.h"
+#include "desc.h"
+#include "hotpath.h"
+#include "stacks.h"
+#include "state.h"
+#include "threads.h"
 #include "../common/ltx_format.h"
 
 #include <limits.h>

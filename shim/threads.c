@@ -4,6 +4,11 @@
  * first logging call (lt_thread_self) and written only by that thread;
  * thread_exit.c keeps or folds it when the thread ends. */
 #include "lt.h"
+#include "threads.h"
+#include "base.h"
+#include "desc.h"
+#include "hotpath.h"
+#include "state.h"
 #include "../common/ltx_format.h"
 
 #include <pthread.h>

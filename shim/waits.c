@@ -4,6 +4,11 @@
  * plain wrappers: the signatures are known, so no trampoline is needed.
  * errno is left as the real call set it. */
 #include "lt.h"
+#include "hotpath.h"
+#include "service.h"
+#include "state.h"
+#include "symbols.h"
+#include "threads.h"
 
 #include <errno.h>
 #include <poll.h>
