@@ -154,7 +154,7 @@ struct lt_stacks {
 
 /* Per-thread state: mmap'ed, never freed while the thread runs. The hot
  * fields (table, countdown) are in TLS; the rest is here. When the thread
- * exits (threads.c) the state is kept whole for the first LT_KEEP_EXITED
+ * exits (thread_exit.c) the state is kept whole for the first LT_KEEP_EXITED
  * exited threads, else folded into the process's "exited threads" state
  * (itself a struct lt_thread, flagged FOLDED) and unmapped. */
 #define LT_NAMES_OLD 20 /* name arenas replaced by a bigger one: 16 KiB << i */
@@ -196,7 +196,7 @@ struct lt_tls {
 	struct lt_thread *thr;
 	uint32_t busy;  /* in the slow path, stack capture or writer: do not touch the table */
 	uint32_t dead;  /* thread exit ran: no new state for this thread */
-	uint32_t exit_round; /* pthread key destructor rounds seen (threads.c) */
+	uint32_t exit_round; /* pthread key destructor rounds seen (thread_exit.c) */
 	uint32_t pad;
 	uint64_t rng;
 	int64_t armed;      /* what countdown started from */

@@ -20,8 +20,8 @@
  *
  * Everything that walks the thread list from another thread (the writer,
  * `logtax ctl status`, GLib's fatal-level recheck) holds the threads' lock
- * (threads.c), so
- * nothing reads a state while it is folded and unmapped. The lock is held
+ * (threads.c), so nothing reads a state while it is folded and unmapped.
+ * The lock is held
  * with every signal blocked: a handler that writes the data file cannot
  * interrupt its own thread inside it. New threads are still pushed on the
  * list without it (a compare-and-swap on the head); only the holder of the

@@ -38,7 +38,7 @@ struct lt_table *lt_table_new(uint64_t slots)
 	return t;
 }
 
-/* The calibration's own table (init.c): its three keys must not sit in the
+/* The calibration's own table (calib.c): its three keys must not sit in the
  * thread's table, where a real key landing on their slots would take the
  * longer probe path for good. */
 struct lt_table *lt_table_swap(struct lt_table *t)
