@@ -100,6 +100,7 @@ int an_diff_build(struct an_diff *d, const struct an_model *a, const struct an_m
 		r->name = first->k->name;
 		r->level = first->k->k.level;
 		r->family = first->family;
+		r->level_name = first->level_name;
 		r->site = first->site->label;
 		r->tmpl = first->tmpl;
 	}

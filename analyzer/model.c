@@ -5,8 +5,10 @@
  * Rule generations are per process: a generation number means nothing
  * across processes. */
 #include "model_impl.h"
+#include "../common/ltx_levels.h"
 
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 const char *an_basis_name(enum an_basis b)
@@ -283,6 +285,134 @@ static int group(const struct an_model *m, an_key_cmp cmp, struct an_group **out
 
 
 
+/* The view's copy of what the file says about the process. */
+_Static_assert((int)AN_REASON_EXIT == (int)LTX_REASON_EXIT && (int)AN_REASON_SNAPSHOT == (int)LTX_REASON_SNAPSHOT &&
+		       (int)AN_REASON_DUMP == (int)LTX_REASON_DUMP && (int)AN_REASON_SIGNAL == (int)LTX_REASON_SIGNAL &&
+		       (int)AN_REASON_EXEC == (int)LTX_REASON_EXEC,
+	       "the view's reasons are the file's");
+_Static_assert((int)AN_TIME_OFF == (int)LTX_TIME_OFF && (int)AN_TIME_SAMPLE == (int)LTX_TIME_SAMPLE &&
+		       (int)AN_TIME_ALL == (int)LTX_TIME_ALL,
+	       "the view's time modes are the file's");
+_Static_assert(AN_HIST_BUCKETS == LTX_HIST_BUCKETS, "histogram buckets");
+
+static int proc_view(struct an_proc *p)
+{
+	const struct ltx_file *f = p->f;
+	p->pid = f->proc.pid;
+	p->ppid = f->proc.ppid;
+	p->uid = f->proc.uid;
+	p->path = f->path;
+	p->exe = f->exe;
+	p->cmdline = f->cmdline;
+	p->version_major = f->hdr.version_major;
+	p->version_minor = f->hdr.version_minor;
+	p->reason = (enum an_reason)f->proc.reason;
+	p->snapshot = (f->hdr.flags & LTX_FILE_SNAPSHOT) != 0;
+	p->start_realtime_ns = f->proc.start_realtime_ns;
+	p->end_realtime_ns = f->proc.end_realtime_ns;
+	p->start_mono_ns = f->proc.start_mono_ns;
+	p->end_mono_ns = f->proc.end_mono_ns;
+	p->tick_hz = f->tick_hz;
+	p->tsc_invariant = (f->proc.clock_flags & LTX_CLOCK_TSC_INVARIANT) != 0;
+	p->start_tsc = f->proc.start_tsc;
+	p->end_tsc = f->proc.end_tsc;
+	p->time_mode = f->proc.time_mode;
+	p->sample_every = f->proc.sample_every;
+	p->has_calib = f->has_calib;
+	const struct ltx_calib *c = &f->calib;
+	p->calib = (struct an_calibration){ c->calls, c->rounds, c->direct_ticks, c->count_ticks, c->drop_ticks,
+					    c->timed_ticks, c->window_ticks, c->sample_calls, c->sample_ticks,
+					    c->sample_timed, c->sample_window_ticks };
+	p->late_calls = f->proc.late_calls;
+	p->has_output = f->has_output;
+	const struct ltx_output *w = &f->output;
+	p->output = (struct an_output){ w->signal, w->snapshot_every, (w->flags & LTX_OUT_NO_FOLLOW) != 0,
+					(w->flags & LTX_OUT_EXEC_FAILED) != 0, w->writes, w->failed, w->last_errno,
+					w->last_reason, w->last_failed_realtime_ns };
+	p->skipped_records = f->skipped_records;
+	p->feat_stacks = (f->hdr.features & LTX_FEAT_STACKS) != 0;
+	p->feat_trace = (f->hdr.features & LTX_FEAT_TRACE) != 0;
+	p->nstacks_kept = f->nstacks;
+	p->has_stacks = f->nstacks || f->nkey_stacks;
+	p->entries = calloc(f->nentries + 1, sizeof *p->entries);
+	p->modules = calloc(f->nmodules + 1, sizeof *p->modules);
+	p->rules = calloc(f->nrules + 1, sizeof *p->rules);
+	if (!p->entries || !p->modules || !p->rules)
+		return -1;
+	for (size_t i = 0; i < f->nentries; i++) {
+		const struct ltx_r_entry *e = &f->entries[i];
+		p->entries[i] = (struct an_entry){ e->e.id, e->name, ltx_family_name(e->e.family),
+						   (e->e.flags & LTX_ENTRY_RESOLVED) != 0 };
+	}
+	p->nentries = f->nentries;
+	for (size_t i = 0; i < f->nmodules; i++) {
+		const struct ltx_r_module *r = &f->modules[i];
+		struct an_module *v = &p->modules[i];
+		v->id = r->m.id;
+		v->path = r->path;
+		size_t n = r->m.build_id_len < 64 ? r->m.build_id_len : 64;
+		for (size_t j = 0; j < n; j++)
+			snprintf(v->build_id + 2 * j, 3, "%02x", r->build_id[j]);
+		v->build_id[2 * n] = 0;
+		v->bias = r->m.bias;
+		v->lo = r->m.lo;
+		v->hi = r->m.hi;
+		v->status = an_sym_module_status(p->sym, i);
+		v->unloaded = (r->m.flags & LTX_MODULE_UNLOADED) != 0;
+	}
+	p->nmodules = f->nmodules;
+	for (size_t i = 0; i < f->nrules; i++)
+		p->rules[i] = (struct an_rules){ f->rules[i].r.gen, f->rules[i].r.applied_mono_ns, f->rules[i].text };
+	p->nrules = f->nrules;
+	return 0;
+}
+
+/* ... about a key (the process's fields are set) */
+static void key_view(const struct an_proc *p, struct an_key *ak)
+{
+	const struct ltx_key *k = &ak->k->k;
+	ak->pid = p->pid;
+	ak->tid = p->f->threads[k->thread].tid;
+	ak->family_name = ltx_family_name(ak->family);
+	ak->name = ak->k->name;
+	ak->no_name = (k->flags & LTX_KEY_NO_NAME) != 0;
+	ak->name_cut = (k->flags & LTX_KEY_NAME_CUT) != 0;
+	ak->level = k->level;
+	ak->level_name = ltx_level_name(ltx_level_of(ak->family, k->level));
+	ak->gen = k->gen;
+	ak->dropped = k->action == LTX_ACT_DROP;
+	ak->calls = k->calls;
+	ak->timed = k->timed;
+	ak->ticks = k->ticks;
+	ak->caller = k->caller;
+	ak->name_ptr = k->name_ptr;
+	ak->hist = ak->k->hist;
+	ak->hist_len = ak->k->hist_len;
+}
+
+/* ... about a thread */
+static void thread_view(const struct an_proc *p, struct an_thread *t)
+{
+	const struct ltx_thread *r = t->t;
+	t->pid = p->pid;
+	t->index = r->index;
+	t->tid = r->tid;
+	t->name = r->name;
+	t->is_main = (r->flags & LTX_THREAD_MAIN) != 0;
+	t->exited = (r->flags & LTX_THREAD_EXITED) != 0;
+	t->folded = (r->flags & LTX_THREAD_FOLDED) != 0;
+	t->nthreads = r->nthreads;
+	t->waits = r->waits;
+	t->wait_ticks = r->wait_ticks;
+	t->busy_ticks = r->busy_ticks;
+	t->pre_loop_kept = r->pre_loop_kept;
+	t->pre_loop_dropped = r->pre_loop_dropped;
+	t->pre_loop_timed = r->pre_loop_timed;
+	t->pre_loop_ticks = r->pre_loop_ticks;
+	t->untimed_full = r->untimed_full;
+	t->reentered = r->reentered;
+}
+
 int an_model_build(struct an_model *m, const struct ltx_file *files, size_t nfiles, const struct an_opts *o)
 {
 	memset(m, 0, sizeof *m);
@@ -324,8 +454,12 @@ int an_model_build(struct an_model *m, const struct ltx_file *files, size_t nfil
 		an_calib(p);
 		p->run_ns = f->proc.end_mono_ns > f->proc.start_mono_ns ?
 				    (double)(f->proc.end_mono_ns - f->proc.start_mono_ns) : 0;
+		if (proc_view(p) < 0)
+			goto fail;
 		p->key0 = koff;
 		p->thread0 = toff;
+		p->nkeys = f->nkeys;
+		p->nthreads = f->nthreads;
 		struct an_key *keys = &m->keys[koff];
 		for (size_t i = 0; i < f->nkeys; i++) {
 			struct an_key *ak = &keys[i];
@@ -341,6 +475,7 @@ int an_model_build(struct an_model *m, const struct ltx_file *files, size_t nfil
 			if (ak->site->status != AN_MOD_OK && ak->site->status != AN_MOD_UNVERIFIED)
 				p->unsymbolized_keys++;
 			an_key_quantiles(p, ak);
+			key_view(p, ak);
 			if (k->hist)
 				m->has_hists = 1;
 		}
@@ -352,6 +487,8 @@ int an_model_build(struct an_model *m, const struct ltx_file *files, size_t nfil
 		    an_savings(p, keys, f->nkeys, &src_mean[koff], bk, nbase) < 0 ||
 		    an_threads(m, p, pi, &m->threads[toff], keys, f->nkeys) < 0 || generations(m, pi) < 0)
 			goto fail;
+		for (size_t i = 0; i < f->nthreads; i++)
+			thread_view(p, &m->threads[toff + i]);
 		m->kept += p->kept;
 		m->dropped += p->dropped;
 		m->timed += p->timed;
@@ -380,7 +517,7 @@ int an_model_build(struct an_model *m, const struct ltx_file *files, size_t nfil
 		m->procs[pi].t0_ns = (double)(files[pi].proc.start_mono_ns - first);
 		an_trace_threads(m, pi);
 	}
-	if (an_stack_rows(m) < 0)
+	if (an_stack_rows(m) < 0 || an_trace_chunks(m) < 0)
 		return -1;
 	m->busy_net_ns = m->busy_ns - m->loop_shim_ns;
 	m->loop_share = m->busy_net_ns > 0 ? m->loop_log_ns / m->busy_net_ns : -1;
@@ -398,8 +535,12 @@ fail:
 
 void an_model_free(struct an_model *m)
 {
-	for (size_t i = 0; m->procs && i < m->nprocs; i++)
+	for (size_t i = 0; m->procs && i < m->nprocs; i++) {
 		an_sym_close(m->procs[i].sym);
+		free(m->procs[i].entries);
+		free(m->procs[i].modules);
+		free(m->procs[i].rules);
+	}
 	free(m->procs);
 	free(m->keys);
 	free(m->entries);
@@ -409,6 +550,8 @@ void an_model_free(struct an_model *m)
 	free(m->threads);
 	free(m->stack_rows);
 	free(m->stacks);
+	free(m->stack_ids);
+	free(m->chunks);
 	free(m->gens);
 	free(m->drops);
 	memset(m, 0, sizeof *m);

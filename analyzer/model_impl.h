@@ -29,8 +29,15 @@ struct an_xkey *an_baseline_keys(const struct ltx_file *bf, size_t *n);
 int an_savings(struct an_proc *p, struct an_key *keys, size_t n, const double *src_mean, const struct an_xkey *bk,
 	       size_t nb);
 
-/* trace.c: process pi's threads' trace rings and traced iterations. */
+/* trace.c: process pi's threads' trace rings and traced iterations; a
+ * trace event's start on the model's time line (ns since the earliest
+ * process start) and its duration in ns with the shim's window share taken
+ * out (0 for an untimed event). */
 void an_trace_threads(struct an_model *m, size_t pi);
+double an_trace_start_ns(const struct an_model *m, size_t proc, const struct ltx_trace_event *e);
+double an_trace_dur_ns(const struct an_model *m, size_t proc, const struct ltx_trace_event *e);
+/* trace.c: m->chunks, once threads are known. */
+int an_trace_chunks(struct an_model *m);
 /* stacks.c: m->stack_rows and m->stacks, once keys are estimated. */
 int an_stack_rows(struct an_model *m);
 

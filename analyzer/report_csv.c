@@ -5,8 +5,6 @@
 #include "report.h"
 #include "util.h"
 
-#include "../common/ltx_levels.h"
-
 #include <string.h>
 
 static void field(FILE *o, const char *s)
@@ -33,28 +31,25 @@ int an_report_csv(FILE *o, const struct an_model *m)
 	      "template,template_status\n", o);
 	for (size_t i = 0; i < m->nkeys; i++) {
 		const struct an_key *k = &m->keys[i];
-		const struct ltx_key *r = &k->k->k;
-		const struct ltx_thread *t = m->threads[k->thread].t;
-		fprintf(o, "%u,%u,", m->procs[k->proc].f->proc.pid, t->tid);
+		const struct an_thread *t = &m->threads[k->thread];
+		fprintf(o, "%u,%u,", k->pid, t->tid);
 		field(o, t->name);
 		fputc(',', o);
 		field(o, k->entry);
-		fprintf(o, ",%s,", ltx_family_name(k->family));
-		field(o, k->k->name);
-		fprintf(o, ",%d,%s,0x%llx,%s,%u,%llu,%llu,", r->level,
-			ltx_level_name(ltx_level_of(k->family, r->level)), (unsigned long long)r->caller,
-			r->action == LTX_ACT_DROP ? "drop" : "keep", r->gen, (unsigned long long)r->calls,
-			(unsigned long long)r->timed);
+		fprintf(o, ",%s,", k->family_name);
+		field(o, k->name);
+		fprintf(o, ",%d,%s,0x%llx,%s,%u,%llu,%llu,", k->level, k->level_name, (unsigned long long)k->caller,
+			k->dropped ? "drop" : "keep", k->gen, (unsigned long long)k->calls, (unsigned long long)k->timed);
 		if (k->basis == AN_UNTIMED || k->basis == AN_DROPPED)
 			fputs(",,", o);
 		else
 			fprintf(o, "%.2f,%.0f,", k->ns_per_call, k->est_ns);
 		field(o, an_basis_name(k->basis));
-		if (r->action == LTX_ACT_DROP && k->save_basis != AN_SAVE_NONE)
+		if (k->dropped && k->save_basis != AN_SAVE_NONE)
 			fprintf(o, ",%.0f,", k->saved_ns);
 		else
 			fputs(",,", o);
-		field(o, r->action == LTX_ACT_DROP ? an_save_basis_name(k->save_basis) : "");
+		field(o, k->dropped ? an_save_basis_name(k->save_basis) : "");
 		const struct an_sym *y = k->site;
 		fputc(',', o);
 		field(o, y->module);

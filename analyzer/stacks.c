@@ -14,6 +14,21 @@ static int by_stack_count(const void *a, const void *b)
 	return x->s < y->s ? -1 : x->s > y->s;
 }
 
+static enum an_stack_lost lost_of(uint32_t stack)
+{
+	switch (stack) {
+	case LTX_STACK_LOST_FULL: return AN_STACK_LOST_FULL;
+	case LTX_STACK_LOST_BUSY: return AN_STACK_LOST_BUSY;
+	case LTX_STACK_LOST_FAILED: return AN_STACK_LOST_FAILED;
+	}
+	return AN_STACK_KEPT;
+}
+
+const struct an_sym *an_stack_frame(const struct an_model *m, const struct an_stack *s, uint32_t j)
+{
+	return an_sym_lookup(m->procs[s->proc].sym, s->frames[j], 1);
+}
+
 /* Per stack: the sampled calls that had it, and the key with most of them. */
 static int stack_totals(struct an_model *m)
 {
@@ -32,16 +47,25 @@ static int stack_totals(struct an_model *m)
 		const struct ltx_file *f = m->procs[pi].f;
 		stack0[pi] = m->nstacks;
 		for (size_t i = 0; i < f->nstacks; i++) {
-			m->stacks[m->nstacks].s = &f->stacks[i];
-			m->stacks[m->nstacks++].proc = pi;
+			const struct ltx_r_stack *r = &f->stacks[i];
+			struct an_stack *v = &m->stacks[m->nstacks];
+			v->s = r;
+			v->proc = pi;
+			v->id = m->nstacks++;
+			v->thread = m->procs[pi].thread0 + r->s.thread;
+			v->truncated = (r->s.flags & LTX_STACK_TRUNCATED) != 0;
+			v->max_depth = r->s.max_depth;
+			v->every = r->s.every;
+			v->nframes = r->s.nframes;
+			v->frames = r->frames;
 		}
 	}
 	for (size_t i = 0; i < m->nstack_rows; i++) {
 		const struct an_stack_row *r = &m->stack_rows[i];
-		if (!r->stack)
+		if (!r->raw)
 			continue;
 		size_t pi = m->keys[r->key].proc;
-		size_t j = stack0[pi] + (size_t)(r->stack - m->procs[pi].f->stacks);
+		size_t j = stack0[pi] + (size_t)(r->raw - m->procs[pi].f->stacks);
 		m->stacks[j].count += r->sampled;
 		if (r->sampled > best[j]) {
 			best[j] = r->sampled;
@@ -49,8 +73,23 @@ static int stack_totals(struct an_model *m)
 		}
 	}
 	free(best);
-	free(stack0);
 	qsort(m->stacks, m->nstacks, sizeof *m->stacks, by_stack_count);
+	/* by id, and each row's stack in the view */
+	m->stack_ids = calloc(m->nstacks + 1, sizeof *m->stack_ids);
+	if (!m->stack_ids) {
+		free(stack0);
+		return -1;
+	}
+	for (size_t i = 0; i < m->nstacks; i++)
+		m->stack_ids[m->stacks[i].id] = &m->stacks[i];
+	for (size_t i = 0; i < m->nstack_rows; i++) {
+		struct an_stack_row *r = &m->stack_rows[i];
+		if (r->raw) {
+			size_t pi = m->keys[r->key].proc;
+			r->stack = m->stack_ids[stack0[pi] + (size_t)(r->raw - m->procs[pi].f->stacks)];
+		}
+	}
+	free(stack0);
 	return 0;
 }
 
@@ -61,7 +100,7 @@ static int by_stack_key(const void *a, const void *b)
 		return x->key < y->key ? -1 : 1;
 	if (x->sampled != y->sampled)
 		return x->sampled < y->sampled ? 1 : -1;
-	return x->stack < y->stack ? -1 : x->stack > y->stack;
+	return x->raw < y->raw ? -1 : x->raw > y->raw;
 }
 
 /* Folded stacks: each key's calls and time shared out over its stacks. */
@@ -86,9 +125,9 @@ int an_stack_rows(struct an_model *m)
 			r->key = p->key0 + ks->key;
 			r->sampled = ks->count;
 			if (ks->stack >= LTX_STACK_LOST_MIN)
-				r->lost = ks->stack;
+				r->lost = lost_of(ks->stack);
 			else
-				r->stack = &f->stacks[ks->stack];
+				r->raw = &f->stacks[ks->stack];
 			p->stacks_picked += ks->count;
 			p->stack_ns += (double)ks->ticks * p->ns_per_tick;
 			if (ks->stack == LTX_STACK_LOST_FULL)

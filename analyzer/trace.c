@@ -84,3 +84,45 @@ void an_trace_threads(struct an_model *m, size_t pi)
 	free(acc);
 	free(open);
 }
+
+/* Every TRACE record, file by file, as the view's trace parts. */
+int an_trace_chunks(struct an_model *m)
+{
+	size_t n = 0;
+	for (size_t pi = 0; pi < m->nprocs; pi++)
+		n += m->procs[pi].f->ntraces;
+	m->chunks = calloc(n + 1, sizeof *m->chunks);
+	if (!m->chunks)
+		return -1;
+	for (size_t pi = 0; pi < m->nprocs; pi++) {
+		struct an_proc *p = &m->procs[pi];
+		const struct ltx_file *f = p->f;
+		p->chunk0 = m->nchunks;
+		p->nchunks = f->ntraces;
+		for (size_t r = 0; r < f->ntraces; r++) {
+			const struct ltx_r_trace *tr = &f->traces[r];
+			struct an_trace_chunk *c = &m->chunks[m->nchunks++];
+			c->t = tr;
+			c->proc = pi;
+			c->thread = p->thread0 + tr->t.thread;
+			c->tid = f->threads[tr->t.thread].tid;
+			c->chunk = tr->t.chunk;
+			c->capacity = tr->t.capacity;
+			c->recorded = tr->t.recorded;
+			c->overwritten = tr->t.overwritten;
+			c->nevents = tr->t.nevents;
+		}
+	}
+	return 0;
+}
+
+void an_trace_event(const struct an_model *m, const struct an_trace_chunk *c, uint32_t j, struct an_event *ev)
+{
+	const struct ltx_trace_event *e = &c->t->events[j];
+	ev->start_ns = an_trace_start_ns(m, c->proc, e);
+	ev->dur_ns = an_trace_dur_ns(m, c->proc, e);
+	ev->key = e->key == LTX_NO_KEY ? AN_NO_KEY : m->procs[c->proc].key0 + e->key;
+	ev->wait = e->kind == LTX_TEV_WAIT;
+	ev->dropped = (e->flags & LTX_TEV_DROPPED) != 0;
+	ev->untimed = (e->flags & LTX_TEV_UNTIMED) != 0;
+}
