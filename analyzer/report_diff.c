@@ -5,8 +5,6 @@
 #include "report.h"
 #include "util.h"
 
-#include <string.h>
-
 #define B 64
 
 /* "+12.5%", "new", "gone", "-" */
@@ -55,21 +53,6 @@ int an_diff_text(FILE *o, const struct an_diff *d)
 	return 0;
 }
 
-static void csv_field(FILE *o, const char *s)
-{
-	if (!strpbrk(s, ",\"\r\n")) {
-		fputs(s, o);
-		return;
-	}
-	fputc('"', o);
-	for (; *s; s++) {
-		if (*s == '"')
-			fputc('"', o);
-		fputc(*s, o);
-	}
-	fputc('"', o);
-}
-
 static void csv_num(FILE *o, double v)
 {
 	if (v >= 0)
@@ -82,11 +65,11 @@ int an_diff_csv(FILE *o, const struct an_diff *d)
 	      "ns_per_call_b\n", o);
 	for (size_t i = 0; i < d->nrows; i++) {
 		const struct an_diff_row *r = &d->rows[i];
-		csv_field(o, r->entry);
+		an_csv_field(o, r->entry);
 		fputc(',', o);
-		csv_field(o, r->name);
+		an_csv_field(o, r->name);
 		fprintf(o, ",%d,%s,", r->level, r->level_name);
-		csv_field(o, r->site);
+		an_csv_field(o, r->site);
 		fprintf(o, ",%d,%d,%llu,%llu,", r->in_a, r->in_b, (unsigned long long)r->calls_a,
 			(unsigned long long)r->calls_b);
 		csv_num(o, r->est_a);

@@ -45,6 +45,16 @@ static void name(FILE *o, const char *s)
 	esc(o, an_safe(s && *s ? s : "(none)", buf, sizeof buf));
 }
 
+/* " [note]", marked; nothing without a note */
+static void mark_note(FILE *o, const char *note)
+{
+	if (!note)
+		return;
+	fputs(" <span class=\"mark\">[", o);
+	esc(o, note);
+	fputs("]</span>", o);
+}
+
 static void tmpl_text(FILE *o, const struct an_tmpl *t, const struct an_sym *site, size_t width)
 {
 	char buf[600];
@@ -52,12 +62,7 @@ static void tmpl_text(FILE *o, const struct an_tmpl *t, const struct an_sym *sit
 		fputc('"', o);
 		esc(o, an_cstr(t->text, buf, sizeof buf, width));
 		fputc('"', o);
-		const char *note = an_tmpl_note(t);
-		if (note) {
-			fputs(" <span class=\"mark\">[", o);
-			esc(o, note);
-			fputs("]</span>", o);
-		}
+		mark_note(o, an_tmpl_note(t));
 	} else {
 		fputs("<span class=\"mark\">(", o);
 		esc(o, an_tmpl_note(t));
@@ -274,10 +279,7 @@ static void iteration_chart(FILE *o, const struct an_model *m)
 		const struct an_thread *t = &m->threads[i];
 		if (!t->iters_traced)
 			continue;
-		size_t last = 0;
-		for (size_t b = 0; b < AN_HIST_MAX; b++)
-			if (t->iter_hist[b])
-				last = b + 1;
+		size_t last = t->iter_hist_len;
 		size_t first = last;
 		for (size_t b = 0; b < last; b++)
 			if (t->iter_hist[b]) {
@@ -482,12 +484,7 @@ static void group_table(FILE *o, const struct an_model *m, const char *title, co
 				name(o, y->inlined_into);
 				fputs(")</span>", o);
 			}
-			const char *note = an_site_note(y);
-			if (note) {
-				fputs(" <span class=\"mark\">[", o);
-				esc(o, note);
-				fputs("]</span>", o);
-			}
+			mark_note(o, an_site_note(y));
 			fputs("</td><td class=\"l mono\">", o);
 			if (y->file) {
 				name(o, an_basename(y->file));

@@ -280,11 +280,7 @@ static void thread(struct jw *w, const struct an_model *m, size_t i)
 		opt_ns(w, "iteration_log_p50_ns", t->iter_p50_ns);
 		opt_ns(w, "iteration_log_p99_ns", t->iter_p99_ns);
 		jw_arr(w, "iteration_log_hist");
-		size_t last = 0;
-		for (size_t b = 0; b < AN_HIST_MAX; b++)
-			if (t->iter_hist[b])
-				last = b + 1;
-		for (size_t b = 0; b < last; b++)
+		for (size_t b = 0; b < t->iter_hist_len; b++)
 			jw_u64(w, NULL, t->iter_hist[b]);
 		jw_end(w);
 		jw_end(w);

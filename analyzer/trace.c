@@ -78,6 +78,9 @@ void an_trace_threads(struct an_model *m, size_t pi)
 			continue;
 		uint32_t n = AN_HIST_MAX;
 		/* the same interpolation as the key histograms, in ns */
+		for (unsigned b = 0; b < AN_HIST_MAX; b++)
+			if (t->iter_hist[b])
+				t->iter_hist_len = b + 1;
 		t->iter_p50_ns = an_hist_quantile(t->iter_hist, n, 0.5, 0);
 		t->iter_p99_ns = an_hist_quantile(t->iter_hist, n, 0.99, 0);
 	}

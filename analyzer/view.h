@@ -281,6 +281,7 @@ struct an_thread {
 	 * holds as a log2 histogram in ns (bucket b: [2^b, 2^(b+1)) ns, 0: < 2) */
 	uint64_t trace_recorded, trace_overwritten, trace_kept;
 	uint64_t iter_hist[AN_HIST_MAX];
+	unsigned iter_hist_len; /* its buckets up to the last one in use */
 	uint64_t iters_traced;
 	double iter_p50_ns, iter_p99_ns; /* < 0 when no iteration was traced whole */
 };
