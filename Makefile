@@ -341,8 +341,9 @@ $(B)/tests/%: tests/unit/%.c $(COMMON_C) $(UNIT_EXTRA_C) $(wildcard common/*.h) 
 	$(Q)$(CC) $(BASE_CFLAGS) -Wno-missing-prototypes -o $@ $< $(COMMON_C) $(UNIT_EXTRA_C) \
 		$$(pkg-config --cflags --libs check) -lm
 
-# test_model links the analyzer (all but its main) to test its estimates.
-$(B)/tests/test_model: tests/unit/test_model.c common/ltx_write.c $(filter-out $(B)/obj/analyzer/main.o,$(ANALYZER_OBJ))
+# test_model and test_view link the analyzer (all but its main) to test its
+# estimates and the view the reports read.
+$(B)/tests/test_model $(B)/tests/test_view: $(B)/tests/%: tests/unit/%.c common/ltx_write.c $(filter-out $(B)/obj/analyzer/main.o,$(ANALYZER_OBJ))
 	@mkdir -p $(dir $@)
 	$(call echo_cmd,CC,$@)
 	$(Q)$(CC) $(BASE_CFLAGS) -Wno-missing-prototypes -o $@ $^ $$(pkg-config --cflags --libs check) $(ANALYZER_LIBS)

@@ -11,7 +11,7 @@
  * median of the pairwise ratios (run i of X over run i of A) with a 95%
  * bootstrap interval (fixed seed: the same runs give the same interval);
  * a two-sided Mann-Whitney U test; the saving measured (1 - ratio) next to
- * the saving A's own logtax data predicted for X's rules (model.c,
+ * the saving A's own logtax data predicted for X's rules (predict.c,
  * an_predict). With a third arm C (e.g. the program's own fix), how much
  * of the gap between A and C the arm B closes.
  *
