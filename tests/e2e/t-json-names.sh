@@ -26,7 +26,8 @@ bin_back=$'names-\xc3\xa9\xc3\xbf'
 dir=$T/$dname
 back=$T/$dname_back
 mkdir -p "$dir/a" "$dir/b"
-cp "$TP/names-demo" "$dir/$bin" && cp "$TP/liblegacylog.so" "$dir/" || fail "copy the program"
+cp "$TP/names-demo" "$dir/$bin" || fail "copy the program"
+cp "$TP/liblegacylog.so" "$dir/" || fail "copy its library"
 
 # valid_json WHAT FILE: jq reads it, every byte is UTF-8, no raw control byte.
 valid_json() {
