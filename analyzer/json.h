@@ -24,12 +24,13 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#define JW_MAX_DEPTH 32
+#define JW_MAX_DEPTH 32 /* the documents nest 6 deep at most; deeper is not tracked */
 
 struct jw {
 	FILE *o;
 	int depth;
-	int pretty;
+	int pretty; /* indent by depth; report_json.c and report_chrome.c still turn it off and on
+		     * around one-line records, which jw_obj_line/jw_arr_line now do */
 	int line_from; /* depth of the outermost container being written on one line, 0 none */
 	int count[JW_MAX_DEPTH]; /* members written at each level */
 	char close[JW_MAX_DEPTH]; /* the bracket that closes each level */
