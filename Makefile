@@ -372,9 +372,10 @@ $(TPE)/libentrylate.so: test-programs/entry/threads-late.c
 	@mkdir -p $(dir $@)
 	$(call echo_cmd,CC,$@)
 	$(Q)$(CC) $(TPE_CFLAGS) -fPIC -shared -Wl,-soname,libentrylate.so -o $@ $<
+# (found through RUNPATH by bare name, as applog-demo's plugin: see APPLOG_DTAGS)
 $(TPE)/entry-threads-demo: test-programs/entry/threads.c $(TPE)/libentrylate.so
 	$(call echo_cmd,CC,$@)
-	$(Q)$(CC) $(TPE_CFLAGS) -pthread -o $@ $< -ldl -Wl,-rpath,'$$ORIGIN'
+	$(Q)$(CC) $(TPE_CFLAGS) -pthread -o $@ $< -ldl -Wl,$(APPLOG_DTAGS),-rpath,'$$ORIGIN'
 $(TPE)/librefuse.so: test-programs/entry/refuse.S
 	@mkdir -p $(dir $@)
 	$(call echo_cmd,AS,$@)
