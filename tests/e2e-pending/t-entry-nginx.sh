@@ -5,7 +5,8 @@
 # t-nginx-harness.sh checks that with gdb). Per level, the calls logtax
 # counted equal the messages nginx wrote; the templates come from fmt=4;
 # dropping the debug level leaves no debug message in the log, and the
-# calls kept are exactly the messages written.
+# calls kept are exactly the messages written; the same rule given to the
+# running nginx with `logtax ctl` stops its debug messages from then on.
 . "$(dirname "$0")/../lib.sh"
 . "$ROOT/tests/lib-nginx.sh"
 . "$(dirname "$0")/lib-entry.sh"
@@ -25,10 +26,10 @@ lt_levels() {
 		csv_each '$c["entry"] == "ngx_log_error_core" && $c["action"] == "keep" { n[$c["level_name"]] += $c["calls"] }
 			END { for (l in n) print l, n[l] }' | sort
 }
-load() {
+load() { # WHAT [PATH-PREFIX]
 	local i
 	for i in $(seq $n); do
-		expect_eq "$(nginx_get "/probe/$i")" 200 "$1: request $i"
+		expect_eq "$(nginx_get "${2:-/probe}/$i")" 200 "$1: request $i"
 	done
 }
 
@@ -66,3 +67,26 @@ expect_ge "$dropped" $((10 * n)) "drop: debug calls dropped"
 for i in $(seq $n); do
 	expect_eq "$(grep -c "\"GET /probe/$i HTTP/1.1\" 200 " "$NGINX_ACCESS")" 1 "drop: request $i served"
 done
+
+# The rule given to the running nginx: requests before it are logged at
+# debug level, requests after it are not; over both generations the calls
+# kept are the messages written.
+nginx_setup "$T/nginx-ctl"
+mkdir -p "$T/lt-ctl"
+nginx_start "$LOGTAX" run -o "$T/lt-ctl" --hook "$hook" --
+load "before ctl" /before
+nginx_idle
+"$LOGTAX" ctl "$NGINX_PID" filter 'drop:*@debug' >"$T/ctl" 2>&1 || fail "logtax ctl filter: $(cat "$T/ctl")"
+expect_eq "$(cat "$T/ctl")" "process $NGINX_PID: rules applied, generation 1" "ctl filter answer"
+load "after ctl" /after
+nginx_idle
+nginx_stop
+f=$(one_file "$T/lt-ctl")
+for i in $(seq $n); do
+	expect_eq "$(grep -c "http request line: \"GET /before/$i HTTP/1.1\"" "$NGINX_LOG")" 1 "ctl: request $i before, logged at debug"
+	expect_eq "$(grep -c "http request line: \"GET /after/$i HTTP/1.1\"" "$NGINX_LOG")" 0 "ctl: request $i after, not logged"
+done
+expect_same "$(log_levels "$NGINX_LOG")" "$(lt_levels "$f")" "ctl: calls kept (both generations) against the messages written"
+dropped=$("$ANALYZE" report --format csv "$f" |
+	csv_each '$c["action"] == "drop" && $c["generation"] == 1 && $c["level_name"] == "debug" { n += $c["calls"] } END { print n + 0 }')
+expect_ge "$dropped" $((10 * n)) "ctl: debug calls dropped in generation 1"
