@@ -409,7 +409,7 @@ $(B)/tests/test_model: tests/unit/test_model.c common/ltx_write.c $(filter-out $
 unit: $(UNIT_BINS)
 
 # Benchmark programs (bench/run.sh, make bench).
-BENCH_BINS := $(B)/bench/percall $(B)/bench/rules-bench
+BENCH_BINS := $(B)/bench/percall $(B)/bench/rules-bench $(B)/bench/percall-direct
 $(B)/bench/%: bench/%.c $(TP)/liblegacylog.so test-programs/legacylog.h
 	@mkdir -p $(dir $@)
 	$(call echo_cmd,CC,$@)
