@@ -112,7 +112,7 @@ if [ -x "$lv" ]; then
 	du -sh "$out/ab-logs" | sed 's/\t.*/ of libvirt log files written (deleted now)/'
 	rm -rf "$out/ab-logs"
 	check_counts "$out/libvirt-ab.json" "libvirt-evloop A/B/C"
-	# 500 handles: 2 calls per handle per iteration, 2 per handle added (docs FACTS; tests/e2e/t-libvirt-ab.sh).
+	# 500 handles: 2 calls per handle per iteration, 2 per handle added (as tests/e2e/t-libvirt-ab.sh asserts).
 	want=$((1000 * lv_ab_iters + 1000))
 	got=$(jq -c '[.runs[] | select(.arm == "B") | .calls_dropped] | unique' "$out/libvirt-ab.json")
 	if [ "$got" != "[$want]" ]; then
