@@ -126,7 +126,7 @@ struct lt_ret lt_slow_path(struct lt_frame *f, struct lt_desc *d)
 		return r;
 	}
 
-	/* After a fork the hot path was sent here once (see fork_child). */
+	/* After a fork the hot path was sent here once (see lt_forked_child). */
 	if (!lt_tls.table)
 		lt_tls.table = th->table;
 	if (d->family != LTX_FAM_CALIB) {
