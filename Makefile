@@ -66,6 +66,8 @@ SHIM_C := shim/slowpath.c shim/stacks.c shim/waits.c shim/init.c shim/output.c s
 	common/ltx_rules.c common/ltx_levels.c
 ifeq ($(ARCH),x86_64)
 SHIM_ASM := shim/entry_x86_64.S
+# Entry patching: capstone's header only; the library is dlopen'ed.
+SHIM_C += shim/patch_x86_64.c
 else
 SHIM_ASM :=
 SHIM_C += shim/entry_generic.c
@@ -130,6 +132,9 @@ TP_BINS += $(TP)/journal-demo $(TP)/journal-demo-noloc
 endif
 
 UNIT_SRC := $(wildcard tests/unit/*.c)
+ifneq ($(ARCH),x86_64)
+UNIT_SRC := $(filter-out tests/unit/test_patch.c,$(UNIT_SRC))
+endif
 UNIT_BINS := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
 
 .PHONY: all check demo bench install clean deps deps-test test-programs unit bench-programs fuzz build-info \
@@ -345,6 +350,13 @@ $(B)/tests/test_model: tests/unit/test_model.c common/ltx_write.c $(filter-out $
 	@mkdir -p $(dir $@)
 	$(call echo_cmd,CC,$@)
 	$(Q)$(CC) $(BASE_CFLAGS) -Wno-missing-prototypes -o $@ $^ $$(pkg-config --cflags --libs check) $(ANALYZER_LIBS)
+
+# test_patch: the entry-patching engine on the functions of an assembly file.
+$(B)/tests/test_patch: tests/unit/test_patch.c tests/unit/patch_funcs_x86_64.S shim/patch_x86_64.c shim/patch.h
+	@mkdir -p $(dir $@)
+	$(call echo_cmd,CC,$@)
+	$(Q)$(CC) $(BASE_CFLAGS) -Wno-missing-prototypes -o $@ tests/unit/test_patch.c tests/unit/patch_funcs_x86_64.S \
+		shim/patch_x86_64.c $$(pkg-config --cflags --libs check) -ldl -lpthread
 
 unit: $(UNIT_BINS)
 
