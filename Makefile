@@ -62,7 +62,7 @@ HOOK_CFLAGS := $(SHIM_COMMON) -mgeneral-regs-only -fno-stack-protector -fcf-prot
 	-fno-tree-vectorize -fomit-frame-pointer
 SHIM_C := shim/slowpath.c shim/stacks.c shim/waits.c shim/init.c shim/output.c shim/entries.c shim/families.c \
 	shim/hooks.c shim/rules.c shim/service.c shim/control.c shim/threads.c shim/modules.c shim/process.c \
-	shim/signals.c common/ltx_write.c common/ltx_io.c common/ltx_settings.c \
+	shim/signals.c shim/elfsym.c common/ltx_write.c common/ltx_io.c common/ltx_settings.c \
 	common/ltx_rules.c common/ltx_levels.c
 ifeq ($(ARCH),x86_64)
 SHIM_ASM := shim/entry_x86_64.S
@@ -114,6 +114,10 @@ APPLOG_LDFLAGS_now := -Wl,-z,now -Wl,-z,relro
 APPLOG_CFLAGS_noplt := -fno-plt
 APPLOG_LDFLAGS_noplt := -Wl,-z,now -Wl,-z,relro
 TP_BINS += $(foreach m,$(APPLOG_MODES),$(TP)/applog-$(m)/applog-demo)
+# The symbol finder's test program: unstripped, stripped with a debug link,
+# stripped without one (found by build-id), and its separate debug file.
+ELFSYM_BINS := $(TP)/elfsym-demo $(TP)/elfsym-demo.debug $(TP)/elfsym-demo-stripped $(TP)/elfsym-demo-nolink
+TP_BINS += $(ELFSYM_BINS)
 # syslog, with and without _FORTIFY_SOURCE (which turns syslog into __syslog_chk).
 TP_BINS += $(TP)/syslog-demo $(TP)/syslog-demo-fortify
 # Programs on the real libraries, when their -dev packages are installed
@@ -313,6 +317,22 @@ $(TP)/syslog-demo-fortify: test-programs/syslog-demo.c
 	$(call echo_cmd,CC,$@)
 	$(Q)$(CC) $(TP_CFLAGS) -O2 -U_FORTIFY_SOURCE -D_FORTIFY_SOURCE=2 -o $@ $<
 
+# Not PIE: its addresses and file offsets differ, as nm and objdump show.
+ELFSYM_SRC := test-programs/elfsym/main.c test-programs/elfsym/other.c
+$(TP)/elfsym-demo: $(ELFSYM_SRC)
+	@mkdir -p $(dir $@)
+	$(call echo_cmd,CC,$@)
+	$(Q)$(CC) $(TP_CFLAGS) -O2 -g -no-pie -rdynamic -Wl,--build-id -o $@ $(ELFSYM_SRC)
+$(TP)/elfsym-demo.debug: $(TP)/elfsym-demo
+	$(call echo_cmd,OBJCOPY,$@)
+	$(Q)objcopy --only-keep-debug $< $@
+$(TP)/elfsym-demo-stripped $(TP)/elfsym-demo-nolink: $(TP)/elfsym-demo $(TP)/elfsym-demo.debug
+	$(call echo_cmd,STRIP,$@)
+	$(Q)objcopy --strip-all $< $@.tmp
+	$(Q)if [ $@ = $(TP)/elfsym-demo-stripped ]; then \
+		cd $(TP) && objcopy --add-gnu-debuglink=elfsym-demo.debug $(notdir $@).tmp; fi
+	$(Q)mv $@.tmp $@
+
 $(TP)/libvirt-evloop: test-programs/libvirt-evloop.c
 	@mkdir -p $(dir $@)
 	$(call echo_cmd,CC,$@)
@@ -357,6 +377,13 @@ $(B)/tests/test_patch: tests/unit/test_patch.c tests/unit/patch_funcs_x86_64.S s
 	$(call echo_cmd,CC,$@)
 	$(Q)$(CC) $(BASE_CFLAGS) -Wno-missing-prototypes -o $@ tests/unit/test_patch.c tests/unit/patch_funcs_x86_64.S \
 		shim/patch_x86_64.c $$(pkg-config --cflags --libs check) -ldl -lpthread
+
+# test_elfsym: the symbol finder on elfsym-demo and damaged copies of it.
+$(B)/tests/test_elfsym: tests/unit/test_elfsym.c shim/elfsym.c shim/elfsym.h $(ELFSYM_BINS)
+	@mkdir -p $(dir $@)
+	$(call echo_cmd,CC,$@)
+	$(Q)$(CC) $(BASE_CFLAGS) -Wno-missing-prototypes -o $@ tests/unit/test_elfsym.c shim/elfsym.c \
+		$$(pkg-config --cflags --libs check)
 
 unit: $(UNIT_BINS)
 
