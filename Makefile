@@ -393,6 +393,19 @@ $(B)/bench/%: bench/%.c $(TP)/liblegacylog.so test-programs/legacylog.h
 	@mkdir -p $(dir $@)
 	$(call echo_cmd,CC,$@)
 	$(Q)$(CC) $(TP_CFLAGS) -pthread -o $@ $< -L$(TP) -llegacylog -Wl,-rpath,'$$ORIGIN/../test-programs'
+# Entry patching: its costs (patch-bench) and how many exported functions
+# of a library it takes (patchable FILE...).
+ifeq ($(ARCH),x86_64)
+BENCH_BINS += $(B)/bench/patch-bench $(B)/bench/patchable
+endif
+$(B)/bench/patch-bench: bench/patch-bench.c tests/unit/patch_funcs_x86_64.S shim/patch_x86_64.c shim/patch.h
+	@mkdir -p $(dir $@)
+	$(call echo_cmd,CC,$@)
+	$(Q)$(CC) $(TP_CFLAGS) -pthread -o $@ bench/patch-bench.c tests/unit/patch_funcs_x86_64.S shim/patch_x86_64.c -ldl
+$(B)/bench/patchable: bench/patchable.c shim/patch_x86_64.c shim/patch.h
+	@mkdir -p $(dir $@)
+	$(call echo_cmd,CC,$@)
+	$(Q)$(CC) $(TP_CFLAGS) -pthread -o $@ bench/patchable.c shim/patch_x86_64.c -ldl -lelf
 bench-programs: $(BENCH_BINS)
 
 deps:

@@ -167,13 +167,20 @@ static int classify(struct ins *in, uint8_t off, char *why, size_t cap)
 		return -1;
 	}
 	if (r > 0) {
-		if (x->encoding.disp_size != 4 || !x->encoding.disp_offset ||
-		    x->encoding.disp_offset + 4 > cs.insn->size) {
+		/* capstone 4 leaves disp_offset 0 for some SSE forms; a RIP-relative
+		 * operand has no SIB, so its disp32 follows the ModR/M byte */
+		unsigned doff = x->encoding.disp_offset;
+		if (!doff && x->encoding.modrm_offset)
+			doff = x->encoding.modrm_offset + 1u;
+		int32_t want = (int32_t)x->disp, have;
+		if (doff && doff + 4 <= cs.insn->size)
+			memcpy(&have, cs.insn->bytes + doff, 4);
+		if (!doff || doff + 4 > cs.insn->size || have != want) {
 			snprintf(why, cap, "%s at +0x%x: its displacement cannot be found", cs.insn->mnemonic, off);
 			return -1;
 		}
 		in->kind = K_RIPREL;
-		in->disp_off = x->encoding.disp_offset;
+		in->disp_off = (uint8_t)doff;
 		in->ref = cs.insn->address + cs.insn->size + (uint64_t)x->disp;
 	}
 	return 0;
@@ -474,6 +481,30 @@ int lt_patch_prepare(struct lt_patch *p, void *fn, size_t size, void *target)
 		memcpy(c + pos + 6, &t, 8);
 		jump_to = c + pos;
 		pos += 14;
+	}
+	/* Read the copy back: each moved instruction must name what the
+	 * original named (a wrong displacement offset would not). */
+	for (unsigned k = 0; k < pl.nins; k++) {
+		const struct ins *in = &pl.ins[k];
+		uint8_t *d = c + p->ins_copy[k];
+		uint64_t t = 0;
+		int ok = 1;
+		if (in->kind == K_PLAIN)
+			continue;
+		if (decode(d, (size_t)copy_len(in), (uint64_t)d) < 0)
+			ok = 0;
+		else if (in->kind == K_RIPREL)
+			ok = rip_operand() > 0 && cs.insn->size == in->len &&
+			     (uint64_t)d + in->len + (uint64_t)cs.insn->detail->x86.disp == in->ref;
+		else
+			ok = branch_target(&t) && t == in->ref;
+		if (!ok) {
+			munmap(c, PAGE);
+			snprintf(p->why, sizeof p->why, "the instruction at +0x%x did not survive relocation",
+				 (unsigned)(pl.at + in->off - pl.fn));
+			r = LT_PATCH_EUNMOVABLE;
+			goto out;
+		}
 	}
 	if (mprotect(c, PAGE, PROT_READ | PROT_EXEC) < 0) {
 		munmap(c, PAGE);
