@@ -96,6 +96,16 @@ int lt_patch_check(void *fn, size_t size, char *why, size_t cap);
 int lt_patch_apply(struct lt_patch *p);
 int lt_patch_remove(struct lt_patch *p);
 const char *lt_patch_why(const struct lt_patch *p);
+/* The dlopen used to load capstone (default: dlopen). */
+void lt_patch_set_loader(void *(*open_fn)(const char *, int));
+
+/* What the protocol did so far, process-wide: threads that hit an int3
+ * and were sent to a copy, threads moved out of replaced bytes, check
+ * signals sent. */
+struct lt_patch_stats {
+	unsigned long traps, moved, signalled;
+};
+void lt_patch_stats(struct lt_patch_stats *out);
 const char *lt_patch_strerror(int err);
 
 /* The original function (its relocated entry), for the target to call. */

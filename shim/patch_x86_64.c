@@ -31,11 +31,27 @@
 #define REACH ((int64_t)0x7fffffff - 2 * (int64_t)PAGE) /* rel32, with a margin */
 #define CHECK_SIG SIGSTKFLT
 
-/* The shim's own dlopen (its exported dlopen is a wrapper that patches
- * GOTs after each call); absent in the unit tests, where dlopen is plain. */
-extern void *lt_real_dlopen(const char *file, int mode) __attribute__((weak));
-
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* How capstone is loaded: the shim passes its real dlopen (its exported
+ * dlopen is a wrapper that patches after each call, under its own lock). */
+static void *(*loader)(const char *, int) = dlopen;
+
+void lt_patch_set_loader(void *(*open_fn)(const char *, int))
+{
+	pthread_mutex_lock(&lock);
+	loader = open_fn ? open_fn : dlopen;
+	pthread_mutex_unlock(&lock);
+}
+
+static struct lt_patch_stats stats;
+
+void lt_patch_stats(struct lt_patch_stats *out)
+{
+	out->traps = __atomic_load_n(&stats.traps, __ATOMIC_RELAXED);
+	out->moved = __atomic_load_n(&stats.moved, __ATOMIC_RELAXED);
+	out->signalled = __atomic_load_n(&stats.signalled, __ATOMIC_RELAXED);
+}
 
 /* ---- capstone, loaded once ------------------------------------------------ */
 
@@ -54,8 +70,7 @@ static int cs_load(void)
 	if (cs.state)
 		return cs.state > 0 ? 0 : -1;
 	cs.state = -1;
-	void *lib = lt_real_dlopen ? lt_real_dlopen("libcapstone.so.4", RTLD_NOW | RTLD_LOCAL)
-				   : dlopen("libcapstone.so.4", RTLD_NOW | RTLD_LOCAL);
+	void *lib = loader("libcapstone.so.4", RTLD_NOW | RTLD_LOCAL);
 	if (!lib)
 		return -1;
 	cs.open = (cs_err(*)(cs_arch, cs_mode, csh *))dlsym(lib, "cs_open");
@@ -339,7 +354,9 @@ static void gap_consider(struct gap_ctx *c, uint64_t a, uint64_t b)
 		s += PAGE;
 	if (s > s_hi)
 		return;
-	uint64_t d = s > c->want ? s - c->want : c->want - s;
+	/* Below the function if at all possible: just above an executable
+	 * lies the room its brk heap grows into. */
+	uint64_t d = s > c->want ? (s - c->want) + (1ull << 40) : c->want - s;
 	if (d < c->best_d)
 		c->best = s, c->best_d = d;
 }
@@ -570,6 +587,7 @@ static void on_trap(int sig, siginfo_t *si, void *ucv)
 			if (rip == (uint64_t)p->at + 1) {
 				/* our int3: the copy does what the original bytes did */
 				uc->uc_mcontext.gregs[REG_RIP] = (greg_t)p->copy;
+				__atomic_add_fetch(&stats.traps, 1, __ATOMIC_RELAXED);
 				return;
 			}
 	chain(&prev_trap, sig, si, ucv);
@@ -589,6 +607,7 @@ static void on_check(int sig, siginfo_t *si, void *ucv)
 		for (unsigned k = 0; k < p->nins; k++)
 			if ((uint64_t)p->at + p->ins_at[k] == rip) {
 				uc->uc_mcontext.gregs[REG_RIP] = (greg_t)(p->copy + p->ins_copy[k]);
+				__atomic_add_fetch(&stats.moved, 1, __ATOMIC_RELAXED);
 				break;
 			}
 	pid_t me = (pid_t)syscall(SYS_gettid);
@@ -631,6 +650,11 @@ static void sync_cores(void)
 			   : -1;
 	}
 	if (mb_state > 0 && syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED_SYNC_CORE, 0, 0) == 0)
+		return;
+	/* a fork child's memory is not registered: register it, once */
+	if (mb_state > 0 && errno == EPERM &&
+	    syscall(SYS_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_SYNC_CORE, 0, 0) == 0 &&
+	    syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED_SYNC_CORE, 0, 0) == 0)
 		return;
 	/* Taking write access away from a page every core may have cached
 	 * makes the kernel interrupt each core running our threads (a TLB
@@ -742,6 +766,7 @@ static int check_threads(struct lt_patch *p, int n, char *why, size_t cap)
 		else
 			pending++;
 	}
+	stats.signalled += (unsigned long)pending;
 	/* up to ~200 ms: a thread that blocks the signal may fall asleep */
 	for (int round = 0; pending && round < 2000; round++) {
 		pending = 0;

@@ -99,6 +99,17 @@ FUNC tf_spin
 	ret
 END tf_spin
 
+/* A syscall first (the caller sets rax): a thread asleep in it is
+ * stopped between the replaced instructions, at +2. Returns 7. */
+FUNC tf_wait
+	syscall
+	nop
+	nop
+	nop
+	movl $7, %eax
+	ret
+END tf_wait
+
 	.data
 	.p2align 3
 	.globl tf_data

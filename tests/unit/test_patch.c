@@ -11,9 +11,11 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 long tf_plain(long), tf_endbr(long), tf_riprel(long), tf_jcc(long), tf_call(long), tf_tail(long);
-long tf_branchin(long), tf_short(long), tf_jrcxz(long), tf_spin(long);
+long tf_branchin(long), tf_short(long), tf_jrcxz(long), tf_spin(long), tf_wait(long);
 extern long tf_data, tf_spin_runs;
 
 typedef long (*fn1)(long);
@@ -39,7 +41,7 @@ static fn1 const hooks[] = { hook0, hook1, hook2, hook3, hook4, hook5, hook6 };
 
 /* The assembler's sizes (NAME_end - NAME), as a symbol table gives them. */
 extern char tf_plain_end[], tf_endbr_end[], tf_riprel_end[], tf_jcc_end[], tf_call_end[], tf_tail_end[],
-	tf_spin_end[], tf_branchin_end[], tf_short_end[], tf_jrcxz_end[];
+	tf_spin_end[], tf_branchin_end[], tf_short_end[], tf_jrcxz_end[], tf_wait_end[];
 #define SIZE(f) ((size_t)(f##_end - (char *)f))
 
 static size_t size_of(fn1 f)
@@ -228,6 +230,90 @@ START_TEST(threads)
 	ck_assert_int_eq(hooked[3], before + 1);
 	ck_assert_int_eq(tf_spin_runs, total + 1);
 	ck_assert_int_eq(lt_patch_remove(p), 0);
+	struct lt_patch_stats st;
+	lt_patch_stats(&st);
+	printf("threads: %ld calls, %ld hooked; %lu int3 traps, %lu threads moved, %lu check signals\n", total,
+	       hooked[3], st.traps, st.moved, st.signalled);
+}
+END_TEST
+
+/* ---- the two handlers, each made to act for sure --------------------- */
+
+static pid_t waiter_tid;
+static long waiter_ret;
+
+static void *waiter(void *arg)
+{
+	(void)arg;
+	__atomic_store_n(&waiter_tid, (pid_t)syscall(SYS_gettid), __ATOMIC_RELEASE);
+	register long rax __asm__("rax") = SYS_pause;
+	/* below the red zone, then into tf_wait's syscall */
+	__asm__ volatile("sub $128, %%rsp\n\tcall tf_wait\n\tadd $128, %%rsp"
+			 : "+r"(rax)
+			 :
+			 : "rcx", "r11", "memory", "cc");
+	waiter_ret = rax;
+	return NULL;
+}
+
+/* A thread asleep inside the bytes to be replaced (its rip at +2, after
+ * the syscall) is moved to the same place in the copy by the check
+ * signal; left there it would resume inside the jmp's displacement. */
+START_TEST(thread_inside)
+{
+	struct lt_patch *p = &patches[4];
+	ck_assert_int_eq(lt_patch_prepare(p, (void *)tf_wait, SIZE(tf_wait), (void *)hook4), 0);
+	ck_assert_int_eq(p->len, 5);
+	pthread_t t;
+	ck_assert_int_eq(pthread_create(&t, NULL, waiter, NULL), 0);
+	char path[64], buf[256] = "";
+	while (!__atomic_load_n(&waiter_tid, __ATOMIC_ACQUIRE))
+		usleep(1000);
+	snprintf(path, sizeof path, "/proc/self/task/%d/syscall", (int)waiter_tid);
+	char want[32];
+	snprintf(want, sizeof want, "%d ", SYS_pause);
+	for (int i = 0; i < 10000 && strncmp(buf, want, strlen(want)); i++) {
+		usleep(1000);
+		FILE *f = fopen(path, "r");
+		ck_assert_ptr_nonnull(f);
+		if (!fgets(buf, sizeof buf, f))
+			buf[0] = 0;
+		fclose(f);
+	}
+	ck_assert_msg(!strncmp(buf, want, strlen(want)), "the waiter never slept in pause: %s", buf);
+	struct lt_patch_stats s0, s1;
+	lt_patch_stats(&s0);
+	ck_assert_int_eq(lt_patch_apply(p), 0);
+	pthread_join(t, NULL);
+	lt_patch_stats(&s1);
+	ck_assert_int_eq(s1.moved, s0.moved + 1);
+	ck_assert_int_eq(waiter_ret, 7);
+	ck_assert_int_eq(lt_patch_remove(p), 0);
+}
+END_TEST
+
+/* A thread that meets the int3 is sent to the copy: the first byte is
+ * written by hand here, as apply writes it first. */
+START_TEST(trap)
+{
+	struct lt_patch *p = &patches[5];
+	ck_assert_int_eq(lt_patch_prepare(p, (void *)tf_jcc, SIZE(tf_jcc), (void *)hook5), 0);
+	ck_assert_int_eq(lt_patch_apply(p), 0); /* installs the handler */
+	ck_assert_int_eq(lt_patch_remove(p), 0);
+	uintptr_t page = (uintptr_t)p->at & ~(uintptr_t)4095;
+	ck_assert_uint_eq(page, ((uintptr_t)p->at + p->len - 1) & ~(uintptr_t)4095);
+	ck_assert_int_eq(mprotect((void *)page, 4096, PROT_READ | PROT_WRITE | PROT_EXEC), 0);
+	uint8_t first = p->at[0];
+	p->at[0] = 0xcc;
+	struct lt_patch_stats s0, s1;
+	lt_patch_stats(&s0);
+	ck_assert_int_eq(tf_jcc(0), 100);
+	ck_assert_int_eq(tf_jcc(3), 200);
+	lt_patch_stats(&s1);
+	p->at[0] = first;
+	ck_assert_int_eq(mprotect((void *)page, 4096, PROT_READ | PROT_EXEC), 0);
+	ck_assert_int_eq(s1.traps, s0.traps + 2);
+	ck_assert_int_eq(hooked[5], 0); /* the int3 leads to the copy, not to the target */
 }
 END_TEST
 
@@ -244,6 +330,8 @@ int main(void)
 	tcase_add_test(tc, far_target);
 	tcase_add_test(tc, refusals);
 	tcase_add_test(tc, threads);
+	tcase_add_test(tc, thread_inside);
+	tcase_add_test(tc, trap);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
