@@ -396,7 +396,7 @@ $(B)/bench/%: bench/%.c $(TP)/liblegacylog.so test-programs/legacylog.h
 # Entry patching: its costs (patch-bench) and how many exported functions
 # of a library it takes (patchable FILE...).
 ifeq ($(ARCH),x86_64)
-BENCH_BINS += $(B)/bench/patch-bench $(B)/bench/patchable
+BENCH_BINS += $(B)/bench/patch-bench $(B)/bench/patchable $(B)/bench/libpatch-all.so
 endif
 $(B)/bench/patch-bench: bench/patch-bench.c tests/unit/patch_funcs_x86_64.S shim/patch_x86_64.c shim/patch.h
 	@mkdir -p $(dir $@)
@@ -406,6 +406,11 @@ $(B)/bench/patchable: bench/patchable.c shim/patch_x86_64.c shim/patch.h
 	@mkdir -p $(dir $@)
 	$(call echo_cmd,CC,$@)
 	$(Q)$(CC) $(TP_CFLAGS) -pthread -o $@ bench/patchable.c shim/patch_x86_64.c -ldl -lelf
+# Preloaded, it patches every exported function of one library (LT_PATCH_ALL).
+$(B)/bench/libpatch-all.so: bench/patch-all.c shim/patch_x86_64.c shim/patch.h
+	@mkdir -p $(dir $@)
+	$(call echo_cmd,CC,$@)
+	$(Q)$(CC) $(TP_CFLAGS) -fPIC -shared -o $@ bench/patch-all.c shim/patch_x86_64.c -ldl -lelf -lpthread
 bench-programs: $(BENCH_BINS)
 
 deps:
