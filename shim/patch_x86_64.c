@@ -833,7 +833,8 @@ static void store_bytes(uint8_t *dst, const uint8_t *src, unsigned n)
 static int write_entry(struct lt_patch *p, const uint8_t *want, int check)
 {
 	uint64_t a = (uint64_t)p->at, first = a & ~(PAGE - 1), last = (a + p->len - 1) & ~(PAGE - 1);
-	int prot[2] = { prot_of(first), prot_of(last) };
+	int prot[2] = { prot_of(first), 0 };
+	prot[1] = last == first ? prot[0] : prot_of(last);
 	if (prot[0] < 0 || prot[1] < 0) {
 		snprintf(p->why, sizeof p->why, "its page is not in /proc/self/maps (or /proc cannot be read)");
 		return LT_PATCH_EPROT;
