@@ -60,7 +60,7 @@ static int one_file(const char *path)
 			return 1;
 		}
 	}
-	unsigned total = 0, counts[16] = { 0 };
+	unsigned total = 0, counts[16] = { 0 }, leaf = 0;
 	uint64_t *seen = NULL;
 	size_t nseen = 0;
 	Elf_Scn *scn = NULL;
@@ -91,23 +91,26 @@ static int one_file(const char *path)
 			if (s.st_value + size > hi)
 				size = hi - s.st_value;
 			char why[160] = "";
-			int r;
+			int r, out = 0;
 			if (prepare) {
 				/* kept: prepared patches are never freed */
 				struct lt_patch *p = calloc(1, sizeof *p);
 				r = lt_patch_prepare(p, buf + (s.st_value - lo), size, (void *)hook);
 				snprintf(why, sizeof why, "%s", lt_patch_why(p));
+				out = p->calls_out;
 			} else {
-				r = lt_patch_check(buf + (s.st_value - lo), size, why, sizeof why);
+				r = lt_patch_check(buf + (s.st_value - lo), size, &out, why, sizeof why);
 			}
 			total++;
 			counts[r < 16 ? r : 15]++;
+			leaf += !r && !out;
 			if (only || (verbose && r))
-				printf("%s: %s: %s%s%s\n", path, name, lt_patch_strerror(r), r ? ": " : "", why);
+				printf("%s: %s: %s%s%s%s\n", path, name, lt_patch_strerror(r), r ? ": " : "", why,
+				       !r && !out ? " (a leaf: calls nothing unseen)" : "");
 		}
 	}
-	printf("%s: %u exported functions, %u patchable (%.1f%%)", path, total, counts[0],
-	       total ? 100.0 * counts[0] / total : 0.0);
+	printf("%s: %u exported functions, %u patchable (%.1f%%), %u of them leaves", path, total, counts[0],
+	       total ? 100.0 * counts[0] / total : 0.0, leaf);
 	for (int r = 1; r < 16; r++)
 		if (counts[r])
 			printf("; %s %u", lt_patch_strerror(r), counts[r]);

@@ -81,6 +81,13 @@ struct lt_patch {
 	uint8_t len;     /* bytes replaced (whole instructions, >= 5) */
 	uint8_t nins;
 	uint8_t state;
+	/* Its body calls code the compiler could not see into (an indirect
+	 * call, a GOT or PLT entry): its callers then keep nothing in
+	 * call-clobbered registers across a call to it and align the stack.
+	 * Callers of a leaf in the same unit may do neither (GCC's -fipa-ra
+	 * and -fipa-stack-alignment), which a target that does not keep every
+	 * register must refuse. */
+	uint8_t calls_out;
 	uint8_t orig[LT_PATCH_MAXLEN]; /* what the replaced bytes held */
 	uint8_t jmp[LT_PATCH_MAXLEN];  /* jmp rel32, then int3 filling len */
 	uint8_t ins_at[LT_PATCH_MAXINS];   /* instruction k starts at at + ins_at[k] */
@@ -91,8 +98,9 @@ struct lt_patch {
 
 int lt_patch_prepare(struct lt_patch *p, void *fn, size_t size, void *target);
 /* The checks of prepare only: nothing is mapped (for scans and reports).
- * Writes the reason into why (cap bytes) on refusal. */
-int lt_patch_check(void *fn, size_t size, char *why, size_t cap);
+ * Writes the reason into why (cap bytes) on refusal; *calls_out (if not
+ * NULL) as struct lt_patch's. */
+int lt_patch_check(void *fn, size_t size, int *calls_out, char *why, size_t cap);
 int lt_patch_apply(struct lt_patch *p);
 int lt_patch_remove(struct lt_patch *p);
 const char *lt_patch_why(const struct lt_patch *p);

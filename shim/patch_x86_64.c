@@ -19,6 +19,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <ucontext.h>
 #include <unistd.h>
@@ -212,13 +213,41 @@ static const uint8_t endbr64[4] = { 0xf3, 0x0f, 0x1e, 0xfa };
 
 struct plan {
 	uint8_t *fn, *at;
-	uint8_t len, nins;
+	uint8_t len, nins, calls_out;
 	struct ins ins[LT_PATCH_MAXINS];
 };
 
 static int fits32(int64_t v)
 {
 	return v >= INT32_MIN && v <= INT32_MAX;
+}
+
+/* Whether the decoded instruction (in a function at [fn, fn + size)) calls
+ * or tail-calls code the compiler could not see into: an indirect call, a
+ * jump through memory (a GOT entry), or a call or jump to a PLT stub
+ * (whose first instruction, after endbr64 and a bnd prefix, is `jmp
+ * *disp(%rip)`). Such a function clobbers every call-clobbered register as
+ * far as its callers know, and needs an aligned stack. */
+static int calls_unseen(uint64_t fn, size_t size)
+{
+	unsigned id = cs.insn->id;
+	const cs_x86 *x = &cs.insn->detail->x86;
+	if ((id != X86_INS_CALL && id != X86_INS_JMP) || x->op_count < 1)
+		return 0;
+	if (x->operands[0].type == X86_OP_MEM)
+		return 1;
+	if (x->operands[0].type == X86_OP_REG)
+		return id == X86_INS_CALL; /* a jmp through a register: a switch, most likely */
+	uint64_t t = (uint64_t)x->operands[0].imm;
+	if (x->operands[0].type != X86_OP_IMM || (t >= fn && t - fn < size))
+		return 0;
+	uint8_t b[12];
+	struct iovec l = { b, sizeof b }, r = { (void *)t, sizeof b };
+	if (process_vm_readv(getpid(), &l, 1, &r, 1, 0) != (ssize_t)sizeof b)
+		return 0; /* unreadable: not a PLT stub we can tell */
+	unsigned o = !memcmp(b, endbr64, 4) ? 4 : 0;
+	o += b[o] == 0xf2; /* bnd */
+	return b[o] == 0xff && b[o + 1] == 0x25;
 }
 
 /* Decodes the first instructions and scans the body. Called with the lock
@@ -275,6 +304,8 @@ static int analyze(struct plan *pl, uint8_t *fn, size_t size, char *why, size_t 
 			continue;
 		}
 		uint64_t t;
+		if (!pl->calls_out && calls_unseen((uint64_t)fn, size))
+			pl->calls_out = 1;
 		if (branch_target(&t) && t > lo && t < hi) {
 			snprintf(why, cap, "a %s at +0x%zx lands at +0x%x, inside the %u bytes to be replaced",
 				 cs.insn->mnemonic, o, (unsigned)(t - (uint64_t)fn), pl->len);
@@ -285,13 +316,15 @@ static int analyze(struct plan *pl, uint8_t *fn, size_t size, char *why, size_t 
 	return 0;
 }
 
-int lt_patch_check(void *fn, size_t size, char *why, size_t cap)
+int lt_patch_check(void *fn, size_t size, int *calls_out, char *why, size_t cap)
 {
 	struct plan pl;
 	pthread_mutex_lock(&lock);
 	int r = cs_load() < 0 ? (snprintf(why, cap, "the disassembler (libcapstone.so.4) could not be loaded"),
 				 LT_PATCH_ENODECODER)
 			      : analyze(&pl, fn, size, why, cap);
+	if (calls_out)
+		*calls_out = !r && pl.calls_out;
 	pthread_mutex_unlock(&lock);
 	return r;
 }
@@ -538,6 +571,7 @@ int lt_patch_prepare(struct lt_patch *p, void *fn, size_t size, void *target)
 	p->size = size;
 	p->len = pl.len;
 	p->nins = pl.nins;
+	p->calls_out = pl.calls_out;
 	memcpy(p->orig, pl.at, pl.len);
 	p->jmp[0] = 0xe9;
 	put32(p->jmp + 1, (int64_t)((uint64_t)jump_to - (at + 5)));

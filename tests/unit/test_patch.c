@@ -165,7 +165,7 @@ static void refused(fn1 f, size_t size, int want, const char *why_part)
 	ck_assert_msg(r == want, "got %d (%s: %s), want %d", r, lt_patch_strerror(r), lt_patch_why(&p), want);
 	ck_assert_msg(strstr(lt_patch_why(&p), why_part), "why: %s", lt_patch_why(&p));
 	char why[160];
-	ck_assert_int_eq(lt_patch_check((void *)f, size, why, sizeof why), want);
+	ck_assert_int_eq(lt_patch_check((void *)f, size, NULL, why, sizeof why), want);
 	ck_assert_int_eq(lt_patch_apply(&p), LT_PATCH_ESTATE);
 }
 
