@@ -6,6 +6,8 @@
 #include "../../shim/patch.h"
 
 #include <check.h>
+#include <dlfcn.h>
+#include <link.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -181,6 +183,27 @@ START_TEST(refusals)
 }
 END_TEST
 
+/* A leaf (calls nothing, or only what it can see) against a function that
+ * calls through its PLT: the wiring refuses leaves of an executable. */
+START_TEST(calls_out)
+{
+	char why[160];
+	int out = -1;
+	ck_assert_int_eq(lt_patch_check((void *)tf_plain, SIZE(tf_plain), &out, why, sizeof why), 0);
+	ck_assert_int_eq(out, 0);
+	ck_assert_int_eq(lt_patch_check((void *)tf_call, SIZE(tf_call), &out, why, sizeof why), 0);
+	ck_assert_int_eq(out, 0); /* its callee is in sight */
+	void *f = dlsym(RTLD_DEFAULT, "getaddrinfo");
+	const ElfW(Sym) *sym = NULL;
+	Dl_info info;
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_ne(dladdr1(f, &info, (void **)&sym, RTLD_DL_SYMENT), 0);
+	ck_assert_ptr_nonnull(sym);
+	ck_assert_int_eq(lt_patch_check(f, sym->st_size, &out, why, sizeof why), 0);
+	ck_assert_int_eq(out, 1);
+}
+END_TEST
+
 /* ---- 8 threads spin on tf_spin while it is patched and unpatched ------- */
 
 #define NTHREADS 8
@@ -329,6 +352,7 @@ int main(void)
 	tcase_add_test(tc, call_and_tail);
 	tcase_add_test(tc, far_target);
 	tcase_add_test(tc, refusals);
+	tcase_add_test(tc, calls_out);
 	tcase_add_test(tc, threads);
 	tcase_add_test(tc, thread_inside);
 	tcase_add_test(tc, trap);
