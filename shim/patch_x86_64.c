@@ -898,7 +898,8 @@ static int write_entry(struct lt_patch *p, const uint8_t *want, int check)
 		uint8_t int3 = 0xcc;
 		store_bytes(p->at, &int3, 1);
 		sync_cores();
-		if (check && check_threads(p, n, p->why, sizeof p->why) < 0) {
+		/* one instruction replaced: no thread can be stopped inside it */
+		if (check && p->nins > 1 && check_threads(p, n, p->why, sizeof p->why) < 0) {
 			store_bytes(p->at, p->state == LT_PATCH_APPLIED ? p->jmp : p->orig, 1);
 			sync_cores();
 			r = LT_PATCH_EBUSY;
