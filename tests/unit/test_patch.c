@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 long tf_plain(long), tf_endbr(long), tf_riprel(long), tf_jcc(long), tf_call(long), tf_tail(long);
@@ -340,6 +341,44 @@ START_TEST(trap)
 }
 END_TEST
 
+/* A fork child keeps the patch and may remove and apply it again (its
+ * memory is registered for membarrier anew) while a thread of its own runs. */
+static void *child_spinner(void *arg)
+{
+	(void)arg;
+	while (!__atomic_load_n(&stop, __ATOMIC_ACQUIRE))
+		if (tf_riprel(1) != 1001)
+			_exit(3);
+	return NULL;
+}
+
+START_TEST(fork_child)
+{
+	struct lt_patch *p = &patches[6];
+	ck_assert_int_eq(lt_patch_prepare(p, (void *)tf_riprel, SIZE(tf_riprel), (void *)hook6), 0);
+	ck_assert_int_eq(lt_patch_apply(p), 0);
+	pid_t pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		pthread_t t;
+		if (tf_riprel(1) != 1001 || hooked[6] != 1 || pthread_create(&t, NULL, child_spinner, NULL))
+			_exit(1);
+		for (int k = 0; k < 20; k++)
+			if (lt_patch_remove(p) || lt_patch_apply(p))
+				_exit(2);
+		__atomic_store_n(&stop, 1, __ATOMIC_RELEASE);
+		pthread_join(t, NULL);
+		_exit(lt_patch_remove(p) || memcmp(p->at, p->orig, p->len) ? 4 : 0);
+	}
+	int st;
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "child: status %d", st);
+	ck_assert_int_eq(tf_riprel(1), 1001); /* the parent's patch stands */
+	ck_assert_int_eq(hooked[6], 1);
+	ck_assert_int_eq(lt_patch_remove(p), 0);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("patch");
@@ -356,6 +395,7 @@ int main(void)
 	tcase_add_test(tc, threads);
 	tcase_add_test(tc, thread_inside);
 	tcase_add_test(tc, trap);
+	tcase_add_test(tc, fork_child);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
