@@ -66,7 +66,8 @@ enum {
 	LT_PATCH_ECHANGED = 11,  /* the entry's bytes changed since prepare */
 };
 
-enum { LT_PATCH_NONE = 0, LT_PATCH_PREPARED = 1, LT_PATCH_APPLIED = 2 };
+/* GONE: its object was unloaded (the memory may hold another object now). */
+enum { LT_PATCH_NONE = 0, LT_PATCH_PREPARED = 1, LT_PATCH_APPLIED = 2, LT_PATCH_GONE = 3 };
 
 #define LT_PATCH_MAXLEN 32 /* bytes replaced at most (the jmp is 5) */
 #define LT_PATCH_MAXINS 16
@@ -115,6 +116,16 @@ struct lt_patch_stats {
 };
 void lt_patch_stats(struct lt_patch_stats *out);
 const char *lt_patch_strerror(int err);
+
+/* A function whose entry is patched must be entered through its copy
+ * (entering it would jump to the target again): fn's copy if an applied
+ * patch replaced fn's entry, else fn. Lock-free; safe on any thread. */
+void *lt_patch_entry_of(void *fn);
+/* The reverse: the function whose copy addr is, else addr. */
+void *lt_patch_home_of(void *addr);
+/* An object at [lo, hi) was unloaded: its patches are forgotten (their
+ * copies stay mapped: a thread may still be inside one). */
+void lt_patch_unloaded(uint64_t lo, uint64_t hi);
 
 /* The original function (its relocated entry), for the target to call. */
 static inline void *lt_patch_copy(const struct lt_patch *p)

@@ -618,7 +618,7 @@ static void on_trap(int sig, siginfo_t *si, void *ucv)
 	uint64_t rip = (uint64_t)uc->uc_mcontext.gregs[REG_RIP];
 	if (si->si_code == SI_KERNEL)
 		for (struct lt_patch *p = __atomic_load_n(&list, __ATOMIC_ACQUIRE); p; p = p->next)
-			if (rip == (uint64_t)p->at + 1) {
+			if (rip == (uint64_t)p->at + 1 && p->state != LT_PATCH_GONE) {
 				/* our int3: the copy does what the original bytes did */
 				uc->uc_mcontext.gregs[REG_RIP] = (greg_t)p->copy;
 				__atomic_add_fetch(&stats.traps, 1, __ATOMIC_RELAXED);
@@ -965,7 +965,7 @@ int lt_patch_apply(struct lt_patch *p)
 	} else if (handlers_ready(p) < 0) {
 		r = LT_PATCH_EPROT;
 	} else if (!(r = write_entry(p, p->jmp, 1))) {
-		p->state = LT_PATCH_APPLIED;
+		__atomic_store_n(&p->state, LT_PATCH_APPLIED, __ATOMIC_RELEASE);
 	}
 	pthread_mutex_unlock(&lock);
 	return r;
@@ -990,6 +990,31 @@ int lt_patch_remove(struct lt_patch *p)
 	}
 	pthread_mutex_unlock(&lock);
 	return r;
+}
+
+void *lt_patch_entry_of(void *fn)
+{
+	for (struct lt_patch *p = __atomic_load_n(&list, __ATOMIC_ACQUIRE); p; p = p->next)
+		if (p->fn == fn && __atomic_load_n(&p->state, __ATOMIC_ACQUIRE) == LT_PATCH_APPLIED)
+			return p->copy;
+	return fn;
+}
+
+void *lt_patch_home_of(void *addr)
+{
+	for (struct lt_patch *p = __atomic_load_n(&list, __ATOMIC_ACQUIRE); p; p = p->next)
+		if (p->copy == addr && p->state != LT_PATCH_GONE)
+			return p->fn;
+	return addr;
+}
+
+void lt_patch_unloaded(uint64_t lo, uint64_t hi)
+{
+	pthread_mutex_lock(&lock);
+	for (struct lt_patch *p = list; p; p = p->next)
+		if ((uint64_t)p->fn >= lo && (uint64_t)p->fn < hi)
+			__atomic_store_n(&p->state, LT_PATCH_GONE, __ATOMIC_RELEASE);
+	pthread_mutex_unlock(&lock);
 }
 
 const char *lt_patch_why(const struct lt_patch *p)
