@@ -136,12 +136,6 @@ static void reresolve(const struct snap *s)
 {
 	if (!LT_HAVE_TRAMPOLINES)
 		return;
-#if LT_HAVE_TRAMPOLINES
-	/* Entries patched in an unloaded object: gone with it. */
-	for (uint32_t k = 0; k < s->n; k++)
-		if (!s->present[k])
-			lt_patch_unloaded(s->m[k].lo, s->m[k].hi);
-#endif
 	for (unsigned i = 0; i < lt_ndescs; i++) {
 		struct lt_desc *d = lt_descs[i];
 		/* a patched entry's copy stands for the function it was made from */
@@ -158,6 +152,13 @@ static void reresolve(const struct snap *s)
 			break;
 		}
 	}
+#if LT_HAVE_TRAMPOLINES
+	/* Entries patched in an unloaded object are gone with it (after the
+	 * loop above, which asked each copy what it stood for). */
+	for (uint32_t k = 0; k < s->n; k++)
+		if (!s->present[k])
+			lt_patch_unloaded(s->m[k].lo, s->m[k].hi);
+#endif
 }
 
 LT_EXPORT int dlclose(void *handle);
