@@ -63,6 +63,13 @@ int ltx_parse_hooks(const char *s, struct ltx_hook_spec *out, unsigned cap, unsi
 enum ltx_control { LTX_CONTROL_AUTO, LTX_CONTROL_THREAD, LTX_CONTROL_OFF };
 int ltx_parse_control(const char *s, uint32_t *mode, const char **why);
 
+/* LOGTAX_PATCH / logtax run --patch: how calls are reached. entry: the
+ * function's first instructions jump to the shim (every call, direct ones
+ * too); got: only calls through a GOT or PLT entry; auto: entry wherever
+ * the function can be patched, GOT elsewhere. */
+enum ltx_patch { LTX_PATCH_AUTO, LTX_PATCH_ENTRY, LTX_PATCH_GOT };
+int ltx_parse_patch(const char *s, uint32_t *mode, const char **why);
+
 /* The variables the shim knows; NULL-terminated. */
 extern const char *const ltx_known_vars[];
 

@@ -22,6 +22,8 @@
 #include "dlclose.h"
 #include "entries.h"
 #include "entry.h"
+#include "entrypatch.h"
+#include "patch.h"
 #include "hotpath.h"
 #include "symbols.h"
 #include "../common/ltx_entries.h"
@@ -383,6 +385,10 @@ static int deep_object(struct dl_phdr_info *info, size_t size, void *arg)
 				/* a lazy slot not bound yet (it points into its own PLT)
 				 * would bind in the object's own scope: the real function */
 				int lazy = cur >= o.lo && cur < o.hi && cur != (sym->st_shndx != SHN_UNDEF ? o.bias + sym->st_value : 0);
+#if LT_HAVE_TRAMPOLINES
+				/* an entry we patched: its GOT entries hold the function, we its copy */
+				real = lt_patch_home_of(real);
+#endif
 				if (!lazy && cur != (uint64_t)real) {
 					if (!deep_skipped++)
 						lt_warn("warning: a library opened with RTLD_DEEPBIND binds this entry point to "
@@ -433,7 +439,8 @@ struct lt_dl_ret lt_dl_enter(uint64_t caller, uint64_t which, uint64_t mode_open
 	int deep = (((which & 1) ? mode_mopen : mode_open) & RTLD_DEEPBIND) && LT_HAVE_TRAMPOLINES;
 	if (!r.real)
 		r.real = (uint64_t)dl_missing;
-	else if (deep || __atomic_load_n(&hooks_active, __ATOMIC_ACQUIRE)) {
+	else if (deep || __atomic_load_n(&hooks_active, __ATOMIC_ACQUIRE) ||
+		 __atomic_load_n(&lt_entrypatch_active, __ATOMIC_ACQUIRE)) {
 		struct gadget_ctx c = { caller, 0, 0 };
 		dl_iterate_phdr(find_gadget, &c);
 		r.gadget = c.found;
@@ -457,6 +464,8 @@ void lt_dl_after(void *handle)
 	int e = errno;
 	uint32_t busy = lt_tls.busy;
 	lt_tls.busy = 1;
+	if (__atomic_load_n(&lt_entrypatch_active, __ATOMIC_ACQUIRE))
+		lt_entrypatch_builtins(0);
 	if (__atomic_load_n(&hooks_active, __ATOMIC_ACQUIRE))
 		patch_all(0);
 	if (deep)

@@ -111,9 +111,10 @@ struct lt_ret lt_slow_path(struct lt_frame *f, struct lt_desc *d)
 	if (!d->real) {
 		/* Not found at start-up (its library came later, with dlopen). Every
 		 * thread that gets here looks for itself: none may pass on a NULL. */
-		void *real = lt_find_next(d->symbol);
+		void *real = lt_find_next(d->symbol), *none = NULL;
+		/* only over NULL: an entry patched meanwhile set its copy */
 		if (real)
-			__atomic_store_n(&d->real, real, __ATOMIC_RELEASE);
+			__atomic_compare_exchange_n(&d->real, &none, real, 0, __ATOMIC_RELEASE, __ATOMIC_RELAXED);
 		else if (!__atomic_exchange_n(&d->resolved, 1, __ATOMIC_RELAXED))
 			lt_warn("cannot find the real function, its calls are dropped", d->symbol);
 	}
