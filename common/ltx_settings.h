@@ -63,6 +63,15 @@ int ltx_parse_hooks(const char *s, struct ltx_hook_spec *out, unsigned cap, unsi
 enum ltx_control { LTX_CONTROL_AUTO, LTX_CONTROL_THREAD, LTX_CONTROL_OFF };
 int ltx_parse_control(const char *s, uint32_t *mode, const char **why);
 
+/* LOGTAX_PATCH: how a hooked function's calls are reached.
+ *   auto   its entry is patched (every call, direct ones too) where that is
+ *          safe, its GOT and PLT entries where not (one warning line)
+ *   entry  the same for hooks today (the built-in families, not yet
+ *          entry-patched, are where the two will differ)
+ *   got    only GOT and PLT entries: calls between objects */
+enum ltx_patch { LTX_PATCH_AUTO, LTX_PATCH_ENTRY, LTX_PATCH_GOT };
+int ltx_parse_patch(const char *s, uint32_t *mode, const char **why);
+
 /* The variables the shim knows; NULL-terminated. */
 extern const char *const ltx_known_vars[];
 
