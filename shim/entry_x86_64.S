@@ -65,9 +65,11 @@
 	.cfi_adjust_cfa_offset -8
 .endm
 
-.macro LT_SAVE_XMM
+.macro LT_SAVE_XMM cfi=1
 	subq $128, %rsp
+	.if \cfi
 	.cfi_adjust_cfa_offset 128
+	.endif
 	movaps %xmm0, 0(%rsp)
 	movaps %xmm1, 16(%rsp)
 	movaps %xmm2, 32(%rsp)
@@ -78,7 +80,7 @@
 	movaps %xmm7, 112(%rsp)
 .endm
 
-.macro LT_RESTORE_XMM
+.macro LT_RESTORE_XMM cfi=1
 	movaps 0(%rsp), %xmm0
 	movaps 16(%rsp), %xmm1
 	movaps 32(%rsp), %xmm2
@@ -88,7 +90,9 @@
 	movaps 96(%rsp), %xmm6
 	movaps 112(%rsp), %xmm7
 	addq $128, %rsp
+	.if \cfi
 	.cfi_adjust_cfa_offset -128
+	.endif
 .endm
 
 .macro LT_ENTRY name, desc
@@ -162,8 +166,18 @@ lt_tramp:
 	.cfi_startproc
 	.cfi_adjust_cfa_offset 56
 .Lslow:
-	LT_SAVE_XMM
-	leaq 128(%rsp), %rdi
+	/* A patched entry may be reached with rsp aligned any way (a caller
+	 * that knows its callee needs no alignment may skip it); the hot path
+	 * does not care, but the slow path calls libc: rsp is aligned here,
+	 * the saved frame found through rbp. */
+	pushq %rbp
+	.cfi_adjust_cfa_offset 8
+	.cfi_rel_offset rbp, 0
+	movq %rsp, %rbp
+	.cfi_def_cfa_register rbp
+	andq $-16, %rsp
+	LT_SAVE_XMM 0
+	leaq 8(%rbp), %rdi
 	movq %rdx, %rsi
 	cmpl $3, %eax
 	jne .Lstack
@@ -172,7 +186,12 @@ lt_tramp:
 .Lstack:
 	call lt_stack_path
 .Lrestore:
-	LT_RESTORE_XMM
+	LT_RESTORE_XMM 0
+	movq %rbp, %rsp
+	.cfi_def_cfa_register rsp
+	popq %rbp
+	.cfi_adjust_cfa_offset -8
+	.cfi_restore rbp
 	jmp .Ldispatch
 	.cfi_endproc
 	.size lt_tramp, . - lt_tramp

@@ -307,7 +307,7 @@ static int analyze(struct plan *pl, uint8_t *fn, size_t size, char *why, size_t 
 		if (!pl->calls_out && calls_unseen((uint64_t)fn, size))
 			pl->calls_out = 1;
 		if (branch_target(&t) && t > lo && t < hi) {
-			snprintf(why, cap, "a %s at +0x%zx lands at +0x%x, inside the %u bytes to be replaced",
+			snprintf(why, cap, "a branch (%s at +0x%zx) lands at +0x%x, inside the %u bytes to be replaced",
 				 cs.insn->mnemonic, o, (unsigned)(t - (uint64_t)fn), pl->len);
 			return LT_PATCH_EBRANCHIN;
 		}
