@@ -148,9 +148,11 @@ stop
 
 echo
 echo "CPU nginx spent per request (its own accounting, ${secs}s of wrk -t1 -c4 per period):"
-awk '{ printf "  %s  %-44s %8d requests %5d ticks  %.2f ticks per 1000 requests\n", $1,
-	$1 == "A" ? "error_log debug, every message written" : $1 == "B" ? "the same process after drop:*@debug" :
-	"another nginx, error_log info (the floor)", $2, $3, $2 ? 1000 * $3 / $2 : 0 }' "$out/periods"
+awk 'BEGIN { what["A"] = "error_log debug, every message written"
+		what["B"] = "the same process after drop:*@debug"
+		what["C"] = "another nginx, error_log info (the floor)" }
+	{ printf "  %s  %-42s %8d requests %5d ticks  %6.2f ticks per 1000 requests\n", $1, what[$1], $2, $3,
+		$2 ? 1000 * $3 / $2 : 0 }' "$out/periods"
 share=$(awk '{ r[$1] = $2 ? $3 / $2 : 0 } END { d = r["A"] - r["C"]; if (d > 0) printf "%.1f", 100 * (r["A"] - r["B"]) / d }' "$out/periods")
 echo "  messages written: $written; calls logtax kept: $kept (must be equal)"
 if [ -n "$share" ]; then
