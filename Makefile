@@ -156,7 +156,7 @@ UNIT_SRC := $(filter-out tests/unit/test_patch.c,$(UNIT_SRC))
 endif
 UNIT_BINS := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
 
-.PHONY: all check check-pending demo bench install clean deps deps-test test-programs unit bench-programs fuzz build-info \
+.PHONY: all check check-pending demo bench install clean deps deps-test deps-demo test-programs unit bench-programs fuzz build-info \
 	check-sanitizers check-asan check-tsan deps-graph
 all: build-info $(SHIM) $(ANALYZER) $(SCRIPT) test-programs bench-programs
 
@@ -482,6 +482,9 @@ deps:
 deps-test:
 	@scripts/install-deps.sh test
 
+deps-demo:
+	@scripts/install-deps.sh demo
+
 # (entry_generic.c stands in for the trampolines on other architectures)
 
 check: deps-test
@@ -504,7 +507,7 @@ check-tsan: deps-test
 	@LTX_BUILD=$(abspath build-tsan) tests/run.sh $(TSAN_TESTS)
 check-sanitizers: check-asan check-tsan
 
-demo: deps
+demo: deps-demo
 	@$(MAKE) --no-print-directory all
 	@scripts/demo.sh
 
