@@ -783,40 +783,49 @@ static int check_threads(struct lt_patch *p, int n, char *why, size_t cap)
 	int pending = 0;
 	union sigval v = { .sival_ptr = &check_magic };
 	__atomic_store_n(&checking, p, __ATOMIC_RELEASE);
-	for (int i = 0; i < n; i++) {
-		if (thread_outside(tids[i], lo, hi)) {
-			acked[i] = 1;
-			continue;
-		}
-		siginfo_t si;
-		memset(&si, 0, sizeof si);
-		si.si_signo = CHECK_SIG;
-		si.si_code = SI_QUEUE;
-		si.si_pid = getpid();
-		si.si_uid = getuid();
-		si.si_value = v;
-		if (syscall(SYS_rt_tgsigqueueinfo, getpid(), tids[i], CHECK_SIG, &si) < 0)
-			acked[i] = 1; /* gone */
-		else
-			pending++;
-	}
-	stats.signalled += (unsigned long)pending;
-	/* up to ~200 ms: a thread that blocks the signal may fall asleep */
-	for (int round = 0; pending && round < 2000; round++) {
+	/* A thread may block signals for a moment (glibc and the sanitizers
+	 * do around thread creation): asked again, up to 5 times 200 ms. */
+	for (int attempt = 0; attempt < 5; attempt++) {
 		pending = 0;
 		for (int i = 0; i < n; i++) {
 			if (__atomic_load_n(&acked[i], __ATOMIC_ACQUIRE))
 				continue;
-			if (round % 50 == 49 && thread_outside(tids[i], lo, hi)) {
+			if (thread_outside(tids[i], lo, hi)) {
 				acked[i] = 1;
 				continue;
 			}
-			pending++;
+			siginfo_t si;
+			memset(&si, 0, sizeof si);
+			si.si_signo = CHECK_SIG;
+			si.si_code = SI_QUEUE;
+			si.si_pid = getpid();
+			si.si_uid = getuid();
+			si.si_value = v;
+			if (syscall(SYS_rt_tgsigqueueinfo, getpid(), tids[i], CHECK_SIG, &si) < 0)
+				acked[i] = 1; /* gone */
+			else
+				pending++;
 		}
-		if (pending) {
-			struct timespec ts = { 0, 100000 };
-			nanosleep(&ts, NULL);
+		stats.signalled += (unsigned long)pending;
+		/* up to ~200 ms: a thread that blocks the signal may fall asleep */
+		for (int round = 0; pending && round < 2000; round++) {
+			pending = 0;
+			for (int i = 0; i < n; i++) {
+				if (__atomic_load_n(&acked[i], __ATOMIC_ACQUIRE))
+					continue;
+				if (round % 50 == 49 && thread_outside(tids[i], lo, hi)) {
+					acked[i] = 1;
+					continue;
+				}
+				pending++;
+			}
+			if (pending) {
+				struct timespec ts = { 0, 100000 };
+				nanosleep(&ts, NULL);
+			}
 		}
+		if (!pending)
+			break;
 	}
 	__atomic_store_n(&checking, NULL, __ATOMIC_RELEASE);
 	if (pending) {
