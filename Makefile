@@ -62,7 +62,7 @@ HOOK_CFLAGS := $(SHIM_COMMON) -mgeneral-regs-only -fno-stack-protector -fcf-prot
 	-fno-tree-vectorize -fomit-frame-pointer
 SHIM_C := shim/slowpath.c shim/stacks.c shim/waits.c shim/init.c shim/output.c shim/entries.c shim/families.c \
 	shim/hooks.c shim/rules.c shim/service.c shim/control.c shim/threads.c shim/modules.c shim/process.c \
-	shim/signals.c common/ltx_write.c common/ltx_io.c common/ltx_settings.c \
+	shim/signals.c shim/unwind.c common/ltx_write.c common/ltx_io.c common/ltx_settings.c \
 	common/ltx_rules.c common/ltx_levels.c
 ifeq ($(ARCH),x86_64)
 SHIM_ASM := shim/entry_x86_64.S
@@ -112,6 +112,10 @@ APPLOG_LDFLAGS_now := -Wl,-z,now -Wl,-z,relro
 APPLOG_CFLAGS_noplt := -fno-plt
 APPLOG_LDFLAGS_noplt := -Wl,-z,now -Wl,-z,relro
 TP_BINS += $(foreach m,$(APPLOG_MODES),$(TP)/applog-$(m)/applog-demo)
+# Unwinding through intercepted calls: a C++ logging function that throws,
+# threads cancelled inside a logging call (with and without -fexceptions),
+# backtraces taken inside one.
+TP_BINS += $(TP)/unwind/throw-demo $(TP)/unwind/cancel-demo $(TP)/unwind/cancel-demo-noexc $(TP)/unwind/bt-demo
 # syslog, with and without _FORTIFY_SOURCE (which turns syslog into __syslog_chk).
 TP_BINS += $(TP)/syslog-demo $(TP)/syslog-demo-fortify
 # Programs on the real libraries, when their -dev packages are installed
@@ -296,6 +300,29 @@ $(TP)/applog-$(1)/applog-demo: test-programs/applog-demo.c $(TP)/applog-$(1)/lib
 		-ldl -Wl,$(APPLOG_DTAGS),-rpath,'$$$$ORIGIN'
 endef
 $(foreach m,$(APPLOG_MODES),$(eval $(call APPLOG_RULES,$(m))))
+
+CXX ?= c++
+TP_CXXFLAGS := -O2 -g -Wall -Wextra $(if $(filter 1,$(WERROR)),-Werror) $(SAN_FLAGS)
+$(TP)/unwind/libthrowlog.so: test-programs/unwind/throwlog.cc
+	@mkdir -p $(dir $@)
+	$(call echo_cmd,CXX,$@)
+	$(Q)$(CXX) $(TP_CXXFLAGS) -fPIC -shared -Wl,-soname,libthrowlog.so -o $@ $<
+$(TP)/unwind/throw-demo: test-programs/unwind/throw-demo.cc $(TP)/unwind/libthrowlog.so
+	$(call echo_cmd,CXX,$@)
+	$(Q)$(CXX) $(TP_CXXFLAGS) -o $@ $< -L$(TP)/unwind -lthrowlog -Wl,-rpath,'$$ORIGIN'
+$(TP)/unwind/libblocklog.so: test-programs/unwind/blocklog.c
+	@mkdir -p $(dir $@)
+	$(call echo_cmd,CC,$@)
+	$(Q)$(CC) $(TP_CFLAGS) -fexceptions -fPIC -shared -Wl,-soname,libblocklog.so -o $@ $<
+$(TP)/unwind/cancel-demo: test-programs/unwind/cancel-demo.c $(TP)/unwind/libblocklog.so
+	$(call echo_cmd,CC,$@)
+	$(Q)$(CC) $(TP_CFLAGS) -fexceptions -pthread -o $@ $< -L$(TP)/unwind -lblocklog -Wl,-rpath,'$$ORIGIN'
+$(TP)/unwind/cancel-demo-noexc: test-programs/unwind/cancel-demo.c $(TP)/unwind/libblocklog.so
+	$(call echo_cmd,CC,$@)
+	$(Q)$(CC) $(TP_CFLAGS) -fno-exceptions -pthread -o $@ $< -L$(TP)/unwind -lblocklog -Wl,-rpath,'$$ORIGIN'
+$(TP)/unwind/bt-demo: test-programs/unwind/bt-demo.c $(TP)/unwind/libblocklog.so
+	$(call echo_cmd,CC,$@)
+	$(Q)$(CC) $(TP_CFLAGS) -rdynamic -o $@ $< -L$(TP)/unwind -lblocklog -lunwind -Wl,-rpath,'$$ORIGIN'
 
 # Without optimisation syslog stays syslog; -O2 -D_FORTIFY_SOURCE=2 makes it
 # __syslog_chk, as in most distributions' packages.

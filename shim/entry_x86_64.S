@@ -24,6 +24,7 @@
 #define LT_DESC_SIZE 96		/* sizeof(struct lt_desc) (checked in entries.c) */
 #define LT_HOOK_STUB_SIZE 16
 #define LT_SHADOW_TARGET 32
+#define LT_SHADOW_RBX 56
 
 	.text
 
@@ -130,48 +131,97 @@ lt_tramp:
 .Lnot_drop:
 	cmpl $2, %eax
 	jne .Lslow
-	movq %rdx, %r11		/* the shadow-stack entry */
+	.cfi_endproc
+
+	/* TIME: a region of its own, whose personality routine (unwind.c)
+	 * frees the shadow entry when an exception or a thread's cancellation
+	 * unwinds past it. rbx holds the entry across the call (the real
+	 * function keeps it, as it must) and the caller's rbx waits in the entry,
+	 * so the rules below find the caller's return address and rbx there:
+	 * unwinders, debuggers and backtraces see the real caller. */
+	.cfi_startproc
+	.cfi_personality 0x1b, lt_unwind_personality
+	.cfi_adjust_cfa_offset 56
+	/* falls through from .Lnot_drop */
+	movq %rbx, LT_SHADOW_RBX(%rdx)
+	movq %rdx, %rbx
+	/* DW_CFA_expression rbx, [rbx + LT_SHADOW_RBX] */
+	.cfi_escape 0x10, 0x03, 0x02, 0x73, LT_SHADOW_RBX
 	rdtsc
 	shlq $32, %rdx
 	orq %rdx, %rax
-	movq %rax, LT_SHADOW_T0(%r11)
-	movq LT_SHADOW_TARGET(%r11), %r11
+	movq %rax, LT_SHADOW_T0(%rbx)
+	movq LT_SHADOW_TARGET(%rbx), %r11
 	LT_POP_ARGS
 	/* From here until the address is pushed back, the caller's return
-	 * address lives only in the shadow stack: tell unwinders to stop. */
+	 * address lives only in the shadow entry (offset 0). */
 	addq $8, %rsp
 	.cfi_adjust_cfa_offset -8
-	.cfi_undefined rip
+	/* DW_CFA_expression rip, [rbx + 0] */
+	.cfi_escape 0x10, 0x10, 0x02, 0x73, 0x00
 	call *%r11
+	.globl lt_tramp_timed_ret
+	.hidden lt_tramp_timed_ret
+lt_tramp_timed_ret:		/* the personality routine knows the call by this */
 	pushq %rax
+	.cfi_adjust_cfa_offset 8
 	pushq %rdx
+	.cfi_adjust_cfa_offset 8
 	rdtsc
 	shlq $32, %rdx
 	orq %rdx, %rax
 	movq %rax, %rsi		/* t1 */
-	leaq 8(%rsp), %rdi	/* where the return address was: rsp on entry */
-	call lt_hook_exit
+	movq %rbx, %rdi		/* the entry */
+	call lt_hook_exit	/* rax: the return address; rdx: the caller's rbx */
+	.cfi_register rip, rax
+	.cfi_register rbx, rdx
 	movq %rax, %r11
+	.cfi_register rip, r11
+	movq %rdx, %rbx
+	.cfi_restore rbx
 	popq %rdx
+	.cfi_adjust_cfa_offset -8
 	popq %rax
+	.cfi_adjust_cfa_offset -8
 	pushq %r11
+	.cfi_adjust_cfa_offset 8
+	.cfi_restore rip
 	ret
 	.cfi_endproc
 
-	/* Slow path: its own CFI region, with the full saved frame. */
+	/* Slow path: its own CFI region, with the full saved frame. It runs
+	 * with cancellation disabled: what it calls (open, write) may be
+	 * cancellation points, and its state (lt_tls.busy, locks) must not be
+	 * left behind by an unwind. */
 	.cfi_startproc
 	.cfi_adjust_cfa_offset 56
 .Lslow:
 	LT_SAVE_XMM
-	leaq 128(%rsp), %rdi
-	movq %rdx, %rsi
-	cmpl $3, %eax
+	subq $32, %rsp		/* 0: old cancel state; 8: action; 16, 24: the answer */
+	.cfi_adjust_cfa_offset 32
+	movl %eax, 8(%rsp)
+	movq %rdx, 16(%rsp)
+	movl $1, %edi		/* PTHREAD_CANCEL_DISABLE */
+	movq %rsp, %rsi
+	call pthread_setcancelstate@PLT
+	leaq 160(%rsp), %rdi
+	movq 16(%rsp), %rsi
+	cmpl $3, 8(%rsp)
 	jne .Lstack
 	call lt_slow_path
 	jmp .Lrestore
 .Lstack:
 	call lt_stack_path
 .Lrestore:
+	movq %rax, 16(%rsp)
+	movq %rdx, 24(%rsp)
+	movl 0(%rsp), %edi
+	xorl %esi, %esi
+	call pthread_setcancelstate@PLT
+	movq 16(%rsp), %rax
+	movq 24(%rsp), %rdx
+	addq $32, %rsp
+	.cfi_adjust_cfa_offset -32
 	LT_RESTORE_XMM
 	jmp .Ldispatch
 	.cfi_endproc

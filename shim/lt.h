@@ -240,11 +240,12 @@ struct lt_shadow {
 	struct lt_ext *ext; /* the slot's ext (moved with it, like slot) */
 	uint32_t first;     /* the key's first call: its window is kept apart too */
 	uint32_t pad0;
-	uint64_t pad;
+	uint64_t rbx; /* the caller's rbx: the trampoline keeps the entry's address there */
 };
-/* Offsets the trampoline uses (checked in hook.c). */
+/* Offsets the trampoline and its unwind rules use (checked in hook.c). */
 #define LT_SHADOW_T0 24
 #define LT_SHADOW_TARGET 32
+#define LT_SHADOW_RBX 56
 
 /* Sampled stacks of one thread (stacks.c), mapped at its first capture.
  * Bounded: what does not fit is counted per key (lt_ext.stack_lost). */
@@ -453,7 +454,12 @@ static inline void lt_trace_put(struct lt_trace *tr, uint64_t start, uint64_t ti
 
 /* hook.c */
 struct lt_ret lt_hook_enter(struct lt_frame *f, struct lt_desc *d) LT_HIDDEN;
-uint64_t lt_hook_exit(uint64_t sp, uint64_t t1) LT_HIDDEN;
+/* What a timed call's end gives the trampoline back (rax, rdx). */
+struct lt_exit {
+	uint64_t ret; /* the caller's return address */
+	uint64_t rbx; /* the caller's rbx */
+};
+struct lt_exit lt_hook_exit(struct lt_shadow *e, uint64_t t1) LT_HIDDEN;
 struct lt_ret lt_hook_act(struct lt_frame *f, struct lt_desc *d, struct lt_slot *s) LT_HIDDEN;
 struct lt_ret lt_time_start(struct lt_frame *f, struct lt_desc *d, struct lt_slot *s) LT_HIDDEN;
 struct lt_slot *lt_find_slot(const struct lt_table *t, const struct lt_frame *f, const struct lt_desc *d) LT_HIDDEN;
