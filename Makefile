@@ -53,12 +53,26 @@ Q := @
 echo_cmd = @printf '  %-6s %s\n' $(1) $(2)
 endif
 
+# CET (x86-64): the shim is built with -fcf-protection=full where the
+# compiler has it, and linked without the C start files (Debian's crti.o
+# carries no CET note, and its _init no endbr64; the trampolines' file
+# defines __dso_handle then), so that liblogtax.so says IBT and SHSTK in its
+# GNU property note; -z cet-report=error makes an object without the note a
+# link error where the linker knows it.
+ifeq ($(ARCH),x86_64)
+CET_CFLAGS := $(shell $(CC) -fcf-protection=full -c -x c /dev/null -o /dev/null 2>/dev/null && echo -fcf-protection=full)
+endif
+ifneq ($(CET_CFLAGS),)
+CET_LDFLAGS := -nostartfiles $(shell $(CC) $(CET_CFLAGS) -shared -nostartfiles -Wl,-z,cet-report=error -x c /dev/null -o /dev/null \
+	2>/dev/null && echo -Wl,-z,cet-report=error)
+endif
+
 # The shim: hidden by default, initial-exec TLS, only libc/libdl/pthread.
 SHIM_COMMON := $(NOSAN_CFLAGS) -fPIC -fvisibility=hidden -ftls-model=initial-exec \
-	-fno-strict-aliasing $(SHIM_DEFS)
+	-fno-strict-aliasing $(CET_CFLAGS) $(SHIM_DEFS)
 SHIM_CFLAGS := $(SHIM_COMMON) $(SHIM_SAN)
 # The hot hook must not touch vector registers (see shim/hook.c).
-HOOK_CFLAGS := $(SHIM_COMMON) -mgeneral-regs-only -fno-stack-protector -fcf-protection=none \
+HOOK_CFLAGS := $(SHIM_COMMON) -mgeneral-regs-only -fno-stack-protector \
 	-fno-tree-vectorize -fomit-frame-pointer
 SHIM_C := shim/slowpath.c shim/stacks.c shim/waits.c shim/init.c shim/output.c shim/entries.c shim/families.c \
 	shim/hooks.c shim/rules.c shim/service.c shim/control.c shim/threads.c shim/modules.c shim/process.c \
@@ -147,24 +161,25 @@ build-info:
 
 test-programs: $(TP_LIBS) $(TP_BINS)
 
-$(B)/obj/shim/hook.o: shim/hook.c shim/lt.h
+# (the shim's objects are rebuilt when this file changes: their flags live here)
+$(B)/obj/shim/hook.o: shim/hook.c shim/lt.h Makefile
 	@mkdir -p $(dir $@)
 	$(call echo_cmd,CC,$<)
 	$(Q)$(CC) $(HOOK_CFLAGS) -c -o $@ $<
 
-$(B)/obj/shim/%.o: shim/%.c shim/lt.h $(wildcard common/*.h)
+$(B)/obj/shim/%.o: shim/%.c shim/lt.h $(wildcard common/*.h) Makefile
 	@mkdir -p $(dir $@)
 	$(call echo_cmd,CC,$<)
 	$(Q)$(CC) $(SHIM_CFLAGS) -c -o $@ $<
 
-$(B)/obj/shim/%.o: shim/%.S common/ltx_entries.h
+$(B)/obj/shim/%.o: shim/%.S common/ltx_entries.h Makefile
 	@mkdir -p $(dir $@)
 	$(call echo_cmd,AS,$<)
-	$(Q)$(CC) -c -o $@ $<
+	$(Q)$(CC) $(CET_CFLAGS) -c -o $@ $<
 
 # common/ code linked into the shim is built with the shim's flags (PIC,
 # hidden); the analyzer gets its own objects of the same sources.
-$(B)/obj/common/%.pic.o: common/%.c common/%.h common/ltx_format.h
+$(B)/obj/common/%.pic.o: common/%.c common/%.h common/ltx_format.h Makefile
 	@mkdir -p $(dir $@)
 	$(call echo_cmd,CC,$<)
 	$(Q)$(CC) $(SHIM_CFLAGS) -c -o $@ $<
@@ -172,7 +187,7 @@ $(B)/obj/common/%.pic.o: common/%.c common/%.h common/ltx_format.h
 $(SHIM): $(SHIM_OBJ)
 	@mkdir -p $(dir $@)
 	$(call echo_cmd,LD,$@)
-	$(Q)$(CC) $(SHIM_SAN) -shared -Wl,-soname,liblogtax.so -Wl,-z,defs -Wl,-z,now -o $@ $^ -ldl -lpthread
+	$(Q)$(CC) $(SHIM_SAN) -shared $(CET_LDFLAGS) -Wl,-soname,liblogtax.so -Wl,-z,defs -Wl,-z,now -o $@ $^ -ldl -lpthread
 
 $(B)/obj/analyzer/%.o: analyzer/%.c $(wildcard analyzer/*.h) $(wildcard common/*.h)
 	@mkdir -p $(dir $@)

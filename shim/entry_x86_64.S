@@ -11,12 +11,23 @@
  *         it in the per-thread shadow stack), calls the real function, which sees
  *         its stack arguments at the same offsets, reads the clock again and
  *         pushes the address back before returning: calls and returns pair, so return
- *         prediction and CET shadow stacks are satisfied;
+ *         prediction and CET shadow stacks are satisfied. rbx holds the shadow
+ *         entry meanwhile, and the CFI reads the caller's return address and
+ *         rbx from it: exceptions, thread cancellation and backtraces go
+ *         through (see shim/unwind.c);
  *   SLOW  saves xmm0-7, runs the slow path (which may call libc), restores
  *         them, and acts on the slow path's answer;
  *   STACK the same with the stack path (captures the call stack with
  *         libunwind, which unwinds through this region's CFI to the caller).
- * On entry rsp is 8 mod 16; seven pushes align it for the calls. */
+ * On entry rsp is 8 mod 16; seven pushes align it for the calls.
+ *
+ * CET: every place reached by an indirect branch starts with endbr64 (the
+ * entry points, the stubs, lt_calib_target); no return address is
+ * rewritten where a shadow stack would check it (dlopen falls back when one
+ * is active, see lt_dl_tramp); built with -fcf-protection, this file says
+ * so in its GNU property note, and the shim is linked without the C start
+ * files (Debian's crti.o has none, and its _init has no endbr64), so it
+ * defines __dso_handle here. */
 
 #include "../common/ltx_entries.h"
 
@@ -238,6 +249,7 @@ LT_ENTRY lt_calib_entry, lt_desc_calib
 	.p2align 4
 lt_calib_target:
 	.cfi_startproc
+	.byte 0xf3, 0x0f, 0x1e, 0xfa	/* endbr64: reached by the TIME path's call */
 	ret
 	.cfi_endproc
 	.size lt_calib_target, . - lt_calib_target
@@ -360,7 +372,14 @@ lt_dl_tramp:
 	movq %r11, %rsi		/* 0 dlopen, 1 dlmopen */
 	movq 24(%rsp), %rdx	/* dlopen's mode (its rsi) */
 	movq 16(%rsp), %rcx	/* dlmopen's mode (its rdx) */
-	call lt_dl_enter	/* rax: the `ret` byte or 0; rdx: the real function */
+	/* A shadow stack would refuse the return into the caller's object:
+	 * rdssp leaves rax at 0 unless one is active (it is a no-op then). */
+	xorl %eax, %eax
+	rdsspq %rax
+	testq %rax, %rax
+	jz 2f
+	orq $2, %rsi		/* lt_dl_enter: no return through the caller's object */
+2:	call lt_dl_enter	/* rax: the `ret` byte or 0; rdx: the real function */
 	movq %rax, %r10
 	movq %rdx, %r11
 	popq %r8
@@ -398,5 +417,31 @@ lt_dl_back:
 	ret
 	.cfi_endproc
 	.size lt_dl_back, . - lt_dl_back
+
+#ifdef __CET__
+	/* Linked without crtbeginS.o (see the top): this object's handle, for
+	 * __register_atfork (init.c). */
+	.section .data.rel.ro, "aw"
+	.p2align 3
+	.globl __dso_handle
+	.hidden __dso_handle
+	.type __dso_handle, @object
+__dso_handle:
+	.quad __dso_handle
+	.size __dso_handle, 8
+
+	/* NT_GNU_PROPERTY_TYPE_0: GNU_PROPERTY_X86_FEATURE_1_AND = __CET__
+	 * (1 IBT, 2 SHSTK): what this file's code keeps to. */
+	.section .note.gnu.property, "a"
+	.p2align 3
+	.long 4
+	.long 16
+	.long 5
+	.asciz "GNU"
+	.long 0xc0000002
+	.long 4
+	.long __CET__
+	.p2align 3
+#endif
 
 	.section .note.GNU-stack, "", @progbits

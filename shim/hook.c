@@ -191,7 +191,7 @@ static __attribute__((noinline)) struct lt_ret probe_on(struct lt_frame *f, stru
 	}
 }
 
-struct lt_ret lt_hook_enter(struct lt_frame *f, struct lt_desc *d)
+LT_DIRECT_ONLY struct lt_ret lt_hook_enter(struct lt_frame *f, struct lt_desc *d)
 {
 	struct lt_table *t = lt_tls.table;
 	if (unlikely(!t))
@@ -227,7 +227,7 @@ struct lt_slot *lt_find_slot(const struct lt_table *t, const struct lt_frame *f,
  * the trampoline the caller's return address and rbx. e is the call's
  * shadow entry (the trampoline kept it in rbx); entries above it belong to
  * calls left by longjmp, and go with it. */
-struct lt_exit lt_hook_exit(struct lt_shadow *e, uint64_t t1)
+LT_DIRECT_ONLY struct lt_exit lt_hook_exit(struct lt_shadow *e, uint64_t t1)
 {
 	struct lt_thread *th = lt_tls.thr;
 	struct lt_exit out = { e->ret, e->rbx };

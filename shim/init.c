@@ -24,6 +24,12 @@
 #include <time.h>
 #include <unistd.h>
 
+/* glibc's registration behind pthread_atfork (exported since 2.3.2), and
+ * this object's handle (crtbeginS.o, or entry_x86_64.S when the shim is
+ * linked without start files for its CET notes). */
+extern int __register_atfork(void (*prepare)(void), void (*parent)(void), void (*child)(void), void *dso);
+extern void *__dso_handle LT_HIDDEN;
+
 struct lt_config lt_cfg = { .time_mode = LTX_TIME_SAMPLE, .sample_every = LTX_SAMPLE_DEFAULT };
 uint32_t lt_gen;
 volatile int lt_state;
@@ -556,7 +562,10 @@ void lt_init(void)
 		lt_hooks_init();
 	if (pthread_key_create(&lt_thread_key, thread_gone) == 0)
 		lt_thread_key_ok = 1;
-	pthread_atfork(fork_prepare, fork_parent, fork_child);
+	/* What pthread_atfork does, without its object from libc_nonshared.a
+	 * (built without CET notes, it would take them off the shim): the
+	 * handlers belong to this object, __dso_handle. */
+	__register_atfork(fork_prepare, fork_parent, fork_child, &__dso_handle);
 	lt_tls.busy = 0;
 	struct lt_thread *th = lt_thread_self();
 	if (th && lt_thread_key_ok)
