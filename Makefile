@@ -1,9 +1,11 @@
 # logtax: build, test, demo, benchmark, install.
 #   make              everything under build/ (laid out as an install tree)
 #   make check        the tests (tests/run.sh); installs the test deps if missing
+#   make check-pending   the tests of a feature not wired yet (tests/e2e-pending/)
 #   make demo         the 2014 libvirt event-loop case, measured and cut
 #   make bench        benchmarks (bench/), figures for docs/BENCHMARKS.md
 #   make install PREFIX=/usr/local DESTDIR=
+#   make deps-graph   which shim file uses which, and the circles among them
 #   V=1 shows the commands; WERROR=1 adds -Werror (CI sets it).
 #   make check SANITIZE=address,undefined   everything built with the
 #                     sanitizers (but the shim's hot path) in build-san-*/
@@ -25,7 +27,7 @@ NOSAN_CFLAGS := -std=gnu11 -D_GNU_SOURCE $(WARN) $(CFLAGS)
 
 # Sanitizers: SANITIZE=address,undefined (or thread) builds the analyzer,
 # the unit tests and the test programs with them, in a build directory of
-# its own. The shim's hot path (hook.c, the trampolines) never is: it may
+# its own. The shim's hot path (hotpath.c, the trampolines) never is: it may
 # call nothing, and the sanitizers' checks are calls. The rest of the shim
 # is built with AddressSanitizer and UBSan (it then needs libasan loaded
 # first, or ASAN_OPTIONS=verify_asan_link_order=0: tests/lib.sh sets it),
@@ -71,12 +73,12 @@ endif
 SHIM_COMMON := $(NOSAN_CFLAGS) -fPIC -fvisibility=hidden -ftls-model=initial-exec \
 	-fno-strict-aliasing $(CET_CFLAGS) $(SHIM_DEFS)
 SHIM_CFLAGS := $(SHIM_COMMON) $(SHIM_SAN)
-# The hot hook must not touch vector registers (see shim/hook.c).
+# The hot path must not touch vector registers (see shim/hotpath.c).
 HOOK_CFLAGS := $(SHIM_COMMON) -mgeneral-regs-only -fno-stack-protector \
 	-fno-tree-vectorize -fomit-frame-pointer
-SHIM_C := shim/slowpath.c shim/stacks.c shim/waits.c shim/init.c shim/output.c shim/entries.c shim/families.c \
-	shim/hooks.c shim/rules.c shim/service.c shim/control.c shim/threads.c shim/modules.c shim/process.c \
-	shim/signals.c shim/unwind.c common/ltx_write.c common/ltx_io.c common/ltx_settings.c \
+SHIM_C := shim/base.c shim/symbols.c shim/settings.c shim/calib.c shim/fork.c shim/slowpath.c shim/stacks.c shim/waits.c shim/init.c shim/output.c shim/entries.c shim/fields.c shim/families.c \
+	shim/got.c shim/rules.c shim/service.c shim/control.c shim/threads.c shim/thread_exit.c shim/modules.c shim/dlclose.c shim/process.c \
+	shim/signals.c shim/die.c shim/unwind.c common/ltx_write.c common/ltx_io.c common/ltx_settings.c \
 	common/ltx_rules.c common/ltx_levels.c
 ifeq ($(ARCH),x86_64)
 SHIM_ASM := shim/entry_x86_64.S
@@ -88,7 +90,7 @@ endif
 SHIM_OBJ := $(patsubst %.c,$(B)/obj/%.o,$(filter shim/%,$(SHIM_C))) \
 	$(patsubst %.c,$(B)/obj/%.pic.o,$(filter common/%,$(SHIM_C))) \
 	$(patsubst %.S,$(B)/obj/%.o,$(SHIM_ASM)) \
-	$(B)/obj/shim/hook.o
+	$(B)/obj/shim/hotpath.o
 SHIM := $(B)/lib/logtax/liblogtax.so
 
 ANALYZER_C := $(wildcard analyzer/*.c) common/ltx_read.c common/ltx_io.c common/ltx_levels.c common/ltx_settings.c \
@@ -104,7 +106,7 @@ TP := $(B)/test-programs
 TP_LIBS := $(TP)/liblegacylog.so $(TP)/libcallers.so
 # Programs on the model logger (liblegacylog.so).
 TP_BINS := $(TP)/evloop-demo $(TP)/threads-demo $(TP)/varargs-demo $(TP)/rules-demo $(TP)/stack-demo \
-	$(TP)/churn-demo $(TP)/tail-demo $(TP)/fdshare-demo $(TP)/idle-demo
+	$(TP)/churn-demo $(TP)/tail-demo $(TP)/fdshare-demo $(TP)/idle-demo $(TP)/names-demo
 # Processes and signals (issue 7): fork/exec/spawn, signals, daemons; and
 # a statically linked program, which no LD_PRELOAD library can enter.
 TP_BINS += $(TP)/proc-demo $(TP)/sig-demo $(TP)/daemon-demo $(TP)/static-demo
@@ -146,12 +148,25 @@ endif
 ifeq ($(HAVE_SYSTEMD),1)
 TP_BINS += $(TP)/journal-demo $(TP)/journal-demo-noloc
 endif
+# Functions reached only by direct calls, for entry patching (issue 11;
+# tests/e2e-pending/): a logger inside an -O2 executable (plain, -fno-plt,
+# static in a stripped one), one reached through a PLT and directly, threads
+# while a library is loaded, entries that cannot be patched, GLib's own
+# criticals.
+TPE := $(TP)/entry
+ifeq ($(ARCH),x86_64)
+TP_BINS += $(TPE)/direct-demo $(TPE)/direct-demo-noplt $(TPE)/direct-static-demo $(TPE)/entry-both-demo \
+	$(TPE)/entry-threads-demo $(TPE)/refuse-demo
+ifeq ($(HAVE_GLIB),1)
+TP_BINS += $(TPE)/glib-internal-demo
+endif
+endif
 
 UNIT_SRC := $(wildcard tests/unit/*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
 
-.PHONY: all check demo bench install clean deps deps-test test-programs unit bench-programs fuzz build-info \
-	check-sanitizers check-asan check-tsan
+.PHONY: all check check-pending demo bench install clean deps deps-test test-programs unit bench-programs fuzz build-info \
+	check-sanitizers check-asan check-tsan deps-graph
 all: build-info $(SHIM) $(ANALYZER) $(SCRIPT) test-programs bench-programs
 
 # What the tests need to know of this build (tests/lib.sh): its sanitizers.
@@ -162,12 +177,12 @@ build-info:
 test-programs: $(TP_LIBS) $(TP_BINS)
 
 # (the shim's objects are rebuilt when this file changes: their flags live here)
-$(B)/obj/shim/hook.o: shim/hook.c shim/lt.h Makefile
+$(B)/obj/shim/hotpath.o: shim/hotpath.c $(wildcard shim/*.h) Makefile
 	@mkdir -p $(dir $@)
 	$(call echo_cmd,CC,$<)
 	$(Q)$(CC) $(HOOK_CFLAGS) -c -o $@ $<
 
-$(B)/obj/shim/%.o: shim/%.c shim/lt.h $(wildcard common/*.h) Makefile
+$(B)/obj/shim/%.o: shim/%.c $(wildcard shim/*.h) $(wildcard common/*.h) Makefile
 	@mkdir -p $(dir $@)
 	$(call echo_cmd,CC,$<)
 	$(Q)$(CC) $(SHIM_CFLAGS) -c -o $@ $<
@@ -228,7 +243,8 @@ $(TP)/rules-demo: test-programs/rules-demo.c $(TP)/liblegacylog.so $(TP)/libcall
 	$(Q)$(CC) $(TP_CFLAGS) -rdynamic -o $@ $< -L$(TP) -lcallers -llegacylog -Wl,-rpath,'$$ORIGIN'
 
 $(TP)/evloop-demo $(TP)/threads-demo $(TP)/varargs-demo $(TP)/stack-demo $(TP)/churn-demo $(TP)/tail-demo \
-		$(TP)/fdshare-demo $(TP)/idle-demo $(TP)/proc-demo $(TP)/sig-demo $(TP)/daemon-demo: $(TP)/%: test-programs/%.c \
+		$(TP)/fdshare-demo $(TP)/idle-demo $(TP)/proc-demo $(TP)/sig-demo $(TP)/daemon-demo \
+		$(TP)/names-demo: $(TP)/%: test-programs/%.c \
 		$(TP)/liblegacylog.so test-programs/legacylog.h
 	@mkdir -p $(dir $@)
 	$(call echo_cmd,CC,$@)
@@ -371,6 +387,52 @@ $(TP)/journal-demo-noloc: test-programs/journal-demo.c
 	$(Q)$(CC) $(TP_CFLAGS) -DSD_JOURNAL_SUPPRESS_LOCATION $$(pkg-config --cflags libsystemd) -o $@ $< \
 		$$(pkg-config --libs libsystemd)
 
+# Entry patching's test programs (test-programs/entry/): -O2 whatever
+# CFLAGS says, as a daemon's package is built.
+TPE_CFLAGS = $(TP_CFLAGS) -O2
+$(TPE)/direct-demo: test-programs/entry/direct.c
+	@mkdir -p $(dir $@)
+	$(call echo_cmd,CC,$@)
+	$(Q)$(CC) $(TPE_CFLAGS) -o $@ $<
+$(TPE)/direct-demo-noplt: test-programs/entry/direct.c
+	@mkdir -p $(dir $@)
+	$(call echo_cmd,CC,$@)
+	$(Q)$(CC) $(TPE_CFLAGS) -fno-plt -Wl,-z,now -o $@ $<
+# ent_log static, the executable stripped: no symbol names it. The copy
+# before stripping stays in unstripped/ for nm, to find its address.
+$(TPE)/direct-static-demo: test-programs/entry/direct.c
+	@mkdir -p $(dir $@)unstripped
+	$(call echo_cmd,CC,$@)
+	$(Q)$(CC) $(TPE_CFLAGS) -DENT_STATIC -o $(dir $@)unstripped/direct-static-demo $<
+	$(Q)strip --strip-all -o $@ $(dir $@)unstripped/direct-static-demo
+$(TPE)/libentryboth.so: test-programs/entry/both-lib.c test-programs/entry/both.h
+	@mkdir -p $(dir $@)
+	$(call echo_cmd,CC,$@)
+	$(Q)$(CC) $(TPE_CFLAGS) -fPIC -shared -Wl,-Bsymbolic-functions -Wl,-soname,libentryboth.so -o $@ $<
+$(TPE)/entry-both-demo: test-programs/entry/both-main.c test-programs/entry/both.h $(TPE)/libentryboth.so
+	$(call echo_cmd,CC,$@)
+	$(Q)$(CC) $(TPE_CFLAGS) -o $@ $< -L$(TPE) -lentryboth -Wl,-rpath,'$$ORIGIN'
+$(TPE)/libentrylate.so: test-programs/entry/threads-late.c
+	@mkdir -p $(dir $@)
+	$(call echo_cmd,CC,$@)
+	$(Q)$(CC) $(TPE_CFLAGS) -fPIC -shared -Wl,-soname,libentrylate.so -o $@ $<
+# (found through RUNPATH by bare name, as applog-demo's plugin: see APPLOG_DTAGS)
+$(TPE)/entry-threads-demo: test-programs/entry/threads.c $(TPE)/libentrylate.so
+	$(call echo_cmd,CC,$@)
+	$(Q)$(CC) $(TPE_CFLAGS) -pthread -o $@ $< -ldl -Wl,$(APPLOG_DTAGS),-rpath,'$$ORIGIN'
+$(TPE)/librefuse.so: test-programs/entry/refuse.S
+	@mkdir -p $(dir $@)
+	$(call echo_cmd,AS,$@)
+	$(Q)$(CC) $(TPE_CFLAGS) -shared -Wl,-soname,librefuse.so -o $@ $<
+$(TPE)/refuse-demo: test-programs/entry/refuse-main.c $(TPE)/librefuse.so
+	$(call echo_cmd,CC,$@)
+	$(Q)$(CC) $(TPE_CFLAGS) -o $@ $< -L$(TPE) -lrefuse -Wl,-rpath,'$$ORIGIN'
+$(TPE)/glib-internal-demo: test-programs/entry/glib-internal.c
+	@mkdir -p $(dir $@)
+	$(call echo_cmd,CC,$@)
+	$(Q)$(CC) $(TPE_CFLAGS) -DG_LOG_DOMAIN='"entry-glib"' $$(pkg-config --cflags glib-2.0) -o $@ $< \
+		$$(pkg-config --libs glib-2.0)
+
 # Unit tests: the shared reader/writer and the analyzer's pieces, with Check.
 # Each links all of common/ and the analyzer's self-contained pieces.
 COMMON_C := $(wildcard common/*.c)
@@ -382,8 +444,9 @@ $(B)/tests/%: tests/unit/%.c $(COMMON_C) $(UNIT_EXTRA_C) $(wildcard common/*.h) 
 	$(Q)$(CC) $(BASE_CFLAGS) -Wno-missing-prototypes -o $@ $< $(COMMON_C) $(UNIT_EXTRA_C) \
 		$$(pkg-config --cflags --libs check) -lm
 
-# test_model links the analyzer (all but its main) to test its estimates.
-$(B)/tests/test_model: tests/unit/test_model.c common/ltx_write.c $(filter-out $(B)/obj/analyzer/main.o,$(ANALYZER_OBJ))
+# test_model and test_view link the analyzer (all but its main) to test its
+# estimates and the view the reports read.
+$(B)/tests/test_model $(B)/tests/test_view: $(B)/tests/%: tests/unit/%.c common/ltx_write.c $(filter-out $(B)/obj/analyzer/main.o,$(ANALYZER_OBJ))
 	@mkdir -p $(dir $@)
 	$(call echo_cmd,CC,$@)
 	$(Q)$(CC) $(BASE_CFLAGS) -Wno-missing-prototypes -o $@ $^ $$(pkg-config --cflags --libs check) $(ANALYZER_LIBS)
@@ -391,7 +454,7 @@ $(B)/tests/test_model: tests/unit/test_model.c common/ltx_write.c $(filter-out $
 unit: $(UNIT_BINS)
 
 # Benchmark programs (bench/run.sh, make bench).
-BENCH_BINS := $(B)/bench/percall $(B)/bench/rules-bench
+BENCH_BINS := $(B)/bench/percall $(B)/bench/rules-bench $(B)/bench/percall-direct
 $(B)/bench/%: bench/%.c $(TP)/liblegacylog.so test-programs/legacylog.h
 	@mkdir -p $(dir $@)
 	$(call echo_cmd,CC,$@)
@@ -409,6 +472,11 @@ deps-test:
 check: deps-test
 	@$(MAKE) --no-print-directory all unit
 	@LTX_BUILD=$(abspath $(B)) tests/run.sh
+# Tests of a feature not wired yet (tests/e2e-pending/README.md): not part
+# of make check until they pass.
+check-pending: deps-test
+	@$(MAKE) --no-print-directory all
+	@LTX_BUILD=$(abspath $(B)) tests/run.sh --pending
 
 # The sanitizer builds, each in its own directory. AddressSanitizer and
 # UBSan: every test. ThreadSanitizer: the tests whose programs run threads
@@ -437,6 +505,10 @@ install: all
 	install -m 0755 $(SCRIPT) $(DESTDIR)$(PREFIX)/bin/logtax
 	install -m 0755 $(SHIM) $(DESTDIR)$(PREFIX)/lib/logtax/liblogtax.so
 	install -m 0755 $(ANALYZER) $(DESTDIR)$(PREFIX)/libexec/logtax/logtax-analyze
+
+# The shim's file-to-file dependencies and the import circles among them.
+deps-graph:
+	@python3 scripts/deps-graph.py shim
 
 clean:
 	rm -rf $(B) build-asan build-tsan build-san-*

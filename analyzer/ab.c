@@ -11,12 +11,13 @@
  * median of the pairwise ratios (run i of X over run i of A) with a 95%
  * bootstrap interval (fixed seed: the same runs give the same interval);
  * a two-sided Mann-Whitney U test; the saving measured (1 - ratio) next to
- * the saving A's own logtax data predicted for X's rules (model.c,
+ * the saving A's own logtax data predicted for X's rules (predict.c,
  * an_predict). With a third arm C (e.g. the program's own fix), how much
  * of the gap between A and C the arm B closes.
  *
  * Exit status: 0 done; 1 a run failed; 2 bad usage or rules. */
 #include "ab.h"
+#include "json.h"
 #include "model.h"
 #include "rules_io.h"
 #include "stats.h"
@@ -27,6 +28,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -205,25 +207,23 @@ static int read_run(const struct ab *ab, struct run *r)
 	return 0;
 }
 
-static void json_str(FILE *o, const char *s)
+static void json_summary(struct jw *w, const char *key, struct an_summary s)
 {
-	fputc('"', o);
-	for (; s && *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c == '"' || c == '\\')
-			fprintf(o, "\\%c", c);
-		else if (c < 0x20)
-			fprintf(o, "\\u%04x", c);
-		else
-			fputc(c, o);
-	}
-	fputc('"', o);
+	jw_obj_line(w, key);
+	jw_num(w, "median", s.median);
+	jw_num(w, "q1", s.q1);
+	jw_num(w, "q3", s.q3);
+	jw_num(w, "min", s.min);
+	jw_num(w, "max", s.max);
+	jw_end(w);
 }
 
-static void json_summary(FILE *o, const char *key, struct an_summary s)
+static void json_pair(struct jw *w, const char *key, double lo, double hi)
 {
-	fprintf(o, "\"%s\": {\"median\": %.9g, \"q1\": %.9g, \"q3\": %.9g, \"min\": %.9g, \"max\": %.9g}", key, s.median,
-		s.q1, s.q3, s.min, s.max);
+	jw_arr_line(w, key);
+	jw_num(w, NULL, lo);
+	jw_num(w, NULL, hi);
+	jw_end(w);
 }
 
 struct cmp {
@@ -233,6 +233,97 @@ struct cmp {
 	double measured, predicted, pred_lo, pred_hi; /* fractions of A's wall time; predicted < -1: none */
 	double pred_calls, pred_uncosted;
 };
+
+/* Every figure and every run, as JSON (--json). A NaN (a ratio over a zero
+ * time) comes out as null. */
+static void write_json(FILE *o, const struct ab *ab, const char *root, struct an_summary sum[][4],
+		       const struct cmp *cmps, double gap, double gap_lo, double gap_hi, const struct run *runs,
+		       int total)
+{
+	static const char *const measure[4] = { "wall_s", "user_s", "sys_s", "maxrss_kib" };
+	struct jw w;
+	char name[2] = "A";
+	jw_init(&w, o, 1);
+	jw_obj(&w, NULL);
+	jw_arr_line(&w, "command");
+	for (char *const *c = ab->cmd; *c; c++)
+		jw_str(&w, NULL, *c);
+	jw_end(&w);
+	jw_i64(&w, "runs_per_arm", ab->runs);
+	jw_i64(&w, "warmup", ab->warmup);
+	jw_str(&w, "directory", root);
+	jw_arr(&w, "arms");
+	for (int x = 0; x < ab->narms; x++) {
+		const struct arm *a = &ab->arms[x];
+		jw_obj_line(&w, NULL);
+		name[0] = a->name;
+		jw_str(&w, "name", name);
+		jw_str(&w, "rules", a->text);
+		jw_arr(&w, "env");
+		for (size_t e = 0; e < a->nenv; e++)
+			jw_str(&w, NULL, a->env[e]);
+		jw_end(&w);
+		for (int m = 0; m < 4; m++)
+			json_summary(&w, measure[m], sum[x][m]);
+		jw_end(&w);
+	}
+	jw_end(&w);
+	jw_arr(&w, "comparisons");
+	for (int x = 1; x < ab->narms; x++) {
+		const struct cmp *c = &cmps[x];
+		jw_obj_line(&w, NULL);
+		name[0] = (char)('A' + x);
+		jw_str(&w, "arm", name);
+		jw_str(&w, "against", "A");
+		jw_num(&w, "ratio_median", c->ratio);
+		json_pair(&w, "ratio_ci95", c->lo, c->hi);
+		jw_num(&w, "mann_whitney_u", c->u);
+		jw_num(&w, "p_value", c->p);
+		jw_str(&w, "p_method", c->exact ? "exact" : "normal");
+		jw_num(&w, "saving_measured", c->measured);
+		if (c->predicted > -1) {
+			jw_num(&w, "saving_predicted", c->predicted);
+			json_pair(&w, "saving_predicted_ci95", c->pred_lo, c->pred_hi);
+			jw_num(&w, "predicted_dropped_calls_per_run", c->pred_calls);
+			jw_num(&w, "predicted_calls_without_estimate", c->pred_uncosted);
+		} else {
+			jw_null(&w, "saving_predicted");
+		}
+		jw_end(&w);
+	}
+	jw_end(&w);
+	if (gap >= -0.5 || ab->narms == 3) {
+		jw_num(&w, "b_share_of_c_saving", gap);
+		json_pair(&w, "b_share_of_c_saving_ci95", gap_lo, gap_hi);
+	}
+	jw_arr(&w, "runs");
+	for (int k = 0; k < total; k++) {
+		const struct run *r = &runs[k];
+		jw_obj_line(&w, NULL);
+		name[0] = (char)('A' + r->arm);
+		jw_str(&w, "arm", name);
+		jw_i64(&w, "index", r->index + 1);
+		jw_num(&w, "wall_s", r->wall);
+		jw_num(&w, "user_s", r->user);
+		jw_num(&w, "sys_s", r->sys);
+		jw_num(&w, "maxrss_kib", r->maxrss_kib);
+		jw_i64(&w, "data_files", r->files);
+		jw_u64(&w, "calls_kept", r->kept);
+		jw_u64(&w, "calls_dropped", r->dropped);
+		jw_str(&w, "directory", r->dir);
+		if (r->arm == 0) {
+			jw_obj(&w, "predicted_saving_ns");
+			for (int x = 1; x < ab->narms; x++) {
+				name[0] = (char)('A' + x);
+				jw_num(&w, name, round(r->pred_ns[x]));
+			}
+			jw_end(&w);
+		}
+		jw_end(&w);
+	}
+	jw_end(&w);
+	jw_end(&w);
+}
 
 /* Per-arm values of one measure, in run order. */
 static double *column(const struct run *runs, int n, int arm, int what)
@@ -506,74 +597,7 @@ int an_cmd_ab(int argc, char **argv)
 			fprintf(stderr, "logtax ab: %s: %s\n", ab.json, strerror(errno));
 			rc = 1;
 		} else {
-			fprintf(o, "{\n  \"command\": [");
-			for (char **c = ab.cmd; *c; c++) {
-				fputs(c == ab.cmd ? "" : ", ", o);
-				json_str(o, *c);
-			}
-			fprintf(o, "],\n  \"runs_per_arm\": %d,\n  \"warmup\": %d,\n  \"directory\": ", ab.runs, ab.warmup);
-			json_str(o, root);
-			fprintf(o, ",\n  \"arms\": [\n");
-			for (int x = 0; x < ab.narms; x++) {
-				const struct arm *a = &ab.arms[x];
-				fprintf(o, "    {\"name\": \"%c\", \"rules\": ", a->name);
-				if (a->text)
-					json_str(o, a->text);
-				else
-					fputs("null", o);
-				fprintf(o, ", \"env\": [");
-				for (size_t e = 0; e < a->nenv; e++) {
-					fputs(e ? ", " : "", o);
-					json_str(o, a->env[e]);
-				}
-				fprintf(o, "], ");
-				json_summary(o, "wall_s", sum[x][0]);
-				fputs(", ", o);
-				json_summary(o, "user_s", sum[x][1]);
-				fputs(", ", o);
-				json_summary(o, "sys_s", sum[x][2]);
-				fputs(", ", o);
-				json_summary(o, "maxrss_kib", sum[x][3]);
-				fprintf(o, "}%s\n", x + 1 < ab.narms ? "," : "");
-			}
-			fprintf(o, "  ],\n  \"comparisons\": [\n");
-			for (int x = 1; x < ab.narms; x++) {
-				const struct cmp *c = &cmps[x];
-				fprintf(o,
-					"    {\"arm\": \"%c\", \"against\": \"A\", \"ratio_median\": %.9g, \"ratio_ci95\": [%.9g, %.9g], "
-					"\"mann_whitney_u\": %.1f, \"p_value\": %.9g, \"p_method\": \"%s\", \"saving_measured\": %.9g, ",
-					'A' + x, c->ratio, c->lo, c->hi, c->u, c->p, c->exact ? "exact" : "normal", c->measured);
-				if (c->predicted > -1)
-					fprintf(o,
-						"\"saving_predicted\": %.9g, \"saving_predicted_ci95\": [%.9g, %.9g], "
-						"\"predicted_dropped_calls_per_run\": %.1f, \"predicted_calls_without_estimate\": %.1f}",
-						c->predicted, c->pred_lo, c->pred_hi, c->pred_calls, c->pred_uncosted);
-				else
-					fprintf(o, "\"saving_predicted\": null}");
-				fprintf(o, "%s\n", x + 1 < ab.narms ? "," : "");
-			}
-			fprintf(o, "  ],\n");
-			if (gap >= -0.5 || ab.narms == 3)
-				fprintf(o, "  \"b_share_of_c_saving\": %.9g, \"b_share_of_c_saving_ci95\": [%.9g, %.9g],\n", gap,
-					gap_lo, gap_hi);
-			fprintf(o, "  \"runs\": [\n");
-			for (int k = 0; k < total; k++) {
-				const struct run *r = &runs[k];
-				fprintf(o,
-					"    {\"arm\": \"%c\", \"index\": %d, \"wall_s\": %.9g, \"user_s\": %.9g, \"sys_s\": %.9g, "
-					"\"maxrss_kib\": %.0f, \"data_files\": %d, \"calls_kept\": %llu, \"calls_dropped\": %llu, \"directory\": ",
-					'A' + r->arm, r->index + 1, r->wall, r->user, r->sys, r->maxrss_kib, r->files,
-					(unsigned long long)r->kept, (unsigned long long)r->dropped);
-				json_str(o, r->dir);
-				if (r->arm == 0) {
-					fprintf(o, ", \"predicted_saving_ns\": {");
-					for (int x = 1; x < ab.narms; x++)
-						fprintf(o, "%s\"%c\": %.0f", x > 1 ? ", " : "", 'A' + x, r->pred_ns[x]);
-					fputc('}', o);
-				}
-				fprintf(o, "}%s\n", k + 1 < total ? "," : "");
-			}
-			fprintf(o, "  ]\n}\n");
+			write_json(o, &ab, root, sum, cmps, gap, gap_lo, gap_hi, runs, total);
 			if (fclose(o) != 0)
 				rc = 1;
 		}

@@ -80,12 +80,18 @@ void jw_quote(FILE *o, const char *v)
 	fputc('"', o);
 }
 
+/* Indented here: pretty, and not inside a container written on one line. */
+static int indented(const struct jw *w)
+{
+	return w->pretty && !w->line_from;
+}
+
 static void member(struct jw *w, const char *key)
 {
 	if (w->depth > 0) {
 		if (w->count[w->depth - 1]++)
 			fputc(',', w->o);
-		if (w->pretty) {
+		if (indented(w)) {
 			fputc('\n', w->o);
 			for (int i = 0; i < w->depth; i++)
 				fputs("  ", w->o);
@@ -93,11 +99,11 @@ static void member(struct jw *w, const char *key)
 	}
 	if (key) {
 		jw_quote(w->o, key);
-		fputs(w->pretty ? ": " : ":", w->o);
+		fputs(indented(w) ? ": " : ":", w->o);
 	}
 }
 
-static void open_(struct jw *w, const char *key, char c)
+static void open_(struct jw *w, const char *key, char c, int line)
 {
 	member(w, key);
 	fputc(c, w->o);
@@ -105,17 +111,29 @@ static void open_(struct jw *w, const char *key, char c)
 		w->count[w->depth] = 0;
 		w->close[w->depth] = c == '{' ? '}' : ']';
 		w->depth++;
+		if (line && !w->line_from)
+			w->line_from = w->depth;
 	}
 }
 
 void jw_obj(struct jw *w, const char *key)
 {
-	open_(w, key, '{');
+	open_(w, key, '{', 0);
 }
 
 void jw_arr(struct jw *w, const char *key)
 {
-	open_(w, key, '[');
+	open_(w, key, '[', 0);
+}
+
+void jw_obj_line(struct jw *w, const char *key)
+{
+	open_(w, key, '{', 1);
+}
+
+void jw_arr_line(struct jw *w, const char *key)
+{
+	open_(w, key, '[', 1);
 }
 
 void jw_end(struct jw *w)
@@ -123,12 +141,14 @@ void jw_end(struct jw *w)
 	if (w->depth <= 0)
 		return;
 	w->depth--;
-	if (w->pretty && w->count[w->depth]) {
+	if (indented(w) && w->count[w->depth]) {
 		fputc('\n', w->o);
 		for (int i = 0; i < w->depth; i++)
 			fputs("  ", w->o);
 	}
 	fputc(w->close[w->depth], w->o);
+	if (w->line_from > w->depth)
+		w->line_from = 0;
 	if (w->depth == 0)
 		fputc('\n', w->o);
 }

@@ -2,7 +2,7 @@
 #ifndef AN_REPORT_H
 #define AN_REPORT_H
 
-#include "model.h"
+#include "view.h"
 
 #include <stdio.h>
 

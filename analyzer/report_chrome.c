@@ -9,8 +9,6 @@
 #include "json.h"
 #include "report.h"
 
-#include "../common/ltx_levels.h"
-
 #include <string.h>
 
 static void common(struct jw *w, const char *name, const char *cat, const char *ph, double ts_ns, uint32_t pid,
@@ -37,32 +35,32 @@ static void meta(struct jw *w, const char *what, uint32_t pid, uint32_t tid, con
 	jw_end(w);
 }
 
-static void event(struct jw *w, const struct an_model *m, size_t pi, uint32_t tid, const struct ltx_trace_event *e)
+static void event(struct jw *w, const struct an_model *m, size_t pi, uint32_t tid, const struct an_event *e)
 {
-	uint32_t pid = m->procs[pi].f->proc.pid;
-	double ts = an_trace_start_ns(m, pi, e), dur = an_trace_dur_ns(m, pi, e);
+	uint32_t pid = m->procs[pi].pid;
+	double ts = e->start_ns, dur = e->dur_ns;
 	jw_obj(w, NULL); /* one event per line */
 	w->pretty = 0;
-	if (e->kind == LTX_TEV_WAIT || e->key == LTX_NO_KEY) {
+	if (e->wait || e->key == AN_NO_KEY) {
 		common(w, "wait", "event-loop", "X", ts, pid, tid);
 		jw_num(w, "dur", dur / 1000.0);
 		jw_end(w);
 		w->pretty = 1;
 		return;
 	}
-	const struct an_key *k = &m->keys[m->procs[pi].key0 + e->key];
-	int dropped = (e->flags & LTX_TEV_DROPPED) != 0;
-	common(w, k->k->name[0] ? k->k->name : "(none)", k->entry, dropped ? "i" : "X", ts, pid, tid);
+	const struct an_key *k = &m->keys[e->key];
+	int dropped = e->dropped;
+	common(w, k->name[0] ? k->name : "(none)", k->entry, dropped ? "i" : "X", ts, pid, tid);
 	if (dropped)
 		jw_str(w, "s", "t");
 	else
 		jw_num(w, "dur", dur / 1000.0);
 	jw_obj(w, "args");
-	jw_str(w, "level", ltx_level_name(ltx_level_of(k->family, k->k->k.level)));
+	jw_str(w, "level", k->level_name);
 	jw_str(w, "action", dropped ? "drop" : "keep");
 	jw_str(w, "call_site", k->site->label);
 	jw_str(w, "template", k->tmpl->text);
-	if (e->flags & LTX_TEV_UNTIMED)
+	if (e->untimed)
 		jw_bool(w, "untimed", 1);
 	jw_end(w);
 	jw_end(w);
@@ -78,33 +76,36 @@ int an_report_chrome(FILE *o, const struct an_model *m)
 	uint64_t overwritten = 0, recorded = 0;
 	for (size_t pi = 0; pi < m->nprocs; pi++) {
 		const struct an_proc *p = &m->procs[pi];
-		const struct ltx_file *f = p->f;
 		char name[300];
-		const char *exe = strrchr(f->exe, '/');
-		snprintf(name, sizeof name, "%s (pid %u)", exe ? exe + 1 : f->exe, f->proc.pid);
-		meta(&w, "process_name", f->proc.pid, 0, name);
-		for (size_t i = 0; i < f->nthreads; i++) {
-			const struct an_thread *t = &m->threads[p->thread0 + i];
-			snprintf(name, sizeof name, "%s (tid %u)", t->t->name, t->t->tid);
-			meta(&w, "thread_name", f->proc.pid, t->t->tid, name);
+		const char *exe = strrchr(p->exe, '/');
+		snprintf(name, sizeof name, "%s (pid %u)", exe ? exe + 1 : p->exe, p->pid);
+		meta(&w, "process_name", p->pid, 0, name);
+		for (size_t i = p->thread0; i < p->thread0 + p->nthreads; i++) {
+			const struct an_thread *t = &m->threads[i];
+			snprintf(name, sizeof name, "%s (tid %u)", t->name, t->tid);
+			meta(&w, "thread_name", p->pid, t->tid, name);
 		}
 		overwritten += p->trace_overwritten;
 		recorded += p->trace_recorded;
-		for (size_t r = 0; r < f->ntraces; r++) {
-			const struct ltx_r_trace *tr = &f->traces[r];
-			uint32_t tid = f->threads[tr->t.thread].tid;
-			if (tr->t.chunk == 0 && tr->t.overwritten && tr->t.nevents) {
+		for (size_t r = p->chunk0; r < p->chunk0 + p->nchunks; r++) {
+			const struct an_trace_chunk *tr = &m->chunks[r];
+			uint32_t tid = tr->tid;
+			struct an_event e;
+			if (tr->chunk == 0 && tr->overwritten && tr->nevents) {
 				/* Mark where the kept part of the ring starts. */
 				char what[96];
 				snprintf(what, sizeof what, "trace ring full: %llu earlier events overwritten",
-					 (unsigned long long)tr->t.overwritten);
+					 (unsigned long long)tr->overwritten);
+				an_trace_event(m, tr, 0, &e);
 				jw_obj(&w, NULL);
-				common(&w, what, "logtax", "i", an_trace_start_ns(m, pi, &tr->events[0]), f->proc.pid, tid);
+				common(&w, what, "logtax", "i", e.start_ns, p->pid, tid);
 				jw_str(&w, "s", "t");
 				jw_end(&w);
 			}
-			for (uint32_t j = 0; j < tr->t.nevents; j++)
-				event(&w, m, pi, tid, &tr->events[j]);
+			for (uint32_t j = 0; j < tr->nevents; j++) {
+				an_trace_event(m, tr, j, &e);
+				event(&w, m, pi, tid, &e);
+			}
 		}
 	}
 	jw_end(&w);

@@ -5,27 +5,6 @@
 #include "report.h"
 #include "util.h"
 
-#include "../common/ltx_levels.h"
-
-#include <string.h>
-
-static void field(FILE *o, const char *s)
-{
-	if (!s)
-		return;
-	if (!strpbrk(s, ",\"\r\n")) {
-		fputs(s, o);
-		return;
-	}
-	fputc('"', o);
-	for (; *s; s++) {
-		if (*s == '"')
-			fputc('"', o);
-		fputc(*s, o);
-	}
-	fputc('"', o);
-}
-
 int an_report_csv(FILE *o, const struct an_model *m)
 {
 	fputs("pid,tid,thread,entry,family,source,level,level_name,caller,action,generation,calls,timed,ns_per_call,"
@@ -33,47 +12,44 @@ int an_report_csv(FILE *o, const struct an_model *m)
 	      "template,template_status\n", o);
 	for (size_t i = 0; i < m->nkeys; i++) {
 		const struct an_key *k = &m->keys[i];
-		const struct ltx_key *r = &k->k->k;
-		const struct ltx_thread *t = m->threads[k->thread].t;
-		fprintf(o, "%u,%u,", m->procs[k->proc].f->proc.pid, t->tid);
-		field(o, t->name);
+		const struct an_thread *t = &m->threads[k->thread];
+		fprintf(o, "%u,%u,", k->pid, t->tid);
+		an_csv_field(o, t->name);
 		fputc(',', o);
-		field(o, k->entry);
-		fprintf(o, ",%s,", ltx_family_name(k->family));
-		field(o, k->k->name);
-		fprintf(o, ",%d,%s,0x%llx,%s,%u,%llu,%llu,", r->level,
-			ltx_level_name(ltx_level_of(k->family, r->level)), (unsigned long long)r->caller,
-			r->action == LTX_ACT_DROP ? "drop" : "keep", r->gen, (unsigned long long)r->calls,
-			(unsigned long long)r->timed);
+		an_csv_field(o, k->entry);
+		fprintf(o, ",%s,", k->family_name);
+		an_csv_field(o, k->name);
+		fprintf(o, ",%d,%s,0x%llx,%s,%u,%llu,%llu,", k->level, k->level_name, (unsigned long long)k->caller,
+			k->dropped ? "drop" : "keep", k->gen, (unsigned long long)k->calls, (unsigned long long)k->timed);
 		if (k->basis == AN_UNTIMED || k->basis == AN_DROPPED)
 			fputs(",,", o);
 		else
 			fprintf(o, "%.2f,%.0f,", k->ns_per_call, k->est_ns);
-		field(o, an_basis_name(k->basis));
-		if (r->action == LTX_ACT_DROP && k->save_basis != AN_SAVE_NONE)
+		an_csv_field(o, an_basis_name(k->basis));
+		if (k->dropped && k->save_basis != AN_SAVE_NONE)
 			fprintf(o, ",%.0f,", k->saved_ns);
 		else
 			fputs(",,", o);
-		field(o, r->action == LTX_ACT_DROP ? an_save_basis_name(k->save_basis) : "");
+		an_csv_field(o, k->dropped ? an_save_basis_name(k->save_basis) : "");
 		const struct an_sym *y = k->site;
 		fputc(',', o);
-		field(o, y->module);
+		an_csv_field(o, y->module);
 		fputc(',', o);
 		if (y->module)
 			fprintf(o, "0x%llx", (unsigned long long)y->offset);
 		fputc(',', o);
-		field(o, y->function);
+		an_csv_field(o, y->function);
 		fputc(',', o);
-		field(o, y->inlined_into);
+		an_csv_field(o, y->inlined_into);
 		fputc(',', o);
-		field(o, y->file);
+		an_csv_field(o, y->file);
 		fputc(',', o);
 		if (y->line)
 			fprintf(o, "%d", y->line);
 		fprintf(o, ",%s,", an_mod_status_name(y->status));
-		field(o, y->label);
+		an_csv_field(o, y->label);
 		fputc(',', o);
-		field(o, k->tmpl->text);
+		an_csv_field(o, k->tmpl->text);
 		fprintf(o, ",%s\n", an_tmpl_status_name(k->tmpl->status));
 	}
 	return 0;

@@ -5,16 +5,7 @@
 #include "report.h"
 #include "util.h"
 
-#include "../common/ltx_levels.h"
-
-#include <string.h>
-
 #define B 64
-
-static const char *level_name(const struct an_diff_row *r)
-{
-	return ltx_level_name(ltx_level_of(r->family, r->level));
-}
 
 /* "+12.5%", "new", "gone", "-" */
 static const char *change(double a, double b, int in_a, int in_b, char *buf)
@@ -33,7 +24,7 @@ static const char *change(double a, double b, int in_a, int in_b, char *buf)
 
 static const char *side_path(const struct an_model *m)
 {
-	return m->nprocs && m->procs[0].f->path ? m->procs[0].f->path : "?";
+	return m->nprocs && m->procs[0].path ? m->procs[0].path : "?";
 }
 
 int an_diff_text(FILE *o, const struct an_diff *d)
@@ -52,7 +43,7 @@ int an_diff_text(FILE *o, const struct an_diff *d)
 		const struct an_diff_row *r = &d->rows[i];
 		char ch1[B], ch2[B];
 		fprintf(o, "  %-18s %-7s %-40s %12s %12s %8s %10s %10s %8s %10s %10s\n",
-			an_safe(r->name[0] ? r->name : "(none)", name, sizeof name), level_name(r),
+			an_safe(r->name[0] ? r->name : "(none)", name, sizeof name), r->level_name,
 			an_safe(r->site, site, sizeof site), r->in_a ? an_count(r->calls_a, a, B) : "-",
 			r->in_b ? an_count(r->calls_b, b, B) : "-",
 			change((double)r->calls_a, (double)r->calls_b, r->in_a, r->in_b, ch1),
@@ -60,21 +51,6 @@ int an_diff_text(FILE *o, const struct an_diff *d)
 			an_dur(r->per_call_a, g, B), an_dur(r->per_call_b, h, B));
 	}
 	return 0;
-}
-
-static void csv_field(FILE *o, const char *s)
-{
-	if (!strpbrk(s, ",\"\r\n")) {
-		fputs(s, o);
-		return;
-	}
-	fputc('"', o);
-	for (; *s; s++) {
-		if (*s == '"')
-			fputc('"', o);
-		fputc(*s, o);
-	}
-	fputc('"', o);
 }
 
 static void csv_num(FILE *o, double v)
@@ -89,11 +65,11 @@ int an_diff_csv(FILE *o, const struct an_diff *d)
 	      "ns_per_call_b\n", o);
 	for (size_t i = 0; i < d->nrows; i++) {
 		const struct an_diff_row *r = &d->rows[i];
-		csv_field(o, r->entry);
+		an_csv_field(o, r->entry);
 		fputc(',', o);
-		csv_field(o, r->name);
-		fprintf(o, ",%d,%s,", r->level, level_name(r));
-		csv_field(o, r->site);
+		an_csv_field(o, r->name);
+		fprintf(o, ",%d,%s,", r->level, r->level_name);
+		an_csv_field(o, r->site);
 		fprintf(o, ",%d,%d,%llu,%llu,", r->in_a, r->in_b, (unsigned long long)r->calls_a,
 			(unsigned long long)r->calls_b);
 		csv_num(o, r->est_a);
@@ -132,7 +108,7 @@ int an_diff_json(FILE *o, const struct an_diff *d)
 		jw_str(&w, "entry", r->entry);
 		jw_str(&w, "source", r->name);
 		jw_i64(&w, "level", r->level);
-		jw_str(&w, "level_name", level_name(r));
+		jw_str(&w, "level_name", r->level_name);
 		jw_str(&w, "call_site", r->site);
 		jw_str(&w, "template", r->tmpl ? r->tmpl->text : NULL);
 		jw_bool(&w, "in_a", r->in_a);

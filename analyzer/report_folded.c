@@ -100,12 +100,13 @@ static int by_text(const void *a, const void *b)
 	return strcmp(((const struct line *)a)->text, ((const struct line *)b)->text);
 }
 
-static const char *lost_frame(uint32_t lost)
+static const char *lost_frame(enum an_stack_lost lost)
 {
 	switch (lost) {
-	case LTX_STACK_LOST_FULL: return "[stack lost: table full]";
-	case LTX_STACK_LOST_BUSY: return "[stack lost: inside the shim]";
-	case LTX_STACK_LOST_FAILED: return "[stack lost: unwind failed]";
+	case AN_STACK_LOST_FULL: return "[stack lost: table full]";
+	case AN_STACK_LOST_BUSY: return "[stack lost: inside the shim]";
+	case AN_STACK_LOST_FAILED: return "[stack lost: unwind failed]";
+	case AN_STACK_KEPT: break;
 	}
 	return "[stack lost]";
 }
@@ -123,9 +124,8 @@ int an_report_folded(FILE *o, const struct an_model *m)
 			struct buf b = { 0 };
 			sampled[r->key] = 1;
 			if (r->stack) {
-				struct an_symbolizer *sym = m->procs[k->proc].sym;
-				for (uint32_t j = r->stack->s.nframes; j-- > 0;)
-					sym_frames(&b, an_sym_lookup(sym, r->stack->frames[j], 1));
+				for (uint32_t j = r->stack->nframes; j-- > 0;)
+					sym_frames(&b, an_stack_frame(m, r->stack, j));
 			} else {
 				frame(&b, lost_frame(r->lost));
 				sym_frames(&b, k->site);
@@ -140,7 +140,7 @@ int an_report_folded(FILE *o, const struct an_model *m)
 			frame(&b, "[no stack sampled]");
 			sym_frames(&b, m->keys[i].site);
 			frame(&b, m->keys[i].entry);
-			add(&ls, &b, m->keys[i].k->k.calls);
+			add(&ls, &b, m->keys[i].calls);
 		}
 		free(sampled);
 	} else {
@@ -148,9 +148,9 @@ int an_report_folded(FILE *o, const struct an_model *m)
 			const struct an_key *k = &m->keys[i];
 			struct buf b = { 0 };
 			frame(&b, k->entry);
-			frame(&b, k->k->name[0] ? k->k->name : "(none)");
+			frame(&b, k->name[0] ? k->name : "(none)");
 			frame(&b, k->site->label);
-			add(&ls, &b, k->k->k.calls);
+			add(&ls, &b, k->calls);
 		}
 	}
 	qsort(ls.v, ls.n, sizeof *ls.v, by_text);

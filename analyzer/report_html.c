@@ -9,8 +9,6 @@
 #include "report.h"
 #include "util.h"
 
-#include "../common/ltx_levels.h"
-
 #include <math.h>
 #include <string.h>
 #include <time.h>
@@ -47,6 +45,16 @@ static void name(FILE *o, const char *s)
 	esc(o, an_safe(s && *s ? s : "(none)", buf, sizeof buf));
 }
 
+/* " [note]", marked; nothing without a note */
+static void mark_note(FILE *o, const char *note)
+{
+	if (!note)
+		return;
+	fputs(" <span class=\"mark\">[", o);
+	esc(o, note);
+	fputs("]</span>", o);
+}
+
 static void tmpl_text(FILE *o, const struct an_tmpl *t, const struct an_sym *site, size_t width)
 {
 	char buf[600];
@@ -54,12 +62,7 @@ static void tmpl_text(FILE *o, const struct an_tmpl *t, const struct an_sym *sit
 		fputc('"', o);
 		esc(o, an_cstr(t->text, buf, sizeof buf, width));
 		fputc('"', o);
-		const char *note = an_tmpl_note(t);
-		if (note) {
-			fputs(" <span class=\"mark\">[", o);
-			esc(o, note);
-			fputs("]</span>", o);
-		}
+		mark_note(o, an_tmpl_note(t));
 	} else {
 		fputs("<span class=\"mark\">(", o);
 		esc(o, an_tmpl_note(t));
@@ -142,10 +145,10 @@ static void share_chart(FILE *o, const struct an_model *m)
 		struct hbar *r = &rows[n++];
 		char l[200];
 		if (m->nprocs > 1)
-			snprintf(l, sizeof l, "%s (pid %u, tid %u)", an_safe(t->t->name, nm, sizeof nm),
-				 m->procs[t->proc].f->proc.pid, t->t->tid);
+			snprintf(l, sizeof l, "%s (pid %u, tid %u)", an_safe(t->name, nm, sizeof nm),
+				 m->procs[t->proc].pid, t->tid);
 		else
-			snprintf(l, sizeof l, "%s (tid %u)", an_safe(t->t->name, nm, sizeof nm), t->t->tid);
+			snprintf(l, sizeof l, "%s (tid %u)", an_safe(t->name, nm, sizeof nm), t->tid);
 		set_label(r->label, sizeof r->label, l, 44);
 		an_pct(t->share, r->value, B);
 		r->v = t->share;
@@ -276,10 +279,7 @@ static void iteration_chart(FILE *o, const struct an_model *m)
 		const struct an_thread *t = &m->threads[i];
 		if (!t->iters_traced)
 			continue;
-		size_t last = 0;
-		for (size_t b = 0; b < AN_HIST_MAX; b++)
-			if (t->iter_hist[b])
-				last = b + 1;
+		size_t last = t->iter_hist_len;
 		size_t first = last;
 		for (size_t b = 0; b < last; b++)
 			if (t->iter_hist[b]) {
@@ -298,7 +298,7 @@ static void iteration_chart(FILE *o, const struct an_model *m)
 		}
 		snprintf(id, sizeof id, "chart-iter-%zu", i);
 		snprintf(title, sizeof title, "%s (tid %u): log time in %llu traced iterations",
-			 an_safe(t->t->name, nm, sizeof nm), t->t->tid, (unsigned long long)t->iters_traced);
+			 an_safe(t->name, nm, sizeof nm), t->tid, (unsigned long long)t->iters_traced);
 		fputs("<div class=\"small\">", o);
 		hist_chart(o, id, title, bars, n, t->iter_p50_ns, t->iter_p99_ns, 560, 240);
 		fputs("</div>\n", o);
@@ -320,7 +320,7 @@ static void iteration_chart(FILE *o, const struct an_model *m)
 			continue;
 		struct hbar *r = &rows[n++];
 		char l[100];
-		snprintf(l, sizeof l, "%s (tid %u)", an_safe(t->t->name, nm, sizeof nm), t->t->tid);
+		snprintf(l, sizeof l, "%s (tid %u)", an_safe(t->name, nm, sizeof nm), t->tid);
 		snprintf(r->label, sizeof r->label, "%s", l);
 		snprintf(r->value, B, "%s of %s", an_dur(t->log_per_iter_ns, a, B), an_dur(t->busy_per_iter_ns, b, B));
 		r->v = t->log_per_iter_ns;
@@ -353,7 +353,7 @@ static void latency_charts(FILE *o, const struct an_model *m)
 	for (size_t pass = 0; pass < 8; pass++) {
 		size_t best = m->nkeys;
 		for (size_t i = 0; i < m->nkeys; i++) {
-			if (!m->keys[i].k->hist)
+			if (!m->keys[i].hist)
 				continue;
 			int used = 0;
 			for (size_t j = 0; j < n; j++)
@@ -369,20 +369,20 @@ static void latency_charts(FILE *o, const struct an_model *m)
 		const struct an_key *k = &m->keys[idx[j]];
 		struct vbar bars[AN_HIST_MAX];
 		size_t nb = 0, first = 0;
-		while (first + 1 < k->k->hist_len && !k->k->hist[first])
+		while (first + 1 < k->hist_len && !k->hist[first])
 			first++;
 		first = first >= 2 ? first - 2 : 0;
 		/* empty buckets after the last written one, unless it is the open-ended last of all */
-		uint32_t end = k->k->hist_len < LTX_HIST_BUCKETS ? k->k->hist_len + 2 : k->k->hist_len;
+		uint32_t end = k->hist_len < AN_HIST_BUCKETS ? k->hist_len + 2 : k->hist_len;
 		if (end > AN_HIST_MAX)
 			end = AN_HIST_MAX;
 		for (uint32_t b = (uint32_t)first; b < end && nb < AN_HIST_MAX; b++) {
 			an_hist_bucket_ns(m, k->proc, b, &bars[nb].lo, &bars[nb].hi);
-			bars[nb++].count = b < k->k->hist_len ? k->k->hist[b] : 0;
+			bars[nb++].count = b < k->hist_len ? k->hist[b] : 0;
 		}
 		char id[64], title[400], s1[200], s2[200];
 		snprintf(id, sizeof id, "chart-latency-%zu", idx[j]);
-		snprintf(title, sizeof title, "%s at %s", an_safe(k->k->name[0] ? k->k->name : "(none)", s1, sizeof s1),
+		snprintf(title, sizeof title, "%s at %s", an_safe(k->name[0] ? k->name : "(none)", s1, sizeof s1),
 			 an_safe(k->site->label, s2, sizeof s2));
 		if (strlen(title) > 62)
 			strcpy(title + 59, "...");
@@ -409,18 +409,17 @@ static void summary(FILE *o, const struct an_model *m)
 	      "<th class=\"l\">data file</th><th class=\"l\">symbols</th></tr>\n", o);
 	for (size_t i = 0; i < m->nprocs; i++) {
 		const struct an_proc *p = &m->procs[i];
-		const struct ltx_file *f = p->f;
-		fprintf(o, "<tr><td>%u</td><td class=\"l mono\">", f->proc.pid);
-		name(o, f->cmdline[0] ? f->cmdline : f->exe);
+		fprintf(o, "<tr><td>%u</td><td class=\"l mono\">", p->pid);
+		name(o, p->cmdline[0] ? p->cmdline : p->exe);
 		fprintf(o, "</td><td>%s</td><td class=\"l\">", an_dur(p->run_ns, a, B));
-		if (f->proc.time_mode == LTX_TIME_OFF)
+		if (p->time_mode == AN_TIME_OFF)
 			fputs("off (counts only)", o);
-		else if (f->proc.time_mode == LTX_TIME_ALL)
+		else if (p->time_mode == AN_TIME_ALL)
 			fputs("every call", o);
 		else
-			fprintf(o, "1 call in %u", f->proc.sample_every);
+			fprintf(o, "1 call in %u", p->sample_every);
 		fputs("</td><td class=\"l mono\">", o);
-		name(o, f->path ? f->path : "");
+		name(o, p->path ? p->path : "");
 		fputs("</td><td class=\"l\">", o);
 		if (p->unsymbolized_keys)
 			fprintf(o, "<span class=\"mark\">%zu keys in modules gone, changed or unknown</span>",
@@ -433,8 +432,8 @@ static void summary(FILE *o, const struct an_model *m)
 				   "overwritten</td></tr>\n", an_count(p->trace_overwritten, a, B),
 				an_count(p->trace_recorded, b, B));
 		/* how the file came to be: a snapshot, a signal, failed writes */
-		if (f->hdr.flags & LTX_FILE_SNAPSHOT) {
-			time_t t = (time_t)(f->proc.end_realtime_ns / 1000000000ull);
+		if (p->snapshot) {
+			time_t t = (time_t)(p->end_realtime_ns / 1000000000ull);
 			struct tm tm;
 			char when[64] = "(unknown time)";
 			if (gmtime_r(&t, &tm))
@@ -443,17 +442,17 @@ static void summary(FILE *o, const struct an_model *m)
 				   "ran: calls after it are not in this file</td></tr>\n",
 				when);
 		}
-		if (f->proc.reason == LTX_REASON_SIGNAL && f->has_output && f->output.signal) {
-			const char *ab = sigabbrev_np((int)f->output.signal);
+		if (p->reason == AN_REASON_SIGNAL && p->has_output && p->output.signal) {
+			const char *ab = sigabbrev_np((int)p->output.signal);
 			fprintf(o, "<tr><td></td><td class=\"l note\" colspan=\"5\">written when SIG%s ended the process"
 				   "</td></tr>\n",
 				ab ? ab : "?");
 		}
-		if (f->has_output && f->output.failed) {
-			const char *en = strerrorname_np((int)f->output.last_errno);
+		if (p->has_output && p->output.failed) {
+			const char *en = strerrorname_np((int)p->output.last_errno);
 			fprintf(o, "<tr><td></td><td class=\"l note\" colspan=\"5\">%u of %u earlier writes of this file "
 				   "failed (last: %s); this file has every call up to its own writing</td></tr>\n",
-				f->output.failed, f->output.writes, en ? en : "?");
+				p->output.failed, p->output.writes, en ? en : "?");
 		}
 	}
 	fputs("</table>\n", o);
@@ -485,12 +484,7 @@ static void group_table(FILE *o, const struct an_model *m, const char *title, co
 				name(o, y->inlined_into);
 				fputs(")</span>", o);
 			}
-			const char *note = an_site_note(y);
-			if (note) {
-				fputs(" <span class=\"mark\">[", o);
-				esc(o, note);
-				fputs("]</span>", o);
-			}
+			mark_note(o, an_site_note(y));
 			fputs("</td><td class=\"l mono\">", o);
 			if (y->file) {
 				name(o, an_basename(y->file));
@@ -528,13 +522,13 @@ static void thread_table(FILE *o, const struct an_model *m)
 	      "<th>wait</th><th>busy</th><th>log calls</th><th>log time</th><th>log/it</th><th>log share</th></tr>\n", o);
 	for (size_t i = 0; i < m->nthreads; i++) {
 		const struct an_thread *t = &m->threads[i];
-		const struct ltx_thread *r = t->t;
-		if (r->flags & LTX_THREAD_FOLDED) /* exited threads summed into one row */
-			fprintf(o, "<tr><td>%u</td><td>-*</td><td class=\"l\">(%u threads)", m->procs[t->proc].f->proc.pid,
+		const struct an_thread *r = t;
+		if (r->folded) /* exited threads summed into one row */
+			fprintf(o, "<tr><td>%u</td><td>-*</td><td class=\"l\">(%u threads)", m->procs[t->proc].pid,
 				r->nthreads);
 		else {
-			fprintf(o, "<tr><td>%u</td><td>%u%s</td><td class=\"l\">", m->procs[t->proc].f->proc.pid, r->tid,
-				(r->flags & LTX_THREAD_EXITED) ? "*" : "");
+			fprintf(o, "<tr><td>%u</td><td>%u%s</td><td class=\"l\">", m->procs[t->proc].pid, r->tid,
+				r->exited ? "*" : "");
 			name(o, r->name);
 		}
 		if (!r->waits) {

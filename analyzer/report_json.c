@@ -6,8 +6,6 @@
 #include "json.h"
 #include "report.h"
 
-#include "../common/ltx_levels.h"
-
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -59,12 +57,11 @@ static void tmpl(struct jw *w, const char *key, const struct an_tmpl *t)
 
 static void calibration(struct jw *w, const struct an_proc *p)
 {
-	const struct ltx_file *f = p->f;
-	if (!f->has_calib) {
+	if (!p->has_calib) {
 		jw_null(w, "calibration");
 		return;
 	}
-	const struct ltx_calib *c = &f->calib;
+	const struct an_calibration *c = &p->calib;
 	jw_obj(w, "calibration");
 	jw_u64(w, "calls", c->calls);
 	jw_u64(w, "rounds", c->rounds);
@@ -86,18 +83,18 @@ static void calibration(struct jw *w, const struct an_proc *p)
 
 static const char *reason_name(uint32_t r)
 {
-	static const char *const names[] = { "unknown", "exit", "snapshot", "dump", "signal", "exec" };
-	return names[r < 6 ? r : 0];
+	static const char *const names[AN_REASONS] = { "unknown", "exit", "snapshot", "dump", "signal", "exec" };
+	return names[r < AN_REASONS ? r : 0];
 }
 
 /* How the file came to be (the 1.2 OUTPUT record); null when absent. */
-static void output(struct jw *w, const struct ltx_file *f)
+static void output(struct jw *w, const struct an_proc *p)
 {
-	if (!f->has_output) {
+	if (!p->has_output) {
 		jw_null(w, "output");
 		return;
 	}
-	const struct ltx_output *o = &f->output;
+	const struct an_output *o = &p->output;
 	char sig[32];
 	const char *ab = o->signal ? sigabbrev_np((int)o->signal) : NULL;
 	snprintf(sig, sizeof sig, "SIG%s", ab ? ab : "?");
@@ -105,8 +102,8 @@ static void output(struct jw *w, const struct ltx_file *f)
 	jw_u64(w, "signal", o->signal);
 	jw_str(w, "signal_name", o->signal ? sig : NULL);
 	jw_u64(w, "snapshot_every_s", o->snapshot_every);
-	jw_bool(w, "no_follow", (o->flags & LTX_OUT_NO_FOLLOW) != 0);
-	jw_bool(w, "exec_failed", (o->flags & LTX_OUT_EXEC_FAILED) != 0);
+	jw_bool(w, "no_follow", o->no_follow);
+	jw_bool(w, "exec_failed", o->exec_failed);
 	jw_u64(w, "earlier_writes", o->writes);
 	jw_u64(w, "failed_writes", o->failed);
 	jw_str(w, "last_error", o->failed ? strerrorname_np((int)o->last_errno) : NULL);
@@ -118,93 +115,82 @@ static void output(struct jw *w, const struct ltx_file *f)
 
 static const char *time_mode_name(uint32_t t)
 {
-	return t == LTX_TIME_OFF ? "off" : t == LTX_TIME_ALL ? "all" : t == LTX_TIME_SAMPLE ? "sample" : "unknown";
-}
-
-static void build_id(struct jw *w, const struct ltx_r_module *r)
-{
-	char hex[2 * 64 + 1];
-	size_t n = r->m.build_id_len < 64 ? r->m.build_id_len : 64;
-	for (size_t i = 0; i < n; i++)
-		snprintf(hex + 2 * i, 3, "%02x", r->build_id[i]);
-	hex[2 * n] = 0;
-	jw_str(w, "build_id", n ? hex : NULL);
+	return t == AN_TIME_OFF ? "off" : t == AN_TIME_ALL ? "all" : t == AN_TIME_SAMPLE ? "sample" : "unknown";
 }
 
 static void process(struct jw *w, const struct an_model *m, size_t pi)
 {
 	const struct an_proc *p = &m->procs[pi];
-	const struct ltx_file *f = p->f;
 	char ver[32];
 	jw_obj(w, NULL);
-	jw_u64(w, "pid", f->proc.pid);
-	jw_u64(w, "ppid", f->proc.ppid);
-	jw_u64(w, "uid", f->proc.uid);
-	jw_str(w, "file", f->path);
-	jw_str(w, "exe", f->exe);
-	jw_str(w, "cmdline", f->cmdline);
-	snprintf(ver, sizeof ver, "%u.%u", f->hdr.version_major, f->hdr.version_minor);
+	jw_u64(w, "pid", p->pid);
+	jw_u64(w, "ppid", p->ppid);
+	jw_u64(w, "uid", p->uid);
+	jw_str(w, "file", p->path);
+	jw_str(w, "exe", p->exe);
+	jw_str(w, "cmdline", p->cmdline);
+	snprintf(ver, sizeof ver, "%u.%u", p->version_major, p->version_minor);
 	jw_str(w, "format_version", ver);
-	jw_str(w, "reason", reason_name(f->proc.reason));
-	jw_bool(w, "snapshot", (f->hdr.flags & LTX_FILE_SNAPSHOT) != 0);
-	jw_u64(w, "start_realtime_ns", f->proc.start_realtime_ns);
-	jw_u64(w, "end_realtime_ns", f->proc.end_realtime_ns);
-	jw_u64(w, "start_mono_ns", f->proc.start_mono_ns);
-	jw_u64(w, "end_mono_ns", f->proc.end_mono_ns);
+	jw_str(w, "reason", reason_name(p->reason));
+	jw_bool(w, "snapshot", p->snapshot);
+	jw_u64(w, "start_realtime_ns", p->start_realtime_ns);
+	jw_u64(w, "end_realtime_ns", p->end_realtime_ns);
+	jw_u64(w, "start_mono_ns", p->start_mono_ns);
+	jw_u64(w, "end_mono_ns", p->end_mono_ns);
 	jw_num(w, "run_ns", p->run_ns);
 	jw_num(w, "t0_ns", p->t0_ns);
 	jw_obj(w, "clock");
 	jw_bool(w, "usable", p->ns_per_tick > 0);
-	jw_num(w, "tick_hz", f->tick_hz);
-	jw_bool(w, "invariant_tsc", (f->proc.clock_flags & LTX_CLOCK_TSC_INVARIANT) != 0);
-	jw_u64(w, "start_tsc", f->proc.start_tsc);
-	jw_u64(w, "end_tsc", f->proc.end_tsc);
+	jw_num(w, "tick_hz", p->tick_hz);
+	jw_bool(w, "invariant_tsc", p->tsc_invariant);
+	jw_u64(w, "start_tsc", p->start_tsc);
+	jw_u64(w, "end_tsc", p->end_tsc);
 	jw_end(w);
 	jw_obj(w, "timing");
-	jw_str(w, "mode", time_mode_name(f->proc.time_mode));
-	jw_u64(w, "sample_every", f->proc.sample_every);
+	jw_str(w, "mode", time_mode_name(p->time_mode));
+	jw_u64(w, "sample_every", p->sample_every);
 	jw_end(w);
 	calibration(w, p);
-	jw_u64(w, "late_calls", f->proc.late_calls);
+	jw_u64(w, "late_calls", p->late_calls);
 	jw_u64(w, "lost_calls", p->lost);
-	output(w, f);
-	jw_u64(w, "skipped_records", f->skipped_records);
+	output(w, p);
+	jw_u64(w, "skipped_records", p->skipped_records);
 	jw_arr(w, "entries");
-	for (size_t i = 0; i < f->nentries; i++) {
-		const struct ltx_r_entry *e = &f->entries[i];
+	for (size_t i = 0; i < p->nentries; i++) {
+		const struct an_entry *e = &p->entries[i];
 		jw_obj(w, NULL);
-		jw_u64(w, "id", e->e.id);
+		jw_u64(w, "id", e->id);
 		jw_str(w, "name", e->name);
-		jw_str(w, "family", ltx_family_name(e->e.family));
-		jw_bool(w, "resolved", (e->e.flags & LTX_ENTRY_RESOLVED) != 0);
+		jw_str(w, "family", e->family);
+		jw_bool(w, "resolved", e->resolved);
 		jw_end(w);
 	}
 	jw_end(w);
 	jw_arr(w, "modules");
-	for (size_t i = 0; i < f->nmodules; i++) {
-		const struct ltx_r_module *r = &f->modules[i];
+	for (size_t i = 0; i < p->nmodules; i++) {
+		const struct an_module *r = &p->modules[i];
 		jw_obj(w, NULL);
-		jw_u64(w, "id", r->m.id);
+		jw_u64(w, "id", r->id);
 		jw_str(w, "path", r->path);
-		build_id(w, r);
-		jw_hex(w, "bias", r->m.bias);
-		jw_hex(w, "lo", r->m.lo);
-		jw_hex(w, "hi", r->m.hi);
-		jw_str(w, "status", an_mod_status_name(an_sym_module_status(p->sym, i)));
-		jw_bool(w, "unloaded", (r->m.flags & LTX_MODULE_UNLOADED) != 0);
+		jw_str(w, "build_id", r->build_id[0] ? r->build_id : NULL);
+		jw_hex(w, "bias", r->bias);
+		jw_hex(w, "lo", r->lo);
+		jw_hex(w, "hi", r->hi);
+		jw_str(w, "status", an_mod_status_name(r->status));
+		jw_bool(w, "unloaded", r->unloaded);
 		jw_end(w);
 	}
 	jw_end(w);
 	jw_arr(w, "rules");
-	for (size_t i = 0; i < f->nrules; i++) {
+	for (size_t i = 0; i < p->nrules; i++) {
 		jw_obj(w, NULL);
-		jw_u64(w, "gen", f->rules[i].r.gen);
-		jw_u64(w, "applied_mono_ns", f->rules[i].r.applied_mono_ns);
-		jw_str(w, "text", f->rules[i].text);
+		jw_u64(w, "gen", p->rules[i].gen);
+		jw_u64(w, "applied_mono_ns", p->rules[i].applied_mono_ns);
+		jw_str(w, "text", p->rules[i].text);
 		jw_end(w);
 	}
 	jw_end(w);
-	if (f->nstacks || f->nkey_stacks) {
+	if (p->has_stacks) {
 		jw_obj(w, "stacks");
 		jw_u64(w, "max_depth", p->stack_depth);
 		jw_u64(w, "every", p->stack_every);
@@ -217,7 +203,7 @@ static void process(struct jw *w, const struct an_model *m, size_t pi)
 	} else {
 		jw_null(w, "stacks");
 	}
-	if (f->ntraces) {
+	if (p->nchunks) {
 		jw_obj(w, "trace");
 		jw_u64(w, "capacity", p->trace_capacity);
 		jw_u64(w, "recorded", p->trace_recorded);
@@ -246,17 +232,16 @@ static void process(struct jw *w, const struct an_model *m, size_t pi)
 
 static void thread(struct jw *w, const struct an_model *m, size_t i)
 {
-	const struct an_thread *t = &m->threads[i];
-	const struct ltx_thread *r = t->t;
+	const struct an_thread *t = &m->threads[i], *r = t;
 	jw_obj(w, NULL);
 	jw_u64(w, "id", i);
-	jw_u64(w, "pid", m->procs[t->proc].f->proc.pid);
+	jw_u64(w, "pid", r->pid);
 	jw_u64(w, "index", r->index);
 	jw_u64(w, "tid", r->tid);
 	jw_str(w, "name", r->name);
-	jw_bool(w, "main", (r->flags & LTX_THREAD_MAIN) != 0);
-	jw_bool(w, "exited", (r->flags & LTX_THREAD_EXITED) != 0);
-	jw_bool(w, "folded", (r->flags & LTX_THREAD_FOLDED) != 0);
+	jw_bool(w, "main", r->is_main);
+	jw_bool(w, "exited", r->exited);
+	jw_bool(w, "folded", r->folded);
 	jw_u64(w, "nthreads", r->nthreads);
 	jw_bool(w, "in_loop", r->waits > 0);
 	jw_u64(w, "waits", r->waits);
@@ -295,11 +280,7 @@ static void thread(struct jw *w, const struct an_model *m, size_t i)
 		opt_ns(w, "iteration_log_p50_ns", t->iter_p50_ns);
 		opt_ns(w, "iteration_log_p99_ns", t->iter_p99_ns);
 		jw_arr(w, "iteration_log_hist");
-		size_t last = 0;
-		for (size_t b = 0; b < AN_HIST_MAX; b++)
-			if (t->iter_hist[b])
-				last = b + 1;
-		for (size_t b = 0; b < last; b++)
+		for (size_t b = 0; b < t->iter_hist_len; b++)
 			jw_u64(w, NULL, t->iter_hist[b]);
 		jw_end(w);
 		jw_end(w);
@@ -311,22 +292,20 @@ static void thread(struct jw *w, const struct an_model *m, size_t i)
 
 static void key(struct jw *w, const struct an_model *m, size_t i)
 {
-	const struct an_key *k = &m->keys[i];
-	const struct ltx_key *r = &k->k->k;
-	const struct an_thread *t = &m->threads[k->thread];
+	const struct an_key *k = &m->keys[i], *r = k;
 	jw_obj(w, NULL);
 	jw_u64(w, "id", i);
-	jw_u64(w, "pid", m->procs[k->proc].f->proc.pid);
+	jw_u64(w, "pid", k->pid);
 	jw_u64(w, "thread", k->thread);
-	jw_u64(w, "tid", t->t->tid);
+	jw_u64(w, "tid", k->tid);
 	jw_str(w, "entry", k->entry);
-	jw_str(w, "family", ltx_family_name(k->family));
-	jw_str(w, "source", (r->flags & LTX_KEY_NO_NAME) ? NULL : k->k->name);
-	jw_bool(w, "source_cut", (r->flags & LTX_KEY_NAME_CUT) != 0);
+	jw_str(w, "family", k->family_name);
+	jw_str(w, "source", k->no_name ? NULL : k->name);
+	jw_bool(w, "source_cut", k->name_cut);
 	jw_i64(w, "level", r->level);
-	jw_str(w, "level_name", ltx_level_name(ltx_level_of(k->family, r->level)));
+	jw_str(w, "level_name", k->level_name);
 	jw_u64(w, "generation", r->gen);
-	jw_str(w, "action", r->action == LTX_ACT_DROP ? "drop" : "keep");
+	jw_str(w, "action", r->dropped ? "drop" : "keep");
 	jw_u64(w, "calls", r->calls);
 	jw_u64(w, "timed", r->timed);
 	jw_u64(w, "ticks", r->ticks);
@@ -341,29 +320,29 @@ static void key(struct jw *w, const struct an_model *m, size_t i)
 	jw_str(w, "basis", an_basis_name(k->basis));
 	jw_u64(w, "long_windows", k->tail_timed);
 	jw_num(w, "long_windows_ns", k->tail_ns);
-	if (r->action == LTX_ACT_DROP && k->save_basis != AN_SAVE_NONE)
+	if (r->dropped && k->save_basis != AN_SAVE_NONE)
 		jw_num(w, "saved_ns", k->saved_ns);
 	else
 		jw_null(w, "saved_ns");
-	jw_str(w, "saved_basis", r->action == LTX_ACT_DROP ? an_save_basis_name(k->save_basis) : NULL);
+	jw_str(w, "saved_basis", r->dropped ? an_save_basis_name(k->save_basis) : NULL);
 	jw_hex(w, "name_ptr", r->name_ptr);
 	site(w, "caller", k->site);
 	tmpl(w, "template", k->tmpl);
-	if (k->k->hist) {
+	if (k->hist) {
 		jw_obj(w, "latency");
 		opt_ns(w, "p50_ns", k->p50_ns);
 		opt_ns(w, "p99_ns", k->p99_ns);
 		jw_arr(w, "buckets");
-		for (uint32_t b = 0; b < k->k->hist_len; b++) {
+		for (uint32_t b = 0; b < k->hist_len; b++) {
 			double lo, hi;
 			an_hist_bucket_ns(m, k->proc, b, &lo, &hi);
 			jw_obj(w, NULL);
 			jw_num(w, "lo_ns", lo);
-			if (b + 1 < LTX_HIST_BUCKETS)
+			if (b + 1 < AN_HIST_BUCKETS)
 				jw_num(w, "hi_ns", hi);
 			else
 				jw_null(w, "hi_ns"); /* the shim's last bucket holds everything above */
-			jw_u64(w, "count", k->k->hist[b]);
+			jw_u64(w, "count", k->hist[b]);
 			jw_end(w);
 		}
 		jw_end(w);
@@ -402,51 +381,43 @@ static void groups(struct jw *w, const char *name, const struct an_group *g, siz
 	jw_end(w);
 }
 
-static const char *lost_name(uint32_t lost)
+static const char *lost_name(enum an_stack_lost lost)
 {
 	switch (lost) {
-	case LTX_STACK_LOST_FULL: return "table full";
-	case LTX_STACK_LOST_BUSY: return "busy";
-	case LTX_STACK_LOST_FAILED: return "unwind failed";
+	case AN_STACK_LOST_FULL: return "table full";
+	case AN_STACK_LOST_BUSY: return "busy";
+	case AN_STACK_LOST_FAILED: return "unwind failed";
+	case AN_STACK_KEPT: break;
 	}
 	return NULL;
 }
 
 static void stacks(struct jw *w, const struct an_model *m)
 {
-	size_t *stack0 = calloc(m->nprocs + 1, sizeof *stack0);
-	if (!stack0)
-		return;
 	jw_arr(w, "stacks");
-	size_t n = 0;
-	for (size_t pi = 0; pi < m->nprocs; pi++) {
-		const struct ltx_file *f = m->procs[pi].f;
-		stack0[pi] = n;
-		for (size_t i = 0; i < f->nstacks; i++, n++) {
-			const struct ltx_r_stack *s = &f->stacks[i];
-			jw_obj(w, NULL);
-			jw_u64(w, "id", n);
-			jw_u64(w, "pid", f->proc.pid);
-			jw_u64(w, "thread", m->procs[pi].thread0 + s->s.thread);
-			jw_bool(w, "truncated", (s->s.flags & LTX_STACK_TRUNCATED) != 0);
-			jw_u64(w, "max_depth", s->s.max_depth);
-			jw_u64(w, "every", s->s.every);
-			jw_arr(w, "frames");
-			for (uint32_t j = 0; j < s->s.nframes; j++)
-				site(w, NULL, an_sym_lookup(m->procs[pi].sym, s->frames[j], 1));
-			jw_end(w);
-			jw_end(w);
-		}
+	for (size_t n = 0; n < m->nstacks; n++) {
+		const struct an_stack *s = m->stack_ids[n];
+		jw_obj(w, NULL);
+		jw_u64(w, "id", n);
+		jw_u64(w, "pid", m->procs[s->proc].pid);
+		jw_u64(w, "thread", s->thread);
+		jw_bool(w, "truncated", s->truncated);
+		jw_u64(w, "max_depth", s->max_depth);
+		jw_u64(w, "every", s->every);
+		jw_arr(w, "frames");
+		for (uint32_t j = 0; j < s->nframes; j++)
+			site(w, NULL, an_stack_frame(m, s, j));
+		jw_end(w);
+		jw_end(w);
 	}
 	jw_end(w);
 	jw_arr(w, "key_stacks");
 	for (size_t i = 0; i < m->nstack_rows; i++) {
 		const struct an_stack_row *r = &m->stack_rows[i];
-		size_t pi = m->keys[r->key].proc;
 		jw_obj(w, NULL);
 		jw_u64(w, "key", r->key);
 		if (r->stack)
-			jw_u64(w, "stack", stack0[pi] + (size_t)(r->stack - m->procs[pi].f->stacks));
+			jw_u64(w, "stack", r->stack->id);
 		else
 			jw_null(w, "stack");
 		jw_str(w, "lost", r->stack ? NULL : lost_name(r->lost));
@@ -456,44 +427,41 @@ static void stacks(struct jw *w, const struct an_model *m)
 		jw_end(w);
 	}
 	jw_end(w);
-	free(stack0);
 }
 
 /* Trace events as small arrays: [start_ns, dur_ns, key or null, kind, dropped]. */
 static void traces(struct jw *w, const struct an_model *m)
 {
 	jw_arr(w, "trace");
-	for (size_t pi = 0; pi < m->nprocs; pi++) {
-		const struct ltx_file *f = m->procs[pi].f;
-		for (size_t r = 0; r < f->ntraces; r++) {
-			const struct ltx_r_trace *tr = &f->traces[r];
-			jw_obj(w, NULL);
-			jw_u64(w, "pid", f->proc.pid);
-			jw_u64(w, "thread", m->procs[pi].thread0 + tr->t.thread);
-			jw_u64(w, "chunk", tr->t.chunk);
-			jw_u64(w, "capacity", tr->t.capacity);
-			jw_u64(w, "recorded", tr->t.recorded);
-			jw_u64(w, "overwritten", tr->t.overwritten);
-			jw_arr(w, "events");
-			int pretty = w->pretty;
-			for (uint32_t j = 0; j < tr->t.nevents; j++) {
-				const struct ltx_trace_event *e = &tr->events[j];
-				jw_arr(w, NULL);
-				w->pretty = 0;
-				jw_num(w, NULL, an_trace_start_ns(m, pi, e));
-				jw_num(w, NULL, an_trace_dur_ns(m, pi, e));
-				if (e->key == LTX_NO_KEY)
-					jw_null(w, NULL);
-				else
-					jw_u64(w, NULL, m->procs[pi].key0 + e->key);
-				jw_str(w, NULL, e->kind == LTX_TEV_WAIT ? "wait" : "call");
-				jw_bool(w, NULL, (e->flags & LTX_TEV_DROPPED) != 0);
-				jw_end(w);
-				w->pretty = pretty;
-			}
+	for (size_t r = 0; r < m->nchunks; r++) {
+		const struct an_trace_chunk *tr = &m->chunks[r];
+		jw_obj(w, NULL);
+		jw_u64(w, "pid", m->procs[tr->proc].pid);
+		jw_u64(w, "thread", tr->thread);
+		jw_u64(w, "chunk", tr->chunk);
+		jw_u64(w, "capacity", tr->capacity);
+		jw_u64(w, "recorded", tr->recorded);
+		jw_u64(w, "overwritten", tr->overwritten);
+		jw_arr(w, "events");
+		int pretty = w->pretty;
+		for (uint32_t j = 0; j < tr->nevents; j++) {
+			struct an_event e;
+			an_trace_event(m, tr, j, &e);
+			jw_arr(w, NULL);
+			w->pretty = 0;
+			jw_num(w, NULL, e.start_ns);
+			jw_num(w, NULL, e.dur_ns);
+			if (e.key == AN_NO_KEY)
+				jw_null(w, NULL);
+			else
+				jw_u64(w, NULL, e.key);
+			jw_str(w, NULL, e.wait ? "wait" : "call");
+			jw_bool(w, NULL, e.dropped);
 			jw_end(w);
-			jw_end(w);
+			w->pretty = pretty;
 		}
+		jw_end(w);
+		jw_end(w);
 	}
 	jw_end(w);
 }

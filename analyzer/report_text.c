@@ -2,8 +2,6 @@
 #include "report.h"
 #include "util.h"
 
-#include "../common/ltx_levels.h"
-
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,29 +21,29 @@ static const char *utc(uint64_t ns, char *buf, size_t cap)
 
 /* How the file came to be (1.2 OUTPUT record): the signal, the snapshot's
  * moment, earlier writes that failed. */
-static void output_notes(FILE *o, const struct ltx_file *f)
+static void output_notes(FILE *o, const struct an_proc *p)
 {
 	char t[64], d[B];
-	const struct ltx_output *w = &f->output;
-	if (f->proc.reason == LTX_REASON_SIGNAL && f->has_output && w->signal) {
+	const struct an_output *w = &p->output;
+	if (p->reason == AN_REASON_SIGNAL && p->has_output && w->signal) {
 		const char *abbrev = sigabbrev_np((int)w->signal);
 		fprintf(o, "  the process got SIG%s (%u) and then died of it\n", abbrev ? abbrev : "?", w->signal);
 	}
-	if (f->hdr.flags & LTX_FILE_SNAPSHOT) {
-		double after = f->proc.end_mono_ns > f->proc.start_mono_ns ?
-				       (double)(f->proc.end_mono_ns - f->proc.start_mono_ns) : 0;
+	if (p->snapshot) {
+		double after = p->end_mono_ns > p->start_mono_ns ?
+				       (double)(p->end_mono_ns - p->start_mono_ns) : 0;
 		fprintf(o, "  snapshot taken %s, %s after start: calls made after it are not in this file "
 			   "(the process was killed, crashed, or still ran)\n",
-			utc(f->proc.end_realtime_ns, t, sizeof t), an_dur(after, d, B));
+			utc(p->end_realtime_ns, t, sizeof t), an_dur(after, d, B));
 	}
-	if (f->proc.reason == LTX_REASON_EXEC)
+	if (p->reason == AN_REASON_EXEC)
 		fprintf(o, "  the program it then became (same pid) has a file of its own\n");
-	if (!f->has_output)
+	if (!p->has_output)
 		return;
-	if (w->flags & LTX_OUT_EXEC_FAILED)
+	if (w->exec_failed)
 		fprintf(o, "  an exec failed after its file was written; the process ran on, and this file has its later "
 			   "calls too\n");
-	if (w->flags & LTX_OUT_NO_FOLLOW)
+	if (w->no_follow)
 		fprintf(o, "  programs it started were not traced (--no-follow)\n");
 	if (w->failed) {
 		static const char *const what[] = { "?", "at exit", "a snapshot", "a dump", "on a signal", "before exec" };
@@ -59,36 +57,35 @@ static void output_notes(FILE *o, const struct ltx_file *f)
 
 static void header(FILE *o, const struct an_proc *p)
 {
-	const struct ltx_file *f = p->f;
 	char a[B], b[B], c[B], d[B], name[512];
-	fprintf(o, "logtax report: %s\n", f->path ? an_safe(f->path, name, sizeof name) : "(memory)");
-	fprintf(o, "  process %u: %s\n", f->proc.pid, an_safe(f->cmdline[0] ? f->cmdline : f->exe, name, sizeof name));
+	fprintf(o, "logtax report: %s\n", p->path ? an_safe(p->path, name, sizeof name) : "(memory)");
+	fprintf(o, "  process %u: %s\n", p->pid, an_safe(p->cmdline[0] ? p->cmdline : p->exe, name, sizeof name));
 	static const char *const why[] = { "?", "at exit", "as a snapshot while it ran", "on request (dump)",
 					   "on a fatal signal", "before exec" };
-	fprintf(o, "  ran %s; written %s%s\n", an_dur(p->run_ns, a, B), why[f->proc.reason < 6 ? f->proc.reason : 0],
-		(f->hdr.flags & LTX_FILE_SNAPSHOT) ? " (counts up to that moment)" : "");
-	output_notes(o, f);
+	fprintf(o, "  ran %s; written %s%s\n", an_dur(p->run_ns, a, B), why[p->reason < 6 ? p->reason : 0],
+		p->snapshot ? " (counts up to that moment)" : "");
+	output_notes(o, p);
 	if (!p->ns_per_tick) {
 		fprintf(o, "  no usable clock in this file: counts only\n");
 	} else {
-		fprintf(o, "  clock: TSC at %.3f GHz%s\n", f->tick_hz / 1e9,
-			(f->proc.clock_flags & LTX_CLOCK_TSC_INVARIANT) ? " (invariant)" :
+		fprintf(o, "  clock: TSC at %.3f GHz%s\n", p->tick_hz / 1e9,
+			p->tsc_invariant ? " (invariant)" :
 									  " (not known to be invariant: times may be off)");
 	}
 	uint64_t all = p->kept + p->dropped;
-	switch (f->proc.time_mode) {
-	case LTX_TIME_OFF:
+	switch (p->time_mode) {
+	case AN_TIME_OFF:
 		fprintf(o, "  timing: off (counts only)\n");
 		break;
-	case LTX_TIME_ALL:
+	case AN_TIME_ALL:
 		fprintf(o, "  timing: every call timed (%s of %s calls)\n", an_count(p->timed, a, B), an_count(all, b, B));
 		break;
 	default:
 		fprintf(o, "  timing: 1 call in %u timed, picked at random (%s of %s calls timed); "
 			   "a source's time is its calls x the mean of its timed calls\n",
-			f->proc.sample_every, an_count(p->timed, a, B), an_count(all, b, B));
+			p->sample_every, an_count(p->timed, a, B), an_count(all, b, B));
 	}
-	if (p->ns_per_tick && f->has_calib)
+	if (p->ns_per_tick && p->has_calib)
 		fprintf(o, "  the shim's own cost (measured at start-up, taken out below): %s per counted call, "
 			   "%s per timed call, %s per dropped call; %s in all\n",
 			an_dur(p->cost_count_ns, a, B), an_dur(p->cost_timed_ns, b, B), an_dur(p->cost_drop_ns, c, B),
@@ -99,14 +96,14 @@ static void header(FILE *o, const struct an_proc *p)
 			   "without a key\n",
 			an_count(p->lost, a, B), an_count(all + p->lost, b, B), an_count(all, c, B), an_count(p->lost, d, B));
 	size_t gone = 0;
-	for (size_t i = 0; i < f->nmodules; i++) {
-		enum an_mod_status st = an_sym_module_status(p->sym, i);
+	for (size_t i = 0; i < p->nmodules; i++) {
+		enum an_mod_status st = p->modules[i].status;
 		if (st == AN_MOD_GONE || st == AN_MOD_CHANGED || st == AN_MOD_BAD)
 			gone++;
 	}
 	if (gone || p->unsymbolized_keys)
 		fprintf(o, "  symbols: %zu of %zu modules are gone, changed or unreadable since the run; %zu keys have "
-			   "call sites without names (marked below)\n", gone, f->nmodules, p->unsymbolized_keys);
+			   "call sites without names (marked below)\n", gone, p->nmodules, p->unsymbolized_keys);
 }
 
 /* "12.3 us" or "-" when the group has no estimate */
@@ -233,7 +230,7 @@ static void latency(FILE *o, const struct an_model *m)
 			if (used[i] || k->p50_ns < 0)
 				continue;
 			if (best == m->nkeys || k->est_ns > m->keys[best].est_ns ||
-			    (k->est_ns == m->keys[best].est_ns && k->k->k.calls > m->keys[best].k->k.calls))
+			    (k->est_ns == m->keys[best].est_ns && k->calls > m->keys[best].calls))
 				best = i;
 		}
 		if (best == m->nkeys)
@@ -245,8 +242,8 @@ static void latency(FILE *o, const struct an_model *m)
 		}
 		shown++;
 		const struct an_key *k = &m->keys[best];
-		fprintf(o, "  %-24s %-40s %12s %10s %10s\n", an_safe(k->k->name[0] ? k->k->name : "(none)", name, sizeof name),
-			an_safe(k->site->label, site, sizeof site), an_count(k->k->k.timed, a, B), an_dur(k->p50_ns, b, B),
+		fprintf(o, "  %-24s %-40s %12s %10s %10s\n", an_safe(k->name[0] ? k->name : "(none)", name, sizeof name),
+			an_safe(k->site->label, site, sizeof site), an_count(k->timed, a, B), an_dur(k->p50_ns, b, B),
 			an_dur(k->p99_ns, c, B));
 	}
 	if (left)
@@ -263,15 +260,15 @@ static void stacks(FILE *o, const struct an_model *m)
 	char a[B], b[B], c[B], d[B], e[B], g[B], name[300], fr[300];
 	for (size_t pi = 0; pi < m->nprocs; pi++) {
 		const struct an_proc *p = &m->procs[pi];
-		if (!(p->f->hdr.features & LTX_FEAT_STACKS))
+		if (!(p->feat_stacks))
 			continue;
 		fprintf(o, "\nStacks");
 		if (p->stack_depth)
 			fprintf(o, " (up to %u frames, for 1 call in %u)", p->stack_depth, p->stack_every);
 		fprintf(o, ": %s calls picked, %zu distinct stacks kept, capturing took %s", an_count(p->stacks_picked, a, B),
-			p->f->nstacks, an_dur(p->stack_ns, b, B));
+			p->nstacks_kept, an_dur(p->stack_ns, b, B));
 		if (m->nprocs > 1)
-			fprintf(o, " (pid %u)", p->f->proc.pid);
+			fprintf(o, " (pid %u)", p->pid);
 		fputc('\n', o);
 		if (p->stacks_lost_full || p->stacks_lost_busy || p->stacks_lost_failed)
 			fprintf(o, "  not kept: %s (stack table full), %s (picked inside the shim, e.g. a signal handler), "
@@ -288,11 +285,11 @@ static void stacks(FILE *o, const struct an_model *m)
 			const struct an_key *k = &m->keys[s->top_key];
 			fprintf(o, "  #%zu  %s calls (%s of picked)  %s, %s\n", ++shown, an_count(s->count, a, B),
 				an_pct(p->stacks_picked ? (double)s->count / (double)p->stacks_picked : 0, g, B),
-				an_safe(k->k->name[0] ? k->k->name : "(none)", name, sizeof name), k->entry);
-			uint32_t nf = s->s->s.nframes;
+				an_safe(k->name[0] ? k->name : "(none)", name, sizeof name), k->entry);
+			uint32_t nf = s->nframes;
 			for (uint32_t j = 0; j < nf && j < STACK_LINES; j++)
-				fprintf(o, "      %s\n", an_safe(an_sym_lookup(p->sym, s->s->frames[j], 1)->label, fr, sizeof fr));
-			if (nf > STACK_LINES || (s->s->s.flags & LTX_STACK_TRUNCATED))
+				fprintf(o, "      %s\n", an_safe(an_stack_frame(m, s, j)->label, fr, sizeof fr));
+			if (nf > STACK_LINES || s->truncated)
 				fprintf(o, "      ...\n");
 		}
 	}
@@ -303,20 +300,19 @@ static void trace(FILE *o, const struct an_model *m)
 {
 	char a[B], b[B], c[B];
 	for (size_t pi = 0; pi < m->nprocs; pi++) {
-		const struct ltx_file *f = m->procs[pi].f;
-		if (!(f->hdr.features & LTX_FEAT_TRACE))
+		const struct an_proc *p = &m->procs[pi];
+		if (!p->feat_trace)
 			continue;
 		fprintf(o, "\nTrace (every call and wait, the last ones of each thread)");
 		if (m->nprocs > 1)
-			fprintf(o, " (pid %u)", f->proc.pid);
+			fprintf(o, " (pid %u)", p->pid);
 		fputc('\n', o);
-		for (size_t i = 0; i < f->ntraces; i++) {
-			const struct ltx_trace *t = &f->traces[i].t;
+		for (size_t i = p->chunk0; i < p->chunk0 + p->nchunks; i++) {
+			const struct an_trace_chunk *t = &m->chunks[i];
 			if (t->chunk)
 				continue;
-			const struct ltx_thread *th = ltx_find_thread(f, t->thread);
 			uint64_t kept = t->recorded - t->overwritten;
-			fprintf(o, "  thread %u: %s events kept of %s recorded (%s overwritten; the ring holds %u)\n", th->tid,
+			fprintf(o, "  thread %u: %s events kept of %s recorded (%s overwritten; the ring holds %u)\n", t->tid,
 				an_count(kept, a, B), an_count(t->recorded, b, B), an_count(t->overwritten, c, B), t->capacity);
 		}
 	}
@@ -371,7 +367,7 @@ static void generations(FILE *o, const struct an_model *m)
 		else
 			snprintf(a, B, "+%s", an_dur(g->applied_ns, e, B));
 		if (several)
-			fprintf(o, "  %-8u", m->procs[g->proc].f->proc.pid);
+			fprintf(o, "  %-8u", m->procs[g->proc].pid);
 		fprintf(o, "  %-4u %-10s %14s %12s %11s %11s  %s\n", g->gen, a, an_count(g->kept, b, B),
 			an_count(g->dropped, c, B), g->est_ns > 0 ? an_dur(g->est_ns, d, B) : "-", g->dropped ? an_dur(g->saved_ns, e, B) : "-",
 			!g->known ? "(not in this file)" : g->rules[0] ? rules_line(g->rules, txt, 60) : "(none)");
@@ -393,7 +389,7 @@ static void drops(FILE *o, const struct an_model *m)
 		const struct an_drop *d = &m->drops[i];
 		int has = d->save_basis != AN_SAVE_NONE;
 		if (several)
-			fprintf(o, "  %-8u", m->procs[d->proc].f->proc.pid);
+			fprintf(o, "  %-8u", m->procs[d->proc].pid);
 		fprintf(o, "  %-24s %-16s %4u %14s %11s %11s  %s\n", an_safe(d->name[0] ? d->name : "(none)", name, sizeof name),
 			d->entry, d->gen, an_count(d->dropped, a, B), has ? an_dur(d->saved_ns, b, B) : "-",
 			has && d->dropped ? an_dur(d->saved_ns / (double)d->dropped, c, B) : "-",
@@ -419,10 +415,10 @@ static void threads(FILE *o, const struct an_model *m)
 		"busy", "log calls", "log time", "calls/it", "log/it", "log share");
 	for (size_t i = 0; i < m->nthreads; i++) {
 		const struct an_thread *t = &m->threads[i];
-		const struct ltx_thread *r = t->t;
+		const struct an_thread *r = t;
 		char tid[32];
-		snprintf(tid, sizeof tid, "%u%s", r->tid, (r->flags & LTX_THREAD_EXITED) ? "*" : "");
-		if (r->flags & LTX_THREAD_FOLDED) {
+		snprintf(tid, sizeof tid, "%u%s", r->tid, r->exited ? "*" : "");
+		if (r->folded) {
 			/* exited threads summed into one row (shim/threads.c) */
 			snprintf(tid, sizeof tid, "-*");
 			snprintf(name, sizeof name, "(%u threads)", r->nthreads);
@@ -430,7 +426,7 @@ static void threads(FILE *o, const struct an_model *m)
 			an_safe(r->name, name, sizeof name);
 		}
 		if (several)
-			fprintf(o, "  %-8u", m->procs[t->proc].f->proc.pid);
+			fprintf(o, "  %-8u", m->procs[t->proc].pid);
 		if (!r->waits) {
 			fprintf(o, "  %-8s %-16s %11s %10s %10s %14s %10s %10s %10s %9s\n", tid, name,
 				"-", "-", "-", an_count(t->kept, a, B), t->est_ns > 0 ? an_dur(t->est_ns, b, B) : "-", "-", "-",
@@ -450,11 +446,11 @@ static void threads(FILE *o, const struct an_model *m)
 	/* Where preemption took a visible part of the busy time, say so. */
 	for (size_t i = 0; i < m->nthreads; i++) {
 		const struct an_thread *t = &m->threads[i];
-		if (t->t->waits && t->cpu_frac >= 0 && t->cpu_frac < 0.95) {
+		if (t->waits && t->cpu_frac >= 0 && t->cpu_frac < 0.95) {
 			char pct[B], wall[B];
 			fprintf(o, "  thread %u ran %s of the %s between its waits (CPU time sampled in 1 busy period in 16):\n"
 				   "   the rest it was preempted or blocked, and its busy time and share leave that out\n",
-				t->t->tid, an_pct(t->cpu_frac, pct, B), an_dur(t->busy_wall_ns, wall, B));
+				t->tid, an_pct(t->cpu_frac, pct, B), an_dur(t->busy_wall_ns, wall, B));
 		}
 	}
 	/* A timed window holds the call and about 9 ns of clock reads that the

@@ -4,6 +4,7 @@
  * directly (it cannot), and the functions named *log* a --hook could take.
  * Exit status: 0 done, 2 bad usage or a BINARY that is not a readable
  * x86-64 ELF file. */
+#include "json.h"
 #include "scan.h"
 #include "util.h"
 
@@ -122,69 +123,49 @@ static void text(FILE *o, const char *file, const struct scan_obj *objs, size_t 
 		   " the function, bound to it at link time, which no preloaded library sees)\n");
 }
 
-static void json_str(FILE *o, const char *s)
+static void sites_json(struct jw *w, const char *key, const struct scan_sites *s)
 {
-	fputc('"', o);
-	for (; s && *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c == '"' || c == '\\')
-			fprintf(o, "\\%c", c);
-		else if (c < 0x20 || c >= 0x7f)
-			fprintf(o, "\\u%04x", c);
-		else
-			fputc(c, o);
-	}
-	fputc('"', o);
+	jw_obj(w, key);
+	jw_u64(w, "calls", s->calls);
+	jw_u64(w, "jumps", s->jumps);
+	jw_end(w);
 }
 
+/* One object per line: each with its functions, one per line. */
 static void json(FILE *o, const char *file, const struct scan_obj *objs, size_t n)
 {
-	fprintf(o, "{\"file\":");
-	json_str(o, file);
-	fprintf(o, ",\"objects\":[");
+	struct jw w;
+	jw_init(&w, o, 1);
+	jw_obj(&w, NULL);
+	jw_str(&w, "file", file);
+	jw_arr(&w, "objects");
 	for (size_t i = 0; i < n; i++) {
 		const struct scan_obj *ob = &objs[i];
-		fprintf(o, "%s\n{\"name\":", i ? "," : "");
-		json_str(o, ob->name);
-		fprintf(o, ",\"path\":");
-		if (ob->path)
-			json_str(o, ob->path);
-		else
-			fputs("null", o);
-		fprintf(o, ",\"soname\":");
-		if (ob->soname)
-			json_str(o, ob->soname);
-		else
-			fputs("null", o);
-		fprintf(o, ",\"needed_by\":");
-		if (ob->needed_by >= 0)
-			json_str(o, obj_label(&objs[ob->needed_by]));
-		else
-			fputs("null", o);
-		fprintf(o, ",\"error\":");
-		if (ob->error)
-			json_str(o, ob->error);
-		else
-			fputs("null", o);
-		fprintf(o, ",\"sites_counted\":%s,\"functions\":[", ob->counted ? "true" : "false");
+		jw_obj(&w, NULL);
+		jw_str(&w, "name", ob->name);
+		jw_str(&w, "path", ob->path);
+		jw_str(&w, "soname", ob->soname);
+		jw_str(&w, "needed_by", ob->needed_by >= 0 ? obj_label(&objs[ob->needed_by]) : NULL);
+		jw_str(&w, "error", ob->error);
+		jw_bool(&w, "sites_counted", ob->counted);
+		jw_arr(&w, "functions");
 		for (size_t k = 0; k < ob->nfns; k++) {
 			const struct scan_fn *f = &ob->fns[k];
-			fprintf(o, "%s{\"name\":", k ? "," : "");
-			json_str(o, f->name);
-			fprintf(o, ",\"known\":%s,\"family\":", f->entry_id ? "true" : "false");
-			if (f->entry_id)
-				json_str(o, ltx_family_name((uint32_t)f->family));
-			else
-				fputs("null", o);
-			fprintf(o,
-				",\"defined\":%s,\"imported\":%s,\"via_plt_got\":{\"calls\":%u,\"jumps\":%u},"
-				"\"direct\":{\"calls\":%u,\"jumps\":%u}}",
-				f->defined ? "true" : "false", f->imported ? "true" : "false", f->via_got.calls,
-				f->via_got.jumps, f->direct.calls, f->direct.jumps);
+			jw_obj_line(&w, NULL);
+			jw_str(&w, "name", f->name);
+			jw_bool(&w, "known", f->entry_id != 0);
+			jw_str(&w, "family", f->entry_id ? ltx_family_name((uint32_t)f->family) : NULL);
+			jw_bool(&w, "defined", f->defined);
+			jw_bool(&w, "imported", f->imported);
+			sites_json(&w, "via_plt_got", &f->via_got);
+			sites_json(&w, "direct", &f->direct);
+			jw_end(&w);
 		}
-		fputs("]}", o);
+		jw_end(&w);
+		jw_end(&w);
 	}
-	fputs("\n]}\n", o);
+	jw_end(&w);
+	jw_end(&w);
 }
 
 int an_cmd_scan(int argc, char **argv);

@@ -2,6 +2,7 @@
  * file checks out is reported with dwfl_report_elf at its recorded bias, so
  * absolute addresses from the run can be looked up as they are. */
 #include "symbolize.h"
+#include "../common/ltx_read.h"
 
 #include <dwarf.h>
 #include <elfutils/libdw.h>

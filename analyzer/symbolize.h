@@ -12,8 +12,9 @@
 #ifndef AN_SYMBOLIZE_H
 #define AN_SYMBOLIZE_H
 
-#include "../common/ltx_read.h"
+struct ltx_file;
 
+#include <stddef.h>
 #include <stdint.h>
 
 /* What is known about the object an address belongs to. */

@@ -135,3 +135,20 @@ const char *an_tmpl_note(const struct an_tmpl *t)
 	}
 	return "?";
 }
+
+void an_csv_field(FILE *o, const char *s)
+{
+	if (!s)
+		return;
+	if (!strpbrk(s, ",\"\r\n")) {
+		fputs(s, o);
+		return;
+	}
+	fputc('"', o);
+	for (; *s; s++) {
+		if (*s == '"')
+			fputc('"', o);
+		fputc(*s, o);
+	}
+	fputc('"', o);
+}

@@ -21,6 +21,9 @@ const char *an_safe(const char *s, char *buf, size_t cap);
  * control and non-ASCII bytes; cut to at most `width` characters with "..."
  * when longer (width 0: no limit but cap). */
 const char *an_cstr(const char *s, char *buf, size_t cap, size_t width);
+/* A CSV field (RFC 4180): quoted, with its quotes doubled, when it holds a
+ * comma, quote, CR or newline; NULL writes nothing (an empty field). */
+void an_csv_field(FILE *o, const char *s);
 /* The last component of a path. */
 const char *an_basename(const char *path);
 

@@ -16,10 +16,18 @@ build_pkgs="gcc make pkg-config libc6-dev libelf-dev libdw-dev libunwind-dev che
 	libvirt-dev libglib2.0-dev libsystemd-dev"
 case $want in
 build) pkgs=$build_pkgs ;;
-# chromium: the HTML report opened headless (tests/e2e/t-html.sh); clang
-# and its sanitizer runtimes: the reader's fuzzer (tests/e2e/t-fuzz.sh,
-# make fuzz). Without them those tests are skipped, saying why.
-test) pkgs="$build_pkgs chromium clang libclang-rt-14-dev" ;;
+# Every program a test runs (under CI=true a test that cannot run fails):
+# chromium: the HTML report opened headless (t-html); clang and its
+# sanitizer runtimes: the reader's fuzzer (t-fuzz, make fuzz); binutils:
+# objcopy, readelf, nm, objdump, addr2line (t-debuginfo, t-stacks,
+# t-hook-object, t-scan); util-linux and mount: unshare, setpriv, findmnt,
+# mount (t-full-disk, t-ctl-errors, t-setid-static); perl (exit_status in
+# tests/lib.sh); nginx-core, curl, wrk, gdb, iproute2: a real daemon whose
+# logger is in its own executable, its load and its ground truth
+# (tests/lib-nginx.sh, t-nginx-harness); libvirt-daemon and libvirt-clients:
+# the real libvirt daemon and virsh.
+test) pkgs="$build_pkgs chromium clang libclang-rt-14-dev binutils util-linux mount perl coreutils
+	nginx-core curl wrk gdb iproute2 libvirt-daemon libvirt-clients" ;;
 demo) pkgs=$build_pkgs ;;
 *) echo "install-deps.sh: unknown set '$want' (build, test, demo)" >&2; exit 2 ;;
 esac
@@ -38,6 +46,15 @@ done
 if [ "$(id -u)" -eq 0 ]; then
 	echo "install-deps.sh: installing:$missing"
 	export DEBIAN_FRONTEND=noninteractive
+	# Daemons (nginx, libvirtd) must not be started by their packages: the
+	# tests start their own. policy-rc.d exiting 101 forbids it while we
+	# install; one that was there before is left as it was.
+	policy=/usr/sbin/policy-rc.d
+	if [ ! -e $policy ]; then
+		trap 'rm -f $policy' EXIT
+		printf '#!/bin/sh\n# install-deps.sh: no service started while installing\nexit 101\n' >$policy
+		chmod 0755 $policy
+	fi
 	apt-get update -qq
 	# shellcheck disable=SC2086
 	apt-get install -y -qq --no-install-recommends $missing >/dev/null

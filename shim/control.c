@@ -12,6 +12,12 @@
  * Request:  "logtax-ctl 1\nnonce N\ncmd filter|dump|status\n\n" then the rule text.
  * Answer:   "logtax-ack 1\nnonce N\nstatus ok|error\n" then "key: value" lines. */
 #include "lt.h"
+#include "control.h"
+#include "base.h"
+#include "output.h"
+#include "rules.h"
+#include "state.h"
+#include "threads.h"
 #include "../common/ltx_format.h"
 #include "../common/ltx_io.h"
 
@@ -52,13 +58,7 @@ static void puts_(struct sbuf *o, const char *s)
 static void putu(struct sbuf *o, uint64_t v)
 {
 	char tmp[24];
-	int k = 0;
-	do {
-		tmp[k++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	while (k)
-		put(o, &tmp[--k], 1);
+	put(o, tmp, lt_utoa(v, tmp));
 }
 
 void lt_ctl_setup(void)
@@ -140,10 +140,9 @@ void lt_ctl_start(void)
 		close(fd);
 }
 
+/* At exit, when a control thread ran (it made PID.on). */
 void lt_ctl_exit(void)
 {
-	if (!lt_svc_running())
-		return;
 	char p[4200];
 	path_of(p, sizeof p, "", ".on");
 	unlink(p);

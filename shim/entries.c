@@ -4,13 +4,17 @@
  * dropped call returns. The list of names and ids is common/ltx_entries.h;
  * entry_x86_64.S makes one exported trampoline per name from the same list. */
 #include "lt.h"
+#include "entries.h"
+#include "base.h"
+#include "desc.h"
+#include "fields.h"
 #include "../common/ltx_entries.h"
 #include "../common/ltx_format.h"
 
 _Static_assert(sizeof(struct lt_desc) == LT_DESC_SIZE, "the assembly indexes hook descriptors by this size");
 
+/* .real: lt_calib_prepare (calib.c) */
 struct lt_desc lt_desc_calib = {
-	.real = (void *)lt_calib_target,
 	.name_arg = LT_ARG_NONE, .level_arg = 0, .fmt_arg = LT_ARG_NONE,
 	.id = 0, .family = LTX_FAM_CALIB, .resolved = 1, .symbol = "(calibration)",
 };
@@ -90,6 +94,15 @@ DESC(sd_journal_perror_with_location, .name_arg = N, .level_arg = N, .fmt_arg = 
 struct lt_desc *const lt_descs[] = { LTX_ENTRIES(DESC_PTR) };
 const unsigned lt_ndescs = sizeof lt_descs / sizeof lt_descs[0];
 
+/* User hooks (LOGTAX_HOOK): the descriptors of the stub pool
+ * (entry_x86_64.S), handed out by got.c, one per hooked definition. */
+struct lt_desc lt_hook_descs[LTX_HOOK_STUBS] __attribute__((aligned(64)));
+uint32_t lt_hook_used;
+
+/* The number of syslog's current ident (families.c keeps the idents), part
+ * of the syslog entries' meta_id. */
+uint32_t lt_syslog_ident_idx;
+
 /* A built-in entry point or a hook stub handed out; NULL otherwise. */
 struct lt_desc *lt_desc_by_id(uint32_t id)
 {
@@ -103,4 +116,26 @@ struct lt_desc *lt_desc_by_id(uint32_t id)
 		if (lt_descs[i]->id == id)
 			return lt_descs[i];
 	return NULL;
+}
+
+/* Frame word of argument i: registers first, then (past rax and the return
+ * address) the stack. */
+static uint8_t arg_word(uint8_t i)
+{
+	return i < 6 ? i : (uint8_t)(i + 2);
+}
+
+void lt_desc_prepare(struct lt_desc *d)
+{
+	d->name_word = d->name_arg == LT_ARG_NONE ? LT_FRAME_RET_WORD : arg_word(d->name_arg);
+	d->name_mask = d->name_arg == LT_ARG_NONE ? 0 : ~0ull;
+	d->level_word = d->level_arg == LT_ARG_NONE ? LT_FRAME_RET_WORD : arg_word(d->level_arg);
+	d->level_mask = d->level_arg == LT_ARG_NONE ? 0 : 0xffffffffull;
+	d->meta_id = (uint64_t)(d->id & 0xff) << 32;
+	if (d->flags & LT_DESC_IDENT) {
+		/* syslog: a priority fits in 10 bits; bits 16-23 hold the ident's number */
+		d->level_mask = 0xffff;
+		d->meta_id |= (uint64_t)(__atomic_load_n(&lt_syslog_ident_idx, __ATOMIC_RELAXED) & 0xff) << 16;
+	}
+	__atomic_store_n(&d->prepared, 1, __ATOMIC_RELEASE);
 }

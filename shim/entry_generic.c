@@ -2,6 +2,8 @@
  * interposed (their calls reach the real functions directly), the waits are
  * still measured. Says so once at start-up. */
 #include "lt.h"
+#include "base.h"
+#include "entry.h"
 
 void lt_calib_entry(long mode)
 {

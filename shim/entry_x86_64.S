@@ -31,7 +31,7 @@
 
 #include "../common/ltx_entries.h"
 
-#define LT_SHADOW_T0 24		/* offsets in struct lt_shadow (shim/lt.h) */
+#define LT_SHADOW_T0 24		/* offsets in struct lt_shadow (shim/state.h) */
 #define LT_DESC_SIZE 96		/* sizeof(struct lt_desc) (checked in entries.c) */
 #define LT_HOOK_STUB_SIZE 16
 #define LT_SHADOW_TARGET 32
@@ -259,7 +259,7 @@ lt_calib_target:
 LTX_ENTRIES(LT_ENTRY_OF)
 
 /* Stand-ins for a real function whose library was unloaded (dlclose):
- * modules.c points a descriptor's `real` at its stand-in when no loaded
+ * dlclose.c points a descriptor's `real` at its stand-in when no loaded
  * object defines the function any more, so the hot path never jumps into
  * unmapped memory. A call that reaches one (the library came back, maybe at
  * another address) finds the definition again and goes on to it. Stand-in
@@ -298,7 +298,7 @@ lt_gone_tramp:
 	.size lt_gone_tramp, . - lt_gone_tramp
 
 /* User hooks (LOGTAX_HOOK): a pool of stubs, stub i passing lt_hook_descs[i].
- * Nothing refers to them by symbol: hooks.c points GOT entries at them.
+ * Nothing refers to them by symbol: got.c points GOT entries at them.
  * Each is 16 bytes (endbr64, lea, jmp), so stub i is at lt_hook_stubs + 16 i. */
 	.p2align 4
 	.globl lt_hook_stubs
@@ -322,7 +322,7 @@ lt_hook_stubs:
 
 /* dlopen and dlmopen, so that hooks reach objects loaded later (and the
  * GOT of an object opened with RTLD_DEEPBIND is pointed back at the
- * entry points, see hooks.c). glibc finds
+ * entry points, see got.c). glibc finds
  * the calling object from dlopen's return address (its RPATH/RUNPATH and
  * $ORIGIN, and its namespace): a wrapper calling the real dlopen would turn
  * every caller into liblogtax. So lt_dl_enter finds a `ret` byte inside the

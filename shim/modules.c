@@ -3,10 +3,9 @@
  *
  * The objects loaded when the file is written come from dl_iterate_phdr.
  * A library unloaded before then (dlclose) would be missing, and its call
- * sites would show as bare addresses: so dlclose is wrapped, and the
- * objects it actually unmapped (it may unload none, or a dependency too)
- * are noted, with their range, bias, build-id and path, taken before the
- * real dlclose ran, and written flagged LTX_MODULE_UNLOADED.
+ * sites would show as bare addresses: so dlclose is wrapped (dlclose.c),
+ * and the objects it actually unmapped are noted here and written flagged
+ * LTX_MODULE_UNLOADED.
  *
  * Paths are written absolute: the link map keeps a path as it was given to
  * dlopen ("./plugin.so"), which means nothing once the program has changed
@@ -14,6 +13,8 @@
  * object's first segment, from /proc/self/maps, is used instead. No dl*
  * call is made here (dlerror() stays as the program left it). */
 #include "lt.h"
+#include "modules.h"
+#include "base.h"
 #include "../common/ltx_format.h"
 #include "../common/ltx_write.h"
 
@@ -24,21 +25,13 @@
 #include <string.h>
 #include <unistd.h>
 
-#define BID_MAX 64
 #define UNLOADED_MAX 512 /* unloaded objects remembered (the same one unloaded again counts once) */
-
-struct modinfo {
-	uint64_t bias, lo, hi;
-	uint32_t bid_len;
-	uint32_t name_at; /* snapshot: offset of its name in the name area */
-	unsigned char bid[BID_MAX];
-};
 
 struct unloaded {
 	struct unloaded *next;
 	size_t bytes;
 	uint32_t unloads; /* lt_unloads once it was gone (LTX_MODULE_UNLOADS_SHIFT) */
-	struct modinfo m;
+	struct lt_modinfo m;
 	uint32_t path_len;
 	char path[];
 };
@@ -74,7 +67,7 @@ static size_t build_id(const struct dl_phdr_info *info, const unsigned char **ou
 }
 
 /* Range, bias and build-id; 0 if the object has no loadable segment. */
-static int mod_info(const struct dl_phdr_info *info, struct modinfo *m)
+int lt_mod_info(const struct dl_phdr_info *info, struct lt_modinfo *m)
 {
 	memset(m, 0, sizeof *m);
 	m->lo = UINT64_MAX;
@@ -93,7 +86,7 @@ static int mod_info(const struct dl_phdr_info *info, struct modinfo *m)
 	m->bias = info->dlpi_addr;
 	const unsigned char *bid = NULL;
 	size_t n = build_id(info, &bid);
-	if (n > BID_MAX)
+	if (n > LT_BID_MAX)
 		n = 0; /* not a build-id anyone makes: leave it out */
 	m->bid_len = (uint32_t)n;
 	if (n)
@@ -101,7 +94,7 @@ static int mod_info(const struct dl_phdr_info *info, struct modinfo *m)
 	return 1;
 }
 
-static int same_module(const struct modinfo *a, const struct modinfo *b)
+static int same_module(const struct lt_modinfo *a, const struct lt_modinfo *b)
 {
 	return a->bias == b->bias && a->lo == b->lo && a->hi == b->hi && a->bid_len == b->bid_len &&
 	       !memcmp(a->bid, b->bid, a->bid_len);
@@ -109,12 +102,7 @@ static int same_module(const struct modinfo *a, const struct modinfo *b)
 
 /* ---- /proc/self/maps ------------------------------------------------------- */
 
-struct maps {
-	char *buf;
-	size_t len, cap;
-};
-
-static int maps_read(struct maps *mp)
+int lt_maps_read(struct lt_maps *mp)
 {
 	mp->len = 0;
 	mp->cap = 64 * 1024;
@@ -151,7 +139,7 @@ fail:
 	return -1;
 }
 
-static void maps_free(struct maps *mp)
+void lt_maps_free(struct lt_maps *mp)
 {
 	if (mp->buf)
 		lt_unmap(mp->buf, mp->cap);
@@ -172,7 +160,7 @@ static uint64_t hex(const char **p, const char *end)
 }
 
 /* The absolute path of the file mapped at addr: its length, 0 if none. */
-static size_t maps_path(const struct maps *mp, uint64_t addr, const char **path)
+size_t lt_maps_path(const struct lt_maps *mp, uint64_t addr, const char **path)
 {
 	const char *p = mp->buf, *end = mp->buf + mp->len;
 	while (p && p < end) {
@@ -211,9 +199,9 @@ static size_t maps_path(const struct maps *mp, uint64_t addr, const char **path)
 struct write_ctx {
 	struct ltx_writer *w;
 	uint32_t next_id;
-	struct maps maps; /* read at the first relative path */
+	struct lt_maps maps; /* read at the first relative path */
 	int maps_tried;
-	struct modinfo *seen; /* the loaded ones, to leave out an unloaded one loaded again */
+	struct lt_modinfo *seen; /* the loaded ones, to leave out an unloaded one loaded again */
 	uint32_t nseen;
 };
 
@@ -222,8 +210,8 @@ static int emit_loaded(struct dl_phdr_info *info, size_t size, void *arg)
 	(void)size;
 	struct write_ctx *c = arg;
 	struct ltx_module m;
-	struct modinfo mi;
-	if (!mod_info(info, &mi))
+	struct lt_modinfo mi;
+	if (!lt_mod_info(info, &mi))
 		return 0;
 	char exe[4096];
 	const char *path = info->dlpi_name;
@@ -236,9 +224,9 @@ static int emit_loaded(struct dl_phdr_info *info, size_t size, void *arg)
 		path_len = strlen(exe);
 	} else if (path[0] != '/') {
 		if (!c->maps_tried++)
-			maps_read(&c->maps);
+			lt_maps_read(&c->maps);
 		const char *abs;
-		size_t n = c->maps.buf ? maps_path(&c->maps, mi.lo, &abs) : 0;
+		size_t n = c->maps.buf ? lt_maps_path(&c->maps, mi.lo, &abs) : 0;
 		if (n) {
 			path = abs;
 			path_len = n;
@@ -264,8 +252,8 @@ static int emit_loaded(struct dl_phdr_info *info, size_t size, void *arg)
  * and build-id note are read only where that first mapping covers them. */
 static void emit_loaded_from_maps(struct write_ctx *c)
 {
-	struct maps mp;
-	if (maps_read(&mp) < 0)
+	struct lt_maps mp;
+	if (lt_maps_read(&mp) < 0)
 		return;
 	const char *p = mp.buf, *end = mp.buf + mp.len;
 	while (p < end) {
@@ -304,7 +292,7 @@ static void emit_loaded_from_maps(struct write_ctx *c)
 			}
 		if (vmin == UINT64_MAX)
 			continue;
-		struct modinfo mi;
+		struct lt_modinfo mi;
 		memset(&mi, 0, sizeof mi);
 		mi.bias = lo - (vmin & ~(uint64_t)4095);
 		mi.lo = mi.bias + vmin;
@@ -322,7 +310,7 @@ static void emit_loaded_from_maps(struct write_ctx *c)
 				if (next > nend)
 					break;
 				if (nh->n_type == NT_GNU_BUILD_ID && nh->n_namesz == 4 && !memcmp(name, "GNU", 4) &&
-				    nh->n_descsz <= BID_MAX) {
+				    nh->n_descsz <= LT_BID_MAX) {
 					mi.bid_len = nh->n_descsz;
 					memcpy(mi.bid, desc, nh->n_descsz);
 					break;
@@ -342,7 +330,7 @@ static void emit_loaded_from_maps(struct write_ctx *c)
 		if (c->seen && c->nseen < SEEN_MAX)
 			c->seen[c->nseen++] = mi;
 	}
-	maps_free(&mp);
+	lt_maps_free(&mp);
 }
 
 void lt_write_modules(struct ltx_writer *w, int from_maps)
@@ -350,7 +338,7 @@ void lt_write_modules(struct ltx_writer *w, int from_maps)
 	struct write_ctx c;
 	memset(&c, 0, sizeof c);
 	c.w = w;
-	size_t seen_bytes = SEEN_MAX * sizeof(struct modinfo);
+	size_t seen_bytes = SEEN_MAX * sizeof(struct lt_modinfo);
 	c.seen = lt_map(seen_bytes);
 	if (from_maps)
 		emit_loaded_from_maps(&c);
@@ -375,102 +363,16 @@ void lt_write_modules(struct ltx_writer *w, int from_maps)
 	}
 	if (c.seen)
 		lt_unmap(c.seen, seen_bytes);
-	maps_free(&c.maps);
+	lt_maps_free(&c.maps);
 }
 
-/* ---- dlclose ----------------------------------------------------------------- */
-
-/* The objects loaded before a dlclose: ranges, build-ids, names. */
-struct snap {
-	void *mem;
-	size_t bytes;
-	struct modinfo *m;
-	uint32_t n, cap;
-	char *names;
-	size_t names_len, names_cap;
-	uint8_t *present; /* after the real dlclose: still loaded */
-	struct maps maps;
-};
-
-static int snap_size(struct dl_phdr_info *info, size_t size, void *arg)
-{
-	(void)size;
-	size_t *need = arg;
-	need[0]++;
-	need[1] += (info->dlpi_name ? strlen(info->dlpi_name) : 0) + 1;
-	return 0;
-}
-
-static int snap_fill(struct dl_phdr_info *info, size_t size, void *arg)
-{
-	(void)size;
-	struct snap *s = arg;
-	const char *name = info->dlpi_name;
-	size_t len = name ? strlen(name) : 0;
-	/* The main program and the vDSO are never unloaded. */
-	if (!len || !info->dlpi_addr || s->n >= s->cap || s->names_len + len + 1 > s->names_cap)
-		return 0;
-	struct modinfo *m = &s->m[s->n];
-	if (!mod_info(info, m))
-		return 0;
-	m->name_at = (uint32_t)s->names_len;
-	memcpy(s->names + s->names_len, name, len + 1);
-	s->names_len += len + 1;
-	s->n++;
-	return 0;
-}
-
-static int snap_take(struct snap *s)
-{
-	memset(s, 0, sizeof *s);
-	size_t need[2] = { 0, 0 };
-	dl_iterate_phdr(snap_size, need);
-	/* room for a few objects loaded meanwhile by another thread */
-	s->cap = (uint32_t)need[0] + 16;
-	s->names_cap = need[1] + 16 * 256;
-	s->bytes = s->cap * (sizeof *s->m + 1) + s->names_cap;
-	s->mem = lt_map(s->bytes);
-	if (!s->mem)
-		return -1;
-	s->m = s->mem;
-	s->present = (uint8_t *)(s->m + s->cap);
-	s->names = (char *)(s->present + s->cap);
-	dl_iterate_phdr(snap_fill, s);
-	for (uint32_t i = 0; i < s->n; i++)
-		if (s->names[s->m[i].name_at] != '/') {
-			maps_read(&s->maps); /* before the real dlclose unmaps it */
-			break;
-		}
-	return 0;
-}
-
-static void snap_free(struct snap *s)
-{
-	maps_free(&s->maps);
-	if (s->mem)
-		lt_unmap(s->mem, s->bytes);
-}
-
-static int snap_mark(struct dl_phdr_info *info, size_t size, void *arg)
-{
-	(void)size;
-	struct snap *s = arg;
-	for (uint32_t i = 0; i < s->n; i++)
-		if (s->m[i].bias == info->dlpi_addr) {
-			struct modinfo now;
-			if (mod_info(info, &now) && now.lo == s->m[i].lo)
-				s->present[i] = 1;
-		}
-	return 0;
-}
-
-static int overlap(const struct modinfo *a, const struct modinfo *b)
+static int overlap(const struct lt_modinfo *a, const struct lt_modinfo *b)
 {
 	return a->lo < b->hi && b->lo < a->hi;
 }
 
 /* One more unloaded object, gone at the unloads-th unloading dlclose. */
-static void note_unloaded(const struct modinfo *m, const char *path, size_t path_len, uint32_t unloads)
+void lt_note_unloaded(const struct lt_modinfo *m, const char *path, size_t path_len, uint32_t unloads)
 {
 	/* The newest record over the same addresses is this object, unloaded
 	 * before from the same place: nothing else was there in between, so
@@ -503,103 +405,4 @@ static void note_unloaded(const struct modinfo *m, const char *path, size_t path
 		head = unloaded_head;
 		u->next = head;
 	} while (!__atomic_compare_exchange_n(&unloaded_head, &head, u, 0, __ATOMIC_RELEASE, __ATOMIC_RELAXED));
-}
-
-/* ---- entry points whose library went away ----------------------------------
- * A descriptor's `real` may be in a library the dlclose unloaded (a plugin
- * opened with RTLD_LOCAL brought liblegacylog, and took it away again). The
- * hot path jumps to `real` on every call whose key it knows, so it must
- * never point into unmapped memory: it is pointed at another definition if
- * one is still loaded, else at the entry's stand-in (entry_x86_64.S), which
- * looks again when called (the library may be back, at another address). */
-
-static long nothing_defines_it(void)
-{
-	return 0; /* what a dropped call of any entry point returns */
-}
-
-void *lt_gone_resolve(struct lt_desc *d)
-{
-	int e = errno;
-	void *p = lt_find_next(d->symbol);
-	if (p)
-		__atomic_store_n(&d->real, p, __ATOMIC_RELEASE);
-	else
-		p = (void *)nothing_defines_it;
-	errno = e;
-	return p;
-}
-
-static void reresolve(const struct snap *s)
-{
-	if (!LT_HAVE_TRAMPOLINES)
-		return;
-	for (unsigned i = 0; i < lt_ndescs; i++) {
-		struct lt_desc *d = lt_descs[i];
-		uint64_t real = (uint64_t)__atomic_load_n(&d->real, __ATOMIC_ACQUIRE);
-		for (uint32_t k = 0; real && k < s->n; k++) {
-			if (s->present[k] || real < s->m[k].lo || real >= s->m[k].hi)
-				continue;
-			void *p = lt_find_next(d->symbol);
-			__atomic_store_n(&d->real, p ? p : (void *)(lt_gone_stubs + (size_t)i * LT_HOOK_STUB_SIZE),
-					 __ATOMIC_RELEASE);
-			break;
-		}
-	}
-}
-
-static void *real_dlclose_fn(void)
-{
-	static void *real;
-	if (!real)
-		real = lt_find_next("dlclose");
-	return real;
-}
-
-int lt_real_dlclose(void *handle)
-{
-	int (*f)(void *) = (int (*)(void *))real_dlclose_fn();
-	return f ? f(handle) : -1;
-}
-
-LT_EXPORT int dlclose(void *handle);
-LT_EXPORT int dlclose(void *handle)
-{
-	int (*real)(void *) = (int (*)(void *))real_dlclose_fn();
-	if (!real)
-		return -1;
-	int e = errno;
-	uint32_t busy = lt_tls.busy;
-	lt_tls.busy = 1;
-	struct snap s;
-	int have = snap_take(&s) == 0;
-	lt_tls.busy = busy;
-	errno = e;
-	int rc = real(handle); /* runs the library's destructors, which may log */
-	e = errno;
-	if (have) {
-		lt_tls.busy = 1;
-		dl_iterate_phdr(snap_mark, &s);
-		uint32_t gone = 0, unloads = 0;
-		for (uint32_t i = 0; i < s.n; i++)
-			gone += !s.present[i];
-		if (gone)
-			unloads = __atomic_add_fetch(&lt_unloads, 1, __ATOMIC_ACQ_REL);
-		for (uint32_t i = 0; i < s.n; i++) {
-			if (s.present[i])
-				continue;
-			const char *path = s.names + s.m[i].name_at, *abs;
-			size_t len = strlen(path), n;
-			if (path[0] != '/' && s.maps.buf && (n = maps_path(&s.maps, s.m[i].lo, &abs))) {
-				path = abs;
-				len = n;
-			}
-			note_unloaded(&s.m[i], path, len, unloads);
-		}
-		reresolve(&s);
-		snap_free(&s);
-		lt_tls.busy = busy;
-	}
-	errno = e;
-	return rc;
 }

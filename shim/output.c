@@ -16,6 +16,17 @@
  * succeeds, which removes the marker: counts only grow, so that file holds
  * what the failed one would have. */
 #include "lt.h"
+#include "output.h"
+#include "base.h"
+#include "desc.h"
+#include "die.h"
+#include "entries.h"
+#include "hotpath.h"
+#include "modules.h"
+#include "rules.h"
+#include "settings.h"
+#include "state.h"
+#include "threads.h"
 #include "../common/ltx_format.h"
 #include "../common/ltx_write.h"
 #include "../common/ltx_io.h"
@@ -44,48 +55,12 @@ static int have_file;
 static uint32_t n_writes, n_failed, last_errno, last_reason;
 static uint64_t last_failed_rt;
 static char marker[4200]; /* the failure marker we made, "" if none */
-extern struct ltx_calib lt_calib LT_HIDDEN;
-extern int lt_outdir_bad LT_HIDDEN;
-extern uint64_t lt_late_calls LT_HIDDEN;
 
 #define WBUF (256 * 1024)
 
 _Static_assert(LT_HIST_BUCKETS == LTX_HIST_BUCKETS, "histogram sizes agree");
 _Static_assert(sizeof(struct lt_tev) == sizeof(struct ltx_trace_event), "trace events agree");
 _Static_assert(LT_NO_KEY == LTX_NO_KEY, "no-key markers agree");
-
-static uint64_t clock_ns(clockid_t c)
-{
-	struct timespec ts;
-	clock_gettime(c, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-/* Decimal digits of v into buf; returns the length. */
-static size_t utoa(uint64_t v, char *buf)
-{
-	char tmp[24];
-	size_t n = 0;
-	do {
-		tmp[n++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	for (size_t i = 0; i < n; i++)
-		buf[i] = tmp[n - 1 - i];
-	buf[n] = 0;
-	return n;
-}
-
-/* Reads a small /proc file whole; returns bytes read (0 on failure). */
-static size_t read_small(const char *path, char *buf, size_t cap)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	size_t got = ltx_read_full(fd, buf, cap);
-	close(fd);
-	return got;
-}
 
 /* DIR/logtax.PID<mid><suffix> into buf (cap >= strlen(outdir) + 64 + the parts). */
 static void name_in_dir(char *buf, const char *mid, uint64_t num, const char *suffix)
@@ -94,12 +69,12 @@ static void name_in_dir(char *buf, const char *mid, uint64_t num, const char *su
 	memcpy(buf, lt_cfg.outdir, n);
 	memcpy(buf + n, "/logtax.", 8);
 	n += 8;
-	n += utoa((uint64_t)getpid(), buf + n);
+	n += lt_utoa((uint64_t)getpid(), buf + n);
 	size_t m = strlen(mid);
 	memcpy(buf + n, mid, m);
 	n += m;
 	if (num)
-		n += utoa(num, buf + n);
+		n += lt_utoa(num, buf + n);
 	strcpy(buf + n, suffix);
 }
 
@@ -115,14 +90,14 @@ static int make_paths(char *final, char *tmp, size_t cap)
 		strcpy(final, file_name);
 	else
 		name_in_dir(final, "", 0, ".ltx");
-	size_t n, k = utoa((uint64_t)getpid(), num);
+	size_t n, k = lt_utoa((uint64_t)getpid(), num);
 	memcpy(tmp, lt_cfg.outdir, d);
 	memcpy(tmp + d, "/.logtax.", 9);
 	n = d + 9;
 	memcpy(tmp + n, num, k);
 	n += k;
 	tmp[n++] = '.';
-	k = utoa((uint64_t)lt_gettid(), num);
+	k = lt_utoa((uint64_t)lt_gettid(), num);
 	memcpy(tmp + n, num, k);
 	n += k;
 	memcpy(tmp + n, ".tmp", 5);
@@ -279,7 +254,7 @@ static void write_body(struct ltx_writer *w, uint32_t reason, uint32_t sig, int 
 {
 	char exe[4096], cmd[4096];
 	ssize_t el = readlink("/proc/self/exe", exe, sizeof exe);
-	size_t cl = read_small("/proc/self/cmdline", cmd, sizeof cmd);
+	size_t cl = lt_read_small("/proc/self/cmdline", cmd, sizeof cmd);
 	struct ltx_process p;
 	memset(&p, 0, sizeof p);
 	p.pid = (uint32_t)getpid();
@@ -290,8 +265,8 @@ static void write_body(struct ltx_writer *w, uint32_t reason, uint32_t sig, int 
 	p.start_mono_ns = lt_start_mono;
 	p.start_tsc = lt_start_tsc;
 	p.end_tsc = lt_rdtsc();
-	p.end_mono_ns = clock_ns(CLOCK_MONOTONIC);
-	p.end_realtime_ns = clock_ns(CLOCK_REALTIME);
+	p.end_mono_ns = lt_clock_ns(CLOCK_MONOTONIC);
+	p.end_realtime_ns = lt_clock_ns(CLOCK_REALTIME);
 	p.time_mode = lt_cfg.time_mode;
 	p.sample_every = lt_cfg.sample_every;
 	p.clock_flags = lt_cfg.clock_flags;
@@ -347,9 +322,9 @@ static void write_body(struct ltx_writer *w, uint32_t reason, uint32_t sig, int 
 			memcpy(t.name, th->name, sizeof t.name);
 		} else {
 			char path[64] = "/proc/self/task/";
-			utoa((uint64_t)th->tid, path + 16);
+			lt_utoa((uint64_t)th->tid, path + 16);
 			strcat(path, "/comm");
-			size_t n = read_small(path, t.name, sizeof t.name - 1);
+			size_t n = lt_read_small(path, t.name, sizeof t.name - 1);
 			if (n && t.name[n - 1] == '\n')
 				t.name[n - 1] = 0;
 		}
@@ -418,7 +393,7 @@ static const char *errno_name(int e, char *buf)
 	if (n)
 		return n;
 	buf[0] = 'E';
-	utoa((uint64_t)(e < 0 ? 0 : e), buf + 1);
+	lt_utoa((uint64_t)(e < 0 ? 0 : e), buf + 1);
 	return buf;
 }
 

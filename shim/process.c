@@ -1,7 +1,7 @@
 /* The process around the shim: fork, exec, posix_spawn, _exit.
  *
- * fork: the atfork handler (init.c) gives the child its own counts, pid and
- * file; _Fork, which runs no atfork handler, is wrapped to do the same.
+ * fork: the atfork handler gives the child its own counts, pid and file;
+ * _Fork, which runs no atfork handler, is wrapped to do the same (fork.c).
  * vfork and clone: the child runs no handler. A vfork child shares its
  * parent's memory until it calls exec or _exit, so the shim must change
  * nothing there: every path of ours that could (the slow path, the control
@@ -27,6 +27,11 @@
  * first (through the control thread when it runs: _exit may be called from
  * a signal handler). */
 #include "lt.h"
+#include "process.h"
+#include "base.h"
+#include "output.h"
+#include "service.h"
+#include "symbols.h"
 #include "../common/ltx_format.h"
 #include "../common/ltx_settings.h"
 
@@ -42,18 +47,9 @@
 
 extern char **environ;
 
-pid_t lt_pid;
-int lt_inert;
-volatile int lt_ended;
-
 #define FINAL_WAIT_MS 5000 /* the longest a dying process waits for its file */
 
 /* ---- who we are ----------------------------------------------------------- */
-
-int lt_own_process(void)
-{
-	return !lt_pid || getpid() == lt_pid;
-}
 
 static dev_t self_dev;
 static ino_t self_ino;
@@ -74,17 +70,15 @@ typedef int (*execveat_fn)(int, const char *, char *const[], char *const[], int)
 typedef int (*spawn_fn)(pid_t *, const char *, const posix_spawn_file_actions_t *, const posix_spawnattr_t *,
 			char *const[], char *const[]);
 typedef void (*exit_fn)(int);
-typedef pid_t (*fork_fn)(void);
 static execve_fn real_execve, real_execvpe;
 static fexecve_fn real_fexecve;
 static execveat_fn real_execveat;
 static spawn_fn real_posix_spawn, real_posix_spawnp;
 static exit_fn real__exit, real__Exit;
-static fork_fn real__Fork;
 
 static void *next_fn(const char *name)
 {
-	return lt_resolve(name); /* leaves dlerror() alone */
+	return lt_find_next(name); /* leaves dlerror() alone */
 }
 
 /* Resolved at init, while nothing else runs: a vfork child must not look
@@ -99,7 +93,6 @@ static void resolve_all(void)
 	real_posix_spawnp = (spawn_fn)next_fn("posix_spawnp");
 	real__exit = (exit_fn)next_fn("_exit");
 	real__Exit = (exit_fn)next_fn("_Exit");
-	real__Fork = (fork_fn)next_fn("_Fork");
 }
 
 #define REAL(var, name) (var ? var : (var = (__typeof__(var))next_fn(name)))
@@ -562,22 +555,4 @@ LT_EXPORT void _Exit(int status)
 {
 	lt_write_final(LTX_REASON_EXIT, 0);
 	end_now(REAL(real__Exit, "_Exit"), status);
-}
-
-/* _Fork: fork without atfork handlers (glibc 2.34); its child gets what
- * our handler would have given it. (fork() calls glibc's own _Fork
- * directly, not this.) */
-LT_EXPORT pid_t _Fork(void)
-{
-	if (!REAL(real__Fork, "_Fork")) {
-		errno = ENOSYS;
-		return -1;
-	}
-	pid_t p = real__Fork();
-	if (p == 0) {
-		int e = errno;
-		lt_forked_child();
-		errno = e;
-	}
-	return p;
 }

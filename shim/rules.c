@@ -10,6 +10,9 @@
  * calling address and cached in a lock-free table: no lock of ours is held
  * while dladdr takes the loader's. */
 #include "lt.h"
+#include "rules.h"
+#include "base.h"
+#include "desc.h"
 #include "../common/ltx_format.h"
 #include "../common/ltx_levels.h"
 #include "../common/ltx_rules.h"
@@ -29,12 +32,7 @@
 struct lt_rules_node *volatile lt_rules_head;
 static pthread_mutex_t apply_lock = PTHREAD_MUTEX_INITIALIZER;
 
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
+
 
 /* In a fork child: only the forking thread exists, and it never holds the
  * lock (only the control thread applies rules after start-up). */
@@ -78,7 +76,7 @@ int lt_rules_apply(const char *text, size_t len, const char *origin, int origin_
 		return -1;
 	}
 	n->gen = gen;
-	n->applied_mono = mono_ns();
+	n->applied_mono = lt_clock_ns(CLOCK_MONOTONIC);
 	n->next = lt_rules_head;
 	__atomic_store_n(&lt_rules_head, n, __ATOMIC_RELEASE);
 	__atomic_store_n(&lt_gen, gen, __ATOMIC_RELEASE);

@@ -31,6 +31,13 @@
  * it is the last thread it exits the process with status 0, as glibc does
  * when the last thread ends. */
 #include "lt.h"
+#include "service.h"
+#include "base.h"
+#include "control.h"
+#include "hotpath.h"
+#include "output.h"
+#include "state.h"
+#include "threads.h"
 #include "../common/ltx_format.h"
 #include "../common/ltx_settings.h"
 
@@ -92,12 +99,7 @@ int lt_svc_running(void)
 	return svc_state == 1 || svc_state == 3;
 }
 
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
+
 
 /* Live threads in this process, from /proc/self/stat: field 20, less the
  * main thread if it has ended (a zombie leader still counts there); 0 if
@@ -173,7 +175,6 @@ static uint64_t snap_last, snap_calls, snap_gap;
 
 static uint64_t calls_so_far(void)
 {
-	extern uint64_t lt_late_calls LT_HIDDEN;
 	uint64_t n = __atomic_load_n(&lt_late_calls, __ATOMIC_RELAXED);
 	for (struct lt_thread *th = __atomic_load_n(&lt_threads, __ATOMIC_ACQUIRE); th; th = th->next) {
 		uint64_t s[4];
@@ -193,9 +194,9 @@ static void snapshot_tick(uint64_t now)
 	uint64_t calls = calls_so_far();
 	if (snap_last && calls == snap_calls)
 		return; /* nothing new: the file on disk is still right */
-	uint64_t t0 = mono_ns();
+	uint64_t t0 = lt_clock_ns(CLOCK_MONOTONIC);
 	int rc = lt_write_data(LTX_REASON_SNAPSHOT);
-	uint64_t t1 = mono_ns();
+	uint64_t t1 = lt_clock_ns(CLOCK_MONOTONIC);
 	snap_last = now;
 	snap_gap = (t1 - t0) * 50;
 	if (rc == 0)
@@ -212,13 +213,13 @@ static void *svc_main(void *arg)
 	if (!lt_ctl_started())
 		lt_ctl_start();
 	/* Started from inline mode, a request may be waiting: tick at once. */
-	uint64_t next = mono_ns();
+	uint64_t next = lt_clock_ns(CLOCK_MONOTONIC);
 	for (;;) {
 		uint32_t w = __atomic_load_n(&wake, __ATOMIC_ACQUIRE);
 		int ready = svc_state == 1 && lt_state == 2;
 		if (!ready ||
 		    __atomic_load_n(&req_seq, __ATOMIC_ACQUIRE) == __atomic_load_n(&done_seq, __ATOMIC_RELAXED)) {
-			uint64_t now = mono_ns();
+			uint64_t now = lt_clock_ns(CLOCK_MONOTONIC);
 			if (now < next) {
 				struct timespec ts = { (time_t)((next - now) / 1000000000ull),
 						       (long)((next - now) % 1000000000ull) };
@@ -226,11 +227,11 @@ static void *svc_main(void *arg)
 			}
 		}
 		if (svc_state != 1 || lt_state != 2) {
-			next = mono_ns() + TICK_NS;
+			next = lt_clock_ns(CLOCK_MONOTONIC) + TICK_NS;
 			continue;
 		}
 		serve_requests();
-		uint64_t now = mono_ns();
+		uint64_t now = lt_clock_ns(CLOCK_MONOTONIC);
 		if (now < next)
 			continue; /* woken for a request */
 		next = now + TICK_NS;
@@ -297,6 +298,31 @@ static void start_thread(void)
 	errno = e;
 }
 
+/* Set when our constructor has run (libc is fully set up then), and when
+ * a logging call came before it, which could not start the thread. */
+static int ctor_ran, svc_wanted;
+
+/* A logging call's slow path: the control thread is started now, or by
+ * our constructor when the call came from .preinit_array or a constructor
+ * that ran before ours (libc may not be set up yet). */
+void lt_svc_on_call(void)
+{
+	if (__atomic_load_n(&ctor_ran, __ATOMIC_ACQUIRE)) {
+		lt_svc_ensure();
+		if (lt_svc_inline)
+			lt_svc_poll(0);
+	} else {
+		__atomic_store_n(&svc_wanted, 1, __ATOMIC_RELEASE);
+	}
+}
+
+void lt_svc_ctor_ran(void)
+{
+	__atomic_store_n(&ctor_ran, 1, __ATOMIC_RELEASE);
+	if (__atomic_load_n(&svc_wanted, __ATOMIC_ACQUIRE))
+		lt_svc_ensure();
+}
+
 void lt_svc_ensure(void)
 {
 	if (likely(svc_state))
@@ -318,7 +344,7 @@ void lt_svc_ensure(void)
 	if (lt_cfg.control == LTX_CONTROL_AUTO && thread_count() == 1) {
 		int e = errno;
 		lt_ctl_start();
-		uint64_t now = mono_ns();
+		uint64_t now = lt_clock_ns(CLOCK_MONOTONIC);
 		next_tick_ns = now + TICK_NS;
 		/* The TSC rate since start-up: rough when that was moments ago, but
 		 * "a second" need not be exact. */
@@ -340,7 +366,7 @@ void lt_svc_poll(int idle)
 {
 	if (svc_state != 3)
 		return;
-	uint64_t now = mono_ns();
+	uint64_t now = lt_clock_ns(CLOCK_MONOTONIC);
 	if (!idle && now < next_tick_ns)
 		return;
 	if (__atomic_exchange_n(&inline_running, 1, __ATOMIC_ACQUIRE))

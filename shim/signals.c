@@ -25,6 +25,12 @@
  * SIG_DFL); raise(sig)): each signal's state is guarded by a spin lock that
  * a handler interrupting its own thread's holder skips instead of waiting. */
 #include "lt.h"
+#include "signals.h"
+#include "base.h"
+#include "die.h"
+#include "output.h"
+#include "process.h"
+#include "symbols.h"
 #include "../common/ltx_format.h"
 
 #include <errno.h>
@@ -48,9 +54,6 @@ static volatile pid_t lock_owner[NMANAGED];
 static uint64_t sigintr_bits; /* siginterrupt(sig, 1) for our signals: signal() omits SA_RESTART */
 static int active;
 
-typedef int (*sigaction_fn)(int, const struct sigaction *, struct sigaction *);
-static sigaction_fn real_sigaction;
-
 /* glibc's own functions, for the signals we leave alone: resolved before
  * the program runs, never in a handler (a lookup takes the loader's lock). */
 enum { F_SIGNAL, F_BSD_SIGNAL, F_SSIGNAL, F_SYSV_SIGNAL, F___SYSV_SIGNAL, F_SIGSET, F_SIGIGNORE, F_SIGINTERRUPT, F_N };
@@ -61,7 +64,7 @@ static void *fns[F_N];
 static void *fn(int which)
 {
 	if (!fns[which])
-		fns[which] = lt_resolve(fn_names[which]);
+		fns[which] = lt_find_next(fn_names[which]);
 	return fns[which];
 }
 
@@ -71,13 +74,6 @@ static int index_of(int sig)
 		if (managed[i] == sig)
 			return (int)i;
 	return -1;
-}
-
-static sigaction_fn get_real(void)
-{
-	if (!real_sigaction)
-		real_sigaction = (sigaction_fn)lt_resolve("sigaction");
-	return real_sigaction;
 }
 
 static void handler(int sig, siginfo_t *si, void *uc);
@@ -121,19 +117,19 @@ static int take_over(int sig, struct sigaction *was)
 	ours.sa_sigaction = handler;
 	sigfillset(&ours.sa_mask); /* nothing else runs on this thread while we wait */
 	ours.sa_flags = SA_SIGINFO | SA_RESTART;
-	return get_real()(sig, &ours, was);
+	return lt_real_sigaction()(sig, &ours, was);
 }
 
 void lt_signals_init(void)
 {
 	for (int k = 0; k < F_N; k++)
 		fn(k);
-	if (!get_real())
+	if (!lt_real_sigaction())
 		return;
 	for (unsigned i = 0; i < NMANAGED; i++) {
 		struct sigaction cur;
 		int locked = lock_sig((int)i);
-		if (real_sigaction(managed[i], NULL, &cur) == 0 && is_dfl(&cur))
+		if (lt_real_sigaction()(managed[i], NULL, &cur) == 0 && is_dfl(&cur))
 			take_over(managed[i], &virt[i]);
 		unlock_sig((int)i, locked);
 	}
@@ -142,7 +138,7 @@ void lt_signals_init(void)
 
 static int sigaction_impl(int sig, const struct sigaction *act, struct sigaction *old)
 {
-	sigaction_fn real = get_real();
+	lt_sigaction_fn real = lt_real_sigaction();
 	if (!real) {
 		errno = ENOSYS;
 		return -1;
@@ -339,20 +335,6 @@ LT_EXPORT int siginterrupt(int sig, int interrupt)
 }
 
 /* ---- the handler --------------------------------------------------------- */
-
-void lt_die_of(int sig)
-{
-	struct sigaction dfl;
-	memset(&dfl, 0, sizeof dfl);
-	dfl.sa_handler = SIG_DFL;
-	sigemptyset(&dfl.sa_mask);
-	get_real()(sig, &dfl, NULL);
-	sigset_t one;
-	sigemptyset(&one);
-	sigaddset(&one, sig);
-	syscall(SYS_tgkill, getpid(), lt_gettid(), sig);
-	sigprocmask(SIG_UNBLOCK, &one, NULL);
-}
 
 static void handler(int sig, siginfo_t *si, void *uc)
 {

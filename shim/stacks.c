@@ -14,6 +14,12 @@
  * its pick is counted as LTX_STACK_LOST_BUSY. libunwind blocks signals while
  * it holds its own locks and around dl_iterate_phdr. */
 #include "lt.h"
+#include "stacks.h"
+#include "base.h"
+#include "desc.h"
+#include "hotpath.h"
+#include "state.h"
+#include "symbols.h"
 #include "../common/ltx_format.h"
 
 #include <dlfcn.h>
@@ -183,7 +189,7 @@ struct lt_ret lt_stack_path(struct lt_frame *f, uint64_t value)
 	return r;
 }
 
-/* For the exited threads' fold (threads.c): src's stacks interned in dst,
+/* For the exited threads' fold (thread_exit.c): src's stacks interned in dst,
  * its (key, stack) counts added under dst's key numbers. Runs under the
  * threads lock, on no thread's own table. */
 void lt_stacks_merge(struct lt_stacks *dst, const struct lt_stacks *src, const uint32_t *keymap, uint32_t nmap,

@@ -1,40 +1,231 @@
-/* Thread exit. A thread's state (struct lt_thread, its table and ext
- * array, name arenas, stack table, trace ring) is mapped at its first
- * logging call and, until it exits, is written only by that thread. When it
- * exits (init.c's pthread key destructor, in glibc's last destructor round)
- * it comes here:
- *   - the first LT_KEEP_EXITED exited threads (and the main thread) are kept
- *     whole, so a small program still shows one row per thread; only what
- *     no reader needs any more (tables and name arenas replaced by bigger
- *     ones) is unmapped;
- *   - later ones are folded into the process's "exited threads" state, one
- *     more struct lt_thread (flagged FOLDED, nthreads = how many), key by
- *     key: the same key (calling address, name pointer, level, entry,
- *     generation, and action) in two threads becomes one key with the sums
- *     of their counts, histograms and lost stacks; stacks are interned
- *     again; trace events are not kept (their number is). Then the thread's
- *     state is unlinked from the list and unmapped.
- * So a daemon that starts a thread per request holds at most
- * LT_KEEP_EXITED exited threads' state plus one folded state, whose size
- * depends on the distinct keys, not on the number of threads.
- *
- * Everything that walks the thread list from another thread (the writer,
- * `logtax ctl status`, GLib's fatal-level recheck) holds threads_lock, so
- * nothing reads a state while it is folded and unmapped. The lock is held
- * with every signal blocked: a handler that writes the data file cannot
- * interrupt its own thread inside it. New threads are still pushed on the
- * list without it (a compare-and-swap on the head); only the holder of the
- * lock changes a `next` pointer behind the head. */
+/* The threads' state: the list of threads, each thread's table of keys
+ * (made, grown, summed), the arena of its keys' names, and the lock under
+ * which another thread walks the list. A thread's state is mapped at its
+ * first logging call (lt_thread_self) and written only by that thread;
+ * thread_exit.c keeps or folds it when the thread ends. */
 #include "lt.h"
+#include "threads.h"
+#include "base.h"
+#include "desc.h"
+#include "hotpath.h"
+#include "state.h"
 #include "../common/ltx_format.h"
 
 #include <pthread.h>
 #include <signal.h>
 #include <string.h>
+#include <unistd.h>
+
+struct lt_thread *volatile lt_threads;
+uint64_t lt_late_calls; /* calls on threads whose state was already torn down */
+pthread_key_t lt_thread_key;
+int lt_thread_key_ok;
+
+/* The slots, then the parallel ext array, in one mapping (pages of ext
+ * that no timed call or stack touches are never backed by memory). */
+size_t lt_table_bytes(uint64_t slots)
+{
+	return sizeof(struct lt_table) + slots * (sizeof(struct lt_slot) + sizeof(struct lt_ext));
+}
+
+struct lt_table *lt_table_new(uint64_t slots)
+{
+	struct lt_table *t = lt_map(lt_table_bytes(slots));
+	if (t) {
+		t->mask = slots - 1;
+		t->ext = (struct lt_ext *)&t->slots[slots];
+	}
+	return t;
+}
+
+/* The calibration's own table (calib.c): its three keys must not sit in the
+ * thread's table, where a real key landing on their slots would take the
+ * longer probe path for good. */
+struct lt_table *lt_table_swap(struct lt_table *t)
+{
+	struct lt_thread *th = lt_tls.thr;
+	struct lt_table *old = th->table;
+	if (!t)
+		t = lt_table_new(LT_TABLE_MIN);
+	if (!t)
+		return NULL;
+	lt_tls.table = NULL;
+	lt_barrier();
+	th->table = t;
+	lt_tls.table = t;
+	return old;
+}
+
+void lt_table_drop(struct lt_table *t)
+{
+	lt_unmap(t, lt_table_bytes(t->mask + 1));
+}
+
+/* Doubles the table. Only the owning thread writes its table, and it is
+ * here, so nothing moves under us; readers (the writer thread) follow
+ * th->table and may still read the old one, which is kept. While the slots
+ * are copied the thread has no table: a signal handler that logs then goes
+ * to the slow path, finds it busy and counts its call as re-entered, instead
+ * of counting into a slot already copied (that count would be lost). */
+struct lt_table *lt_table_grow(struct lt_thread *th, struct lt_table *old)
+{
+	struct lt_table *t = lt_table_new((old->mask + 1) * 2);
+	if (!t)
+		return NULL;
+	lt_tls.table = NULL;
+	lt_barrier();
+	for (uint64_t i = 0; i <= old->mask; i++) {
+		struct lt_slot *s = &old->slots[i];
+		if (!s->ret)
+			continue;
+		uint64_t j = lt_key_hash(s->ret, s->name, s->meta) >> 32;
+		while (t->slots[j & t->mask].ret)
+			j++;
+		j &= t->mask;
+		t->slots[j] = *s;
+		t->ext[j] = old->ext[i];
+		/* In-flight timed calls keep pointers to their slot: move them. */
+		for (uint32_t k = 0; k < th->sdepth; k++)
+			if (th->shadow[k].slot == s) {
+				th->shadow[k].slot = &t->slots[j];
+				th->shadow[k].ext = &t->ext[j];
+			}
+	}
+	t->used = old->used;
+	t->older = old;
+	lt_barrier();
+	th->table = t;
+	lt_tls.table = t;
+	return t;
+}
+
+void lt_table_sums(const struct lt_table *t, uint64_t out[4])
+{
+	out[0] = out[1] = out[2] = out[3] = 0;
+	for (uint64_t i = 0; t && i <= t->mask; i++) {
+		const struct lt_slot *s = &t->slots[i];
+		if (!s->ret || LT_META_ENTRY(s->meta) == 0 || (s->action & LT_SA_INNER))
+			continue;
+		out[(s->action & LT_SA_BASE) == LT_SA_DROP ? 1 : 0] += s->calls;
+		out[2] += s->timed;
+		out[3] += s->ticks;
+	}
+}
+
+/* A thread's first wait: its totals so far, and each key's calls so far, so
+ * that the analyzer can tell the loop's calls from the start-up's key by key. */
+void lt_table_loop_starts(struct lt_table *t, uint64_t out[4])
+{
+	lt_table_sums(t, out);
+	for (uint64_t i = 0; t && i <= t->mask; i++)
+		if (t->slots[i].ret)
+			t->ext[i].pre_calls = t->slots[i].calls;
+}
+
+/* Pushes th on the list without the lock: only the head changes. */
+void lt_thread_push(struct lt_thread *th)
+{
+	struct lt_thread *head;
+	do {
+		head = lt_threads;
+		th->next = head;
+	} while (!__atomic_compare_exchange_n(&lt_threads, &head, th, 0, __ATOMIC_RELEASE, __ATOMIC_RELAXED));
+}
+
+struct lt_thread *lt_thread_self(void)
+{
+	struct lt_thread *th = lt_tls.thr;
+	if (th || lt_tls.dead)
+		return th;
+	th = lt_map(sizeof *th);
+	if (!th)
+		return NULL;
+	struct lt_table *t = lt_table_new(LT_TABLE_MIN);
+	th->names = lt_map(LT_NAMES_MIN);
+	if (!t || !th->names) {
+		if (t)
+			lt_unmap(t, lt_table_bytes(LT_TABLE_MIN));
+		if (th->names)
+			lt_unmap(th->names, LT_NAMES_MIN);
+		lt_unmap(th, sizeof *th);
+		return NULL;
+	}
+	th->names_cap = LT_NAMES_MIN;
+	if (lt_cfg.trace_events) {
+		/* Trace mode: the ring is mapped up front (the hook cannot map it).
+		 * If that fails the thread goes untraced; its counts are unaffected. */
+		th->trace = lt_map(sizeof(struct lt_trace) + (size_t)lt_cfg.trace_events * sizeof(struct lt_tev));
+		if (th->trace)
+			th->trace->cap = lt_cfg.trace_events;
+	}
+	th->tid = lt_gettid();
+	if (th->tid == getpid())
+		th->flags |= LTX_THREAD_MAIN;
+	th->table = t;
+	lt_tls.rng = (lt_rdtsc() ^ ((uint64_t)th->tid << 32)) | 1;
+	lt_rearm();
+	lt_tls.thr = th;
+	lt_tls.table = t;
+	lt_thread_push(th);
+	if (lt_thread_key_ok)
+		pthread_setspecific(lt_thread_key, th);
+	return th;
+}
+
+/* Stores what the slow path learnt about a key (struct lt_name: flags,
+ * level, name) in the thread's name arena; returns its offset + 1, or 0 when
+ * out of memory. */
+uint32_t lt_keep_name(struct lt_thread *th, const char *s, uint32_t flags, int32_t level, uint32_t unloads)
+{
+	size_t len = s ? strnlen(s, LTX_MAX_NAME + 1) : 0;
+	if (len > LTX_MAX_NAME) {
+		len = LTX_MAX_NAME;
+		flags |= LTX_KEY_NAME_CUT;
+	}
+	if (!s)
+		flags |= LTX_KEY_NO_NAME;
+	size_t need = (sizeof(struct lt_name) + len + 1 + 7) & ~(size_t)7;
+	while (th->names_used + need > th->names_cap) {
+		/* The old arena stays mapped until the thread exits: a concurrent
+		 * writer may read it. */
+		uint32_t k = (uint32_t)__builtin_ctz(th->names_cap / LT_NAMES_MIN);
+		if (k >= LT_NAMES_OLD || th->names_cap >= (1u << 30))
+			return 0;
+		uint32_t cap = th->names_cap * 2;
+		char *n = lt_map(cap);
+		if (!n)
+			return 0;
+		memcpy(n, th->names, th->names_used);
+		th->names_old[k] = th->names;
+		lt_barrier();
+		th->names = n;
+		th->names_cap = cap;
+	}
+	uint32_t at = th->names_used;
+	struct lt_name *ln = (struct lt_name *)(th->names + at);
+	ln->flags = flags;
+	ln->level = level;
+	ln->unloads = unloads;
+	if (len)
+		memcpy(ln->name, s, len);
+	ln->name[len] = 0;
+	th->names_used += (uint32_t)need;
+	return at + 1;
+}
+
+uint32_t lt_sa_with_modes(uint32_t base)
+{
+	uint32_t a = base;
+	/* SAMPLE keys find stacks through their countdown; the others need a flag. */
+	if (lt_cfg.stack_depth && base != LT_SA_SAMPLE)
+		a |= LT_SA_STACKED;
+	/* Trace mode: timed calls are recorded when they end; the rest here. */
+	if (lt_cfg.trace_events && (base == LT_SA_DROP || base == LT_SA_KEEP))
+		a |= LT_SA_TRACED;
+	return a;
+}
 
 static pthread_mutex_t threads_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct lt_thread *folded; /* the exited threads' sums; NULL until the first fold */
-static uint32_t exited_kept;      /* exited threads kept whole */
 
 void lt_threads_lock(sigset_t *old)
 {
@@ -50,302 +241,17 @@ void lt_threads_unlock(const sigset_t *old)
 	pthread_sigmask(SIG_SETMASK, old, NULL);
 }
 
-static void push(struct lt_thread *th)
-{
-	struct lt_thread *head;
-	do {
-		head = lt_threads;
-		th->next = head;
-	} while (!__atomic_compare_exchange_n(&lt_threads, &head, th, 0, __ATOMIC_RELEASE, __ATOMIC_RELAXED));
-}
-
-/* Under the lock: the head may change under us (a new thread pushed), the
- * links behind it may not. */
-static void unlink_thread(struct lt_thread *th)
-{
-	struct lt_thread *head = __atomic_load_n(&lt_threads, __ATOMIC_ACQUIRE);
-	if (head == th && __atomic_compare_exchange_n(&lt_threads, &head, th->next, 0, __ATOMIC_ACQ_REL,
-						      __ATOMIC_ACQUIRE))
-		return;
-	for (struct lt_thread *p = head; p; p = p->next)
-		if (p->next == th) {
-			__atomic_store_n(&p->next, th->next, __ATOMIC_RELEASE);
-			return;
-		}
-}
-
-static size_t trace_bytes(const struct lt_trace *tr)
-{
-	return sizeof *tr + (size_t)tr->cap * sizeof(struct lt_tev);
-}
-
-/* What no reader needs once the thread has exited: the tables its table
- * replaced and the name arenas its arena replaced. */
-static void trim(struct lt_thread *th)
-{
-	struct lt_table *t = th->table, *o = t ? t->older : NULL;
-	if (t)
-		t->older = NULL;
-	while (o) {
-		struct lt_table *next = o->older;
-		lt_unmap(o, lt_table_bytes(o->mask + 1));
-		o = next;
-	}
-	for (uint32_t k = 0; k < LT_NAMES_OLD; k++)
-		if (th->names_old[k]) {
-			lt_unmap(th->names_old[k], (size_t)LT_NAMES_MIN << k);
-			th->names_old[k] = NULL;
-		}
-}
-
-void lt_thread_free(struct lt_thread *th)
-{
-	trim(th);
-	if (th->table)
-		lt_unmap(th->table, lt_table_bytes(th->table->mask + 1));
-	if (th->names)
-		lt_unmap(th->names, th->names_cap);
-	if (th->stacks)
-		lt_unmap(th->stacks, sizeof *th->stacks);
-	if (th->trace)
-		lt_unmap(th->trace, trace_bytes(th->trace));
-	lt_unmap(th, sizeof *th);
-}
-
-/* ---- the folded state ---------------------------------------------------- */
-
-static struct lt_thread *folded_new(void)
-{
-	struct lt_thread *a = lt_map(sizeof *a);
-	if (!a)
-		return NULL;
-	a->table = lt_table_new(LT_TABLE_MIN);
-	a->names = lt_map(LT_NAMES_MIN);
-	a->names_cap = LT_NAMES_MIN;
-	if (lt_cfg.trace_events)
-		a->trace = lt_map(sizeof *a->trace); /* cap 0: counts only */
-	if (!a->table || !a->names || (lt_cfg.trace_events && !a->trace)) {
-		lt_thread_free(a);
-		return NULL;
-	}
-	a->flags = LTX_THREAD_EXITED | LTX_THREAD_FOLDED;
-	memcpy(a->name, "(exited)", 9);
-	push(a);
-	return a;
-}
-
-/* Room for `more` keys and `bytes` of names, so that the fold cannot fail
- * half-way (a key's counts must land somewhere). */
-static int folded_reserve(struct lt_thread *a, uint64_t more, size_t bytes)
-{
-	struct lt_table *t = a->table;
-	uint64_t slots = t->mask + 1;
-	while ((t->used + more) * 2 > slots)
-		slots *= 2;
-	if (slots != t->mask + 1) {
-		struct lt_table *n = lt_table_new(slots);
-		if (!n)
-			return -1;
-		for (uint64_t i = 0; i <= t->mask; i++) {
-			if (!t->slots[i].ret)
-				continue;
-			const struct lt_slot *s = &t->slots[i];
-			uint64_t j = lt_key_hash(s->ret, s->name, s->meta) >> 32;
-			while (n->slots[j & n->mask].ret)
-				j++;
-			n->slots[j & n->mask] = *s;
-			n->ext[j & n->mask] = t->ext[i];
-		}
-		n->used = t->used;
-		a->table = n; /* no reader is in the old one: they hold the lock */
-		lt_unmap(t, lt_table_bytes(t->mask + 1));
-	}
-	size_t cap = a->names_cap;
-	while (a->names_used + bytes > cap && cap < (1u << 30))
-		cap *= 2;
-	if (a->names_used + bytes > cap)
-		return -1;
-	if (cap != a->names_cap) {
-		char *n = lt_map(cap);
-		if (!n)
-			return -1;
-		memcpy(n, a->names, a->names_used);
-		lt_unmap(a->names, a->names_cap);
-		a->names = n;
-		a->names_cap = (uint32_t)cap;
-	}
-	return 0;
-}
-
-/* The folded state's slot for s's key and action; made if new. */
-static struct lt_slot *folded_slot(struct lt_thread *a, const struct lt_slot *s, const struct lt_name *ln)
-{
-	struct lt_table *t = a->table;
-	uint32_t base = s->action & LT_SA_BASE;
-	uint64_t i = lt_key_hash(s->ret, s->name, s->meta) >> 32;
-	for (;; i++) {
-		struct lt_slot *c = &t->slots[i & t->mask];
-		if (!c->ret)
-			break;
-		if (c->ret == s->ret && c->name == s->name && c->meta == s->meta && (c->action & LT_SA_BASE) == base)
-			return c;
-	}
-	struct lt_slot *c = &t->slots[i & t->mask];
-	c->name = s->name;
-	c->meta = s->meta;
-	c->fmt = s->fmt;
-	c->action = s->action;
-	c->name_at = ln ? lt_keep_name(a, (ln->flags & LTX_KEY_NO_NAME) ? NULL : ln->name,
-				       ln->flags & ~LTX_KEY_NO_NAME, ln->level, ln->unloads)
-			: 0;
-	lt_ext_of(t, c)->keyno = a->nkeys++;
-	t->used++;
-	c->ret = s->ret;
-	return c;
-}
-
-struct fold_ctx {
-	struct lt_ext **ext_of; /* source keyno -> the folded key's ext */
-	uint32_t n;
-};
-
-static void stack_lost(void *p, uint32_t keyno, uint64_t count, uint64_t ticks)
-{
-	struct fold_ctx *c = p;
-	if (keyno < c->n && c->ext_of[keyno]) {
-		c->ext_of[keyno]->stack_lost[LT_LOST_FULL] += count;
-		c->ext_of[keyno]->stack_lost_ticks[LT_LOST_FULL] += ticks;
-	}
-}
-
-/* Adds th's counts to the folded state; -1 (nothing changed) if memory for
- * it cannot be had: th is then kept whole. */
-static int fold(struct lt_thread *th)
-{
-	if (!folded && !(folded = folded_new()))
-		return -1;
-	struct lt_thread *a = folded;
-	const struct lt_table *t = th->table;
-	uint32_t nk = th->nkeys;
-	size_t map_bytes = (size_t)nk * (sizeof(uint32_t) + sizeof(struct lt_ext *)) + 1;
-	void *mem = lt_map(map_bytes);
-	if (!mem || folded_reserve(a, t ? t->used : 0, th->names_used) < 0) {
-		if (mem)
-			lt_unmap(mem, map_bytes);
-		return -1;
-	}
-	struct fold_ctx c = { mem, nk };
-	uint32_t *keymap = (uint32_t *)(c.ext_of + nk);
-	memset(keymap, 0xff, (size_t)nk * sizeof *keymap);
-	for (uint64_t i = 0; t && i <= t->mask; i++) {
-		const struct lt_slot *s = &t->slots[i];
-		if (!s->ret || LT_META_ENTRY(s->meta) == 0 || (s->action & LT_SA_INNER) || !s->calls)
-			continue;
-		const struct lt_ext *x = &t->ext[i];
-		const struct lt_name *ln = s->name_at ? (const struct lt_name *)(th->names + s->name_at - 1) : NULL;
-		struct lt_slot *d = folded_slot(a, s, ln);
-		struct lt_ext *dx = lt_ext_of(a->table, d);
-		d->calls += s->calls;
-		d->timed += s->timed;
-		d->ticks += s->ticks;
-		for (int b = 0; b < LT_HIST_BUCKETS; b++)
-			dx->hist[b] += x->hist[b];
-		for (int r = 0; r < LT_LOST_N; r++) {
-			dx->stack_lost[r] += x->stack_lost[r];
-			dx->stack_lost_ticks[r] += x->stack_lost_ticks[r];
-		}
-		/* Windows the analyzer counts once (KEY_ONCE): the long ones add
-		 * up; the record holds one first call, so another thread's first
-		 * call joins the long ones (counted once too), unless it is one
-		 * of them already. */
-		dx->tail_timed += x->tail_timed;
-		dx->tail_ticks += x->tail_ticks;
-		dx->pre_calls += x->pre_calls;
-		if (x->has_first && !dx->has_first) {
-			dx->has_first = 1;
-			dx->first_ticks = x->first_ticks;
-		} else if (x->has_first && !(x->first_ticks >> LT_TAIL_SHIFT)) {
-			dx->tail_timed++;
-			dx->tail_ticks += x->first_ticks;
-		}
-		if (ln && d->name_at) {
-			struct lt_name *dn = (struct lt_name *)(a->names + d->name_at - 1);
-			dn->flags |= ln->flags & LTX_KEY_FATAL;
-			if (ln->unloads < dn->unloads)
-				dn->unloads = ln->unloads; /* the first call of the key in any thread */
-		}
-		if (x->keyno < nk) {
-			keymap[x->keyno] = dx->keyno;
-			c.ext_of[x->keyno] = dx;
-		}
-	}
-	if (th->stacks) {
-		if (!a->stacks)
-			a->stacks = lt_map(sizeof *a->stacks);
-		if (a->stacks) {
-			lt_stacks_merge(a->stacks, th->stacks, keymap, nk, stack_lost, &c);
-		} else {
-			for (uint32_t i = 0; i < LT_PAIRS_CAP; i++) {
-				const struct lt_pair *p = &th->stacks->pairs[i];
-				if (p->stack1)
-					stack_lost(&c, p->keyno, p->count, p->ticks);
-			}
-		}
-	}
-	lt_unmap(mem, map_bytes);
-	a->waits += th->waits;
-	a->wait_ticks += th->wait_ticks;
-	a->busy_ticks += th->busy_ticks;
-	for (int k = 0; k < 4; k++)
-		a->pre_loop[k] += th->pre_loop[k];
-	a->untimed_full += th->untimed_full;
-	a->reentered += th->reentered;
-	a->cpu_samples += th->cpu_samples;
-	a->cpu_sampled_ticks += th->cpu_sampled_ticks;
-	a->cpu_sampled_ns += th->cpu_sampled_ns;
-	if (a->trace && th->trace)
-		a->trace->recorded += th->trace->recorded;
-	a->nthreads++;
-	return 0;
-}
-
-void lt_thread_exit(struct lt_thread *th)
-{
-	sigset_t old;
-	lt_threads_lock(&old);
-	if (exited_kept < LT_KEEP_EXITED || (th->flags & LTX_THREAD_MAIN) || fold(th) < 0) {
-		exited_kept++;
-		trim(th);
-	} else {
-		unlink_thread(th);
-		lt_thread_free(th);
-	}
-	lt_threads_unlock(&old);
-}
-
-/* In a fork child (atfork handler; only this thread exists): the other
- * threads' states, kept or folded, are the parent's; unmap them. */
-void lt_threads_forked(void)
+/* In a fork child: the lock may have been held by a thread that did not
+ * come along. */
+void lt_threads_lock_forked(void)
 {
 	pthread_mutex_init(&threads_lock, NULL);
-	struct lt_thread *self = lt_tls.thr;
-	for (struct lt_thread *th = lt_threads, *next; th; th = next) {
-		next = th->next;
-		if (th != self)
-			lt_thread_free(th);
-	}
-	if (self)
-		self->next = NULL;
-	lt_threads = self;
-	folded = NULL;
-	exited_kept = 0;
 }
 
 /* Every call counted so far, with or without a key: what the file would
  * hold now (the exit path compares it with what it wrote). */
 uint64_t lt_calls_total(void)
 {
-	extern uint64_t lt_late_calls LT_HIDDEN;
 	uint64_t n = __atomic_load_n(&lt_late_calls, __ATOMIC_RELAXED);
 	sigset_t old;
 	lt_threads_lock(&old);

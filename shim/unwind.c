@@ -14,6 +14,9 @@
  * looked up when the weak ones were not bound at start-up. Without them the
  * entry is freed later, by the next timed call of an outer frame. */
 #include "lt.h"
+#include "hotpath.h"
+#include "state.h"
+#include "symbols.h"
 
 #include <unwind.h>
 

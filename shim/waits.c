@@ -4,6 +4,11 @@
  * plain wrappers: the signatures are known, so no trampoline is needed.
  * errno is left as the real call set it. */
 #include "lt.h"
+#include "hotpath.h"
+#include "service.h"
+#include "state.h"
+#include "symbols.h"
+#include "threads.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -108,7 +113,7 @@ static void wait_end(struct lt_thread *th)
 #define REAL(name)                                                  \
 	static __typeof__(&name) real_##name;                       \
 	if (unlikely(!real_##name)) {                               \
-		real_##name = (__typeof__(&name))lt_resolve(#name); \
+		real_##name = (__typeof__(&name))lt_find_next(#name); \
 		if (!real_##name) {                                 \
 			errno = ENOSYS;                             \
 			return -1;                                  \

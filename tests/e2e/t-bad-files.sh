@@ -48,8 +48,8 @@ if sanitized address; then
 	export ASAN_OPTIONS=detect_leaks=1:halt_on_error=1
 elif [ -z "$SANITIZE" ] && command -v valgrind >/dev/null; then
 	checker=(valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite)
-else
-	note "no valgrind: hostile files read without it"
+elif [ -z "$SANITIZE" ]; then
+	ci_needs "valgrind is not installed (scripts/install-deps.sh): hostile files read without it"
 fi
 # (the reader refuses a file before any report is made: one format is
 # enough for the hostile ones; the good one goes through two)

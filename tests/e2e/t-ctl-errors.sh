@@ -48,6 +48,7 @@ ctl_err 2 "filter takes one argument" 1 filter
 ctl_err 2 "expected PID and a command" 1
 
 # Another user's process: only root (or that user) may control it.
+[ "$(id -u)" -eq 0 ] && ! command -v setpriv >/dev/null && ci_needs "setpriv (util-linux) is not installed"
 if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null && setpriv --reuid=65534 --regid=65534 --clear-groups true 2>/dev/null &&
 	setpriv --reuid=65534 --regid=65534 --clear-groups test -x "$ANALYZE"; then
 	bg sleep 30

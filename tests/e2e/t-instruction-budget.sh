@@ -3,7 +3,7 @@
 # the guard can fail: a shim built with a deliberate slow-down is caught.
 . "$(dirname "$0")/../lib.sh"
 # (valgrind cannot run a program built with a sanitizer; the counts are the plain build's anyway)
-[ -n "$SANITIZE" ] && skip "a -fsanitize=$SANITIZE build: instruction counts are checked in the plain build"
+[ -n "$SANITIZE" ] && skip_by_design "a -fsanitize=$SANITIZE build: instruction counts are checked in the plain build"
 command -v valgrind >/dev/null || fail "valgrind is not installed (scripts/install-deps.sh installs it)"
 
 "$ROOT/bench/check-budget.sh" >"$T/out" 2>&1 || { cat "$T/out"; fail "over the instruction budget"; }

@@ -6,7 +6,7 @@
 # loses a count; with stacks off libunwind is not even loaded.
 . "$(dirname "$0")/../lib.sh"
 command -v addr2line >/dev/null || skip "addr2line (binutils) is missing"
-[ "$(uname -m)" = x86_64 ] || skip "x86-64 only"
+[ "$(uname -m)" = x86_64 ] || skip_by_design "x86-64 only"
 ldconfig -p 2>/dev/null | grep -q 'libunwind\.so\.8' || skip "libunwind8 is not installed (scripts/install-deps.sh)"
 prog=$TP/stack-demo
 export LEGACYLOG_MODE=fast

@@ -1,10 +1,14 @@
 /* The hot path: runs on every intercepted call. Built with
  * -mgeneral-regs-only and calls nothing outside this file, so the vector
  * registers that carry a variadic call's floating-point arguments reach the
- * real function untouched (tests/t-hook-object.sh checks the object code).
- * No locks, no atomics, no allocation: a key already seen costs a hash, a
- * probe and an increment. Anything else returns LT_SLOW. */
+ * real function untouched (tests/e2e/t-hook-object.sh checks the object
+ * code). No locks, no atomics, no allocation: a key already seen costs a
+ * hash, a probe and an increment. Anything else returns LT_SLOW. */
 #include "lt.h"
+#include "hotpath.h"
+#include "base.h"
+#include "desc.h"
+#include "state.h"
 #include "../common/ltx_format.h"
 
 __thread struct lt_tls lt_tls LT_TLS = { 0 };

@@ -16,6 +16,14 @@
  * are serialised by a mutex. Symbols are looked up in the objects' own hash
  * tables (not dlsym), so the program's dlerror() state is left alone. */
 #include "lt.h"
+#include "got.h"
+#include "base.h"
+#include "desc.h"
+#include "dlclose.h"
+#include "entries.h"
+#include "entry.h"
+#include "hotpath.h"
+#include "symbols.h"
 #include "../common/ltx_entries.h"
 #include "../common/ltx_format.h"
 #include "../common/ltx_settings.h"
@@ -33,9 +41,6 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-struct lt_desc lt_hook_descs[LTX_HOOK_STUBS] __attribute__((aligned(64)));
-uint32_t lt_hook_used;
-
 static struct ltx_hook_spec specs[LTX_HOOK_MAX];
 static unsigned nspecs;
 static uint8_t spec_of[LTX_HOOK_STUBS]; /* which spec each descriptor serves */
@@ -43,260 +48,6 @@ static uint32_t spec_seen[LTX_HOOK_MAX]; /* GOT entries found referring to it */
 static int hooks_active;
 static pthread_mutex_t patch_lock = PTHREAD_MUTEX_INITIALIZER;
 static int pool_warned;
-
-/* ---- reading memory that may not be there ------------------------------ */
-
-int lt_safe_copy(char *dst, const char *src, size_t cap)
-{
-	if ((uintptr_t)src < 4096)
-		return 0;
-	/* process_vm_readv on ourselves fails with EFAULT instead of faulting,
-	 * and stops at the first unreadable page. */
-	struct iovec l = { dst, cap - 1 }, r = { (void *)src, cap - 1 };
-	ssize_t n = process_vm_readv(getpid(), &l, 1, &r, 1, 0);
-	if (n < 0 && errno == EFAULT)
-		return 0;
-	if (n < 0) {
-		/* Not allowed here (seccomp, an old kernel): trust the pointer. */
-		n = (ssize_t)strnlen(src, cap - 1);
-		memcpy(dst, src, (size_t)n);
-	}
-	dst[n] = 0;
-	return 1;
-}
-
-/* ---- an object's dynamic section ---------------------------------------- */
-
-struct obj {
-	uint64_t bias, lo, hi;
-	uint64_t relro_lo, relro_hi; /* pages ld.so made read-only */
-	const ElfW(Sym) *symtab;
-	const char *strtab;
-	size_t strsz;
-	const ElfW(Rela) *rel[2]; /* DT_JMPREL, DT_RELA */
-	size_t relsz[2];
-	const uint32_t *gnu_hash;
-	const uint32_t *sysv_hash;
-	const ElfW(Half) *versym;
-};
-
-/* Addresses in the dynamic section: glibc stores them relocated, other
- * loaders (and the vDSO) leave them as linked. */
-static uint64_t dyn_addr(const struct obj *o, uint64_t v)
-{
-	return v >= o->lo && v < o->hi ? v : v + o->bias;
-}
-
-static int obj_read(const struct dl_phdr_info *info, struct obj *o)
-{
-	memset(o, 0, sizeof *o);
-	o->bias = info->dlpi_addr;
-	o->lo = UINT64_MAX;
-	const ElfW(Dyn) *dyn = NULL;
-	uint64_t page = getauxval(AT_PAGESZ);
-	if (!page)
-		page = 4096;
-	for (int i = 0; i < info->dlpi_phnum; i++) {
-		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
-		uint64_t a = info->dlpi_addr + ph->p_vaddr;
-		if (ph->p_type == PT_LOAD) {
-			if (a < o->lo)
-				o->lo = a;
-			if (a + ph->p_memsz > o->hi)
-				o->hi = a + ph->p_memsz;
-		} else if (ph->p_type == PT_DYNAMIC) {
-			dyn = (const ElfW(Dyn) *)a;
-		} else if (ph->p_type == PT_GNU_RELRO) {
-			/* as ld.so's _dl_protect_relro rounds them */
-			o->relro_lo = a & ~(page - 1);
-			o->relro_hi = (a + ph->p_memsz) & ~(page - 1);
-		}
-	}
-	if (!dyn || o->lo >= o->hi)
-		return -1;
-	uint64_t pltrel = DT_RELA;
-	for (; dyn->d_tag != DT_NULL; dyn++) {
-		uint64_t v = dyn->d_un.d_val;
-		switch (dyn->d_tag) {
-		case DT_SYMTAB: o->symtab = (const ElfW(Sym) *)dyn_addr(o, v); break;
-		case DT_STRTAB: o->strtab = (const char *)dyn_addr(o, v); break;
-		case DT_STRSZ: o->strsz = v; break;
-		case DT_JMPREL: o->rel[0] = (const ElfW(Rela) *)dyn_addr(o, v); break;
-		case DT_PLTRELSZ: o->relsz[0] = v; break;
-		case DT_PLTREL: pltrel = v; break;
-		case DT_RELA: o->rel[1] = (const ElfW(Rela) *)dyn_addr(o, v); break;
-		case DT_RELASZ: o->relsz[1] = v; break;
-		case DT_GNU_HASH: o->gnu_hash = (const uint32_t *)dyn_addr(o, v); break;
-		case DT_HASH: o->sysv_hash = (const uint32_t *)dyn_addr(o, v); break;
-		case DT_VERSYM: o->versym = (const ElfW(Half) *)dyn_addr(o, v); break;
-		}
-	}
-	if (pltrel != DT_RELA)
-		o->rel[0] = NULL; /* REL relocations do not occur on x86-64 */
-	return o->symtab && o->strtab ? 0 : -1;
-}
-
-static const char *sym_name(const struct obj *o, const ElfW(Sym) *s)
-{
-	return s->st_name < o->strsz ? o->strtab + s->st_name : "";
-}
-
-/* A definition the dynamic linker would bind a reference to: defined,
- * global or weak, not hidden, and the default version. */
-static int sym_binds(const struct obj *o, uint32_t i, int data)
-{
-	const ElfW(Sym) *s = &o->symtab[i];
-	int bind = ELF64_ST_BIND(s->st_info), type = ELF64_ST_TYPE(s->st_info);
-	if (s->st_shndx == SHN_UNDEF || (bind != STB_GLOBAL && bind != STB_WEAK))
-		return 0;
-	if (type != (data ? STT_OBJECT : STT_FUNC) && type != STT_NOTYPE)
-		return 0; /* IFUNCs need their resolver run: not hooked */
-	if (ELF64_ST_VISIBILITY(s->st_other) == STV_HIDDEN || ELF64_ST_VISIBILITY(s->st_other) == STV_INTERNAL)
-		return 0;
-	return !o->versym || !(o->versym[i] & 0x8000);
-}
-
-static uint32_t gnu_hash_of(const char *s)
-{
-	uint32_t h = 5381;
-	for (; *s; s++)
-		h = h * 33 + (unsigned char)*s;
-	return h;
-}
-
-static uint32_t sysv_hash_of(const char *s)
-{
-	uint32_t h = 0;
-	for (; *s; s++) {
-		h = (h << 4) + (unsigned char)*s;
-		h ^= (h >> 24) & 0xf0;
-	}
-	return h & 0x0fffffff;
-}
-
-/* The object's own definition of name (a function, or with data a
- * variable), or 0. */
-static uint64_t obj_lookup(const struct obj *o, const char *name, int data)
-{
-	if (o->gnu_hash) {
-		const uint32_t *g = o->gnu_hash;
-		uint32_t nbuckets = g[0], symoffset = g[1], bloom_size = g[2], shift = g[3];
-		if (!nbuckets || !bloom_size)
-			return 0;
-		const uint64_t *bloom = (const uint64_t *)&g[4];
-		const uint32_t *buckets = (const uint32_t *)&bloom[bloom_size];
-		const uint32_t *chain = &buckets[nbuckets];
-		uint32_t h = gnu_hash_of(name);
-		uint64_t word = bloom[(h / 64) % bloom_size];
-		uint64_t mask = (1ull << (h % 64)) | (1ull << ((h >> shift) % 64));
-		if ((word & mask) != mask)
-			return 0;
-		uint32_t i = buckets[h % nbuckets];
-		if (i < symoffset)
-			return 0;
-		for (;; i++) {
-			uint32_t h2 = chain[i - symoffset];
-			if ((h | 1) == (h2 | 1) && !strcmp(name, sym_name(o, &o->symtab[i])) && sym_binds(o, i, data))
-				return o->bias + o->symtab[i].st_value;
-			if (h2 & 1)
-				return 0;
-		}
-	}
-	if (o->sysv_hash) {
-		uint32_t nbucket = o->sysv_hash[0], nchain = o->sysv_hash[1];
-		if (!nbucket)
-			return 0;
-		const uint32_t *bucket = &o->sysv_hash[2], *chain = &bucket[nbucket];
-		for (uint32_t i = bucket[sysv_hash_of(name) % nbucket]; i && i < nchain; i = chain[i])
-			if (!strcmp(name, sym_name(o, &o->symtab[i])) && sym_binds(o, i, data))
-				return o->bias + o->symtab[i].st_value;
-	}
-	return 0;
-}
-
-/* Whether the object is liblogtax itself. */
-static int is_self(const struct dl_phdr_info *info)
-{
-	uint64_t me = (uint64_t)lt_hooks_init;
-	for (int i = 0; i < info->dlpi_phnum; i++) {
-		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
-		uint64_t a = info->dlpi_addr + ph->p_vaddr;
-		if (ph->p_type == PT_LOAD && me >= a && me < a + ph->p_memsz)
-			return 1;
-	}
-	return 0;
-}
-
-/* ---- the definition of a hooked function -------------------------------- */
-
-struct find_ctx {
-	const char *name;
-	uint64_t addr;
-	int data;
-};
-
-/* The first object in load order that defines it (the main program, then
- * the libraries as loaded): the global scope's answer for objects in it. */
-static int find_def(struct dl_phdr_info *info, size_t size, void *arg)
-{
-	(void)size;
-	struct find_ctx *c = arg;
-	struct obj o;
-	if (is_self(info) || obj_read(info, &o) < 0)
-		return 0;
-	c->addr = obj_lookup(&o, c->name, c->data);
-	return c->addr != 0;
-}
-
-static uint64_t definition_of(const char *name, int data)
-{
-	struct find_ctx c = { name, 0, data };
-	dl_iterate_phdr(find_def, &c);
-	return c.addr;
-}
-
-void *lt_find_symbol(const char *name, int data)
-{
-	return (void *)definition_of(name, data);
-}
-
-/* The definition dlsym(RTLD_NEXT) would give us: the first object after
- * ours in load order that defines it; failing that, one before ours (the
- * main program). Objects opened with RTLD_LOCAL are in the walk too. No
- * dl* call: the program's dlerror() state is left as it was. */
-struct next_ctx {
-	const char *name;
-	uint64_t after, before;
-	int past_self;
-};
-
-static int find_next(struct dl_phdr_info *info, size_t size, void *arg)
-{
-	(void)size;
-	struct next_ctx *c = arg;
-	struct obj o;
-	if (is_self(info)) {
-		c->past_self = 1;
-		return 0;
-	}
-	if (obj_read(info, &o) < 0)
-		return 0;
-	uint64_t a = obj_lookup(&o, c->name, 0);
-	if (a && c->past_self) {
-		c->after = a;
-		return 1;
-	}
-	if (a && !c->before)
-		c->before = a;
-	return 0;
-}
-
-void *lt_find_next(const char *name)
-{
-	struct next_ctx c = { name, 0, 0, 0 };
-	dl_iterate_phdr(find_next, &c);
-	return (void *)(c.after ? c.after : c.before);
-}
 
 /* ---- patching ------------------------------------------------------------ */
 
@@ -379,7 +130,7 @@ done:
 }
 
 /* Stores v at slot; a read-only page (RELRO) is opened and closed again. */
-static int got_write(const struct obj *o, uint64_t *slot, uint64_t v)
+static int got_write(const struct lt_obj *o, uint64_t *slot, uint64_t v)
 {
 	uint64_t a = (uint64_t)slot;
 	if (a & 7)
@@ -409,8 +160,8 @@ static int patch_object(struct dl_phdr_info *info, size_t size, void *arg)
 {
 	(void)size;
 	struct patch_ctx *c = arg;
-	struct obj o;
-	if (is_self(info) || obj_read(info, &o) < 0)
+	struct lt_obj o;
+	if (lt_obj_is_self(info) || lt_obj_read(info, &o) < 0)
 		return 0;
 	for (int r = 0; r < 2; r++) {
 		size_t n = o.rel[r] ? o.relsz[r] / sizeof(ElfW(Rela)) : 0;
@@ -423,7 +174,7 @@ static int patch_object(struct dl_phdr_info *info, size_t size, void *arg)
 			int stype = ELF64_ST_TYPE(sym->st_info);
 			if (stype == STT_OBJECT || stype == STT_TLS || stype == STT_GNU_IFUNC)
 				continue; /* a variable of that name, never a stub */
-			const char *name = sym_name(&o, sym);
+			const char *name = lt_sym_name(&o, sym);
 			for (unsigned k = 0; k < nspecs; k++) {
 				if (name[0] != specs[k].fn[0] || strcmp(name, specs[k].fn))
 					continue;
@@ -455,7 +206,7 @@ static void patch_all(int first)
 	struct patch_ctx c;
 	memset(&c, 0, sizeof c);
 	for (unsigned k = 0; k < nspecs; k++)
-		c.defs[k] = definition_of(specs[k].fn, 0);
+		c.defs[k] = (uint64_t)lt_find_symbol(specs[k].fn, 0);
 	memset(spec_seen, 0, sizeof spec_seen);
 	dl_iterate_phdr(patch_object, &c);
 	if (c.failed)
@@ -482,24 +233,15 @@ void lt_hooks_init(void)
 	if (!v || !*v)
 		return;
 	if (ltx_parse_hooks(v, specs, LTX_HOOK_MAX, &n, &why, &pos) < 0) {
-		char msg[400], num[16];
-		size_t k = 0, len = 0;
-		unsigned p = pos + 1;
-		do
-			num[len++] = (char)('0' + p % 10);
-		while ((p /= 10));
-		const char *parts[] = { "LOGTAX_HOOK='", v, "' ignored: at character ", NULL, ": ", why };
-		for (unsigned i = 0; i < sizeof parts / sizeof parts[0]; i++) {
-			if (!parts[i]) {
-				while (len && k + 1 < sizeof msg)
-					msg[k++] = num[--len];
-				continue;
-			}
-			for (const char *s = parts[i]; *s && k + 1 < sizeof msg; s++)
-				msg[k++] = *s;
-		}
-		msg[k] = 0;
-		lt_warn("warning", msg);
+		char expect[400], num[24];
+		size_t k = 0;
+		lt_utoa((uint64_t)pos + 1, num);
+		const char *parts[] = { "at character ", num, ": ", why };
+		for (unsigned i = 0; i < sizeof parts / sizeof parts[0]; i++)
+			for (const char *s = parts[i]; *s && k + 1 < sizeof expect; s++)
+				expect[k++] = *s;
+		expect[k] = 0;
+		lt_bad_setting("LOGTAX_HOOK", v, expect);
 		return;
 	}
 	nspecs = n;
@@ -510,21 +252,6 @@ void lt_hooks_init(void)
 }
 
 /* ---- dlopen and dlmopen --------------------------------------------------- */
-
-static void *real_dl[2];
-
-static void *real_dl_fn(unsigned which)
-{
-	if (!real_dl[which])
-		real_dl[which] = lt_find_next(which ? "dlmopen" : "dlopen");
-	return real_dl[which];
-}
-
-void *lt_real_dlopen(const char *file, int mode)
-{
-	void *(*f)(const char *, int) = (void *(*)(const char *, int))real_dl_fn(0);
-	return f ? f(file, mode) : NULL;
-}
 
 struct gadget_ctx {
 	uint64_t caller;
@@ -592,11 +319,11 @@ static unsigned deep_patched, deep_skipped; /* GOT entries rewritten; left alone
 static int self_obj(struct dl_phdr_info *info, size_t size, void *arg)
 {
 	(void)size;
-	struct obj o;
-	if (!is_self(info) || obj_read(info, &o) < 0)
+	struct lt_obj o;
+	if (!lt_obj_is_self(info) || lt_obj_read(info, &o) < 0)
 		return 0;
 	for (unsigned i = 0; i < lt_ndescs && i < 64; i++)
-		self_entry[i] = obj_lookup(&o, lt_descs[i]->symbol, 0);
+		self_entry[i] = lt_obj_lookup(&o, lt_descs[i]->symbol, 0);
 	*(int *)arg = 1;
 	return 1;
 }
@@ -623,11 +350,11 @@ static int deep_object(struct dl_phdr_info *info, size_t size, void *arg)
 {
 	(void)size;
 	struct deep_ctx *c = arg;
-	struct obj o;
+	struct lt_obj o;
 	unsigned k;
 	for (k = 0; k < c->n && c->bias[k] != info->dlpi_addr; k++)
 		;
-	if (k == c->n || !info->dlpi_addr || is_self(info) || obj_read(info, &o) < 0)
+	if (k == c->n || !info->dlpi_addr || lt_obj_is_self(info) || lt_obj_read(info, &o) < 0)
 		return 0;
 	for (int r = 0; r < 2; r++) {
 		size_t n = o.rel[r] ? o.relsz[r] / sizeof(ElfW(Rela)) : 0;
@@ -640,7 +367,7 @@ static int deep_object(struct dl_phdr_info *info, size_t size, void *arg)
 			int stype = ELF64_ST_TYPE(sym->st_info);
 			if (stype == STT_OBJECT || stype == STT_TLS || stype == STT_GNU_IFUNC)
 				continue;
-			const char *name = sym_name(&o, sym);
+			const char *name = lt_sym_name(&o, sym);
 			for (unsigned d = 0; d < lt_ndescs && d < 64; d++) {
 				struct lt_desc *desc = lt_descs[d];
 				if (name[0] != desc->symbol[0] || strcmp(name, desc->symbol))
@@ -702,7 +429,7 @@ struct lt_dl_ret lt_dl_enter(uint64_t caller, uint64_t which, uint64_t mode_open
 struct lt_dl_ret lt_dl_enter(uint64_t caller, uint64_t which, uint64_t mode_open, uint64_t mode_mopen)
 {
 	int e = errno;
-	struct lt_dl_ret r = { 0, (uint64_t)real_dl_fn(which & 1) };
+	struct lt_dl_ret r = { 0, (uint64_t)lt_real_dl_fn(which & 1) };
 	int deep = (((which & 1) ? mode_mopen : mode_open) & RTLD_DEEPBIND) && LT_HAVE_TRAMPOLINES;
 	if (!r.real) {
 		r.real = (uint64_t)dl_missing;

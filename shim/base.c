@@ -1,0 +1,164 @@
+/* The ground floor: what every other part of the shim may use and which
+ * uses none of them. The settings (read at start-up, read everywhere),
+ * the clocks' starting points, whose process the state belongs to, the
+ * one-line warning, memory maps, and small helpers that call no malloc and
+ * no stdio, so that they can run anywhere: in a wrapper, at exit, in a
+ * signal handler's write. */
+#include "lt.h"
+#include "base.h"
+#include "../common/ltx_format.h"
+#include "../common/ltx_io.h"
+#include "../common/ltx_settings.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+struct lt_config lt_cfg = { .time_mode = LTX_TIME_SAMPLE, .sample_every = LTX_SAMPLE_DEFAULT };
+uint32_t lt_gen;
+volatile int lt_state;
+uint64_t lt_start_tsc, lt_start_mono, lt_start_real;
+pid_t lt_pid;
+int lt_inert;
+volatile int lt_ended;
+uint64_t lt_progname; /* set by lt_families_init */
+struct ltx_calib lt_calib; /* measured by calib.c, written by output.c */
+
+/* ---- whose state ---------------------------------------------------------- */
+
+int lt_own_process(void)
+{
+	return !lt_pid || getpid() == lt_pid;
+}
+
+/* ---- clocks ----------------------------------------------------------------- */
+
+uint64_t lt_clock_ns(clockid_t c)
+{
+	struct timespec ts;
+	clock_gettime(c, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+void lt_clocks_start(void)
+{
+	lt_start_tsc = lt_rdtsc();
+	lt_start_mono = lt_clock_ns(CLOCK_MONOTONIC);
+	lt_start_real = lt_clock_ns(CLOCK_REALTIME);
+}
+
+/* ---- memory, warnings, text --------------------------------------------------- */
+
+void *lt_map(size_t len)
+{
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	return p == MAP_FAILED ? NULL : p;
+}
+
+void lt_unmap(void *p, size_t len)
+{
+	munmap(p, len);
+}
+
+pid_t lt_gettid(void)
+{
+	return (pid_t)syscall(SYS_gettid);
+}
+
+static size_t cat(char *buf, size_t at, size_t cap, const char *s)
+{
+	while (s && *s && at + 1 < cap)
+		buf[at++] = *s++;
+	return at;
+}
+
+/* What descriptor 2 was at start-up: a daemon may close it and open one of
+ * its own files there, which a warning must not land in. */
+static dev_t err_dev;
+static ino_t err_ino;
+static int err_ok;
+
+void lt_warn_setup(void)
+{
+	struct stat st;
+	err_ok = fstat(2, &st) == 0;
+	err_dev = st.st_dev;
+	err_ino = st.st_ino;
+}
+
+/* One line on stderr: "logtax: MSG: DETAIL". No stdio: it may run anywhere.
+ * Only while descriptor 2 is still the file it was at start-up. */
+void lt_warn(const char *msg, const char *detail)
+{
+	char buf[512];
+	size_t n = cat(buf, 0, sizeof buf, "logtax: ");
+	n = cat(buf, n, sizeof buf, msg);
+	if (detail) {
+		n = cat(buf, n, sizeof buf, ": ");
+		n = cat(buf, n, sizeof buf, detail);
+	}
+	buf[n++] = '\n';
+	int e = errno;
+	struct stat st;
+	if (err_ok && fstat(2, &st) == 0 && st.st_dev == err_dev && st.st_ino == err_ino) {
+		/* A stderr pipe whose reader is gone must not kill the program
+		 * with SIGPIPE: blocked around the write, and taken back if our
+		 * write raised it (not if the program's own was pending). */
+		sigset_t pipe_only, old, pending;
+		sigemptyset(&pipe_only);
+		sigaddset(&pipe_only, SIGPIPE);
+		pthread_sigmask(SIG_BLOCK, &pipe_only, &old);
+		int was_pending = sigpending(&pending) == 0 && sigismember(&pending, SIGPIPE);
+		ssize_t w = write(2, buf, n);
+		if (w < 0 && errno == EPIPE && !was_pending) {
+			struct timespec zero = { 0, 0 };
+			sigtimedwait(&pipe_only, NULL, &zero);
+		}
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
+	}
+	errno = e;
+}
+
+void lt_bad_setting(const char *var, const char *val, const char *expect)
+{
+	char buf[400];
+	size_t n = cat(buf, 0, sizeof buf, var);
+	n = cat(buf, n, sizeof buf, "='");
+	n = cat(buf, n, sizeof buf, val);
+	n = cat(buf, n, sizeof buf, "' ignored: ");
+	n = cat(buf, n, sizeof buf, expect);
+	buf[n] = 0;
+	lt_warn("warning", buf);
+}
+
+/* Decimal digits of v into buf; returns the length. */
+size_t lt_utoa(uint64_t v, char *buf)
+{
+	char tmp[24];
+	size_t n = 0;
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	for (size_t i = 0; i < n; i++)
+		buf[i] = tmp[n - 1 - i];
+	buf[n] = 0;
+	return n;
+}
+
+/* Reads a small /proc file whole; returns bytes read (0 on failure). */
+size_t lt_read_small(const char *path, char *buf, size_t cap)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	size_t got = ltx_read_full(fd, buf, cap);
+	close(fd);
+	return got;
+}

@@ -1,0 +1,16 @@
+/* The entry trampolines' symbols (entry_x86_64.S; entry_generic.c on
+ * machines without trampolines) that C code uses. */
+#ifndef LT_ENTRY_H
+#define LT_ENTRY_H
+
+#include "lt.h"
+
+void lt_calib_entry(long mode) LT_HIDDEN;
+void lt_calib_target(long mode) LT_HIDDEN;
+#define LT_HOOK_STUB_SIZE 16
+extern char lt_hook_stubs[] LT_HIDDEN; /* LTX_HOOK_STUBS stubs of LT_HOOK_STUB_SIZE bytes */
+/* lt_descs[i]'s stand-in (LT_HOOK_STUB_SIZE bytes each) for a real function
+ * whose library was unloaded; it finds the definition again when called. */
+extern char lt_gone_stubs[] LT_HIDDEN;
+
+#endif

@@ -1,0 +1,196 @@
+/* Names and levels read from a call's fields at a key's first call, for
+ * the entry points whose arguments do not hold them: the journal's
+ * PRIORITY= and SYSLOG_IDENTIFIER= (sd_journal_send and the like), GLib's
+ * GLIB_DOMAIN (g_log_structured_array). The key then stands for its call
+ * site. Runs in the slow path only. */
+#include "lt.h"
+#include "fields.h"
+#include "base.h"
+#include "desc.h"
+#include "../common/ltx_format.h"
+
+#include <printf.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/uio.h>
+#include <syslog.h>
+
+/* Copies a field's value (after "KEY=", len bytes, or NUL-terminated when
+ * len < 0) into buf. */
+static const char *copy_value(const char *v, long len, char *buf, size_t cap)
+{
+	size_t n = len < 0 ? strnlen(v, cap - 1) : (size_t)len < cap - 1 ? (size_t)len : cap - 1;
+	memcpy(buf, v, n);
+	buf[n] = 0;
+	return buf;
+}
+
+/* A journal PRIORITY= value: 0..7; -1 when absent or not a number. */
+static int32_t journal_priority(const char *v, size_t len)
+{
+	if (len == 1 && v[0] >= '0' && v[0] <= '7')
+		return v[0] - '0';
+	return -1;
+}
+
+/* The SysV x86-64 va_list, built over the registers the trampoline saved:
+ * the slow path runs with xmm0-7 stored just below the frame. */
+struct lt_va_tag {
+	unsigned gp_offset, fp_offset;
+	void *overflow_arg_area, *reg_save_area;
+};
+_Static_assert(sizeof(va_list) == sizeof(struct lt_va_tag), "x86-64 va_list");
+
+/* sd_journal_send's arguments: "FIELD=format", its arguments, the next
+ * format, ..., NULL. Walks them as libsystemd does (each format's arguments
+ * skipped by their printf types), formatting only PRIORITY= and
+ * SYSLOG_IDENTIFIER=. Read once per key: a call site is taken to send the
+ * same identifier and priority every time (true of literal fields, and of
+ * most calls); a call site whose PRIORITY= varies is reported under the
+ * first one. */
+static const char *journal_send_walk(const struct lt_frame *f, unsigned first, char *buf, size_t cap,
+				     int32_t *level)
+{
+#if defined(__x86_64__)
+	char save[176];
+	memcpy(save, f->arg, 48);
+	memcpy(save + 48, (const char *)f - 128, 128);
+	va_list ap;
+	struct lt_va_tag *t = (struct lt_va_tag *)(void *)ap;
+	t->gp_offset = 8 * (first + 1);
+	t->fp_offset = 48;
+	t->overflow_arg_area = (void *)f->stack;
+	t->reg_save_area = save;
+	const char *name = NULL;
+	*level = -1;
+	const char *fmt = (const char *)f->arg[first];
+	for (int n = 0; fmt && n < 256; n++) {
+		int types[64];
+		size_t nt = parse_printf_format(fmt, 64, types);
+		int wants = !strncmp(fmt, "PRIORITY=", 9) || !strncmp(fmt, "SYSLOG_IDENTIFIER=", 18);
+		for (size_t i = 0; i < nt && i < 64; i++)
+			if (types[i] & PA_FLAG_PTR)
+				wants = 0; /* %n: formatting would write */
+		if (nt > 64)
+			break; /* cannot skip them: stop here */
+		if (wants) {
+			char v[LTX_MAX_NAME + 32];
+			va_list cp;
+			va_copy(cp, ap);
+			vsnprintf(v, sizeof v, fmt, cp);
+			va_end(cp);
+			if (v[0] == 'P')
+				*level = journal_priority(v + 9, strlen(v + 9));
+			else
+				name = copy_value(v + 18, -1, buf, cap);
+		}
+		for (size_t i = 0; i < nt; i++) {
+			int ty = types[i];
+			if (ty & PA_FLAG_PTR)
+				(void)va_arg(ap, void *);
+			else
+				switch (ty & ~PA_FLAG_MASK) {
+				case PA_INT:
+				case PA_CHAR:
+				case PA_WCHAR:
+					if (ty & (PA_FLAG_LONG_LONG | PA_FLAG_LONG))
+						(void)va_arg(ap, long long);
+					else
+						(void)va_arg(ap, int);
+					break;
+				case PA_STRING:
+				case PA_WSTRING:
+				case PA_POINTER:
+					(void)va_arg(ap, void *);
+					break;
+				case PA_FLOAT:
+				case PA_DOUBLE:
+					if (ty & PA_FLAG_LONG_DOUBLE)
+						(void)va_arg(ap, long double);
+					else
+						(void)va_arg(ap, double);
+					break;
+				default:
+					(void)va_arg(ap, void *);
+				}
+		}
+		fmt = va_arg(ap, const char *);
+	}
+	return name ? name : (const char *)lt_progname;
+#else
+	(void)f, (void)first, (void)buf, (void)cap;
+	*level = -1;
+	return (const char *)lt_progname;
+#endif
+}
+
+/* int sd_journal_send(const char *format, ...) */
+const char *lt_journal_send_fields(const struct lt_frame *f, char *buf, size_t cap, int32_t *level)
+{
+	return journal_send_walk(f, 0, buf, cap, level);
+}
+
+/* int sd_journal_send_with_location(const char *file, const char *line, const char *func,
+ *                                   const char *format, ...) */
+const char *lt_journal_send_loc_fields(const struct lt_frame *f, char *buf, size_t cap, int32_t *level)
+{
+	return journal_send_walk(f, 3, buf, cap, level);
+}
+
+static const char *journal_iov(const struct iovec *iov, long n, char *buf, size_t cap, int32_t *level)
+{
+	const char *name = NULL;
+	*level = -1;
+	for (long i = 0; iov && i < n && i < 1024; i++) {
+		const char *b = iov[i].iov_base;
+		size_t len = iov[i].iov_len;
+		if (!b)
+			continue;
+		if (len >= 9 && !memcmp(b, "PRIORITY=", 9))
+			*level = journal_priority(b + 9, len - 9);
+		else if (len >= 18 && !memcmp(b, "SYSLOG_IDENTIFIER=", 18))
+			name = copy_value(b + 18, (long)(len - 18), buf, cap);
+	}
+	return name ? name : (const char *)lt_progname;
+}
+
+/* int sd_journal_sendv(const struct iovec *iov, int n) */
+const char *lt_journal_sendv_fields(const struct lt_frame *f, char *buf, size_t cap, int32_t *level)
+{
+	return journal_iov((const struct iovec *)f->arg[0], (int)f->arg[1], buf, cap, level);
+}
+
+/* int sd_journal_sendv_with_location(file, line, func, const struct iovec *iov, int n) */
+const char *lt_journal_sendv_loc_fields(const struct lt_frame *f, char *buf, size_t cap, int32_t *level)
+{
+	return journal_iov((const struct iovec *)f->arg[3], (int)f->arg[4], buf, cap, level);
+}
+
+/* int sd_journal_perror(const char *message): always LOG_ERR */
+const char *lt_journal_perror_fields(const struct lt_frame *f, char *buf, size_t cap, int32_t *level)
+{
+	(void)f, (void)buf, (void)cap;
+	*level = LOG_ERR;
+	return (const char *)lt_progname;
+}
+
+/* void g_log_structured_array(GLogLevelFlags level, const GLogField *fields, gsize n):
+ * the domain is the GLIB_DOMAIN field, read at a key's first call (a call
+ * site is taken to log one domain; GLib's own callers pass G_LOG_DOMAIN). */
+struct lt_glog_field {
+	const char *key;
+	const void *value;
+	long length; /* -1: NUL-terminated */
+};
+
+const char *lt_glib_array_fields(const struct lt_frame *f, char *buf, size_t cap, int32_t *level)
+{
+	const struct lt_glog_field *fl = (const struct lt_glog_field *)f->arg[1];
+	size_t n = (size_t)f->arg[2];
+	*level = (int32_t)f->arg[0];
+	for (size_t i = 0; fl && i < n && i < 1024; i++)
+		if (fl[i].key && fl[i].value && !strcmp(fl[i].key, "GLIB_DOMAIN"))
+			return copy_value(fl[i].value, fl[i].length, buf, cap);
+	return NULL;
+}

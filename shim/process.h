@@ -1,0 +1,15 @@
+/* process.c: exec, posix_spawn, _exit, _Fork: whose file, whose
+ * environment. */
+#ifndef LT_PROCESS_H
+#define LT_PROCESS_H
+
+#include "lt.h"
+
+#include <stdint.h>
+
+void lt_process_init(void) LT_HIDDEN; /* at init: who we are, what children get */
+/* The file at the end of the process (_exit, a fatal signal): through the
+ * control thread when it runs (bounded wait), else here if safe. */
+void lt_write_final(uint32_t reason, uint32_t sig) LT_HIDDEN;
+
+#endif

@@ -1,0 +1,158 @@
+/* The LOGTAX_* settings, read from the environment into lt_cfg at
+ * start-up. A bad setting never stops the program: it earns one warning
+ * line and the default is used instead. */
+#include "lt.h"
+#include "settings.h"
+#include "base.h"
+#include "stacks.h"
+#include "../common/ltx_format.h"
+#include "../common/ltx_settings.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+int lt_outdir_bad; /* warned once already */
+
+static void read_time_mode(void)
+{
+	const char *v = getenv("LOGTAX_TIME"), *why = NULL;
+	uint32_t mode, every;
+	if (!v)
+		return;
+	if (ltx_parse_time(v, &mode, &every, &why) < 0) {
+		lt_bad_setting("LOGTAX_TIME", v, why);
+		return;
+	}
+	lt_cfg.time_mode = mode;
+	lt_cfg.sample_every = every;
+}
+
+/* LOGTAX_TRACE: trace mode times every call, whatever LOGTAX_TIME says. */
+static void read_control(void)
+{
+	const char *v = getenv("LOGTAX_CONTROL"), *why = NULL;
+	uint32_t mode;
+	if (!v)
+		return;
+	if (ltx_parse_control(v, &mode, &why) < 0) {
+		lt_bad_setting("LOGTAX_CONTROL", v, why);
+		return;
+	}
+	lt_cfg.control = mode;
+}
+
+static void read_trace(void)
+{
+	const char *v = getenv("LOGTAX_TRACE"), *why = NULL;
+	uint32_t n;
+	if (!v)
+		return;
+	if (ltx_parse_trace(v, &n, &why) < 0) {
+		lt_bad_setting("LOGTAX_TRACE", v, why);
+		return;
+	}
+	const char *t = getenv("LOGTAX_TIME");
+	uint32_t mode, every;
+	if (t && ltx_parse_time(t, &mode, &every, &why) == 0 && mode != LTX_TIME_ALL)
+		lt_bad_setting("LOGTAX_TIME", t, "LOGTAX_TRACE times every call");
+	lt_cfg.trace_events = n;
+	lt_cfg.time_mode = LTX_TIME_ALL;
+}
+
+/* LOGTAX_STACKS: applied after calibration (which must not take stacks). */
+void lt_settings_stacks(uint32_t *depth, uint32_t *every)
+{
+	const char *v = getenv("LOGTAX_STACKS"), *why = NULL;
+	*depth = 0;
+	if (!v)
+		return;
+	if (ltx_parse_stacks(v, depth, every, &why) < 0) {
+		lt_bad_setting("LOGTAX_STACKS", v, why);
+		*depth = 0;
+		return;
+	}
+	if (!LT_HAVE_TRAMPOLINES) {
+		*depth = 0; /* nothing is intercepted here: the start-up note says so */
+		return;
+	}
+	if (lt_stacks_load() < 0) {
+		lt_bad_setting("LOGTAX_STACKS", v, "cannot load libunwind (libunwind.so.8)");
+		*depth = 0;
+	}
+}
+
+/* LOGTAX_SNAPSHOT: seconds between snapshots (default 1; 0 off). */
+static void read_snapshot(void)
+{
+	const char *v = getenv("LOGTAX_SNAPSHOT"), *why = NULL;
+	uint32_t secs;
+	lt_cfg.snapshot_every = LTX_SNAPSHOT_DEFAULT;
+	if (!v)
+		return;
+	if (ltx_parse_snapshot(v, &secs, &why) < 0) {
+		lt_bad_setting("LOGTAX_SNAPSHOT", v, why);
+		return;
+	}
+	lt_cfg.snapshot_every = secs;
+}
+
+static void read_outdir(void)
+{
+	const char *v = getenv("LOGTAX_OUTPUT");
+	char *d = lt_cfg.outdir;
+	size_t cap = sizeof lt_cfg.outdir;
+	if (v && *v == '/') {
+		if (strlen(v) >= cap - 64) {
+			lt_bad_setting("LOGTAX_OUTPUT", "(too long)", "a shorter directory path");
+			v = NULL;
+		} else
+			strcpy(d, v);
+	}
+	if (!v || *v != '/') {
+		/* Relative to the start-up directory: a daemon may chdir("/") later. */
+		if (!getcwd(d, cap - 64)) {
+			strcpy(d, ".");
+		}
+		if (v && *v && strlen(d) + strlen(v) + 2 < cap - 64) {
+			strcat(d, "/");
+			strcat(d, v);
+		}
+	}
+	struct stat st;
+	if (stat(d, &st) < 0 || !S_ISDIR(st.st_mode) || access(d, W_OK | X_OK) < 0) {
+		lt_warn("warning: output directory is missing or not writable, no data will be written", d);
+		lt_outdir_bad = 1;
+	}
+}
+
+void lt_settings_unknown(void)
+{
+	extern char **environ;
+	for (char **e = environ; e && *e; e++) {
+		if (strncmp(*e, "LOGTAX_", 7))
+			continue;
+		size_t len = strcspn(*e, "=");
+		int known = 0;
+		for (const char *const *k = ltx_known_vars; *k; k++)
+			if (strlen(*k) == len && !strncmp(*k, *e, len))
+				known = 1;
+		if (!known) {
+			char name[64];
+			size_t n = len < sizeof name - 1 ? len : sizeof name - 1;
+			memcpy(name, *e, n);
+			name[n] = 0;
+			lt_warn("warning: unknown variable ignored", name);
+		}
+	}
+}
+
+void lt_settings_read(void)
+{
+	read_time_mode();
+	read_control();
+	read_trace();
+	read_snapshot();
+	read_outdir();
+}

@@ -1,0 +1,15 @@
+/* settings.c: the LOGTAX_* settings, read into lt_cfg at start-up. */
+#ifndef LT_SETTINGS_H
+#define LT_SETTINGS_H
+
+#include "lt.h"
+
+#include <stdint.h>
+
+void lt_settings_unknown(void) LT_HIDDEN; /* warns of LOGTAX_ variables no one reads */
+void lt_settings_read(void) LT_HIDDEN;
+/* LOGTAX_STACKS: applied after calibration (which must not take stacks). */
+void lt_settings_stacks(uint32_t *depth, uint32_t *every) LT_HIDDEN;
+extern int lt_outdir_bad LT_HIDDEN; /* the output directory was found unusable (warned once) */
+
+#endif

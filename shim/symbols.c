@@ -1,0 +1,281 @@
+/* The shim's own look-ups: a symbol's definition found in the loaded
+ * objects' hash tables (dynamic sections read in memory, as the dynamic
+ * linker left them), in place of dlsym, which would set or clear the
+ * program's dlerror() state; the real dlopen, dlmopen and dlclose for the
+ * shim's own use; and a copy of a string that may not be readable. Runs in
+ * the slow path, wrappers and start-up; never in the hot path. */
+#include "lt.h"
+#include "symbols.h"
+
+#include <elf.h>
+#include <errno.h>
+#include <link.h>
+#include <string.h>
+#include <sys/auxv.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+/* ---- reading memory that may not be there ------------------------------ */
+
+int lt_safe_copy(char *dst, const char *src, size_t cap)
+{
+	if ((uintptr_t)src < 4096)
+		return 0;
+	/* process_vm_readv on ourselves fails with EFAULT instead of faulting,
+	 * and stops at the first unreadable page. */
+	struct iovec l = { dst, cap - 1 }, r = { (void *)src, cap - 1 };
+	ssize_t n = process_vm_readv(getpid(), &l, 1, &r, 1, 0);
+	if (n < 0 && errno == EFAULT)
+		return 0;
+	if (n < 0) {
+		/* Not allowed here (seccomp, an old kernel): trust the pointer. */
+		n = (ssize_t)strnlen(src, cap - 1);
+		memcpy(dst, src, (size_t)n);
+	}
+	dst[n] = 0;
+	return 1;
+}
+
+/* ---- an object's dynamic section ---------------------------------------- */
+
+/* Addresses in the dynamic section: glibc stores them relocated, other
+ * loaders (and the vDSO) leave them as linked. */
+static uint64_t dyn_addr(const struct lt_obj *o, uint64_t v)
+{
+	return v >= o->lo && v < o->hi ? v : v + o->bias;
+}
+
+int lt_obj_read(const struct dl_phdr_info *info, struct lt_obj *o)
+{
+	memset(o, 0, sizeof *o);
+	o->bias = info->dlpi_addr;
+	o->lo = UINT64_MAX;
+	const ElfW(Dyn) *dyn = NULL;
+	uint64_t page = getauxval(AT_PAGESZ);
+	if (!page)
+		page = 4096;
+	for (int i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		uint64_t a = info->dlpi_addr + ph->p_vaddr;
+		if (ph->p_type == PT_LOAD) {
+			if (a < o->lo)
+				o->lo = a;
+			if (a + ph->p_memsz > o->hi)
+				o->hi = a + ph->p_memsz;
+		} else if (ph->p_type == PT_DYNAMIC) {
+			dyn = (const ElfW(Dyn) *)a;
+		} else if (ph->p_type == PT_GNU_RELRO) {
+			/* as ld.so's _dl_protect_relro rounds them */
+			o->relro_lo = a & ~(page - 1);
+			o->relro_hi = (a + ph->p_memsz) & ~(page - 1);
+		}
+	}
+	if (!dyn || o->lo >= o->hi)
+		return -1;
+	uint64_t pltrel = DT_RELA;
+	for (; dyn->d_tag != DT_NULL; dyn++) {
+		uint64_t v = dyn->d_un.d_val;
+		switch (dyn->d_tag) {
+		case DT_SYMTAB: o->symtab = (const ElfW(Sym) *)dyn_addr(o, v); break;
+		case DT_STRTAB: o->strtab = (const char *)dyn_addr(o, v); break;
+		case DT_STRSZ: o->strsz = v; break;
+		case DT_JMPREL: o->rel[0] = (const ElfW(Rela) *)dyn_addr(o, v); break;
+		case DT_PLTRELSZ: o->relsz[0] = v; break;
+		case DT_PLTREL: pltrel = v; break;
+		case DT_RELA: o->rel[1] = (const ElfW(Rela) *)dyn_addr(o, v); break;
+		case DT_RELASZ: o->relsz[1] = v; break;
+		case DT_GNU_HASH: o->gnu_hash = (const uint32_t *)dyn_addr(o, v); break;
+		case DT_HASH: o->sysv_hash = (const uint32_t *)dyn_addr(o, v); break;
+		case DT_VERSYM: o->versym = (const ElfW(Half) *)dyn_addr(o, v); break;
+		}
+	}
+	if (pltrel != DT_RELA)
+		o->rel[0] = NULL; /* REL relocations do not occur on x86-64 */
+	return o->symtab && o->strtab ? 0 : -1;
+}
+
+const char *lt_sym_name(const struct lt_obj *o, const ElfW(Sym) *s)
+{
+	return s->st_name < o->strsz ? o->strtab + s->st_name : "";
+}
+
+/* A definition the dynamic linker would bind a reference to: defined,
+ * global or weak, not hidden, and the default version. */
+static int sym_binds(const struct lt_obj *o, uint32_t i, int data)
+{
+	const ElfW(Sym) *s = &o->symtab[i];
+	int bind = ELF64_ST_BIND(s->st_info), type = ELF64_ST_TYPE(s->st_info);
+	if (s->st_shndx == SHN_UNDEF || (bind != STB_GLOBAL && bind != STB_WEAK))
+		return 0;
+	if (type != (data ? STT_OBJECT : STT_FUNC) && type != STT_NOTYPE)
+		return 0; /* IFUNCs need their resolver run: not hooked */
+	if (ELF64_ST_VISIBILITY(s->st_other) == STV_HIDDEN || ELF64_ST_VISIBILITY(s->st_other) == STV_INTERNAL)
+		return 0;
+	return !o->versym || !(o->versym[i] & 0x8000);
+}
+
+static uint32_t gnu_hash_of(const char *s)
+{
+	uint32_t h = 5381;
+	for (; *s; s++)
+		h = h * 33 + (unsigned char)*s;
+	return h;
+}
+
+static uint32_t sysv_hash_of(const char *s)
+{
+	uint32_t h = 0;
+	for (; *s; s++) {
+		h = (h << 4) + (unsigned char)*s;
+		h ^= (h >> 24) & 0xf0;
+	}
+	return h & 0x0fffffff;
+}
+
+/* The object's own definition of name (a function, or with data a
+ * variable), or 0. */
+uint64_t lt_obj_lookup(const struct lt_obj *o, const char *name, int data)
+{
+	if (o->gnu_hash) {
+		const uint32_t *g = o->gnu_hash;
+		uint32_t nbuckets = g[0], symoffset = g[1], bloom_size = g[2], shift = g[3];
+		if (!nbuckets || !bloom_size)
+			return 0;
+		const uint64_t *bloom = (const uint64_t *)&g[4];
+		const uint32_t *buckets = (const uint32_t *)&bloom[bloom_size];
+		const uint32_t *chain = &buckets[nbuckets];
+		uint32_t h = gnu_hash_of(name);
+		uint64_t word = bloom[(h / 64) % bloom_size];
+		uint64_t mask = (1ull << (h % 64)) | (1ull << ((h >> shift) % 64));
+		if ((word & mask) != mask)
+			return 0;
+		uint32_t i = buckets[h % nbuckets];
+		if (i < symoffset)
+			return 0;
+		for (;; i++) {
+			uint32_t h2 = chain[i - symoffset];
+			if ((h | 1) == (h2 | 1) && !strcmp(name, lt_sym_name(o, &o->symtab[i])) && sym_binds(o, i, data))
+				return o->bias + o->symtab[i].st_value;
+			if (h2 & 1)
+				return 0;
+		}
+	}
+	if (o->sysv_hash) {
+		uint32_t nbucket = o->sysv_hash[0], nchain = o->sysv_hash[1];
+		if (!nbucket)
+			return 0;
+		const uint32_t *bucket = &o->sysv_hash[2], *chain = &bucket[nbucket];
+		for (uint32_t i = bucket[sysv_hash_of(name) % nbucket]; i && i < nchain; i = chain[i])
+			if (!strcmp(name, lt_sym_name(o, &o->symtab[i])) && sym_binds(o, i, data))
+				return o->bias + o->symtab[i].st_value;
+	}
+	return 0;
+}
+
+/* Whether the object is liblogtax itself. */
+int lt_obj_is_self(const struct dl_phdr_info *info)
+{
+	uint64_t me = (uint64_t)lt_find_next;
+	for (int i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		uint64_t a = info->dlpi_addr + ph->p_vaddr;
+		if (ph->p_type == PT_LOAD && me >= a && me < a + ph->p_memsz)
+			return 1;
+	}
+	return 0;
+}
+
+/* ---- a definition by name ------------------------------------------------- */
+
+struct find_ctx {
+	const char *name;
+	uint64_t addr;
+	int data;
+};
+
+/* The first object in load order that defines it (the main program, then
+ * the libraries as loaded): the global scope's answer for objects in it. */
+static int find_def(struct dl_phdr_info *info, size_t size, void *arg)
+{
+	(void)size;
+	struct find_ctx *c = arg;
+	struct lt_obj o;
+	if (lt_obj_is_self(info) || lt_obj_read(info, &o) < 0)
+		return 0;
+	c->addr = lt_obj_lookup(&o, c->name, c->data);
+	return c->addr != 0;
+}
+
+static uint64_t definition_of(const char *name, int data)
+{
+	struct find_ctx c = { name, 0, data };
+	dl_iterate_phdr(find_def, &c);
+	return c.addr;
+}
+
+void *lt_find_symbol(const char *name, int data)
+{
+	return (void *)definition_of(name, data);
+}
+
+/* The definition dlsym(RTLD_NEXT) would give us: the first object after
+ * ours in load order that defines it; failing that, one before ours (the
+ * main program). Objects opened with RTLD_LOCAL are in the walk too. No
+ * dl* call: the program's dlerror() state is left as it was. */
+struct next_ctx {
+	const char *name;
+	uint64_t after, before;
+	int past_self;
+};
+
+static int find_next(struct dl_phdr_info *info, size_t size, void *arg)
+{
+	(void)size;
+	struct next_ctx *c = arg;
+	struct lt_obj o;
+	if (lt_obj_is_self(info)) {
+		c->past_self = 1;
+		return 0;
+	}
+	if (lt_obj_read(info, &o) < 0)
+		return 0;
+	uint64_t a = lt_obj_lookup(&o, c->name, 0);
+	if (a && c->past_self) {
+		c->after = a;
+		return 1;
+	}
+	if (a && !c->before)
+		c->before = a;
+	return 0;
+}
+
+void *lt_find_next(const char *name)
+{
+	struct next_ctx c = { name, 0, 0, 0 };
+	dl_iterate_phdr(find_next, &c);
+	return (void *)(c.after ? c.after : c.before);
+}
+
+/* ---- the real dlopen, dlmopen and dlclose ---------------------------------- */
+
+static void *real_dl[3];
+
+void *lt_real_dl_fn(unsigned which)
+{
+	static const char *const names[3] = { "dlopen", "dlmopen", "dlclose" };
+	if (!real_dl[which])
+		real_dl[which] = lt_find_next(names[which]);
+	return real_dl[which];
+}
+
+void *lt_real_dlopen(const char *file, int mode)
+{
+	void *(*f)(const char *, int) = (void *(*)(const char *, int))lt_real_dl_fn(LT_DL_OPEN);
+	return f ? f(file, mode) : NULL;
+}
+
+int lt_real_dlclose(void *handle)
+{
+	int (*f)(void *) = (int (*)(void *))lt_real_dl_fn(LT_DL_CLOSE);
+	return f ? f(handle) : -1;
+}

@@ -1,0 +1,357 @@
+/* Thread exit. A thread's state (struct lt_thread, its table and ext
+ * array, name arenas, stack table, trace ring) is mapped at its first
+ * logging call and, until it exits, is written only by that thread. When it
+ * exits (its pthread key's destructor below, in glibc's last destructor
+ * round but one) it comes here:
+ *   - the first LT_KEEP_EXITED exited threads (and the main thread) are kept
+ *     whole, so a small program still shows one row per thread; only what
+ *     no reader needs any more (tables and name arenas replaced by bigger
+ *     ones) is unmapped;
+ *   - later ones are folded into the process's "exited threads" state, one
+ *     more struct lt_thread (flagged FOLDED, nthreads = how many), key by
+ *     key: the same key (calling address, name pointer, level, entry,
+ *     generation, and action) in two threads becomes one key with the sums
+ *     of their counts, histograms and lost stacks; stacks are interned
+ *     again; trace events are not kept (their number is). Then the thread's
+ *     state is unlinked from the list and unmapped.
+ * So a daemon that starts a thread per request holds at most
+ * LT_KEEP_EXITED exited threads' state plus one folded state, whose size
+ * depends on the distinct keys, not on the number of threads.
+ *
+ * Everything that walks the thread list from another thread (the writer,
+ * `logtax ctl status`, GLib's fatal-level recheck) holds the threads' lock
+ * (threads.c), so nothing reads a state while it is folded and unmapped.
+ * The lock is held
+ * with every signal blocked: a handler that writes the data file cannot
+ * interrupt its own thread inside it. New threads are still pushed on the
+ * list without it (a compare-and-swap on the head); only the holder of the
+ * lock changes a `next` pointer behind the head. */
+#include "lt.h"
+#include "thread_exit.h"
+#include "base.h"
+#include "desc.h"
+#include "hotpath.h"
+#include "stacks.h"
+#include "state.h"
+#include "threads.h"
+#include "../common/ltx_format.h"
+
+#include <limits.h>
+#include <pthread.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/prctl.h>
+
+static struct lt_thread *folded; /* the exited threads' sums; NULL until the first fold */
+static uint32_t exited_kept;      /* exited threads kept whole */
+
+/* Under the lock: the head may change under us (a new thread pushed), the
+ * links behind it may not. */
+static void unlink_thread(struct lt_thread *th)
+{
+	struct lt_thread *head = __atomic_load_n(&lt_threads, __ATOMIC_ACQUIRE);
+	if (head == th && __atomic_compare_exchange_n(&lt_threads, &head, th->next, 0, __ATOMIC_ACQ_REL,
+						      __ATOMIC_ACQUIRE))
+		return;
+	for (struct lt_thread *p = head; p; p = p->next)
+		if (p->next == th) {
+			__atomic_store_n(&p->next, th->next, __ATOMIC_RELEASE);
+			return;
+		}
+}
+
+static size_t trace_bytes(const struct lt_trace *tr)
+{
+	return sizeof *tr + (size_t)tr->cap * sizeof(struct lt_tev);
+}
+
+/* What no reader needs once the thread has exited: the tables its table
+ * replaced and the name arenas its arena replaced. */
+static void trim(struct lt_thread *th)
+{
+	struct lt_table *t = th->table, *o = t ? t->older : NULL;
+	if (t)
+		t->older = NULL;
+	while (o) {
+		struct lt_table *next = o->older;
+		lt_unmap(o, lt_table_bytes(o->mask + 1));
+		o = next;
+	}
+	for (uint32_t k = 0; k < LT_NAMES_OLD; k++)
+		if (th->names_old[k]) {
+			lt_unmap(th->names_old[k], (size_t)LT_NAMES_MIN << k);
+			th->names_old[k] = NULL;
+		}
+}
+
+void lt_thread_free(struct lt_thread *th)
+{
+	trim(th);
+	if (th->table)
+		lt_unmap(th->table, lt_table_bytes(th->table->mask + 1));
+	if (th->names)
+		lt_unmap(th->names, th->names_cap);
+	if (th->stacks)
+		lt_unmap(th->stacks, sizeof *th->stacks);
+	if (th->trace)
+		lt_unmap(th->trace, trace_bytes(th->trace));
+	lt_unmap(th, sizeof *th);
+}
+
+/* ---- the folded state ---------------------------------------------------- */
+
+static struct lt_thread *folded_new(void)
+{
+	struct lt_thread *a = lt_map(sizeof *a);
+	if (!a)
+		return NULL;
+	a->table = lt_table_new(LT_TABLE_MIN);
+	a->names = lt_map(LT_NAMES_MIN);
+	a->names_cap = LT_NAMES_MIN;
+	if (lt_cfg.trace_events)
+		a->trace = lt_map(sizeof *a->trace); /* cap 0: counts only */
+	if (!a->table || !a->names || (lt_cfg.trace_events && !a->trace)) {
+		lt_thread_free(a);
+		return NULL;
+	}
+	a->flags = LTX_THREAD_EXITED | LTX_THREAD_FOLDED;
+	memcpy(a->name, "(exited)", 9);
+	lt_thread_push(a);
+	return a;
+}
+
+/* Room for `more` keys and `bytes` of names, so that the fold cannot fail
+ * half-way (a key's counts must land somewhere). */
+static int folded_reserve(struct lt_thread *a, uint64_t more, size_t bytes)
+{
+	struct lt_table *t = a->table;
+	uint64_t slots = t->mask + 1;
+	while ((t->used + more) * 2 > slots)
+		slots *= 2;
+	if (slots != t->mask + 1) {
+		struct lt_table *n = lt_table_new(slots);
+		if (!n)
+			return -1;
+		for (uint64_t i = 0; i <= t->mask; i++) {
+			if (!t->slots[i].ret)
+				continue;
+			const struct lt_slot *s = &t->slots[i];
+			uint64_t j = lt_key_hash(s->ret, s->name, s->meta) >> 32;
+			while (n->slots[j & n->mask].ret)
+				j++;
+			n->slots[j & n->mask] = *s;
+			n->ext[j & n->mask] = t->ext[i];
+		}
+		n->used = t->used;
+		a->table = n; /* no reader is in the old one: they hold the lock */
+		lt_unmap(t, lt_table_bytes(t->mask + 1));
+	}
+	size_t cap = a->names_cap;
+	while (a->names_used + bytes > cap && cap < (1u << 30))
+		cap *= 2;
+	if (a->names_used + bytes > cap)
+		return -1;
+	if (cap != a->names_cap) {
+		char *n = lt_map(cap);
+		if (!n)
+			return -1;
+		memcpy(n, a->names, a->names_used);
+		lt_unmap(a->names, a->names_cap);
+		a->names = n;
+		a->names_cap = (uint32_t)cap;
+	}
+	return 0;
+}
+
+/* The folded state's slot for s's key and action; made if new. */
+static struct lt_slot *folded_slot(struct lt_thread *a, const struct lt_slot *s, const struct lt_name *ln)
+{
+	struct lt_table *t = a->table;
+	uint32_t base = s->action & LT_SA_BASE;
+	uint64_t i = lt_key_hash(s->ret, s->name, s->meta) >> 32;
+	for (;; i++) {
+		struct lt_slot *c = &t->slots[i & t->mask];
+		if (!c->ret)
+			break;
+		if (c->ret == s->ret && c->name == s->name && c->meta == s->meta && (c->action & LT_SA_BASE) == base)
+			return c;
+	}
+	struct lt_slot *c = &t->slots[i & t->mask];
+	c->name = s->name;
+	c->meta = s->meta;
+	c->fmt = s->fmt;
+	c->action = s->action;
+	c->name_at = ln ? lt_keep_name(a, (ln->flags & LTX_KEY_NO_NAME) ? NULL : ln->name,
+				       ln->flags & ~LTX_KEY_NO_NAME, ln->level, ln->unloads)
+			: 0;
+	lt_ext_of(t, c)->keyno = a->nkeys++;
+	t->used++;
+	c->ret = s->ret;
+	return c;
+}
+
+struct fold_ctx {
+	struct lt_ext **ext_of; /* source keyno -> the folded key's ext */
+	uint32_t n;
+};
+
+static void stack_lost(void *p, uint32_t keyno, uint64_t count, uint64_t ticks)
+{
+	struct fold_ctx *c = p;
+	if (keyno < c->n && c->ext_of[keyno]) {
+		c->ext_of[keyno]->stack_lost[LT_LOST_FULL] += count;
+		c->ext_of[keyno]->stack_lost_ticks[LT_LOST_FULL] += ticks;
+	}
+}
+
+/* Adds th's counts to the folded state; -1 (nothing changed) if memory for
+ * it cannot be had: th is then kept whole. */
+static int fold(struct lt_thread *th)
+{
+	if (!folded && !(folded = folded_new()))
+		return -1;
+	struct lt_thread *a = folded;
+	const struct lt_table *t = th->table;
+	uint32_t nk = th->nkeys;
+	size_t map_bytes = (size_t)nk * (sizeof(uint32_t) + sizeof(struct lt_ext *)) + 1;
+	void *mem = lt_map(map_bytes);
+	if (!mem || folded_reserve(a, t ? t->used : 0, th->names_used) < 0) {
+		if (mem)
+			lt_unmap(mem, map_bytes);
+		return -1;
+	}
+	struct fold_ctx c = { mem, nk };
+	uint32_t *keymap = (uint32_t *)(c.ext_of + nk);
+	memset(keymap, 0xff, (size_t)nk * sizeof *keymap);
+	for (uint64_t i = 0; t && i <= t->mask; i++) {
+		const struct lt_slot *s = &t->slots[i];
+		if (!s->ret || LT_META_ENTRY(s->meta) == 0 || (s->action & LT_SA_INNER) || !s->calls)
+			continue;
+		const struct lt_ext *x = &t->ext[i];
+		const struct lt_name *ln = s->name_at ? (const struct lt_name *)(th->names + s->name_at - 1) : NULL;
+		struct lt_slot *d = folded_slot(a, s, ln);
+		struct lt_ext *dx = lt_ext_of(a->table, d);
+		d->calls += s->calls;
+		d->timed += s->timed;
+		d->ticks += s->ticks;
+		for (int b = 0; b < LT_HIST_BUCKETS; b++)
+			dx->hist[b] += x->hist[b];
+		for (int r = 0; r < LT_LOST_N; r++) {
+			dx->stack_lost[r] += x->stack_lost[r];
+			dx->stack_lost_ticks[r] += x->stack_lost_ticks[r];
+		}
+		/* Windows the analyzer counts once (KEY_ONCE): the long ones add
+		 * up; the record holds one first call, so another thread's first
+		 * call joins the long ones (counted once too), unless it is one
+		 * of them already. */
+		dx->tail_timed += x->tail_timed;
+		dx->tail_ticks += x->tail_ticks;
+		dx->pre_calls += x->pre_calls;
+		if (x->has_first && !dx->has_first) {
+			dx->has_first = 1;
+			dx->first_ticks = x->first_ticks;
+		} else if (x->has_first && !(x->first_ticks >> LT_TAIL_SHIFT)) {
+			dx->tail_timed++;
+			dx->tail_ticks += x->first_ticks;
+		}
+		if (ln && d->name_at) {
+			struct lt_name *dn = (struct lt_name *)(a->names + d->name_at - 1);
+			dn->flags |= ln->flags & LTX_KEY_FATAL;
+			if (ln->unloads < dn->unloads)
+				dn->unloads = ln->unloads; /* the first call of the key in any thread */
+		}
+		if (x->keyno < nk) {
+			keymap[x->keyno] = dx->keyno;
+			c.ext_of[x->keyno] = dx;
+		}
+	}
+	if (th->stacks) {
+		if (!a->stacks)
+			a->stacks = lt_map(sizeof *a->stacks);
+		if (a->stacks) {
+			lt_stacks_merge(a->stacks, th->stacks, keymap, nk, stack_lost, &c);
+		} else {
+			for (uint32_t i = 0; i < LT_PAIRS_CAP; i++) {
+				const struct lt_pair *p = &th->stacks->pairs[i];
+				if (p->stack1)
+					stack_lost(&c, p->keyno, p->count, p->ticks);
+			}
+		}
+	}
+	lt_unmap(mem, map_bytes);
+	a->waits += th->waits;
+	a->wait_ticks += th->wait_ticks;
+	a->busy_ticks += th->busy_ticks;
+	for (int k = 0; k < 4; k++)
+		a->pre_loop[k] += th->pre_loop[k];
+	a->untimed_full += th->untimed_full;
+	a->reentered += th->reentered;
+	a->cpu_samples += th->cpu_samples;
+	a->cpu_sampled_ticks += th->cpu_sampled_ticks;
+	a->cpu_sampled_ns += th->cpu_sampled_ns;
+	if (a->trace && th->trace)
+		a->trace->recorded += th->trace->recorded;
+	a->nthreads++;
+	return 0;
+}
+
+void lt_thread_exit(struct lt_thread *th)
+{
+	sigset_t old;
+	lt_threads_lock(&old);
+	if (exited_kept < LT_KEEP_EXITED || (th->flags & LTX_THREAD_MAIN) || fold(th) < 0) {
+		exited_kept++;
+		trim(th);
+	} else {
+		unlink_thread(th);
+		lt_thread_free(th);
+	}
+	lt_threads_unlock(&old);
+}
+
+/* In a fork child (atfork handler; only this thread exists): the other
+ * threads' states, kept or folded, are the parent's; unmap them. */
+void lt_threads_forked(void)
+{
+	lt_threads_lock_forked();
+	struct lt_thread *self = lt_tls.thr;
+	for (struct lt_thread *th = lt_threads, *next; th; th = next) {
+		next = th->next;
+		if (th != self)
+			lt_thread_free(th);
+	}
+	if (self)
+		self->next = NULL;
+	lt_threads = self;
+	folded = NULL;
+	exited_kept = 0;
+}
+
+/* The thread's pthread key destructor. Other libraries' destructors may
+ * still log after it: the key is set again so that glibc calls it in its
+ * next destructor round, and the state is given up in the last round but
+ * one (calls after that are counted in process.late_calls). Not in the
+ * last: that is where sanitizer runtimes tear their own thread state down
+ * (ThreadSanitizer's, before ours by key order, and its pthread_mutex_lock
+ * crashes after). */
+static void thread_gone(void *p)
+{
+	struct lt_thread *th = p;
+	if (++lt_tls.exit_round < PTHREAD_DESTRUCTOR_ITERATIONS - 1 && pthread_setspecific(lt_thread_key, th) == 0)
+		return;
+	lt_tls.busy = 1;
+	lt_tls.dead = 1;
+	lt_tls.table = NULL;
+	lt_tls.thr = NULL;
+	prctl(PR_GET_NAME, th->name, 0, 0, 0);
+	th->flags |= LTX_THREAD_EXITED;
+	lt_thread_exit(th); /* kept whole, or folded and unmapped */
+	lt_tls.busy = 0;
+}
+
+/* At start-up: the key whose destructor sees each thread end. */
+void lt_thread_exit_init(void)
+{
+	if (pthread_key_create(&lt_thread_key, thread_gone) == 0)
+		lt_thread_key_ok = 1;
+}

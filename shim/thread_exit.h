@@ -1,0 +1,15 @@
+/* thread_exit.c: a thread's state when the thread ends, kept whole or
+ * folded into the exited threads' sums. */
+#ifndef LT_THREAD_EXIT_H
+#define LT_THREAD_EXIT_H
+
+#include "state.h"
+
+#define LT_KEEP_EXITED 64 /* exited threads kept whole; later ones are folded */
+void lt_thread_exit_init(void) LT_HIDDEN;
+void lt_thread_exit(struct lt_thread *th) LT_HIDDEN;
+void lt_threads_forked(void) LT_HIDDEN;
+/* Everything a thread's state holds, unmapped (no reader may be in it). */
+void lt_thread_free(struct lt_thread *th) LT_HIDDEN;
+
+#endif
