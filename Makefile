@@ -130,8 +130,10 @@ APPLOG_LDFLAGS_noplt := -Wl,-z,now -Wl,-z,relro
 TP_BINS += $(foreach m,$(APPLOG_MODES),$(TP)/applog-$(m)/applog-demo)
 # Unwinding through intercepted calls: a C++ logging function that throws,
 # threads cancelled inside a logging call (with and without -fexceptions),
-# backtraces taken inside one.
-TP_BINS += $(TP)/unwind/throw-demo $(TP)/unwind/cancel-demo $(TP)/unwind/cancel-demo-noexc $(TP)/unwind/bt-demo
+# backtraces taken inside one; a process's first logging call in a signal
+# handler.
+TP_BINS += $(TP)/unwind/throw-demo $(TP)/unwind/cancel-demo $(TP)/unwind/cancel-demo-noexc $(TP)/unwind/bt-demo \
+	$(TP)/unwind/sigfirst-demo
 # syslog, with and without _FORTIFY_SOURCE (which turns syslog into __syslog_chk).
 TP_BINS += $(TP)/syslog-demo $(TP)/syslog-demo-fortify
 # Programs on the real libraries, when their -dev packages are installed
@@ -351,6 +353,9 @@ $(TP)/unwind/cancel-demo: test-programs/unwind/cancel-demo.c $(TP)/unwind/libblo
 $(TP)/unwind/cancel-demo-noexc: test-programs/unwind/cancel-demo.c $(TP)/unwind/libblocklog.so
 	$(call echo_cmd,CC,$@)
 	$(Q)$(CC) $(TP_CFLAGS) -fno-exceptions -pthread -o $@ $< -L$(TP)/unwind -lblocklog -Wl,-rpath,'$$ORIGIN'
+$(TP)/unwind/sigfirst-demo: test-programs/unwind/sigfirst-demo.c $(TP)/unwind/libblocklog.so
+	$(call echo_cmd,CC,$@)
+	$(Q)$(CC) $(TP_CFLAGS) -pthread -o $@ $< -L$(TP)/unwind -lblocklog -Wl,-rpath,'$$ORIGIN'
 $(TP)/unwind/bt-demo: test-programs/unwind/bt-demo.c $(TP)/unwind/libblocklog.so
 	$(call echo_cmd,CC,$@)
 	$(Q)$(CC) $(TP_CFLAGS) -rdynamic -o $@ $< -L$(TP)/unwind -lblocklog -lunwind -Wl,-rpath,'$$ORIGIN'
