@@ -131,9 +131,9 @@ TP_BINS += $(foreach m,$(APPLOG_MODES),$(TP)/applog-$(m)/applog-demo)
 # Unwinding through intercepted calls: a C++ logging function that throws,
 # threads cancelled inside a logging call (with and without -fexceptions),
 # backtraces taken inside one; a process's first logging call in a signal
-# handler.
+# handler; processes made by clone(), syscall(SYS_fork), ended by quick_exit.
 TP_BINS += $(TP)/unwind/throw-demo $(TP)/unwind/cancel-demo $(TP)/unwind/cancel-demo-noexc $(TP)/unwind/bt-demo \
-	$(TP)/unwind/sigfirst-demo
+	$(TP)/unwind/sigfirst-demo $(TP)/unwind/newproc-demo
 # syslog, with and without _FORTIFY_SOURCE (which turns syslog into __syslog_chk).
 TP_BINS += $(TP)/syslog-demo $(TP)/syslog-demo-fortify
 # Programs on the real libraries, when their -dev packages are installed
@@ -356,6 +356,10 @@ $(TP)/unwind/cancel-demo-noexc: test-programs/unwind/cancel-demo.c $(TP)/unwind/
 $(TP)/unwind/sigfirst-demo: test-programs/unwind/sigfirst-demo.c $(TP)/unwind/libblocklog.so
 	$(call echo_cmd,CC,$@)
 	$(Q)$(CC) $(TP_CFLAGS) -pthread -o $@ $< -L$(TP)/unwind -lblocklog -Wl,-rpath,'$$ORIGIN'
+$(TP)/unwind/newproc-demo: test-programs/unwind/newproc-demo.c $(TP)/liblegacylog.so test-programs/legacylog.h
+	@mkdir -p $(dir $@)
+	$(call echo_cmd,CC,$@)
+	$(Q)$(CC) $(TP_CFLAGS) -Itest-programs -o $@ $< -L$(TP) -llegacylog -Wl,-rpath,'$$ORIGIN/..'
 $(TP)/unwind/bt-demo: test-programs/unwind/bt-demo.c $(TP)/unwind/libblocklog.so
 	$(call echo_cmd,CC,$@)
 	$(Q)$(CC) $(TP_CFLAGS) -rdynamic -o $@ $< -L$(TP)/unwind -lblocklog -lunwind -Wl,-rpath,'$$ORIGIN'
