@@ -78,10 +78,12 @@ HOOK_CFLAGS := $(SHIM_COMMON) -mgeneral-regs-only -fno-stack-protector \
 	-fno-tree-vectorize -fomit-frame-pointer
 SHIM_C := shim/base.c shim/symbols.c shim/settings.c shim/calib.c shim/fork.c shim/slowpath.c shim/stacks.c shim/waits.c shim/init.c shim/output.c shim/entries.c shim/fields.c shim/families.c \
 	shim/got.c shim/rules.c shim/service.c shim/control.c shim/threads.c shim/thread_exit.c shim/modules.c shim/dlclose.c shim/process.c \
-	shim/signals.c shim/die.c shim/unwind.c common/ltx_write.c common/ltx_io.c common/ltx_settings.c \
+	shim/signals.c shim/die.c shim/elfsym.c shim/entrypatch.c shim/entryhook.c shim/unwind.c common/ltx_write.c common/ltx_io.c common/ltx_settings.c \
 	common/ltx_rules.c common/ltx_levels.c
 ifeq ($(ARCH),x86_64)
 SHIM_ASM := shim/entry_x86_64.S
+# Entry patching: capstone's header only; the library is dlopen'ed.
+SHIM_C += shim/patch_x86_64.c
 else
 SHIM_ASM :=
 SHIM_C += shim/entry_generic.c
@@ -134,6 +136,10 @@ TP_BINS += $(foreach m,$(APPLOG_MODES),$(TP)/applog-$(m)/applog-demo)
 # handler; processes made by clone(), syscall(SYS_fork), ended by quick_exit.
 TP_BINS += $(TP)/unwind/throw-demo $(TP)/unwind/cancel-demo $(TP)/unwind/cancel-demo-noexc $(TP)/unwind/bt-demo \
 	$(TP)/unwind/sigfirst-demo $(TP)/unwind/newproc-demo
+# The symbol finder's test program: unstripped, stripped with a debug link,
+# stripped without one (found by build-id), and its separate debug file.
+ELFSYM_BINS := $(TP)/elfsym-demo $(TP)/elfsym-demo.debug $(TP)/elfsym-demo-stripped $(TP)/elfsym-demo-nolink
+TP_BINS += $(ELFSYM_BINS)
 # syslog, with and without _FORTIFY_SOURCE (which turns syslog into __syslog_chk).
 TP_BINS += $(TP)/syslog-demo $(TP)/syslog-demo-fortify
 # Programs on the real libraries, when their -dev packages are installed
@@ -165,9 +171,12 @@ endif
 endif
 
 UNIT_SRC := $(wildcard tests/unit/*.c)
+ifneq ($(ARCH),x86_64)
+UNIT_SRC := $(filter-out tests/unit/test_patch.c,$(UNIT_SRC))
+endif
 UNIT_BINS := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
 
-.PHONY: all check check-pending demo bench install clean deps deps-test test-programs unit bench-programs fuzz build-info \
+.PHONY: all check check-pending demo bench install clean deps deps-test deps-demo test-programs unit bench-programs fuzz build-info \
 	check-sanitizers check-asan check-tsan deps-graph
 all: build-info $(SHIM) $(ANALYZER) $(SCRIPT) test-programs bench-programs
 
@@ -375,6 +384,22 @@ $(TP)/syslog-demo-fortify: test-programs/syslog-demo.c
 	$(call echo_cmd,CC,$@)
 	$(Q)$(CC) $(TP_CFLAGS) -O2 -U_FORTIFY_SOURCE -D_FORTIFY_SOURCE=2 -o $@ $<
 
+# Not PIE: its addresses and file offsets differ, as nm and objdump show.
+ELFSYM_SRC := test-programs/elfsym/main.c test-programs/elfsym/other.c
+$(TP)/elfsym-demo: $(ELFSYM_SRC)
+	@mkdir -p $(dir $@)
+	$(call echo_cmd,CC,$@)
+	$(Q)$(CC) $(TP_CFLAGS) -O2 -g -no-pie -rdynamic -Wl,--build-id -o $@ $(ELFSYM_SRC)
+$(TP)/elfsym-demo.debug: $(TP)/elfsym-demo
+	$(call echo_cmd,OBJCOPY,$@)
+	$(Q)objcopy --only-keep-debug $< $@
+$(TP)/elfsym-demo-stripped $(TP)/elfsym-demo-nolink: $(TP)/elfsym-demo $(TP)/elfsym-demo.debug
+	$(call echo_cmd,STRIP,$@)
+	$(Q)objcopy --strip-all $< $@.tmp
+	$(Q)if [ $@ = $(TP)/elfsym-demo-stripped ]; then \
+		cd $(TP) && objcopy --add-gnu-debuglink=elfsym-demo.debug $(notdir $@).tmp; fi
+	$(Q)mv $@.tmp $@
+
 $(TP)/libvirt-evloop: test-programs/libvirt-evloop.c
 	@mkdir -p $(dir $@)
 	$(call echo_cmd,CC,$@)
@@ -460,6 +485,20 @@ $(B)/tests/test_model $(B)/tests/test_view: $(B)/tests/%: tests/unit/%.c common/
 	$(call echo_cmd,CC,$@)
 	$(Q)$(CC) $(BASE_CFLAGS) -Wno-missing-prototypes -o $@ $^ $$(pkg-config --cflags --libs check) $(ANALYZER_LIBS)
 
+# test_patch: the entry-patching engine on the functions of an assembly file.
+$(B)/tests/test_patch: tests/unit/test_patch.c tests/unit/patch_funcs_x86_64.S shim/patch_x86_64.c shim/patch.h
+	@mkdir -p $(dir $@)
+	$(call echo_cmd,CC,$@)
+	$(Q)$(CC) $(BASE_CFLAGS) -Wno-missing-prototypes -o $@ tests/unit/test_patch.c tests/unit/patch_funcs_x86_64.S \
+		shim/patch_x86_64.c $$(pkg-config --cflags --libs check) -ldl -lpthread
+
+# test_elfsym: the symbol finder on elfsym-demo and damaged copies of it.
+$(B)/tests/test_elfsym: tests/unit/test_elfsym.c shim/elfsym.c shim/elfsym.h $(ELFSYM_BINS)
+	@mkdir -p $(dir $@)
+	$(call echo_cmd,CC,$@)
+	$(Q)$(CC) $(BASE_CFLAGS) -Wno-missing-prototypes -o $@ tests/unit/test_elfsym.c shim/elfsym.c \
+		$$(pkg-config --cflags --libs check)
+
 unit: $(UNIT_BINS)
 
 # Benchmark programs (bench/run.sh, make bench).
@@ -468,6 +507,24 @@ $(B)/bench/%: bench/%.c $(TP)/liblegacylog.so test-programs/legacylog.h
 	@mkdir -p $(dir $@)
 	$(call echo_cmd,CC,$@)
 	$(Q)$(CC) $(TP_CFLAGS) -pthread -o $@ $< -L$(TP) -llegacylog -Wl,-rpath,'$$ORIGIN/../test-programs'
+# Entry patching: its costs (patch-bench) and how many exported functions
+# of a library it takes (patchable FILE...).
+ifeq ($(ARCH),x86_64)
+BENCH_BINS += $(B)/bench/patch-bench $(B)/bench/patchable $(B)/bench/libpatch-all.so
+endif
+$(B)/bench/patch-bench: bench/patch-bench.c tests/unit/patch_funcs_x86_64.S shim/patch_x86_64.c shim/patch.h
+	@mkdir -p $(dir $@)
+	$(call echo_cmd,CC,$@)
+	$(Q)$(CC) $(TP_CFLAGS) -pthread -o $@ bench/patch-bench.c tests/unit/patch_funcs_x86_64.S shim/patch_x86_64.c -ldl
+$(B)/bench/patchable: bench/patchable.c shim/patch_x86_64.c shim/patch.h
+	@mkdir -p $(dir $@)
+	$(call echo_cmd,CC,$@)
+	$(Q)$(CC) $(TP_CFLAGS) -pthread -o $@ bench/patchable.c shim/patch_x86_64.c -ldl -lelf
+# Preloaded, it patches every exported function of one library (LT_PATCH_ALL).
+$(B)/bench/libpatch-all.so: bench/patch-all.c shim/patch_x86_64.c shim/patch.h
+	@mkdir -p $(dir $@)
+	$(call echo_cmd,CC,$@)
+	$(Q)$(CC) $(TP_CFLAGS) -fPIC -shared -o $@ bench/patch-all.c shim/patch_x86_64.c -ldl -lelf -lpthread
 bench-programs: $(BENCH_BINS)
 
 deps:
@@ -475,6 +532,9 @@ deps:
 
 deps-test:
 	@scripts/install-deps.sh test
+
+deps-demo:
+	@scripts/install-deps.sh demo
 
 # (entry_generic.c stands in for the trampolines on other architectures)
 
@@ -498,7 +558,7 @@ check-tsan: deps-test
 	@LTX_BUILD=$(abspath build-tsan) tests/run.sh $(TSAN_TESTS)
 check-sanitizers: check-asan check-tsan
 
-demo: deps
+demo: deps-demo
 	@$(MAKE) --no-print-directory all
 	@scripts/demo.sh
 

@@ -294,6 +294,11 @@ static int cmd_check_env(const char *who)
 		fprintf(stderr, "logtax: %s: --control '%s': %s\n", who, v, why);
 		bad = 1;
 	}
+	v = getenv("LOGTAX_PATCH");
+	if (v && ltx_parse_patch(v, &a, &why) < 0) {
+		fprintf(stderr, "logtax: %s: --patch '%s': %s\n", who, v, why);
+		bad = 1;
+	}
 	v = getenv("LOGTAX_HOOK");
 	if (v) {
 		struct ltx_hook_spec specs[LTX_HOOK_MAX];

@@ -7,6 +7,7 @@
  * Under callgrind, --toggle-collect=bench_loop: Ir / calls is instructions
  * per call (CALLS/10 + 1 warm-up calls first, as percall). Hooked as
  *   LOGTAX_HOOK='direct_log:name=1:level=2' */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
@@ -21,9 +22,14 @@ __attribute__((noinline, noclone)) int direct_log(const char *src, int level, co
 {
 	if (level < direct_log_threshold || !src)
 		return 0;
+	/* what passes is written (none does here): a logger that calls out,
+	 * as real ones do (a leaf is refused) */
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vprintf(fmt, ap);
+	va_end(ap);
 	printed++;
-	(void)fmt;
-	return 1;
+	return n;
 }
 
 __attribute__((noinline)) void bench_loop(long n);

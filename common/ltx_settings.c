@@ -7,7 +7,7 @@
 const char *const ltx_known_vars[] = { "LOGTAX_OUTPUT", "LOGTAX_TIME",        "LOGTAX_STACKS",
 				       "LOGTAX_TRACE",  "LOGTAX_HOOK",        "LOGTAX_FILTER",
 				       "LOGTAX_FILTER_FILE", "LOGTAX_CONTROL", "LOGTAX_SNAPSHOT",
-				       "LOGTAX_NO_FOLLOW",
+				       "LOGTAX_NO_FOLLOW", "LOGTAX_PATCH",
 				       NULL };
 
 static int parse_u32(const char *s, uint32_t lo, uint32_t hi, uint32_t *out)
@@ -38,6 +38,21 @@ int ltx_parse_control(const char *s, uint32_t *mode, const char **why)
 		*mode = LTX_CONTROL_OFF;
 	else {
 		*why = "expected auto, thread or off";
+		return -1;
+	}
+	return 0;
+}
+
+int ltx_parse_patch(const char *s, uint32_t *mode, const char **why)
+{
+	if (!strcmp(s, "auto"))
+		*mode = LTX_PATCH_AUTO;
+	else if (!strcmp(s, "entry"))
+		*mode = LTX_PATCH_ENTRY;
+	else if (!strcmp(s, "got"))
+		*mode = LTX_PATCH_GOT;
+	else {
+		*why = "expected entry, got or auto";
 		return -1;
 	}
 	return 0;

@@ -63,6 +63,15 @@ int ltx_parse_hooks(const char *s, struct ltx_hook_spec *out, unsigned cap, unsi
 enum ltx_control { LTX_CONTROL_AUTO, LTX_CONTROL_THREAD, LTX_CONTROL_OFF };
 int ltx_parse_control(const char *s, uint32_t *mode, const char **why);
 
+/* LOGTAX_PATCH / logtax run --patch: how calls are reached.
+ *   auto   entry patching (every call, direct ones too) where it is safe,
+ *          GOT and PLT entries where not (one warning line naming why);
+ *          the built-in families' libc functions (syslog) by GOT only
+ *   entry  the same, libc's syslog family entry patched too
+ *   got    only GOT and PLT entries: calls between objects */
+enum ltx_patch { LTX_PATCH_AUTO, LTX_PATCH_ENTRY, LTX_PATCH_GOT };
+int ltx_parse_patch(const char *s, uint32_t *mode, const char **why);
+
 /* The variables the shim knows; NULL-terminated. */
 extern const char *const ltx_known_vars[];
 

@@ -20,6 +20,7 @@ struct lt_config {
 	uint32_t trace_events; /* 0: trace off */
 	uint32_t snapshot_every; /* seconds; 0: no periodic snapshots */
 	uint32_t no_follow;      /* LOGTAX_NO_FOLLOW: the one pid traced; 0: follow */
+	uint32_t patch_mode;     /* enum ltx_patch (LOGTAX_PATCH) */
 	char outdir[4096];
 };
 extern struct lt_config lt_cfg LT_HIDDEN;

@@ -11,6 +11,7 @@
 #include "entry.h"
 #include "hotpath.h"
 #include "modules.h"
+#include "patch.h"
 #include "symbols.h"
 
 #include <errno.h>
@@ -137,7 +138,11 @@ static void reresolve(const struct snap *s)
 		return;
 	for (unsigned i = 0; i < lt_ndescs; i++) {
 		struct lt_desc *d = lt_descs[i];
+		/* a patched entry's copy stands for the function it was made from */
 		uint64_t real = (uint64_t)__atomic_load_n(&d->real, __ATOMIC_ACQUIRE);
+#if LT_HAVE_TRAMPOLINES
+		real = (uint64_t)lt_patch_home_of((void *)real);
+#endif
 		for (uint32_t k = 0; real && k < s->n; k++) {
 			if (s->present[k] || real < s->m[k].lo || real >= s->m[k].hi)
 				continue;
@@ -147,6 +152,13 @@ static void reresolve(const struct snap *s)
 			break;
 		}
 	}
+#if LT_HAVE_TRAMPOLINES
+	/* Entries patched in an unloaded object are gone with it (after the
+	 * loop above, which asked each copy what it stood for). */
+	for (uint32_t k = 0; k < s->n; k++)
+		if (!s->present[k])
+			lt_patch_unloaded(s->m[k].lo, s->m[k].hi);
+#endif
 }
 
 LT_EXPORT int dlclose(void *handle);

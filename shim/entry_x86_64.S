@@ -77,9 +77,11 @@
 	.cfi_adjust_cfa_offset -8
 .endm
 
-.macro LT_SAVE_XMM
+.macro LT_SAVE_XMM cfi=1
 	subq $128, %rsp
+	.if \cfi
 	.cfi_adjust_cfa_offset 128
+	.endif
 	movaps %xmm0, 0(%rsp)
 	movaps %xmm1, 16(%rsp)
 	movaps %xmm2, 32(%rsp)
@@ -90,7 +92,7 @@
 	movaps %xmm7, 112(%rsp)
 .endm
 
-.macro LT_RESTORE_XMM
+.macro LT_RESTORE_XMM cfi=1
 	movaps 0(%rsp), %xmm0
 	movaps 16(%rsp), %xmm1
 	movaps 32(%rsp), %xmm2
@@ -100,7 +102,9 @@
 	movaps 96(%rsp), %xmm6
 	movaps 112(%rsp), %xmm7
 	addq $128, %rsp
+	.if \cfi
 	.cfi_adjust_cfa_offset -128
+	.endif
 .endm
 
 .macro LT_ENTRY name, desc
@@ -207,15 +211,24 @@ lt_tramp_timed_ret:		/* the personality routine knows the call by this */
 	.cfi_startproc
 	.cfi_adjust_cfa_offset 56
 .Lslow:
-	LT_SAVE_XMM
+	/* A patched entry may be reached with rsp aligned any way (a caller
+	 * that knows its callee needs no alignment may skip it); the hot path
+	 * does not care, but the slow path calls libc: rsp is aligned here,
+	 * the saved frame found through rbp. */
+	pushq %rbp
+	.cfi_adjust_cfa_offset 8
+	.cfi_rel_offset rbp, 0
+	movq %rsp, %rbp
+	.cfi_def_cfa_register rbp
+	andq $-16, %rsp
+	LT_SAVE_XMM 0
 	subq $32, %rsp		/* 0: old cancel state; 8: action; 16, 24: the answer */
-	.cfi_adjust_cfa_offset 32
 	movl %eax, 8(%rsp)
 	movq %rdx, 16(%rsp)
 	movl $1, %edi		/* PTHREAD_CANCEL_DISABLE */
 	movq %rsp, %rsi
 	call pthread_setcancelstate@PLT
-	leaq 160(%rsp), %rdi
+	leaq 8(%rbp), %rdi
 	movq 16(%rsp), %rsi
 	cmpl $3, 8(%rsp)
 	jne .Lstack
@@ -232,8 +245,12 @@ lt_tramp_timed_ret:		/* the personality routine knows the call by this */
 	movq 16(%rsp), %rax
 	movq 24(%rsp), %rdx
 	addq $32, %rsp
-	.cfi_adjust_cfa_offset -32
-	LT_RESTORE_XMM
+	LT_RESTORE_XMM 0
+	movq %rbp, %rsp
+	.cfi_def_cfa_register rsp
+	popq %rbp
+	.cfi_adjust_cfa_offset -8
+	.cfi_restore rbp
 	jmp .Ldispatch
 	.cfi_endproc
 	.size lt_tramp, . - lt_tramp

@@ -11,6 +11,7 @@
 #include "entries.h"
 #include "state.h"
 #include "symbols.h"
+#include "patch.h"
 #include "threads.h"
 #include "../common/ltx_format.h"
 
@@ -268,7 +269,11 @@ static int same_object(const void *a, const void *b)
 
 uint32_t lt_key_allows(const struct lt_desc *d, uint64_t ret, int32_t level)
 {
-	if ((d->flags & LT_DESC_INNER_SELF) && same_object((const void *)ret, d->real))
+	void *home = d->real;
+#if LT_HAVE_TRAMPOLINES
+	home = lt_patch_home_of(home); /* its copy lies outside the object */
+#endif
+	if ((d->flags & LT_DESC_INNER_SELF) && same_object((const void *)ret, home))
 		return LT_KEY_INNER;
 	if (d->family == LTX_FAM_GLIB &&
 	    ((uint32_t)level & G_LOG_FLAG_FATAL || ((uint32_t)level & glib_fatal_levels() & G_LOG_LEVEL_MASK)))

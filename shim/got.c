@@ -10,7 +10,14 @@
  * are patched when dlopen/dlmopen return (see entry_x86_64.S for how the
  * caller's identity is kept). Calls that do not go through a GOT (inside
  * the defining library when it binds to itself, through dlsym'd pointers or
- * pointers stored in data) are not seen; `logtax scan` counts such sites.
+ * pointers stored in data) are not seen that way; `logtax scan` counts such
+ * sites. Under LOGTAX_PATCH auto or entry (the default) the definition's
+ * entry is patched first (entryhook.c): its jmp reaches the same stub, the
+ * stub's real function becomes the relocated copy, and the GOT entries that
+ * point at the definition are left alone (a call through one reaches the
+ * patched entry: counted once). A refused entry falls back to GOT entries
+ * with one warning line. A function the loader's tables do not know (not
+ * exported) is looked for in the executable's .symtab and debug file.
  *
  * Runs at start-up and after dlopen, never in the hot path; patch passes
  * are serialised by a mutex. Symbols are looked up in the objects' own hash
@@ -21,7 +28,11 @@
 #include "desc.h"
 #include "dlclose.h"
 #include "entries.h"
+#include "elfsym.h"
+#include "entryhook.h"
 #include "entry.h"
+#include "entrypatch.h"
+#include "patch.h"
 #include "hotpath.h"
 #include "symbols.h"
 #include "../common/ltx_entries.h"
@@ -44,6 +55,8 @@
 static struct ltx_hook_spec specs[LTX_HOOK_MAX];
 static unsigned nspecs;
 static uint8_t spec_of[LTX_HOOK_STUBS]; /* which spec each descriptor serves */
+static uint64_t def_of[LTX_HOOK_STUBS]; /* the definition it serves (its real, unless that is an entry's copy) */
+static uint8_t entry_warned[LTX_HOOK_MAX];
 static uint32_t spec_seen[LTX_HOOK_MAX]; /* GOT entries found referring to it */
 static int hooks_active;
 static pthread_mutex_t patch_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -66,7 +79,7 @@ static int stub_for(unsigned k, uint64_t target)
 {
 	uint32_t used = lt_hook_used;
 	for (uint32_t i = 0; i < used; i++)
-		if (spec_of[i] == k && (uint64_t)lt_hook_descs[i].real == target)
+		if (spec_of[i] == k && def_of[i] == target)
 			return (int)i;
 	if (used >= LTX_HOOK_STUBS) {
 		if (!pool_warned++)
@@ -87,6 +100,7 @@ static int stub_for(unsigned k, uint64_t target)
 	d->real = (void *)target;
 	lt_desc_prepare(d);
 	spec_of[used] = (uint8_t)k;
+	def_of[used] = target;
 	__atomic_store_n(&lt_hook_used, used + 1, __ATOMIC_RELEASE);
 	return (int)used;
 }
@@ -151,8 +165,56 @@ static int got_write(const struct lt_obj *o, uint64_t *slot, uint64_t v)
 	return 0;
 }
 
+/* LOGTAX_PATCH entry or auto: the definition's entry jumps to the hook's
+ * stub, so direct calls are reached too; GOT entries that still point at
+ * it then need no rewrite (a call through one is counted once, at the
+ * entry). 1 if its entry is patched; 0 if GOT entries are to be rewritten
+ * instead (GOT mode, or the entry was refused: one warning line). */
+static int entry_patch(unsigned k, uint64_t def)
+{
+	if (lt_entry_mode == LTX_PATCH_GOT || !def)
+		return 0;
+	int st = stub_for(k, def);
+	if (st < 0)
+		return 0;
+	const char *why = NULL;
+	if (lt_entry_hook(specs[k].fn, def, &lt_hook_descs[st].real, (void *)stub_addr((uint32_t)st), &why))
+		return 1;
+	if (!entry_warned[k]++) {
+		char msg[320];
+		size_t n = 0;
+		const char *parts[] = { "warning: hook: ", specs[k].fn, ": its entry cannot be patched (", why,
+					"); falling back to its GOT and PLT entries: only calls between objects are "
+					"counted" };
+		for (unsigned i = 0; i < sizeof parts / sizeof parts[0]; i++)
+			for (const char *c = parts[i]; c && *c && n + 1 < sizeof msg; c++)
+				msg[n++] = *c;
+		msg[n] = 0;
+		lt_warn(msg, NULL);
+	}
+	return 0;
+}
+
+static int main_bias(struct dl_phdr_info *info, size_t size, void *arg)
+{
+	(void)size;
+	*(uint64_t *)arg = info->dlpi_addr;
+	return 1; /* the first object is the executable */
+}
+
+/* fn in the executable's .symtab or debug file (not its .dynsym, which
+ * the loader's tables answer for), or 0. */
+static uint64_t main_symbol(const char *fn)
+{
+	uint64_t bias = 0, addr = 0, size = 0;
+	const char *why = NULL;
+	dl_iterate_phdr(main_bias, &bias);
+	return lt_sym_find("", bias, fn, &addr, &size, &why) == 0 ? addr : 0;
+}
+
 struct patch_ctx {
 	uint64_t defs[LTX_HOOK_MAX];
+	int entry[LTX_HOOK_MAX]; /* entry_patch()'s answer for defs[k] */
 	unsigned failed;
 };
 
@@ -190,6 +252,10 @@ static int patch_object(struct dl_phdr_info *info, size_t size, void *arg)
 					target = c->defs[k] ? c->defs[k] : own;
 				if (!target)
 					break;
+				/* a definition whose entry is patched needs no GOT rewrite */
+				int e = target == c->defs[k] ? c->entry[k] : entry_patch(k, target);
+				if (e)
+					break;
 				int st = stub_for(k, target);
 				if (st < 0 || got_write(&o, slot, stub_addr((uint32_t)st)) < 0)
 					c->failed++;
@@ -205,8 +271,14 @@ static void patch_all(int first)
 	pthread_mutex_lock(&patch_lock);
 	struct patch_ctx c;
 	memset(&c, 0, sizeof c);
-	for (unsigned k = 0; k < nspecs; k++)
+	for (unsigned k = 0; k < nspecs; k++) {
 		c.defs[k] = (uint64_t)lt_find_symbol(specs[k].fn, 0);
+		/* not exported: the executable's own symbol table (or its debug
+		 * file) may name it, for its entry to be patched */
+		if (!c.defs[k] && lt_entry_mode != LTX_PATCH_GOT)
+			c.defs[k] = main_symbol(specs[k].fn);
+		c.entry[k] = entry_patch(k, c.defs[k]);
+	}
 	memset(spec_seen, 0, sizeof spec_seen);
 	dl_iterate_phdr(patch_object, &c);
 	if (c.failed)
@@ -217,7 +289,7 @@ static void patch_all(int first)
 				lt_warn("warning: hook: no loaded object defines or calls this function (looked for again "
 					"after each dlopen)",
 					specs[k].fn);
-			else if (!spec_seen[k])
+			else if (!spec_seen[k] && c.entry[k] != 1)
 				lt_warn("warning: hook: nothing calls this function through a GOT or PLT entry, so no call "
 					"can be counted (see logtax scan)",
 					specs[k].fn);
@@ -247,6 +319,8 @@ void lt_hooks_init(void)
 	nspecs = n;
 	if (!LT_HAVE_TRAMPOLINES || !nspecs)
 		return;
+	lt_entry_mode = lt_cfg.patch_mode; /* read (and a bad value reported) by settings.c */
+	lt_entry_set_loader(lt_real_dlopen);
 	patch_all(1);
 	__atomic_store_n(&hooks_active, 1, __ATOMIC_RELEASE);
 }
@@ -383,6 +457,10 @@ static int deep_object(struct dl_phdr_info *info, size_t size, void *arg)
 				/* a lazy slot not bound yet (it points into its own PLT)
 				 * would bind in the object's own scope: the real function */
 				int lazy = cur >= o.lo && cur < o.hi && cur != (sym->st_shndx != SHN_UNDEF ? o.bias + sym->st_value : 0);
+#if LT_HAVE_TRAMPOLINES
+				/* an entry we patched: its GOT entries hold the function, we its copy */
+				real = lt_patch_home_of(real);
+#endif
 				if (!lazy && cur != (uint64_t)real) {
 					if (!deep_skipped++)
 						lt_warn("warning: a library opened with RTLD_DEEPBIND binds this entry point to "
@@ -433,7 +511,8 @@ struct lt_dl_ret lt_dl_enter(uint64_t caller, uint64_t which, uint64_t mode_open
 	int deep = (((which & 1) ? mode_mopen : mode_open) & RTLD_DEEPBIND) && LT_HAVE_TRAMPOLINES;
 	if (!r.real) {
 		r.real = (uint64_t)dl_missing;
-	} else if ((which & 2) && (deep || __atomic_load_n(&hooks_active, __ATOMIC_ACQUIRE))) {
+	} else if ((which & 2) && (deep || __atomic_load_n(&hooks_active, __ATOMIC_ACQUIRE) ||
+				   __atomic_load_n(&lt_entrypatch_active, __ATOMIC_ACQUIRE))) {
 		/* A CET shadow stack is active (the trampoline checked): the real
 		 * function is entered directly, so glibc still sees its caller, and
 		 * what this dlopen loads is not patched. */
@@ -442,7 +521,8 @@ struct lt_dl_ret lt_dl_enter(uint64_t caller, uint64_t which, uint64_t mode_open
 			lt_warn("warning: a shadow stack is active: hooks and RTLD_DEEPBIND objects loaded later with "
 				"dlopen are not followed",
 				NULL);
-	} else if (deep || __atomic_load_n(&hooks_active, __ATOMIC_ACQUIRE)) {
+	} else if (deep || __atomic_load_n(&hooks_active, __ATOMIC_ACQUIRE) ||
+		   __atomic_load_n(&lt_entrypatch_active, __ATOMIC_ACQUIRE)) {
 		struct gadget_ctx c = { caller, 0, 0 };
 		dl_iterate_phdr(find_gadget, &c);
 		r.gadget = c.found;
@@ -466,6 +546,8 @@ void lt_dl_after(void *handle)
 	int e = errno;
 	uint32_t busy = lt_tls.busy;
 	lt_tls.busy = 1;
+	if (__atomic_load_n(&lt_entrypatch_active, __ATOMIC_ACQUIRE))
+		lt_entrypatch_builtins(0);
 	if (__atomic_load_n(&hooks_active, __ATOMIC_ACQUIRE))
 		patch_all(0);
 	if (deep)

@@ -8,6 +8,7 @@
 #include "calib.h"
 #include "control.h"
 #include "entries.h"
+#include "entrypatch.h"
 #include "families.h"
 #include "fork.h"
 #include "got.h"
@@ -135,8 +136,10 @@ void lt_init(void)
 	}
 	/* (Most are absent from any one program: lt_find_next's lookups leave
 	 * dlerror() alone, so a failed one is not what the program sees.) */
-	if (!lt_inert)
+	if (!lt_inert) {
+		lt_entrypatch_builtins(1);
 		lt_hooks_init();
+	}
 	lt_thread_exit_init();
 	lt_fork_init();
 	lt_tls.busy = 0;

@@ -40,6 +40,28 @@ uint32_t lt_unloads;
 static uint32_t unloaded_n;
 static int unloaded_warned;
 
+/* The first GNU build-id note of at most max bytes in a note segment
+ * [p, end): its length, 0 if none. */
+static size_t note_build_id(const unsigned char *p, const unsigned char *end, uint32_t max,
+			    const unsigned char **out)
+{
+	while (p + sizeof(ElfW(Nhdr)) <= end) {
+		const ElfW(Nhdr) *nh = (const ElfW(Nhdr) *)p;
+		const unsigned char *name = p + sizeof *nh;
+		const unsigned char *desc = name + ((nh->n_namesz + 3) & ~3u);
+		const unsigned char *next = desc + ((nh->n_descsz + 3) & ~3u);
+		if (next > end)
+			break;
+		if (nh->n_type == NT_GNU_BUILD_ID && nh->n_namesz == 4 && !memcmp(name, "GNU", 4) &&
+		    nh->n_descsz <= max) {
+			*out = desc;
+			return nh->n_descsz;
+		}
+		p = next;
+	}
+	return 0;
+}
+
 /* GNU build-id from the PT_NOTE segments mapped in memory. */
 static size_t build_id(const struct dl_phdr_info *info, const unsigned char **out)
 {
@@ -48,20 +70,9 @@ static size_t build_id(const struct dl_phdr_info *info, const unsigned char **ou
 		if (ph->p_type != PT_NOTE)
 			continue;
 		const unsigned char *p = (const unsigned char *)(info->dlpi_addr + ph->p_vaddr);
-		const unsigned char *end = p + ph->p_memsz;
-		while (p + sizeof(ElfW(Nhdr)) <= end) {
-			const ElfW(Nhdr) *nh = (const ElfW(Nhdr) *)p;
-			const unsigned char *name = p + sizeof *nh;
-			const unsigned char *desc = name + ((nh->n_namesz + 3) & ~3u);
-			const unsigned char *next = desc + ((nh->n_descsz + 3) & ~3u);
-			if (next > end)
-				break;
-			if (nh->n_type == NT_GNU_BUILD_ID && nh->n_namesz == 4 && !memcmp(name, "GNU", 4)) {
-				*out = desc;
-				return nh->n_descsz;
-			}
-			p = next;
-		}
+		size_t n = note_build_id(p, p + ph->p_memsz, UINT32_MAX, out);
+		if (n)
+			return n;
 	}
 	return 0;
 }
@@ -301,22 +312,10 @@ static void emit_loaded_from_maps(struct write_ctx *c)
 			uint64_t a = mi.bias + ph[i].p_vaddr;
 			if (ph[i].p_type != PT_NOTE || a < lo || a + ph[i].p_memsz > hi)
 				continue;
-			const unsigned char *n = (const unsigned char *)a, *nend = n + ph[i].p_memsz;
-			while (n + sizeof(ElfW(Nhdr)) <= nend) {
-				const ElfW(Nhdr) *nh = (const ElfW(Nhdr) *)n;
-				const unsigned char *name = n + sizeof *nh;
-				const unsigned char *desc = name + ((nh->n_namesz + 3) & ~3u);
-				const unsigned char *next = desc + ((nh->n_descsz + 3) & ~3u);
-				if (next > nend)
-					break;
-				if (nh->n_type == NT_GNU_BUILD_ID && nh->n_namesz == 4 && !memcmp(name, "GNU", 4) &&
-				    nh->n_descsz <= LT_BID_MAX) {
-					mi.bid_len = nh->n_descsz;
-					memcpy(mi.bid, desc, nh->n_descsz);
-					break;
-				}
-				n = next;
-			}
+			const unsigned char *n = (const unsigned char *)a, *desc = NULL;
+			mi.bid_len = (uint32_t)note_build_id(n, n + ph[i].p_memsz, LT_BID_MAX, &desc);
+			if (mi.bid_len)
+				memcpy(mi.bid, desc, mi.bid_len);
 		}
 		struct ltx_module m;
 		memset(&m, 0, sizeof m);

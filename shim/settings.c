@@ -29,6 +29,19 @@ static void read_time_mode(void)
 	lt_cfg.sample_every = every;
 }
 
+static void read_patch_mode(void)
+{
+	const char *v = getenv("LOGTAX_PATCH"), *why = NULL;
+	uint32_t mode;
+	if (!v)
+		return;
+	if (ltx_parse_patch(v, &mode, &why) < 0) {
+		lt_bad_setting("LOGTAX_PATCH", v, why);
+		return;
+	}
+	lt_cfg.patch_mode = mode;
+}
+
 /* LOGTAX_TRACE: trace mode times every call, whatever LOGTAX_TIME says. */
 static void read_control(void)
 {
@@ -152,6 +165,7 @@ void lt_settings_read(void)
 {
 	read_time_mode();
 	read_control();
+	read_patch_mode();
 	read_trace();
 	read_snapshot();
 	read_outdir();

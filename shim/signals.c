@@ -200,7 +200,11 @@ LT_EXPORT int __sigaction(int sig, const struct sigaction *act, struct sigaction
 
 typedef sighandler_t (*signal_fn)(int, sighandler_t);
 
-static sighandler_t bsd_signal_impl(int sig, sighandler_t h, int which)
+/* On one of our signals, as glibc builds them on sigaction: BSD's (signal,
+ * bsd_signal, ssignal: the signal blocked in its handler, SA_RESTART unless
+ * siginterrupt said otherwise) or System V's (sysv_signal: reset to SIG_DFL
+ * on delivery, not blocked). Other signals go to glibc's own. */
+static sighandler_t signal_impl(int sig, sighandler_t h, int which, int sysv)
 {
 	if (index_of(sig) < 0) {
 		signal_fn f = (signal_fn)fn(which);
@@ -215,8 +219,12 @@ static sighandler_t bsd_signal_impl(int sig, sighandler_t h, int which)
 	memset(&act, 0, sizeof act);
 	act.sa_handler = h;
 	sigemptyset(&act.sa_mask);
-	sigaddset(&act.sa_mask, sig);
-	act.sa_flags = (sigintr_bits >> sig) & 1 ? 0 : SA_RESTART;
+	if (sysv) {
+		act.sa_flags = SA_RESETHAND | SA_NODEFER;
+	} else {
+		sigaddset(&act.sa_mask, sig);
+		act.sa_flags = (sigintr_bits >> sig) & 1 ? 0 : SA_RESTART;
+	}
 	if (sigaction_impl(sig, &act, &oact) < 0)
 		return SIG_ERR;
 	return oact.sa_handler;
@@ -224,48 +232,27 @@ static sighandler_t bsd_signal_impl(int sig, sighandler_t h, int which)
 
 LT_EXPORT sighandler_t signal(int sig, sighandler_t h)
 {
-	return bsd_signal_impl(sig, h, F_SIGNAL);
+	return signal_impl(sig, h, F_SIGNAL, 0);
 }
 
 LT_EXPORT sighandler_t bsd_signal(int sig, sighandler_t h)
 {
-	return bsd_signal_impl(sig, h, F_BSD_SIGNAL);
+	return signal_impl(sig, h, F_BSD_SIGNAL, 0);
 }
 
 LT_EXPORT sighandler_t ssignal(int sig, sighandler_t h)
 {
-	return bsd_signal_impl(sig, h, F_SSIGNAL);
-}
-
-static sighandler_t sysv_signal_impl(int sig, sighandler_t h, int which)
-{
-	if (index_of(sig) < 0) {
-		signal_fn f = (signal_fn)fn(which);
-		if (f)
-			return f(sig, h);
-	}
-	if (h == SIG_ERR || sig < 1 || sig >= NSIG) {
-		errno = EINVAL;
-		return SIG_ERR;
-	}
-	struct sigaction act, oact;
-	memset(&act, 0, sizeof act);
-	act.sa_handler = h;
-	sigemptyset(&act.sa_mask);
-	act.sa_flags = SA_RESETHAND | SA_NODEFER;
-	if (sigaction_impl(sig, &act, &oact) < 0)
-		return SIG_ERR;
-	return oact.sa_handler;
+	return signal_impl(sig, h, F_SSIGNAL, 0);
 }
 
 LT_EXPORT sighandler_t sysv_signal(int sig, sighandler_t h)
 {
-	return sysv_signal_impl(sig, h, F_SYSV_SIGNAL);
+	return signal_impl(sig, h, F_SYSV_SIGNAL, 1);
 }
 
 LT_EXPORT sighandler_t __sysv_signal(int sig, sighandler_t h)
 {
-	return sysv_signal_impl(sig, h, F___SYSV_SIGNAL);
+	return signal_impl(sig, h, F___SYSV_SIGNAL, 1);
 }
 
 LT_EXPORT sighandler_t sigset(int sig, sighandler_t disp)

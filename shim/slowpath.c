@@ -55,6 +55,17 @@ static struct lt_ret pass_or_drop(struct lt_desc *d)
 	return r;
 }
 
+/* A call counted without a key (in its thread's `reentered`, or with no
+ * thread state in the process's late calls), and passed on. */
+static struct lt_ret unkeyed(struct lt_thread *th, struct lt_desc *d)
+{
+	if (th)
+		lt_inc(&th->reentered, 1);
+	else
+		__atomic_fetch_add(&lt_late_calls, 1, __ATOMIC_RELAXED);
+	return pass_or_drop(d);
+}
+
 /* A key's first call: timed whatever the sampling says (when the key may be
  * timed at all), so that a key too rare to be sampled still has one
  * measured call; the analyzer counts that window as itself. With stacks on,
@@ -79,11 +90,7 @@ struct lt_ret lt_slow_path(struct lt_frame *f, struct lt_desc *d)
 	if (lt_tls.busy) {
 		/* A signal handler interrupted the slow path or the writer of this
 		 * thread: the table may be half-updated. Count, do not touch it. */
-		if (lt_tls.thr)
-			lt_inc(&lt_tls.thr->reentered, 1);
-		else
-			__atomic_fetch_add(&lt_late_calls, 1, __ATOMIC_RELAXED);
-		r = pass_or_drop(d);
+		r = unkeyed(lt_tls.thr, d);
 		errno = saved_errno;
 		return r;
 	}
@@ -94,12 +101,8 @@ struct lt_ret lt_slow_path(struct lt_frame *f, struct lt_desc *d)
 		/* A vfork child (undefined behaviour in C, but it happens): its
 		 * memory is its parent's, so the call is counted there, without a
 		 * key, and nothing is set up here. */
-		if (lt_tls.thr)
-			lt_inc(&lt_tls.thr->reentered, 1);
-		else
-			__atomic_fetch_add(&lt_late_calls, 1, __ATOMIC_RELAXED);
+		r = unkeyed(lt_tls.thr, d);
 		lt_tls.busy = 0;
-		r = pass_or_drop(d);
 		errno = saved_errno;
 		return r;
 	}
@@ -108,30 +111,26 @@ struct lt_ret lt_slow_path(struct lt_frame *f, struct lt_desc *d)
 	if (!d->real) {
 		/* Not found at start-up (its library came later, with dlopen). Every
 		 * thread that gets here looks for itself: none may pass on a NULL. */
-		void *real = lt_find_next(d->symbol);
+		void *real = lt_find_next(d->symbol), *none = NULL;
+		/* only over NULL: an entry patched meanwhile set its copy */
 		if (real)
-			__atomic_store_n(&d->real, real, __ATOMIC_RELEASE);
+			__atomic_compare_exchange_n(&d->real, &none, real, 0, __ATOMIC_RELEASE, __ATOMIC_RELAXED);
 		else if (!__atomic_exchange_n(&d->resolved, 1, __ATOMIC_RELAXED))
 			lt_warn("cannot find the real function, its calls are dropped", d->symbol);
 	}
 	struct lt_thread *th = lt_thread_self();
 	if (!th || !d->real) {
-		if (th)
-			lt_inc(&th->reentered, 1);
-		else
-			__atomic_fetch_add(&lt_late_calls, 1, __ATOMIC_RELAXED);
+		r = unkeyed(th, d);
 		lt_tls.busy = 0;
-		r = pass_or_drop(d);
 		errno = saved_errno;
 		return r;
 	}
 
-	/* After a fork the hot path was sent here once (see fork_child). */
+	/* After a fork the hot path was sent here once (see lt_forked_child). */
 	if (!lt_tls.table)
 		lt_tls.table = th->table;
-	if (d->family != LTX_FAM_CALIB) {
+	if (d->family != LTX_FAM_CALIB)
 		lt_svc_on_call();
-	}
 
 	/* The generation, then its rule set (published before it): a key is
 	 * decided under the rules of the generation it carries. The key as the

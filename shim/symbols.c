@@ -6,6 +6,7 @@
  * the slow path, wrappers and start-up; never in the hot path. */
 #include "lt.h"
 #include "symbols.h"
+#include "patch.h"
 
 #include <elf.h>
 #include <errno.h>
@@ -253,7 +254,13 @@ void *lt_find_next(const char *name)
 {
 	struct next_ctx c = { name, 0, 0, 0 };
 	dl_iterate_phdr(find_next, &c);
-	return (void *)(c.after ? c.after : c.before);
+	void *p = (void *)(c.after ? c.after : c.before);
+#if LT_HAVE_TRAMPOLINES
+	/* A patched entry jumps to us: what we pass calls on to is its copy. */
+	if (p)
+		p = lt_patch_entry_of(p);
+#endif
+	return p;
 }
 
 /* ---- the real dlopen, dlmopen and dlclose ---------------------------------- */

@@ -6,7 +6,7 @@
 # `@OBJECT` and a wrong object or address count nothing and say so; a rule
 # drops calls by entry and level; timing works.
 . "$(dirname "$0")/../lib.sh"
-. "$(dirname "$0")/lib-entry.sh"
+. "$(dirname "$0")/../lib-entry.sh"
 rounds=40
 prog=$TPE/direct-static-demo
 [ -z "$(nm "$prog" 2>/dev/null)" ] || fail "$prog still has symbols"

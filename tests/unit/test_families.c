@@ -134,6 +134,24 @@ START_TEST(hooks_bad)
 }
 END_TEST
 
+/* LOGTAX_PATCH: the three modes and nothing else. */
+START_TEST(patch_mode)
+{
+	uint32_t m = 99;
+	const char *why = NULL;
+	ck_assert_int_eq(ltx_parse_patch("auto", &m, &why), 0);
+	ck_assert_uint_eq(m, LTX_PATCH_AUTO);
+	ck_assert_int_eq(ltx_parse_patch("entry", &m, &why), 0);
+	ck_assert_uint_eq(m, LTX_PATCH_ENTRY);
+	ck_assert_int_eq(ltx_parse_patch("got", &m, &why), 0);
+	ck_assert_uint_eq(m, LTX_PATCH_GOT);
+	ck_assert_int_eq(ltx_parse_patch("plt", &m, &why), -1);
+	ck_assert_str_eq(why, "expected entry, got or auto");
+	ck_assert_int_eq(ltx_parse_patch("", &m, &why), -1);
+	ck_assert_int_eq(ltx_parse_patch("entry ", &m, &why), -1);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("families");
@@ -142,6 +160,7 @@ int main(void)
 	tcase_add_test(t, entry_ids);
 	tcase_add_test(t, hooks_good);
 	tcase_add_test(t, hooks_bad);
+	tcase_add_test(t, patch_mode);
 	suite_add_tcase(s, t);
 	SRunner *r = srunner_create(s);
 	srunner_run_all(r, CK_NORMAL);

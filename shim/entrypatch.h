@@ -1,0 +1,15 @@
+/* entrypatch.c: the built-in entry points' own definitions entry patched
+ * (LOGTAX_PATCH), so calls that never cross a PLT or GOT reach the shim. */
+#ifndef LT_ENTRYPATCH_H
+#define LT_ENTRYPATCH_H
+
+#include "lt.h"
+
+/* Patches every built-in entry point whose definition is loaded and not
+ * patched yet. At start-up (first = 1) and after each dlopen; other
+ * threads may be running. */
+void lt_entrypatch_builtins(int first) LT_HIDDEN;
+/* Whether a dlopen must be followed by lt_entrypatch_builtins. */
+extern int lt_entrypatch_active LT_HIDDEN;
+
+#endif
