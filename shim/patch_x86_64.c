@@ -955,9 +955,14 @@ static int handlers_ready(struct lt_patch *p)
 
 static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
 
+/* pthread_atfork's object in libc_nonshared.a has no CET note (it would
+ * take the shim's off): glibc's registration with this object's handle. */
+extern int __register_atfork(void (*prepare)(void), void (*parent)(void), void (*child)(void), void *dso);
+extern void *__dso_handle __attribute__((visibility("hidden")));
+
 static void atfork_register(void)
 {
-	pthread_atfork(at_prepare, at_parent, at_child);
+	__register_atfork(at_prepare, at_parent, at_child, &__dso_handle);
 }
 
 int lt_patch_apply(struct lt_patch *p)
