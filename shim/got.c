@@ -208,13 +208,15 @@ static void patch_all(int first)
 	struct patch_ctx c;
 	memset(&c, 0, sizeof c);
 	for (unsigned k = 0; k < nspecs; k++)
-		c.defs[k] = (uint64_t)lt_find_symbol(specs[k].fn, 0);
+		c.defs[k] = specs[k].fn[0] ? (uint64_t)lt_find_symbol(specs[k].fn, 0) : 0;
 	memset(spec_seen, 0, sizeof spec_seen);
 	dl_iterate_phdr(patch_object, &c);
 	if (c.failed)
 		lt_warn("warning: some GOT entries of hooked functions could not be rewritten", NULL);
 	if (first) {
 		for (unsigned k = 0; k < nspecs; k++) {
+			if (!specs[k].fn[0])
+				continue; /* an address hook has no GOT entry */
 			if (!c.defs[k] && !spec_seen[k])
 				lt_warn("warning: hook: no loaded object defines or calls this function (looked for again "
 					"after each dlopen)",
