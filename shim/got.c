@@ -80,7 +80,7 @@ static int stub_for(unsigned k, uint64_t target)
 	memset(d, 0, sizeof *d);
 	d->name_arg = specs[k].name_arg ? (uint8_t)(specs[k].name_arg - 1) : LT_ARG_NONE;
 	d->level_arg = specs[k].level_arg ? (uint8_t)(specs[k].level_arg - 1) : LT_ARG_NONE;
-	d->fmt_arg = LT_ARG_NONE;
+	d->fmt_arg = specs[k].fmt_arg ? (uint8_t)(specs[k].fmt_arg - 1) : LT_ARG_NONE;
 	d->id = LTX_HOOK_ID_FIRST + used;
 	d->family = LTX_FAM_HOOK;
 	d->flags = LT_DESC_NAME_UNTRUSTED;
@@ -91,6 +91,19 @@ static int stub_for(unsigned k, uint64_t target)
 	spec_of[used] = (uint8_t)k;
 	__atomic_store_n(&lt_hook_used, used + 1, __ATOMIC_RELEASE);
 	return (int)used;
+}
+
+const struct ltx_level_pair *lt_hook_scale(const struct lt_desc *d, unsigned *n)
+{
+	*n = 0;
+	if (d->family != LTX_FAM_HOOK || d->id < LTX_HOOK_ID_FIRST)
+		return NULL;
+	uint32_t i = d->id - LTX_HOOK_ID_FIRST;
+	if (i >= __atomic_load_n(&lt_hook_used, __ATOMIC_ACQUIRE))
+		return NULL;
+	const struct ltx_hook_spec *h = &specs[spec_of[i]];
+	*n = h->nlevels;
+	return h->nlevels ? h->levels : NULL;
 }
 
 /* The protection of the page holding addr, from /proc/self/maps; -1 if
