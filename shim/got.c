@@ -281,13 +281,15 @@ static void patch_targets(int first)
 		const struct ltx_hook_spec *h = &specs[k];
 		if (!h->obj[0])
 			continue;
+		uint64_t addr[8], size[8];
+		const char *why = NULL;
 		if (mode == LTX_PATCH_GOT) {
 			if (!h->fn[0] && first)
 				target_warn(k, "hook: ", "an address has no GOT entry: nothing is counted with --patch got", "");
+			else if (first && !lt_hook_resolve(h, addr, size, 8, &why))
+				target_warn(k, "hook: ", why, "");
 			continue;
 		}
-		uint64_t addr[8], size[8];
-		const char *why = NULL;
 		unsigned n = lt_hook_resolve(h, addr, size, 8, &why);
 		if (!n) {
 			/* a dlopen may bring the object later: said once, at start-up */

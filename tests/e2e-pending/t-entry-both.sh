@@ -5,7 +5,7 @@
 # again by a GOT patch. GOT patching alone sees only the PLT calls. Rules
 # drop by source; timing works on both paths.
 . "$(dirname "$0")/../lib.sh"
-. "$(dirname "$0")/lib-entry.sh"
+. "$(dirname "$0")/../e2e/lib-entry.sh"
 prog=$TPE/entry-both-demo
 rounds=30
 spec='both_log:name=1:level=2:fmt=3:levels=syslog'

@@ -10,7 +10,7 @@
 # bodies never run, the others all do. --time all times every call, and
 # --stacks records the callers.
 . "$(dirname "$0")/../lib.sh"
-. "$(dirname "$0")/lib-entry.sh"
+. "$(dirname "$0")/../e2e/lib-entry.sh"
 rounds=50
 spec='ent_log:name=1:level=2:fmt=3:levels=syslog'
 

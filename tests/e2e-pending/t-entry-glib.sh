@@ -7,7 +7,7 @@
 # the patched g_log, is counted once. GOT patching sees only the program's
 # own. A rule drops GLib's criticals: GLib's log handlers never see them.
 . "$(dirname "$0")/../lib.sh"
-. "$(dirname "$0")/lib-entry.sh"
+. "$(dirname "$0")/../e2e/lib-entry.sh"
 need_program "$TPE/glib-internal-demo" libglib2.0-dev
 prog=$TPE/glib-internal-demo
 rounds=25

@@ -6,7 +6,7 @@
 #     OPTION   name=ARG | level=ARG | fmt=ARG | levels=syslog | levels=N:LEVEL[,N:LEVEL]...
 #   --patch entry|got|auto
 . "$(dirname "$0")/../lib.sh"
-. "$(dirname "$0")/lib-entry.sh"
+. "$(dirname "$0")/../e2e/lib-entry.sh"
 
 accept() { # SPEC
 	rm -f "$T/started"

@@ -7,7 +7,7 @@
 # ENTRY_EXTRA instructions. Each run also counts every call (so a patch that
 # silently did nothing cannot pass with 0 instructions added).
 . "$(dirname "$0")/../lib.sh"
-. "$(dirname "$0")/lib-entry.sh"
+. "$(dirname "$0")/../e2e/lib-entry.sh"
 [ -n "$SANITIZE" ] && skip_by_design "a -fsanitize=$SANITIZE build: instruction counts are checked in the plain build"
 command -v valgrind >/dev/null || skip "valgrind is not installed (scripts/install-deps.sh installs it)"
 ENTRY_EXTRA=12

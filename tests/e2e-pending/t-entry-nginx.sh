@@ -9,7 +9,7 @@
 # running nginx with `logtax ctl` stops its debug messages from then on.
 . "$(dirname "$0")/../lib.sh"
 . "$ROOT/tests/lib-nginx.sh"
-. "$(dirname "$0")/lib-entry.sh"
+. "$(dirname "$0")/../e2e/lib-entry.sh"
 nginx_need
 # nginx's levels: 1 emerg, 2 alert, 3 crit, 4 err, 5 warn, 6 notice, 7 info, 8 debug.
 hook='ngx_log_error_core:level=1:fmt=4:levels=8:debug,7:info,6:notice,5:warning,4:error,3:error,2:error,1:error'

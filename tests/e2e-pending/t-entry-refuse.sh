@@ -6,7 +6,7 @@
 # every call is still counted, and ref_after (never hooked, its bytes right
 # after ref_short's) keeps working. A rule drops both through the GOT path.
 . "$(dirname "$0")/../lib.sh"
-. "$(dirname "$0")/lib-entry.sh"
+. "$(dirname "$0")/../e2e/lib-entry.sh"
 prog=$TPE/refuse-demo
 rounds=20
 # The bytes are what the test says they are.

@@ -6,7 +6,7 @@
 # the threads' own counts; a rule drops late_log's calls (its body never
 # runs) and not thr_log's. Repeated: a race shows only sometimes.
 . "$(dirname "$0")/../lib.sh"
-. "$(dirname "$0")/lib-entry.sh"
+. "$(dirname "$0")/../e2e/lib-entry.sh"
 prog=$TPE/entry-threads-demo
 calls=5000
 hooks=(--hook 'thr_log:name=1:level=2:levels=syslog' --hook 'late_log:name=1:level=2:levels=syslog')
