@@ -6,7 +6,7 @@
 #     OPTION   name=ARG | level=ARG | fmt=ARG | levels=syslog | levels=N:LEVEL[,N:LEVEL]...
 #   --patch entry|got|auto
 . "$(dirname "$0")/../lib.sh"
-. "$(dirname "$0")/../e2e/lib-entry.sh"
+. "$(dirname "$0")/lib-entry.sh"
 
 accept() { # SPEC
 	rm -f "$T/started"
@@ -70,9 +70,11 @@ for p in sideways '' ENTRY; do
 done
 
 # The shim, given a bad LOGTAX_PATCH: one warning naming it, then as if
-# unset (auto: direct-demo's calls are all counted).
+# unset (auto: direct-demo's calls are all counted). ent_log is named with
+# its object: a plain name reaches a .symtab-only function once plain hooks
+# are entry patched too.
 mkdir -p "$T/shim"
-LOGTAX_PATCH=sideways LOGTAX_HOOK='ent_log:name=1:level=2:levels=syslog' LOGTAX_OUTPUT=$T/shim LD_PRELOAD=$SHIM \
+LOGTAX_PATCH=sideways LOGTAX_HOOK='ent_log@direct-demo:name=1:level=2:levels=syslog' LOGTAX_OUTPUT=$T/shim LD_PRELOAD=$SHIM \
 	"$TPE/direct-demo" 5 >"$T/shim/stdout" 2>"$T/shim/stderr" || fail "bad LOGTAX_PATCH: the program failed"
 expect_eq "$(wc -l <"$T/shim/stderr" | tr -d ' ')" 1 "bad LOGTAX_PATCH: warning lines"
 expect_grep "LOGTAX_PATCH" "$T/shim/stderr" "bad LOGTAX_PATCH: the warning names it"
