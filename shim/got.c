@@ -1,5 +1,6 @@
 /* User hooks: LOGTAX_HOOK='fn[:name=ARG][:level=ARG] ...' counts calls of
- * any function by name, through the same trampoline, key and data path as
+ * any function by name (the targets naming an object, fn@GLOB and
+ * GLOB+0xOFFSET, are entry patched: patch_targets and hooktarget.c), through the same trampoline, key and data path as
  * the built-in entry points. The shim cannot export a symbol whose name it
  * learns at run time, so it rewrites the GOT entries that refer to fn
  * (R_X86_64_JUMP_SLOT: calls through the PLT; R_X86_64_GLOB_DAT: calls
@@ -293,7 +294,7 @@ static void patch_targets(int first)
 		unsigned n = lt_hook_resolve(h, addr, size, 8, &why);
 		if (!n) {
 			/* a dlopen may bring the object later: said once, at start-up */
-			if (first || !h->fn[0])
+			if (first)
 				target_warn(k, "hook: ", why, "");
 			continue;
 		}
