@@ -378,7 +378,9 @@ static void key_view(const struct an_proc *p, struct an_key *ak)
 	ak->no_name = (k->flags & LTX_KEY_NO_NAME) != 0;
 	ak->name_cut = (k->flags & LTX_KEY_NAME_CUT) != 0;
 	ak->level = k->level;
-	ak->level_name = ltx_level_name(ltx_level_of(ak->family, k->level));
+	const struct ltx_r_entry *e = ltx_find_entry(p->f, k->entry);
+	ak->level_name = ltx_level_name(
+		ltx_level_of_scale(e ? e->levels : NULL, e ? e->nlevels : 0, ak->family, k->level));
 	ak->gen = k->gen;
 	ak->dropped = k->action == LTX_ACT_DROP;
 	ak->calls = k->calls;

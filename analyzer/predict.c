@@ -30,8 +30,9 @@ void an_predict(const struct an_model *m, const struct ltx_ruleset *rs, struct a
 		const struct an_proc *pr = &m->procs[ak->proc];
 		const struct ltx_key *k = &ak->k->k;
 		struct caller_ctx c = { pr->f, k->caller };
+		const struct ltx_r_entry *e = ltx_find_entry(pr->f, k->entry);
 		struct ltx_rule_subject s = { ak->entry, ak->family, (k->flags & LTX_KEY_NO_NAME) ? NULL : ak->k->name,
-					      k->level, resolve_caller, &c };
+					      k->level, resolve_caller, &c, e ? e->levels : NULL, e ? e->nlevels : 0 };
 		int act = ltx_rules_match(rs, &s, NULL);
 		if (k->action == LTX_ACT_DROP) {
 			if (act == LTX_ACT_KEEP)

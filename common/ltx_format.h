@@ -22,8 +22,9 @@
  * layout changed (docs/FORMAT.md, "Versions").
  * 1.2: records 16 (OUTPUT) and 18-19 (THREAD_CPU, KEY_ONCE); MODULE flag
  * UNLOADED and KEY unloads; THREAD records of exited threads folded
- * together (FOLDED, nthreads > 1) are written. */
-#define LTX_VERSION_MINOR 2
+ * together (FOLDED, nthreads > 1) are written.
+ * 1.3: record 21 (ENTRY_LEVELS): a hooked function's level scale. */
+#define LTX_VERSION_MINOR 3
 #define LTX_BYTE_ORDER_MARK 0x01020304u
 
 #define LTX_MAX_RECORD (1u << 20) /* a reader refuses larger payloads */
@@ -70,6 +71,7 @@ enum ltx_rec_type {
 	LTX_REC_THREAD_CPU = 18, /* 1.2 */
 	LTX_REC_KEY_ONCE = 19,   /* 1.2 */
 	LTX_REC_KEY_PRE = 20,    /* 1.2 */
+	LTX_REC_ENTRY_LEVELS = 21, /* 1.3 */
 	LTX_REC_END = 0xffff, /* last record: a file without it is truncated */
 };
 
@@ -159,6 +161,20 @@ struct ltx_entry {
 	uint32_t name_len;
 };
 #define LTX_ENTRY_RESOLVED 0x1u /* the real function was found */
+
+/* LTX_REC_ENTRY_LEVELS (1.3): the level scale of one entry (a --hook with
+ * levels=), after its ENTRY record. Followed by nlevels struct
+ * ltx_level_pair: raw level argument -> enum ltx_level. Its entry's keys
+ * are named by this scale instead of the family's. */
+struct ltx_entry_levels {
+	uint32_t id;
+	uint32_t nlevels;
+};
+struct ltx_level_pair {
+	int32_t raw;
+	uint32_t level; /* enum ltx_level */
+};
+#define LTX_ENTRY_LEVELS_MAX 64
 
 /* LTX_REC_MODULE: one per loaded ELF object. Followed by build_id_len bytes of
  * GNU build-id and path_len bytes of path (absolute, except for objects that

@@ -123,3 +123,13 @@ enum ltx_level ltx_level_parse(const char *s, unsigned len)
 	}
 	return LTX_LVL_UNKNOWN;
 }
+
+enum ltx_level ltx_level_of_scale(const struct ltx_level_pair *scale, unsigned n, uint32_t family, int32_t raw)
+{
+	if (!n)
+		return ltx_level_of(family, raw);
+	for (unsigned i = 0; i < n; i++)
+		if (scale[i].raw == raw)
+			return scale[i].level < LTX_LVL_UNKNOWN ? (enum ltx_level)scale[i].level : LTX_LVL_UNKNOWN;
+	return LTX_LVL_UNKNOWN;
+}

@@ -4,6 +4,8 @@
 #ifndef LTX_LEVELS_H
 #define LTX_LEVELS_H
 
+#include "ltx_format.h"
+
 #include <stdint.h>
 
 enum ltx_level { LTX_LVL_DEBUG, LTX_LVL_INFO, LTX_LVL_NOTICE, LTX_LVL_WARNING, LTX_LVL_ERROR, LTX_LVL_UNKNOWN };
@@ -43,5 +45,8 @@ const char *ltx_level_name(enum ltx_level l);
 /* A level name as rules write it (debug, info, notice, warning/warn,
  * error/err), len bytes; LTX_LVL_UNKNOWN if none. */
 enum ltx_level ltx_level_parse(const char *s, unsigned len);
+/* The common level of raw on an entry's own scale (a --hook's levels=),
+ * LTX_LVL_UNKNOWN if absent; with no scale (n == 0), the family's. */
+enum ltx_level ltx_level_of_scale(const struct ltx_level_pair *scale, unsigned n, uint32_t family, int32_t raw);
 
 #endif

@@ -33,6 +33,7 @@ static const char *type_name(uint32_t t)
 	case LTX_REC_THREAD_CPU: return "THREAD_CPU";
 	case LTX_REC_KEY_ONCE: return "KEY_ONCE";
 	case LTX_REC_KEY_PRE: return "KEY_PRE";
+	case LTX_REC_ENTRY_LEVELS: return "ENTRY_LEVELS";
 	case LTX_REC_END: return "END";
 	default: return "unknown";
 	}
@@ -57,6 +58,7 @@ static size_t fixed_size(uint32_t t)
 	case LTX_REC_THREAD_CPU: return sizeof(struct ltx_thread_cpu);
 	case LTX_REC_KEY_ONCE: return sizeof(struct ltx_key_once);
 	case LTX_REC_KEY_PRE: return sizeof(struct ltx_key_pre);
+	case LTX_REC_ENTRY_LEVELS: return sizeof(struct ltx_entry_levels);
 	case LTX_REC_END: return sizeof(struct ltx_end);
 	default: return 0;
 	}
@@ -361,6 +363,28 @@ int ltx_read_buf(const void *buf, size_t len, struct ltx_file *f, char *err, siz
 		case LTX_REC_KEY_PRE:
 			memcpy(&f->key_pres[f->nkey_pres++], p, fs);
 			break;
+		case LTX_REC_ENTRY_LEVELS: {
+			/* after its entry's ENTRY record; one per entry */
+			struct ltx_entry_levels el;
+			memcpy(&el, p, fs);
+			struct ltx_r_entry *e = (struct ltx_r_entry *)ltx_find_entry(f, el.id);
+			if (!e || e->levels || !el.nlevels || el.nlevels > LTX_ENTRY_LEVELS_MAX) {
+				ltx_file_free(f);
+				return fail(err, errlen,
+					    "record %zu (ENTRY_LEVELS) at byte %zu: entry %u unknown, given a scale twice, "
+					    "or %u levels (1 to %u allowed)",
+					    idx, off, el.id, el.nlevels, LTX_ENTRY_LEVELS_MAX);
+			}
+			if ((uint64_t)el.nlevels * sizeof(struct ltx_level_pair) > tail)
+				goto bad_tail;
+			e->levels = dup_items(p + fs, el.nlevels, sizeof(struct ltx_level_pair));
+			if (!e->levels) {
+				ltx_file_free(f);
+				return fail(err, errlen, "out of memory");
+			}
+			e->nlevels = el.nlevels;
+			break;
+		}
 		case LTX_REC_KEY_HIST: {
 			struct ltx_r_hist *h = &f->hists[f->nhists];
 			memcpy(&h->h, p, fs);
@@ -502,8 +526,10 @@ int ltx_read_file(const char *path, struct ltx_file *out, char *err, size_t errl
 
 void ltx_file_free(struct ltx_file *f)
 {
-	for (size_t i = 0; i < f->nentries; i++)
+	for (size_t i = 0; i < f->nentries; i++) {
 		free(f->entries[i].name);
+		free(f->entries[i].levels);
+	}
 	for (size_t i = 0; i < f->nmodules; i++) {
 		free(f->modules[i].build_id);
 		free(f->modules[i].path);

@@ -12,6 +12,9 @@
 struct ltx_r_entry {
 	struct ltx_entry e;
 	char *name;
+	/* Its own level scale (ENTRY_LEVELS, 1.3), or NULL/0: the family's. */
+	struct ltx_level_pair *levels;
+	uint32_t nlevels;
 };
 
 struct ltx_r_module {

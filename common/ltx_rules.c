@@ -441,7 +441,7 @@ int ltx_rules_match(const struct ltx_ruleset *rs, const struct ltx_rule_subject 
 	const char *fam = ltx_family_name(s->family);
 	const char *entry = s->entry ? s->entry : "";
 	const char *name = s->name ? s->name : "";
-	enum ltx_level lvl = ltx_level_of(s->family, s->level);
+	enum ltx_level lvl = ltx_level_of_scale(s->scale, s->nscale, s->family, s->level);
 	const char *sym = NULL, *mod = NULL;
 	int resolved = 0;
 	for (uint32_t i = 0; rs && i < rs->nrules; i++) {

@@ -20,6 +20,8 @@
 #ifndef LTX_RULES_H
 #define LTX_RULES_H
 
+#include "ltx_format.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -81,6 +83,9 @@ struct ltx_rule_subject {
 	int32_t level;     /* the raw level argument */
 	int (*resolve)(void *ctx, const char **sym, const char **module);
 	void *ctx;
+	/* The entry's own level scale (a --hook's levels=), nscale 0: the family's. */
+	const struct ltx_level_pair *scale;
+	unsigned nscale;
 };
 
 /* LTX_ACT_KEEP or LTX_ACT_DROP; *which = index of the deciding rule or -1. */

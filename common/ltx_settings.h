@@ -6,6 +6,8 @@
 #ifndef LTX_SETTINGS_H
 #define LTX_SETTINGS_H
 
+#include "ltx_format.h"
+
 #include <stdint.h>
 
 #define LTX_SAMPLE_DEFAULT 64
@@ -38,22 +40,34 @@ int ltx_parse_snapshot(const char *s, uint32_t *secs, const char **why);
 #define LTX_PID_MAX 4194304
 int ltx_parse_no_follow(const char *s, uint32_t *pid, const char **why);
 
-/* LOGTAX_HOOK: functions to count by name, 'fn[:name=ARG][:level=ARG]',
- * several separated by spaces or commas. ARG is the 1-based position of the
- * argument holding the name (a string) or the level (an int). */
+/* LOGTAX_HOOK: functions to count, 'TARGET[:OPTION]...', several separated
+ * by spaces or commas. TARGET is fn (a C identifier), fn@OBJECT-GLOB (fn
+ * as defined in the objects whose path the glob matches: without '/' the
+ * file name, with '/' the full path), or OBJECT-GLOB+0xOFFSET (the function
+ * at that address, as nm prints it, or file offset in that object). OPTION:
+ * name=ARG, level=ARG, fmt=ARG (ARG the 1-based position of the argument
+ * holding the name (a string), the level (an int), the printf format), or
+ * levels=SCALE: how the level maps onto debug < info < notice < warning <
+ * error, 'syslog' (0 emerg .. 7 debug) or 'N:LEVEL[,N:LEVEL]...' (a ','
+ * followed by a digit continues the list). */
 #define LTX_HOOK_MAX 32
 #define LTX_HOOK_NAME_MAX 127
 #define LTX_HOOK_ARG_MAX 16
+#define LTX_HOOK_LEVELS_MAX 16
 struct ltx_hook_spec {
-	char fn[LTX_HOOK_NAME_MAX + 1];
-	uint8_t name_arg;  /* 1-based; 0 = none */
-	uint8_t level_arg; /* 1-based; 0 = none */
+	char fn[LTX_HOOK_NAME_MAX + 1];  /* "" for an address hook */
+	char obj[LTX_HOOK_NAME_MAX + 1]; /* the object glob; "" = any object */
+	uint64_t offset;    /* an address hook's number (fn == "") */
+	uint8_t name_arg;   /* 1-based; 0 = none */
+	uint8_t level_arg;  /* 1-based; 0 = none */
+	uint8_t fmt_arg;    /* 1-based; 0 = none */
+	uint8_t nlevels;    /* the scale's entries; 0 = no scale */
+	struct ltx_level_pair levels[LTX_HOOK_LEVELS_MAX];
 };
 /* Fills out[0..*n). On error also sets *pos, the 0-based offset in s where
  * the error is. */
 int ltx_parse_hooks(const char *s, struct ltx_hook_spec *out, unsigned cap, unsigned *n, const char **why,
 		    unsigned *pos);
-
 /* LOGTAX_CONTROL: how `logtax ctl` reaches a process.
  *   auto    a control thread in a multi-threaded process; in a single-threaded
  *           one, requests are taken up between event-loop waits, and the

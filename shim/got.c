@@ -1,5 +1,6 @@
 /* User hooks: LOGTAX_HOOK='fn[:name=ARG][:level=ARG] ...' counts calls of
- * any function by name, through the same trampoline, key and data path as
+ * any function by name (the targets naming an object, fn@GLOB and
+ * GLOB+0xOFFSET, are entry patched: patch_targets and hooktarget.c), through the same trampoline, key and data path as
  * the built-in entry points. The shim cannot export a symbol whose name it
  * learns at run time, so it rewrites the GOT entries that refer to fn
  * (R_X86_64_JUMP_SLOT: calls through the PLT; R_X86_64_GLOB_DAT: calls
@@ -34,6 +35,7 @@
 #include "entrypatch.h"
 #include "patch.h"
 #include "hotpath.h"
+#include "hooktarget.h"
 #include "symbols.h"
 #include "../common/ltx_entries.h"
 #include "../common/ltx_format.h"
@@ -61,6 +63,9 @@ static uint32_t spec_seen[LTX_HOOK_MAX]; /* GOT entries found referring to it */
 static int hooks_active;
 static pthread_mutex_t patch_lock = PTHREAD_MUTEX_INITIALIZER;
 static int pool_warned;
+static char targets[LTX_HOOK_MAX][2 * LTX_HOOK_NAME_MAX + 24]; /* each hook's target as given */
+static const char *labels[LTX_HOOK_MAX]; /* its entry's name: fn, or the target of an address hook */
+static uint8_t target_told[LTX_HOOK_MAX]; /* a by-object hook's trouble was reported */
 
 /* ---- patching ------------------------------------------------------------ */
 
@@ -84,25 +89,38 @@ static int stub_for(unsigned k, uint64_t target)
 	if (used >= LTX_HOOK_STUBS) {
 		if (!pool_warned++)
 			lt_warn("warning: out of hook stubs (at most 192 hooked definitions); more are not hooked",
-				specs[k].fn);
+				labels[k]);
 		return -1;
 	}
 	struct lt_desc *d = &lt_hook_descs[used];
 	memset(d, 0, sizeof *d);
 	d->name_arg = specs[k].name_arg ? (uint8_t)(specs[k].name_arg - 1) : LT_ARG_NONE;
 	d->level_arg = specs[k].level_arg ? (uint8_t)(specs[k].level_arg - 1) : LT_ARG_NONE;
-	d->fmt_arg = LT_ARG_NONE;
+	d->fmt_arg = specs[k].fmt_arg ? (uint8_t)(specs[k].fmt_arg - 1) : LT_ARG_NONE;
 	d->id = LTX_HOOK_ID_FIRST + used;
 	d->family = LTX_FAM_HOOK;
 	d->flags = LT_DESC_NAME_UNTRUSTED;
 	d->resolved = 1;
-	d->symbol = specs[k].fn;
+	d->symbol = labels[k];
 	d->real = (void *)target;
 	lt_desc_prepare(d);
 	spec_of[used] = (uint8_t)k;
 	def_of[used] = target;
 	__atomic_store_n(&lt_hook_used, used + 1, __ATOMIC_RELEASE);
 	return (int)used;
+}
+
+const struct ltx_level_pair *lt_hook_scale(const struct lt_desc *d, unsigned *n)
+{
+	*n = 0;
+	if (d->family != LTX_FAM_HOOK || d->id < LTX_HOOK_ID_FIRST)
+		return NULL;
+	uint32_t i = d->id - LTX_HOOK_ID_FIRST;
+	if (i >= __atomic_load_n(&lt_hook_used, __ATOMIC_ACQUIRE))
+		return NULL;
+	const struct ltx_hook_spec *h = &specs[spec_of[i]];
+	*n = h->nlevels;
+	return h->nlevels ? h->levels : NULL;
 }
 
 /* The protection of the page holding addr, from /proc/self/maps; -1 if
@@ -212,6 +230,8 @@ static uint64_t main_symbol(const char *fn)
 	return lt_sym_find("", bias, fn, &addr, &size, &why) == 0 ? addr : 0;
 }
 
+static void patch_targets(int first);
+
 struct patch_ctx {
 	uint64_t defs[LTX_HOOK_MAX];
 	int entry[LTX_HOOK_MAX]; /* entry_patch()'s answer for defs[k] */
@@ -252,9 +272,12 @@ static int patch_object(struct dl_phdr_info *info, size_t size, void *arg)
 					target = c->defs[k] ? c->defs[k] : own;
 				if (!target)
 					break;
-				/* a definition whose entry is patched needs no GOT rewrite */
-				int e = target == c->defs[k] ? c->entry[k] : entry_patch(k, target);
-				if (e)
+				if (specs[k].obj[0] && !lt_hook_obj_match(specs[k].obj, target))
+					continue; /* fn@GLOB: a definition in another object */
+				if (lt_patch_entry_of((void *)target) != (void *)target)
+					break; /* its entry is patched: a call through here is counted there, once */
+				/* a plain fn: its definition's entry patched if it can be */
+				if (!specs[k].obj[0] && (target == c->defs[k] ? c->entry[k] : entry_patch(k, target)))
 					break;
 				int st = stub_for(k, target);
 				if (st < 0 || got_write(&o, slot, stub_addr((uint32_t)st)) < 0)
@@ -272,7 +295,9 @@ static void patch_all(int first)
 	struct patch_ctx c;
 	memset(&c, 0, sizeof c);
 	for (unsigned k = 0; k < nspecs; k++) {
-		c.defs[k] = (uint64_t)lt_find_symbol(specs[k].fn, 0);
+		c.defs[k] = specs[k].fn[0] ? (uint64_t)lt_find_symbol(specs[k].fn, 0) : 0;
+		if (!specs[k].fn[0] || specs[k].obj[0])
+			continue; /* fn@GLOB and GLOB+0xN: patch_targets */
 		/* not exported: the executable's own symbol table (or its debug
 		 * file) may name it, for its entry to be patched */
 		if (!c.defs[k] && lt_entry_mode != LTX_PATCH_GOT)
@@ -280,11 +305,14 @@ static void patch_all(int first)
 		c.entry[k] = entry_patch(k, c.defs[k]);
 	}
 	memset(spec_seen, 0, sizeof spec_seen);
+	patch_targets(first);
 	dl_iterate_phdr(patch_object, &c);
 	if (c.failed)
 		lt_warn("warning: some GOT entries of hooked functions could not be rewritten", NULL);
 	if (first) {
 		for (unsigned k = 0; k < nspecs; k++) {
+			if (specs[k].obj[0])
+				continue; /* told by patch_targets */
 			if (!c.defs[k] && !spec_seen[k])
 				lt_warn("warning: hook: no loaded object defines or calls this function (looked for again "
 					"after each dlopen)",
@@ -296,6 +324,64 @@ static void patch_all(int first)
 		}
 	}
 	pthread_mutex_unlock(&patch_lock);
+}
+
+/* ---- hooks naming an object: fn@GLOB, GLOB+0xOFFSET ---------------------- */
+
+/* "logtax: TARGET: WHAT WHY AFTER", once per hook */
+static void target_warn(unsigned k, const char *what, const char *why, const char *after)
+{
+	if (target_told[k]++)
+		return;
+	char msg[400];
+	size_t n = 0;
+	const char *parts[] = { what, why, after };
+	for (unsigned i = 0; i < 3; i++)
+		for (const char *s = parts[i]; *s && n + 1 < sizeof msg; s++)
+			msg[n++] = *s;
+	msg[n] = 0;
+	lt_warn(targets[k], msg);
+}
+
+/* Entry patches the definitions of the hooks that name an object (under
+ * patch_lock). An address hook is reached no other way; a fn@GLOB hook
+ * whose entry is refused keeps its GOT entries (patch_object). */
+static void patch_targets(int first)
+{
+	uint32_t mode = lt_cfg.patch_mode;
+	for (unsigned k = 0; k < nspecs; k++) {
+		const struct ltx_hook_spec *h = &specs[k];
+		if (!h->obj[0])
+			continue;
+		uint64_t addr[8], size[8];
+		const char *why = NULL;
+		if (mode == LTX_PATCH_GOT) {
+			if (!h->fn[0] && first)
+				target_warn(k, "hook: ", "an address has no GOT entry: nothing is counted with --patch got", "");
+			else if (first && !lt_hook_resolve(h, addr, size, 8, &why))
+				target_warn(k, "hook: ", why, "");
+			continue;
+		}
+		unsigned n = lt_hook_resolve(h, addr, size, 8, &why);
+		if (!n) {
+			/* a dlopen may bring the object later: said once, at start-up */
+			if (first)
+				target_warn(k, "hook: ", why, "");
+			continue;
+		}
+		for (unsigned i = 0; i < n; i++) {
+			if (lt_patch_entry_of((void *)addr[i]) != (void *)addr[i])
+				continue; /* patched already */
+			int st = stub_for(k, addr[i]);
+			if (st < 0)
+				break;
+			if (lt_hook_entry_patch(&lt_hook_descs[st], (void *)addr[i], size[i], (void *)stub_addr((uint32_t)st),
+						&why) < 0)
+				target_warn(k, "entry not patched: ", why,
+					    h->fn[0] ? "; only calls through a PLT or GOT entry are counted (GOT patching)"
+						     : "; nothing is counted");
+		}
+	}
 }
 
 void lt_hooks_init(void)
@@ -317,6 +403,32 @@ void lt_hooks_init(void)
 		return;
 	}
 	nspecs = n;
+	for (unsigned k = 0; k < n; k++) {
+		/* fn, fn@GLOB, or GLOB+0xOFFSET as given (the entry's name in
+		 * reports: fn, or the target of an address hook) */
+		char *l = targets[k];
+		size_t m = 0;
+		const char *parts[] = { specs[k].fn, specs[k].fn[0] && specs[k].obj[0] ? "@" : "", specs[k].obj };
+		for (unsigned i = 0; i < 3; i++)
+			for (const char *s = parts[i]; *s && m + 1 < sizeof targets[k]; s++)
+				l[m++] = *s;
+		if (!specs[k].fn[0]) {
+			char hex[20];
+			int d = 0;
+			for (uint64_t x = specs[k].offset;; x >>= 4) {
+				hex[d++] = "0123456789abcdef"[x & 15];
+				if (x < 16)
+					break;
+			}
+			const char *px = "+0x";
+			while (*px && m + 1 < sizeof targets[k])
+				l[m++] = *px++;
+			while (d && m + 1 < sizeof targets[k])
+				l[m++] = hex[--d];
+		}
+		l[m] = 0;
+		labels[k] = specs[k].fn[0] ? specs[k].fn : targets[k];
+	}
 	if (!LT_HAVE_TRAMPOLINES || !nspecs)
 		return;
 	lt_entry_mode = lt_cfg.patch_mode; /* read (and a bad value reported) by settings.c */

@@ -19,6 +19,7 @@
 #include "output.h"
 #include "base.h"
 #include "desc.h"
+#include "got.h"
 #include "die.h"
 #include "entries.h"
 #include "hotpath.h"
@@ -291,6 +292,12 @@ static void write_body(struct ltx_writer *w, uint32_t reason, uint32_t sig, int 
 		struct ltx_entry e = { d->id, d->family, d->real ? LTX_ENTRY_RESOLVED : 0,
 				       (uint32_t)strlen(d->symbol) };
 		ltx_w_record(w, LTX_REC_ENTRY, &e, sizeof e, d->symbol, e.name_len, NULL, 0);
+		unsigned nscale;
+		const struct ltx_level_pair *scale = lt_hook_scale(d, &nscale);
+		if (nscale) {
+			struct ltx_entry_levels sc = { d->id, nscale };
+			ltx_w_record(w, LTX_REC_ENTRY_LEVELS, &sc, sizeof sc, scale, nscale * sizeof *scale, NULL, 0);
+		}
 	}
 
 	/* Rule sets: generation 0 (none) and each one applied since, newest first. */

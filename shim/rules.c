@@ -13,6 +13,7 @@
 #include "rules.h"
 #include "base.h"
 #include "desc.h"
+#include "got.h"
 #include "../common/ltx_format.h"
 #include "../common/ltx_levels.h"
 #include "../common/ltx_rules.h"
@@ -199,7 +200,9 @@ uint32_t lt_rules_decide(const struct lt_desc *d, const char *name, int32_t leve
 		return LTX_ACT_KEEP;
 	struct who w;
 	w.ret = ret;
-	struct ltx_rule_subject s = { d->symbol, d->family, name, level, resolve, &w };
+	unsigned nscale;
+	const struct ltx_level_pair *scale = lt_hook_scale(d, &nscale);
+	struct ltx_rule_subject s = { d->symbol, d->family, name, level, resolve, &w, scale, nscale };
 	return (uint32_t)ltx_rules_match(&n->rs, &s, NULL);
 }
 

@@ -73,6 +73,12 @@ static int parse(const char *s, struct ltx_hook_spec *h, unsigned *n, unsigned *
 	return ltx_parse_hooks(s, h, LTX_HOOK_MAX, n, why, pos);
 }
 
+#define BAD_AT(s, at)                                                \
+	do {                                                         \
+		ck_assert_int_eq(parse(s, h, &n, &pos, &why), -1);   \
+		ck_assert_msg(pos == (unsigned)(at), "%s: position %u, expected %u (%s)", s, pos, (unsigned)(at), why); \
+	} while (0)
+
 START_TEST(hooks_good)
 {
 	struct ltx_hook_spec h[LTX_HOOK_MAX];
@@ -92,6 +98,96 @@ START_TEST(hooks_good)
 	ck_assert_int_eq(parse("", h, &n, &pos, &why), 0);
 	ck_assert_uint_eq(n, 0);
 	ck_assert_int_eq(parse("_Z3logPKc", h, &n, &pos, &why), 0); /* a C++ name */
+	ck_assert_str_eq(h[0].obj, "");
+	ck_assert_uint_eq(h[0].nlevels, 0);
+}
+END_TEST
+
+START_TEST(hooks_targets)
+{
+	struct ltx_hook_spec h[LTX_HOOK_MAX];
+	unsigned n, pos;
+	const char *why;
+	ck_assert_int_eq(parse("ent_log@*/entry/direct-* x@libc++.so*:fmt=2 direct-demo+0x1410 a+b+0XfF", h, &n,
+			       &pos, &why),
+			 0);
+	ck_assert_uint_eq(n, 4);
+	ck_assert_str_eq(h[0].fn, "ent_log");
+	ck_assert_str_eq(h[0].obj, "*/entry/direct-*");
+	ck_assert_str_eq(h[1].fn, "x");
+	ck_assert_str_eq(h[1].obj, "libc++.so*");
+	ck_assert_uint_eq(h[1].fmt_arg, 2);
+	ck_assert_str_eq(h[2].fn, "");
+	ck_assert_str_eq(h[2].obj, "direct-demo");
+	ck_assert_uint_eq(h[2].offset, 0x1410);
+	ck_assert_str_eq(h[3].obj, "a+b"); /* the last '+' starts the offset */
+	ck_assert_uint_eq(h[3].offset, 0xff);
+	/* the same function in two objects is two hooks; the same target twice is refused */
+	ck_assert_int_eq(parse("f@liba.so f@libb.so f", h, &n, &pos, &why), 0);
+	ck_assert_uint_eq(n, 3);
+	BAD_AT("f@liba.so f@liba.so", 10);
+	BAD_AT("o+0x10 o+0x10", 7);
+	BAD_AT("ent_log@", 8);
+	BAD_AT("@direct-demo", 0);
+	BAD_AT("direct-demo+0x", 14);
+	BAD_AT("direct-demo+0xzz", 14);
+	BAD_AT("direct-demo+", 12);
+	BAD_AT("direct-demo+12", 12);
+	BAD_AT("+0x1410", 0);
+	BAD_AT("o+0x10000000000000000", 4);
+	BAD_AT("ent_log@lib x.so", 13);
+	BAD_AT("g_log@libglib*", 0);
+}
+END_TEST
+
+START_TEST(hooks_scales)
+{
+	struct ltx_hook_spec h[LTX_HOOK_MAX];
+	unsigned n, pos;
+	const char *why;
+	ck_assert_int_eq(parse("ent_log:name=1:level=2:fmt=3:levels=syslog", h, &n, &pos, &why), 0);
+	ck_assert_uint_eq(h[0].fmt_arg, 3);
+	ck_assert_uint_eq(h[0].nlevels, 8);
+	ck_assert_int_eq(ltx_level_of_scale(h[0].levels, h[0].nlevels, LTX_FAM_HOOK, 7), LTX_LVL_DEBUG);
+	ck_assert_int_eq(ltx_level_of_scale(h[0].levels, h[0].nlevels, LTX_FAM_HOOK, 5), LTX_LVL_NOTICE);
+	ck_assert_int_eq(ltx_level_of_scale(h[0].levels, h[0].nlevels, LTX_FAM_HOOK, 0), LTX_LVL_ERROR);
+	ck_assert_int_eq(ltx_level_of_scale(h[0].levels, h[0].nlevels, LTX_FAM_HOOK, 8), LTX_LVL_UNKNOWN);
+	/* no scale: the family's (a hook has none) */
+	ck_assert_int_eq(ltx_level_of_scale(h[0].levels, 0, LTX_FAM_HOOK, 7), LTX_LVL_UNKNOWN);
+	/* a ',' before a digit continues the list, before a letter starts the next hook */
+	ck_assert_int_eq(parse("a_log:level=1:levels=8:debug,7:info,4:error,b_log:level=2", h, &n, &pos, &why), 0);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_uint_eq(h[0].nlevels, 3);
+	ck_assert_int_eq(h[0].levels[1].raw, 7);
+	ck_assert_uint_eq(h[0].levels[1].level, LTX_LVL_INFO);
+	ck_assert_int_eq(ltx_level_of_scale(h[0].levels, h[0].nlevels, LTX_FAM_HOOK, 4), LTX_LVL_ERROR);
+	ck_assert_str_eq(h[1].fn, "b_log");
+	ck_assert_uint_eq(h[1].level_arg, 2);
+	ck_assert_int_eq(parse("a_log:levels=1:debug:name=2 b_log", h, &n, &pos, &why), 0);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_uint_eq(h[0].name_arg, 2);
+	BAD_AT("ent_log:fmt=0", 12);
+	BAD_AT("ent_log:fmt=17", 12);
+	BAD_AT("ent_log:fmt=3:fmt=3", 18);
+	BAD_AT("ent_log:levels=", 15);
+	BAD_AT("ent_log:levels=loud", 15);
+	BAD_AT("ent_log:levels=syslogx", 15);
+	BAD_AT("ent_log:levels=8:verbose", 17);
+	BAD_AT("ent_log:levels=8:warn", 17);
+	BAD_AT("ent_log:levels=8", 16);
+	BAD_AT("ent_log:levels=8:debug,7", 24);
+	BAD_AT("ent_log:levels=8:debug,8:info", 23);
+	BAD_AT("ent_log:levels=x:debug", 15);
+	BAD_AT("ent_log:levels=99999999999:debug", 15);
+	BAD_AT("ent_log:levels=syslog:levels=syslog", 29);
+	BAD_AT("ent_log:levels=1:info:levels=2:info", 29);
+	char many[400] = "f:levels=0:debug";
+	for (int i = 1; i < 17; i++) {
+		char one[16];
+		snprintf(one, sizeof one, ",%d:info", i);
+		strcat(many, one);
+	}
+	BAD_AT(many, 128);
 }
 END_TEST
 
@@ -161,6 +257,8 @@ int main(void)
 	tcase_add_test(t, hooks_good);
 	tcase_add_test(t, hooks_bad);
 	tcase_add_test(t, patch_mode);
+	tcase_add_test(t, hooks_targets);
+	tcase_add_test(t, hooks_scales);
 	suite_add_tcase(s, t);
 	SRunner *r = srunner_create(s);
 	srunner_run_all(r, CK_NORMAL);

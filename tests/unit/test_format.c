@@ -88,7 +88,13 @@ START_TEST(layout)
 	ck_assert_uint_eq(LTX_TEV_UNTIMED, 2);
 	/* 1.1: families 3-6 and records 8-11; 1.2: records 18-19 (issue 6),
 	 * MODULE flag UNLOADED, KEY unloads, folded THREAD records (issue 7) */
-	ck_assert_uint_eq(LTX_VERSION_MINOR, 2);
+	ck_assert_uint_eq(LTX_VERSION_MINOR, 3);
+	/* 1.3: a hooked function's level scale */
+	ck_assert_uint_eq(LTX_REC_ENTRY_LEVELS, 21);
+	PIN(struct ltx_entry_levels, 8);
+	AT(struct ltx_entry_levels, nlevels, 4);
+	PIN(struct ltx_level_pair, 8);
+	AT(struct ltx_level_pair, level, 4);
 	ck_assert_uint_eq(LTX_MODULE_UNLOADED, 1);
 	ck_assert_uint_eq(LTX_REC_THREAD_CPU, 18);
 	ck_assert_uint_eq(LTX_REC_KEY_ONCE, 19);

@@ -179,7 +179,7 @@ static int act(const char *rules, const char *entry, uint32_t family, const char
 	       struct who *w, int *which)
 {
 	struct ltx_ruleset *rs = parse(rules);
-	struct ltx_rule_subject s = { entry, family, name, level, resolve, w };
+	struct ltx_rule_subject s = { entry, family, name, level, resolve, w, NULL, 0 };
 	int a = ltx_rules_match(rs, &s, which);
 	free(rs);
 	return a;
@@ -263,6 +263,26 @@ START_TEST(levels)
 }
 END_TEST
 
+/* A hooked function's own scale (levels=): rules name its levels. */
+START_TEST(hook_scale)
+{
+	const struct ltx_level_pair sc[] = { { 8, LTX_LVL_DEBUG }, { 7, LTX_LVL_INFO }, { 4, LTX_LVL_ERROR } };
+	struct ltx_ruleset *rs = parse("drop:*@<=info");
+	struct ltx_rule_subject s = { "ngx_log", LTX_FAM_HOOK, NULL, 8, NULL, NULL, sc, 3 };
+	ck_assert_int_eq(ltx_rules_match(rs, &s, NULL), DROP);
+	s.level = 7;
+	ck_assert_int_eq(ltx_rules_match(rs, &s, NULL), DROP);
+	s.level = 4;
+	ck_assert_int_eq(ltx_rules_match(rs, &s, NULL), KEEP);
+	s.level = 5; /* outside the scale: no bound matches */
+	ck_assert_int_eq(ltx_rules_match(rs, &s, NULL), KEEP);
+	s.level = 8;
+	s.nscale = 0; /* no scale: the hook family has none */
+	ck_assert_int_eq(ltx_rules_match(rs, &s, NULL), KEEP);
+	free(rs);
+}
+END_TEST
+
 START_TEST(many_rules)
 {
 	/* 1,000 rules: parsed into one block; the last decides */
@@ -274,7 +294,7 @@ START_TEST(many_rules)
 	n += (size_t)snprintf(t + n, cap - n, "drop:*");
 	struct ltx_ruleset *rs = parse(t);
 	ck_assert_uint_eq(rs->nrules, 1000);
-	struct ltx_rule_subject s = { "legacy_log", LEG, "x", 1, NULL, NULL };
+	struct ltx_rule_subject s = { "legacy_log", LEG, "x", 1, NULL, NULL, NULL, 0 };
 	int which;
 	ck_assert_int_eq(ltx_rules_match(rs, &s, &which), DROP);
 	ck_assert_int_eq(which, 999);
@@ -294,6 +314,7 @@ int main(void)
 	tcase_add_test(tc, matching);
 	tcase_add_test(tc, levels);
 	tcase_add_test(tc, many_rules);
+	tcase_add_test(tc, hook_scale);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

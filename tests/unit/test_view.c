@@ -103,6 +103,69 @@ static void build(struct ltx_file *f, struct an_model *m)
 	ck_assert_int_eq(an_model_build(m, f, 1, NULL), 0);
 }
 
+/* A file with one hooked function given a level scale (ENTRY_LEVELS, 1.3);
+ * entry_id names the entry the scale is for. */
+static unsigned char *make_scaled(size_t *len, uint32_t entry_id)
+{
+	FILE *mf = tmpfile();
+	ck_assert_ptr_nonnull(mf);
+	static unsigned char buf[4096];
+	struct ltx_writer w;
+	ltx_w_init(&w, fileno(mf), buf, sizeof buf);
+	ltx_w_header(&w, 0, 0);
+	struct ltx_process p = { .pid = 7, .end_mono_ns = 1000, .end_tsc = 1000, .exe_len = 4 };
+	ltx_w_record(&w, LTX_REC_PROCESS, &p, sizeof p, "/bin", 4, NULL, 0);
+	struct ltx_entry e = { 64, LTX_FAM_HOOK, LTX_ENTRY_RESOLVED, 7 };
+	ltx_w_record(&w, LTX_REC_ENTRY, &e, sizeof e, "ngx_log", 7, NULL, 0);
+	const struct ltx_level_pair sc[2] = { { 8, LTX_LVL_DEBUG }, { 4, LTX_LVL_ERROR } };
+	struct ltx_entry_levels el = { entry_id, 2 };
+	ltx_w_record(&w, LTX_REC_ENTRY_LEVELS, &el, sizeof el, sc, sizeof sc, NULL, 0);
+	struct ltx_thread t0 = { .index = 0, .tid = 7, .flags = LTX_THREAD_MAIN, .name = "ngx" };
+	ltx_w_record(&w, LTX_REC_THREAD, &t0, sizeof t0, NULL, 0, NULL, 0);
+	int32_t levels[3] = { 8, 4, 5 };
+	for (int i = 0; i < 3; i++) {
+		struct ltx_key k = { .thread = 0, .entry = 64, .level = levels[i], .flags = LTX_KEY_NO_NAME,
+				     .caller = 0x1000 + (uint64_t)i, .calls = 1 };
+		ltx_w_record(&w, LTX_REC_KEY, &k, sizeof k, NULL, 0, NULL, 0);
+	}
+	ck_assert_int_eq(ltx_w_finish(&w, 3), 0);
+	fflush(mf);
+	long n = ftell(mf);
+	unsigned char *out = malloc((size_t)n);
+	rewind(mf);
+	ck_assert_uint_eq(fread(out, 1, (size_t)n, mf), (size_t)n);
+	fclose(mf);
+	*len = (size_t)n;
+	return out;
+}
+
+START_TEST(hook_scale)
+{
+	size_t len;
+	unsigned char *b = make_scaled(&len, 64);
+	struct ltx_file f;
+	struct an_model m;
+	char err[256];
+	ck_assert_msg(ltx_read_buf(b, len, &f, err, sizeof err) == 0, "%s", err);
+	free(b);
+	ck_assert_uint_eq(f.entries[0].nlevels, 2);
+	ck_assert_int_eq(an_model_build(&m, &f, 1, NULL), 0);
+	ck_assert_uint_eq(m.nkeys, 3);
+	for (size_t i = 0; i < m.nkeys; i++) {
+		const struct an_key *k = &m.keys[i];
+		ck_assert_str_eq(k->family_name, "hook");
+		ck_assert_str_eq(k->level_name, k->level == 8 ? "debug" : k->level == 4 ? "error" : "?");
+	}
+	an_model_free(&m);
+	ltx_file_free(&f);
+	/* a scale for an entry the file does not have is refused */
+	b = make_scaled(&len, 65);
+	ck_assert_int_eq(ltx_read_buf(b, len, &f, err, sizeof err), -1);
+	ck_assert_ptr_nonnull(strstr(err, "ENTRY_LEVELS"));
+	free(b);
+}
+END_TEST
+
 START_TEST(process_and_file)
 {
 	struct ltx_file f;
@@ -283,6 +346,7 @@ int main(void)
 	tcase_add_test(tc, threads_and_keys);
 	tcase_add_test(tc, stacks_by_id);
 	tcase_add_test(tc, trace_events);
+	tcase_add_test(tc, hook_scale);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -70,7 +70,8 @@ for p in sideways '' ENTRY; do
 done
 
 # The shim, given a bad LOGTAX_PATCH: one warning naming it, then as if
-# unset (auto: direct-demo's calls are all counted).
+# unset (auto: direct-demo's calls are all counted; ent_log, in .symtab
+# only, is found by its plain name and entry patched).
 mkdir -p "$T/shim"
 LOGTAX_PATCH=sideways LOGTAX_HOOK='ent_log:name=1:level=2:levels=syslog' LOGTAX_OUTPUT=$T/shim LD_PRELOAD=$SHIM \
 	"$TPE/direct-demo" 5 >"$T/shim/stdout" 2>"$T/shim/stderr" || fail "bad LOGTAX_PATCH: the program failed"
