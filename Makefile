@@ -157,7 +157,7 @@ ifeq ($(HAVE_SYSTEMD),1)
 TP_BINS += $(TP)/journal-demo $(TP)/journal-demo-noloc
 endif
 # Functions reached only by direct calls, for entry patching (issue 11;
-# tests/e2e-pending/): a logger inside an -O2 executable (plain, -fno-plt,
+# tests/e2e/t-entry-*): a logger inside an -O2 executable (plain, -fno-plt,
 # static in a stripped one), one reached through a PLT and directly, threads
 # while a library is loaded, entries that cannot be patched, GLib's own
 # criticals.

@@ -39,7 +39,20 @@ static uint64_t thread_cpu_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-static struct lt_thread *wait_begin(void)
+/* A wait that may block a second or more (or for ever: an idle daemon's
+ * epoll_wait(-1)): in inline mode the control thread is started before it,
+ * or no `logtax ctl` request would be seen until the daemon wakes. */
+static int may_block_long_ms(int timeout_ms)
+{
+	return timeout_ms < 0 || timeout_ms >= 1000;
+}
+
+static int may_block_long_ts(long sec)
+{
+	return sec >= 1;
+}
+
+static struct lt_thread *wait_begin(int block_long)
 {
 	struct lt_thread *th = lt_tls.thr;
 	if (unlikely(!th)) {
@@ -60,7 +73,7 @@ static struct lt_thread *wait_begin(void)
 		/* the ticks (a snapshot may take a millisecond) are the shim's
 		 * time, not the program's: left out of the busy period */
 		uint64_t t0 = lt_rdtsc();
-		lt_svc_poll(0);
+		lt_svc_poll(block_long);
 		uint64_t spent = lt_rdtsc() - t0;
 		if (th->last_wait_end)
 			th->last_wait_end += spent;
@@ -123,7 +136,7 @@ static void wait_end(struct lt_thread *th)
 LT_EXPORT int poll(struct pollfd *fds, nfds_t n, int timeout)
 {
 	REAL(poll);
-	struct lt_thread *th = wait_begin();
+	struct lt_thread *th = wait_begin(may_block_long_ms(timeout));
 	int r = real_poll(fds, n, timeout);
 	wait_end(th);
 	return r;
@@ -132,7 +145,7 @@ LT_EXPORT int poll(struct pollfd *fds, nfds_t n, int timeout)
 LT_EXPORT int ppoll(struct pollfd *fds, nfds_t n, const struct timespec *ts, const sigset_t *mask)
 {
 	REAL(ppoll);
-	struct lt_thread *th = wait_begin();
+	struct lt_thread *th = wait_begin(!ts || may_block_long_ts((long)ts->tv_sec));
 	int r = real_ppoll(fds, n, ts, mask);
 	wait_end(th);
 	return r;
@@ -141,7 +154,7 @@ LT_EXPORT int ppoll(struct pollfd *fds, nfds_t n, const struct timespec *ts, con
 LT_EXPORT int select(int n, fd_set *r, fd_set *w, fd_set *e, struct timeval *tv)
 {
 	REAL(select);
-	struct lt_thread *th = wait_begin();
+	struct lt_thread *th = wait_begin(!tv || may_block_long_ts((long)tv->tv_sec));
 	int rc = real_select(n, r, w, e, tv);
 	wait_end(th);
 	return rc;
@@ -150,7 +163,7 @@ LT_EXPORT int select(int n, fd_set *r, fd_set *w, fd_set *e, struct timeval *tv)
 LT_EXPORT int pselect(int n, fd_set *r, fd_set *w, fd_set *e, const struct timespec *ts, const sigset_t *mask)
 {
 	REAL(pselect);
-	struct lt_thread *th = wait_begin();
+	struct lt_thread *th = wait_begin(!ts || may_block_long_ts((long)ts->tv_sec));
 	int rc = real_pselect(n, r, w, e, ts, mask);
 	wait_end(th);
 	return rc;
@@ -159,7 +172,7 @@ LT_EXPORT int pselect(int n, fd_set *r, fd_set *w, fd_set *e, const struct times
 LT_EXPORT int epoll_wait(int fd, struct epoll_event *ev, int max, int timeout)
 {
 	REAL(epoll_wait);
-	struct lt_thread *th = wait_begin();
+	struct lt_thread *th = wait_begin(may_block_long_ms(timeout));
 	int r = real_epoll_wait(fd, ev, max, timeout);
 	wait_end(th);
 	return r;
@@ -168,7 +181,7 @@ LT_EXPORT int epoll_wait(int fd, struct epoll_event *ev, int max, int timeout)
 LT_EXPORT int epoll_pwait(int fd, struct epoll_event *ev, int max, int timeout, const sigset_t *mask)
 {
 	REAL(epoll_pwait);
-	struct lt_thread *th = wait_begin();
+	struct lt_thread *th = wait_begin(may_block_long_ms(timeout));
 	int r = real_epoll_pwait(fd, ev, max, timeout, mask);
 	wait_end(th);
 	return r;
@@ -179,7 +192,7 @@ LT_EXPORT int epoll_pwait(int fd, struct epoll_event *ev, int max, int timeout, 
 LT_EXPORT int epoll_pwait2(int fd, struct epoll_event *ev, int max, const struct timespec *timeout, const sigset_t *mask)
 {
 	REAL(epoll_pwait2);
-	struct lt_thread *th = wait_begin();
+	struct lt_thread *th = wait_begin(!timeout || may_block_long_ts((long)timeout->tv_sec));
 	int r = real_epoll_pwait2(fd, ev, max, timeout, mask);
 	wait_end(th);
 	return r;
