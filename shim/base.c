@@ -5,6 +5,7 @@
  * no stdio, so that they can run anywhere: in a wrapper, at exit, in a
  * signal handler's write. */
 #include "lt.h"
+#include "rawsys.h"
 #include "base.h"
 #include "../common/ltx_format.h"
 #include "../common/ltx_io.h"
@@ -68,7 +69,7 @@ void lt_unmap(void *p, size_t len)
 
 pid_t lt_gettid(void)
 {
-	return (pid_t)syscall(SYS_gettid);
+	return (pid_t)lt_syscall(SYS_gettid);
 }
 
 static size_t cat(char *buf, size_t at, size_t cap, const char *s)

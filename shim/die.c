@@ -3,6 +3,7 @@
  * the real sigaction both use, looked up once, before any handler runs
  * (a lookup takes the loader's lock). */
 #include "lt.h"
+#include "rawsys.h"
 #include "die.h"
 #include "base.h"
 #include "symbols.h"
@@ -31,6 +32,6 @@ void lt_die_of(int sig)
 	sigset_t one;
 	sigemptyset(&one);
 	sigaddset(&one, sig);
-	syscall(SYS_tgkill, getpid(), lt_gettid(), sig);
+	lt_syscall(SYS_tgkill, getpid(), lt_gettid(), sig);
 	sigprocmask(SIG_UNBLOCK, &one, NULL);
 }

@@ -110,6 +110,16 @@ static int snap_mark(struct dl_phdr_info *info, size_t size, void *arg)
  * one is still loaded, else at the entry's stand-in (entry_x86_64.S), which
  * looks again when called (the library may be back, at another address). */
 
+void *lt_find_real(const char *name)
+{
+	void *p = lt_find_next(name);
+#if LT_HAVE_TRAMPOLINES
+	if (p)
+		p = lt_patch_entry_of(p);
+#endif
+	return p;
+}
+
 static long nothing_defines_it(void)
 {
 	return 0; /* what a dropped call of any entry point returns */
@@ -118,7 +128,7 @@ static long nothing_defines_it(void)
 void *lt_gone_resolve(struct lt_desc *d)
 {
 	int e = errno;
-	void *p = lt_find_next(d->symbol);
+	void *p = lt_find_real(d->symbol);
 	if (p)
 		__atomic_store_n(&d->real, p, __ATOMIC_RELEASE);
 	else
@@ -146,7 +156,7 @@ static void reresolve(const struct snap *s)
 		for (uint32_t k = 0; real && k < s->n; k++) {
 			if (s->present[k] || real < s->m[k].lo || real >= s->m[k].hi)
 				continue;
-			void *p = lt_find_next(d->symbol);
+			void *p = lt_find_real(d->symbol);
 			__atomic_store_n(&d->real, p ? p : (void *)(lt_gone_stubs + (size_t)i * LT_HOOK_STUB_SIZE),
 					 __ATOMIC_RELEASE);
 			break;

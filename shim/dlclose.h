@@ -9,4 +9,9 @@ void *lt_gone_resolve(struct lt_desc *d) LT_HIDDEN; /* entry_x86_64.S: a stand-i
 /* p is one of those stand-ins (entry.h: lt_gone_stubs). */
 int lt_is_gone_stub(const void *p) LT_HIDDEN;
 
+/* lt_find_next's answer, or its copy when its entry is patched: what a
+ * descriptor passes calls on to (entering a patched entry would come
+ * straight back to the shim). */
+void *lt_find_real(const char *name) LT_HIDDEN;
+
 #endif

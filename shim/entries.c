@@ -139,3 +139,18 @@ void lt_desc_prepare(struct lt_desc *d)
 	}
 	__atomic_store_n(&d->prepared, 1, __ATOMIC_RELEASE);
 }
+
+const struct ltx_level_pair *lt_hook_scales[LTX_HOOK_STUBS];
+uint8_t lt_hook_nscale[LTX_HOOK_STUBS];
+
+const struct ltx_level_pair *lt_hook_scale(const struct lt_desc *d, unsigned *n)
+{
+	*n = 0;
+	if (d->family != LTX_FAM_HOOK || d->id < LTX_HOOK_ID_FIRST)
+		return NULL;
+	uint32_t i = d->id - LTX_HOOK_ID_FIRST;
+	if (i >= __atomic_load_n(&lt_hook_used, __ATOMIC_ACQUIRE))
+		return NULL;
+	*n = lt_hook_nscale[i];
+	return lt_hook_scales[i];
+}

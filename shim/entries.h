@@ -17,4 +17,11 @@ extern uint32_t lt_syslog_ident_idx LT_HIDDEN; /* syslog's ident's number, 1..25
 /* Derives the hot path's words and masks from the declarative fields. */
 void lt_desc_prepare(struct lt_desc *d) LT_HIDDEN;
 
+/* A hook's levels= scale (got.c sets it with the descriptor), for the
+ * rules and the data file: NULL with *n = 0 when it has none. */
+struct ltx_level_pair;
+extern const struct ltx_level_pair *lt_hook_scales[] LT_HIDDEN;
+extern uint8_t lt_hook_nscale[] LT_HIDDEN;
+const struct ltx_level_pair *lt_hook_scale(const struct lt_desc *d, unsigned *n) LT_HIDDEN;
+
 #endif

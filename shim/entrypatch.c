@@ -23,6 +23,7 @@
 #include "entrypatch.h"
 #include "base.h"
 #include "desc.h"
+#include "die.h"
 #include "dlclose.h"
 #include "elfsym.h"
 #include "entries.h"
@@ -178,6 +179,7 @@ void lt_entrypatch_builtins(int first)
 		/* capstone is loaded past our own dlopen wrapper, which would come
 		 * back here */
 		lt_patch_set_loader(lt_real_dlopen);
+		lt_patch_set_sigaction(lt_real_sigaction());
 		__atomic_store_n(&lt_entrypatch_active, 1, __ATOMIC_RELEASE);
 	}
 	if (!self_found) {

@@ -106,21 +106,10 @@ static int stub_for(unsigned k, uint64_t target)
 	lt_desc_prepare(d);
 	spec_of[used] = (uint8_t)k;
 	def_of[used] = target;
+	lt_hook_scales[used] = specs[k].nlevels ? specs[k].levels : NULL;
+	lt_hook_nscale[used] = specs[k].nlevels;
 	__atomic_store_n(&lt_hook_used, used + 1, __ATOMIC_RELEASE);
 	return (int)used;
-}
-
-const struct ltx_level_pair *lt_hook_scale(const struct lt_desc *d, unsigned *n)
-{
-	*n = 0;
-	if (d->family != LTX_FAM_HOOK || d->id < LTX_HOOK_ID_FIRST)
-		return NULL;
-	uint32_t i = d->id - LTX_HOOK_ID_FIRST;
-	if (i >= __atomic_load_n(&lt_hook_used, __ATOMIC_ACQUIRE))
-		return NULL;
-	const struct ltx_hook_spec *h = &specs[spec_of[i]];
-	*n = h->nlevels;
-	return h->nlevels ? h->levels : NULL;
 }
 
 /* The protection of the page holding addr, from /proc/self/maps; -1 if
@@ -564,7 +553,7 @@ static int deep_object(struct dl_phdr_info *info, size_t size, void *arg)
 					break;
 				void *real = __atomic_load_n(&desc->real, __ATOMIC_ACQUIRE);
 				/* not found yet, or its library was unloaded (a stand-in) */
-				if ((!real || lt_is_gone_stub(real)) && (real = lt_find_next(desc->symbol)))
+				if ((!real || lt_is_gone_stub(real)) && (real = lt_find_real(desc->symbol)))
 					__atomic_store_n(&desc->real, real, __ATOMIC_RELEASE);
 				/* a lazy slot not bound yet (it points into its own PLT)
 				 * would bind in the object's own scope: the real function */

@@ -10,6 +10,5 @@ void lt_hooks_init(void) LT_HIDDEN;
 struct lt_desc;
 struct ltx_level_pair;
 /* A hook descriptor's level scale (levels=): *n entries, or NULL and 0. */
-const struct ltx_level_pair *lt_hook_scale(const struct lt_desc *d, unsigned *n) LT_HIDDEN;
 
 #endif

@@ -19,7 +19,6 @@
 #include "output.h"
 #include "base.h"
 #include "desc.h"
-#include "got.h"
 #include "die.h"
 #include "entries.h"
 #include "hotpath.h"

@@ -107,6 +107,10 @@ int lt_patch_remove(struct lt_patch *p);
 const char *lt_patch_why(const struct lt_patch *p);
 /* The dlopen used to load capstone (default: dlopen). */
 void lt_patch_set_loader(void *(*open_fn)(const char *, int));
+/* The sigaction used for the SIGTRAP and check-signal handlers (default:
+ * the next one after this object, dlsym(RTLD_NEXT)). */
+struct sigaction;
+void lt_patch_set_sigaction(int (*fn)(int, const struct sigaction *, struct sigaction *));
 
 /* What the protocol did so far, process-wide: threads that hit an int3
  * and were sent to a copy, threads moved out of replaced bytes, check

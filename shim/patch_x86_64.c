@@ -6,6 +6,7 @@
  * never on the hot path; one mutex serializes everything but the handlers,
  * which only read. */
 #include "patch.h"
+#include "rawsys.h"
 
 #include <capstone/capstone.h>
 #include <dlfcn.h>
@@ -36,12 +37,12 @@ static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* How capstone is loaded: the shim passes its real dlopen (its exported
  * dlopen is a wrapper that patches after each call, under its own lock). */
-static void *(*loader)(const char *, int) = dlopen;
+static void *(*loader)(const char *, int); /* NULL: the next dlopen after this object's */
 
 void lt_patch_set_loader(void *(*open_fn)(const char *, int))
 {
 	pthread_mutex_lock(&lock);
-	loader = open_fn ? open_fn : dlopen;
+	loader = open_fn;
 	pthread_mutex_unlock(&lock);
 }
 
@@ -71,7 +72,9 @@ static int cs_load(void)
 	if (cs.state)
 		return cs.state > 0 ? 0 : -1;
 	cs.state = -1;
-	void *lib = loader("libcapstone.so.4", RTLD_NOW | RTLD_LOCAL);
+	if (!loader)
+		loader = (void *(*)(const char *, int))dlsym(RTLD_NEXT, "dlopen");
+	void *lib = loader ? loader("libcapstone.so.4", RTLD_NOW | RTLD_LOCAL) : NULL;
 	if (!lib)
 		return -1;
 	cs.open = (cs_err(*)(cs_arch, cs_mode, csh *))dlsym(lib, "cs_open");
@@ -587,6 +590,25 @@ out:
 /* ---- the handlers ------------------------------------------------------------ */
 
 static struct sigaction prev_trap, prev_check;
+
+/* How handlers are installed: the shim passes libc's sigaction (its own
+ * exported one is a wrapper of the program's view). */
+typedef int (*sigaction_fn)(int, const struct sigaction *, struct sigaction *);
+static sigaction_fn sa_fn; /* NULL: the next sigaction after this object's */
+
+static sigaction_fn real_sa(void)
+{
+	if (!sa_fn)
+		sa_fn = (sigaction_fn)dlsym(RTLD_NEXT, "sigaction");
+	return sa_fn;
+}
+
+void lt_patch_set_sigaction(int (*fn)(int, const struct sigaction *, struct sigaction *))
+{
+	pthread_mutex_lock(&lock);
+	sa_fn = fn;
+	pthread_mutex_unlock(&lock);
+}
 static struct lt_patch *checking; /* the patch whose window the check signal looks at */
 static char check_magic;          /* its address tags our check signals */
 #define MAX_TIDS 4096
@@ -605,8 +627,11 @@ static void chain(const struct sigaction *prev, int sig, siginfo_t *si, void *uc
 		struct sigaction dfl;
 		memset(&dfl, 0, sizeof dfl);
 		dfl.sa_handler = SIG_DFL;
-		sigaction(sig, &dfl, NULL);
-		syscall(SYS_tgkill, getpid(), syscall(SYS_gettid), sig);
+		real_sa()(sig, &dfl, NULL);
+		{
+			long tid = lt_syscall(SYS_gettid);
+			lt_syscall(SYS_tgkill, getpid(), tid, sig);
+		}
 	} else if (prev->sa_handler != SIG_IGN) {
 		prev->sa_handler(sig);
 	}
@@ -644,7 +669,7 @@ static void on_check(int sig, siginfo_t *si, void *ucv)
 				__atomic_add_fetch(&stats.moved, 1, __ATOMIC_RELAXED);
 				break;
 			}
-	pid_t me = (pid_t)syscall(SYS_gettid);
+	pid_t me = (pid_t)lt_syscall(SYS_gettid);
 	unsigned n = __atomic_load_n(&ntids, __ATOMIC_ACQUIRE);
 	for (unsigned i = 0; i < n; i++)
 		if (tids[i] == me)
@@ -657,7 +682,7 @@ static void on_check(int sig, siginfo_t *si, void *ucv)
 static int own_handler(int sig, void (*fn)(int, siginfo_t *, void *), struct sigaction *prev)
 {
 	struct sigaction cur, sa;
-	if (sigaction(sig, NULL, &cur) < 0)
+	if (real_sa()(sig, NULL, &cur) < 0)
 		return -1;
 	if ((cur.sa_flags & SA_SIGINFO) && cur.sa_sigaction == fn)
 		return 0;
@@ -666,7 +691,7 @@ static int own_handler(int sig, void (*fn)(int, siginfo_t *, void *), struct sig
 	sa.sa_flags = SA_SIGINFO | SA_RESTART | SA_ONSTACK;
 	sigemptyset(&sa.sa_mask);
 	*prev = cur;
-	return sigaction(sig, &sa, NULL);
+	return real_sa()(sig, &sa, NULL);
 }
 
 /* ---- serializing the cores ------------------------------------------------- */
@@ -677,18 +702,18 @@ static uint8_t *shoot_page;
 static void sync_cores(void)
 {
 	if (!mb_state) {
-		long q = syscall(SYS_membarrier, MEMBARRIER_CMD_QUERY, 0, 0);
+		long q = lt_syscall(SYS_membarrier, MEMBARRIER_CMD_QUERY, 0, 0);
 		mb_state = q > 0 && (q & MEMBARRIER_CMD_PRIVATE_EXPEDITED_SYNC_CORE) &&
-				   syscall(SYS_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_SYNC_CORE, 0, 0) == 0
+				   lt_syscall(SYS_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_SYNC_CORE, 0, 0) == 0
 			   ? 1
 			   : -1;
 	}
-	if (mb_state > 0 && syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED_SYNC_CORE, 0, 0) == 0)
+	if (mb_state > 0 && lt_syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED_SYNC_CORE, 0, 0) == 0)
 		return;
 	/* a fork child's memory is not registered: register it, once */
 	if (mb_state > 0 && errno == EPERM &&
-	    syscall(SYS_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_SYNC_CORE, 0, 0) == 0 &&
-	    syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED_SYNC_CORE, 0, 0) == 0)
+	    lt_syscall(SYS_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_SYNC_CORE, 0, 0) == 0 &&
+	    lt_syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED_SYNC_CORE, 0, 0) == 0)
 		return;
 	/* Taking write access away from a page every core may have cached
 	 * makes the kernel interrupt each core running our threads (a TLB
@@ -720,11 +745,11 @@ static int list_threads(void)
 	int fd = open("/proc/self/task", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return -1;
-	pid_t me = (pid_t)syscall(SYS_gettid);
+	pid_t me = (pid_t)lt_syscall(SYS_gettid);
 	unsigned n = 0;
 	char buf[4096] __attribute__((aligned(8)));
 	long got;
-	while ((got = syscall(SYS_getdents64, fd, buf, sizeof buf)) > 0) {
+	while ((got = lt_syscall(SYS_getdents64, fd, buf, sizeof buf)) > 0) {
 		for (long o = 0; o < got;) {
 			struct linux_dirent64 *d = (struct linux_dirent64 *)(buf + o);
 			o += d->d_reclen;
@@ -801,7 +826,7 @@ static int check_threads(struct lt_patch *p, int n, char *why, size_t cap)
 			si.si_pid = getpid();
 			si.si_uid = getuid();
 			si.si_value = v;
-			if (syscall(SYS_rt_tgsigqueueinfo, getpid(), tids[i], CHECK_SIG, &si) < 0)
+			if (lt_syscall(SYS_rt_tgsigqueueinfo, getpid(), tids[i], CHECK_SIG, &si) < 0)
 				acked[i] = 1; /* gone */
 			else
 				pending++;

@@ -27,6 +27,7 @@
  * first (through the control thread when it runs: _exit may be called from
  * a signal handler). */
 #include "lt.h"
+#include "rawsys.h"
 #include "process.h"
 #include "base.h"
 #include "output.h"
@@ -557,7 +558,7 @@ static _Noreturn void end_now(exit_fn fn, int status)
 	if (fn)
 		fn(status);
 	for (;;)
-		syscall(SYS_exit_group, status);
+		lt_syscall(SYS_exit_group, status);
 }
 
 LT_EXPORT void _exit(int status)

@@ -13,7 +13,7 @@
 #include "rules.h"
 #include "base.h"
 #include "desc.h"
-#include "got.h"
+#include "entries.h"
 #include "../common/ltx_format.h"
 #include "../common/ltx_levels.h"
 #include "../common/ltx_rules.h"

@@ -31,6 +31,7 @@
  * it is the last thread it exits the process with status 0, as glibc does
  * when the last thread ends. */
 #include "lt.h"
+#include "rawsys.h"
 #include "service.h"
 #include "base.h"
 #include "control.h"
@@ -78,7 +79,7 @@ static int req_rc;        /* the result of the write that served done_seq */
 
 static long futex(uint32_t *addr, int op, uint32_t val, const struct timespec *ts)
 {
-	return syscall(SYS_futex, addr, op, val, ts, NULL, 0);
+	return lt_syscall(SYS_futex, addr, op, val, ts, NULL, 0);
 }
 
 int lt_svc_add_tick(void (*fn)(uint64_t))
@@ -137,7 +138,7 @@ static void own_fd_table(void)
 {
 	if (unshare(CLONE_FILES) < 0)
 		return;
-	if (syscall(SYS_close_range, 0u, ~0u, 0u) == 0)
+	if (lt_syscall(SYS_close_range, 0u, ~0u, 0u) == 0)
 		return;
 	for (int fd = 0; fd < 65536; fd++) /* kernels before 5.9 */
 		close(fd);

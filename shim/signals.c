@@ -25,6 +25,7 @@
  * SIG_DFL); raise(sig)): each signal's state is guarded by a spin lock that
  * a handler interrupting its own thread's holder skips instead of waiting. */
 #include "lt.h"
+#include "rawsys.h"
 #include "signals.h"
 #include "base.h"
 #include "die.h"
@@ -99,7 +100,7 @@ static int lock_sig(int i)
 		pid_t none = 0;
 		if (__atomic_compare_exchange_n(&lock_owner[i], &none, me, 0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
 			return 1;
-		syscall(SYS_sched_yield);
+		lt_syscall(SYS_sched_yield);
 	}
 }
 

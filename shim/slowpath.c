@@ -17,6 +17,7 @@
 #include "stacks.h"
 #include "state.h"
 #include "symbols.h"
+#include "dlclose.h"
 #include "threads.h"
 #include "../common/ltx_format.h"
 
@@ -111,7 +112,7 @@ struct lt_ret lt_slow_path(struct lt_frame *f, struct lt_desc *d)
 	if (!d->real) {
 		/* Not found at start-up (its library came later, with dlopen). Every
 		 * thread that gets here looks for itself: none may pass on a NULL. */
-		void *real = lt_find_next(d->symbol), *none = NULL;
+		void *real = lt_find_real(d->symbol), *none = NULL;
 		/* only over NULL: an entry patched meanwhile set its copy */
 		if (real)
 			__atomic_compare_exchange_n(&d->real, &none, real, 0, __ATOMIC_RELEASE, __ATOMIC_RELAXED);

@@ -6,7 +6,6 @@
  * the slow path, wrappers and start-up; never in the hot path. */
 #include "lt.h"
 #include "symbols.h"
-#include "patch.h"
 
 #include <elf.h>
 #include <errno.h>
@@ -254,13 +253,7 @@ void *lt_find_next(const char *name)
 {
 	struct next_ctx c = { name, 0, 0, 0 };
 	dl_iterate_phdr(find_next, &c);
-	void *p = (void *)(c.after ? c.after : c.before);
-#if LT_HAVE_TRAMPOLINES
-	/* A patched entry jumps to us: what we pass calls on to is its copy. */
-	if (p)
-		p = lt_patch_entry_of(p);
-#endif
-	return p;
+	return (void *)(c.after ? c.after : c.before);
 }
 
 /* ---- the real dlopen, dlmopen and dlclose ---------------------------------- */
