@@ -96,6 +96,19 @@ static uint32_t reached(const struct scan_obj *o, const struct scan_fn *f, int m
 	return n;
 }
 
+/* Whether MODE's reach is known: not for a defined function whose entry
+ * could not be checked, under a mode that would try to patch it. */
+static int reach_known(const struct scan_obj *o, const struct scan_fn *f, int mode)
+{
+	return mode == M_GOT || !f->defined || entry_state(o, f) != P_UNKNOWN ||
+	       (mode == M_AUTO && f->entry_id > 0 && is_libc(o));
+}
+
+static const char *reach_text(const struct scan_obj *o, const struct scan_fn *f, int mode, char *buf, size_t cap)
+{
+	return o->counted && reach_known(o, f, mode) ? an_count(reached(o, f, mode), buf, cap) : "?";
+}
+
 static const char *entry_text(const struct scan_obj *o, const struct scan_fn *f, char *buf, size_t cap)
 {
 	if (!f->defined)
@@ -170,9 +183,8 @@ static void table(FILE *o, const struct scan_obj *objs, size_t n, int known)
 				f->defined && f->imported ? "both" : f->defined ? "defined" : "imported",
 				ob->counted ? sites(&f->via_got, a, sizeof a) : "?",
 				!f->defined ? "-" : ob->counted ? sites(&f->direct, b, sizeof b) : "?",
-				ob->counted ? an_count(reached(ob, f, M_GOT), g, sizeof g) : "?",
-				ob->counted ? an_count(reached(ob, f, M_ENTRY), en, sizeof en) : "?",
-				ob->counted ? an_count(reached(ob, f, M_AUTO), au, sizeof au) : "?", entry_text(ob, f, et, sizeof et));
+				reach_text(ob, f, M_GOT, g, sizeof g), reach_text(ob, f, M_ENTRY, en, sizeof en),
+				reach_text(ob, f, M_AUTO, au, sizeof au), entry_text(ob, f, et, sizeof et));
 		}
 	}
 	if (!rows)
@@ -290,9 +302,12 @@ static void json(FILE *o, const char *file, const struct scan_obj *objs, size_t 
 			}
 			if (ob->counted) {
 				jw_obj(&w, "reached");
-				jw_u64(&w, "got", reached(ob, f, M_GOT));
-				jw_u64(&w, "entry", reached(ob, f, M_ENTRY));
-				jw_u64(&w, "auto", reached(ob, f, M_AUTO));
+				static const char *const mk[] = { "got", "entry", "auto" };
+				for (int m = M_GOT; m <= M_AUTO; m++)
+					if (reach_known(ob, f, m))
+						jw_u64(&w, mk[m], reached(ob, f, m));
+					else
+						jw_null(&w, mk[m]);
 				jw_end(&w);
 			}
 			jw_end(&w);

@@ -122,7 +122,7 @@ void scan_patch_check(struct scan_obj *o)
 		return;
 	char helper[PATH_MAX];
 	if (helper_path(helper, sizeof helper) < 0) {
-		set_error(o, "logtax-patchcheck is not installed next to logtax-analyze (entry patching is x86-64 only)");
+		set_error(o, "entries not checked: no logtax-patchcheck next to logtax-analyze");
 		return;
 	}
 	char **argv = calloc(n + 3, sizeof *argv);
