@@ -55,16 +55,30 @@ Q := @
 echo_cmd = @printf '  %-6s %s\n' $(1) $(2)
 endif
 
+# CET (x86-64): the shim is built with -fcf-protection=full where the
+# compiler has it, and linked without the C start files (Debian's crti.o
+# carries no CET note, and its _init no endbr64; the trampolines' file
+# defines __dso_handle then), so that liblogtax.so says IBT and SHSTK in its
+# GNU property note; -z cet-report=error makes an object without the note a
+# link error where the linker knows it.
+ifeq ($(ARCH),x86_64)
+CET_CFLAGS := $(shell $(CC) -fcf-protection=full -c -x c /dev/null -o /dev/null 2>/dev/null && echo -fcf-protection=full)
+endif
+ifneq ($(CET_CFLAGS),)
+CET_LDFLAGS := -nostartfiles $(shell $(CC) $(CET_CFLAGS) -shared -nostartfiles -Wl,-z,cet-report=error -x c /dev/null -o /dev/null \
+	2>/dev/null && echo -Wl,-z,cet-report=error)
+endif
+
 # The shim: hidden by default, initial-exec TLS, only libc/libdl/pthread.
 SHIM_COMMON := $(NOSAN_CFLAGS) -fPIC -fvisibility=hidden -ftls-model=initial-exec \
-	-fno-strict-aliasing $(SHIM_DEFS)
+	-fno-strict-aliasing $(CET_CFLAGS) $(SHIM_DEFS)
 SHIM_CFLAGS := $(SHIM_COMMON) $(SHIM_SAN)
 # The hot path must not touch vector registers (see shim/hotpath.c).
-HOOK_CFLAGS := $(SHIM_COMMON) -mgeneral-regs-only -fno-stack-protector -fcf-protection=none \
+HOOK_CFLAGS := $(SHIM_COMMON) -mgeneral-regs-only -fno-stack-protector \
 	-fno-tree-vectorize -fomit-frame-pointer
 SHIM_C := shim/base.c shim/symbols.c shim/settings.c shim/calib.c shim/fork.c shim/slowpath.c shim/stacks.c shim/waits.c shim/init.c shim/output.c shim/entries.c shim/fields.c shim/families.c \
 	shim/got.c shim/rules.c shim/service.c shim/control.c shim/threads.c shim/thread_exit.c shim/modules.c shim/dlclose.c shim/process.c \
-	shim/signals.c shim/die.c shim/elfsym.c shim/entrypatch.c shim/entryhook.c common/ltx_write.c common/ltx_io.c common/ltx_settings.c \
+	shim/signals.c shim/die.c shim/elfsym.c shim/entrypatch.c shim/entryhook.c shim/unwind.c common/ltx_write.c common/ltx_io.c common/ltx_settings.c \
 	common/ltx_rules.c common/ltx_levels.c
 ifeq ($(ARCH),x86_64)
 SHIM_ASM := shim/entry_x86_64.S
@@ -121,6 +135,12 @@ APPLOG_LDFLAGS_now := -Wl,-z,now -Wl,-z,relro
 APPLOG_CFLAGS_noplt := -fno-plt
 APPLOG_LDFLAGS_noplt := -Wl,-z,now -Wl,-z,relro
 TP_BINS += $(foreach m,$(APPLOG_MODES),$(TP)/applog-$(m)/applog-demo)
+# Unwinding through intercepted calls: a C++ logging function that throws,
+# threads cancelled inside a logging call (with and without -fexceptions),
+# backtraces taken inside one; a process's first logging call in a signal
+# handler; processes made by clone(), syscall(SYS_fork), ended by quick_exit.
+TP_BINS += $(TP)/unwind/throw-demo $(TP)/unwind/cancel-demo $(TP)/unwind/cancel-demo-noexc $(TP)/unwind/bt-demo \
+	$(TP)/unwind/sigfirst-demo $(TP)/unwind/newproc-demo
 # The symbol finder's test program: unstripped, stripped with a debug link,
 # stripped without one (found by build-id), and its separate debug file.
 ELFSYM_BINS := $(TP)/elfsym-demo $(TP)/elfsym-demo.debug $(TP)/elfsym-demo-stripped $(TP)/elfsym-demo-nolink
@@ -161,7 +181,7 @@ UNIT_SRC := $(filter-out tests/unit/test_patch.c,$(UNIT_SRC))
 endif
 UNIT_BINS := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
 
-.PHONY: all check check-pending demo bench install clean deps deps-test test-programs unit bench-programs fuzz build-info \
+.PHONY: all check check-pending demo bench install clean deps deps-test deps-demo test-programs unit bench-programs fuzz build-info \
 	check-sanitizers check-asan check-tsan deps-graph
 all: build-info $(SHIM) $(ANALYZER) $(PATCHCHECK) $(SCRIPT) test-programs bench-programs
 
@@ -172,24 +192,25 @@ build-info:
 
 test-programs: $(TP_LIBS) $(TP_BINS)
 
-$(B)/obj/shim/hotpath.o: shim/hotpath.c $(wildcard shim/*.h)
+# (the shim's objects are rebuilt when this file changes: their flags live here)
+$(B)/obj/shim/hotpath.o: shim/hotpath.c $(wildcard shim/*.h) Makefile
 	@mkdir -p $(dir $@)
 	$(call echo_cmd,CC,$<)
 	$(Q)$(CC) $(HOOK_CFLAGS) -c -o $@ $<
 
-$(B)/obj/shim/%.o: shim/%.c $(wildcard shim/*.h) $(wildcard common/*.h)
+$(B)/obj/shim/%.o: shim/%.c $(wildcard shim/*.h) $(wildcard common/*.h) Makefile
 	@mkdir -p $(dir $@)
 	$(call echo_cmd,CC,$<)
 	$(Q)$(CC) $(SHIM_CFLAGS) -c -o $@ $<
 
-$(B)/obj/shim/%.o: shim/%.S common/ltx_entries.h
+$(B)/obj/shim/%.o: shim/%.S common/ltx_entries.h Makefile
 	@mkdir -p $(dir $@)
 	$(call echo_cmd,AS,$<)
-	$(Q)$(CC) -c -o $@ $<
+	$(Q)$(CC) $(CET_CFLAGS) -c -o $@ $<
 
 # common/ code linked into the shim is built with the shim's flags (PIC,
 # hidden); the analyzer gets its own objects of the same sources.
-$(B)/obj/common/%.pic.o: common/%.c common/%.h common/ltx_format.h
+$(B)/obj/common/%.pic.o: common/%.c common/%.h common/ltx_format.h Makefile
 	@mkdir -p $(dir $@)
 	$(call echo_cmd,CC,$<)
 	$(Q)$(CC) $(SHIM_CFLAGS) -c -o $@ $<
@@ -197,7 +218,7 @@ $(B)/obj/common/%.pic.o: common/%.c common/%.h common/ltx_format.h
 $(SHIM): $(SHIM_OBJ)
 	@mkdir -p $(dir $@)
 	$(call echo_cmd,LD,$@)
-	$(Q)$(CC) $(SHIM_SAN) -shared -Wl,-soname,liblogtax.so -Wl,-z,defs -Wl,-z,now -o $@ $^ -ldl -lpthread
+	$(Q)$(CC) $(SHIM_SAN) -shared $(CET_LDFLAGS) -Wl,-soname,liblogtax.so -Wl,-z,defs -Wl,-z,now -o $@ $^ -ldl -lpthread
 
 $(B)/obj/analyzer/%.o: analyzer/%.c $(wildcard analyzer/*.h) $(wildcard common/*.h)
 	@mkdir -p $(dir $@)
@@ -331,6 +352,36 @@ $(TP)/applog-$(1)/applog-demo: test-programs/applog-demo.c $(TP)/applog-$(1)/lib
 		-ldl -Wl,$(APPLOG_DTAGS),-rpath,'$$$$ORIGIN'
 endef
 $(foreach m,$(APPLOG_MODES),$(eval $(call APPLOG_RULES,$(m))))
+
+CXX ?= c++
+TP_CXXFLAGS := -O2 -g -Wall -Wextra $(if $(filter 1,$(WERROR)),-Werror) $(SAN_FLAGS)
+$(TP)/unwind/libthrowlog.so: test-programs/unwind/throwlog.cc
+	@mkdir -p $(dir $@)
+	$(call echo_cmd,CXX,$@)
+	$(Q)$(CXX) $(TP_CXXFLAGS) -fPIC -shared -Wl,-soname,libthrowlog.so -o $@ $<
+$(TP)/unwind/throw-demo: test-programs/unwind/throw-demo.cc $(TP)/unwind/libthrowlog.so
+	$(call echo_cmd,CXX,$@)
+	$(Q)$(CXX) $(TP_CXXFLAGS) -o $@ $< -L$(TP)/unwind -lthrowlog -Wl,-rpath,'$$ORIGIN'
+$(TP)/unwind/libblocklog.so: test-programs/unwind/blocklog.c
+	@mkdir -p $(dir $@)
+	$(call echo_cmd,CC,$@)
+	$(Q)$(CC) $(TP_CFLAGS) -fexceptions -fPIC -shared -Wl,-soname,libblocklog.so -o $@ $<
+$(TP)/unwind/cancel-demo: test-programs/unwind/cancel-demo.c $(TP)/unwind/libblocklog.so
+	$(call echo_cmd,CC,$@)
+	$(Q)$(CC) $(TP_CFLAGS) -fexceptions -pthread -o $@ $< -L$(TP)/unwind -lblocklog -Wl,-rpath,'$$ORIGIN'
+$(TP)/unwind/cancel-demo-noexc: test-programs/unwind/cancel-demo.c $(TP)/unwind/libblocklog.so
+	$(call echo_cmd,CC,$@)
+	$(Q)$(CC) $(TP_CFLAGS) -fno-exceptions -pthread -o $@ $< -L$(TP)/unwind -lblocklog -Wl,-rpath,'$$ORIGIN'
+$(TP)/unwind/sigfirst-demo: test-programs/unwind/sigfirst-demo.c $(TP)/unwind/libblocklog.so
+	$(call echo_cmd,CC,$@)
+	$(Q)$(CC) $(TP_CFLAGS) -pthread -o $@ $< -L$(TP)/unwind -lblocklog -Wl,-rpath,'$$ORIGIN'
+$(TP)/unwind/newproc-demo: test-programs/unwind/newproc-demo.c $(TP)/liblegacylog.so test-programs/legacylog.h
+	@mkdir -p $(dir $@)
+	$(call echo_cmd,CC,$@)
+	$(Q)$(CC) $(TP_CFLAGS) -Itest-programs -o $@ $< -L$(TP) -llegacylog -Wl,-rpath,'$$ORIGIN/..'
+$(TP)/unwind/bt-demo: test-programs/unwind/bt-demo.c $(TP)/unwind/libblocklog.so
+	$(call echo_cmd,CC,$@)
+	$(Q)$(CC) $(TP_CFLAGS) -rdynamic -o $@ $< -L$(TP)/unwind -lblocklog -lunwind -Wl,-rpath,'$$ORIGIN'
 
 # Without optimisation syslog stays syslog; -O2 -D_FORTIFY_SOURCE=2 makes it
 # __syslog_chk, as in most distributions' packages.
@@ -492,6 +543,9 @@ deps:
 deps-test:
 	@scripts/install-deps.sh test
 
+deps-demo:
+	@scripts/install-deps.sh demo
+
 # (entry_generic.c stands in for the trampolines on other architectures)
 
 check: deps-test
@@ -514,7 +568,7 @@ check-tsan: deps-test
 	@LTX_BUILD=$(abspath build-tsan) tests/run.sh $(TSAN_TESTS)
 check-sanitizers: check-asan check-tsan
 
-demo: deps
+demo: deps-demo
 	@$(MAKE) --no-print-directory all
 	@scripts/demo.sh
 

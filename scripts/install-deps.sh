@@ -4,7 +4,7 @@
 #   install-deps.sh build    to build (make) and run the unit and end-to-end tests
 #   install-deps.sh test     the same plus a browser for the HTML report's test
 #                            (make check, CI)
-#   install-deps.sh demo     the same as build, plus what `make demo` runs
+#   install-deps.sh demo     the same as build, plus what `make demo` runs (nginx, wrk)
 set -eu
 
 want=${1:-build}
@@ -28,7 +28,9 @@ build) pkgs=$build_pkgs ;;
 # the real libvirt daemon and virsh.
 test) pkgs="$build_pkgs chromium clang libclang-rt-14-dev binutils util-linux mount perl coreutils
 	nginx-core curl wrk gdb iproute2 libvirt-daemon libvirt-clients" ;;
-demo) pkgs=$build_pkgs ;;
+# make demo: nginx (its logger lives in its executable: scripts/demo-nginx.sh)
+# under wrk's load, curl to see it answer, perl for a free port.
+demo) pkgs="$build_pkgs nginx-core curl wrk perl" ;;
 *) echo "install-deps.sh: unknown set '$want' (build, test, demo)" >&2; exit 2 ;;
 esac
 

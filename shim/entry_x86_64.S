@@ -11,12 +11,23 @@
  *         it in the per-thread shadow stack), calls the real function, which sees
  *         its stack arguments at the same offsets, reads the clock again and
  *         pushes the address back before returning: calls and returns pair, so return
- *         prediction and CET shadow stacks are satisfied;
+ *         prediction and CET shadow stacks are satisfied. rbx holds the shadow
+ *         entry meanwhile, and the CFI reads the caller's return address and
+ *         rbx from it: exceptions, thread cancellation and backtraces go
+ *         through (see shim/unwind.c);
  *   SLOW  saves xmm0-7, runs the slow path (which may call libc), restores
  *         them, and acts on the slow path's answer;
  *   STACK the same with the stack path (captures the call stack with
  *         libunwind, which unwinds through this region's CFI to the caller).
- * On entry rsp is 8 mod 16; seven pushes align it for the calls. */
+ * On entry rsp is 8 mod 16; seven pushes align it for the calls.
+ *
+ * CET: every place reached by an indirect branch starts with endbr64 (the
+ * entry points, the stubs, lt_calib_target); no return address is
+ * rewritten where a shadow stack would check it (dlopen falls back when one
+ * is active, see lt_dl_tramp); built with -fcf-protection, this file says
+ * so in its GNU property note, and the shim is linked without the C start
+ * files (Debian's crti.o has none, and its _init has no endbr64), so it
+ * defines __dso_handle here. */
 
 #include "../common/ltx_entries.h"
 
@@ -24,6 +35,7 @@
 #define LT_DESC_SIZE 96		/* sizeof(struct lt_desc) (checked in entries.c) */
 #define LT_HOOK_STUB_SIZE 16
 #define LT_SHADOW_TARGET 32
+#define LT_SHADOW_RBX 56
 
 	.text
 
@@ -134,35 +146,68 @@ lt_tramp:
 .Lnot_drop:
 	cmpl $2, %eax
 	jne .Lslow
-	movq %rdx, %r11		/* the shadow-stack entry */
+	.cfi_endproc
+
+	/* TIME: a region of its own, whose personality routine (unwind.c)
+	 * frees the shadow entry when an exception or a thread's cancellation
+	 * unwinds past it. rbx holds the entry across the call (the real
+	 * function keeps it, as it must) and the caller's rbx waits in the entry,
+	 * so the rules below find the caller's return address and rbx there:
+	 * unwinders, debuggers and backtraces see the real caller. */
+	.cfi_startproc
+	.cfi_personality 0x1b, lt_unwind_personality
+	.cfi_adjust_cfa_offset 56
+	/* falls through from .Lnot_drop */
+	movq %rbx, LT_SHADOW_RBX(%rdx)
+	movq %rdx, %rbx
+	/* DW_CFA_expression rbx, [rbx + LT_SHADOW_RBX] */
+	.cfi_escape 0x10, 0x03, 0x02, 0x73, LT_SHADOW_RBX
 	rdtsc
 	shlq $32, %rdx
 	orq %rdx, %rax
-	movq %rax, LT_SHADOW_T0(%r11)
-	movq LT_SHADOW_TARGET(%r11), %r11
+	movq %rax, LT_SHADOW_T0(%rbx)
+	movq LT_SHADOW_TARGET(%rbx), %r11
 	LT_POP_ARGS
 	/* From here until the address is pushed back, the caller's return
-	 * address lives only in the shadow stack: tell unwinders to stop. */
+	 * address lives only in the shadow entry (offset 0). */
 	addq $8, %rsp
 	.cfi_adjust_cfa_offset -8
-	.cfi_undefined rip
+	/* DW_CFA_expression rip, [rbx + 0] */
+	.cfi_escape 0x10, 0x10, 0x02, 0x73, 0x00
 	call *%r11
+	.globl lt_tramp_timed_ret
+	.hidden lt_tramp_timed_ret
+lt_tramp_timed_ret:		/* the personality routine knows the call by this */
 	pushq %rax
+	.cfi_adjust_cfa_offset 8
 	pushq %rdx
+	.cfi_adjust_cfa_offset 8
 	rdtsc
 	shlq $32, %rdx
 	orq %rdx, %rax
 	movq %rax, %rsi		/* t1 */
-	leaq 8(%rsp), %rdi	/* where the return address was: rsp on entry */
-	call lt_hook_exit
+	movq %rbx, %rdi		/* the entry */
+	call lt_hook_exit	/* rax: the return address; rdx: the caller's rbx */
+	.cfi_register rip, rax
+	.cfi_register rbx, rdx
 	movq %rax, %r11
+	.cfi_register rip, r11
+	movq %rdx, %rbx
+	.cfi_restore rbx
 	popq %rdx
+	.cfi_adjust_cfa_offset -8
 	popq %rax
+	.cfi_adjust_cfa_offset -8
 	pushq %r11
+	.cfi_adjust_cfa_offset 8
+	.cfi_restore rip
 	ret
 	.cfi_endproc
 
-	/* Slow path: its own CFI region, with the full saved frame. */
+	/* Slow path: its own CFI region, with the full saved frame. It runs
+	 * with cancellation disabled: what it calls (open, write) may be
+	 * cancellation points, and its state (lt_tls.busy, locks) must not be
+	 * left behind by an unwind. */
 	.cfi_startproc
 	.cfi_adjust_cfa_offset 56
 .Lslow:
@@ -177,15 +222,29 @@ lt_tramp:
 	.cfi_def_cfa_register rbp
 	andq $-16, %rsp
 	LT_SAVE_XMM 0
+	subq $32, %rsp		/* 0: old cancel state; 8: action; 16, 24: the answer */
+	movl %eax, 8(%rsp)
+	movq %rdx, 16(%rsp)
+	movl $1, %edi		/* PTHREAD_CANCEL_DISABLE */
+	movq %rsp, %rsi
+	call pthread_setcancelstate@PLT
 	leaq 8(%rbp), %rdi
-	movq %rdx, %rsi
-	cmpl $3, %eax
+	movq 16(%rsp), %rsi
+	cmpl $3, 8(%rsp)
 	jne .Lstack
 	call lt_slow_path
 	jmp .Lrestore
 .Lstack:
 	call lt_stack_path
 .Lrestore:
+	movq %rax, 16(%rsp)
+	movq %rdx, 24(%rsp)
+	movl 0(%rsp), %edi
+	xorl %esi, %esi
+	call pthread_setcancelstate@PLT
+	movq 16(%rsp), %rax
+	movq 24(%rsp), %rdx
+	addq $32, %rsp
 	LT_RESTORE_XMM 0
 	movq %rbp, %rsp
 	.cfi_def_cfa_register rsp
@@ -207,6 +266,7 @@ LT_ENTRY lt_calib_entry, lt_desc_calib
 	.p2align 4
 lt_calib_target:
 	.cfi_startproc
+	.byte 0xf3, 0x0f, 0x1e, 0xfa	/* endbr64: reached by the TIME path's call */
 	ret
 	.cfi_endproc
 	.size lt_calib_target, . - lt_calib_target
@@ -329,7 +389,14 @@ lt_dl_tramp:
 	movq %r11, %rsi		/* 0 dlopen, 1 dlmopen */
 	movq 24(%rsp), %rdx	/* dlopen's mode (its rsi) */
 	movq 16(%rsp), %rcx	/* dlmopen's mode (its rdx) */
-	call lt_dl_enter	/* rax: the `ret` byte or 0; rdx: the real function */
+	/* A shadow stack would refuse the return into the caller's object:
+	 * rdssp leaves rax at 0 unless one is active (it is a no-op then). */
+	xorl %eax, %eax
+	rdsspq %rax
+	testq %rax, %rax
+	jz 2f
+	orq $2, %rsi		/* lt_dl_enter: no return through the caller's object */
+2:	call lt_dl_enter	/* rax: the `ret` byte or 0; rdx: the real function */
 	movq %rax, %r10
 	movq %rdx, %r11
 	popq %r8
@@ -367,5 +434,31 @@ lt_dl_back:
 	ret
 	.cfi_endproc
 	.size lt_dl_back, . - lt_dl_back
+
+#ifdef __CET__
+	/* Linked without crtbeginS.o (see the top): this object's handle, for
+	 * __register_atfork (init.c). */
+	.section .data.rel.ro, "aw"
+	.p2align 3
+	.globl __dso_handle
+	.hidden __dso_handle
+	.type __dso_handle, @object
+__dso_handle:
+	.quad __dso_handle
+	.size __dso_handle, 8
+
+	/* NT_GNU_PROPERTY_TYPE_0: GNU_PROPERTY_X86_FEATURE_1_AND = __CET__
+	 * (1 IBT, 2 SHSTK): what this file's code keeps to. */
+	.section .note.gnu.property, "a"
+	.p2align 3
+	.long 4
+	.long 16
+	.long 5
+	.asciz "GNU"
+	.long 0xc0000002
+	.long 4
+	.long __CET__
+	.p2align 3
+#endif
 
 	.section .note.GNU-stack, "", @progbits

@@ -4,6 +4,7 @@
 #include "base.h"
 #include "hotpath.h"
 #include "output.h"
+#include "process.h"
 #include "rules.h"
 #include "service.h"
 #include "stacks.h"
@@ -15,8 +16,17 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <sys/syscall.h>
 #include <string.h>
 #include <unistd.h>
+
+/* glibc's registration behind pthread_atfork (exported since 2.3.2), and
+ * this object's handle (crtbeginS.o, or entry_x86_64.S when the shim is
+ * linked without start files for its CET notes). */
+extern int __register_atfork(void (*prepare)(void), void (*parent)(void), void (*child)(void), void *dso);
+extern void *__dso_handle LT_HIDDEN;
 
 /* The writer's lock is held across fork, so the child's copy of the state
  * is not half written; unless this thread holds it already (a handler that
@@ -85,11 +95,21 @@ void lt_forked_child(void)
 }
 
 static pid_t (*real_Fork)(void);
+typedef int (*clone_fn)(int (*)(void *), void *, int, void *, ...);
+typedef long (*syscall_fn)(long, ...);
+static clone_fn real_clone;
+static syscall_fn real_syscall;
 
 void lt_fork_init(void)
 {
-	pthread_atfork(fork_prepare, fork_parent, fork_child);
+	/* What pthread_atfork does, without its object from libc_nonshared.a
+	 * (built without CET notes, it would take them off the shim): the
+	 * handlers belong to this object, __dso_handle. */
+	__register_atfork(fork_prepare, fork_parent, fork_child, &__dso_handle);
 	real_Fork = (pid_t(*)(void))lt_find_next("_Fork");
+	/* now, not at a first call that may come from a signal handler */
+	real_clone = (clone_fn)lt_find_next("clone");
+	real_syscall = (syscall_fn)lt_find_next("syscall");
 }
 
 /* _Fork: fork without atfork handlers (glibc 2.34); its child gets what
@@ -108,4 +128,77 @@ LT_EXPORT pid_t _Fork(void)
 		errno = e;
 	}
 	return p;
+}
+
+/* clone() and syscall(SYS_fork, SYS_clone or SYS_clone3) make children no
+ * atfork handler sees. One with memory of its own (no CLONE_VM) is a new
+ * process: it gets the fork child's start, and so its own file. One that
+ * shares its parent's memory (a thread, vfork) is left alone: the state is
+ * its parent's (lt_own_process). */
+
+struct clone_start {
+	int (*fn)(void *);
+	void *arg;
+};
+
+static int clone_child(void *p)
+{
+	const struct clone_start *c = p; /* the child's copy of the parent's frame */
+	int e = errno;
+	lt_forked_child();
+	errno = e;
+	int status = c->fn(c->arg);
+	/* glibc ends the child with the exit system call when fn returns: no
+	 * destructor, no _exit; the file is written here. */
+	lt_write_final(LTX_REASON_EXIT, 0);
+	return status;
+}
+
+LT_EXPORT int clone(int (*fn)(void *), void *stack, int flags, void *arg, ...)
+{
+	/* glibc reads these only when flags ask for them */
+	va_list ap;
+	va_start(ap, arg);
+	pid_t *ptid = va_arg(ap, pid_t *);
+	void *tls = va_arg(ap, void *);
+	pid_t *ctid = va_arg(ap, pid_t *);
+	va_end(ap);
+	if (!real_clone && !(real_clone = (clone_fn)lt_find_next("clone"))) {
+		errno = ENOSYS;
+		return -1;
+	}
+	if ((flags & CLONE_VM) || !fn)
+		return real_clone(fn, stack, flags, arg, ptid, tls, ctid);
+	struct clone_start c = { fn, arg };
+	return real_clone(clone_child, stack, flags, &c, ptid, tls, ctid);
+}
+
+LT_EXPORT long syscall(long n, ...)
+{
+	va_list ap;
+	va_start(ap, n);
+	long a[6];
+	for (int i = 0; i < 6; i++)
+		a[i] = va_arg(ap, long);
+	va_end(ap);
+	if (!real_syscall && !(real_syscall = (syscall_fn)lt_find_next("syscall"))) {
+		errno = ENOSYS;
+		return -1;
+	}
+	/* A child on the same stack, with memory of its own. (clone3's
+	 * struct clone_args: flags at 0, stack at 40.) */
+	int forks = n == SYS_fork || (n == SYS_clone && !(a[0] & CLONE_VM) && !a[1]);
+#ifdef SYS_clone3
+	if (n == SYS_clone3 && a[0] && (unsigned long)a[1] >= 64) {
+		const uint64_t *ca = (const uint64_t *)a[0];
+		forks = !(ca[0] & CLONE_VM) && !ca[5];
+	}
+#endif
+	long r = real_syscall(n, a[0], a[1], a[2], a[3], a[4], a[5]);
+	if (forks && r == 0) {
+		int e = errno;
+		lt_forked_child();
+		errno = e;
+	}
+	return r;
 }

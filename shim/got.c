@@ -509,10 +509,20 @@ struct lt_dl_ret lt_dl_enter(uint64_t caller, uint64_t which, uint64_t mode_open
 	int e = errno;
 	struct lt_dl_ret r = { 0, (uint64_t)lt_real_dl_fn(which & 1) };
 	int deep = (((which & 1) ? mode_mopen : mode_open) & RTLD_DEEPBIND) && LT_HAVE_TRAMPOLINES;
-	if (!r.real)
+	if (!r.real) {
 		r.real = (uint64_t)dl_missing;
-	else if (deep || __atomic_load_n(&hooks_active, __ATOMIC_ACQUIRE) ||
-		 __atomic_load_n(&lt_entrypatch_active, __ATOMIC_ACQUIRE)) {
+	} else if ((which & 2) && (deep || __atomic_load_n(&hooks_active, __ATOMIC_ACQUIRE) ||
+				   __atomic_load_n(&lt_entrypatch_active, __ATOMIC_ACQUIRE))) {
+		/* A CET shadow stack is active (the trampoline checked): the real
+		 * function is entered directly, so glibc still sees its caller, and
+		 * what this dlopen loads is not patched. */
+		static int told;
+		if (!__atomic_exchange_n(&told, 1, __ATOMIC_RELAXED))
+			lt_warn("warning: a shadow stack is active: hooks and RTLD_DEEPBIND objects loaded later with "
+				"dlopen are not followed",
+				NULL);
+	} else if (deep || __atomic_load_n(&hooks_active, __ATOMIC_ACQUIRE) ||
+		   __atomic_load_n(&lt_entrypatch_active, __ATOMIC_ACQUIRE)) {
 		struct gadget_ctx c = { caller, 0, 0 };
 		dl_iterate_phdr(find_gadget, &c);
 		r.gadget = c.found;

@@ -104,6 +104,7 @@ struct lt_ret lt_time_start(struct lt_frame *f, struct lt_desc *d, struct lt_slo
 _Static_assert(__builtin_offsetof(struct lt_shadow, t0) == LT_SHADOW_T0, "trampoline offset");
 _Static_assert(LT_TAIL_SHIFT == LTX_TAIL_SHIFT, "tail threshold");
 _Static_assert(__builtin_offsetof(struct lt_shadow, target) == LT_SHADOW_TARGET, "trampoline offset");
+_Static_assert(__builtin_offsetof(struct lt_shadow, rbx) == LT_SHADOW_RBX, "trampoline offset");
 
 /* The SAMPLE countdown ran out: time this call, take its stack, or both. */
 static struct lt_ret sample_fire(struct lt_frame *f, struct lt_desc *d, struct lt_slot *s)
@@ -194,7 +195,7 @@ static __attribute__((noinline)) struct lt_ret probe_on(struct lt_frame *f, stru
 	}
 }
 
-struct lt_ret lt_hook_enter(struct lt_frame *f, struct lt_desc *d)
+LT_DIRECT_ONLY struct lt_ret lt_hook_enter(struct lt_frame *f, struct lt_desc *d)
 {
 	struct lt_table *t = lt_tls.table;
 	if (unlikely(!t))
@@ -227,22 +228,21 @@ struct lt_slot *lt_find_slot(const struct lt_table *t, const struct lt_frame *f,
 }
 
 /* The real function of a timed call returned at t1: account for it and give
- * the trampoline the caller's return address. sp is where that address was. */
-uint64_t lt_hook_exit(uint64_t sp, uint64_t t1)
+ * the trampoline the caller's return address and rbx. e is the call's
+ * shadow entry (the trampoline kept it in rbx); entries above it belong to
+ * calls left by longjmp, and go with it. */
+LT_DIRECT_ONLY struct lt_exit lt_hook_exit(struct lt_shadow *e, uint64_t t1)
 {
 	struct lt_thread *th = lt_tls.thr;
-	uint32_t n = th->sdepth;
-	/* Entries above ours belong to calls left by longjmp: drop them. */
-	while (n && th->shadow[n - 1].sp != sp)
-		n--;
-	if (unlikely(n == 0))
-		__builtin_trap(); /* cannot happen: every LT_TIME pushed an entry */
-	struct lt_shadow *e = &th->shadow[n - 1];
-	uint64_t ret = e->ret, t0 = e->t0;
+	struct lt_exit out = { e->ret, e->rbx };
+	uint64_t t0 = e->t0;
 	struct lt_slot *s = e->slot;
 	struct lt_ext *x = e->ext;
+	uint32_t first = e->first;
+	/* Everything is read before the entry is freed: a signal handler that
+	 * logs after that may take it. */
 	lt_barrier();
-	th->sdepth = n - 1;
+	th->sdepth = (uint32_t)(e - th->shadow);
 	uint64_t w = t1 - t0;
 	lt_inc(&s->timed, 1);
 	lt_inc(&s->ticks, w);
@@ -267,7 +267,7 @@ uint64_t lt_hook_exit(uint64_t sp, uint64_t t1)
 	} else {
 		x->misses = 0;
 	}
-	if (unlikely(e->first)) {
+	if (unlikely(first)) {
 		x->first_ticks = w;
 		x->has_first = 1;
 	}
@@ -278,5 +278,5 @@ uint64_t lt_hook_exit(uint64_t sp, uint64_t t1)
 	struct lt_trace *tr = th->trace;
 	if (unlikely(tr != NULL))
 		lt_trace_put(tr, t0, w, x->keyno, 0 /* LTX_TEV_CALL */, 0);
-	return ret;
+	return out;
 }

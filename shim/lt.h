@@ -7,7 +7,7 @@
  * Everything is hidden: the only exported symbols are the entry points,
  * the wait wrappers, dlopen/dlmopen/dlclose, the calls whose effect the
  * shim follows (openlog, closelog, g_log_set_*), and the process calls it
- * must see: the exec family, posix_spawn, _exit, _Fork, and the calls that
+ * must see: the exec family, posix_spawn, _exit, _Fork, clone, syscall, and the calls that
  * set a signal's disposition. */
 #ifndef LT_H
 #define LT_H

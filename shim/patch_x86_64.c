@@ -783,40 +783,49 @@ static int check_threads(struct lt_patch *p, int n, char *why, size_t cap)
 	int pending = 0;
 	union sigval v = { .sival_ptr = &check_magic };
 	__atomic_store_n(&checking, p, __ATOMIC_RELEASE);
-	for (int i = 0; i < n; i++) {
-		if (thread_outside(tids[i], lo, hi)) {
-			acked[i] = 1;
-			continue;
-		}
-		siginfo_t si;
-		memset(&si, 0, sizeof si);
-		si.si_signo = CHECK_SIG;
-		si.si_code = SI_QUEUE;
-		si.si_pid = getpid();
-		si.si_uid = getuid();
-		si.si_value = v;
-		if (syscall(SYS_rt_tgsigqueueinfo, getpid(), tids[i], CHECK_SIG, &si) < 0)
-			acked[i] = 1; /* gone */
-		else
-			pending++;
-	}
-	stats.signalled += (unsigned long)pending;
-	/* up to ~200 ms: a thread that blocks the signal may fall asleep */
-	for (int round = 0; pending && round < 2000; round++) {
+	/* A thread may block signals for a moment (glibc and the sanitizers
+	 * do around thread creation): asked again, up to 5 times 200 ms. */
+	for (int attempt = 0; attempt < 5; attempt++) {
 		pending = 0;
 		for (int i = 0; i < n; i++) {
 			if (__atomic_load_n(&acked[i], __ATOMIC_ACQUIRE))
 				continue;
-			if (round % 50 == 49 && thread_outside(tids[i], lo, hi)) {
+			if (thread_outside(tids[i], lo, hi)) {
 				acked[i] = 1;
 				continue;
 			}
-			pending++;
+			siginfo_t si;
+			memset(&si, 0, sizeof si);
+			si.si_signo = CHECK_SIG;
+			si.si_code = SI_QUEUE;
+			si.si_pid = getpid();
+			si.si_uid = getuid();
+			si.si_value = v;
+			if (syscall(SYS_rt_tgsigqueueinfo, getpid(), tids[i], CHECK_SIG, &si) < 0)
+				acked[i] = 1; /* gone */
+			else
+				pending++;
 		}
-		if (pending) {
-			struct timespec ts = { 0, 100000 };
-			nanosleep(&ts, NULL);
+		stats.signalled += (unsigned long)pending;
+		/* up to ~200 ms: a thread that blocks the signal may fall asleep */
+		for (int round = 0; pending && round < 2000; round++) {
+			pending = 0;
+			for (int i = 0; i < n; i++) {
+				if (__atomic_load_n(&acked[i], __ATOMIC_ACQUIRE))
+					continue;
+				if (round % 50 == 49 && thread_outside(tids[i], lo, hi)) {
+					acked[i] = 1;
+					continue;
+				}
+				pending++;
+			}
+			if (pending) {
+				struct timespec ts = { 0, 100000 };
+				nanosleep(&ts, NULL);
+			}
 		}
+		if (!pending)
+			break;
 	}
 	__atomic_store_n(&checking, NULL, __ATOMIC_RELEASE);
 	if (pending) {
@@ -946,9 +955,14 @@ static int handlers_ready(struct lt_patch *p)
 
 static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
 
+/* pthread_atfork's object in libc_nonshared.a has no CET note (it would
+ * take the shim's off): glibc's registration with this object's handle. */
+extern int __register_atfork(void (*prepare)(void), void (*parent)(void), void (*child)(void), void *dso);
+extern void *__dso_handle __attribute__((visibility("hidden")));
+
 static void atfork_register(void)
 {
-	pthread_atfork(at_prepare, at_parent, at_child);
+	__register_atfork(at_prepare, at_parent, at_child, &__dso_handle);
 }
 
 int lt_patch_apply(struct lt_patch *p)

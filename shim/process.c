@@ -116,9 +116,24 @@ static int is_self_entry(const char *e, size_t len)
 	return stat(path, &st) == 0 && st.st_dev == self_dev && st.st_ino == self_ino;
 }
 
+/* quick_exit runs the at_quick_exit handlers and then glibc's own _exit,
+ * past our wrapper: a handler of ours, registered at start-up and so run
+ * after the program's (they may log), writes the file first. */
+int __cxa_at_quick_exit(void (*fn)(void *), void *dso);
+extern void *__dso_handle LT_HIDDEN;
+
+static void at_quick_exit_write(void *arg)
+{
+	(void)arg;
+	int e = errno;
+	lt_write_final(LTX_REASON_EXIT, 0);
+	errno = e;
+}
+
 void lt_process_init(void)
 {
 	lt_pid = getpid();
+	__cxa_at_quick_exit(at_quick_exit_write, &__dso_handle);
 	resolve_all();
 	Dl_info di;
 	struct stat st;

@@ -323,6 +323,29 @@ void lt_svc_ctor_ran(void)
 		lt_svc_ensure();
 }
 
+/* Whether this thread may be inside a signal handler, where pthread_create
+ * must not run (it allocates and takes the loader's and malloc's locks,
+ * which the interrupted code may hold). A handler runs with its signal
+ * blocked (but for SA_NODEFER), so: is a signal that has a handler of the
+ * program's blocked here? (Our own handlers never log; sigaction, ours,
+ * reports the program's view of the signals it manages.) A thread that
+ * merely blocks such a signal is taken for a handler too: the thread then
+ * waits for a later wait or first call, and ticks run inline meanwhile. */
+static int maybe_in_handler(void)
+{
+	sigset_t cur;
+	if (pthread_sigmask(SIG_BLOCK, NULL, &cur) != 0)
+		return 1;
+	for (int sig = 1; sig < NSIG; sig++) {
+		struct sigaction sa;
+		if (sigismember(&cur, sig) != 1 || sigaction(sig, NULL, &sa) != 0)
+			continue;
+		if (sa.sa_handler != SIG_DFL && sa.sa_handler != SIG_IGN)
+			return 1;
+	}
+	return 0;
+}
+
 void lt_svc_ensure(void)
 {
 	if (likely(svc_state))
@@ -341,7 +364,9 @@ void lt_svc_ensure(void)
 	}
 	lt_svc_add_tick(lt_ctl_tick);
 	lt_svc_add_tick(snapshot_tick);
-	if (lt_cfg.control == LTX_CONTROL_AUTO && thread_count() == 1) {
+	/* Single-threaded, or maybe in a signal handler (the thread is started
+	 * from a later wait or slow path, see lt_svc_poll): ticks inline. */
+	if ((lt_cfg.control == LTX_CONTROL_AUTO && thread_count() == 1) || maybe_in_handler()) {
 		int e = errno;
 		lt_ctl_start();
 		uint64_t now = lt_clock_ns(CLOCK_MONOTONIC);
@@ -376,7 +401,7 @@ void lt_svc_poll(int idle)
 	lt_tls.busy = 1;
 	next_tick_ns = now + TICK_NS;
 	int expect = 3;
-	if ((idle || thread_count() > 1) &&
+	if ((idle || lt_cfg.control != LTX_CONTROL_AUTO || thread_count() > 1) && !maybe_in_handler() &&
 	    __atomic_compare_exchange_n(&svc_state, &expect, 1, 0, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED)) {
 		lt_svc_inline = 0;
 		start_thread();

@@ -113,11 +113,12 @@ struct lt_shadow {
 	struct lt_ext *ext; /* the slot's ext (moved with it, like slot) */
 	uint32_t first;     /* the key's first call: its window is kept apart too */
 	uint32_t pad0;
-	uint64_t pad;
+	uint64_t rbx; /* the caller's rbx: the trampoline keeps the entry's address there */
 };
-/* Offsets the trampoline uses (checked in hotpath.c). */
+/* Offsets the trampoline and its unwind rules use (checked in hotpath.c). */
 #define LT_SHADOW_T0 24
 #define LT_SHADOW_TARGET 32
+#define LT_SHADOW_RBX 56
 
 /* Sampled stacks of one thread (stacks.c), mapped at its first capture.
  * Bounded: what does not fit is counted per key (lt_ext.stack_lost). */

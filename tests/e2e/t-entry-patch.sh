@@ -58,16 +58,19 @@ for mode in auto got; do
 	fi
 done
 
-# 8 threads, a library loaded and its late_log patched meanwhile. thr_log,
-# the function they call from the start, is a leaf of the executable whose
-# caller keeps rdx across the call (GCC's -fipa-ra: worker reuses it after
-# `call thr_log`): its entry is refused, one line, and, not exported, it is
-# not counted; the threads run through it while late_log is patched.
+# 8 threads calling thr_log (patched at start) without a pause while a
+# library is loaded and its late_log patched meanwhile; then they call both.
+# Every call of both counted, no refusal.
 prog=$TPE/entry-threads-demo
 for time in off sample:2; do
 	out=$T/threads.${time%%:*}
 	lt_run "$out" --time $time --hook 'thr_log:name=1:level=2' --hook 'late_log:name=1:level=2' -- "$prog" 200
-	expect_eq "$(grep -c 'thr_log: its entry cannot be patched (it calls nothing' "$out/stderr")" 1 "threads ($time): thr_log refused"
-	expect_eq "$(csv_calls_full "$(one_file "$out")")" "$(raw_calls "$out/stdout" | grep '^late_log ')" "threads ($time)"
-	grep -q 'body source=thread count=[1-9]' "$out/stdout" || fail "threads ($time): thr_log never ran"
+	expect_eq "$(grep -c 'cannot be patched' "$out/stderr")" 0 "threads ($time): no refusal"
+	expect_eq "$(csv_calls_full "$(one_file "$out")")" "$(raw_calls "$out/stdout")" "threads ($time)"
 done
+# thr_tick is a leaf of the executable: refused with one line (its callers
+# may keep registers across the call), and the program runs unchanged.
+out=$T/leaf
+lt_run "$out" --hook 'thr_tick' -- "$prog" 200
+expect_eq "$(grep -c 'thr_tick: its entry cannot be patched (it calls nothing' "$out/stderr")" 1 "leaf: thr_tick refused"
+expect_eq "$(grep -c 'calls entry=thr_log' "$out/stdout")" 1 "leaf: the program ran"
