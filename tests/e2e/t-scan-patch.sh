@@ -121,6 +121,14 @@ expect_eq "$(fn libfakevirt.so virLogMessage .entry_patch.refused)" "a leaf" "bu
 expect_eq "$(fn libfakevirt.so virLogMessage .reached.auto)" 0 "built-in leaf: sites auto reaches"
 expect_grep "^virLogMessage in libfakevirt.so: entry not patched: it calls nothing" "$T/scan.txt" "built-in leaf: sentence"
 
+# entry-threads-demo: thr_tick a leaf of the executable (the shim refuses
+# it: t-entry-patch), thr_log not (it writes what passes)
+scan "$TPE/entry-threads-demo" --hook thr_tick --hook thr_log
+expect_eq "$(fn entry-threads-demo thr_tick .entry_patch.refused)" "a leaf" "entry-threads-demo: thr_tick"
+expect_eq "$(fn entry-threads-demo thr_log .entry_patch.ok)" true "entry-threads-demo: thr_log"
+expect_eq "$(fn entry-threads-demo thr_log .reached.auto)" "$(sites "$TPE/entry-threads-demo" thr_log 'call|j[a-z]+')" \
+	"entry-threads-demo: thr_log sites auto reaches"
+
 # --- libc's syslog: auto leaves it to GOT; entry agrees with the shim ----------
 scan "$TP/syslog-demo"
 libc_fns="syslog vsyslog __syslog_chk __vsyslog_chk"
