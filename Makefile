@@ -103,6 +103,11 @@ ANALYZER_LIBS := -lelf -ldw -lm $(shell pkg-config --libs capstone 2>/dev/null |
 ANALYZER_CFLAGS := $(shell pkg-config --cflags capstone 2>/dev/null)
 
 SCRIPT := $(B)/bin/logtax
+# logtax scan asks the shim's patching engine whether an entry can be
+# patched through this small program: the analyzer links no shim code.
+ifeq ($(ARCH),x86_64)
+PATCHCHECK := $(B)/libexec/logtax/logtax-patchcheck
+endif
 
 TP := $(B)/test-programs
 TP_LIBS := $(TP)/liblegacylog.so $(TP)/libcallers.so
@@ -178,7 +183,7 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
 
 .PHONY: all check check-pending demo bench install clean deps deps-test deps-demo test-programs unit bench-programs fuzz build-info \
 	check-sanitizers check-asan check-tsan deps-graph
-all: build-info $(SHIM) $(ANALYZER) $(SCRIPT) test-programs bench-programs
+all: build-info $(SHIM) $(ANALYZER) $(PATCHCHECK) $(SCRIPT) test-programs bench-programs
 
 # What the tests need to know of this build (tests/lib.sh): its sanitizers.
 build-info:
@@ -229,6 +234,11 @@ $(ANALYZER): $(ANALYZER_OBJ)
 	@mkdir -p $(dir $@)
 	$(call echo_cmd,LD,$@)
 	$(Q)$(CC) $(SAN_FLAGS) -o $@ $^ $(ANALYZER_LIBS)
+
+$(B)/libexec/logtax/logtax-patchcheck: tools/patchcheck.c shim/patch_x86_64.c shim/patch.h
+	@mkdir -p $(dir $@)
+	$(call echo_cmd,LD,$@)
+	$(Q)$(CC) $(BASE_CFLAGS) $(ANALYZER_CFLAGS) -pthread -o $@ tools/patchcheck.c shim/patch_x86_64.c -ldl
 
 $(SCRIPT): scripts/logtax
 	@mkdir -p $(dir $@)
@@ -574,6 +584,7 @@ install: all
 	install -m 0755 $(SCRIPT) $(DESTDIR)$(PREFIX)/bin/logtax
 	install -m 0755 $(SHIM) $(DESTDIR)$(PREFIX)/lib/logtax/liblogtax.so
 	install -m 0755 $(ANALYZER) $(DESTDIR)$(PREFIX)/libexec/logtax/logtax-analyze
+	$(if $(PATCHCHECK),install -m 0755 $(PATCHCHECK) $(DESTDIR)$(PREFIX)/libexec/logtax/logtax-patchcheck)
 
 # The shim's file-to-file dependencies and the import circles among them.
 deps-graph:

@@ -2,7 +2,7 @@
  * command calls it; it can be run alone too.
  *   logtax-analyze report [OPTIONS] FILE...
  *   logtax-analyze report --diff [OPTIONS] A B
- *   logtax-analyze scan [--json] BINARY   (see scan.c)
+ *   logtax-analyze scan [--json] [--hook NAME]... BINARY (see scan.c)
  *   logtax-analyze check-env   (the LOGTAX_* variables, checked with the
  *                               shim's own parsers; used by `logtax run`)
  *   logtax-analyze check-rules [--file FILE | RULES]

@@ -1,9 +1,11 @@
-/* logtax scan [--json] BINARY: for the binary and each library it needs,
- * the logging entry points it defines or imports, how many call sites
- * reach each through a PLT/GOT entry (logtax sees those) and how many bind
- * directly (it cannot), and the functions named *log* a --hook could take.
- * Exit status: 0 done, 2 bad usage or a BINARY that is not a readable
- * x86-64 ELF file. */
+/* logtax scan [--json] [--hook NAME]... BINARY: for the binary and each
+ * library it needs, the logging entry points it defines or imports, how
+ * many call sites reach each through a PLT/GOT entry and how many bind
+ * directly, and the functions named *log* (or named by --hook) a --hook
+ * could take; per defined function, whether its entry can be patched (the
+ * shim's engine decides, through logtax-patchcheck) and so which call
+ * sites each --patch mode reaches. Exit status: 0 done, 2 bad usage or a
+ * BINARY that is not a readable x86-64 ELF file. */
 #include "json.h"
 #include "scan.h"
 #include "util.h"
@@ -15,14 +17,25 @@
 #include <string.h>
 
 static const char *const scan_usage =
-	"usage: logtax scan [--json] BINARY\n"
+	"usage: logtax scan [--json] [--hook NAME]... BINARY\n"
 	"Reads BINARY and every library it needs (found as the dynamic loader would,\n"
 	"without running anything) and lists, per object, the logging functions it\n"
 	"defines or imports with their call sites:\n"
-	"  via PLT/GOT  calls through a PLT or GOT entry: logtax sees them (the known\n"
-	"               entry points always, other functions with --hook)\n"
-	"  direct       calls bound inside the object that defines the function:\n"
-	"               no preloaded library sees them\n"
+	"  via PLT/GOT  calls through a PLT or GOT entry: every --patch mode reaches\n"
+	"               them (the known entry points always, others with --hook)\n"
+	"  direct       calls and tail jumps bound inside the object that defines the\n"
+	"               function: reached only where its entry is patched\n"
+	"  got, entry, auto\n"
+	"               the call sites 'logtax run --patch MODE' reaches in that row\n"
+	"  entry patch  whether the function's first instructions can be replaced\n"
+	"               (\"entry ok\"), or \"refused: WHY\", as the shim decides: too\n"
+	"               short, a branch into its first bytes, an instruction that\n"
+	"               cannot move, a leaf (it calls nothing its compiler could not\n"
+	"               see: refused for a built-in entry point anywhere, for a\n"
+	"               --hook function in the executable); auto leaves libc's\n"
+	"               syslog functions to GOT patching\n"
+	"  --hook NAME  list NAME too (from .dynsym, or .symtab where not stripped,\n"
+	"               static functions included); 'fn:name=1' specs are accepted\n"
 	"  --json       the same as one JSON document\n";
 
 static const char *obj_label(const struct scan_obj *o)
@@ -43,6 +56,98 @@ static const char *sites(const struct scan_sites *s, char *buf, size_t cap)
 	return buf;
 }
 
+static int is_libc(const struct scan_obj *o)
+{
+	const char *p = o->path ? o->path : o->name, *b = strrchr(p, '/');
+	return !strncmp(b ? b + 1 : p, "libc.so", 7);
+}
+
+/* How the shim would treat a defined function's entry. */
+enum { P_UNKNOWN, P_OK, P_REFUSED, P_LEAF };
+
+static int entry_state(const struct scan_obj *o, const struct scan_fn *f)
+{
+	if (!f->patch_checked)
+		return P_UNKNOWN;
+	if (f->patch_rc)
+		return P_REFUSED;
+	/* entrypatch.c refuses every leaf built-in; entryhook.c a leaf of the executable */
+	if (!f->calls_out && (f->entry_id > 0 || o->is_exec))
+		return P_LEAF;
+	return P_OK;
+}
+
+enum { M_GOT, M_ENTRY, M_AUTO };
+
+/* Whether --patch MODE replaces this defined function's entry. */
+static int entry_patched(const struct scan_obj *o, const struct scan_fn *f, int mode)
+{
+	if (mode == M_GOT || !f->defined || entry_state(o, f) != P_OK)
+		return 0;
+	return !(mode == M_AUTO && f->entry_id > 0 && is_libc(o));
+}
+
+/* The call sites in this object that MODE reaches. */
+static uint32_t reached(const struct scan_obj *o, const struct scan_fn *f, int mode)
+{
+	uint32_t n = f->via_got.calls + f->via_got.jumps;
+	if (entry_patched(o, f, mode))
+		n += f->direct.calls + f->direct.jumps;
+	return n;
+}
+
+/* Whether MODE's reach is known: not for a defined function whose entry
+ * could not be checked, under a mode that would try to patch it. */
+static int reach_known(const struct scan_obj *o, const struct scan_fn *f, int mode)
+{
+	return mode == M_GOT || !f->defined || entry_state(o, f) != P_UNKNOWN ||
+	       (mode == M_AUTO && f->entry_id > 0 && is_libc(o));
+}
+
+static const char *reach_text(const struct scan_obj *o, const struct scan_fn *f, int mode, char *buf, size_t cap)
+{
+	return o->counted && reach_known(o, f, mode) ? an_count(reached(o, f, mode), buf, cap) : "?";
+}
+
+static const char *entry_text(const struct scan_obj *o, const struct scan_fn *f, char *buf, size_t cap)
+{
+	if (!f->defined)
+		return "-";
+	switch (entry_state(o, f)) {
+	case P_UNKNOWN:
+		return "?";
+	case P_LEAF:
+		return "refused: a leaf";
+	case P_REFUSED:
+		snprintf(buf, cap, "refused: %s", f->patch_class ? f->patch_class : "?");
+		return buf;
+	}
+	return f->entry_id > 0 && is_libc(o) ? "entry ok (auto: GOT)" : "entry ok";
+}
+
+/* The sentence the shim would print for a refusal. */
+static const char *refusal(const struct scan_obj *o, const struct scan_fn *f)
+{
+	int st = entry_state(o, f);
+	if (st == P_LEAF)
+		return f->entry_id > 0 ? "it calls nothing its compiler could not see, so its callers may keep values "
+					 "in registers the shim uses"
+				       : "it calls nothing the compiler could not see into (a leaf of the executable): "
+					 "its callers may rely on registers the hook does not keep";
+	return st == P_REFUSED ? (f->patch_why ? f->patch_why : f->patch_class) : NULL;
+}
+
+static char **asked;
+static size_t nasked;
+
+static int is_named_fn(const char *name)
+{
+	for (size_t i = 0; i < nasked; i++)
+		if (!strcmp(asked[i], name))
+			return 1;
+	return 0;
+}
+
 static int by_kind_name(const void *a, const void *b)
 {
 	const struct scan_fn *x = a, *y = b;
@@ -55,7 +160,7 @@ static int by_kind_name(const void *a, const void *b)
 
 static void table(FILE *o, const struct scan_obj *objs, size_t n, int known)
 {
-	char a[64], b[64], name[300];
+	char a[64], b[64], name[300], g[32], en[32], au[32], et[200];
 	int rows = 0, wo = 6, wf = 8;
 	for (size_t i = 0; i < n; i++)
 		for (size_t k = 0; k < objs[i].nfns; k++)
@@ -71,13 +176,15 @@ static void table(FILE *o, const struct scan_obj *objs, size_t n, int known)
 			if ((f->entry_id > 0) != known)
 				continue;
 			if (!rows++)
-				fprintf(o, "  %-*s  %-*s  %-8s %-9s %14s %14s\n", wo, "object", wf, "function", "family", "here",
-					"via PLT/GOT", "direct");
-			fprintf(o, "  %-*s  %-*s  %-8s %-9s %14s %14s\n", wo, obj_label(ob), wf, an_safe(f->name, name, sizeof name),
-				f->entry_id ? ltx_family_name((uint32_t)f->family) : "-",
+				fprintf(o, "  %-*s  %-*s  %-8s %-9s %14s %14s %7s %7s %7s  %s\n", wo, "object", wf, "function",
+					"family", "here", "via PLT/GOT", "direct", "got", "entry", "auto", "entry patch");
+			fprintf(o, "  %-*s  %-*s  %-8s %-9s %14s %14s %7s %7s %7s  %s\n", wo, obj_label(ob), wf,
+				an_safe(f->name, name, sizeof name), f->entry_id ? ltx_family_name((uint32_t)f->family) : "-",
 				f->defined && f->imported ? "both" : f->defined ? "defined" : "imported",
 				ob->counted ? sites(&f->via_got, a, sizeof a) : "?",
-				!f->defined ? "-" : ob->counted ? sites(&f->direct, b, sizeof b) : "?");
+				!f->defined ? "-" : ob->counted ? sites(&f->direct, b, sizeof b) : "?",
+				reach_text(ob, f, M_GOT, g, sizeof g), reach_text(ob, f, M_ENTRY, en, sizeof en),
+				reach_text(ob, f, M_AUTO, au, sizeof au), entry_text(ob, f, et, sizeof et));
 		}
 	}
 	if (!rows)
@@ -98,29 +205,49 @@ static void text(FILE *o, const char *file, const struct scan_obj *objs, size_t 
 			fprintf(o, "  %s", ob->error);
 		else if (!ob->counted)
 			fprintf(o, "  (no section headers: call sites not counted)");
+		if (!ob->error && ob->patch_error)
+			fprintf(o, "  (%s)", ob->patch_error);
 		fputc('\n', o);
 	}
 	fprintf(o, "\nLogging entry points logtax intercepts\n");
 	table(o, objs, n, 1);
-	fprintf(o, "\nOther functions named *log* (logtax run --hook 'NAME:name=ARG:level=ARG' counts their "
-		   "PLT/GOT call sites)\n");
+	fprintf(o, "\nOther functions named *log* or by --hook (logtax run --hook 'NAME:name=ARG:level=ARG' counts "
+		   "the call sites of the mode's column)\n");
 	table(o, objs, n, 0);
-	/* What stays invisible, said plainly. */
+	/* What stays invisible, and why entries are refused, said plainly. */
 	int said = 0;
 	for (size_t i = 0; i < n; i++)
 		for (size_t k = 0; k < objs[i].nfns; k++) {
 			const struct scan_fn *f = &objs[i].fns[k];
-			if (!f->entry_id || !f->defined || !(f->direct.calls + f->direct.jumps))
+			/* the sentences for the built-ins and the names asked for; the
+			 * table's column says it for the rest */
+			const char *why = f->defined && (f->entry_id || is_named_fn(f->name)) ? refusal(&objs[i], f) : NULL;
+			uint32_t d = objs[i].counted && f->entry_id && f->defined ? f->direct.calls + f->direct.jumps : 0;
+			if (!why && !d)
 				continue;
 			if (!said++)
 				fputc('\n', o);
-			fprintf(o, "%s: %u call site%s inside %s bind%s to its own %s directly: logtax cannot count them.\n",
-				f->name, f->direct.calls + f->direct.jumps, f->direct.calls + f->direct.jumps == 1 ? "" : "s",
-				obj_label(&objs[i]), f->direct.calls + f->direct.jumps == 1 ? "s" : "", f->name);
+			if (why)
+				fprintf(o, "%s in %s%s: entry not patched: %s; only calls through a PLT or GOT entry are "
+					   "counted.\n",
+					f->name, obj_label(&objs[i]),
+					f->entry_id && is_libc(&objs[i]) ? " (--patch entry; auto leaves libc to its GOT entries)" : "",
+					why);
+			if (d) {
+				int e = entry_patched(&objs[i], f, M_ENTRY), a = entry_patched(&objs[i], f, M_AUTO);
+				fprintf(o, "%s: %u call site%s inside %s bind%s to its own %s directly: %s.\n", f->name, d,
+					d == 1 ? "" : "s", obj_label(&objs[i]), d == 1 ? "s" : "", f->name,
+					a ? "counted with --patch auto (the default) or entry, which patch its entry"
+					: e ? "counted with --patch entry only, which patches its entry"
+					    : "logtax cannot count them");
+			}
 		}
 	fprintf(o, "\n(via PLT/GOT: call and tail-jump sites that reach the function through a PLT stub or a GOT\n"
-		   " entry, resolved at run time, so logtax sees them; direct: sites in the object that defines\n"
-		   " the function, bound to it at link time, which no preloaded library sees)\n");
+		   " entry, resolved at run time: every mode reaches them; direct: sites in the object that\n"
+		   " defines the function, bound to it at link time: reached only when its entry is patched\n"
+		   " (--patch entry, or auto, which leaves libc's syslog functions to their GOT entries);\n"
+		   " got/entry/auto: the sites each 'logtax run --patch' mode reaches in that object; entry\n"
+		   " patch: what the shim's patching engine decides from the function's bytes)\n");
 }
 
 static void sites_json(struct jw *w, const char *key, const struct scan_sites *s)
@@ -148,6 +275,8 @@ static void json(FILE *o, const char *file, const struct scan_obj *objs, size_t 
 		jw_str(&w, "needed_by", ob->needed_by >= 0 ? obj_label(&objs[ob->needed_by]) : NULL);
 		jw_str(&w, "error", ob->error);
 		jw_bool(&w, "sites_counted", ob->counted);
+		jw_bool(&w, "executable", ob->is_exec);
+		jw_str(&w, "patch_error", ob->patch_error);
 		jw_arr(&w, "functions");
 		for (size_t k = 0; k < ob->nfns; k++) {
 			const struct scan_fn *f = &ob->fns[k];
@@ -159,6 +288,28 @@ static void json(FILE *o, const char *file, const struct scan_obj *objs, size_t 
 			jw_bool(&w, "imported", f->imported);
 			sites_json(&w, "via_plt_got", &f->via_got);
 			sites_json(&w, "direct", &f->direct);
+			if (f->defined) {
+				int st = entry_state(ob, f);
+				jw_bool(&w, "exported", f->exported);
+				jw_obj(&w, "entry_patch");
+				jw_bool(&w, "checked", st != P_UNKNOWN);
+				jw_bool(&w, "ok", st == P_OK);
+				jw_bool(&w, "leaf", f->patch_checked && !f->patch_rc && !f->calls_out);
+				jw_str(&w, "refused", st == P_LEAF ? "a leaf" : st == P_REFUSED ? f->patch_class : NULL);
+				jw_str(&w, "why", refusal(ob, f));
+				jw_bool(&w, "auto", entry_patched(ob, f, M_AUTO));
+				jw_end(&w);
+			}
+			if (ob->counted) {
+				jw_obj(&w, "reached");
+				static const char *const mk[] = { "got", "entry", "auto" };
+				for (int m = M_GOT; m <= M_AUTO; m++)
+					if (reach_known(ob, f, m))
+						jw_u64(&w, mk[m], reached(ob, f, m));
+					else
+						jw_null(&w, mk[m]);
+				jw_end(&w);
+			}
 			jw_end(&w);
 		}
 		jw_end(&w);
@@ -171,13 +322,40 @@ static void json(FILE *o, const char *file, const struct scan_obj *objs, size_t 
 int an_cmd_scan(int argc, char **argv);
 int an_cmd_scan(int argc, char **argv)
 {
-	int as_json = 0, i = 1;
+	int as_json = 0, i = 1, rc = 0;
+	char **names = NULL;
+	size_t nnames = 0;
 	for (; i < argc; i++) {
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
 			fputs(scan_usage, stdout);
 			return 0;
 		} else if (!strcmp(argv[i], "--json")) {
 			as_json = 1;
+		} else if (!strcmp(argv[i], "--hook") || !strncmp(argv[i], "--hook=", 7)) {
+			const char *spec = argv[i][6] == '=' ? argv[i] + 7 : i + 1 < argc ? argv[++i] : NULL;
+			if (!spec) {
+				fprintf(stderr, "logtax scan: --hook needs a function name\n%s", scan_usage);
+				free(names);
+				return 2;
+			}
+			/* "fn[@OBJECT][:...]", several separated by spaces or commas */
+			for (const char *p = spec; *p;) {
+				p += strspn(p, " ,");
+				size_t len = strcspn(p, " ,");
+				if (!len)
+					break;
+				size_t nl = strcspn(p, "@:");
+				nl = nl < len ? nl : len;
+				char **nn = realloc(names, (nnames + 1) * sizeof *nn);
+				if (!nn || !(nn[nnames] = strndup(p, nl))) {
+					fprintf(stderr, "logtax scan: out of memory\n");
+					free(nn ? nn : names);
+					return 2;
+				}
+				names = nn;
+				nnames++;
+				p += len;
+			}
 		} else if (!strcmp(argv[i], "--")) {
 			i++;
 			break;
@@ -190,15 +368,20 @@ int an_cmd_scan(int argc, char **argv)
 	}
 	if (i + 1 != argc) {
 		fprintf(stderr, "logtax scan: %s\n%s", i >= argc ? "no file given" : "one file at a time", scan_usage);
-		return 2;
+		rc = 2;
+		goto names_out;
 	}
+	scan_set_names(names, nnames);
+	asked = names;
+	nasked = nnames;
 	struct scan_obj *objs = NULL;
 	size_t n = 0;
-	int rc = 0;
 	if (scan_deps(argv[i], &objs, &n) < 0) {
 		fprintf(stderr, "logtax scan: %s\n", objs && objs[0].error ? objs[0].error : "out of memory");
 		rc = 2;
 	} else {
+		for (size_t k = 0; k < n; k++)
+			scan_patch_check(&objs[k]);
 		for (size_t k = 0; k < n; k++)
 			if (objs[k].nfns) /* (an object without any: fns may be NULL, which qsort must not get) */
 				qsort(objs[k].fns, objs[k].nfns, sizeof *objs[k].fns, by_kind_name);
@@ -212,5 +395,9 @@ int an_cmd_scan(int argc, char **argv)
 	for (size_t k = 0; k < n; k++)
 		scan_obj_free(&objs[k]);
 	free(objs);
+names_out:
+	for (size_t k = 0; k < nnames; k++)
+		free(names[k]);
+	free(names);
 	return rc;
 }

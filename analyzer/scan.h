@@ -23,6 +23,15 @@ struct scan_fn {
 	struct scan_sites via_got; /* through a PLT stub or a GOT entry: LD_PRELOAD and --hook see them */
 	struct scan_sites direct;  /* to the object's own definition: nothing preloaded sees them */
 	uint64_t addr;             /* its address in the object, when defined */
+	uint64_t size;             /* its symbol's size, when defined */
+	int exported;              /* defined in .dynsym (else in .symtab only) */
+	int ifunc;                 /* an IFUNC: addr is its resolver's */
+	/* Entry patching, as the shim's engine judges the file's bytes
+	 * (scan_patch.c): checked, the engine's code (0 patchable), whether
+	 * the body calls code its compiler could not see into (0: a leaf),
+	 * the class of a refusal and its sentence. */
+	int patch_checked, patch_rc, calls_out;
+	char *patch_class, *patch_why;
 };
 
 struct scan_obj {
@@ -32,6 +41,8 @@ struct scan_obj {
 	int needed_by;   /* index of the object that needs it first; -1 for the file given */
 	char *error;     /* why it could not be read (or found) */
 	int counted;     /* call sites were counted (it has section headers) */
+	int is_exec;     /* the program itself (an executable, not a library) */
+	char *patch_error; /* why entries could not be checked, if so */
 	char **needed;
 	size_t nneeded;
 	char *rpath, *runpath; /* as written, $ORIGIN not expanded */
@@ -42,6 +53,12 @@ struct scan_obj {
 
 /* Reads one object. 0, or -1 with a one-line reason in o->error. */
 int scan_elf(const char *path, struct scan_obj *o);
+/* Functions to list besides the known entry points and *log* names (the
+ * names --hook would take), looked up in .dynsym and .symtab. */
+void scan_set_names(char **names, size_t n);
+/* Checks the entries of o's defined functions with the patching engine's
+ * helper program (logtax-patchcheck, next to this program). */
+void scan_patch_check(struct scan_obj *o);
 void scan_obj_free(struct scan_obj *o);
 
 /* The file and every library it needs, breadth first as ld.so loads them.

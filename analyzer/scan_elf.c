@@ -95,6 +95,23 @@ static int log_like(const char *n)
 	return 0;
 }
 
+static char **extra_names;
+static size_t nextra;
+
+void scan_set_names(char **names, size_t n)
+{
+	extra_names = names;
+	nextra = n;
+}
+
+static int is_named(const char *n)
+{
+	for (size_t i = 0; i < nextra; i++)
+		if (!strcmp(extra_names[i], n))
+			return 1;
+	return 0;
+}
+
 /* Sorted (address -> function index) pairs, for the decoder's lookups. */
 struct amap {
 	uint64_t *addr;
@@ -325,7 +342,7 @@ int scan_elf(const char *path, struct scan_obj *o)
 		fail(o, "%s: bad section headers (%s)", path, elf_errmsg(-1));
 		goto out;
 	}
-	Elf_Scn *dynsym = NULL, *dynamic = NULL;
+	Elf_Scn *dynsym = NULL, *dynamic = NULL, *symtab = NULL;
 	for (Elf_Scn *s = NULL; (s = elf_nextscn(e, s));) {
 		GElf_Shdr sh;
 		if (!gelf_getshdr(s, &sh)) {
@@ -341,6 +358,8 @@ int scan_elf(const char *path, struct scan_obj *o)
 			dynsym = s;
 		else if (sh.sh_type == SHT_DYNAMIC)
 			dynamic = s;
+		else if (sh.sh_type == SHT_SYMTAB)
+			symtab = s;
 	}
 
 	/* The dynamic section: what it needs, where it looks, what it is called. */
@@ -358,6 +377,8 @@ int scan_elf(const char *path, struct scan_obj *o)
 				str = elf_strptr(e, sh.sh_link, dy.d_un.d_val);
 			if (dy.d_tag == DT_FLAGS_1 && (dy.d_un.d_val & DF_1_NODEFLIB))
 				o->nodeflib = 1;
+			if (dy.d_tag == DT_FLAGS_1 && (dy.d_un.d_val & DF_1_PIE))
+				o->is_exec = 1;
 			if (!str)
 				continue;
 			if (dy.d_tag == DT_NEEDED) {
@@ -375,6 +396,16 @@ int scan_elf(const char *path, struct scan_obj *o)
 				o->soname = strdup(str);
 			}
 		}
+	}
+	/* The program itself: a fixed-address or position-independent
+	 * executable (a PIE is marked so, or asks for a loader and has no
+	 * soname; libc.so.6 asks for one too, but has a soname). */
+	if (eh.e_type == ET_EXEC)
+		o->is_exec = 1;
+	for (size_t i = 0; i < eh.e_phnum && eh.e_type == ET_DYN && !o->soname; i++) {
+		GElf_Phdr ph;
+		if (gelf_getphdr(e, (int)i, &ph) && ph.p_type == PT_INTERP)
+			o->is_exec = 1;
 	}
 	if (!dynsym) {
 		rc = 0; /* statically linked: nothing to interpose */
@@ -411,7 +442,7 @@ int scan_elf(const char *path, struct scan_obj *o)
 		for (size_t k = 0; k < sizeof known / sizeof known[0]; k++)
 			if (!strcmp(known[k].name, base))
 				is_known = 1;
-		if (!is_known && !log_like(base))
+		if (!is_known && !log_like(base) && !is_named(base))
 			continue;
 		int f = fn_add(o, base, &cap);
 		if (f < 0) {
@@ -423,12 +454,54 @@ int scan_elf(const char *path, struct scan_obj *o)
 			o->fns[f].imported = 1;
 		} else if (GELF_ST_VISIBILITY(sy.st_other) == STV_DEFAULT ||
 			   GELF_ST_VISIBILITY(sy.st_other) == STV_PROTECTED) {
-			o->fns[f].defined = 1;
-			o->fns[f].addr = sy.st_value;
-			if (amap_add(&defs, sy.st_value, f) < 0) {
+			if (!o->fns[f].defined && amap_add(&defs, sy.st_value, f) < 0) {
 				free(sym_fn);
 				goto nomem;
 			}
+			o->fns[f].defined = 1;
+			o->fns[f].exported = 1;
+			o->fns[f].addr = sy.st_value;
+			o->fns[f].size = sy.st_size;
+			o->fns[f].ifunc = type == STT_GNU_IFUNC;
+		}
+	}
+	/* .symtab, where not stripped: functions the object does not export
+	 * (an executable's own logger), which entry patching can still reach;
+	 * static ones only when named. */
+	if (symtab) {
+		GElf_Shdr tsh;
+		gelf_getshdr(symtab, &tsh);
+		Elf_Data *td = elf_getdata(symtab, NULL);
+		size_t nt = td && tsh.sh_entsize ? tsh.sh_size / tsh.sh_entsize : 0;
+		for (size_t i = 0; i < nt; i++) {
+			GElf_Sym sy;
+			if (!gelf_getsym(td, (int)i, &sy) || !sy.st_name || sy.st_shndx == SHN_UNDEF ||
+			    sy.st_shndx >= SHN_LORESERVE)
+				continue;
+			int type = GELF_ST_TYPE(sy.st_info), bind = GELF_ST_BIND(sy.st_info);
+			const char *name = elf_strptr(e, tsh.sh_link, sy.st_name);
+			if (!name || (type != STT_FUNC && type != STT_GNU_IFUNC) || strchr(name, '@') ||
+			    strlen(name) >= 256)
+				continue;
+			if (bind == STB_LOCAL ? !is_named(name) : (bind != STB_GLOBAL && bind != STB_WEAK))
+				continue;
+			int is_known = 0;
+			for (size_t k = 0; k < sizeof known / sizeof known[0]; k++)
+				if (!strcmp(known[k].name, name))
+					is_known = 1;
+			if (!is_known && !log_like(name) && !is_named(name))
+				continue;
+			int f = fn_index(o, name);
+			if (f >= 0 && o->fns[f].defined)
+				continue; /* exported: seen in .dynsym */
+			if ((f = fn_add(o, name, &cap)) < 0 || amap_add(&defs, sy.st_value, f) < 0) {
+				free(sym_fn);
+				goto nomem;
+			}
+			o->fns[f].defined = 1;
+			o->fns[f].addr = sy.st_value;
+			o->fns[f].size = sy.st_size;
+			o->fns[f].ifunc = type == STT_GNU_IFUNC;
 		}
 	}
 
@@ -553,13 +626,17 @@ void scan_obj_free(struct scan_obj *o)
 	free(o->name);
 	free(o->soname);
 	free(o->error);
+	free(o->patch_error);
 	for (size_t i = 0; i < o->nneeded; i++)
 		free(o->needed[i]);
 	free(o->needed);
 	free(o->rpath);
 	free(o->runpath);
-	for (size_t i = 0; i < o->nfns; i++)
+	for (size_t i = 0; i < o->nfns; i++) {
 		free(o->fns[i].name);
+		free(o->fns[i].patch_class);
+		free(o->fns[i].patch_why);
+	}
 	free(o->fns);
 	memset(o, 0, sizeof *o);
 }

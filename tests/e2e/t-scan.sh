@@ -18,8 +18,10 @@ if [ -e $lib/libvirt.so.0 ]; then
 	expect_eq "$(fn libvirt.so.0 virLogMessage .family)" libvirt "libvirt: family"
 	expect_eq "$(fn libglib-2.0.so.0 g_log .direct.calls)" 176 "libvirt's GLib: direct calls to g_log"
 	"$LOGTAX" scan $lib/libvirt.so.0 >"$T/scan.txt" || fail "text scan failed"
-	expect_grep "^  libvirt.so.0 *virLogMessage *libvirt *defined *2,103 *0$" "$T/scan.txt" "text: the virLogMessage row"
-	expect_grep "g_log: 190 call sites inside libglib-2.0.so.0" "$T/scan.txt" "text: what logtax cannot see"
+	expect_grep "^  libvirt.so.0 *virLogMessage *libvirt *defined *2,103 *0 *2,103 *2,103 *2,103  entry ok$" "$T/scan.txt" \
+		"text: the virLogMessage row"
+	expect_grep "g_log: 190 call sites inside libglib-2.0.so.0 .*counted with --patch auto" "$T/scan.txt" \
+		"text: what entry patching adds"
 else
 	note "libvirt0 not installed: its facts not checked"
 fi
