@@ -25,10 +25,15 @@ run() { # NAME logtax-run-options...
 	expect_same_calls "$(one_file "$out")" "$out/stdout" "$name"
 }
 
+# Both patching kinds: throw_log's entry patched (auto, the default), and
+# its GOT entry in the program (got).
 for mode in off sample:64 all; do
 	run "${mode%%:*}" --time "$mode"
 	cmp -s "$T/plain.out" "$T/${mode%%:*}/stdout" || fail "$mode: output changed"
+	run "got-${mode%%:*}" --patch got --time "$mode"
+	cmp -s "$T/plain.out" "$T/got-${mode%%:*}/stdout" || fail "got, $mode: output changed"
 done
+expect_eq "$(grep -c 'cannot be patched' "$T/all/stderr")" 0 "auto: throw_log's entry patched"
 run default
 cmp -s "$T/plain.out" "$T/default/stdout" || fail "default: output changed"
 run trace --trace 1000
