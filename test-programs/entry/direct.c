@@ -77,15 +77,16 @@ __attribute__((noinline)) int tail_error(int i)
 __attribute__((noinline)) long worker(int n);
 __attribute__((noinline)) long worker(int n)
 {
-	long sum = 0, a = n, b = 3 * n + 1;
+	long sum = 0;
+	unsigned long a = (unsigned long)n, b = 3ul * (unsigned long)n + 1; /* wrap, not overflow */
 	for (int i = 0; i < n; i++) {
 		sum += LOG(SRC_WORKER, 4, "worker %d of %d (%.3f)", i, n, i / 3.0);
-		a = a * 7 + i;
+		a = a * 7 + (unsigned long)i;
 		b ^= a;
 	}
 	if (a == 0 && b == 0)
 		puts("");
-	return sum + ((a ^ b) & 1) - ((a ^ b) & 1);
+	return sum + (long)((a ^ b) & 1) - (long)((a ^ b) & 1);
 }
 
 int main(int argc, char **argv)

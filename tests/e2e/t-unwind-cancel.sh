@@ -8,6 +8,11 @@
 # with -fexceptions (handlers run by the unwinder) and without (glibc jumps
 # to them as the unwind passes their frames).
 . "$(dirname "$0")/../lib.sh"
+# Under AddressSanitizer cancel-demo fails on its own, without logtax: the
+# forced unwind of a cancelled thread runs its cleanup handler, where GCC
+# 12's ASan reports a stack-buffer-underflow in __asan_handle_no_return (a
+# known false positive of ASan with pthread_cancel).
+sanitized address && skip_by_design "a -fsanitize=address build: cancel-demo trips ASan's false positive on cancellation without logtax"
 
 want="cancel-demo: cancelled=8 cleanups=8 locks_free=8 after=400"
 for prog in cancel-demo cancel-demo-noexc; do
