@@ -47,6 +47,7 @@ static struct lt_patch pool[2 * MAX_DESCS];
 static unsigned pool_used;
 static struct lt_patch *done[MAX_DESCS]; /* lt_descs[i]'s patch */
 static uint8_t told[MAX_DESCS];          /* its refusal was reported */
+static void *refused_at[MAX_DESCS];       /* the definition refused: not tried again after each dlopen */
 static uint64_t self_entry[MAX_DESCS];   /* our exported entry point of lt_descs[i] */
 static int self_found;
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
@@ -123,8 +124,9 @@ static void patch_one(unsigned i, int mode)
 		if (!real || lt_patch_home_of(real) != real)
 			return; /* not loaded, or patched already */
 	}
-	if (!self_entry[i])
+	if (!self_entry[i] || real == refused_at[i])
 		return;
+	refused_at[i] = real; /* until it is patched below */
 	struct where w = { (uint64_t)real, "", 0, 0 };
 	dl_iterate_phdr(object_of, &w);
 	if (!w.found)
@@ -170,6 +172,7 @@ static void patch_one(unsigned i, int mode)
 		return;
 	}
 	done[i] = p;
+	refused_at[i] = NULL;
 }
 
 void lt_entrypatch_builtins(int first)
