@@ -299,6 +299,11 @@ static int cmd_check_env(const char *who)
 		fprintf(stderr, "logtax: %s: --patch '%s': %s\n", who, v, why);
 		bad = 1;
 	}
+	v = getenv("LOGTAX_METRICS_SITES");
+	if (v && strcmp(v, "0") && strcmp(v, "1")) {
+		fprintf(stderr, "logtax: %s: LOGTAX_METRICS_SITES='%s': 0 or 1\n", who, v);
+		bad = 1;
+	}
 	v = getenv("LOGTAX_HOOK");
 	if (v) {
 		struct ltx_hook_spec specs[LTX_HOOK_MAX];
