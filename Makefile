@@ -97,10 +97,14 @@ SHIM := $(B)/lib/logtax/liblogtax.so
 
 ANALYZER_C := $(wildcard analyzer/*.c) common/ltx_read.c common/ltx_io.c common/ltx_levels.c common/ltx_settings.c \
 	common/ltx_rules.c
-ANALYZER_OBJ := $(patsubst %.c,$(B)/obj/%.o,$(ANALYZER_C))
+# report --format pprof: profile.proto compiled by protoc-c into $(B)/gen,
+# encoded with libprotobuf-c, gzipped with zlib.
+PROTO_GEN := $(B)/gen/profile.pb-c.c $(B)/gen/profile.pb-c.h
+ANALYZER_OBJ := $(patsubst %.c,$(B)/obj/%.o,$(ANALYZER_C)) $(B)/obj/gen/profile.pb-c.o
 ANALYZER := $(B)/libexec/logtax/logtax-analyze
-ANALYZER_LIBS := -lelf -ldw -lm $(shell pkg-config --libs capstone 2>/dev/null || echo -lcapstone)
-ANALYZER_CFLAGS := $(shell pkg-config --cflags capstone 2>/dev/null)
+ANALYZER_LIBS := -lelf -ldw -lm $(shell pkg-config --libs capstone 2>/dev/null || echo -lcapstone) \
+	$(shell pkg-config --libs libprotobuf-c 2>/dev/null || echo -lprotobuf-c) -lz
+ANALYZER_CFLAGS := $(shell pkg-config --cflags capstone 2>/dev/null) -I$(B)/gen
 
 SCRIPT := $(B)/bin/logtax
 # logtax scan asks the shim's patching engine whether an entry can be
@@ -224,6 +228,20 @@ $(B)/obj/analyzer/%.o: analyzer/%.c $(wildcard analyzer/*.h) $(wildcard common/*
 	@mkdir -p $(dir $@)
 	$(call echo_cmd,CC,$<)
 	$(Q)$(CC) $(BASE_CFLAGS) $(ANALYZER_CFLAGS) -c -o $@ $<
+
+$(B)/gen/profile.pb-c.h: $(B)/gen/profile.pb-c.c
+$(B)/gen/profile.pb-c.c: analyzer/profile.proto
+	@mkdir -p $(dir $@)
+	$(call echo_cmd,PROTOC,$<)
+	$(Q)protoc-c --c_out=$(B)/gen -Ianalyzer $<
+
+$(B)/obj/analyzer/report_pprof.o: $(B)/gen/profile.pb-c.h
+
+# generated code: the compiler's warnings are not ours to fix
+$(B)/obj/gen/profile.pb-c.o: $(B)/gen/profile.pb-c.c $(B)/gen/profile.pb-c.h
+	@mkdir -p $(dir $@)
+	$(call echo_cmd,CC,$<)
+	$(Q)$(CC) $(BASE_CFLAGS) -w -I$(B)/gen -c -o $@ $<
 
 $(B)/obj/common/%.o: common/%.c common/%.h common/ltx_format.h
 	@mkdir -p $(dir $@)
