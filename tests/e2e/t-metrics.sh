@@ -39,12 +39,32 @@ awk '/^# HELP /{ h[$3] = 1; next } /^# TYPE /{ t[$3] = 1; next }
 	{ n = $0; sub(/[{ ].*/, "", n); if (!h[n] || !t[n]) { print "no HELP/TYPE before " n; bad = 1 } }
 	END { exit bad }' "$p" || fail "HELP and TYPE lines"
 grep -q 'site=' "$p" && fail "a site label without --metrics-sites"
+# The report's Prometheus form of the same data file: the same call series
+# (names, labels, counts), and promtool's linter finds nothing to say.
+"$LOGTAX" report --format prometheus "$f" >"$T/report.prom" || fail "report --format prometheus failed"
+expect_eq "$(grep '^logtax_calls_total{' "$T/report.prom" | sort)" "$(grep '^logtax_calls_total{' "$p" | sort)" \
+	"report --format prometheus: the live file's call series"
+if command -v promtool >/dev/null; then
+	for m in "$p" "$T/report.prom"; do
+		promtool check metrics <"$m" >"$T/lint" 2>&1 || fail "promtool check metrics $m: $(cat "$T/lint")"
+	done
+else
+	ci_needs "promtool (prometheus) to lint the metrics"
+fi
+"$LOGTAX" report --format openmetrics "$f" >"$T/report.om" || fail "report --format openmetrics failed"
+expect_eq "$(tail -n 1 "$T/report.om")" "# EOF" "openmetrics: ends with # EOF"
+expect_grep '^# TYPE logtax_calls counter$' "$T/report.om" "openmetrics: a counter family named without _total"
+expect_grep '^# UNIT logtax_logging_seconds seconds$' "$T/report.om" "openmetrics: units"
 # --metrics-sites: one series per call site, the same totals.
 "$LOGTAX" run -o "$T/run2" --metrics "$T/m2" --metrics-sites -- "$TP/evloop-demo" 30 5 >"$T/stdout2" 2>/dev/null ||
 	fail "evloop-demo under --metrics-sites failed"
 p2=$(find "$T/m2" -name 'logtax_*.prom')
 expect_eq "$(prom_calls_by_source "$p2")" "$(program_calls_by_source "$T/stdout2")" "--metrics-sites: calls per source"
 expect_ge "$(grep -c '^logtax_calls_total{.*,site="' "$p2")" 4 "--metrics-sites: site labels"
+"$LOGTAX" report --format prometheus --metrics-sites "$(one_file "$T/run2")" >"$T/sites.prom" ||
+	fail "report --metrics-sites failed"
+expect_eq "$(grep -c '^logtax_calls_total{.*,site="[^"]*evloop-demo.c:[0-9]' "$T/sites.prom")" \
+	"$(grep -c '^logtax_calls_total{' "$p2")" "report --metrics-sites: a symbolized site per live series"
 
 # While it runs: the file is there, not ended, and renewed.
 LEGACYLOG_MODE=fast "$LOGTAX" run -o "$T/live" --metrics "$T/ml" -- "$TP/evloop-demo" 2000000000 2 \
