@@ -66,6 +66,19 @@ expect_ge "$(grep -c '^logtax_calls_total{.*,site="' "$p2")" 4 "--metrics-sites:
 expect_eq "$(grep -c '^logtax_calls_total{.*,site="[^"]*evloop-demo.c:[0-9]' "$T/sites.prom")" \
 	"$(grep -c '^logtax_calls_total{' "$p2")" "report --metrics-sites: a symbolized site per live series"
 
+# A rule dropping a source: its calls are the generation's dropped calls,
+# in the live file and in the report's form of the same run.
+"$LOGTAX" run -o "$T/run3" --metrics "$T/m3" --filter 'drop:util.eventpoll' -- "$TP/evloop-demo" 40 5 \
+	>"$T/stdout3" 2>/dev/null || fail "evloop-demo with a drop rule failed"
+p3=$(find "$T/m3" -name 'logtax_*.prom')
+want3=$(sed -n 's/.*calls source=util.eventpoll count=\([0-9]*\).*/\1/p' "$T/stdout3")
+expect_eq "$(sed -n 's/^logtax_dropped_calls_total{.*,generation="1"} \([0-9]*\)$/\1/p' "$p3")" "$want3" \
+	"dropped calls of generation 1"
+expect_eq "$(prom_calls_by_source "$p3")" "$(program_calls_by_source "$T/stdout3")" "with a drop rule: calls per source"
+"$LOGTAX" report --format prometheus "$(one_file "$T/run3")" >"$T/run3.prom" || fail "report of the drop run failed"
+expect_eq "$(sed -n 's/^logtax_dropped_calls_total{.*,generation="1"} \([0-9]*\)$/\1/p' "$T/run3.prom")" "$want3" \
+	"report: dropped calls of generation 1"
+
 # While it runs: the file is there, not ended, and renewed.
 LEGACYLOG_MODE=fast "$LOGTAX" run -o "$T/live" --metrics "$T/ml" -- "$TP/evloop-demo" 2000000000 2 \
 	>"$T/live.out" 2>"$T/live.err" &
