@@ -422,9 +422,15 @@ static void write_body(struct mout *o, int ended)
 	lt_threads_lock(&sigs);
 	struct lt_thread *const first = __atomic_load_n(&lt_threads, __ATOMIC_ACQUIRE);
 	uint32_t nkeys = 0, nthr = 0;
-	for (struct lt_thread *th = first; th; th = th->next, nthr++)
-		nkeys += __atomic_load_n(&th->nkeys, __ATOMIC_ACQUIRE) + 1;
-	/* keys made by the slow path meanwhile find no room: left for the next file */
+	for (struct lt_thread *th = first; th; th = th->next, nthr++) {
+		const struct lt_table *tb = __atomic_load_n(&th->table, __ATOMIC_ACQUIRE);
+		uint32_t n = __atomic_load_n(&th->nkeys, __ATOMIC_ACQUIRE);
+		if (tb && tb->used > n)
+			n = (uint32_t)tb->used;
+		nkeys += n + 1;
+	}
+	/* room for keys the slow path makes meanwhile (beyond it, a key waits for the next file) */
+	nkeys += nkeys / 8 + 64;
 	uint32_t icap = 64;
 	while (icap < 2 * nkeys)
 		icap *= 2;
