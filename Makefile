@@ -76,7 +76,7 @@ SHIM_CFLAGS := $(SHIM_COMMON) $(SHIM_SAN)
 # The hot path must not touch vector registers (see shim/hotpath.c).
 HOOK_CFLAGS := $(SHIM_COMMON) -mgeneral-regs-only -fno-stack-protector \
 	-fno-tree-vectorize -fomit-frame-pointer
-SHIM_C := shim/base.c shim/symbols.c shim/settings.c shim/calib.c shim/fork.c shim/slowpath.c shim/stacks.c shim/waits.c shim/init.c shim/output.c shim/entries.c shim/fields.c shim/families.c \
+SHIM_C := shim/base.c shim/symbols.c shim/settings.c shim/calib.c shim/fork.c shim/slowpath.c shim/stacks.c shim/waits.c shim/init.c shim/output.c shim/metrics.c shim/entries.c shim/fields.c shim/families.c \
 	shim/got.c shim/rules.c shim/service.c shim/control.c shim/threads.c shim/thread_exit.c shim/modules.c shim/dlclose.c shim/process.c \
 	shim/signals.c shim/die.c shim/elfsym.c shim/entrypatch.c shim/entryhook.c shim/hooktarget.c shim/unwind.c common/ltx_write.c common/ltx_io.c common/ltx_settings.c \
 	common/ltx_rules.c common/ltx_levels.c
@@ -97,10 +97,14 @@ SHIM := $(B)/lib/logtax/liblogtax.so
 
 ANALYZER_C := $(wildcard analyzer/*.c) common/ltx_read.c common/ltx_io.c common/ltx_levels.c common/ltx_settings.c \
 	common/ltx_rules.c
-ANALYZER_OBJ := $(patsubst %.c,$(B)/obj/%.o,$(ANALYZER_C))
+# report --format pprof: profile.proto compiled by protoc-c into $(B)/gen,
+# encoded with libprotobuf-c, gzipped with zlib.
+PROTO_GEN := $(B)/gen/profile.pb-c.c $(B)/gen/profile.pb-c.h
+ANALYZER_OBJ := $(patsubst %.c,$(B)/obj/%.o,$(ANALYZER_C)) $(B)/obj/gen/profile.pb-c.o
 ANALYZER := $(B)/libexec/logtax/logtax-analyze
-ANALYZER_LIBS := -lelf -ldw -lm $(shell pkg-config --libs capstone 2>/dev/null || echo -lcapstone)
-ANALYZER_CFLAGS := $(shell pkg-config --cflags capstone 2>/dev/null)
+ANALYZER_LIBS := -lelf -ldw -lm $(shell pkg-config --libs capstone 2>/dev/null || echo -lcapstone) \
+	$(shell pkg-config --libs libprotobuf-c 2>/dev/null || echo -lprotobuf-c) -lz
+ANALYZER_CFLAGS := $(shell pkg-config --cflags capstone 2>/dev/null) -I$(B)/gen
 
 SCRIPT := $(B)/bin/logtax
 # logtax scan asks the shim's patching engine whether an entry can be
@@ -226,6 +230,20 @@ $(B)/obj/analyzer/%.o: analyzer/%.c $(wildcard analyzer/*.h) $(wildcard common/*
 	@mkdir -p $(dir $@)
 	$(call echo_cmd,CC,$<)
 	$(Q)$(CC) $(BASE_CFLAGS) $(ANALYZER_CFLAGS) -c -o $@ $<
+
+$(B)/gen/profile.pb-c.h: $(B)/gen/profile.pb-c.c
+$(B)/gen/profile.pb-c.c: analyzer/profile.proto
+	@mkdir -p $(dir $@)
+	$(call echo_cmd,PROTOC,$<)
+	$(Q)protoc-c --c_out=$(B)/gen -Ianalyzer $<
+
+$(B)/obj/analyzer/report_pprof.o: $(B)/gen/profile.pb-c.h
+
+# generated code: the compiler's warnings are not ours to fix
+$(B)/obj/gen/profile.pb-c.o: $(B)/gen/profile.pb-c.c $(B)/gen/profile.pb-c.h
+	@mkdir -p $(dir $@)
+	$(call echo_cmd,CC,$<)
+	$(Q)$(CC) $(BASE_CFLAGS) -w -I$(B)/gen -c -o $@ $<
 
 $(B)/obj/common/%.o: common/%.c common/%.h common/ltx_format.h
 	@mkdir -p $(dir $@)

@@ -19,10 +19,12 @@
 #include "rules_io.h"
 #include "../common/ltx_settings.h"
 
+#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static const char *const report_usage =
 	"usage: logtax report [--format FORMAT] [OPTIONS] FILE...\n"
@@ -40,6 +42,18 @@ static const char *const report_usage =
 	"  --format chrome   Chrome Trace Event JSON (Perfetto, chrome://tracing),\n"
 	"                    from a run with --trace\n"
 	"  --format html     one self-contained page with tables and charts\n"
+	"  --format openmetrics  the live metrics (docs/FLEET.md) in OpenMetrics\n"
+	"                    text: calls and estimated seconds per entry point,\n"
+	"                    source and level, drops per rule generation, event\n"
+	"                    loops per thread group, labels program, pid, build_id\n"
+	"  --format prometheus   the same in Prometheus' text format 0.0.4, as\n"
+	"                    node_exporter's textfile collector reads it\n"
+	"  --format pprof    a gzipped profile.proto (go tool pprof, Pyroscope,\n"
+	"                    Parca): sample types calls/count and\n"
+	"                    log_time/nanoseconds, stacks when recorded, else the\n"
+	"                    call site; labels source and level; needs -o FILE\n"
+	"  -o, --output FILE write the report to FILE instead of standard output\n"
+	"  --metrics-sites   openmetrics, prometheus: a site label per call site\n"
 	"  --diff            what changed per key from run A to run B: calls,\n"
 	"                    estimated time, time per call (keys matched by entry\n"
 	"                    point, source, level and symbolized call site)\n"
@@ -62,6 +76,8 @@ static const struct fmt formats[] = {
 	{ "text", an_report_text, an_diff_text },     { "csv", an_report_csv, an_diff_csv },
 	{ "json", an_report_json, an_diff_json },     { "folded", an_report_folded, NULL },
 	{ "chrome", an_report_chrome, NULL },         { "html", an_report_html, NULL },
+	{ "openmetrics", an_report_openmetrics, NULL }, { "prometheus", an_report_prometheus, NULL },
+	{ "pprof", an_report_pprof, NULL },
 };
 
 static int bad_usage(const char *what, const char *arg)
@@ -98,8 +114,8 @@ static char *absolute_dirs(const char *list)
 
 static int cmd_report(int argc, char **argv)
 {
-	const char *format = "text", *dipath = NULL, *baseline = NULL;
-	int diff = 0, debuginfod = 0;
+	const char *format = "text", *dipath = NULL, *baseline = NULL, *outpath = NULL;
+	int diff = 0, debuginfod = 0, metrics_sites = 0;
 	long top = 20;
 	int i = 1;
 	for (; i < argc; i++) {
@@ -125,6 +141,12 @@ static int cmd_report(int argc, char **argv)
 			baseline = argv[++i];
 		} else if (!strncmp(a, "--baseline=", 11)) {
 			baseline = a + 11;
+		} else if ((!strcmp(a, "-o") || !strcmp(a, "--output")) && i + 1 < argc) {
+			outpath = argv[++i];
+		} else if (!strncmp(a, "--output=", 9)) {
+			outpath = a + 9;
+		} else if (!strcmp(a, "--metrics-sites")) {
+			metrics_sites = 1;
 		} else if (!strcmp(a, "--diff")) {
 			diff = 1;
 		} else if (!strcmp(a, "--debuginfod")) {
@@ -134,7 +156,7 @@ static int cmd_report(int argc, char **argv)
 			break;
 		} else if (a[0] == '-' && a[1]) {
 			if (!strcmp(a, "--format") || !strcmp(a, "--debuginfo-path") || !strcmp(a, "--top") ||
-			    !strcmp(a, "--baseline"))
+			    !strcmp(a, "--baseline") || !strcmp(a, "-o") || !strcmp(a, "--output"))
 				return bad_usage("missing value after", a);
 			return bad_usage("unknown option", a);
 		} else {
@@ -146,7 +168,9 @@ static int cmd_report(int argc, char **argv)
 		if (!strcmp(format, formats[k].name))
 			fm = &formats[k];
 	if (!fm) {
-		fprintf(stderr, "logtax report: unknown format '%s' (known: text, json, csv, folded, chrome, html)\n",
+		fprintf(stderr,
+			"logtax report: unknown format '%s' (known: text, json, csv, folded, chrome, html, openmetrics, "
+			"prometheus, pprof)\n",
 			format);
 		return 2;
 	}
@@ -163,6 +187,12 @@ static int cmd_report(int argc, char **argv)
 		fprintf(stderr, "logtax report: --diff compares two data files, %d given\n", nfiles);
 		return 2;
 	}
+	if (fm->report == an_report_pprof && !outpath && isatty(1)) {
+		fprintf(stderr, "logtax report: --format pprof writes a binary file: give -o FILE.pb.gz\n");
+		return 2;
+	}
+	if (outpath && !*outpath)
+		return bad_usage("-o needs a file name, not", outpath);
 	/* Symbols are read offline unless asked: no network lookups behind the user's back. */
 	if (!debuginfod)
 		unsetenv("DEBUGINFOD_URLS");
@@ -173,7 +203,26 @@ static int cmd_report(int argc, char **argv)
 		return 1;
 	}
 	char *dirs = dipath ? absolute_dirs(dipath) : NULL;
-	struct an_opts opts = { dirs, (size_t)top, baseline ? &bf : NULL };
+	struct an_opts opts = { dirs, (size_t)top, baseline ? &bf : NULL, metrics_sites };
+	/* -o: written under a temporary name and renamed once complete, so a
+	 * collector reading the directory never sees half a report */
+	FILE *out = stdout;
+	char *tmp = NULL;
+	if (outpath) {
+		size_t n = strlen(outpath) + 32;
+		tmp = malloc(n);
+		if (tmp)
+			snprintf(tmp, n, "%s.tmp.%ld", outpath, (long)getpid());
+		out = tmp ? fopen(tmp, "wb") : NULL;
+		if (!out) {
+			fprintf(stderr, "logtax report: -o %s: %s\n", outpath, strerror(errno));
+			free(tmp);
+			free(dirs);
+			if (baseline)
+				ltx_file_free(&bf);
+			return 1;
+		}
+	}
 
 	struct ltx_file *files = calloc((size_t)nfiles, sizeof *files);
 	if (!files) {
@@ -200,7 +249,7 @@ static int cmd_report(int argc, char **argv)
 			fprintf(stderr, "logtax report: out of memory\n");
 			rc = 1;
 		} else {
-			fm->diff(stdout, &d);
+			fm->diff(out, &d);
 			an_diff_free(&d);
 		}
 		an_model_free(&ma);
@@ -211,7 +260,10 @@ static int cmd_report(int argc, char **argv)
 			fprintf(stderr, "logtax report: out of memory\n");
 			rc = 1;
 		} else {
-			fm->report(stdout, &m);
+			/* the metrics and pprof writers say when their output is incomplete */
+			if (fm->report(out, &m) < 0 && (fm->report == an_report_pprof || fm->report == an_report_openmetrics ||
+							fm->report == an_report_prometheus))
+				rc = 1;
 			if (fm->report == an_report_chrome && !m.has_trace)
 				fprintf(stderr, "logtax report: no trace records in these files (run with 'logtax run "
 						"--trace N'): the trace has only process and thread names\n");
@@ -224,8 +276,21 @@ static int cmd_report(int argc, char **argv)
 	free(dirs);
 	if (baseline)
 		ltx_file_free(&bf);
-	if (fflush(stdout) != 0)
+	if (fflush(out) != 0)
 		rc = 1;
+	if (outpath) {
+		if (ferror(out) || fclose(out) != 0) {
+			fprintf(stderr, "logtax report: -o %s: %s\n", outpath, strerror(errno));
+			rc = 1;
+		}
+		if (rc == 0 && nread > 0 && rename(tmp, outpath) != 0) {
+			fprintf(stderr, "logtax report: -o %s: %s\n", outpath, strerror(errno));
+			rc = 1;
+		}
+		if (rc != 0 || nread == 0)
+			unlink(tmp);
+		free(tmp);
+	}
 	return rc;
 }
 
@@ -297,6 +362,11 @@ static int cmd_check_env(const char *who)
 	v = getenv("LOGTAX_PATCH");
 	if (v && ltx_parse_patch(v, &a, &why) < 0) {
 		fprintf(stderr, "logtax: %s: --patch '%s': %s\n", who, v, why);
+		bad = 1;
+	}
+	v = getenv("LOGTAX_METRICS_SITES");
+	if (v && strcmp(v, "0") && strcmp(v, "1")) {
+		fprintf(stderr, "logtax: %s: LOGTAX_METRICS_SITES='%s': 0 or 1\n", who, v);
 		bad = 1;
 	}
 	v = getenv("LOGTAX_HOOK");

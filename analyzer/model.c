@@ -443,6 +443,7 @@ int an_model_build(struct an_model *m, const struct ltx_file *files, size_t nfil
 	m->nkeys = nkeys;
 	m->nthreads = nthreads;
 	m->top = o ? o->top : 0;
+	m->metrics_sites = o ? o->metrics_sites : 0;
 	size_t koff = 0, toff = 0;
 	for (size_t pi = 0; pi < nfiles; pi++) {
 		struct an_proc *p = &m->procs[pi];

@@ -16,6 +16,7 @@ struct an_opts {
 	/* an earlier run's data file (--baseline): what dropped calls cost there
 	 * estimates what they saved here; or NULL */
 	const struct ltx_file *baseline;
+	int metrics_sites; /* --metrics-sites: call sites as metric labels */
 };
 
 /* 0, or -1 when out of memory. The files must outlive the model. */

@@ -353,6 +353,7 @@ struct an_model {
 	double loop_share;  /* loop_log_ns / busy_net_ns; < 0 when unknown */
 	size_t unsymbolized_keys;
 	size_t top; /* from an_opts */
+	int metrics_sites; /* from an_opts: the metrics formats label call sites */
 	int has_hists, has_stacks, has_trace; /* some file has KEY_HIST, STACK/KEY_STACK, TRACE records */
 	struct an_stack_row *stack_rows; /* key by key */
 	size_t nstack_rows;

@@ -8,7 +8,7 @@
 const char *const ltx_known_vars[] = { "LOGTAX_OUTPUT", "LOGTAX_TIME",        "LOGTAX_STACKS",
 				       "LOGTAX_TRACE",  "LOGTAX_HOOK",        "LOGTAX_FILTER",
 				       "LOGTAX_FILTER_FILE", "LOGTAX_CONTROL", "LOGTAX_SNAPSHOT",
-				       "LOGTAX_NO_FOLLOW", "LOGTAX_PATCH",
+				       "LOGTAX_NO_FOLLOW", "LOGTAX_PATCH", "LOGTAX_METRICS", "LOGTAX_METRICS_SITES",
 				       NULL };
 
 static int parse_u32(const char *s, uint32_t lo, uint32_t hi, uint32_t *out)

@@ -11,9 +11,10 @@ want=${1:-build}
 # The real logging libraries (libvirt, GLib, the systemd journal) are in the
 # build set: test programs are built against them and the tests run on them.
 # Capstone decodes x86-64 code for `logtax scan`. libunwind-dev: its runtime
-# (libunwind.so.8) is what LOGTAX_STACKS loads.
+# (libunwind.so.8) is what LOGTAX_STACKS loads. protobuf-c (library and
+# compiler) and zlib: `report --format pprof` (a gzipped profile.proto).
 build_pkgs="gcc make pkg-config libc6-dev libelf-dev libdw-dev libunwind-dev check jq valgrind bc libcapstone-dev
-	libvirt-dev libglib2.0-dev libsystemd-dev"
+	libvirt-dev libglib2.0-dev libsystemd-dev libprotobuf-c-dev protobuf-c-compiler zlib1g-dev"
 case $want in
 build) pkgs=$build_pkgs ;;
 # Every program a test runs (under CI=true a test that cannot run fails):
@@ -25,9 +26,11 @@ build) pkgs=$build_pkgs ;;
 # tests/lib.sh); nginx-core, curl, wrk, gdb, iproute2: a real daemon whose
 # logger is in its own executable, its load and its ground truth
 # (tests/lib-nginx.sh, t-nginx-harness); libvirt-daemon and libvirt-clients:
-# the real libvirt daemon and virsh.
+# the real libvirt daemon and virsh. prometheus (with promtool) and
+# prometheus-node-exporter: the live metrics scraped for real
+# (t-prometheus); golang-go: `go tool pprof` reads the pprof output (t-pprof).
 test) pkgs="$build_pkgs chromium clang libclang-rt-14-dev binutils util-linux mount perl coreutils
-	nginx-core curl wrk gdb iproute2 libvirt-daemon libvirt-clients" ;;
+	nginx-core curl wrk gdb iproute2 libvirt-daemon libvirt-clients prometheus prometheus-node-exporter golang-go" ;;
 # make demo: nginx (its logger lives in its executable: scripts/demo-nginx.sh)
 # under wrk's load, curl to see it answer, perl for a free port.
 demo) pkgs="$build_pkgs nginx-core curl wrk perl" ;;
@@ -48,7 +51,7 @@ done
 if [ "$(id -u)" -eq 0 ]; then
 	echo "install-deps.sh: installing:$missing"
 	export DEBIAN_FRONTEND=noninteractive
-	# Daemons (nginx, libvirtd) must not be started by their packages: the
+	# Daemons (nginx, libvirtd, prometheus, node_exporter) must not be started by their packages: the
 	# tests start their own. policy-rc.d exiting 101 forbids it while we
 	# install; one that was there before is left as it was.
 	policy=/usr/sbin/policy-rc.d

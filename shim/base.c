@@ -94,8 +94,9 @@ void lt_warn_setup(void)
 }
 
 /* One line on stderr: "logtax: MSG: DETAIL". No stdio: it may run anywhere.
- * Only while descriptor 2 is still the file it was at start-up. */
-void lt_warn(const char *msg, const char *detail)
+ * Only while descriptor 2 is still the file it was at start-up (not on the
+ * control thread, whose descriptor table is its own): 0 if written. */
+int lt_warn(const char *msg, const char *detail)
 {
 	char buf[512];
 	size_t n = cat(buf, 0, sizeof buf, "logtax: ");
@@ -105,9 +106,10 @@ void lt_warn(const char *msg, const char *detail)
 		n = cat(buf, n, sizeof buf, detail);
 	}
 	buf[n++] = '\n';
-	int e = errno;
+	int e = errno, rc = -1;
 	struct stat st;
 	if (err_ok && fstat(2, &st) == 0 && st.st_dev == err_dev && st.st_ino == err_ino) {
+		rc = 0;
 		/* A stderr pipe whose reader is gone must not kill the program
 		 * with SIGPIPE: blocked around the write, and taken back if our
 		 * write raised it (not if the program's own was pending). */
@@ -124,6 +126,7 @@ void lt_warn(const char *msg, const char *detail)
 		pthread_sigmask(SIG_SETMASK, &old, NULL);
 	}
 	errno = e;
+	return rc;
 }
 
 void lt_bad_setting(const char *var, const char *val, const char *expect)

@@ -21,7 +21,9 @@ struct lt_config {
 	uint32_t snapshot_every; /* seconds; 0: no periodic snapshots */
 	uint32_t no_follow;      /* LOGTAX_NO_FOLLOW: the one pid traced; 0: follow */
 	uint32_t patch_mode;     /* enum ltx_patch (LOGTAX_PATCH) */
+	uint32_t metrics_sites;  /* LOGTAX_METRICS_SITES=1: a site label per call site */
 	char outdir[4096];
+	char metrics_dir[4096];  /* LOGTAX_METRICS: "" when off */
 };
 extern struct lt_config lt_cfg LT_HIDDEN;
 extern uint32_t lt_gen LT_HIDDEN;        /* current rule generation */
@@ -45,9 +47,9 @@ void *lt_map(size_t len) LT_HIDDEN;
 void lt_unmap(void *p, size_t len) LT_HIDDEN;
 pid_t lt_gettid(void) LT_HIDDEN;
 /* "logtax: WHAT: DETAIL" on stderr, while descriptor 2 is still the file
- * it was when lt_warn_setup ran (at start-up). */
+ * it was when lt_warn_setup ran (at start-up): 0 if written. */
 void lt_warn_setup(void) LT_HIDDEN;
-void lt_warn(const char *what, const char *detail) LT_HIDDEN;
+int lt_warn(const char *what, const char *detail) LT_HIDDEN;
 /* "VAR='VAL' ignored: EXPECT": a setting that was not used. */
 void lt_bad_setting(const char *var, const char *val, const char *expect) LT_HIDDEN;
 /* Decimal digits of v into buf (24 bytes will do), NUL-terminated; returns

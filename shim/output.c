@@ -22,6 +22,7 @@
 #include "die.h"
 #include "entries.h"
 #include "hotpath.h"
+#include "metrics.h"
 #include "modules.h"
 #include "rules.h"
 #include "settings.h"
@@ -575,6 +576,8 @@ int lt_write_file(uint32_t reason, uint32_t sig, int try)
 	}
 	if (buf)
 		lt_unmap(buf, WBUF);
+	/* the metrics file too, whether or not the data file could be written */
+	lt_metrics_write(reason == LTX_REASON_EXIT || reason == LTX_REASON_SIGNAL || reason == LTX_REASON_EXEC);
 	unlock_writer();
 	lt_tls.busy = busy;
 	int deferred = lt_deferred_sig;
@@ -589,6 +592,24 @@ int lt_write_file(uint32_t reason, uint32_t sig, int try)
 	return rc;
 }
 
+/* The metrics file alone (LOGTAX_METRICS), at a snapshot tick whose data
+ * file did not change. */
+int lt_write_metrics(void)
+{
+	if (lt_inert || lt_ended)
+		return 0;
+	uint32_t busy = lt_tls.busy;
+	lt_tls.busy = 1;
+	if (lock_writer(0) < 0) {
+		lt_tls.busy = busy;
+		return -1;
+	}
+	int rc = lt_metrics_write(0);
+	unlock_writer();
+	lt_tls.busy = busy;
+	return rc;
+}
+
 /* In a fork child: a new pid, so a new file; nothing written yet. */
 void lt_output_forked(void)
 {
@@ -600,4 +621,5 @@ void lt_output_forked(void)
 	last_failed_rt = 0;
 	marker[0] = 0;
 	lt_exec_failed = 0;
+	lt_metrics_forked();
 }

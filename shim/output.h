@@ -10,6 +10,7 @@
 
 extern pthread_mutex_t lt_write_lock LT_HIDDEN; /* held across fork (fork.c) */
 int lt_write_data(uint32_t reason) LT_HIDDEN;
+int lt_write_metrics(void) LT_HIDDEN; /* LOGTAX_METRICS's file alone (metrics.c) */
 /* As lt_write_data; sig: the signal of a SIGNAL write. try: take the write
  * lock only if free (a caller that may have interrupted a writer). */
 int lt_write_file(uint32_t reason, uint32_t sig, int try) LT_HIDDEN;

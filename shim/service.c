@@ -36,6 +36,7 @@
 #include "base.h"
 #include "control.h"
 #include "hotpath.h"
+#include "metrics.h"
 #include "output.h"
 #include "state.h"
 #include "threads.h"
@@ -187,16 +188,24 @@ static uint64_t calls_so_far(void)
 
 static void snapshot_tick(uint64_t now)
 {
-	uint64_t every = (uint64_t)lt_cfg.snapshot_every * 1000000000ull;
+	/* LOGTAX_METRICS: its file follows the snapshots, every second if
+	 * those are off, and is renewed even when no call came (the loops'
+	 * counts move). */
+	int metrics = lt_cfg.metrics_dir[0] != 0;
+	uint64_t every = (uint64_t)(lt_cfg.snapshot_every ? lt_cfg.snapshot_every : (uint32_t)metrics) * 1000000000ull;
 	if (!every || lt_ended || now - lt_start_mono < every)
 		return;
 	if (snap_last && now - snap_last < (every > snap_gap ? every : snap_gap))
 		return;
 	uint64_t calls = calls_so_far();
-	if (snap_last && calls == snap_calls)
+	if (!metrics && snap_last && calls == snap_calls)
 		return; /* nothing new: the file on disk is still right */
 	uint64_t t0 = lt_clock_ns(CLOCK_MONOTONIC);
-	int rc = lt_write_data(LTX_REASON_SNAPSHOT);
+	int rc = -1;
+	if (!lt_cfg.snapshot_every || (snap_last && calls == snap_calls))
+		lt_write_metrics(); /* the data file on disk is still right */
+	else
+		rc = lt_write_data(LTX_REASON_SNAPSHOT);
 	uint64_t t1 = lt_clock_ns(CLOCK_MONOTONIC);
 	snap_last = now;
 	snap_gap = (t1 - t0) * 50;

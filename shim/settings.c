@@ -140,6 +140,38 @@ static void read_outdir(void)
 	}
 }
 
+/* LOGTAX_METRICS=DIR (relative to the start-up directory, as the output
+ * directory is); LOGTAX_METRICS_SITES=1 adds call-site labels. A directory
+ * that cannot be written earns one line and no metrics. */
+static void read_metrics(void)
+{
+	const char *v = getenv("LOGTAX_METRICS");
+	const char *sv = getenv("LOGTAX_METRICS_SITES");
+	if (sv && strcmp(sv, "0") && strcmp(sv, "1"))
+		lt_bad_setting("LOGTAX_METRICS_SITES", sv, "0 or 1");
+	else if (sv)
+		lt_cfg.metrics_sites = *sv == '1';
+	if (!v || !*v)
+		return;
+	char *d = lt_cfg.metrics_dir;
+	size_t cap = sizeof lt_cfg.metrics_dir - 64;
+	d[0] = 0;
+	if (*v != '/' && (!getcwd(d, cap) || strlen(d) + strlen(v) + 2 > cap))
+		d[0] = 0;
+	else if (*v != '/')
+		strcat(d, "/");
+	if ((*v == '/' || d[0]) && strlen(d) + strlen(v) < cap)
+		strcat(d, v);
+	else
+		d[0] = 0;
+	struct stat st;
+	if (!d[0] || stat(d, &st) < 0 || !S_ISDIR(st.st_mode) || access(d, W_OK | X_OK) < 0) {
+		lt_warn("warning: metrics directory is missing or not writable, no metrics will be written",
+			d[0] ? d : v);
+		d[0] = 0;
+	}
+}
+
 void lt_settings_unknown(void)
 {
 	extern char **environ;
@@ -169,4 +201,5 @@ void lt_settings_read(void)
 	read_trace();
 	read_snapshot();
 	read_outdir();
+	read_metrics();
 }
