@@ -247,7 +247,7 @@ struct ltx_key {
 			   * key's first call (0 in older files); picks among unloaded
 			   * MODULE records that covered the same addresses */
 };
-enum ltx_action { LTX_ACT_KEEP = 0, LTX_ACT_DROP = 1 };
+enum ltx_action { LTX_ACT_KEEP = 0, LTX_ACT_DROP = 1, LTX_ACT_LIMIT = 2 /* 1.4 */, LTX_ACT_SAMPLE = 3 /* 1.4 */ };
 #define LTX_KEY_NAME_CUT 0x1u /* the name was longer than LTX_MAX_NAME */
 #define LTX_KEY_NO_NAME 0x2u  /* no name (NULL source) */
 #define LTX_KEY_FATAL 0x4u    /* the call may abort the program (a fatal GLib level): never dropped or timed */
