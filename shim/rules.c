@@ -70,6 +70,13 @@ int lt_rules_apply(const char *text, size_t len, const char *origin, int origin_
 	}
 	ltx_rules_parse(text, len, &n->rs, need, &e);
 	n->map_len = map_len;
+	/* limit's time base is measured here (a few ms, once), not in the first
+	 * call of a limited key */
+	for (uint32_t i = 0; i < n->rs.nrules; i++)
+		if (n->rs.rules[i].action == LTX_ACT_LIMIT) {
+			lt_clockfit_update();
+			break;
+		}
 	pthread_mutex_lock(&apply_lock);
 	uint32_t gen = __atomic_load_n(&lt_gen, __ATOMIC_RELAXED) + 1;
 	if (gen > 0xffffff) {
