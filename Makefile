@@ -117,7 +117,7 @@ TP := $(B)/test-programs
 TP_LIBS := $(TP)/liblegacylog.so $(TP)/libcallers.so
 # Programs on the model logger (liblegacylog.so).
 TP_BINS := $(TP)/evloop-demo $(TP)/threads-demo $(TP)/varargs-demo $(TP)/rules-demo $(TP)/stack-demo \
-	$(TP)/churn-demo $(TP)/tail-demo $(TP)/fdshare-demo $(TP)/idle-demo $(TP)/names-demo
+	$(TP)/churn-demo $(TP)/tail-demo $(TP)/fdshare-demo $(TP)/idle-demo $(TP)/names-demo $(TP)/rate-demo
 # Processes and signals (issue 7): fork/exec/spawn, signals, daemons; and
 # a statically linked program, which no LD_PRELOAD library can enter.
 TP_BINS += $(TP)/proc-demo $(TP)/sig-demo $(TP)/daemon-demo $(TP)/static-demo
@@ -285,7 +285,7 @@ $(TP)/rules-demo: test-programs/rules-demo.c $(TP)/liblegacylog.so $(TP)/libcall
 
 $(TP)/evloop-demo $(TP)/threads-demo $(TP)/varargs-demo $(TP)/stack-demo $(TP)/churn-demo $(TP)/tail-demo \
 		$(TP)/fdshare-demo $(TP)/idle-demo $(TP)/proc-demo $(TP)/sig-demo $(TP)/daemon-demo \
-		$(TP)/names-demo $(TP)/req-daemon: $(TP)/%: test-programs/%.c \
+		$(TP)/names-demo $(TP)/rate-demo $(TP)/req-daemon: $(TP)/%: test-programs/%.c \
 		$(TP)/liblegacylog.so test-programs/legacylog.h
 	@mkdir -p $(dir $@)
 	$(call echo_cmd,CC,$@)

@@ -29,7 +29,7 @@ const char *an_save_basis_name(enum an_save_basis b)
 {
 	switch (b) {
 	case AN_SAVE_NONE: return "none";
-	case AN_SAVE_KEY: return "same key kept in another generation";
+	case AN_SAVE_KEY: return "same key's kept calls";
 	case AN_SAVE_BASELINE_KEY: return "same key in the baseline";
 	case AN_SAVE_SOURCE: return "mean of its source";
 	case AN_SAVE_BASELINE_SOURCE: return "mean of its source in the baseline";
@@ -392,6 +392,82 @@ static void key_view(const struct an_proc *p, struct an_key *ak)
 	ak->hist_len = ak->k->hist_len;
 }
 
+/* The n-th rule (0-based) of a rule text, as written: rules are separated
+ * by white space, '#' at a rule's start comments out the rest of the line. */
+static char *rule_text(const char *t, uint32_t n)
+{
+	for (size_t i = 0; t && t[i];) {
+		if (strchr(" \t\n\r\v\f", t[i])) {
+			i++;
+			continue;
+		}
+		if (t[i] == '#') {
+			while (t[i] && t[i] != '\n')
+				i++;
+			continue;
+		}
+		size_t e = i;
+		while (t[e] && !strchr(" \t\n\r\v\f", t[e]))
+			e++;
+		if (!n--)
+			return strndup(t + i, e - i);
+		i = e;
+	}
+	return NULL;
+}
+
+static void key_rule(const struct an_proc *p, struct an_key *ak)
+{
+	const struct ltx_r_key *k = ak->k;
+	if (!k->rule)
+		return;
+	for (size_t r = 0; r < p->f->nrules; r++)
+		if (p->f->rules[r].r.gen == k->k.gen)
+			ak->rule = rule_text(p->f->rules[r].text, k->rule - 1);
+}
+
+static int by_rule_row(const void *a, const void *b)
+{
+	const struct an_rule_row *x = a, *y = b;
+	if (x->proc != y->proc)
+		return x->proc < y->proc ? -1 : 1;
+	if (x->gen != y->gen)
+		return x->gen < y->gen ? -1 : 1;
+	return strcmp(x->rule, y->rule);
+}
+
+/* m->rule_rows: the keys' calls added up per (process, generation, rule). */
+static int rule_rows(struct an_model *m)
+{
+	m->rule_rows = calloc(m->nkeys + 1, sizeof *m->rule_rows);
+	if (!m->rule_rows)
+		return -1;
+	for (size_t i = 0; i < m->nkeys; i++) {
+		const struct an_key *k = &m->keys[i];
+		if (!k->rule)
+			continue;
+		struct an_rule_row *r = NULL;
+		for (size_t j = 0; j < m->nrule_rows && !r; j++)
+			if (m->rule_rows[j].proc == k->proc && m->rule_rows[j].gen == k->gen &&
+			    !strcmp(m->rule_rows[j].rule, k->rule))
+				r = &m->rule_rows[j];
+		if (!r) {
+			r = &m->rule_rows[m->nrule_rows++];
+			r->proc = k->proc;
+			r->gen = k->gen;
+			r->rule = k->rule;
+		}
+		if (k->dropped) {
+			r->dropped += k->calls;
+			r->saved_ns += k->saved_ns;
+		} else {
+			r->kept += k->calls;
+		}
+	}
+	qsort(m->rule_rows, m->nrule_rows, sizeof *m->rule_rows, by_rule_row);
+	return 0;
+}
+
 /* ... about a thread */
 static void thread_view(const struct an_proc *p, struct an_thread *t)
 {
@@ -479,6 +555,7 @@ int an_model_build(struct an_model *m, const struct ltx_file *files, size_t nfil
 				p->unsymbolized_keys++;
 			an_key_quantiles(p, ak);
 			key_view(p, ak);
+			key_rule(p, ak);
 			if (k->hist)
 				m->has_hists = 1;
 		}
@@ -520,7 +597,7 @@ int an_model_build(struct an_model *m, const struct ltx_file *files, size_t nfil
 		m->procs[pi].t0_ns = (double)(files[pi].proc.start_mono_ns - first);
 		an_trace_threads(m, pi);
 	}
-	if (an_stack_rows(m) < 0 || an_trace_chunks(m) < 0)
+	if (an_stack_rows(m) < 0 || an_trace_chunks(m) < 0 || rule_rows(m) < 0)
 		return -1;
 	m->busy_net_ns = m->busy_ns - m->loop_shim_ns;
 	m->loop_share = m->busy_net_ns > 0 ? m->loop_log_ns / m->busy_net_ns : -1;
@@ -545,7 +622,10 @@ void an_model_free(struct an_model *m)
 		free(m->procs[i].rules);
 	}
 	free(m->procs);
+	for (size_t i = 0; m->keys && i < m->nkeys; i++)
+		free(m->keys[i].rule);
 	free(m->keys);
+	free(m->rule_rows);
 	free(m->entries);
 	free(m->sources);
 	free(m->sites);

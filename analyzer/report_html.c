@@ -515,6 +515,24 @@ static void group_table(FILE *o, const struct an_model *m, const char *title, co
 		fprintf(o, "<p class=\"note\">%zu more (--top 0 shows all).</p>\n", ng - n);
 }
 
+static void rule_table(FILE *o, const struct an_model *m)
+{
+	char a[B], b[B], c[B];
+	if (!m->nrule_rows)
+		return;
+	fputs("<h2>Calls each rule decided</h2>\n<table><tr><th>pid</th><th>gen</th><th>kept</th><th>dropped</th>"
+	      "<th>est. saved</th><th class=\"l\">rule</th></tr>\n", o);
+	for (size_t i = 0; i < m->nrule_rows; i++) {
+		const struct an_rule_row *r = &m->rule_rows[i];
+		fprintf(o, "<tr><td>%u</td><td>%u</td><td>%s</td><td>%s</td><td>%s</td><td class=\"l\">",
+			m->procs[r->proc].pid, r->gen, an_count(r->kept, a, B), an_count(r->dropped, b, B),
+			r->dropped ? an_dur(r->saved_ns, c, B) : "-");
+		name(o, r->rule);
+		fputs("</td></tr>\n", o);
+	}
+	fputs("</table>\n", o);
+}
+
 static void thread_table(FILE *o, const struct an_model *m)
 {
 	char a[B], b[B], c[B], d[B], e[B], g[B], h[B];
@@ -567,6 +585,7 @@ int an_report_html(FILE *o, const struct an_model *m)
 	} else {
 		fputs("<p>No logging calls were intercepted.</p>\n", o);
 	}
+	rule_table(o, m);
 	thread_table(o, m);
 	fputs("<p class=\"note\">Written by logtax. Counts are exact; times are estimates from the timed calls, "
 	      "with the shim's own cost taken out.</p>\n</body>\n</html>\n", o);

@@ -325,6 +325,7 @@ static void key(struct jw *w, const struct an_model *m, size_t i)
 	else
 		jw_null(w, "saved_ns");
 	jw_str(w, "saved_basis", r->dropped ? an_save_basis_name(k->save_basis) : NULL);
+	jw_str(w, "rule", k->rule);
 	jw_hex(w, "name_ptr", r->name_ptr);
 	site(w, "caller", k->site);
 	tmpl(w, "template", k->tmpl);
@@ -489,6 +490,19 @@ int an_report_json(FILE *o, const struct an_model *m)
 	groups(&w, "sources", m->sources, m->nsources, 1);
 	groups(&w, "call_sites", m->sites, m->nsites, 2);
 	groups(&w, "templates", m->templates, m->ntemplates, 3);
+	jw_arr(&w, "rules_applied");
+	for (size_t i = 0; i < m->nrule_rows; i++) {
+		const struct an_rule_row *r = &m->rule_rows[i];
+		jw_obj(&w, NULL);
+		jw_u64(&w, "pid", m->procs[r->proc].pid);
+		jw_u64(&w, "generation", r->gen);
+		jw_str(&w, "rule", r->rule);
+		jw_u64(&w, "kept", r->kept);
+		jw_u64(&w, "dropped", r->dropped);
+		jw_num(&w, "saved_ns", r->saved_ns);
+		jw_end(&w);
+	}
+	jw_end(&w);
 	stacks(&w, m);
 	traces(&w, m);
 	jw_obj(&w, "totals");

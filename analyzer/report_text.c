@@ -404,6 +404,26 @@ static void drops(FILE *o, const struct an_model *m)
 		a, m->baseline ? "; baseline: the file given with --baseline" : "");
 }
 
+/* What each rule kept and dropped, per generation. */
+static void rules_applied(FILE *o, const struct an_model *m)
+{
+	if (!m->nrule_rows)
+		return;
+	char a[B], b[B], c[B], txt[300];
+	int several = m->nprocs > 1;
+	fprintf(o, "\nCalls each rule decided\n");
+	if (several)
+		fprintf(o, "  %-8s", "pid");
+	fprintf(o, "  %-4s %14s %14s %11s  %s\n", "gen", "kept", "dropped", "est. saved", "rule");
+	for (size_t i = 0; i < m->nrule_rows; i++) {
+		const struct an_rule_row *r = &m->rule_rows[i];
+		if (several)
+			fprintf(o, "  %-8u", m->procs[r->proc].pid);
+		fprintf(o, "  %-4u %14s %14s %11s  %s\n", r->gen, an_count(r->kept, a, B), an_count(r->dropped, b, B),
+			r->dropped ? an_dur(r->saved_ns, c, B) : "-", an_safe(r->rule, txt, sizeof txt));
+	}
+}
+
 static void threads(FILE *o, const struct an_model *m)
 {
 	char a[B], b[B], c[B], d[B], e[B], g[B], h[B], name[64];
@@ -503,6 +523,7 @@ int an_report_text(FILE *o, const struct an_model *m)
 		sources(o, m);
 		generations(o, m);
 		drops(o, m);
+		rules_applied(o, m);
 		sites(o, m);
 		templates(o, m);
 		latency(o, m);

@@ -205,6 +205,10 @@ struct an_key {
 	/* from its latency histogram (KEY_HIST), the shim's window share taken
 	 * out; interpolated inside a log2 bucket; < 0 without a histogram */
 	double p50_ns, p99_ns;
+	/* The rule that decided the key (its text as given), or NULL: none
+	 * matched, or the file does not say (before format 1.4). A key under a
+	 * limit or sample rule is two keys, its kept and its dropped calls. */
+	char *rule;
 	/* dropped keys: the real function's time they did not spend */
 	double saved_ns;
 	double saved_per_call;
@@ -240,6 +244,15 @@ struct an_gen {
 	int known;           /* the file has its RULES record */
 	uint64_t kept, dropped;
 	double est_ns, saved_ns;
+};
+
+/* Calls each rule decided, per (process, generation, rule). */
+struct an_rule_row {
+	size_t proc;
+	uint32_t gen;
+	const char *rule;
+	uint64_t kept, dropped;
+	double saved_ns;
 };
 
 /* Dropped calls per (process, source, generation): what the report lists. */
@@ -366,6 +379,8 @@ struct an_model {
 	size_t ngens;
 	struct an_drop *drops; /* by saved time, descending */
 	size_t ndrops;
+	struct an_rule_row *rule_rows; /* by process, generation, rule text */
+	size_t nrule_rows;
 	const struct ltx_file *baseline; /* --baseline, or NULL (the model's own: reports test it for NULL) */
 	double saved_ns;                 /* by every dropped call */
 };

@@ -23,6 +23,12 @@ with_mode() {
 	bare) "$@"; return ;;
 	# every call dropped by a rule (time mode irrelevant: off)
 	drop) env+=("LOGTAX_TIME=off" "LOGTAX_FILTER=drop:*") ;;
+	# every call through a limit or sample rule, time mode off: "-drop"
+	# drops all but the first (the path a cut call takes), "-keep" keeps all
+	limit-drop) env+=("LOGTAX_TIME=off" "LOGTAX_FILTER=limit:*:1/min") ;;
+	limit-keep) env+=("LOGTAX_TIME=off" "LOGTAX_FILTER=limit:*:4294967295/s") ;;
+	sample-drop) env+=("LOGTAX_TIME=off" "LOGTAX_FILTER=sample:*:1/4294967295") ;;
+	sample-keep) env+=("LOGTAX_TIME=off" "LOGTAX_FILTER=sample:*:1/1") ;;
 	trace=*) env+=("LOGTAX_TRACE=${mode#trace=}") ;;
 	*,stacks=*) env+=("LOGTAX_TIME=${mode%%,*}" "LOGTAX_STACKS=${mode#*,stacks=}") ;;
 	*) env+=("LOGTAX_TIME=$mode") ;;

@@ -24,7 +24,7 @@
  * UNLOADED and KEY unloads; THREAD records of exited threads folded
  * together (FOLDED, nthreads > 1) are written.
  * 1.3: record 21 (ENTRY_LEVELS): a hooked function's level scale. */
-#define LTX_VERSION_MINOR 3
+#define LTX_VERSION_MINOR 4
 #define LTX_BYTE_ORDER_MARK 0x01020304u
 
 #define LTX_MAX_RECORD (1u << 20) /* a reader refuses larger payloads */
@@ -72,6 +72,7 @@ enum ltx_rec_type {
 	LTX_REC_KEY_ONCE = 19,   /* 1.2 */
 	LTX_REC_KEY_PRE = 20,    /* 1.2 */
 	LTX_REC_ENTRY_LEVELS = 21, /* 1.3 */
+	LTX_REC_KEY_RULE = 28,     /* 1.4 */
 	LTX_REC_END = 0xffff, /* last record: a file without it is truncated */
 };
 
@@ -247,7 +248,7 @@ struct ltx_key {
 			   * key's first call (0 in older files); picks among unloaded
 			   * MODULE records that covered the same addresses */
 };
-enum ltx_action { LTX_ACT_KEEP = 0, LTX_ACT_DROP = 1 };
+enum ltx_action { LTX_ACT_KEEP = 0, LTX_ACT_DROP = 1, LTX_ACT_LIMIT = 2 /* 1.4 */, LTX_ACT_SAMPLE = 3 /* 1.4 */ };
 #define LTX_KEY_NAME_CUT 0x1u /* the name was longer than LTX_MAX_NAME */
 #define LTX_KEY_NO_NAME 0x2u  /* no name (NULL source) */
 #define LTX_KEY_FATAL 0x4u    /* the call may abort the program (a fatal GLib level): never dropped or timed */
@@ -401,6 +402,19 @@ struct ltx_key_pre {
 	uint32_t key; /* position of the KEY record */
 	uint32_t pad;
 	uint64_t calls;
+};
+
+/* LTX_REC_KEY_RULE (1.4): the rule that decided a key: `rule` is its index
+ * in the RULES text of the key's generation (0 = the first rule), `action`
+ * its action (enum ltx_action). A key under a limit or sample rule is
+ * written as two KEY records, its kept calls (action 0, with every timed
+ * figure) and its dropped ones (action 1), each with a KEY_RULE naming the
+ * same rule. Absent: no rule matched the key. */
+struct ltx_key_rule {
+	uint32_t key;    /* position of the KEY record */
+	uint32_t rule;
+	uint32_t action; /* enum ltx_action */
+	uint32_t pad;
 };
 
 /* LTX_REC_END: last record. */

@@ -34,6 +34,7 @@ static const char *type_name(uint32_t t)
 	case LTX_REC_KEY_ONCE: return "KEY_ONCE";
 	case LTX_REC_KEY_PRE: return "KEY_PRE";
 	case LTX_REC_ENTRY_LEVELS: return "ENTRY_LEVELS";
+	case LTX_REC_KEY_RULE: return "KEY_RULE";
 	case LTX_REC_END: return "END";
 	default: return "unknown";
 	}
@@ -59,6 +60,7 @@ static size_t fixed_size(uint32_t t)
 	case LTX_REC_KEY_ONCE: return sizeof(struct ltx_key_once);
 	case LTX_REC_KEY_PRE: return sizeof(struct ltx_key_pre);
 	case LTX_REC_ENTRY_LEVELS: return sizeof(struct ltx_entry_levels);
+	case LTX_REC_KEY_RULE: return sizeof(struct ltx_key_rule);
 	case LTX_REC_END: return sizeof(struct ltx_end);
 	default: return 0;
 	}
@@ -177,6 +179,20 @@ static int check_refs(struct ltx_file *f, char *err, size_t errlen)
 			return fail(err, errlen, "pre-loop count %zu exceeds its key's calls", i);
 		k->pre_calls = kp->calls;
 	}
+	for (size_t i = 0; i < f->nkey_rules; i++) {
+		const struct ltx_key_rule *kr = &f->key_rules[i];
+		if (kr->key >= f->nkeys)
+			return fail(err, errlen, "key rule record %zu refers to key %u, the file has %zu", i, kr->key,
+				    f->nkeys);
+		struct ltx_r_key *k = &f->keys[kr->key];
+		if (k->rule)
+			return fail(err, errlen, "two key rule records for key %u", kr->key);
+		if (kr->rule >= UINT32_MAX || kr->action > LTX_ACT_SAMPLE)
+			return fail(err, errlen, "key rule record %zu: rule %u, action %u out of range", i, kr->rule,
+				    kr->action);
+		k->rule = kr->rule + 1;
+		k->rule_action = kr->action;
+	}
 	for (size_t i = 0; i < f->ntraces; i++) {
 		const struct ltx_r_trace *tr = &f->traces[i];
 		if (tr->t.thread >= f->nthreads)
@@ -268,8 +284,10 @@ int ltx_read_buf(const void *buf, size_t len, struct ltx_file *f, char *err, siz
 	f->thread_cpu_of = calloc(c.n[LTX_REC_THREAD] + 1, sizeof *f->thread_cpu_of);
 	f->key_onces = calloc(c.n[LTX_REC_KEY_ONCE] + 1, sizeof *f->key_onces);
 	f->key_pres = calloc(c.n[LTX_REC_KEY_PRE] + 1, sizeof *f->key_pres);
+	f->key_rules = calloc(c.n[LTX_REC_KEY_RULE] + 1, sizeof *f->key_rules);
 	if (!f->entries || !f->modules || !f->threads || !f->keys || !f->rules || !f->hists || !f->stacks ||
-	    !f->key_stacks || !f->traces || !f->thread_cpus || !f->thread_cpu_of || !f->key_onces || !f->key_pres) {
+	    !f->key_stacks || !f->traces || !f->thread_cpus || !f->thread_cpu_of || !f->key_onces || !f->key_pres ||
+	    !f->key_rules) {
 		ltx_file_free(f);
 		return fail(err, errlen, "out of memory");
 	}
@@ -362,6 +380,9 @@ int ltx_read_buf(const void *buf, size_t len, struct ltx_file *f, char *err, siz
 			break;
 		case LTX_REC_KEY_PRE:
 			memcpy(&f->key_pres[f->nkey_pres++], p, fs);
+			break;
+		case LTX_REC_KEY_RULE:
+			memcpy(&f->key_rules[f->nkey_rules++], p, fs);
 			break;
 		case LTX_REC_ENTRY_LEVELS: {
 			/* after its entry's ENTRY record; one per entry */
@@ -549,6 +570,7 @@ void ltx_file_free(struct ltx_file *f)
 	free(f->thread_cpu_of);
 	free(f->key_onces);
 	free(f->key_pres);
+	free(f->key_rules);
 	free(f->stacks);
 	free(f->key_stacks);
 	free(f->traces);

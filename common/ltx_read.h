@@ -33,6 +33,10 @@ struct ltx_r_key {
 	const struct ltx_key_once *once;
 	/* Its calls before its thread's first wait (KEY_PRE, 1.2), 0 without. */
 	uint64_t pre_calls;
+	/* The rule that decided it (KEY_RULE, 1.4): index + 1 in its
+	 * generation's set (0: none recorded) and that rule's action. */
+	uint32_t rule;
+	uint32_t rule_action;
 };
 
 struct ltx_r_hist {
@@ -91,6 +95,9 @@ struct ltx_file {
 	size_t nkey_onces;
 	struct ltx_key_pre *key_pres;
 	size_t nkey_pres;
+	/* 1.4 */
+	struct ltx_key_rule *key_rules;
+	size_t nkey_rules;
 	/* 1.2 */
 	int has_output;
 	struct ltx_output output;

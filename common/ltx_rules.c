@@ -166,6 +166,72 @@ static uint32_t put(struct parser *p, size_t b, size_t e)
 	return (uint32_t)at;
 }
 
+/* A decimal number in [b, e) up to its first non-digit: at most
+ * 4294967295; returns the position after it, or (size_t)-1 after fail(). */
+static size_t parse_num(struct parser *p, size_t b, size_t e, uint32_t *out)
+{
+	const char *t = p->t;
+	uint64_t v = 0;
+	size_t i = b;
+	while (i < e && t[i] >= '0' && t[i] <= '9') {
+		v = v * 10 + (uint64_t)(t[i] - '0');
+		if (v > UINT32_MAX) {
+			fail(p, b, "number too large (at most 4294967295)");
+			return (size_t)-1;
+		}
+		i++;
+	}
+	if (i == b) {
+		fail(p, b, "expected a number");
+		return (size_t)-1;
+	}
+	*out = (uint32_t)v;
+	return i;
+}
+
+/* limit's N/s or N/min, sample's 1/N, in [b, e). */
+static int parse_rate(struct parser *p, struct ltx_rule *r, size_t b, size_t e)
+{
+	const char *t = p->t;
+	uint32_t n;
+	size_t i = parse_num(p, b, e, &n);
+	if (i == (size_t)-1)
+		return -1;
+	if (r->action == LTX_ACT_SAMPLE) {
+		if (n != 1)
+			return fail(p, b, "expected 1/N (keep 1 call in N)");
+		if (i == e || t[i] != '/')
+			return fail(p, i, "expected '/' after 1 (sample:SELECTOR:1/N)");
+		size_t j = parse_num(p, i + 1, e, &n);
+		if (j == (size_t)-1)
+			return -1;
+		if (!n)
+			return fail(p, i + 1, "N of 0 (1 call in 0 means nothing)");
+		if (j != e)
+			return fail(p, j, "unexpected character after N");
+		r->n = n;
+		r->per = 0;
+		return 0;
+	}
+	if (!n)
+		return fail(p, b, "N of 0 (drops every call: use drop)");
+	if (i == e)
+		return fail(p, i, "missing unit (N/s or N/min)");
+	if (t[i] != '/')
+		return fail(p, i, "expected '/' and a unit (N/s or N/min)");
+	i++;
+	if (e - i == 1 && t[i] == 's')
+		r->per = 1;
+	else if (e - i == 3 && !memcmp(t + i, "min", 3))
+		r->per = 60;
+	else if (i == e)
+		return fail(p, i, "missing unit (N/s or N/min)");
+	else
+		return fail(p, i, "unknown unit (expected s or min)");
+	r->n = n;
+	return 0;
+}
+
 static int parse_rule(struct parser *p, size_t b, size_t e)
 {
 	const char *t = p->t;
@@ -181,8 +247,25 @@ static int parse_rule(struct parser *p, size_t b, size_t e)
 		r.action = LTX_ACT_DROP;
 	else if (colon - b == 4 && !memcmp(t + b, "keep", 4))
 		r.action = LTX_ACT_KEEP;
+	else if (colon - b == 5 && !memcmp(t + b, "limit", 5))
+		r.action = LTX_ACT_LIMIT;
+	else if (colon - b == 6 && !memcmp(t + b, "sample", 6))
+		r.action = LTX_ACT_SAMPLE;
 	else
-		return fail(p, b, "unknown action (expected drop or keep)");
+		return fail(p, b, "unknown action (expected drop, keep, limit or sample)");
+	if (r.action == LTX_ACT_LIMIT || r.action == LTX_ACT_SAMPLE) {
+		/* The rate follows the selector's last ':' (a glob may hold one). */
+		size_t c2 = e;
+		while (c2 > colon + 1 && t[c2 - 1] != ':')
+			c2--;
+		if (c2 <= colon + 1)
+			return fail(p, e, r.action == LTX_ACT_LIMIT ?
+						  "missing rate (limit:SELECTOR:N/s or N/min)" :
+						  "missing rate (sample:SELECTOR:1/N)");
+		if (parse_rate(p, &r, c2, e) < 0)
+			return -1;
+		e = c2 - 1;
+	}
 
 	size_t s0 = colon + 1, pos = scan_glob(p, s0, e, "/@<");
 	if (pos == (size_t)-1)
@@ -468,7 +551,7 @@ int ltx_rules_match(const struct ltx_ruleset *rs, const struct ltx_rule_subject 
 		if (which)
 			*which = (int)i;
 		/* A call that does not return (a fatal level) is never dropped. */
-		if (r->action == LTX_ACT_DROP && ltx_level_fatal(s->family, s->level))
+		if (r->action != LTX_ACT_KEEP && ltx_level_fatal(s->family, s->level))
 			return LTX_ACT_KEEP;
 		return r->action;
 	}

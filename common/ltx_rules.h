@@ -4,7 +4,8 @@
  * saves), so both agree by construction.
  *
  *   RULES    := RULE { whitespace RULE }      '#' at a rule's start: comment to end of line
- *   RULE     := ACTION ':' SELECTOR
+ *   RULE     := ACTION ':' SELECTOR | limit ':' SELECTOR ':' N '/' (s | min)
+ *             | sample ':' SELECTOR ':' 1 '/' N
  *   ACTION   := drop | keep
  *   SELECTOR := [ENTRY '/'] NAME ['@' LEVEL] ['<' CALLER]
  *   LEVEL    := [ '<' | '<=' | '>' | '>=' ] (debug | info | notice | warning | error)
@@ -13,7 +14,10 @@
  * NAME the source name (a call without one has the name ""); CALLER the
  * calling function's symbol or the calling module's file name (its full
  * path if the glob holds a '/'). The first rule that matches decides; no
- * match keeps the call.
+ * match keeps the call. limit keeps at most N calls of each key in each
+ * second (minute) of CLOCK_MONOTONIC; sample keeps a key's 1st, (N+1)th,
+ * (2N+1)th ... call; both drop the others. N is 1 to 4294967295. (The shim
+ * keeps their state per key and thread: see shim/hotpath.c.)
  *
  * No malloc, no stdio, no locale: the parser writes into memory the caller
  * provides (ask for the size first), the matcher only reads. */
@@ -39,6 +43,8 @@ struct ltx_rule {
 	uint32_t name;
 	uint32_t caller;
 	uint32_t at; /* offset of the rule in the text */
+	uint32_t n;   /* limit: calls kept per window; sample: 1 call kept in n */
+	uint32_t per; /* limit: the window in seconds (1 or 60); 0 otherwise */
 };
 
 /* An immutable rule set: one block, no pointers inside, so it can be copied
@@ -88,7 +94,8 @@ struct ltx_rule_subject {
 	unsigned nscale;
 };
 
-/* LTX_ACT_KEEP or LTX_ACT_DROP; *which = index of the deciding rule or -1. */
+/* The deciding rule's action (enum ltx_action: keep, drop, limit or
+ * sample; keep for a fatal level); *which = its index or -1. */
 int ltx_rules_match(const struct ltx_ruleset *rs, const struct ltx_rule_subject *s, int *which);
 
 static inline const char *ltx_rules_str(const struct ltx_ruleset *rs, uint32_t off)

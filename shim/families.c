@@ -195,7 +195,9 @@ static void glib_recheck_keys(uint32_t fatal)
 				continue;
 			const struct lt_desc *d = lt_desc_by_id(LT_META_ENTRY(s->meta));
 			uint32_t a = __atomic_load_n(&s->action, __ATOMIC_RELAXED);
-			if (!d || d->family != LTX_FAM_GLIB || (a & LT_SA_INNER) || (a & LT_SA_BASE) == LT_SA_KEEP)
+			/* (a limit or sample key is KEEP | RULED: it may drop, so it is rechecked) */
+			if (!d || d->family != LTX_FAM_GLIB || (a & LT_SA_INNER) ||
+			    ((a & LT_SA_BASE) == LT_SA_KEEP && !(a & LT_SA_RULED)))
 				continue;
 			const char *names = __atomic_load_n(&th->names, __ATOMIC_ACQUIRE);
 			struct lt_name *ln = s->name_at ? (struct lt_name *)(names + s->name_at - 1) : NULL;

@@ -87,6 +87,7 @@ void lt_forked_child(void)
 		memset(x->stack_lost, 0, sizeof x->stack_lost);
 		memset(x->stack_lost_ticks, 0, sizeof x->stack_lost_ticks);
 		x->tail_timed = x->tail_ticks = x->first_ticks = x->pre_calls = 0;
+		x->rl_kept = x->rl_pre_kept = 0; /* a rule's window or count goes on */
 		x->has_first = 0;
 	}
 	lt_stacks_reset(self->stacks);

@@ -9,6 +9,7 @@
 #include "base.h"
 #include "desc.h"
 #include "state.h"
+#include "rules.h"
 #include "../common/ltx_format.h"
 
 __thread struct lt_tls lt_tls LT_TLS = { 0 };
@@ -125,21 +126,11 @@ static struct lt_ret sample_fire(struct lt_frame *f, struct lt_desc *d, struct l
 	return ret2(LT_PASS, (uint64_t)d->real);
 }
 
-/* Everything but the common cases: kept-and-untimed, dropped. Keys carry
- * mode flags (LT_SA_STACKED, LT_SA_TRACED) only when stacks or trace are on. */
-static __attribute__((noinline)) struct lt_ret act_rare(struct lt_frame *f, struct lt_desc *d, struct lt_slot *s)
+/* The rest, once mode flags are dealt with. */
+static inline __attribute__((always_inline)) struct lt_ret act_plain(struct lt_frame *f, struct lt_desc *d,
+								     struct lt_slot *s, uint32_t a)
 {
-	uint32_t a = s->action, base = a & LT_SA_BASE;
-	if (likely(a == LT_SA_TIME))
-		return time_start(f, d, s);
-	if (a == LT_SA_SAMPLE) /* the countdown ran out */
-		return sample_fire(f, d, s);
-	if (unlikely(a & LT_SA_TRACED)) {
-		struct lt_trace *tr = lt_tls.thr ? lt_tls.thr->trace : NULL;
-		if (tr)
-			lt_trace_put(tr, lt_rdtsc(), 0, lt_ext_of(lt_tls.table, s)->keyno, 0 /* LTX_TEV_CALL */,
-				     base == LT_SA_DROP ? 3 /* DROPPED | UNTIMED */ : 2 /* UNTIMED */);
-	}
+	uint32_t base = a & LT_SA_BASE;
 	if ((a & LT_SA_STACKED) && --lt_tls.stack_cd <= 0) {
 		lt_tls.stack_cd = lt_stack_interval();
 		return ret2(LT_STACK, (uint64_t)d | (base == LT_SA_TIME));
@@ -155,6 +146,116 @@ static __attribute__((noinline)) struct lt_ret act_rare(struct lt_frame *f, stru
 		return time_start(f, d, s);
 	}
 }
+
+/* Trace mode: a call that is not timed is recorded now. */
+static __attribute__((noinline)) struct lt_ret act_traced(struct lt_frame *f, struct lt_desc *d, struct lt_slot *s,
+							  uint32_t a)
+{
+	uint32_t base = a & LT_SA_BASE;
+	struct lt_trace *tr = lt_tls.thr ? lt_tls.thr->trace : NULL;
+	if (tr)
+		lt_trace_put(tr, lt_rdtsc(), 0, lt_ext_of(lt_tls.table, s)->keyno, 0 /* LTX_TEV_CALL */,
+			     base == LT_SA_DROP ? 3 /* DROPPED | UNTIMED */ : 2 /* UNTIMED */);
+	return act_plain(f, d, s, a);
+}
+
+static struct lt_ret ruled_roll(struct lt_frame *f, struct lt_desc *d, struct lt_slot *s, uint32_t a);
+static struct lt_ret act_traced(struct lt_frame *f, struct lt_desc *d, struct lt_slot *s, uint32_t a);
+static inline struct lt_ret act_plain(struct lt_frame *f, struct lt_desc *d, struct lt_slot *s, uint32_t a);
+static struct lt_ret ruled_kept(struct lt_frame *f, struct lt_desc *d, struct lt_slot *s);
+static struct lt_ret ruled_drop_traced(struct lt_desc *d, struct lt_slot *s);
+
+/* A key under a limit or sample rule: this thread's state of the key
+ * (lt_ext.rl_*, written by this thread alone) decides. Inline, and
+ * without a call on the way to a dropped call's return: anything more
+ * (a new window, a kept call, trace mode) is a tail call. */
+static inline __attribute__((always_inline)) struct lt_ret act_ruled(struct lt_frame *f, struct lt_desc *d,
+								     struct lt_slot *s, uint32_t a)
+{
+	struct lt_ext *x = lt_ext_of(lt_tls.table, s);
+	if (x->rl_per) {
+		if (unlikely(lt_rdtsc() >= x->rl_end))
+			return ruled_roll(f, d, s, a);
+		if (!x->rl_left)
+			goto drop;
+		x->rl_left--;
+	} else {
+		/* the 1st, (N+1)th, (2N+1)th ... call */
+		if (--x->rl_left)
+			goto drop;
+		x->rl_left = x->rl_n;
+	}
+	return ruled_kept(f, d, s);
+drop:
+	if (unlikely(a & LT_SA_TRACED))
+		return ruled_drop_traced(d, s);
+	return ret2(LT_DROP, d->drop_value);
+}
+
+/* Everything but the common cases: kept-and-untimed, dropped. Keys carry
+ * mode flags (LT_SA_STACKED, LT_SA_TRACED) only when stacks or trace are on;
+ * a key under a limit or sample rule (LT_SA_RULED) is tested with TRACED,
+ * before anything that needs a stack frame, so the other paths take no
+ * instruction more and a ruled call few. */
+static inline __attribute__((always_inline)) struct lt_ret act_as(struct lt_frame *f, struct lt_desc *d, struct lt_slot *s, uint32_t a)
+{
+	if (likely(a == LT_SA_TIME))
+		return time_start(f, d, s);
+	if (unlikely(a & (LT_SA_TRACED | LT_SA_RULED))) {
+		if (a & LT_SA_RULED)
+			return act_ruled(f, d, s, a);
+		return act_traced(f, d, s, a);
+	}
+	if (a == LT_SA_SAMPLE) /* the countdown ran out */
+		return sample_fire(f, d, s);
+	return act_plain(f, d, s, a);
+}
+
+static __attribute__((noinline)) struct lt_ret act_rare(struct lt_frame *f, struct lt_desc *d, struct lt_slot *s)
+{
+	return act_as(f, d, s, s->action);
+}
+
+/* A kept call of a ruled key goes on as the key would without the rule:
+ * counted, sampled, timed. */
+static __attribute__((noinline)) struct lt_ret ruled_kept(struct lt_frame *f, struct lt_desc *d, struct lt_slot *s)
+{
+	struct lt_ext *x = lt_ext_of(lt_tls.table, s);
+	lt_inc(&x->rl_kept, 1);
+	uint32_t a = x->rl_action & ~(uint32_t)LT_SA_RULED; /* (never set there: no recursion) */
+	if (likely(a == LT_SA_SAMPLE)) {
+		if (likely(--lt_tls.countdown > 0))
+			return ret2(LT_PASS, (uint64_t)d->real);
+		return sample_fire(f, d, s);
+	}
+	return act_as(f, d, s, a);
+}
+
+static __attribute__((noinline)) struct lt_ret ruled_drop_traced(struct lt_desc *d, struct lt_slot *s)
+{
+	struct lt_trace *tr = lt_tls.thr ? lt_tls.thr->trace : NULL;
+	if (tr)
+		lt_trace_put(tr, lt_rdtsc(), 0, lt_ext_of(lt_tls.table, s)->keyno, 0 /* LTX_TEV_CALL */,
+			     3 /* DROPPED | UNTIMED */);
+	return ret2(LT_DROP, d->drop_value);
+}
+
+/* limit: the current window is over. Windows are whole seconds (minutes)
+ * of CLOCK_MONOTONIC, in ticks of the latest fit (rules.c); the division
+ * is paid once per window (win is never 0). Then the call is decided. */
+static __attribute__((noinline)) struct lt_ret ruled_roll(struct lt_frame *f, struct lt_desc *d, struct lt_slot *s,
+							  uint32_t a)
+{
+	struct lt_ext *x = lt_ext_of(lt_tls.table, s);
+	const struct lt_clockfit *c = lt_clockfit;
+	uint64_t now = lt_rdtsc();
+	uint64_t win = c->tps * x->rl_per | 1, base = x->rl_per == 60 ? c->base60 : c->base1;
+	x->rl_end = now < base ? base : base + ((now - base) / win + 1) * win;
+	x->rl_left = x->rl_n - 1; /* this call is the window's first: kept */
+	(void)a;
+	return ruled_kept(f, d, s);
+}
+
 
 static inline struct lt_ret act(struct lt_frame *f, struct lt_desc *d, struct lt_slot *s)
 {

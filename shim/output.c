@@ -112,6 +112,15 @@ void lt_data_path(char *buf, size_t cap)
 		buf[0] = 0;
 }
 
+/* The rule that decided a key (KEY_RULE), when one did. */
+static void write_key_rule(struct ltx_writer *w, const struct lt_ext *x, uint32_t pos)
+{
+	if (!x->rule)
+		return;
+	struct ltx_key_rule r = { pos, x->rule - 1, x->rule_act, 0 };
+	ltx_w_record(w, LTX_REC_KEY_RULE, &r, sizeof r, NULL, 0, NULL, 0);
+}
+
 static void write_keys(struct ltx_writer *w, struct lt_thread *th, uint32_t index, uint64_t *total, uint32_t *nkeys,
 		       uint32_t *map, uint32_t nmap)
 {
@@ -124,9 +133,15 @@ static void write_keys(struct ltx_writer *w, struct lt_thread *th, uint32_t inde
 			continue;
 		struct ltx_key k;
 		memset(&k, 0, sizeof k);
+		/* A ruled key's kept calls before its calls: the hot path counts
+		 * a call, then whether it was kept, so kept <= calls. */
+		int ruled = (s->action & LT_SA_RULED) != 0;
+		uint64_t kept = ruled ? __atomic_load_n(&x->rl_kept, __ATOMIC_ACQUIRE) : 0;
 		k.calls = __atomic_load_n(&s->calls, __ATOMIC_RELAXED);
 		if (!k.calls)
 			continue;
+		if (kept > k.calls)
+			kept = k.calls;
 		k.thread = index;
 		k.entry = LT_META_ENTRY(s->meta);
 		k.level = LT_META_LEVEL(s->meta);
@@ -151,11 +166,38 @@ static void write_keys(struct ltx_writer *w, struct lt_thread *th, uint32_t inde
 			k.flags = LTX_KEY_NO_NAME; /* the arena was full */
 		}
 		k.name_len = nm ? (uint32_t)strnlen(nm, LTX_MAX_NAME) : 0;
+		uint64_t pre = x->pre_calls;
+		if (ruled) {
+			/* Two rows: the dropped calls here, the kept ones below
+			 * (with every timed figure, stacks and trace events). */
+			uint64_t dropped = k.calls - kept, pre_kept = x->rl_pre_kept;
+			pre_kept = pre_kept < pre ? pre_kept : pre;
+			if (dropped) {
+				struct ltx_key kd = k;
+				kd.action = LTX_ACT_DROP;
+				kd.calls = dropped;
+				kd.timed = kd.ticks = 0;
+				ltx_w_record(w, LTX_REC_KEY, &kd, sizeof kd, nm, kd.name_len, NULL, 0);
+				*total += kd.calls;
+				uint32_t dpos = (*nkeys)++;
+				if (map && x->keyno < nmap)
+					map[x->keyno] = dpos;
+				write_key_rule(w, x, dpos);
+				struct ltx_key_pre kp = { dpos, 0, pre - pre_kept };
+				if (kp.calls && kp.calls <= dropped)
+					ltx_w_record(w, LTX_REC_KEY_PRE, &kp, sizeof kp, NULL, 0, NULL, 0);
+			}
+			if (!kept)
+				continue;
+			k.calls = kept;
+			pre = pre_kept;
+		}
 		ltx_w_record(w, LTX_REC_KEY, &k, sizeof k, nm, k.name_len, NULL, 0);
 		*total += k.calls;
 		uint32_t pos = (*nkeys)++;
 		if (map && x->keyno < nmap)
 			map[x->keyno] = pos;
+		write_key_rule(w, x, pos);
 
 		uint64_t hist[LT_HIST_BUCKETS];
 		uint32_t nb = 0;
@@ -174,7 +216,7 @@ static void write_keys(struct ltx_writer *w, struct lt_thread *th, uint32_t inde
 			ko.flags = LTX_ONCE_FIRST | (x->first_ticks >> LT_TAIL_SHIFT ? LTX_ONCE_FIRST_LONG : 0);
 		if (ko.tail_timed || ko.flags)
 			ltx_w_record(w, LTX_REC_KEY_ONCE, &ko, sizeof ko, NULL, 0, NULL, 0);
-		struct ltx_key_pre kp = { pos, 0, x->pre_calls };
+		struct ltx_key_pre kp = { pos, 0, pre };
 		if (kp.calls && kp.calls <= k.calls)
 			ltx_w_record(w, LTX_REC_KEY_PRE, &kp, sizeof kp, NULL, 0, NULL, 0);
 		static const uint32_t lost_id[LT_LOST_N] = { LTX_STACK_LOST_FULL, LTX_STACK_LOST_BUSY,

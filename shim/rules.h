@@ -27,7 +27,28 @@ void lt_rules_forked(void) LT_HIDDEN;
  * one-line message in err. Not for the hot path (maps memory, takes a lock). */
 int lt_rules_apply(const char *text, size_t len, const char *origin, int origin_is_file, char *err, size_t errcap) LT_HIDDEN;
 const struct lt_rules_node *lt_rules_for(uint32_t gen) LT_HIDDEN;
-/* LTX_ACT_KEEP or LTX_ACT_DROP for a new key of generation gen. */
-uint32_t lt_rules_decide(const struct lt_desc *d, const char *name, int32_t level, uint64_t ret, uint32_t gen) LT_HIDDEN;
+/* The deciding rule of a new key of generation gen: its action (enum
+ * ltx_action; keep when none matched), its index + 1 (0: none) and, for
+ * limit and sample, its N and window (seconds; 0 for sample). */
+struct lt_pick {
+	uint32_t action, rule, n, per;
+};
+void lt_rules_decide(const struct lt_desc *d, const char *name, int32_t level, uint64_t ret, uint32_t gen,
+		     struct lt_pick *out) LT_HIDDEN;
+
+/* limit's time base: the TSC, with the ticks where a second and a minute
+ * of CLOCK_MONOTONIC began. Immutable once published; a better fit (over a
+ * longer span) replaces it, the old one stays readable. */
+struct lt_clockfit {
+	uint64_t tps;    /* ticks per second */
+	uint64_t base1;  /* a tick at which a whole second began */
+	uint64_t base60; /* ... a whole minute */
+	uint64_t span;   /* ns the rate was measured over */
+};
+extern const struct lt_clockfit *volatile lt_clockfit LT_HIDDEN;
+/* Makes the first fit (a few ms of measuring) or a better one when the
+ * span since start has doubled; 0, or -1 when there is none. Slow path,
+ * rules and control thread only. */
+int lt_clockfit_update(void) LT_HIDDEN;
 
 #endif

@@ -34,20 +34,37 @@
  * timed), then the time mode; then the flags of the modes on (stacks,
  * trace). */
 static uint32_t decide(const struct lt_desc *d, const char *name, int32_t level, uint64_t ret, uint32_t gen,
-		       uint32_t allows)
+		       uint32_t allows, struct lt_ext *x)
 {
 	if (d->family == LTX_FAM_CALIB)
 		return level == 1 ? LT_SA_DROP : level == 2 ? LT_SA_TIME : LT_SA_SAMPLE;
 	if (allows & LT_KEY_INNER)
 		return LT_SA_KEEP | LT_SA_INNER; /* not written: no stacks, no trace events */
+	struct lt_pick pick = { LTX_ACT_KEEP, 0, 0, 0 };
+	if (allows & LT_ALLOW_DROP)
+		lt_rules_decide(d, name, level, ret, gen, &pick);
+	x->rule = pick.rule;
+	x->rule_act = pick.action;
 	uint32_t a;
-	if ((allows & LT_ALLOW_DROP) && lt_rules_decide(d, name, level, ret, gen) == LTX_ACT_DROP)
+	if (pick.action == LTX_ACT_DROP)
 		a = LT_SA_DROP;
 	else if (!(allows & LT_ALLOW_TIME))
 		a = LT_SA_KEEP;
 	else
 		a = lt_cfg.time_mode == LTX_TIME_ALL ? LT_SA_TIME : LT_SA_SAMPLE;
-	return lt_sa_with_modes(a);
+	a = lt_sa_with_modes(a);
+	if ((pick.action == LTX_ACT_LIMIT && lt_clockfit_update() == 0) || pick.action == LTX_ACT_SAMPLE) {
+		/* Each call goes through the rule first; a kept one then does
+		 * what a key without it would (x->rl_action). The window starts
+		 * at the first call (rl_end 0). */
+		x->rl_n = pick.n;
+		x->rl_per = pick.action == LTX_ACT_LIMIT ? pick.per : 0;
+		x->rl_left = pick.action == LTX_ACT_SAMPLE ? 1 : 0;
+		x->rl_end = 0;
+		x->rl_action = a;
+		a = LT_SA_KEEP | LT_SA_RULED | (lt_cfg.trace_events ? LT_SA_TRACED : 0);
+	}
+	return a;
 }
 
 static struct lt_ret pass_or_drop(struct lt_desc *d)
@@ -199,7 +216,7 @@ struct lt_ret lt_slow_path(struct lt_frame *f, struct lt_desc *d)
 		s->name = name;
 		s->meta = meta;
 		s->fmt = d->fmt_arg != LT_ARG_NONE ? lt_arg(f, d->fmt_arg) : 0;
-		s->action = decide(d, nm, shown, ret, gen, allows);
+		s->action = decide(d, nm, shown, ret, gen, allows, lt_ext_of(t, s));
 		lt_ext_of(t, s)->keyno = th->nkeys++;
 		t->used++;
 		lt_barrier();

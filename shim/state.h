@@ -23,6 +23,9 @@ enum lt_slot_action {
 	LT_SA_TRACED = 8,  /* DROP or KEEP in trace mode: record an untimed event */
 	LT_SA_INNER = 16,  /* with KEEP: pass, never time, not written (see
 			    * LT_DESC_INNER_SELF); never with the mode flags */
+	LT_SA_RULED = 32,  /* with KEEP (and TRACED in trace mode): a limit or
+			    * sample rule decides each call (lt_ext.rl_*); a
+			    * kept one then goes as lt_ext.rl_action says */
 };
 
 /* One key's counters: one cache line. A slot is published by storing `ret`
@@ -65,7 +68,20 @@ struct lt_ext {
 	uint32_t keyno; /* the key's number in its thread (stack pairs and trace events use it) */
 	uint32_t last_bucket; /* the bucket most of its timed calls fall in lately (lt_hook_exit) */
 	uint32_t misses;      /* timed calls that did not, since it last changed */
-	uint32_t pad;
+	/* The rule that decided the key: its index in the generation's set + 1
+	 * (0: none matched) and its action (enum ltx_action). */
+	uint32_t rule;
+	uint32_t rule_act;
+	/* LT_SA_RULED keys: the state of their limit or sample rule, this
+	 * thread's alone (nothing shared is written per call). */
+	uint32_t rl_n;      /* limit: calls kept per window; sample: 1 in rl_n */
+	uint32_t rl_per;    /* limit: the window in seconds; 0: sample */
+	uint32_t rl_left;   /* limit: calls the window still keeps; sample:
+			     * calls until the next kept one (1: the next) */
+	uint32_t rl_action; /* what a kept call does (an LT_SA_* word) */
+	uint64_t rl_end;    /* limit: the tick the current window ends at */
+	uint64_t rl_kept;   /* calls kept (the rest of `calls` were dropped) */
+	uint64_t rl_pre_kept; /* rl_kept when the thread first waited */
 };
 #define LT_TAIL_SHIFT 18 /* = LTX_TAIL_SHIFT: 2^18 ticks, about 100 us at 2.6 GHz */
 

@@ -247,6 +247,11 @@ static int fold(struct lt_thread *th)
 		dx->tail_timed += x->tail_timed;
 		dx->tail_ticks += x->tail_ticks;
 		dx->pre_calls += x->pre_calls;
+		/* limit and sample: each thread's own state; only their counts add up */
+		dx->rl_kept += x->rl_kept;
+		dx->rl_pre_kept += x->rl_pre_kept;
+		dx->rule = x->rule;
+		dx->rule_act = x->rule_act;
 		if (x->has_first && !dx->has_first) {
 			dx->has_first = 1;
 			dx->first_ticks = x->first_ticks;

@@ -106,7 +106,13 @@ void lt_table_sums(const struct lt_table *t, uint64_t out[4])
 		const struct lt_slot *s = &t->slots[i];
 		if (!s->ret || LT_META_ENTRY(s->meta) == 0 || (s->action & LT_SA_INNER))
 			continue;
-		out[(s->action & LT_SA_BASE) == LT_SA_DROP ? 1 : 0] += s->calls;
+		if (s->action & LT_SA_RULED) {
+			uint64_t kept = t->ext[i].rl_kept;
+			out[0] += kept;
+			out[1] += s->calls - kept;
+		} else {
+			out[(s->action & LT_SA_BASE) == LT_SA_DROP ? 1 : 0] += s->calls;
+		}
 		out[2] += s->timed;
 		out[3] += s->ticks;
 	}
@@ -118,8 +124,10 @@ void lt_table_loop_starts(struct lt_table *t, uint64_t out[4])
 {
 	lt_table_sums(t, out);
 	for (uint64_t i = 0; t && i <= t->mask; i++)
-		if (t->slots[i].ret)
+		if (t->slots[i].ret) {
 			t->ext[i].pre_calls = t->slots[i].calls;
+			t->ext[i].rl_pre_kept = t->ext[i].rl_kept;
+		}
 }
 
 /* Pushes th on the list without the lock: only the head changes. */

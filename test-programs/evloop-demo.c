@@ -30,6 +30,9 @@
  *   evloop-demo: calls source=util.event count=N
  *   evloop-demo: calls source=util.eventpoll count=N
  *   evloop-demo: calls source=rpc.server count=N
+ * and per call site of util.eventpoll (one debug, one info):
+ *   evloop-demo: site source=util.eventpoll level=debug count=N
+ *   evloop-demo: site source=util.eventpoll level=info count=N
  * Bad arguments: a usage message on stderr and exit status 2.
  */
 
@@ -67,6 +70,7 @@ LEGACY_LOG_SOURCE(log_rpc, "rpc.server");
 /* Logging calls made, counted at each call site. */
 static unsigned long long calls_event;
 static unsigned long long calls_eventpoll;
+static unsigned long long calls_eventpoll_info; /* of them, the info call site's */
 static unsigned long long calls_rpc;
 
 /* Event bits as the loop's users see them (not the poll() bits). */
@@ -236,6 +240,7 @@ event_dispatch_handles(struct event_loop *loop, int nfds)
                    "EVENT_POLL_DISPATCH_HANDLE: watch=%d events=%d opaque=%p",
                    h->watch, events, h->opaque);
         calls_eventpoll++;
+        calls_eventpoll_info++;
         n++;
     }
 }
@@ -380,6 +385,9 @@ main(int argc, char **argv)
     printf("evloop-demo: calls source=%s count=%llu\n", log_event.name, calls_event);
     printf("evloop-demo: calls source=%s count=%llu\n", log_eventpoll.name, calls_eventpoll);
     printf("evloop-demo: calls source=%s count=%llu\n", log_rpc.name, calls_rpc);
+    printf("evloop-demo: site source=%s level=debug count=%llu\n", log_eventpoll.name,
+           calls_eventpoll - calls_eventpoll_info);
+    printf("evloop-demo: site source=%s level=info count=%llu\n", log_eventpoll.name, calls_eventpoll_info);
 
 cleanup:
     for (i = 0; i < nfds; i++) {

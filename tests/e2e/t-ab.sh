@@ -47,3 +47,19 @@ expect_eq "$?" 2 "no B arm: exit status"
 "$LOGTAX" ab -n 2 -o "$T/fails" --b-filter 'drop:*' -- sh -c 'exit 3' 2>"$T/err"
 expect_eq "$?" 1 "failing command: exit status"
 expect_grep "exited with status 3" "$T/err" "failing command: message"
+
+# A sample rule: its prediction from A's data is exact in calls (the 1st,
+# 8th, 15th ... call of each key and thread kept: 200 - ceil(200 / 7)), B
+# drops exactly that many, and the measured and predicted savings are shown
+# side by side (their values are timings: not compared).
+"$LOGTAX" ab -n 2 --warmup 1 -o "$T/abs" --json "$T/abs.json" --b-filter 'sample:util.event@debug:1/7' \
+	-- "$TP/rules-demo" 50 >"$T/out-s" 2>"$T/err-s" || fail "ab with a sample rule failed: $(cat "$T/err-s")"
+per_run=$(sed -n 's/.*source=util.event level=debug count=//p' "$T/abs/B-01/stdout")
+expect_eq "$per_run" 200 "sample: rules-demo's util.event debug calls"
+want=$((per_run - (per_run + 6) / 7))
+expect_eq "$(jq '.comparisons[0].predicted_dropped_calls_per_run' "$T/abs.json")" "$want" "sample: calls predicted dropped"
+expect_eq "$(jq -c '[.runs[] | select(.arm == "B") | .calls_dropped] | unique' "$T/abs.json")" "[$want]" "sample: B's dropped calls"
+jq -e '.comparisons[0] | (.saving_predicted | type == "number") and (.saving_measured | type == "number")' \
+	"$T/abs.json" >/dev/null || fail "sample: predicted and measured savings: $(jq -c '.comparisons[0]' "$T/abs.json")"
+grep -A1 "saving measured:" "$T/out-s" | grep -q "saving predicted:" ||
+	fail "sample: the text does not show the predicted saving next to the measured one: $(cat "$T/out-s")"

@@ -88,7 +88,7 @@ START_TEST(layout)
 	ck_assert_uint_eq(LTX_TEV_UNTIMED, 2);
 	/* 1.1: families 3-6 and records 8-11; 1.2: records 18-19 (issue 6),
 	 * MODULE flag UNLOADED, KEY unloads, folded THREAD records (issue 7) */
-	ck_assert_uint_eq(LTX_VERSION_MINOR, 3);
+	ck_assert_uint_eq(LTX_VERSION_MINOR, 4);
 	/* 1.3: a hooked function's level scale */
 	ck_assert_uint_eq(LTX_REC_ENTRY_LEVELS, 21);
 	PIN(struct ltx_entry_levels, 8);
@@ -109,6 +109,12 @@ START_TEST(layout)
 	ck_assert_uint_eq(LTX_REC_KEY_PRE, 20);
 	PIN(struct ltx_key_pre, 16);
 	AT(struct ltx_key_pre, calls, 8);
+	ck_assert_uint_eq(LTX_REC_KEY_RULE, 28);
+	PIN(struct ltx_key_rule, 16);
+	AT(struct ltx_key_rule, rule, 4);
+	AT(struct ltx_key_rule, action, 8);
+	ck_assert_int_eq(LTX_ACT_LIMIT, 2);
+	ck_assert_int_eq(LTX_ACT_SAMPLE, 3);
 	ck_assert_uint_eq(LTX_ONCE_FIRST, 1);
 	ck_assert_uint_eq(LTX_ONCE_FIRST_LONG, 2);
 	/* 1.2: the OUTPUT record (issue 7) */

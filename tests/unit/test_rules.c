@@ -80,6 +80,27 @@ START_TEST(valid)
 	ck_assert_str_eq(ltx_rules_str(rs, rs->rules[0].entry), "*");
 	ck_assert_str_eq(ltx_rules_str(rs, rs->rules[0].name), "usr/sbin/x");
 	free(rs);
+	/* limit and sample: the rate follows the selector's last ':' */
+	rs = parse("limit:util.*@debug:100/s sample:legacy/a:b<x*:1/100 limit:*:7/min");
+	ck_assert_uint_eq(rs->nrules, 3);
+	ck_assert_uint_eq(rs->rules[0].action, LTX_ACT_LIMIT);
+	ck_assert_str_eq(ltx_rules_str(rs, rs->rules[0].name), "util.*");
+	ck_assert_uint_eq(rs->rules[0].level, LTX_LVL_DEBUG);
+	ck_assert_uint_eq(rs->rules[0].n, 100);
+	ck_assert_uint_eq(rs->rules[0].per, 1);
+	ck_assert_uint_eq(rs->rules[1].action, LTX_ACT_SAMPLE);
+	ck_assert_str_eq(ltx_rules_str(rs, rs->rules[1].entry), "legacy");
+	ck_assert_str_eq(ltx_rules_str(rs, rs->rules[1].name), "a:b");
+	ck_assert_str_eq(ltx_rules_str(rs, rs->rules[1].caller), "x*");
+	ck_assert_uint_eq(rs->rules[1].n, 100);
+	ck_assert_uint_eq(rs->rules[1].per, 0);
+	ck_assert_uint_eq(rs->rules[2].n, 7);
+	ck_assert_uint_eq(rs->rules[2].per, 60);
+	free(rs);
+	rs = parse("limit:x:4294967295/s sample:x:1/1");
+	ck_assert_uint_eq(rs->rules[0].n, 4294967295u);
+	ck_assert_uint_eq(rs->rules[1].n, 1);
+	free(rs);
 	/* nothing at all is a valid (empty) rule set */
 	rs = parse(" \n# only a comment\n");
 	ck_assert_uint_eq(rs->nrules, 0);
@@ -104,6 +125,26 @@ START_TEST(invalid)
 	refused("drop:x@info<lib[", 1, 16, "'[' without its ']'");
 	refused("keep:ok\n\n  drop:x@verbose", 3, 10, "unknown level");
 	refused("drop:a\n# fine\ndrop:b@", 3, 8, "missing level");
+	/* limit and sample */
+	refused("limit:util.x", 1, 13, "missing rate");
+	refused("sample:x", 1, 9, "missing rate");
+	refused("limit:x:100", 1, 12, "missing unit");
+	refused("limit:x:100/", 1, 13, "missing unit");
+	refused("limit:x:100/h", 1, 13, "unknown unit");
+	refused("limit:x:100/sec", 1, 13, "unknown unit");
+	refused("limit:x:0/s", 1, 9, "N of 0");
+	refused("limit:x:4294967296/s", 1, 9, "too large");
+	refused("limit:x:99999999999999999999999/s", 1, 9, "too large");
+	refused("limit:x:/s", 1, 9, "expected a number");
+	refused("limit:x:1e3/s", 1, 10, "expected '/'");
+	refused("sample:x:1/0", 1, 12, "N of 0");
+	refused("sample:x:2/100", 1, 10, "expected 1/N");
+	refused("sample:x:1", 1, 11, "expected '/'");
+	refused("sample:x:1/", 1, 12, "expected a number");
+	refused("sample:x:1/10x", 1, 14, "unexpected character");
+	refused("sample:x:1/4294967296", 1, 12, "too large");
+	refused("limit::5/s", 1, 7, "empty source name");
+	refused("keep:a\n  limit:x@dbg:5/s", 2, 11, "unknown level");
 }
 END_TEST
 
@@ -235,6 +276,13 @@ START_TEST(matching)
 	ck_assert_int_eq(act("drop:a<x* drop:a<y* keep:a", "virLogMessage", VIR, "a", 1, &w, NULL), KEEP);
 	ck_assert_int_eq(w.asked, 6); /* resolved once for two rules */
 	ck_assert_int_eq(act("drop:*<*", "virLogMessage", VIR, "a", 1, &none, NULL), KEEP);
+	/* limit and sample decide like drop: first match, never a fatal level */
+	ck_assert_int_eq(act("sample:a:1/3 drop:*", "legacy_log", LEG, "a", 1, &none, &which), LTX_ACT_SAMPLE);
+	ck_assert_int_eq(which, 0);
+	ck_assert_int_eq(act("limit:b:3/s drop:*", "legacy_log", LEG, "a", 1, &none, &which), DROP);
+	ck_assert_int_eq(which, 1);
+	ck_assert_int_eq(act("limit:a:3/s", "legacy_log", LEG, "a", 1, &none, NULL), LTX_ACT_LIMIT);
+	ck_assert_int_eq(act("limit:a:3/s", "g_log", LTX_FAM_GLIB, "a", 4 /* G_LOG_LEVEL_ERROR */, &none, NULL), KEEP);
 	/* first match wins */
 	ck_assert_int_eq(act("keep:rpc.* drop:*", "legacy_log", LEG, "rpc.server", 1, &none, &which), KEEP);
 	ck_assert_int_eq(which, 0);
