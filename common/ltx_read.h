@@ -33,6 +33,11 @@ struct ltx_r_key {
 	const struct ltx_key_once *once;
 	/* Its calls before its thread's first wait (KEY_PRE, 1.2), 0 without. */
 	uint64_t pre_calls;
+	/* The call site as its calls named it (KEY_SITE, 1.4): has_site, then
+	 * function and file (NULL: not given), line (0: not given). */
+	int has_site;
+	char *site_func, *site_file;
+	uint32_t site_line, site_flags;
 };
 
 struct ltx_r_hist {

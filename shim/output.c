@@ -155,6 +155,12 @@ static void write_keys(struct ltx_writer *w, struct lt_thread *th, uint32_t inde
 		uint32_t pos = (*nkeys)++;
 		if (map && x->keyno < nmap)
 			map[x->keyno] = pos;
+		const struct lt_site_at *sa = (k.flags & LTX_KEY_SITE) ? lt_name_site(ln) : NULL;
+		if (sa) {
+			struct ltx_key_site ks = { pos, sa->line, sa->func_len, sa->file_len, sa->flags, 0 };
+			ltx_w_record(w, LTX_REC_KEY_SITE, &ks, sizeof ks, sa->s, sa->func_len, sa->s + sa->func_len + 1,
+				     sa->file_len);
+		}
 
 		uint64_t hist[LT_HIST_BUCKETS];
 		uint32_t nb = 0;

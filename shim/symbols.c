@@ -36,6 +36,21 @@ int lt_safe_copy(char *dst, const char *src, size_t cap)
 	return 1;
 }
 
+size_t lt_safe_read(void *dst, const void *src, size_t n)
+{
+	if ((uintptr_t)src < 4096 || !n)
+		return 0;
+	struct iovec l = { dst, n }, r = { (void *)src, n };
+	ssize_t got = process_vm_readv(getpid(), &l, 1, &r, 1, 0);
+	if (got < 0 && errno == EFAULT)
+		return 0;
+	if (got < 0) {
+		memcpy(dst, src, n); /* not allowed here: trust the pointer, as above */
+		got = (ssize_t)n;
+	}
+	return (size_t)got;
+}
+
 /* ---- an object's dynamic section ---------------------------------------- */
 
 /* Addresses in the dynamic section: glibc stores them relocated, other
