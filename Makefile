@@ -122,6 +122,10 @@ TP_BINS += $(TP)/callsites-demo $(TP)/libltplugin.so
 # Very long function names and a hook with a long name (text tables stay in
 # line), and its stripped copy (call sites named by the calls' arguments).
 TP_BINS += $(TP)/longnames-demo $(TP)/longnames-demo-stripped
+# A seccomp filter that kills at process_vm_readv: the shim's safe reads.
+ifeq ($(ARCH),x86_64)
+TP_BINS += $(TP)/seccomp-demo
+endif
 # Logging at every stage of a process (preinit, constructors before the
 # shim's, destructors after it), and logging functions that allocate, call
 # another logged function and themselves.
@@ -268,7 +272,7 @@ $(TP)/rules-demo: test-programs/rules-demo.c $(TP)/liblegacylog.so $(TP)/libcall
 
 $(TP)/evloop-demo $(TP)/threads-demo $(TP)/varargs-demo $(TP)/stack-demo $(TP)/churn-demo $(TP)/tail-demo \
 		$(TP)/fdshare-demo $(TP)/idle-demo $(TP)/proc-demo $(TP)/sig-demo $(TP)/daemon-demo \
-		$(TP)/names-demo: $(TP)/%: test-programs/%.c \
+		$(TP)/names-demo $(TP)/seccomp-demo: $(TP)/%: test-programs/%.c \
 		$(TP)/liblegacylog.so test-programs/legacylog.h
 	@mkdir -p $(dir $@)
 	$(call echo_cmd,CC,$@)
