@@ -229,31 +229,33 @@ static uint32_t site_line_str(uint64_t p, uint32_t *flags)
 	return v <= 0xffffffffu ? (uint32_t)v : 0;
 }
 
-/* One CODE_* field by name into out (func, file, line). */
+/* One CODE_* field by name into out (func, file, line), copied straight
+ * into its place (the slow path's stack is the caller's). */
 static void site_field(struct lt_site_buf *out, const char *key, uint64_t value, long len)
 {
-	if (strcmp(key, "CODE_FUNC") && strcmp(key, "CODE_FILE") && strcmp(key, "CODE_LINE"))
+	int func = !strcmp(key, "CODE_FUNC"), file = !strcmp(key, "CODE_FILE"), line = !strcmp(key, "CODE_LINE");
+	if (!(func || file || line) || !value)
 		return;
-	char tmp[LTX_MAX_SITE + 2];
-	const char *v = NULL;
+	char lb[16];
+	char *dst = func ? out->func : file ? out->file : lb;
+	size_t cap = func ? sizeof out->func : file ? sizeof out->file : sizeof lb;
+	const char *v;
 	if (len < 0) {
-		v = site_str(value, tmp, sizeof tmp, &out->ref.flags);
-	} else if (value) {
-		size_t n = (size_t)len < sizeof tmp - 1 ? (size_t)len : sizeof tmp - 1;
-		size_t got = lt_safe_read(tmp, (const void *)value, n);
+		v = site_str(value, dst, cap, &out->ref.flags);
+	} else {
+		size_t n = (size_t)len < cap - 1 ? (size_t)len : cap - 1;
+		size_t got = n ? lt_safe_read(dst, (const void *)value, n) : 0;
 		if (!got && n)
 			out->ref.flags |= LTX_SITE_UNREADABLE;
-		tmp[got] = 0;
-		v = got ? tmp : NULL;
+		dst[got] = 0;
+		v = got ? dst : NULL;
 	}
 	if (!v)
 		return;
-	if (key[5] == 'F' && key[6] == 'U') {
-		memcpy(out->func, v, strlen(v) + 1);
-		out->ref.func = out->func;
-	} else if (key[5] == 'F') {
-		memcpy(out->file, v, strlen(v) + 1);
-		out->ref.file = out->file;
+	if (func) {
+		out->ref.func = v;
+	} else if (file) {
+		out->ref.file = v;
 	} else {
 		uint64_t n = 0;
 		for (unsigned i = 0; v[i] >= '0' && v[i] <= '9' && i < 10; i++)
@@ -291,9 +293,9 @@ static void site_glib_array(const struct lt_frame *f, struct lt_site_buf *out)
 {
 	const struct lt_glog_field *fl = (const struct lt_glog_field *)f->arg[1];
 	size_t n = (size_t)f->arg[2];
-	struct lt_glog_field part[16];
-	for (size_t i = 0; fl && i < n && i < 256; i += 16) {
-		size_t want = (n - i < 16 ? n - i : 16) * sizeof part[0];
+	struct lt_glog_field part[8];
+	for (size_t i = 0; fl && i < n && i < 256; i += 8) {
+		size_t want = (n - i < 8 ? n - i : 8) * sizeof part[0];
 		size_t got = lt_safe_read(part, fl + i, want) / sizeof part[0];
 		for (size_t j = 0; j < got; j++) {
 			char key[16];
