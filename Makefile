@@ -125,6 +125,13 @@ TP_BINS += $(TP)/proc-demo $(TP)/sig-demo $(TP)/daemon-demo $(TP)/static-demo
 TP_BINS += $(TP)/req-daemon
 # Call sites at known lines, and a plugin loaded with dlopen (symbolization).
 TP_BINS += $(TP)/callsites-demo $(TP)/libltplugin.so
+# Very long function names and a hook with a long name (text tables stay in
+# line), and its stripped copy (call sites named by the calls' arguments).
+TP_BINS += $(TP)/longnames-demo $(TP)/longnames-demo-stripped
+# A seccomp filter that kills at process_vm_readv: the shim's safe reads.
+ifeq ($(ARCH),x86_64)
+TP_BINS += $(TP)/seccomp-demo
+endif
 # Logging at every stage of a process (preinit, constructors before the
 # shim's, destructors after it), and logging functions that allocate, call
 # another logged function and themselves.
@@ -285,11 +292,21 @@ $(TP)/rules-demo: test-programs/rules-demo.c $(TP)/liblegacylog.so $(TP)/libcall
 
 $(TP)/evloop-demo $(TP)/threads-demo $(TP)/varargs-demo $(TP)/stack-demo $(TP)/churn-demo $(TP)/tail-demo \
 		$(TP)/fdshare-demo $(TP)/idle-demo $(TP)/proc-demo $(TP)/sig-demo $(TP)/daemon-demo \
-		$(TP)/names-demo $(TP)/rate-demo $(TP)/req-daemon: $(TP)/%: test-programs/%.c \
+		$(TP)/names-demo $(TP)/rate-demo $(TP)/req-daemon $(TP)/seccomp-demo: $(TP)/%: test-programs/%.c \
 		$(TP)/liblegacylog.so test-programs/legacylog.h
 	@mkdir -p $(dir $@)
 	$(call echo_cmd,CC,$@)
 	$(Q)$(CC) $(TP_CFLAGS) -pthread -o $@ $< -L$(TP) -llegacylog -Wl,-rpath,'$$ORIGIN' -ldl
+
+# The hook target stays in .dynsym, so it can be hooked by name once stripped.
+$(TP)/longnames-demo: test-programs/longnames-demo.c $(TP)/liblegacylog.so test-programs/legacylog.h
+	@mkdir -p $(dir $@)
+	$(call echo_cmd,CC,$@)
+	$(Q)$(CC) $(TP_CFLAGS) -g -o $@ $< -L$(TP) -llegacylog -Wl,-rpath,'$$ORIGIN' \
+		-Wl,--export-dynamic-symbol=app_log_function_whose_name_is_long_enough_to_push_every_column_out_of_line
+$(TP)/longnames-demo-stripped: $(TP)/longnames-demo
+	$(call echo_cmd,STRIP,$@)
+	$(Q)objcopy --strip-all $< $@.tmp && mv $@.tmp $@
 
 # No dynamic loader: logtax run must say that nothing can be counted.
 # (Never sanitized: the sanitizers' runtimes cannot be linked statically.)

@@ -16,6 +16,14 @@ static void keys(FILE *o, const struct ltx_file *f)
 			(unsigned long long)k->timed, (unsigned long long)k->ticks,
 			an_safe(f->keys[i].name, name, sizeof name));
 	}
+	for (size_t i = 0; i < f->nkeys; i++) {
+		const struct ltx_r_key *k = &f->keys[i];
+		char fn[600], fl[600];
+		if (k->has_site)
+			fprintf(o, "site %zu func=%s file=%s line=%u flags=%u\n", i,
+				k->site_func ? an_safe(k->site_func, fn, sizeof fn) : "-",
+				k->site_file ? an_safe(k->site_file, fl, sizeof fl) : "-", k->site_line, k->site_flags);
+	}
 	for (size_t i = 0; i < f->nhists; i++) {
 		fprintf(o, "hist %u", f->hists[i].h.key);
 		for (uint32_t b = 0; b < f->hists[i].h.nbuckets; b++)

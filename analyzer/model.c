@@ -549,7 +549,9 @@ int an_model_build(struct an_model *m, const struct ltx_file *files, size_t nfil
 			ak->thread = toff + k->k.thread;
 			ak->entry = e->name;
 			ak->family = e->e.family;
-			ak->site = an_sym_lookup_at(p->sym, k->k.caller, 1, k->k.unloads);
+			ak->site = k->has_site ? an_sym_lookup_site(p->sym, k->k.caller, k->k.unloads, k->site_func,
+								    k->site_file, k->site_line) :
+						 an_sym_lookup_at(p->sym, k->k.caller, 1, k->k.unloads);
 			ak->tmpl = an_sym_template_at(p->sym, k->k.fmt, k->k.unloads);
 			if (ak->site->status != AN_MOD_OK && ak->site->status != AN_MOD_UNVERIFIED)
 				p->unsymbolized_keys++;

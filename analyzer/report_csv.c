@@ -9,7 +9,7 @@ int an_report_csv(FILE *o, const struct an_model *m)
 {
 	fputs("pid,tid,thread,entry,family,source,level,level_name,caller,action,generation,calls,timed,ns_per_call,"
 	      "est_ns,basis,saved_ns,saved_basis,module,offset,function,inlined_into,file,line,site_status,call_site,"
-	      "template,template_status,rule\n", o);
+	      "template,template_status,rule,site_named_by\n", o);
 	for (size_t i = 0; i < m->nkeys; i++) {
 		const struct an_key *k = &m->keys[i];
 		const struct an_thread *t = &m->threads[k->thread];
@@ -52,6 +52,8 @@ int an_report_csv(FILE *o, const struct an_model *m)
 		an_csv_field(o, k->tmpl->text);
 		fprintf(o, ",%s,", an_tmpl_status_name(k->tmpl->status));
 		an_csv_field(o, k->rule ? k->rule : "");
+		fputc(',', o);
+		an_csv_field(o, an_named_name(y->named_by));
 		fputc('\n', o);
 	}
 	return 0;

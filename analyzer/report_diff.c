@@ -3,6 +3,7 @@
  * Written as text, CSV or JSON. */
 #include "json.h"
 #include "report.h"
+#include "table.h"
 #include "util.h"
 
 #define B 64
@@ -37,19 +38,29 @@ int an_diff_text(FILE *o, const struct an_diff *d)
 		d->a->timed ? an_dur(d->a->est_ns, b, B) : "-", an_count(d->b->kept + d->b->dropped, c, B),
 		d->b->timed ? an_dur(d->b->est_ns, e, B) : "-");
 	fprintf(o, "\nPer key (entry point, source, level, call site), largest change in estimated time first\n");
-	fprintf(o, "  %-18s %-7s %-40s %12s %12s %8s %10s %10s %8s %10s %10s\n", "source", "level", "call site",
-		"calls A", "calls B", "change", "time A", "time B", "change", "A/call", "B/call");
+	static const struct an_col cols[] = { { "source", 0, 32 },  { "level", 0, 0 },   { "call site", 0, 60 },
+					      { "calls A", 1, 0 },  { "calls B", 1, 0 }, { "change", 1, 0 },
+					      { "time A", 1, 0 },   { "time B", 1, 0 },  { "change", 1, 0 },
+					      { "A/call", 1, 0 },   { "B/call", 1, 0 } };
+	struct an_table *t = an_table_new(cols, 11);
 	for (size_t i = 0; i < d->nrows; i++) {
 		const struct an_diff_row *r = &d->rows[i];
-		char ch1[B], ch2[B];
-		fprintf(o, "  %-18s %-7s %-40s %12s %12s %8s %10s %10s %8s %10s %10s\n",
-			an_safe(r->name[0] ? r->name : "(none)", name, sizeof name), r->level_name,
-			an_safe(r->site, site, sizeof site), r->in_a ? an_count(r->calls_a, a, B) : "-",
-			r->in_b ? an_count(r->calls_b, b, B) : "-",
-			change((double)r->calls_a, (double)r->calls_b, r->in_a, r->in_b, ch1),
-			an_dur(r->est_a, c, B), an_dur(r->est_b, e, B), change(r->est_a, r->est_b, r->in_a, r->in_b, ch2),
-			an_dur(r->per_call_a, g, B), an_dur(r->per_call_b, h, B));
+		char ch1[B], ch2[B], lv[B];
+		const char *row[] = { an_safe(r->name[0] ? r->name : "(none)", name, sizeof name),
+				      an_safe(r->level_name, lv, sizeof lv),
+				      an_safe(r->site, site, sizeof site),
+				      r->in_a ? an_count(r->calls_a, a, B) : "-",
+				      r->in_b ? an_count(r->calls_b, b, B) : "-",
+				      change((double)r->calls_a, (double)r->calls_b, r->in_a, r->in_b, ch1),
+				      an_dur(r->est_a, c, B),
+				      an_dur(r->est_b, e, B),
+				      change(r->est_a, r->est_b, r->in_a, r->in_b, ch2),
+				      an_dur(r->per_call_a, g, B),
+				      an_dur(r->per_call_b, h, B) };
+		an_table_add(t, row, NULL);
 	}
+	an_table_print(o, t, "  ");
+	an_table_free(t);
 	return 0;
 }
 

@@ -485,13 +485,16 @@ static void group_table(FILE *o, const struct an_model *m, const char *title, co
 				fputs(")</span>", o);
 			}
 			mark_note(o, an_site_note(y));
-			fputs("</td><td class=\"l mono\">", o);
+			fprintf(o, "</td><td class=\"l mono\" title=\"named by: %s\">",
+				y->named_by == AN_NAMED_ARGS ? "the call&#39;s arguments" : an_named_name(y->named_by));
 			if (y->file) {
 				name(o, an_basename(y->file));
 				fprintf(o, ":%d", y->line);
 			} else {
 				name(o, y->mod_base ? y->mod_base : "-");
 			}
+			if (y->named_by == AN_NAMED_ARGS)
+				fputs(" <span class=\"note\">(from the call&#39;s arguments)</span>", o);
 			fputs("</td>", o);
 		}
 		if (what == 3) {

@@ -39,6 +39,7 @@ static void site(struct jw *w, const char *key, const struct an_sym *y)
 	else
 		jw_null(w, "offset");
 	jw_str(w, "status", an_mod_status_name(y->status));
+	jw_str(w, "named_by", an_named_name(y->named_by));
 	jw_end(w);
 }
 

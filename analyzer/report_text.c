@@ -1,5 +1,6 @@
 /* The text report: what a developer reads first. */
 #include "report.h"
+#include "table.h"
 #include "util.h"
 
 #include <signal.h>
@@ -114,33 +115,42 @@ static const char *est(const struct an_group *g, char *buf)
 
 static void entries(FILE *o, const struct an_model *m)
 {
-	char a[B], b[B], c[B], d[B], e[B], g[B];
+	char a[B], b[B], c[B], d[B], e[B], g[B], name[300];
+	static const struct an_col cols[] = { { "entry point", 0, 40 }, { "calls", 1, 0 },    { "kept", 1, 0 },
+					      { "dropped", 1, 0 },     { "est. time", 1, 0 }, { "per call", 1, 0 },
+					      { "% busy", 1, 0 } };
 	fprintf(o, "\nLogging calls by entry point\n");
-	fprintf(o, "  %-20s %14s %14s %12s %11s %11s %9s\n", "entry point", "calls", "kept", "dropped", "est. time",
-		"per call", "% busy");
+	struct an_table *t = an_table_new(cols, 7);
 	for (size_t i = 0; i < m->nentries; i++) {
 		const struct an_group *g0 = &m->entries[i];
-		fprintf(o, "  %-20s %14s %14s %12s %11s %11s %9s\n", g0->entry, an_count(g0->kept + g0->dropped, a, B),
-			an_count(g0->kept, b, B), an_count(g0->dropped, c, B), est(g0, d), an_dur(g0->ns_per_call, e, B),
-			an_pct(g0->share, g, B));
+		const char *row[] = { an_safe(g0->entry, name, sizeof name), an_count(g0->kept + g0->dropped, a, B),
+				      an_count(g0->kept, b, B), an_count(g0->dropped, c, B), est(g0, d),
+				      an_dur(g0->ns_per_call, e, B), an_pct(g0->share, g, B) };
+		an_table_add(t, row, NULL);
 	}
+	an_table_print(o, t, "  ");
+	an_table_free(t);
 }
 
 static void sources(FILE *o, const struct an_model *m)
 {
-	char a[B], b[B], c[B], d[B], e[B], name[300];
+	char a[B], b[B], c[B], d[B], e[B], sv[B], name[300], ent[300];
+	static const struct an_col cols[] = { { "source", 0, 32 },   { "entry point", 0, 24 }, { "calls", 1, 0 },
+					      { "dropped", 1, 0 },   { "est. time", 1, 0 },    { "per call", 1, 0 },
+					      { "% busy", 1, 0 },    { "est. saved", 1, 0 } };
 	fprintf(o, "\nLogging calls by source\n");
-	char sv[B];
-	fprintf(o, "  %-24s %-16s %14s %12s %11s %11s %9s %11s\n", "source", "entry point", "calls", "dropped", "est. time",
-		"per call", "% busy", "est. saved");
+	struct an_table *t = an_table_new(cols, 8);
 	for (size_t i = 0; i < m->nsources; i++) {
 		const struct an_group *s = &m->sources[i];
-		fprintf(o, "  %-24s %-16s %14s %12s %11s %11s %9s %11s%s\n", an_safe(s->name[0] ? s->name : "(none)", name, sizeof name),
-			s->entry, an_count(s->kept + s->dropped, a, B), an_count(s->dropped, b, B), est(s, c),
-			an_dur(s->ns_per_call, d, B), an_pct(s->share, e, B),
-			s->dropped && s->save_basis != AN_SAVE_NONE ? an_dur(s->saved_ns, sv, B) : "-",
-			s->untimed_keys && s->timed_keys ? "  (some call sites estimated from others)" : "");
+		const char *row[] = { an_safe(s->name[0] ? s->name : "(none)", name, sizeof name),
+				      an_safe(s->entry, ent, sizeof ent), an_count(s->kept + s->dropped, a, B),
+				      an_count(s->dropped, b, B), est(s, c), an_dur(s->ns_per_call, d, B),
+				      an_pct(s->share, e, B),
+				      s->dropped && s->save_basis != AN_SAVE_NONE ? an_dur(s->saved_ns, sv, B) : "-" };
+		an_table_add(t, row, s->untimed_keys && s->timed_keys ? "(some call sites estimated from others)" : NULL);
 	}
+	an_table_print(o, t, "  ");
+	an_table_free(t);
 	int over = 0;
 	for (size_t i = 0; i < m->nsources; i++)
 		over |= m->sources[i].share > 1;
@@ -154,17 +164,32 @@ static size_t rows(const struct an_model *m, size_t n)
 	return m->top && m->top < n ? m->top : n;
 }
 
+/* Short words for the "named by" column. */
+static const char *named_by(enum an_named n)
+{
+	switch (n) {
+	case AN_NAMED_SYMTAB: return "symbols";
+	case AN_NAMED_DEBUGINFO: return "debuginfo";
+	case AN_NAMED_ARGS: return "call args";
+	default: return "-";
+	}
+}
+
 static void sites(FILE *o, const struct an_model *m)
 {
-	char a[B], b[B], c[B], d[B], fn[300], where[300], name[300];
+	char a[B], b[B], c[B], d[B], fn[600], where[600], name[300], tail[300];
 	size_t n = rows(m, m->nsites);
+	static const struct an_col cols[] = { { "function", 0, 44 }, { "file:line", 0, 30 }, { "source", 0, 24 },
+					      { "calls", 1, 0 },     { "est. time", 1, 0 }, { "per call", 1, 0 },
+					      { "% busy", 1, 0 },    { "named by", 0, 0 } };
 	fprintf(o, "\nTop call sites by estimated time\n");
-	fprintf(o, "  %-32s %-28s %-20s %12s %11s %11s %9s\n", "function", "file:line", "source", "calls", "est. time",
-		"per call", "% busy");
+	struct an_table *t = an_table_new(cols, 8);
+	int args = 0;
 	for (size_t i = 0; i < n; i++) {
 		const struct an_group *g = &m->sites[i];
 		const struct an_sym *y = g->site;
 		const char *note = an_site_note(y);
+		char fs[600], ws[600];
 		if (y->function && y->inlined_into)
 			snprintf(fn, sizeof fn, "%s (inlined in %s)", y->function, y->inlined_into);
 		else
@@ -173,40 +198,54 @@ static void sites(FILE *o, const struct an_model *m)
 			snprintf(where, sizeof where, "%s:%d", an_basename(y->file), y->line);
 		else
 			snprintf(where, sizeof where, "%s", y->mod_base ? y->mod_base : "-");
-		char fs[300], ws[300];
-		fprintf(o, "  %-32s %-28s %-20s %12s %11s %11s %9s%s%s%s\n", an_safe(fn, fs, sizeof fs),
-			an_safe(where, ws, sizeof ws), an_safe(g->name[0] ? g->name : "(none)", name, sizeof name),
-			an_count(g->kept + g->dropped, a, B), est(g, b), an_dur(g->ns_per_call, c, B),
-			an_pct(g->share, d, B), note ? "  [" : "", note ? note : "", note ? "]" : "");
+		args |= y->named_by == AN_NAMED_ARGS;
+		const char *row[] = { an_safe(fn, fs, sizeof fs), an_safe(where, ws, sizeof ws),
+				      an_safe(g->name[0] ? g->name : "(none)", name, sizeof name),
+				      an_count(g->kept + g->dropped, a, B), est(g, b), an_dur(g->ns_per_call, c, B),
+				      an_pct(g->share, d, B), named_by(y->named_by) };
+		if (note)
+			snprintf(tail, sizeof tail, "[%s]", note);
+		an_table_add(t, row, note ? tail : NULL);
 	}
+	an_table_print(o, t, "  ");
+	an_table_free(t);
 	if (n < m->nsites)
 		fprintf(o, "  (%zu more call sites; --top 0 shows all)\n", m->nsites - n);
+	if (args)
+		fprintf(o, "  (named by: symbols = the module's symbol table, debuginfo = its debug information,\n"
+			   "   call args = the function, file and line the logging call passed, where the module\n"
+			   "   has no debug information for it)\n");
 }
 
 static void templates(FILE *o, const struct an_model *m)
 {
-	char a[B], b[B], c[B], d[B], text[400], name[300];
+	char a[B], b[B], c[B], d[B], text[400], name[300], tail[300];
 	size_t n = rows(m, m->ntemplates);
+	static const struct an_col cols[] = { { "template", 0, 72 }, { "source", 0, 24 },   { "calls", 1, 0 },
+					      { "est. time", 1, 0 }, { "per call", 1, 0 }, { "% busy", 1, 0 } };
 	fprintf(o, "\nTop message templates by estimated time\n");
-	fprintf(o, "  %-52s %-20s %12s %11s %11s %9s\n", "template", "source", "calls", "est. time", "per call",
-		"% busy");
+	struct an_table *t = an_table_new(cols, 6);
 	for (size_t i = 0; i < n; i++) {
 		const struct an_group *g = &m->templates[i];
-		const struct an_tmpl *t = g->tmpl;
-		const char *note = an_tmpl_note(t);
-		char shown[420];
-		if (t->text) {
-			an_cstr(t->text, text, sizeof text, 50);
+		const struct an_tmpl *tm = g->tmpl;
+		const char *note = an_tmpl_note(tm);
+		char shown[800], site[600];
+		if (tm->text) {
+			an_cstr(tm->text, text, sizeof text, 50);
 			snprintf(shown, sizeof shown, "\"%s\"", text);
 		} else {
-			snprintf(shown, sizeof shown, "(%s, at %s)", note, g->site->label);
+			snprintf(shown, sizeof shown, "(%s, at %s)", note, an_safe(g->site->label, site, sizeof site));
 			note = NULL;
 		}
-		fprintf(o, "  %-52s %-20s %12s %11s %11s %9s%s%s%s\n", shown,
-			an_safe(g->name[0] ? g->name : "(none)", name, sizeof name), an_count(g->kept + g->dropped, a, B),
-			est(g, b), an_dur(g->ns_per_call, c, B), an_pct(g->share, d, B), note ? "  [" : "",
-			note ? note : "", note ? "]" : "");
+		const char *row[] = { shown, an_safe(g->name[0] ? g->name : "(none)", name, sizeof name),
+				      an_count(g->kept + g->dropped, a, B), est(g, b), an_dur(g->ns_per_call, c, B),
+				      an_pct(g->share, d, B) };
+		if (note)
+			snprintf(tail, sizeof tail, "[%s]", note);
+		an_table_add(t, row, note ? tail : NULL);
 	}
+	an_table_print(o, t, "  ");
+	an_table_free(t);
 	if (n < m->ntemplates)
 		fprintf(o, "  (%zu more templates; --top 0 shows all)\n", m->ntemplates - n);
 }
@@ -220,9 +259,11 @@ static void latency(FILE *o, const struct an_model *m)
 	char *used = calloc(m->nkeys + 1, 1);
 	if (!used)
 		return;
-	char a[B], b[B], c[B], name[300], site[300];
+	char a[B], b[B], c[B], name[300], site[600];
+	static const struct an_col cols[] = { { "source", 0, 24 }, { "call site", 0, 60 }, { "timed", 1, 0 },
+					      { "p50", 1, 0 },     { "p99", 1, 0 } };
 	fprintf(o, "\nTime per call by call site (timed calls; log2 buckets, so within a factor of 2)\n");
-	fprintf(o, "  %-24s %-40s %12s %10s %10s\n", "source", "call site", "timed", "p50", "p99");
+	struct an_table *t = an_table_new(cols, 5);
 	for (;;) {
 		size_t best = m->nkeys;
 		for (size_t i = 0; i < m->nkeys; i++) {
@@ -242,10 +283,13 @@ static void latency(FILE *o, const struct an_model *m)
 		}
 		shown++;
 		const struct an_key *k = &m->keys[best];
-		fprintf(o, "  %-24s %-40s %12s %10s %10s\n", an_safe(k->name[0] ? k->name : "(none)", name, sizeof name),
-			an_safe(k->site->label, site, sizeof site), an_count(k->timed, a, B), an_dur(k->p50_ns, b, B),
-			an_dur(k->p99_ns, c, B));
+		const char *row[] = { an_safe(k->name[0] ? k->name : "(none)", name, sizeof name),
+				      an_safe(k->site->label, site, sizeof site), an_count(k->timed, a, B),
+				      an_dur(k->p50_ns, b, B), an_dur(k->p99_ns, c, B) };
+		an_table_add(t, row, NULL);
 	}
+	an_table_print(o, t, "  ");
+	an_table_free(t);
 	if (left)
 		fprintf(o, "  (%zu more call sites; --top 0 shows all)\n", left);
 	free(used);
@@ -350,12 +394,12 @@ static void generations(FILE *o, const struct an_model *m)
 			changed = 1;
 	if (!m->dropped && !changed)
 		return;
-	char a[B], b[B], c[B], d[B], e[B], txt[64];
+	char a[B], b[B], c[B], d[B], e[B], txt[64], pid[B], gn[B];
+	static const struct an_col cols[] = { { "pid", 0, 0 },        { "gen", 0, 0 },        { "applied", 0, 0 },
+					      { "kept", 1, 0 },       { "dropped", 1, 0 },    { "est. time", 1, 0 },
+					      { "est. saved", 1, 0 }, { "rules", 0, 0 } };
 	fprintf(o, "\nRule sets (each change of rules starts a generation, counted apart)\n");
-	if (several)
-		fprintf(o, "  %-8s", "pid");
-	fprintf(o, "  %-4s %-10s %14s %12s %11s %11s  %s\n", "gen", "applied", "kept", "dropped", "est. time", "est. saved",
-		"rules");
+	struct an_table *t = an_table_new(cols + !several, 8 - !several);
 	for (size_t i = 0; i < m->ngens; i++) {
 		const struct an_gen *g = &m->gens[i];
 		if (g->gen == 0 && !g->kept && !g->dropped)
@@ -366,35 +410,50 @@ static void generations(FILE *o, const struct an_model *m)
 			snprintf(a, B, "at start");
 		else
 			snprintf(a, B, "+%s", an_dur(g->applied_ns, e, B));
-		if (several)
-			fprintf(o, "  %-8u", m->procs[g->proc].pid);
-		fprintf(o, "  %-4u %-10s %14s %12s %11s %11s  %s\n", g->gen, a, an_count(g->kept, b, B),
-			an_count(g->dropped, c, B), g->est_ns > 0 ? an_dur(g->est_ns, d, B) : "-", g->dropped ? an_dur(g->saved_ns, e, B) : "-",
-			!g->known ? "(not in this file)" : g->rules[0] ? rules_line(g->rules, txt, 60) : "(none)");
+		snprintf(pid, sizeof pid, "%u", m->procs[g->proc].pid);
+		snprintf(gn, sizeof gn, "%u", g->gen);
+		const char *row[] = { pid,
+				      gn,
+				      a,
+				      an_count(g->kept, b, B),
+				      an_count(g->dropped, c, B),
+				      g->est_ns > 0 ? an_dur(g->est_ns, d, B) : "-",
+				      g->dropped ? an_dur(g->saved_ns, e, B) : "-",
+				      !g->known ? "(not in this file)" : g->rules[0] ? rules_line(g->rules, txt, 60) : "(none)" };
+		an_table_add(t, row + !several, NULL);
 	}
+	an_table_print(o, t, "  ");
+	an_table_free(t);
 }
 
 static void drops(FILE *o, const struct an_model *m)
 {
 	if (!m->ndrops)
 		return;
-	char a[B], b[B], c[B], name[300];
+	char a[B], b[B], c[B], name[300], ent[300], pid[B], gn[B];
 	int several = m->nprocs > 1;
+	static const struct an_col cols[] = { { "pid", 0, 0 },        { "source", 0, 32 },  { "entry point", 0, 24 },
+					      { "gen", 1, 0 },        { "dropped", 1, 0 },  { "est. saved", 1, 0 },
+					      { "per call", 1, 0 },   { "basis", 0, 0 } };
 	fprintf(o, "\nDropped calls and the time they saved\n");
-	if (several)
-		fprintf(o, "  %-8s", "pid");
-	fprintf(o, "  %-24s %-16s %4s %14s %11s %11s  %s\n", "source", "entry point", "gen", "dropped", "est. saved",
-		"per call", "basis");
+	struct an_table *t = an_table_new(cols + !several, 8 - !several);
 	for (size_t i = 0; i < m->ndrops; i++) {
 		const struct an_drop *d = &m->drops[i];
 		int has = d->save_basis != AN_SAVE_NONE;
-		if (several)
-			fprintf(o, "  %-8u", m->procs[d->proc].pid);
-		fprintf(o, "  %-24s %-16s %4u %14s %11s %11s  %s\n", an_safe(d->name[0] ? d->name : "(none)", name, sizeof name),
-			d->entry, d->gen, an_count(d->dropped, a, B), has ? an_dur(d->saved_ns, b, B) : "-",
-			has && d->dropped ? an_dur(d->saved_ns / (double)d->dropped, c, B) : "-",
-			an_save_basis_name(d->save_basis));
+		snprintf(pid, sizeof pid, "%u", m->procs[d->proc].pid);
+		snprintf(gn, sizeof gn, "%u", d->gen);
+		const char *row[] = { pid,
+				      an_safe(d->name[0] ? d->name : "(none)", name, sizeof name),
+				      an_safe(d->entry, ent, sizeof ent),
+				      gn,
+				      an_count(d->dropped, a, B),
+				      has ? an_dur(d->saved_ns, b, B) : "-",
+				      has && d->dropped ? an_dur(d->saved_ns / (double)d->dropped, c, B) : "-",
+				      an_save_basis_name(d->save_basis) };
+		an_table_add(t, row + !several, NULL);
 	}
+	an_table_print(o, t, "  ");
+	an_table_free(t);
 	if (several)
 		snprintf(a, B, "what its process's header says");
 	else

@@ -43,6 +43,7 @@ struct an_symbolizer {
 	char *debuginfo_path;
 	struct mod *mods;
 	struct cache syms[2], tmpls; /* syms[is_return] */
+	struct cache sites;          /* named by the calls: lists of struct site_sym */
 	struct an_sym none_sym; /* address 0 */
 	struct an_tmpl none_tmpl;
 };
@@ -60,6 +61,24 @@ const char *an_mod_status_name(enum an_mod_status st)
 	}
 	return "?";
 }
+
+const char *an_named_name(enum an_named n)
+{
+	switch (n) {
+	case AN_NAMED_NONE: return "none";
+	case AN_NAMED_SYMTAB: return "symbol table";
+	case AN_NAMED_DEBUGINFO: return "debuginfo";
+	case AN_NAMED_ARGS: return "call's arguments";
+	}
+	return "?";
+}
+
+/* A call site named by its calls' arguments; the ones at one address
+ * (normally one) chained. */
+struct site_sym {
+	struct an_sym y;
+	struct site_sym *next;
+};
 
 const char *an_tmpl_status_name(enum an_tmpl_status st)
 {
@@ -239,6 +258,15 @@ void an_sym_close(struct an_symbolizer *s)
 				free_sym(s->syms[r].slots[i].val);
 		free(s->syms[r].slots);
 	}
+	for (size_t i = 0; s->sites.slots && i <= s->sites.mask; i++)
+		for (struct site_sym *n = s->sites.slots[i].key ? s->sites.slots[i].val : NULL, *nx; n; n = nx) {
+			nx = n->next;
+			free((char *)n->y.function);
+			free((char *)n->y.file);
+			free((char *)n->y.label);
+			free(n);
+		}
+	free(s->sites.slots);
 	for (size_t i = 0; s->tmpls.slots && i <= s->tmpls.mask; i++)
 		if (s->tmpls.slots[i].key) {
 			struct an_tmpl *t = s->tmpls.slots[i].val;
@@ -301,6 +329,7 @@ static void resolve(struct an_sym *y, Dwfl_Module *dm, uint64_t pc)
 		const char *at = strchr(symname, '@');
 		y->function = at && at > symname ? strndup(symname, (size_t)(at - symname)) : strdup(symname);
 		y->func_off = off;
+		y->named_by = AN_NAMED_SYMTAB;
 	}
 	Dwfl_Line *l = dwfl_module_getsrc(dm, pc);
 	if (l) {
@@ -319,6 +348,7 @@ static void resolve(struct an_sym *y, Dwfl_Module *dm, uint64_t pc)
 				y->file = strdup(src);
 			}
 			y->line = line;
+			y->named_by = AN_NAMED_DEBUGINFO;
 		}
 	}
 	/* Inlined code: name the innermost function, say where it was inlined. */
@@ -347,6 +377,7 @@ static void resolve(struct an_sym *y, Dwfl_Module *dm, uint64_t pc)
 			y->inlined_into = o;
 		} else if (!y->function && inner) {
 			y->function = strdup(inner);
+			y->named_by = AN_NAMED_DEBUGINFO;
 		}
 		break;
 	}
@@ -401,6 +432,63 @@ const struct an_sym *an_sym_lookup_at(struct an_symbolizer *s, uint64_t addr, in
 		return &s->none_sym;
 	}
 	return y;
+}
+
+static int same_str(const char *a, const char *b)
+{
+	return a == b || (a && b && !strcmp(a, b));
+}
+
+const struct an_sym *an_sym_lookup_site(struct an_symbolizer *s, uint64_t addr, uint32_t unloads, const char *func,
+					const char *file, uint32_t line)
+{
+	const struct an_sym *y0 = an_sym_lookup_at(s, addr, 1, unloads);
+	if (!addr || y0->file || (!func && !file))
+		return y0; /* the debug information says where the call is: it has the last word */
+	uint64_t key = cache_key(s, addr, module_of(s, addr, unloads));
+	struct site_sym *first = cache_get(&s->sites, key);
+	for (struct site_sym *n = first; n; n = n->next)
+		if (same_str(n->y.function, func) && same_str(n->y.file, file) && (uint32_t)n->y.line == line)
+			return &n->y;
+	struct site_sym *n = calloc(1, sizeof *n);
+	if (!n)
+		return y0;
+	n->y = *y0;
+	n->y.function = func ? strdup(func) : NULL;
+	n->y.inlined_into = NULL;
+	n->y.file = file ? strdup(file) : NULL;
+	n->y.line = file ? (int)line : 0;
+	n->y.named_by = AN_NAMED_ARGS;
+	/* Stable across runs like the others: no address in it when a name is there. */
+	char buf[1024];
+	const char *where = y0->mod_base ? y0->mod_base : "no module";
+	if (func && file)
+		snprintf(buf, sizeof buf, "%s (%s:%u)", func, base_name(file), line);
+	else if (func)
+		snprintf(buf, sizeof buf, "%s (%s)", func, where);
+	else
+		snprintf(buf, sizeof buf, "%s (%s:%u)", y0->label, base_name(file), line);
+	n->y.label = strdup(buf);
+	if ((func && !n->y.function) || (file && !n->y.file) || !n->y.label) {
+		free((char *)n->y.function);
+		free((char *)n->y.file);
+		free((char *)n->y.label);
+		free(n);
+		return y0;
+	}
+	n->next = first;
+	if (first) {
+		/* second name at this address: chain it after the first */
+		n->next = first->next;
+		first->next = n;
+	} else if (cache_put(&s->sites, key, n) < 0) {
+		free((char *)n->y.function);
+		free((char *)n->y.file);
+		free((char *)n->y.label);
+		free(n);
+		return y0;
+	}
+	return &n->y;
 }
 
 const struct an_sym *an_sym_lookup(struct an_symbolizer *s, uint64_t addr, int is_return)

@@ -28,6 +28,15 @@ enum an_mod_status {
 	AN_MOD_BAD,        /* the file is there but is not a usable ELF object */
 };
 
+/* Where a call site's name came from. */
+enum an_named {
+	AN_NAMED_NONE = 0,  /* nowhere: the label is an address */
+	AN_NAMED_SYMTAB,    /* the module's symbol table (function+offset) */
+	AN_NAMED_DEBUGINFO, /* its debug information (function, file:line) */
+	AN_NAMED_ARGS,      /* the logging call's own arguments (KEY_SITE): the
+			     * module had no debug line for it */
+};
+
 struct an_sym {
 	uint64_t addr;        /* as recorded (absolute) */
 	const char *module;   /* the module's path; NULL in no module */
@@ -39,6 +48,7 @@ struct an_sym {
 	const char *file;     /* source file (full path as in the debug info); NULL unknown */
 	int line;             /* 0 unknown */
 	enum an_mod_status status;
+	enum an_named named_by;
 	/* Never empty: "func (file.c:12)", "func+0x1f (libfoo.so)",
 	 * "libfoo.so+0x1234" or "0x7f0012345678". Independent of where the
 	 * module was loaded, so equal call sites of two runs have equal labels. */
@@ -81,6 +91,14 @@ const struct an_tmpl *an_sym_template(struct an_symbolizer *s, uint64_t addr);
  * libraries unloaded over the same addresses the key's call came from. */
 const struct an_sym *an_sym_lookup_at(struct an_symbolizer *s, uint64_t addr, int is_return, uint32_t unloads);
 const struct an_tmpl *an_sym_template_at(struct an_symbolizer *s, uint64_t addr, uint32_t unloads);
+
+/* A key's call site, named by what its calls said (func, file, line: a
+ * KEY_SITE record; any may be NULL/0) where the module's debug information
+ * has no line for it; else the same as an_sym_lookup_at (a return address). */
+const struct an_sym *an_sym_lookup_site(struct an_symbolizer *s, uint64_t addr, uint32_t unloads, const char *func,
+					const char *file, uint32_t line);
+/* "symbol table", "debuginfo", "call's arguments", "none" */
+const char *an_named_name(enum an_named n);
 
 /* The status of the n-th MODULE record of the file. */
 enum an_mod_status an_sym_module_status(const struct an_symbolizer *s, size_t n);

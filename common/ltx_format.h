@@ -23,7 +23,10 @@
  * 1.2: records 16 (OUTPUT) and 18-19 (THREAD_CPU, KEY_ONCE); MODULE flag
  * UNLOADED and KEY unloads; THREAD records of exited threads folded
  * together (FOLDED, nthreads > 1) are written.
- * 1.3: record 21 (ENTRY_LEVELS): a hooked function's level scale. */
+ * 1.3: record 21 (ENTRY_LEVELS): a hooked function's level scale.
+ * 1.4: record 26 (KEY_SITE): a call site named by the call's own arguments;
+ * record 28 (KEY_RULE): the limit or sample rule that decided a key;
+ * KEY flag SITE. */
 #define LTX_VERSION_MINOR 4
 #define LTX_BYTE_ORDER_MARK 0x01020304u
 
@@ -73,6 +76,7 @@ enum ltx_rec_type {
 	LTX_REC_KEY_PRE = 20,    /* 1.2 */
 	LTX_REC_ENTRY_LEVELS = 21, /* 1.3 */
 	LTX_REC_KEY_RULE = 28,     /* 1.4 */
+	LTX_REC_KEY_SITE = 26,     /* 1.4 */
 	LTX_REC_END = 0xffff, /* last record: a file without it is truncated */
 };
 
@@ -254,6 +258,7 @@ enum ltx_action { LTX_ACT_KEEP = 0, LTX_ACT_DROP = 1, LTX_ACT_LIMIT = 2 /* 1.4 *
 #define LTX_KEY_FATAL 0x4u    /* the call may abort the program (a fatal GLib level): never dropped or timed */
 #define LTX_KEY_RESOLVED 0x8u /* name and level were read from the call's fields at the key's first call
 			       * (sd_journal_send*, g_log_structured_array): one call site, one name and level */
+#define LTX_KEY_SITE 0x10u    /* 1.4: a KEY_SITE record names its call site */
 
 /* LTX_REC_RULES: the rule set of one generation. Followed by text_len bytes
  * of rule text as given. Generation 0 is "no rules". */
@@ -416,6 +421,27 @@ struct ltx_key_rule {
 	uint32_t action; /* enum ltx_action */
 	uint32_t pad;
 };
+/* LTX_REC_KEY_SITE (1.4): the function, source file and line a key's call
+ * named itself, read from the call's own arguments at the key's first call
+ * (virLogMessage's funcname, filename, linenr; the journal's
+ * *_with_location file, line, func; GLib's CODE_FUNC, CODE_FILE, CODE_LINE;
+ * a hook's func=, file=, line=). Followed by func_len bytes of function
+ * name, then file_len bytes of file name (either may be 0: not given).
+ * Written once per key that has one, after its KEY record; the key then
+ * has LTX_KEY_SITE. The journal's "CODE_FILE="/"CODE_LINE=" prefixes are
+ * taken off. What the program passed: a program may pass anything. */
+struct ltx_key_site {
+	uint32_t key;      /* position of the KEY record */
+	uint32_t line;     /* 0: not given */
+	uint32_t func_len; /* at most LTX_MAX_SITE */
+	uint32_t file_len; /* at most LTX_MAX_SITE */
+	uint32_t flags;    /* LTX_SITE_* */
+	uint32_t pad;
+};
+#define LTX_MAX_SITE 255          /* function and file names are cut here */
+#define LTX_SITE_FUNC_CUT 0x1u    /* the function name was longer than LTX_MAX_SITE */
+#define LTX_SITE_FILE_CUT 0x2u    /* the file name was longer */
+#define LTX_SITE_UNREADABLE 0x4u  /* a pointer argument could not be read (left out) */
 
 /* LTX_REC_END: last record. */
 struct ltx_end {

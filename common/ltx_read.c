@@ -35,6 +35,7 @@ static const char *type_name(uint32_t t)
 	case LTX_REC_KEY_PRE: return "KEY_PRE";
 	case LTX_REC_ENTRY_LEVELS: return "ENTRY_LEVELS";
 	case LTX_REC_KEY_RULE: return "KEY_RULE";
+	case LTX_REC_KEY_SITE: return "KEY_SITE";
 	case LTX_REC_END: return "END";
 	default: return "unknown";
 	}
@@ -61,6 +62,7 @@ static size_t fixed_size(uint32_t t)
 	case LTX_REC_KEY_PRE: return sizeof(struct ltx_key_pre);
 	case LTX_REC_ENTRY_LEVELS: return sizeof(struct ltx_entry_levels);
 	case LTX_REC_KEY_RULE: return sizeof(struct ltx_key_rule);
+	case LTX_REC_KEY_SITE: return sizeof(struct ltx_key_site);
 	case LTX_REC_END: return sizeof(struct ltx_end);
 	default: return 0;
 	}
@@ -406,6 +408,30 @@ int ltx_read_buf(const void *buf, size_t len, struct ltx_file *f, char *err, siz
 			e->nlevels = el.nlevels;
 			break;
 		}
+		case LTX_REC_KEY_SITE: {
+			/* after its key's KEY record; one per key */
+			struct ltx_key_site ks;
+			memcpy(&ks, p, fs);
+			if (ks.key >= f->nkeys || f->keys[ks.key].has_site || ks.func_len > LTX_MAX_SITE ||
+			    ks.file_len > LTX_MAX_SITE) {
+				ltx_file_free(f);
+				return fail(err, errlen,
+					    "record %zu (KEY_SITE) at byte %zu: key %u unknown or named twice, or a name "
+					    "over %u bytes",
+					    idx, off, ks.key, LTX_MAX_SITE);
+			}
+			if ((uint64_t)ks.func_len + ks.file_len > tail)
+				goto bad_tail;
+			struct ltx_r_key *k = &f->keys[ks.key];
+			k->site_func = ks.func_len ? dupn(p + fs, ks.func_len) : NULL;
+			k->site_file = ks.file_len ? dupn(p + fs + ks.func_len, ks.file_len) : NULL;
+			if ((ks.func_len && !k->site_func) || (ks.file_len && !k->site_file))
+				goto oom;
+			k->site_line = ks.line;
+			k->site_flags = ks.flags;
+			k->has_site = 1;
+			break;
+		}
 		case LTX_REC_KEY_HIST: {
 			struct ltx_r_hist *h = &f->hists[f->nhists];
 			memcpy(&h->h, p, fs);
@@ -555,8 +581,11 @@ void ltx_file_free(struct ltx_file *f)
 		free(f->modules[i].build_id);
 		free(f->modules[i].path);
 	}
-	for (size_t i = 0; i < f->nkeys; i++)
+	for (size_t i = 0; i < f->nkeys; i++) {
 		free(f->keys[i].name);
+		free(f->keys[i].site_func);
+		free(f->keys[i].site_file);
+	}
 	for (size_t i = 0; i < f->nrules; i++)
 		free(f->rules[i].text);
 	for (size_t i = 0; i < f->nhists; i++)

@@ -37,6 +37,11 @@ struct ltx_r_key {
 	 * generation's set (0: none recorded) and that rule's action. */
 	uint32_t rule;
 	uint32_t rule_action;
+	/* The call site as its calls named it (KEY_SITE, 1.4): has_site, then
+	 * function and file (NULL: not given), line (0: not given). */
+	int has_site;
+	char *site_func, *site_file;
+	uint32_t site_line, site_flags;
 };
 
 struct ltx_r_hist {

@@ -348,6 +348,15 @@ int ltx_parse_hooks(const char *s, struct ltx_hook_spec *out, unsigned cap, unsi
 			} else if (!strncmp(s + i, "fmt=", 4)) {
 				arg = &h->fmt_arg;
 				i += 4;
+			} else if (!strncmp(s + i, "func=", 5)) {
+				arg = &h->func_arg;
+				i += 5;
+			} else if (!strncmp(s + i, "file=", 5)) {
+				arg = &h->file_arg;
+				i += 5;
+			} else if (!strncmp(s + i, "line=", 5)) {
+				arg = &h->line_arg;
+				i += 5;
 			} else if (!strncmp(s + i, "levels=", 7)) {
 				i += 7;
 				if (have_scale++)
@@ -356,7 +365,7 @@ int ltx_parse_hooks(const char *s, struct ltx_hook_spec *out, unsigned cap, unsi
 					return -1;
 				continue;
 			} else {
-				HOOK_FAIL(i, "expected name=ARG, level=ARG, fmt=ARG or levels=SCALE after ':'");
+				HOOK_FAIL(i, "expected name=ARG, level=ARG, fmt=ARG, func=ARG, file=ARG, line=ARG or levels=SCALE after ':'");
 			}
 			if (*arg)
 				HOOK_FAIL(i, "given twice");

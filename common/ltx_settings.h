@@ -61,6 +61,9 @@ struct ltx_hook_spec {
 	uint8_t name_arg;   /* 1-based; 0 = none */
 	uint8_t level_arg;  /* 1-based; 0 = none */
 	uint8_t fmt_arg;    /* 1-based; 0 = none */
+	uint8_t func_arg;   /* 1-based; 0 = none: the call site's function name */
+	uint8_t file_arg;   /* ... its source file name */
+	uint8_t line_arg;   /* ... its line, an int */
 	uint8_t nlevels;    /* the scale's entries; 0 = no scale */
 	struct ltx_level_pair levels[LTX_HOOK_LEVELS_MAX];
 };

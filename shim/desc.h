@@ -76,7 +76,10 @@ struct lt_desc {
 	uint32_t family;     /* enum ltx_family */
 	uint32_t flags;      /* LT_DESC_* */
 	uint32_t resolved;   /* a failure to find it was reported */
-	uint32_t pad;
+	/* The call site a call names (fields.c, at a key's first call): the
+	 * arguments holding its function, file and line, read as site_kind says */
+	uint8_t func_arg, file_arg, line_arg; /* LT_ARG_NONE: not given */
+	uint8_t site_kind;   /* enum lt_site_kind */
 	const char *symbol;
 	/* Reads the name and level from the call's fields at a key's first call
 	 * (the key then stands for its call site: sd_journal_send's PRIORITY=,
@@ -85,6 +88,13 @@ struct lt_desc {
 	const char *(*fields)(const struct lt_frame *f, char *buf, size_t cap, int32_t *level);
 };
 #define LT_DESC_SIZE 96
+enum lt_site_kind {
+	LT_SITE_NONE = 0,
+	LT_SITE_ARGS,     /* function and file strings, an int line (virLogMessage, a hook) */
+	LT_SITE_STRLINE,  /* the line a string too ("123", or the journal's "CODE_LINE=123") */
+	LT_SITE_GLIB_ARRAY, /* CODE_* fields of a GLogField array (g_log_structured_array) */
+	LT_SITE_GLIB_PAIRS, /* CODE_* key-value pairs of g_log_structured's variadic arguments */
+};
 /* A call made from inside the library that defines the entry point is part
  * of an outer call already counted (libsystemd's sd_journal_print calls
  * sd_journal_printv, which calls sd_journal_sendv, each through its PLT):

@@ -24,19 +24,25 @@ struct lt_desc lt_desc_calib = {
 	struct lt_desc lt_desc_##sym = { .id = LTX_ID_##sym, .family = LTX_FAMILY_##sym, .symbol = #sym, \
 					 __VA_ARGS__ }
 
+/* Where a call names its own call site: which arguments hold the function,
+ * file and line, read as the kind says (LT_SITE_*, desc.h). The journal's
+ * macros pass "CODE_FILE=f.c" and "CODE_LINE=12"; GLib's, "12". */
+#define SITE(kind, func, file, line) \
+	.site_kind = LT_SITE_##kind, .func_arg = (func), .file_arg = (file), .line_arg = (line)
+
 /* ids and families from the common list */
 #define ID_ENUM(id, fam, sym) LTX_ID_##sym = id, LTX_FAMILY_##sym = fam,
 enum { LTX_ENTRIES(ID_ENUM) };
 
 /* void legacy_log(const struct legacy_log_source *src, int priority,
  *                 const char *file, int line, const char *func, const char *fmt, ...) */
-DESC(legacy_log, .name_arg = 0, .name_deref = 1, .level_arg = 1, .fmt_arg = 5);
+DESC(legacy_log, .name_arg = 0, .name_deref = 1, .level_arg = 1, .fmt_arg = 5, SITE(ARGS, 4, 2, 3));
 
 /* void virLogMessage(virLogSource *source, virLogPriority priority,
  *                    const char *filename, int linenr, const char *funcname,
  *                    struct _virLogMetadata *metadata, const char *fmt, ...)
  * (libvirt >= 1.2.3: source->name is the first member). */
-DESC(virLogMessage, .name_arg = 0, .name_deref = 1, .level_arg = 1, .fmt_arg = 6);
+DESC(virLogMessage, .name_arg = 0, .name_deref = 1, .level_arg = 1, .fmt_arg = 6, SITE(ARGS, 4, 2, 3));
 
 /* GLib: named by log domain; the level is a GLogLevelFlags mask.
  * void g_log(const gchar *domain, GLogLevelFlags level, const gchar *format, ...)
@@ -48,10 +54,10 @@ DESC(virLogMessage, .name_arg = 0, .name_deref = 1, .level_arg = 1, .fmt_arg = 6
  * g_logv and g_log_structured_array are what the others call inside GLib. */
 DESC(g_log, .name_arg = 0, .level_arg = 1, .fmt_arg = 2);
 DESC(g_logv, .name_arg = 0, .level_arg = 1, .fmt_arg = 2, .flags = LT_DESC_INNER_SELF);
-DESC(g_log_structured, .name_arg = 0, .level_arg = 1, .fmt_arg = N);
+DESC(g_log_structured, .name_arg = 0, .level_arg = 1, .fmt_arg = N, SITE(GLIB_PAIRS, N, N, N));
 DESC(g_log_structured_array, .name_arg = N, .level_arg = 0, .fmt_arg = N, .flags = LT_DESC_INNER_SELF,
-     .fields = lt_glib_array_fields);
-DESC(g_log_structured_standard, .name_arg = 0, .level_arg = 1, .fmt_arg = 5);
+     .fields = lt_glib_array_fields, SITE(GLIB_ARRAY, N, N, N));
+DESC(g_log_structured_standard, .name_arg = 0, .level_arg = 1, .fmt_arg = 5, SITE(STRLINE, 4, 2, 3));
 
 /* syslog: named by openlog's ident (else the program name), which the
  * openlog/closelog wrappers keep (LT_DESC_IDENT); the level is the whole
@@ -78,17 +84,18 @@ DESC(sd_journal_printv, .name_arg = N, .name_src = &lt_progname, .level_arg = 0,
 DESC(sd_journal_send, .name_arg = N, .level_arg = N, .fmt_arg = 0, .fields = lt_journal_send_fields);
 DESC(sd_journal_sendv, .name_arg = N, .level_arg = N, .fmt_arg = N, .flags = LT_DESC_INNER_SELF,
      .fields = lt_journal_sendv_fields);
-DESC(sd_journal_print_with_location, .name_arg = N, .name_src = &lt_progname, .level_arg = 0, .fmt_arg = 4);
+DESC(sd_journal_print_with_location, .name_arg = N, .name_src = &lt_progname, .level_arg = 0, .fmt_arg = 4,
+     SITE(STRLINE, 3, 1, 2));
 DESC(sd_journal_printv_with_location, .name_arg = N, .name_src = &lt_progname, .level_arg = 0, .fmt_arg = 4,
-     .flags = LT_DESC_INNER_SELF);
+     .flags = LT_DESC_INNER_SELF, SITE(STRLINE, 3, 1, 2));
 DESC(sd_journal_send_with_location, .name_arg = N, .level_arg = N, .fmt_arg = 3,
-     .fields = lt_journal_send_loc_fields);
+     .fields = lt_journal_send_loc_fields, SITE(STRLINE, 2, 0, 1));
 DESC(sd_journal_sendv_with_location, .name_arg = N, .level_arg = N, .fmt_arg = N, .flags = LT_DESC_INNER_SELF,
-     .fields = lt_journal_sendv_loc_fields);
+     .fields = lt_journal_sendv_loc_fields, SITE(STRLINE, 2, 0, 1));
 /* int sd_journal_perror(const char *message): LOG_ERR, named by the program */
 DESC(sd_journal_perror, .name_arg = N, .level_arg = N, .fmt_arg = N, .fields = lt_journal_perror_fields);
 DESC(sd_journal_perror_with_location, .name_arg = N, .level_arg = N, .fmt_arg = N,
-     .fields = lt_journal_perror_fields);
+     .fields = lt_journal_perror_fields, SITE(STRLINE, 2, 0, 1));
 
 #define DESC_PTR(id, fam, sym) &lt_desc_##sym,
 struct lt_desc *const lt_descs[] = { LTX_ENTRIES(DESC_PTR) };

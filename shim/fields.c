@@ -7,6 +7,7 @@
 #include "fields.h"
 #include "base.h"
 #include "desc.h"
+#include "symbols.h"
 #include "../common/ltx_format.h"
 
 #include <printf.h>
@@ -193,4 +194,145 @@ const char *lt_glib_array_fields(const struct lt_frame *f, char *buf, size_t cap
 		if (fl[i].key && fl[i].value && !strcmp(fl[i].key, "GLIB_DOMAIN"))
 			return copy_value(fl[i].value, fl[i].length, buf, cap);
 	return NULL;
+}
+
+/* ---- the call site a call names ---------------------------------------- */
+
+/* A string argument copied without trusting it; "CODE_FILE=" and the like
+ * taken off the front (the journal's macros pass them so). NULL when not
+ * given or unreadable (*flags says which). */
+static const char *site_str(uint64_t p, char *buf, size_t cap, uint32_t *flags)
+{
+	if (!p)
+		return NULL;
+	if (!lt_safe_copy(buf, (const char *)p, cap)) {
+		*flags |= LTX_SITE_UNREADABLE;
+		return NULL;
+	}
+	static const char *const prefixes[] = { "CODE_FILE=", "CODE_LINE=", "CODE_FUNC=" };
+	for (unsigned i = 0; i < 3; i++)
+		if (!strncmp(buf, prefixes[i], 10)) {
+			memmove(buf, buf + 10, strlen(buf + 10) + 1);
+			break;
+		}
+	return buf[0] ? buf : NULL;
+}
+
+/* "123" (or "CODE_LINE=123"): the number; 0 when it is not one. */
+static uint32_t site_line_str(uint64_t p, uint32_t *flags)
+{
+	char b[32];
+	const char *s = site_str(p, b, sizeof b, flags);
+	uint64_t v = 0;
+	for (unsigned i = 0; s && s[i] >= '0' && s[i] <= '9' && i < 10; i++)
+		v = v * 10 + (uint64_t)(s[i] - '0');
+	return v <= 0xffffffffu ? (uint32_t)v : 0;
+}
+
+/* One CODE_* field by name into out (func, file, line), copied straight
+ * into its place (the slow path's stack is the caller's). */
+static void site_field(struct lt_site_buf *out, const char *key, uint64_t value, long len)
+{
+	int func = !strcmp(key, "CODE_FUNC"), file = !strcmp(key, "CODE_FILE"), line = !strcmp(key, "CODE_LINE");
+	if (!(func || file || line) || !value)
+		return;
+	char lb[16];
+	char *dst = func ? out->func : file ? out->file : lb;
+	size_t cap = func ? sizeof out->func : file ? sizeof out->file : sizeof lb;
+	const char *v;
+	if (len < 0) {
+		v = site_str(value, dst, cap, &out->ref.flags);
+	} else {
+		size_t n = (size_t)len < cap - 1 ? (size_t)len : cap - 1;
+		size_t got = n ? lt_safe_read(dst, (const void *)value, n) : 0;
+		if (!got && n)
+			out->ref.flags |= LTX_SITE_UNREADABLE;
+		dst[got] = 0;
+		v = got ? dst : NULL;
+	}
+	if (!v)
+		return;
+	if (func) {
+		out->ref.func = v;
+	} else if (file) {
+		out->ref.file = v;
+	} else {
+		uint64_t n = 0;
+		for (unsigned i = 0; v[i] >= '0' && v[i] <= '9' && i < 10; i++)
+			n = n * 10 + (uint64_t)(v[i] - '0');
+		out->ref.line = n <= 0xffffffffu ? (uint32_t)n : 0;
+	}
+}
+
+/* g_log_structured(domain, level, KEY, VALUE, ..., "MESSAGE", format, ...):
+ * the pairs up to MESSAGE; every value but MESSAGE's is a string. */
+static void site_glib_pairs(const struct lt_frame *f, struct lt_site_buf *out)
+{
+#if defined(__x86_64__)
+	va_list ap;
+	struct lt_va_tag *t = (struct lt_va_tag *)(void *)ap;
+	t->gp_offset = 8 * 2; /* the pairs start at the third argument */
+	t->fp_offset = 48;    /* none of them is a double */
+	t->overflow_arg_area = (void *)f->stack;
+	t->reg_save_area = (void *)f->arg;
+	for (int i = 0; i < 64; i++) {
+		const char *k = va_arg(ap, const char *);
+		char key[16];
+		if (!k || !lt_safe_copy(key, k, sizeof key) || !strcmp(key, "MESSAGE"))
+			break;
+		uint64_t v = (uint64_t)va_arg(ap, const char *);
+		site_field(out, key, v, -1);
+	}
+#else
+	(void)f, (void)out;
+#endif
+}
+
+/* g_log_structured_array(level, const GLogField *fields, gsize n) */
+static void site_glib_array(const struct lt_frame *f, struct lt_site_buf *out)
+{
+	const struct lt_glog_field *fl = (const struct lt_glog_field *)f->arg[1];
+	size_t n = (size_t)f->arg[2];
+	struct lt_glog_field part[8];
+	for (size_t i = 0; fl && i < n && i < 256; i += 8) {
+		size_t want = (n - i < 8 ? n - i : 8) * sizeof part[0];
+		size_t got = lt_safe_read(part, fl + i, want) / sizeof part[0];
+		for (size_t j = 0; j < got; j++) {
+			char key[16];
+			if (part[j].key && lt_safe_copy(key, part[j].key, sizeof key))
+				site_field(out, key, (uint64_t)part[j].value, part[j].length);
+		}
+		if (got * sizeof part[0] < want)
+			break;
+	}
+}
+
+void lt_site_read(const struct lt_frame *f, const struct lt_desc *d, struct lt_site_buf *out)
+{
+	memset(&out->ref, 0, sizeof out->ref);
+	out->func[0] = out->file[0] = 0;
+	switch (d->site_kind) {
+	case LT_SITE_ARGS:
+	case LT_SITE_STRLINE:
+		if (d->func_arg != LT_ARG_NONE)
+			out->ref.func = site_str(lt_arg(f, d->func_arg), out->func, sizeof out->func, &out->ref.flags);
+		if (d->file_arg != LT_ARG_NONE)
+			out->ref.file = site_str(lt_arg(f, d->file_arg), out->file, sizeof out->file, &out->ref.flags);
+		if (d->line_arg != LT_ARG_NONE) {
+			uint64_t l = lt_arg(f, d->line_arg);
+			if (d->site_kind == LT_SITE_STRLINE)
+				out->ref.line = site_line_str(l, &out->ref.flags);
+			else
+				out->ref.line = (int32_t)l > 0 ? (uint32_t)l : 0;
+		}
+		break;
+	case LT_SITE_GLIB_ARRAY:
+		site_glib_array(f, out);
+		break;
+	case LT_SITE_GLIB_PAIRS:
+		site_glib_pairs(f, out);
+		break;
+	default:
+		break;
+	}
 }

@@ -97,6 +97,11 @@ static int stub_for(unsigned k, uint64_t target)
 	d->name_arg = specs[k].name_arg ? (uint8_t)(specs[k].name_arg - 1) : LT_ARG_NONE;
 	d->level_arg = specs[k].level_arg ? (uint8_t)(specs[k].level_arg - 1) : LT_ARG_NONE;
 	d->fmt_arg = specs[k].fmt_arg ? (uint8_t)(specs[k].fmt_arg - 1) : LT_ARG_NONE;
+	d->func_arg = specs[k].func_arg ? (uint8_t)(specs[k].func_arg - 1) : LT_ARG_NONE;
+	d->file_arg = specs[k].file_arg ? (uint8_t)(specs[k].file_arg - 1) : LT_ARG_NONE;
+	d->line_arg = specs[k].line_arg ? (uint8_t)(specs[k].line_arg - 1) : LT_ARG_NONE;
+	if (specs[k].func_arg || specs[k].file_arg || specs[k].line_arg)
+		d->site_kind = LT_SITE_ARGS; /* strings copied without trusting them (fields.c) */
 	d->id = LTX_HOOK_ID_FIRST + used;
 	d->family = LTX_FAM_HOOK;
 	d->flags = LT_DESC_NAME_UNTRUSTED;

@@ -121,6 +121,16 @@ static void write_key_rule(struct ltx_writer *w, const struct lt_ext *x, uint32_
 	ltx_w_record(w, LTX_REC_KEY_RULE, &r, sizeof r, NULL, 0, NULL, 0);
 }
 
+/* The call site a key's first call named (KEY_SITE), when it named one. */
+static void write_key_site(struct ltx_writer *w, const struct lt_name *ln, uint32_t flags, uint32_t pos)
+{
+	const struct lt_site_at *sa = (flags & LTX_KEY_SITE) ? lt_name_site(ln) : NULL;
+	if (!sa)
+		return;
+	struct ltx_key_site ks = { pos, sa->line, sa->func_len, sa->file_len, sa->flags, 0 };
+	ltx_w_record(w, LTX_REC_KEY_SITE, &ks, sizeof ks, sa->s, sa->func_len, sa->s + sa->func_len + 1, sa->file_len);
+}
+
 static void write_keys(struct ltx_writer *w, struct lt_thread *th, uint32_t index, uint64_t *total, uint32_t *nkeys,
 		       uint32_t *map, uint32_t nmap)
 {
@@ -183,6 +193,7 @@ static void write_keys(struct ltx_writer *w, struct lt_thread *th, uint32_t inde
 				if (map && x->keyno < nmap)
 					map[x->keyno] = dpos;
 				write_key_rule(w, x, dpos);
+				write_key_site(w, ln, kd.flags, dpos);
 				struct ltx_key_pre kp = { dpos, 0, pre - pre_kept };
 				if (kp.calls && kp.calls <= dropped)
 					ltx_w_record(w, LTX_REC_KEY_PRE, &kp, sizeof kp, NULL, 0, NULL, 0);
@@ -198,6 +209,7 @@ static void write_keys(struct ltx_writer *w, struct lt_thread *th, uint32_t inde
 		if (map && x->keyno < nmap)
 			map[x->keyno] = pos;
 		write_key_rule(w, x, pos);
+		write_key_site(w, ln, k.flags, pos);
 
 		uint64_t hist[LT_HIST_BUCKETS];
 		uint32_t nb = 0;

@@ -9,6 +9,7 @@
 #include "desc.h"
 #include "entries.h"
 #include "families.h"
+#include "fields.h"
 #include "hotpath.h"
 #include "init.h"
 #include "modules.h"
@@ -212,7 +213,13 @@ struct lt_ret lt_slow_path(struct lt_frame *f, struct lt_desc *d)
 		uint32_t allows = lt_key_allows(d, ret, shown);
 		if (allows & LT_KEY_FATAL)
 			flags |= LTX_KEY_FATAL;
-		s->name_at = lt_keep_name(th, nm, flags, shown, __atomic_load_n(&lt_unloads, __ATOMIC_ACQUIRE));
+		/* The call site the call names itself (virLogMessage's funcname,
+		 * filename, linenr...): once per key, here. */
+		struct lt_site_buf site;
+		if (d->site_kind != LT_SITE_NONE)
+			lt_site_read(f, d, &site);
+		s->name_at = lt_keep_name(th, nm, flags, shown, __atomic_load_n(&lt_unloads, __ATOMIC_ACQUIRE),
+					  d->site_kind != LT_SITE_NONE ? &site.ref : NULL);
 		s->name = name;
 		s->meta = meta;
 		s->fmt = d->fmt_arg != LT_ARG_NONE ? lt_arg(f, d->fmt_arg) : 0;

@@ -6,6 +6,7 @@
 #define LT_STATE_H
 
 #include "lt.h"
+#include "../common/ltx_format.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -50,6 +51,32 @@ struct lt_name {
 	uint32_t unloads; /* lt_unloads at the key's first call (modules.c) */
 	char name[];      /* NUL-terminated; empty with LTX_KEY_NO_NAME */
 };
+
+/* With LTX_KEY_SITE in its flags, a key's lt_name is followed (after the
+ * name's NUL, 4-aligned) by the call site its first call named. */
+struct lt_site_at {
+	uint32_t line;
+	uint32_t flags; /* LTX_SITE_* */
+	uint16_t func_len, file_len;
+	char s[]; /* func, NUL, file, NUL */
+};
+
+/* A call site as the slow path read it, or as folding copies it. */
+struct lt_site_ref {
+	const char *func, *file; /* NULL: not given */
+	uint32_t line, flags;
+};
+
+static inline const struct lt_site_at *lt_name_site(const struct lt_name *ln)
+{
+	if (!ln || !(ln->flags & LTX_KEY_SITE))
+		return (const struct lt_site_at *)0;
+	size_t len = 0;
+	while (ln->name[len])
+		len++;
+	return (const struct lt_site_at *)(const void *)((const char *)ln +
+							 ((sizeof(struct lt_name) + len + 1 + 3) & ~(size_t)3));
+}
 
 /* What a key has beyond its slot, in an array parallel to the slots (same
  * index, allocated with the table, moved with it): the slot stays one cache

@@ -8,6 +8,7 @@
 #include "symbols.h"
 
 #include <elf.h>
+#include <fcntl.h>
 #include <errno.h>
 #include <link.h>
 #include <string.h>
@@ -17,23 +18,112 @@
 
 /* ---- reading memory that may not be there ------------------------------ */
 
+struct seg_find {
+	uintptr_t p;
+	size_t avail;
+};
+
+static int seg_of(struct dl_phdr_info *info, size_t size, void *arg)
+{
+	(void)size;
+	struct seg_find *sf = arg;
+	for (unsigned i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		if (ph->p_type != PT_LOAD || !(ph->p_flags & PF_R))
+			continue;
+		uintptr_t lo = (uintptr_t)info->dlpi_addr + ph->p_vaddr, hi = lo + ph->p_memsz;
+		if (sf->p >= lo && sf->p < hi) {
+			sf->avail = hi - sf->p;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* Bytes readable from p on, when p lies in a readable segment of a loaded
+ * object (string literals: __FILE__, __func__); 0 otherwise. */
+static size_t object_bytes(const void *p)
+{
+	struct seg_find sf = { (uintptr_t)p, 0 };
+	dl_iterate_phdr(seg_of, &sf);
+	return sf.avail;
+}
+
+/* Whether a seccomp filter may be on: then process_vm_readv could be the
+ * call that kills the process (systemd's SystemCallFilter= without
+ * SystemCallErrorNumber=). Read from /proc/self/status (open and read pass
+ * any filter a daemon runs under); once on, it stays on. Unknown: on. */
+static int seccomp_maybe_on(void)
+{
+	static int on;
+	if (__atomic_load_n(&on, __ATOMIC_RELAXED))
+		return 1;
+	int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 1;
+	char buf[513];
+	size_t keep = 0;
+	int found = -1;
+	for (;;) {
+		ssize_t n = read(fd, buf + keep, sizeof buf - 1 - keep);
+		if (n <= 0)
+			break;
+		buf[keep + (size_t)n] = 0;
+		char *at = strstr(buf, "\nSeccomp:");
+		if (at && strchr(at + 10, '\n')) {
+			const char *v = at + 10;
+			while (*v == ' ' || *v == '\t')
+				v++;
+			found = *v != '0';
+			break;
+		}
+		/* keep the tail: the field may straddle two reads */
+		size_t len = keep + (size_t)n, t = len < 32 ? len : 32;
+		memmove(buf, buf + len - t, t);
+		keep = t;
+	}
+	close(fd);
+	if (found != 0)
+		__atomic_store_n(&on, 1, __ATOMIC_RELAXED);
+	return found != 0;
+}
+
+/* Up to n bytes at src: the number copied, or -1 when src cannot be read
+ * without risk. Never faults, never makes a call a seccomp filter may
+ * punish: an object's own segments are read directly; other memory
+ * (heap, stacks) through process_vm_readv on ourselves, which fails with
+ * EFAULT instead of faulting and stops at the first unreadable page, when
+ * no filter is on; else it is left unread. */
+static ssize_t read_mem(void *dst, const void *src, size_t n)
+{
+	if ((uintptr_t)src < 4096 || !n)
+		return -1;
+	size_t in = object_bytes(src);
+	if (in) {
+		n = n < in ? n : in;
+		memcpy(dst, src, n);
+		return (ssize_t)n;
+	}
+	if (seccomp_maybe_on())
+		return -1;
+	struct iovec l = { dst, n }, r = { (void *)src, n };
+	ssize_t got = process_vm_readv(getpid(), &l, 1, &r, 1, 0);
+	return got > 0 ? got : -1; /* EFAULT, or not allowed here: do not guess */
+}
+
 int lt_safe_copy(char *dst, const char *src, size_t cap)
 {
-	if ((uintptr_t)src < 4096)
+	ssize_t n = read_mem(dst, src, cap - 1);
+	if (n < 0)
 		return 0;
-	/* process_vm_readv on ourselves fails with EFAULT instead of faulting,
-	 * and stops at the first unreadable page. */
-	struct iovec l = { dst, cap - 1 }, r = { (void *)src, cap - 1 };
-	ssize_t n = process_vm_readv(getpid(), &l, 1, &r, 1, 0);
-	if (n < 0 && errno == EFAULT)
-		return 0;
-	if (n < 0) {
-		/* Not allowed here (seccomp, an old kernel): trust the pointer. */
-		n = (ssize_t)strnlen(src, cap - 1);
-		memcpy(dst, src, (size_t)n);
-	}
 	dst[n] = 0;
 	return 1;
+}
+
+size_t lt_safe_read(void *dst, const void *src, size_t n)
+{
+	ssize_t got = read_mem(dst, src, n);
+	return got > 0 ? (size_t)got : 0;
 }
 
 /* ---- an object's dynamic section ---------------------------------------- */

@@ -12,6 +12,9 @@
 /* Copies a NUL-terminated string that may not be readable: 1 done (cut to
  * cap - 1 bytes if need be), 0 unreadable. Never faults. */
 int lt_safe_copy(char *dst, const char *src, size_t cap) LT_HIDDEN;
+/* Up to n bytes at src into dst, stopping at the first unreadable page:
+ * the number copied (0 when src is unreadable). */
+size_t lt_safe_read(void *dst, const void *src, size_t n) LT_HIDDEN;
 /* A function's (or with data, a variable's) first definition in load order,
  * ours skipped, found in the objects' hash tables: unlike dlsym, leaves
  * dlerror() alone. */

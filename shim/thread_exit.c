@@ -181,8 +181,16 @@ static struct lt_slot *folded_slot(struct lt_thread *a, const struct lt_slot *s,
 	c->meta = s->meta;
 	c->fmt = s->fmt;
 	c->action = s->action;
+	const struct lt_site_at *sa = lt_name_site(ln);
+	struct lt_site_ref site = { NULL, NULL, 0, 0 };
+	if (sa) {
+		site.func = sa->func_len ? sa->s : NULL;
+		site.file = sa->file_len ? sa->s + sa->func_len + 1 : NULL;
+		site.line = sa->line;
+		site.flags = sa->flags;
+	}
 	c->name_at = ln ? lt_keep_name(a, (ln->flags & LTX_KEY_NO_NAME) ? NULL : ln->name,
-				       ln->flags & ~LTX_KEY_NO_NAME, ln->level, ln->unloads)
+				       ln->flags & ~LTX_KEY_NO_NAME, ln->level, ln->unloads, sa ? &site : NULL)
 			: 0;
 	lt_ext_of(t, c)->keyno = a->nkeys++;
 	t->used++;

@@ -181,9 +181,10 @@ struct lt_thread *lt_thread_self(void)
 }
 
 /* Stores what the slow path learnt about a key (struct lt_name: flags,
- * level, name) in the thread's name arena; returns its offset + 1, or 0 when
- * out of memory. */
-uint32_t lt_keep_name(struct lt_thread *th, const char *s, uint32_t flags, int32_t level, uint32_t unloads)
+ * level, name; then the call site it named, if any) in the thread's name
+ * arena; returns its offset + 1, or 0 when out of memory. */
+uint32_t lt_keep_name(struct lt_thread *th, const char *s, uint32_t flags, int32_t level, uint32_t unloads,
+		      const struct lt_site_ref *site)
 {
 	size_t len = s ? strnlen(s, LTX_MAX_NAME + 1) : 0;
 	if (len > LTX_MAX_NAME) {
@@ -192,7 +193,28 @@ uint32_t lt_keep_name(struct lt_thread *th, const char *s, uint32_t flags, int32
 	}
 	if (!s)
 		flags |= LTX_KEY_NO_NAME;
-	size_t need = (sizeof(struct lt_name) + len + 1 + 7) & ~(size_t)7;
+	size_t flen = 0, ilen = 0;
+	uint32_t sflags = 0;
+	if (site && (site->func || site->file || site->line)) {
+		flags |= LTX_KEY_SITE;
+		sflags = site->flags;
+		flen = site->func ? strnlen(site->func, LTX_MAX_SITE + 1) : 0;
+		ilen = site->file ? strnlen(site->file, LTX_MAX_SITE + 1) : 0;
+		if (flen > LTX_MAX_SITE) {
+			flen = LTX_MAX_SITE;
+			sflags |= LTX_SITE_FUNC_CUT;
+		}
+		if (ilen > LTX_MAX_SITE) {
+			ilen = LTX_MAX_SITE;
+			sflags |= LTX_SITE_FILE_CUT;
+		}
+	} else {
+		flags &= ~LTX_KEY_SITE;
+	}
+	size_t site_at = (sizeof(struct lt_name) + len + 1 + 3) & ~(size_t)3;
+	size_t need = (flags & LTX_KEY_SITE) ? site_at + sizeof(struct lt_site_at) + flen + 1 + ilen + 1 :
+					       sizeof(struct lt_name) + len + 1;
+	need = (need + 7) & ~(size_t)7;
 	while (th->names_used + need > th->names_cap) {
 		/* The old arena stays mapped until the thread exits: a concurrent
 		 * writer may read it. */
@@ -217,6 +239,19 @@ uint32_t lt_keep_name(struct lt_thread *th, const char *s, uint32_t flags, int32
 	if (len)
 		memcpy(ln->name, s, len);
 	ln->name[len] = 0;
+	if (flags & LTX_KEY_SITE) {
+		struct lt_site_at *sa = (struct lt_site_at *)(void *)((char *)ln + site_at);
+		sa->line = site->line;
+		sa->flags = sflags;
+		sa->func_len = (uint16_t)flen;
+		sa->file_len = (uint16_t)ilen;
+		if (flen)
+			memcpy(sa->s, site->func, flen);
+		sa->s[flen] = 0;
+		if (ilen)
+			memcpy(sa->s + flen + 1, site->file, ilen);
+		sa->s[flen + 1 + ilen] = 0;
+	}
 	th->names_used += (uint32_t)need;
 	return at + 1;
 }

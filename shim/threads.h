@@ -28,7 +28,9 @@ void lt_table_loop_starts(struct lt_table *t, uint64_t out[4]) LT_HIDDEN;
 uint32_t lt_sa_with_modes(uint32_t base) LT_HIDDEN;
 /* Stores a key's name, flags, level and unloads in th's name arena: offset
  * + 1, or 0. */
-uint32_t lt_keep_name(struct lt_thread *th, const char *s, uint32_t flags, int32_t level, uint32_t unloads) LT_HIDDEN;
+struct lt_site_ref;
+uint32_t lt_keep_name(struct lt_thread *th, const char *s, uint32_t flags, int32_t level, uint32_t unloads,
+		      const struct lt_site_ref *site) LT_HIDDEN;
 /* The list of threads is walked (and an exited thread unlinked) under this
  * lock, with every signal blocked, so that a signal handler on the holder
  * cannot wait for it. Taken at thread exit, by the writer, by `logtax ctl

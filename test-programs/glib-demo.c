@@ -80,6 +80,19 @@ static void calls(int round)
 	note("g_logv", "demo.vlog", G_LOG_LEVEL_DEBUG, "debug");
 	g_log_structured("demo.struct", G_LOG_LEVEL_DEBUG, "CODE_FILE", __FILE__, "MESSAGE", "s %d %.2f", round, x);
 	note("g_log_structured", "demo.struct", G_LOG_LEVEL_DEBUG, "debug");
+	/* the call site named in full (t-site-args: line and function read back) */
+	g_log_structured("demo.code", G_LOG_LEVEL_DEBUG, "CODE_FILE", __FILE__, "CODE_LINE", G_STRINGIFY(__LINE__), "CODE_FUNC", G_STRFUNC, "MESSAGE", "c %d", round); /* SITE code */
+	note("g_log_structured", "demo.code", G_LOG_LEVEL_DEBUG, "debug");
+	/* values with a length, not NUL-terminated where it ends */
+	const GLogField coded[] = {
+		{ "MESSAGE", "coded", -1 },
+		{ "GLIB_DOMAIN", "demo.coded", -1 },
+		{ "CODE_FUNC", "coded_functionXXXX", 14 },
+		{ "CODE_FILE", "coded.cXX", 7 },
+		{ "CODE_LINE", "4321", -1 },
+	};
+	g_log_structured_array(G_LOG_LEVEL_DEBUG, coded, G_N_ELEMENTS(coded));
+	note("g_log_structured_array", "demo.coded", G_LOG_LEVEL_DEBUG, "debug");
 	const GLogField fields[] = {
 		{ "MESSAGE", "array message", -1 },
 		{ "GLIB_DOMAIN", "demo.array", -1 },

@@ -147,6 +147,19 @@ START_TEST(hooks_scales)
 	const char *why;
 	ck_assert_int_eq(parse("ent_log:name=1:level=2:fmt=3:levels=syslog", h, &n, &pos, &why), 0);
 	ck_assert_uint_eq(h[0].fmt_arg, 3);
+	ck_assert_uint_eq(h[0].func_arg, 0);
+	/* the call site's function, file and line */
+	ck_assert_int_eq(parse("x_log:func=5:file=3:line=4 y_log:line=16", h, &n, &pos, &why), 0);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_uint_eq(h[0].func_arg, 5);
+	ck_assert_uint_eq(h[0].file_arg, 3);
+	ck_assert_uint_eq(h[0].line_arg, 4);
+	ck_assert_uint_eq(h[1].line_arg, 16);
+	ck_assert_uint_eq(h[1].func_arg, 0);
+	BAD_AT("x_log:func=1:func=2", 18);
+	BAD_AT("x_log:file=17", 11);
+	BAD_AT("x_log:lines=1", 6);
+	ck_assert_int_eq(parse("ent_log:name=1:level=2:fmt=3:levels=syslog", h, &n, &pos, &why), 0);
 	ck_assert_uint_eq(h[0].nlevels, 8);
 	ck_assert_int_eq(ltx_level_of_scale(h[0].levels, h[0].nlevels, LTX_FAM_HOOK, 7), LTX_LVL_DEBUG);
 	ck_assert_int_eq(ltx_level_of_scale(h[0].levels, h[0].nlevels, LTX_FAM_HOOK, 5), LTX_LVL_NOTICE);

@@ -89,6 +89,15 @@ START_TEST(layout)
 	/* 1.1: families 3-6 and records 8-11; 1.2: records 18-19 (issue 6),
 	 * MODULE flag UNLOADED, KEY unloads, folded THREAD records (issue 7) */
 	ck_assert_uint_eq(LTX_VERSION_MINOR, 4);
+	/* 1.4: a call site named by the call's arguments */
+	ck_assert_uint_eq(LTX_REC_KEY_SITE, 26);
+	ck_assert_uint_eq(LTX_KEY_SITE, 0x10);
+	PIN(struct ltx_key_site, 24);
+	AT(struct ltx_key_site, line, 4);
+	AT(struct ltx_key_site, func_len, 8);
+	AT(struct ltx_key_site, file_len, 12);
+	AT(struct ltx_key_site, flags, 16);
+	ck_assert_uint_eq(LTX_MAX_SITE, 255);
 	/* 1.3: a hooked function's level scale */
 	ck_assert_uint_eq(LTX_REC_ENTRY_LEVELS, 21);
 	PIN(struct ltx_entry_levels, 8);

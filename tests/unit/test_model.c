@@ -23,6 +23,9 @@ struct spec {
 	uint64_t cpu_samples, cpu_sampled_ticks, cpu_ns;
 	/* a second key of the same source at another call site (if k2_calls) */
 	uint64_t k2_calls, k2_timed, k2_ticks, k2_first;
+	/* KEY_SITE records: 1 one for key 0, 2 two for it, 3 one for a key
+	 * that is not there, 4 one with a name over 255 bytes */
+	int site;
 };
 
 static unsigned char *make(const struct spec *sp, size_t *len)
@@ -50,6 +53,18 @@ static unsigned char *make(const struct spec *sp, size_t *len)
 	struct ltx_key k = { .thread = 0, .entry = 1, .level = 1, .caller = 0x1000, .calls = sp->calls,
 			     .timed = sp->timed, .ticks = sp->ticks, .name_len = 4 };
 	ltx_w_record(&w, LTX_REC_KEY, &k, sizeof k, "demo", 4, NULL, 0);
+	if (sp->site) {
+		static char longname[300];
+		memset(longname, 'f', sizeof longname);
+		struct ltx_key_site ks = { sp->site == 3 ? 9 : 0, 194, 24, 29, 0, 0 };
+		if (sp->site == 4)
+			ks.func_len = 256;
+		ltx_w_record(&w, LTX_REC_KEY_SITE, &ks, sizeof ks, sp->site == 4 ? longname : "virEventGLibHandleUpdate",
+			     ks.func_len, "../../src/util/vireventglib.c", ks.file_len);
+		if (sp->site == 2)
+			ltx_w_record(&w, LTX_REC_KEY_SITE, &ks, sizeof ks, "virEventGLibHandleUpdate", ks.func_len,
+				     "../../src/util/vireventglib.c", ks.file_len);
+	}
 	if (sp->tail_timed || sp->first) {
 		struct ltx_key_once ko = { 0, LTX_TAIL_SHIFT, sp->tail_timed, sp->tail_ticks, sp->first, 0, 0 };
 		if (sp->first)
@@ -98,7 +113,7 @@ static void build(const struct spec *sp, struct ltx_file *f, struct an_model *m)
 START_TEST(sampled_without_tail)
 {
 	/* 100 timed windows of 25 ticks: 20 ns each once the 5-tick window share is out */
-	struct spec sp = { LTX_TIME_SAMPLE, 64, 6400, 100, 2500, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 };
+	struct spec sp = { LTX_TIME_SAMPLE, 64, 6400, 100, 2500, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 };
 	struct ltx_file f;
 	struct an_model m;
 	build(&sp, &f, &m);
@@ -114,7 +129,7 @@ START_TEST(long_window_counted_once)
 {
 	/* 99 windows of 25 ticks and one of 1,000,000 (a preemption): the long
 	 * one stands for itself, the 99 for the other 6,399 calls */
-	struct spec sp = { LTX_TIME_SAMPLE, 64, 6400, 100, 99 * 25 + 1000000, 1, 1000000, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 };
+	struct spec sp = { LTX_TIME_SAMPLE, 64, 6400, 100, 99 * 25 + 1000000, 1, 1000000, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 };
 	struct ltx_file f;
 	struct an_model m;
 	build(&sp, &f, &m);
@@ -133,7 +148,7 @@ START_TEST(every_window_long)
 {
 	/* a call that always blocks: no short window to stand for the others,
 	 * so the plain mean is used */
-	struct spec sp = { LTX_TIME_SAMPLE, 64, 640, 10, 10 * 300005, 10, 10 * 300005, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 };
+	struct spec sp = { LTX_TIME_SAMPLE, 64, 640, 10, 10 * 300005, 10, 10 * 300005, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 };
 	struct ltx_file f;
 	struct an_model m;
 	build(&sp, &f, &m);
@@ -147,7 +162,7 @@ END_TEST
 START_TEST(all_mode_is_the_sum)
 {
 	/* every call timed: long windows or not, the estimate is the measured sum */
-	struct spec sp = { LTX_TIME_ALL, 64, 100, 100, 99 * 25 + 1000000, 1, 1000000, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 };
+	struct spec sp = { LTX_TIME_ALL, 64, 100, 100, 99 * 25 + 1000000, 1, 1000000, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 };
 	struct ltx_file f;
 	struct an_model m;
 	build(&sp, &f, &m);
@@ -161,7 +176,7 @@ START_TEST(first_call_stands_for_itself)
 {
 	/* the first call (timed on purpose) took 5,005 ticks; 64 sampled others
 	 * took 25 each: 5,000 ns for it, 20 ns for each of the other 6,399 */
-	struct spec sp = { LTX_TIME_SAMPLE, 64, 6400, 65, 64 * 25 + 5005, 0, 0, 5005, 0, 0, 0, 0, 0, 0, 0, 0, 0 };
+	struct spec sp = { LTX_TIME_SAMPLE, 64, 6400, 65, 64 * 25 + 5005, 0, 0, 5005, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 };
 	struct ltx_file f;
 	struct an_model m;
 	build(&sp, &f, &m);
@@ -176,7 +191,7 @@ END_TEST
 START_TEST(rare_key_has_its_first_call)
 {
 	/* 8 calls, only the first timed (25 ms): it stands for all of them */
-	struct spec sp = { LTX_TIME_SAMPLE, 64, 8, 1, 25000005, 1, 25000005, 25000005, 0, 0, 0, 0, 0, 0, 0, 0, 0 };
+	struct spec sp = { LTX_TIME_SAMPLE, 64, 8, 1, 25000005, 1, 25000005, 25000005, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 };
 	struct ltx_file f;
 	struct an_model m;
 	build(&sp, &f, &m);
@@ -197,7 +212,7 @@ START_TEST(rare_site_borrows_its_source)
 	/* another call site of the source sampled 100 times at 20 ns; this one
 	 * made 10 calls, only its first (5,005 ticks) timed: it stands for
 	 * itself, the source's mean for the other 9 */
-	struct spec sp = { LTX_TIME_SAMPLE, 64, 6400, 100, 2500, 0, 0, 0, 0, 0, 0, 0, 0, 10, 1, 5005, 5005 };
+	struct spec sp = { LTX_TIME_SAMPLE, 64, 6400, 100, 2500, 0, 0, 0, 0, 0, 0, 0, 0, 10, 1, 5005, 5005, 0 };
 	struct ltx_file f;
 	struct an_model m;
 	build(&sp, &f, &m);
@@ -212,7 +227,7 @@ START_TEST(rare_slow_site_keeps_its_first_call)
 {
 	/* the same, but its first call took 25 ms (a long window): the calls
 	 * of this site are slow, so the first stands for all of them */
-	struct spec sp = { LTX_TIME_SAMPLE, 64, 6400, 100, 2500, 0, 0, 0, 0, 0, 0, 0, 0, 10, 1, 25000005, 25000005 };
+	struct spec sp = { LTX_TIME_SAMPLE, 64, 6400, 100, 2500, 0, 0, 0, 0, 0, 0, 0, 0, 10, 1, 25000005, 25000005, 0 };
 	struct ltx_file f;
 	struct an_model m;
 	build(&sp, &f, &m);
@@ -226,7 +241,7 @@ END_TEST
 START_TEST(busy_time_is_cpu_time)
 {
 	/* 10 ms between waits, of which the sampled periods ran half */
-	struct spec sp = { LTX_TIME_SAMPLE, 64, 6400, 100, 2500, 0, 0, 0, 100, 10000000, 8, 80000, 40000, 0, 0, 0, 0 };
+	struct spec sp = { LTX_TIME_SAMPLE, 64, 6400, 100, 2500, 0, 0, 0, 100, 10000000, 8, 80000, 40000, 0, 0, 0, 0, 0 };
 	struct ltx_file f;
 	struct an_model m;
 	build(&sp, &f, &m);
@@ -241,7 +256,7 @@ END_TEST
 
 START_TEST(busy_time_without_samples_is_wall)
 {
-	struct spec sp = { LTX_TIME_SAMPLE, 64, 6400, 100, 2500, 0, 0, 0, 100, 10000000, 0, 0, 0, 0, 0, 0, 0 };
+	struct spec sp = { LTX_TIME_SAMPLE, 64, 6400, 100, 2500, 0, 0, 0, 100, 10000000, 0, 0, 0, 0, 0, 0, 0, 0 };
 	struct ltx_file f;
 	struct an_model m;
 	build(&sp, &f, &m);
@@ -254,7 +269,7 @@ END_TEST
 
 START_TEST(tail_larger_than_key_is_refused)
 {
-	struct spec sp = { LTX_TIME_SAMPLE, 64, 6400, 100, 2500, 200, 100, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 };
+	struct spec sp = { LTX_TIME_SAMPLE, 64, 6400, 100, 2500, 200, 100, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 };
 	size_t len;
 	unsigned char *b = make(&sp, &len);
 	struct ltx_file f;
@@ -262,6 +277,51 @@ START_TEST(tail_larger_than_key_is_refused)
 	ck_assert_int_eq(ltx_read_buf(b, len, &f, err, sizeof err), -1);
 	ck_assert_ptr_nonnull(strstr(err, "exceeds its key"));
 	free(b);
+}
+END_TEST
+
+/* A call site in no module, named by what its calls passed (KEY_SITE). */
+START_TEST(site_named_by_the_call)
+{
+	struct spec sp = { LTX_TIME_SAMPLE, 64, 6400, 100, 2500, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, .site = 1 };
+	struct ltx_file f;
+	struct an_model m;
+	build(&sp, &f, &m);
+	ck_assert_int_eq(f.keys[0].has_site, 1);
+	ck_assert_uint_eq(f.keys[0].site_line, 194);
+	const struct an_sym *y = m.keys[0].site;
+	ck_assert_int_eq(y->named_by, AN_NAMED_ARGS);
+	ck_assert_str_eq(y->function, "virEventGLibHandleUpdate");
+	ck_assert_str_eq(y->file, "../../src/util/vireventglib.c");
+	ck_assert_int_eq(y->line, 194);
+	ck_assert_str_eq(y->label, "virEventGLibHandleUpdate (vireventglib.c:194)");
+	ck_assert_int_eq(y->status, AN_MOD_NONE); /* still said: no module holds the address */
+	an_model_free(&m);
+	ltx_file_free(&f);
+	/* without the record: the address */
+	sp.site = 0;
+	build(&sp, &f, &m);
+	ck_assert_int_eq(m.keys[0].site->named_by, AN_NAMED_NONE);
+	ck_assert_str_eq(m.keys[0].site->label, "0x1000");
+	an_model_free(&m);
+	ltx_file_free(&f);
+}
+END_TEST
+
+START_TEST(bad_site_records_are_refused)
+{
+	static const char *const why[] = { NULL, NULL, "named twice", "key 9 unknown", "over 255 bytes" };
+	for (int mode = 2; mode <= 4; mode++) {
+		struct spec sp = { LTX_TIME_SAMPLE, 64, 6400, 100, 2500, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, .site = mode };
+		size_t len;
+		unsigned char *b = make(&sp, &len);
+		struct ltx_file f;
+		char err[256];
+		ck_assert_int_eq(ltx_read_buf(b, len, &f, err, sizeof err), -1);
+		ck_assert_msg(strstr(err, "KEY_SITE") && (mode != 3 || strstr(err, "key 9")), "mode %d: %s (%s)", mode,
+			      err, why[mode]);
+		free(b);
+	}
 }
 END_TEST
 
@@ -280,6 +340,8 @@ int main(void)
 	tcase_add_test(tc, busy_time_is_cpu_time);
 	tcase_add_test(tc, busy_time_without_samples_is_wall);
 	tcase_add_test(tc, tail_larger_than_key_is_refused);
+	tcase_add_test(tc, site_named_by_the_call);
+	tcase_add_test(tc, bad_site_records_are_refused);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -3,6 +3,7 @@
  * own (process, output, entry points, modules, rules, threads, keys with
  * their level names, stacks by id, trace parts and events). */
 #include "../../analyzer/model.h"
+#include "../../analyzer/table.h"
 #include "../../common/ltx_format.h"
 #include "../../common/ltx_levels.h"
 #include "../../common/ltx_read.h"
@@ -338,6 +339,33 @@ START_TEST(trace_events)
 }
 END_TEST
 
+/* Text tables: names cut in the middle to the column's limit, numbers
+ * never; every row's columns where the heading's are. */
+START_TEST(text_tables)
+{
+	char buf[64];
+	ck_assert_str_eq(an_fit("event_dispatch_handles (inlined in main)", 20, buf, sizeof buf), "event_dis...in main)");
+	ck_assert_uint_eq(strlen(buf), 20);
+	ck_assert_str_eq(an_fit("short", 20, buf, sizeof buf), "short");
+	ck_assert_str_eq(an_fit("abcdefgh", 4, buf, sizeof buf), "abcd");
+	ck_assert_str_eq(an_fit("abcdefgh", 7, buf, sizeof buf), "ab...gh");
+	static const struct an_col cols[] = { { "function", 0, 20 }, { "calls", 1, 0 }, { "named by", 0, 0 } };
+	struct an_table *t = an_table_new(cols, 3);
+	const char *r1[] = { "event_dispatch_handles (inlined in main)", "1,234,567,890", "debuginfo" };
+	const char *r2[] = { "w", "3", NULL };
+	an_table_add(t, r1, "[note]");
+	an_table_add(t, r2, NULL);
+	char out[1024];
+	FILE *o = fmemopen(out, sizeof out, "w");
+	an_table_print(o, t, "  ");
+	fclose(o);
+	an_table_free(t);
+	ck_assert_str_eq(out, "  function                      calls  named by\n"
+			      "  event_dis...in main)  1,234,567,890  debuginfo  [note]\n"
+			      "  w                                 3  -\n");
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("view");
@@ -347,6 +375,7 @@ int main(void)
 	tcase_add_test(tc, stacks_by_id);
 	tcase_add_test(tc, trace_events);
 	tcase_add_test(tc, hook_scale);
+	tcase_add_test(tc, text_tables);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
