@@ -114,6 +114,9 @@ TP_LIBS := $(TP)/liblegacylog.so $(TP)/libcallers.so
 # Programs on the model logger (liblegacylog.so).
 TP_BINS := $(TP)/evloop-demo $(TP)/threads-demo $(TP)/varargs-demo $(TP)/rules-demo $(TP)/stack-demo \
 	$(TP)/churn-demo $(TP)/tail-demo $(TP)/fdshare-demo $(TP)/idle-demo $(TP)/names-demo
+# Every wait the shim wraps, fortified poll/ppoll included; a worker pool fed
+# through a condition variable beside an event loop.
+TP_BINS += $(TP)/waits-demo $(TP)/pool-demo
 # Processes and signals (issue 7): fork/exec/spawn, signals, daemons; and
 # a statically linked program, which no LD_PRELOAD library can enter.
 TP_BINS += $(TP)/proc-demo $(TP)/sig-demo $(TP)/daemon-demo $(TP)/static-demo
@@ -270,6 +273,14 @@ $(TP)/evloop-demo $(TP)/threads-demo $(TP)/varargs-demo $(TP)/stack-demo $(TP)/c
 	@mkdir -p $(dir $@)
 	$(call echo_cmd,CC,$@)
 	$(Q)$(CC) $(TP_CFLAGS) -pthread -o $@ $< -L$(TP) -llegacylog -Wl,-rpath,'$$ORIGIN' -ldl
+
+# -O2 -D_FORTIFY_SOURCE=2, as Debian builds: poll and ppoll on a fixed-size
+# array become __poll_chk and __ppoll_chk.
+$(TP)/waits-demo $(TP)/pool-demo: $(TP)/%: test-programs/%.c $(TP)/liblegacylog.so test-programs/legacylog.h
+	@mkdir -p $(dir $@)
+	$(call echo_cmd,CC,$@)
+	$(Q)$(CC) $(TP_CFLAGS) -O2 -U_FORTIFY_SOURCE -D_FORTIFY_SOURCE=2 -pthread -o $@ $< -L$(TP) -llegacylog \
+		-Wl,-rpath,'$$ORIGIN'
 
 # No dynamic loader: logtax run must say that nothing can be counted.
 # (Never sanitized: the sanitizers' runtimes cannot be linked statically.)

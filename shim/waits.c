@@ -151,6 +151,30 @@ LT_EXPORT int ppoll(struct pollfd *fds, nfds_t n, const struct timespec *ts, con
 	return r;
 }
 
+/* _FORTIFY_SOURCE turns poll and ppoll on an array of known size into
+ * these (Debian builds with it): glibc's own ends in its internal __poll,
+ * not in our poll, so a wait is counted once. */
+int __poll_chk(struct pollfd *fds, nfds_t n, int timeout, size_t fdslen);
+int __ppoll_chk(struct pollfd *fds, nfds_t n, const struct timespec *ts, const sigset_t *mask, size_t fdslen);
+
+LT_EXPORT int __poll_chk(struct pollfd *fds, nfds_t n, int timeout, size_t fdslen)
+{
+	REAL(__poll_chk);
+	struct lt_thread *th = wait_begin(may_block_long_ms(timeout));
+	int r = real___poll_chk(fds, n, timeout, fdslen);
+	wait_end(th);
+	return r;
+}
+
+LT_EXPORT int __ppoll_chk(struct pollfd *fds, nfds_t n, const struct timespec *ts, const sigset_t *mask, size_t fdslen)
+{
+	REAL(__ppoll_chk);
+	struct lt_thread *th = wait_begin(!ts || may_block_long_ts((long)ts->tv_sec));
+	int r = real___ppoll_chk(fds, n, ts, mask, fdslen);
+	wait_end(th);
+	return r;
+}
+
 LT_EXPORT int select(int n, fd_set *r, fd_set *w, fd_set *e, struct timeval *tv)
 {
 	REAL(select);
