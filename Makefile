@@ -84,6 +84,9 @@ ifeq ($(ARCH),x86_64)
 SHIM_ASM := shim/entry_x86_64.S
 # Entry patching: capstone's header only; the library is dlopen'ed.
 SHIM_C += shim/patch_x86_64.c
+# pthread_cond_wait/timedwait take glibc's default version only (waits.c).
+SHIM_MAP := shim/cond.map
+SHIM_MAP_LDFLAGS := -Wl,--version-script=$(SHIM_MAP)
 else
 SHIM_ASM :=
 SHIM_C += shim/entry_generic.c
@@ -218,10 +221,11 @@ $(B)/obj/common/%.pic.o: common/%.c common/%.h common/ltx_format.h Makefile
 	$(call echo_cmd,CC,$<)
 	$(Q)$(CC) $(SHIM_CFLAGS) -c -o $@ $<
 
-$(SHIM): $(SHIM_OBJ)
+$(SHIM): $(SHIM_OBJ) $(SHIM_MAP)
 	@mkdir -p $(dir $@)
 	$(call echo_cmd,LD,$@)
-	$(Q)$(CC) $(SHIM_SAN) -shared $(CET_LDFLAGS) -Wl,-soname,liblogtax.so -Wl,-z,defs -Wl,-z,now -o $@ $^ -ldl -lpthread
+	$(Q)$(CC) $(SHIM_SAN) -shared $(CET_LDFLAGS) $(SHIM_MAP_LDFLAGS) -Wl,-soname,liblogtax.so -Wl,-z,defs -Wl,-z,now \
+		-o $@ $(SHIM_OBJ) -ldl -lpthread
 
 $(B)/obj/analyzer/%.o: analyzer/%.c $(wildcard analyzer/*.h) $(wildcard common/*.h)
 	@mkdir -p $(dir $@)

@@ -21,6 +21,7 @@ struct lt_config {
 	uint32_t snapshot_every; /* seconds; 0: no periodic snapshots */
 	uint32_t no_follow;      /* LOGTAX_NO_FOLLOW: the one pid traced; 0: follow */
 	uint32_t patch_mode;     /* enum ltx_patch (LOGTAX_PATCH) */
+	uint32_t jobs;           /* LOGTAX_JOBS: condition-variable waits end jobs */
 	char outdir[4096];
 };
 extern struct lt_config lt_cfg LT_HIDDEN;

@@ -88,7 +88,23 @@ START_TEST(layout)
 	ck_assert_uint_eq(LTX_TEV_UNTIMED, 2);
 	/* 1.1: families 3-6 and records 8-11; 1.2: records 18-19 (issue 6),
 	 * MODULE flag UNLOADED, KEY unloads, folded THREAD records (issue 7) */
-	ck_assert_uint_eq(LTX_VERSION_MINOR, 3);
+	ck_assert_uint_eq(LTX_VERSION_MINOR, 4);
+	/* 1.4: every thread's CPU time and jobs, the process's CPU time */
+	ck_assert_uint_eq(LTX_REC_THREAD_TIME, 24);
+	ck_assert_uint_eq(LTX_REC_PROCESS_CPU, 25);
+	PIN(struct ltx_thread_time, 72);
+	AT(struct ltx_thread_time, flags, 4);
+	AT(struct ltx_thread_time, cpu_ns, 8);
+	AT(struct ltx_thread_time, jobs, 16);
+	AT(struct ltx_thread_time, job_wait_ticks, 24);
+	AT(struct ltx_thread_time, job_busy_ticks, 32);
+	AT(struct ltx_thread_time, pre_jobs_kept, 40);
+	AT(struct ltx_thread_time, pre_jobs_ticks, 64);
+	ck_assert_uint_eq(LTX_TT_CPU, 1);
+	ck_assert_uint_eq(LTX_TT_AT_EXIT, 2);
+	PIN(struct ltx_process_cpu, 16);
+	AT(struct ltx_process_cpu, flags, 8);
+	ck_assert_uint_eq(LTX_PCPU_JOBS, 1);
 	/* 1.3: a hooked function's level scale */
 	ck_assert_uint_eq(LTX_REC_ENTRY_LEVELS, 21);
 	PIN(struct ltx_entry_levels, 8);
