@@ -106,6 +106,18 @@ static void header(FILE *o, const struct an_proc *p)
 			   "call sites without names (marked below)\n", gone, p->nmodules, p->unsymbolized_keys);
 }
 
+/* What the groups' share column divides by: the processes' CPU time, or
+ * (files before 1.4) the event loops' busy time. */
+static const char *share_hdr(const struct an_model *m)
+{
+	return m->share_of_cpu ? "% CPU" : "% busy";
+}
+
+static double gshare(const struct an_model *m, const struct an_group *g)
+{
+	return m->share_of_cpu ? g->cpu_share : g->share;
+}
+
 /* "12.3 us" or "-" when the group has no estimate */
 static const char *est(const struct an_group *g, char *buf)
 {
@@ -117,12 +129,12 @@ static void entries(FILE *o, const struct an_model *m)
 	char a[B], b[B], c[B], d[B], e[B], g[B];
 	fprintf(o, "\nLogging calls by entry point\n");
 	fprintf(o, "  %-20s %14s %14s %12s %11s %11s %9s\n", "entry point", "calls", "kept", "dropped", "est. time",
-		"per call", "% busy");
+		"per call", share_hdr(m));
 	for (size_t i = 0; i < m->nentries; i++) {
 		const struct an_group *g0 = &m->entries[i];
 		fprintf(o, "  %-20s %14s %14s %12s %11s %11s %9s\n", g0->entry, an_count(g0->kept + g0->dropped, a, B),
 			an_count(g0->kept, b, B), an_count(g0->dropped, c, B), est(g0, d), an_dur(g0->ns_per_call, e, B),
-			an_pct(g0->share, g, B));
+			an_pct(gshare(m, g0), g, B));
 	}
 }
 
@@ -132,19 +144,21 @@ static void sources(FILE *o, const struct an_model *m)
 	fprintf(o, "\nLogging calls by source\n");
 	char sv[B];
 	fprintf(o, "  %-24s %-16s %14s %12s %11s %11s %9s %11s\n", "source", "entry point", "calls", "dropped", "est. time",
-		"per call", "% busy", "est. saved");
+		"per call", share_hdr(m), "est. saved");
 	for (size_t i = 0; i < m->nsources; i++) {
 		const struct an_group *s = &m->sources[i];
 		fprintf(o, "  %-24s %-16s %14s %12s %11s %11s %9s %11s%s\n", an_safe(s->name[0] ? s->name : "(none)", name, sizeof name),
 			s->entry, an_count(s->kept + s->dropped, a, B), an_count(s->dropped, b, B), est(s, c),
-			an_dur(s->ns_per_call, d, B), an_pct(s->share, e, B),
+			an_dur(s->ns_per_call, d, B), an_pct(gshare(m, s), e, B),
 			s->dropped && s->save_basis != AN_SAVE_NONE ? an_dur(s->saved_ns, sv, B) : "-",
 			s->untimed_keys && s->timed_keys ? "  (some call sites estimated from others)" : "");
 	}
 	int over = 0;
 	for (size_t i = 0; i < m->nsources; i++)
 		over |= m->sources[i].share > 1;
-	if (over)
+	if (m->share_of_cpu && m->nsources)
+		fprintf(o, "  (%% CPU: a source's part of logging's time over the process's CPU time, all threads)\n");
+	else if (over)
 		fprintf(o, "  (%% busy: a source's time over the event loops' busy time; it includes calls made before\n"
 			   "   a loop began or in threads without one, so it can pass 100%%)\n");
 }
@@ -160,7 +174,7 @@ static void sites(FILE *o, const struct an_model *m)
 	size_t n = rows(m, m->nsites);
 	fprintf(o, "\nTop call sites by estimated time\n");
 	fprintf(o, "  %-32s %-28s %-20s %12s %11s %11s %9s\n", "function", "file:line", "source", "calls", "est. time",
-		"per call", "% busy");
+		"per call", share_hdr(m));
 	for (size_t i = 0; i < n; i++) {
 		const struct an_group *g = &m->sites[i];
 		const struct an_sym *y = g->site;
@@ -177,7 +191,7 @@ static void sites(FILE *o, const struct an_model *m)
 		fprintf(o, "  %-32s %-28s %-20s %12s %11s %11s %9s%s%s%s\n", an_safe(fn, fs, sizeof fs),
 			an_safe(where, ws, sizeof ws), an_safe(g->name[0] ? g->name : "(none)", name, sizeof name),
 			an_count(g->kept + g->dropped, a, B), est(g, b), an_dur(g->ns_per_call, c, B),
-			an_pct(g->share, d, B), note ? "  [" : "", note ? note : "", note ? "]" : "");
+			an_pct(gshare(m, g), d, B), note ? "  [" : "", note ? note : "", note ? "]" : "");
 	}
 	if (n < m->nsites)
 		fprintf(o, "  (%zu more call sites; --top 0 shows all)\n", m->nsites - n);
@@ -189,7 +203,7 @@ static void templates(FILE *o, const struct an_model *m)
 	size_t n = rows(m, m->ntemplates);
 	fprintf(o, "\nTop message templates by estimated time\n");
 	fprintf(o, "  %-52s %-20s %12s %11s %11s %9s\n", "template", "source", "calls", "est. time", "per call",
-		"% busy");
+		share_hdr(m));
 	for (size_t i = 0; i < n; i++) {
 		const struct an_group *g = &m->templates[i];
 		const struct an_tmpl *t = g->tmpl;
@@ -204,7 +218,7 @@ static void templates(FILE *o, const struct an_model *m)
 		}
 		fprintf(o, "  %-52s %-20s %12s %11s %11s %9s%s%s%s\n", shown,
 			an_safe(g->name[0] ? g->name : "(none)", name, sizeof name), an_count(g->kept + g->dropped, a, B),
-			est(g, b), an_dur(g->ns_per_call, c, B), an_pct(g->share, d, B), note ? "  [" : "",
+			est(g, b), an_dur(g->ns_per_call, c, B), an_pct(gshare(m, g), d, B), note ? "  [" : "",
 			note ? note : "", note ? "]" : "");
 	}
 	if (n < m->ntemplates)
@@ -411,8 +425,8 @@ static void threads(FILE *o, const struct an_model *m)
 	fprintf(o, "\nThreads\n");
 	if (several)
 		fprintf(o, "  %-8s", "pid");
-	fprintf(o, "  %-8s %-16s %11s %10s %10s %14s %10s %10s %10s %9s\n", "tid", "name", "iterations", "wait",
-		"busy", "log calls", "log time", "calls/it", "log/it", "log share");
+	fprintf(o, "  %-8s %-16s %11s %10s %10s %14s %10s %10s %10s %9s %10s %9s\n", "tid", "name", "iterations", "wait",
+		"busy", "log calls", "log time", "calls/it", "log/it", "log share", "CPU", "log % CPU");
 	for (size_t i = 0; i < m->nthreads; i++) {
 		const struct an_thread *t = &m->threads[i];
 		const struct an_thread *r = t;
@@ -427,22 +441,31 @@ static void threads(FILE *o, const struct an_model *m)
 		}
 		if (several)
 			fprintf(o, "  %-8u", m->procs[t->proc].pid);
+		char cpu[B], cpus[B];
+		if (t->cpu_ns >= 0) {
+			an_dur(t->cpu_ns, cpu, B);
+			an_pct(t->cpu_share, cpus, B);
+		} else {
+			snprintf(cpu, B, "-");
+			snprintf(cpus, B, "-");
+		}
 		if (!r->waits) {
-			fprintf(o, "  %-8s %-16s %11s %10s %10s %14s %10s %10s %10s %9s\n", tid, name,
+			fprintf(o, "  %-8s %-16s %11s %10s %10s %14s %10s %10s %10s %9s %10s %9s\n", tid, name,
 				"-", "-", "-", an_count(t->kept, a, B), t->est_ns > 0 ? an_dur(t->est_ns, b, B) : "-", "-", "-",
-				"-");
+				"-", cpu, cpus);
 			continue;
 		}
 		double it = (double)r->waits;
 		char cpi[32];
 		snprintf(cpi, sizeof cpi, "%.1f", (double)t->loop_kept / it);
-		fprintf(o, "  %-8s %-16s %11s %10s %10s %14s %10s %10s %10s %9s\n", tid, name, an_count(r->waits, a, B), an_dur(t->wait_ns, b, B), an_dur(t->busy_ns - t->shim_ns, c, B),
+		fprintf(o, "  %-8s %-16s %11s %10s %10s %14s %10s %10s %10s %9s %10s %9s\n", tid, name, an_count(r->waits, a, B), an_dur(t->wait_ns, b, B), an_dur(t->busy_ns - t->shim_ns, c, B),
 			an_count(t->loop_kept, d, B), an_dur(t->loop_log_ns, e, B), cpi, an_dur(t->log_per_iter_ns, g, B),
-			an_pct(t->share, h, B));
+			an_pct(t->share, h, B), cpu, cpus);
 	}
 	fprintf(o, "  (iterations = waits in poll/select/epoll; busy = time between waits that the thread ran,\n"
-		   "   the shim's cost taken out; log calls and time count what ran between waits; * = exited;\n"
-		   "   (N threads) = exited threads after the first 64, summed into one row)\n");
+		   "   the shim's cost taken out; log calls and time count what ran between waits (all of a\n"
+		   "   thread's calls without a loop); CPU = the thread's whole CPU time, log %% CPU logging's\n"
+		   "   share of it; * = exited; (N threads) = exited threads after the first 64, summed into one row)\n");
 	/* Where preemption took a visible part of the busy time, say so. */
 	for (size_t i = 0; i < m->nthreads; i++) {
 		const struct an_thread *t = &m->threads[i];
@@ -484,6 +507,89 @@ static void threads(FILE *o, const struct an_model *m)
 	}
 }
 
+/* Threads grouped by name (pools), with their CPU time and logging's share
+ * of it, then what the shim never saw: every process with a CPU record. */
+static void thread_groups(FILE *o, const struct an_model *m)
+{
+	if (!m->share_of_cpu)
+		return;
+	char a[B], b[B], c[B], d[B], e[B], f[B], name[64], label[80];
+	int several = m->nprocs > 1;
+	fprintf(o, "\nCPU time by thread group (threads of the same name: a pool)\n");
+	if (several)
+		fprintf(o, "  %-8s", "pid");
+	fprintf(o, "  %-28s %10s %9s %14s %10s %9s %11s\n", "threads", "CPU", "of proc.", "log calls", "log time",
+		"log % CPU", "% proc. CPU");
+	size_t gi = 0;
+	for (size_t pi = 0; pi < m->nprocs; pi++) {
+		const struct an_proc *p = &m->procs[pi];
+		for (; gi < m->ntgroups && m->tgroups[gi].proc == pi; gi++) {
+			const struct an_tgroup *g = &m->tgroups[gi];
+			if (g->folded)
+				snprintf(label, sizeof label, "(exited, %u threads)", g->nthreads);
+			else if (g->nthreads > 1)
+				snprintf(label, sizeof label, "%s x%u", an_safe(g->name, name, sizeof name), g->nthreads);
+			else
+				snprintf(label, sizeof label, "%s", an_safe(g->name, name, sizeof name));
+			if (several)
+				fprintf(o, "  %-8u", p->pid);
+			fprintf(o, "  %-28s %10s %9s %14s %10s %9s %11s\n", label, g->cpu_ns >= 0 ? an_dur(g->cpu_ns, a, B) : "-",
+				an_pct(g->cpu_of_proc, b, B), an_count(g->kept, c, B), g->est_ns > 0 ? an_dur(g->est_ns, d, B) : "-",
+				an_pct(g->cpu_share, e, B), an_pct(g->proc_share, f, B));
+		}
+		if (several)
+			fprintf(o, "  %-8u", p->pid);
+		fprintf(o, "  %-28s %10s %9s %14s %10s %9s %11s\n", "(threads that never logged)", an_dur(p->other_cpu_ns, a, B),
+			an_pct(p->cpu_ns > 0 ? p->other_cpu_ns / p->cpu_ns : -1, b, B), "0", "-", "-", "-");
+	}
+	fprintf(o, "  (CPU = the threads' CPU time, read at their exit or when the file was written; of proc. = its\n"
+		   "   part of the process's CPU time; log %% CPU = logging's time over the group's CPU time;\n"
+		   "   %% proc. CPU = over the process's: these add up to the headline below)\n");
+}
+
+/* Worker pools (--jobs): per-job figures of threads that waited for jobs. */
+static void jobs(FILE *o, const struct an_model *m)
+{
+	int any = 0, asked = 0;
+	for (size_t i = 0; i < m->nthreads; i++)
+		any |= m->threads[i].jobs > 0;
+	for (size_t i = 0; i < m->nprocs; i++)
+		asked |= m->procs[i].jobs_counted;
+	if (!any) {
+		if (asked)
+			fprintf(o, "\nNo thread waited in pthread_cond_wait or pthread_cond_timedwait (--jobs).\n");
+		return;
+	}
+	char a[B], b[B], c[B], d[B], e[B], g[B], h[B], name[64];
+	int several = m->nprocs > 1;
+	fprintf(o, "\nWorker jobs (a job ends each wait in pthread_cond_wait/timedwait)\n");
+	if (several)
+		fprintf(o, "  %-8s", "pid");
+	fprintf(o, "  %-8s %-16s %11s %10s %10s %14s %10s %10s %10s %9s\n", "tid", "name", "jobs", "wait", "busy",
+		"log calls", "calls/job", "CPU/job", "log/job", "log % CPU");
+	for (size_t i = 0; i < m->nthreads; i++) {
+		const struct an_thread *t = &m->threads[i];
+		if (!t->jobs)
+			continue;
+		char tid[32], cpj[32];
+		snprintf(tid, sizeof tid, "%u%s", t->tid, t->exited ? "*" : "");
+		if (t->folded) {
+			snprintf(tid, sizeof tid, "-*");
+			snprintf(name, sizeof name, "(%u threads)", t->nthreads);
+		} else {
+			an_safe(t->name, name, sizeof name);
+		}
+		snprintf(cpj, sizeof cpj, "%.1f", t->calls_per_job);
+		if (several)
+			fprintf(o, "  %-8u", m->procs[t->proc].pid);
+		fprintf(o, "  %-8s %-16s %11s %10s %10s %14s %10s %10s %10s %9s\n", tid, name, an_count(t->jobs, a, B),
+			an_dur(t->job_wait_ns, b, B), an_dur(t->job_busy_ns, c, B), an_count(t->job_kept, d, B), cpj,
+			an_dur(t->cpu_per_job_ns, e, B), an_dur(t->log_per_job_ns, g, B), an_pct(t->cpu_share, h, B));
+	}
+	fprintf(o, "  (wait = in the condition waits; busy = wall time between them; log calls = after the first\n"
+		   "   wait; CPU/job = the thread's CPU time over its jobs)\n");
+}
+
 int an_report_text(FILE *o, const struct an_model *m)
 {
 	for (size_t i = 0; i < m->nprocs; i++) {
@@ -510,7 +616,12 @@ int an_report_text(FILE *o, const struct an_model *m)
 	}
 	trace(o, m);
 	threads(o, m);
+	jobs(o, m);
+	thread_groups(o, m);
 	char a[B], b[B], c[B];
+	if (m->cpu_share >= 0)
+		fprintf(o, "\nLogging took %s of the process%s %s CPU time: %s.\n", an_dur(m->log_cpu_ns, a, B),
+			m->nprocs > 1 ? "es'" : "'s", an_dur(m->cpu_ns, b, B), an_pct(m->cpu_share, c, B));
 	if (m->busy_net_ns > 0)
 		fprintf(o, "\nIn the event loops, logging took %s of %s busy time: %s.\n", an_dur(m->loop_log_ns, a, B),
 			an_dur(m->busy_net_ns, b, B), an_pct(m->loop_share, c, B));
