@@ -15,7 +15,8 @@
  * worker that has had its JOBS ends without waiting again. At exit, on
  * stdout, what it counted itself:
  *   pool-demo: thread=loop iterations=N calls=C
- *   pool-demo: thread=worker.I waits=W jobs=J calls=C   (one per worker)
+ *   pool-demo: thread=worker.I waits=W jobs=J calls=C cpu_ns=T   (one per worker;
+ *   T its CPU clock as it ended)
  *   pool-demo: calls source=S count=N
  *
  * With COMPAT=1 in the environment the workers use glibc's pre-2.3.2
@@ -63,6 +64,7 @@ struct worker {
 	pthread_cond_t cv; /* zero-initialised: valid for both kinds */
 	int idle, job;     /* under the pool's mutex */
 	long waits, jobs, calls;
+	long long cpu_ns; /* its own CPU clock, read as it ends */
 	volatile unsigned long sink;
 };
 
@@ -121,6 +123,9 @@ static void *worker_main(void *arg)
 		}
 		w->jobs++;
 	}
+	struct timespec ts;
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	w->cpu_ns = (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 	return NULL;
 }
 
@@ -191,8 +196,8 @@ int main(int argc, char **argv)
 	}
 	printf("pool-demo: thread=loop iterations=%ld calls=%ld\n", iterations, lcalls);
 	for (int i = 0; i < nworkers; i++)
-		printf("pool-demo: thread=worker.%d waits=%ld jobs=%ld calls=%ld\n", i, workers[i].waits, workers[i].jobs,
-		       workers[i].calls);
+		printf("pool-demo: thread=worker.%d waits=%ld jobs=%ld calls=%ld cpu_ns=%lld\n", i, workers[i].waits,
+		       workers[i].jobs, workers[i].calls, workers[i].cpu_ns);
 	printf("pool-demo: calls source=pool.loop count=%ld\n", lcalls);
 	printf("pool-demo: calls source=pool.worker count=%ld\n", wcalls);
 	return fflush(stdout) != 0;
