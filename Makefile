@@ -527,7 +527,7 @@ $(B)/tests/test_elfsym: tests/unit/test_elfsym.c shim/elfsym.c shim/elfsym.h $(E
 unit: $(UNIT_BINS)
 
 # Benchmark programs (bench/run.sh, make bench).
-BENCH_BINS := $(B)/bench/percall $(B)/bench/rules-bench $(B)/bench/percall-direct
+BENCH_BINS := $(B)/bench/percall $(B)/bench/rules-bench $(B)/bench/percall-direct $(B)/bench/waits
 $(B)/bench/%: bench/%.c $(TP)/liblegacylog.so test-programs/legacylog.h
 	@mkdir -p $(dir $@)
 	$(call echo_cmd,CC,$@)
