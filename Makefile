@@ -84,6 +84,9 @@ ifeq ($(ARCH),x86_64)
 SHIM_ASM := shim/entry_x86_64.S
 # Entry patching: capstone's header only; the library is dlopen'ed.
 SHIM_C += shim/patch_x86_64.c
+# pthread_cond_wait/timedwait take glibc's default version only (waits.c).
+SHIM_MAP := shim/cond.map
+SHIM_MAP_LDFLAGS := -Wl,--version-script=$(SHIM_MAP)
 else
 SHIM_ASM :=
 SHIM_C += shim/entry_generic.c
@@ -118,6 +121,9 @@ TP_LIBS := $(TP)/liblegacylog.so $(TP)/libcallers.so
 # Programs on the model logger (liblegacylog.so).
 TP_BINS := $(TP)/evloop-demo $(TP)/threads-demo $(TP)/varargs-demo $(TP)/rules-demo $(TP)/stack-demo \
 	$(TP)/churn-demo $(TP)/tail-demo $(TP)/fdshare-demo $(TP)/idle-demo $(TP)/names-demo $(TP)/rate-demo
+# Every wait the shim wraps, fortified poll/ppoll included; a worker pool fed
+# through a condition variable beside an event loop.
+TP_BINS += $(TP)/waits-demo $(TP)/pool-demo
 # Processes and signals (issue 7): fork/exec/spawn, signals, daemons; and
 # a statically linked program, which no LD_PRELOAD library can enter.
 TP_BINS += $(TP)/proc-demo $(TP)/sig-demo $(TP)/daemon-demo $(TP)/static-demo
@@ -228,10 +234,11 @@ $(B)/obj/common/%.pic.o: common/%.c common/%.h common/ltx_format.h Makefile
 	$(call echo_cmd,CC,$<)
 	$(Q)$(CC) $(SHIM_CFLAGS) -c -o $@ $<
 
-$(SHIM): $(SHIM_OBJ)
+$(SHIM): $(SHIM_OBJ) $(SHIM_MAP)
 	@mkdir -p $(dir $@)
 	$(call echo_cmd,LD,$@)
-	$(Q)$(CC) $(SHIM_SAN) -shared $(CET_LDFLAGS) -Wl,-soname,liblogtax.so -Wl,-z,defs -Wl,-z,now -o $@ $^ -ldl -lpthread
+	$(Q)$(CC) $(SHIM_SAN) -shared $(CET_LDFLAGS) $(SHIM_MAP_LDFLAGS) -Wl,-soname,liblogtax.so -Wl,-z,defs -Wl,-z,now \
+		-o $@ $(SHIM_OBJ) -ldl -lpthread
 
 $(B)/obj/analyzer/%.o: analyzer/%.c $(wildcard analyzer/*.h) $(wildcard common/*.h)
 	@mkdir -p $(dir $@)
@@ -307,6 +314,13 @@ $(TP)/longnames-demo: test-programs/longnames-demo.c $(TP)/liblegacylog.so test-
 $(TP)/longnames-demo-stripped: $(TP)/longnames-demo
 	$(call echo_cmd,STRIP,$@)
 	$(Q)objcopy --strip-all $< $@.tmp && mv $@.tmp $@
+# -O2 -D_FORTIFY_SOURCE=2, as Debian builds: poll and ppoll on a fixed-size
+# array become __poll_chk and __ppoll_chk.
+$(TP)/waits-demo $(TP)/pool-demo: $(TP)/%: test-programs/%.c $(TP)/liblegacylog.so test-programs/legacylog.h
+	@mkdir -p $(dir $@)
+	$(call echo_cmd,CC,$@)
+	$(Q)$(CC) $(TP_CFLAGS) -O2 -U_FORTIFY_SOURCE -D_FORTIFY_SOURCE=2 -pthread -o $@ $< -L$(TP) -llegacylog \
+		-Wl,-rpath,'$$ORIGIN'
 
 # No dynamic loader: logtax run must say that nothing can be counted.
 # (Never sanitized: the sanitizers' runtimes cannot be linked statically.)
@@ -549,7 +563,7 @@ $(B)/tests/test_elfsym: tests/unit/test_elfsym.c shim/elfsym.c shim/elfsym.h $(E
 unit: $(UNIT_BINS)
 
 # Benchmark programs (bench/run.sh, make bench).
-BENCH_BINS := $(B)/bench/percall $(B)/bench/rules-bench $(B)/bench/percall-direct
+BENCH_BINS := $(B)/bench/percall $(B)/bench/rules-bench $(B)/bench/percall-direct $(B)/bench/waits
 $(B)/bench/%: bench/%.c $(TP)/liblegacylog.so test-programs/legacylog.h
 	@mkdir -p $(dir $@)
 	$(call echo_cmd,CC,$@)

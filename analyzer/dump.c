@@ -109,6 +109,15 @@ int an_dump(FILE *o, const struct ltx_file *f)
 		fprintf(o, "threadcpu %u samples=%llu sampled_ticks=%llu cpu_ns=%llu\n", c->thread,
 			(unsigned long long)c->samples, (unsigned long long)c->sampled_ticks, (unsigned long long)c->cpu_ns);
 	}
+	for (size_t i = 0; i < f->nthread_times; i++) {
+		const struct ltx_thread_time *c = &f->thread_times[i];
+		fprintf(o, "threadtime %u flags=0x%x cpu_ns=%llu jobs=%llu job_wait_ticks=%llu job_busy_ticks=%llu\n",
+			c->thread, c->flags, (unsigned long long)c->cpu_ns, (unsigned long long)c->jobs,
+			(unsigned long long)c->job_wait_ticks, (unsigned long long)c->job_busy_ticks);
+	}
+	if (f->has_process_cpu)
+		fprintf(o, "processcpu cpu_ns=%llu flags=0x%x\n", (unsigned long long)f->process_cpu.cpu_ns,
+			f->process_cpu.flags);
 	keys(o, f);
 	stacks(o, f);
 	traces(o, f);

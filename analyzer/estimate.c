@@ -259,6 +259,7 @@ int an_threads(struct an_model *m, struct an_proc *p, size_t pi, struct an_threa
 		const struct ltx_thread *r = t->t;
 		t->loop_log_ns = -1;
 		t->share = -1;
+		t->cpu_frac = -1;
 		t->log_per_iter_ns = -1;
 		t->busy_per_iter_ns = -1;
 		p->lost += r->reentered;
@@ -328,8 +329,78 @@ int an_threads(struct an_model *m, struct an_proc *p, size_t pi, struct an_threa
 	p->shim_ns = (double)untimed * p->cost_count_ns + (double)p->timed * p->cost_timed_ns +
 		     (double)p->dropped * p->cost_drop_ns + captures * p->ns_per_tick;
 	p->lost += f->proc.late_calls;
+	an_thread_cpu(p, th);
 	(void)m;
 	return 0;
+}
+
+/* Each thread's CPU time and jobs (THREAD_TIME, 1.4) and the process's
+ * (PROCESS_CPU). A thread's log time counts at most at its CPU time: timed
+ * windows are wall time, and a call that blocked (a full pipe, a slow
+ * disk) holds time the thread did not run. So logging's share of the
+ * process's CPU time stays at most 1 whatever the windows held. */
+void an_thread_cpu(struct an_proc *p, struct an_thread *th)
+{
+	const struct ltx_file *f = p->f;
+	p->cpu_ns = f->has_process_cpu ? (double)f->process_cpu.cpu_ns : -1;
+	p->jobs_counted = f->has_process_cpu && (f->process_cpu.flags & LTX_PCPU_JOBS);
+	p->threads_cpu_ns = 0;
+	p->log_cpu_ns = 0;
+	double log_unknown = 0; /* threads whose clock is unknown: capped by the process's only */
+	for (size_t i = 0; i < f->nthreads; i++) {
+		struct an_thread *t = &th[i];
+		const struct ltx_thread_time *tt = f->thread_time_of[i];
+		t->cpu_ns = -1;
+		t->cpu_share = -1;
+		t->log_ns = t->est_ns;
+		t->job_log_ns = -1;
+		t->calls_per_job = -1;
+		t->log_per_job_ns = -1;
+		t->cpu_per_job_ns = -1;
+		if (tt && (tt->flags & LTX_TT_CPU)) {
+			t->cpu_ns = (double)tt->cpu_ns;
+			t->cpu_at_exit = (tt->flags & LTX_TT_AT_EXIT) != 0;
+			if (t->log_ns > t->cpu_ns)
+				t->log_ns = t->cpu_ns;
+			if (t->cpu_ns > 0)
+				t->cpu_share = t->log_ns / t->cpu_ns;
+			p->threads_cpu_ns += t->cpu_ns;
+			p->log_cpu_ns += t->log_ns;
+		} else {
+			log_unknown += t->log_ns;
+		}
+		if (!tt || !tt->jobs)
+			continue;
+		t->jobs = tt->jobs;
+		if (p->ns_per_tick) {
+			t->job_wait_ns = (double)tt->job_wait_ticks * p->ns_per_tick;
+			t->job_busy_ns = (double)tt->job_busy_ticks * p->ns_per_tick;
+		}
+		t->job_kept = t->kept >= tt->pre_jobs_kept ? t->kept - tt->pre_jobs_kept : 0;
+		t->calls_per_job = (double)t->job_kept / (double)t->jobs;
+		/* no per-key split at the first job wait: the thread's log time by calls */
+		if (t->kept)
+			t->job_log_ns = t->log_ns * (double)t->job_kept / (double)t->kept;
+		else
+			t->job_log_ns = 0;
+		t->log_per_job_ns = t->job_log_ns / (double)t->jobs;
+		if (t->cpu_ns >= 0)
+			t->cpu_per_job_ns = t->cpu_ns / (double)t->jobs;
+	}
+	p->log_cpu_ns += log_unknown;
+	p->other_cpu_ns = 0;
+	p->cpu_share = -1;
+	if (p->cpu_ns < 0)
+		return;
+	/* Read after the threads' clocks, the process's is at least their sum;
+	 * a thread read while the writer ran can pass it by a little. */
+	if (p->cpu_ns < p->threads_cpu_ns)
+		p->cpu_ns = p->threads_cpu_ns;
+	p->other_cpu_ns = p->cpu_ns - p->threads_cpu_ns;
+	if (p->log_cpu_ns > p->cpu_ns)
+		p->log_cpu_ns = p->cpu_ns;
+	if (p->cpu_ns > 0)
+		p->cpu_share = p->log_cpu_ns / p->cpu_ns;
 }
 
 /* ---- what dropped calls saved (rules) ---------------------------------- */

@@ -349,6 +349,11 @@ static int cmd_check_env(const char *who)
 		fprintf(stderr, "logtax: %s: --snapshot '%s': %s\n", who, sn, why);
 		bad = 1;
 	}
+	const char *jb = getenv("LOGTAX_JOBS");
+	if (jb && ltx_parse_jobs(jb, &a, &why) < 0) {
+		fprintf(stderr, "logtax: %s: LOGTAX_JOBS='%s': %s\n", who, jb, why);
+		bad = 1;
+	}
 	const char *nf = getenv("LOGTAX_NO_FOLLOW");
 	if (nf && ltx_parse_no_follow(nf, &a, &why) < 0) {
 		fprintf(stderr, "logtax: %s: LOGTAX_NO_FOLLOW='%s': %s\n", who, nf, why);

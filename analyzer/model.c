@@ -276,6 +276,10 @@ static int group(const struct an_model *m, an_key_cmp cmp, struct an_group **out
 		int timed = c->timed_keys > 0;
 		c->ns_per_call = timed && c->kept ? c->est_ns / (double)c->kept : -1;
 		c->share = timed && m->busy_net_ns > 0 ? c->est_ns / m->busy_net_ns : -1;
+		/* its part of logging's CPU time (see an_thread_cpu): the groups add up to the headline */
+		c->cpu_share = timed && m->share_of_cpu && m->est_ns > 0 ?
+				       c->est_ns * (m->log_cpu_ns / m->est_ns) / m->cpu_ns :
+				       -1;
 	}
 	qsort(g, n, sizeof *g, by_est_desc);
 	*out = g;
@@ -468,6 +472,75 @@ static int rule_rows(struct an_model *m)
 	return 0;
 }
 
+/* Threads grouped by process and name, in thread order; then by log time. */
+static int by_tgroup(const void *a, const void *b)
+{
+	const struct an_tgroup *x = a, *y = b;
+	if (x->proc != y->proc)
+		return x->proc < y->proc ? -1 : 1;
+	if (x->log_ns != y->log_ns)
+		return x->log_ns > y->log_ns ? -1 : 1;
+	if (x->cpu_ns != y->cpu_ns)
+		return x->cpu_ns > y->cpu_ns ? -1 : 1;
+	return x->first < y->first ? -1 : x->first > y->first;
+}
+
+static int thread_groups(struct an_model *m)
+{
+	m->tgroups = calloc(m->nthreads + 1, sizeof *m->tgroups);
+	if (!m->tgroups)
+		return -1;
+	size_t n = 0, start = 0; /* the current process's groups: [start, n) */
+	for (size_t i = 0; i < m->nthreads; i++) {
+		const struct an_thread *t = &m->threads[i];
+		if (n > start && m->tgroups[start].proc != t->proc)
+			start = n;
+		struct an_tgroup *g = NULL;
+		for (size_t j = start; j < n && !g; j++)
+			if (m->tgroups[j].folded == t->folded && !strcmp(m->tgroups[j].name, t->name))
+				g = &m->tgroups[j];
+		if (!g) {
+			g = &m->tgroups[n++];
+			g->proc = t->proc;
+			g->name = t->name;
+			g->first = i;
+			g->folded = t->folded;
+			g->cpu_ns = -1;
+		}
+		g->nthreads += t->nthreads ? t->nthreads : 1;
+		g->kept += t->kept;
+		g->dropped += t->dropped;
+		g->waits += t->waits;
+		g->jobs += t->jobs;
+		g->est_ns += t->est_ns;
+		g->log_ns += t->log_ns;
+		if (t->cpu_ns >= 0)
+			g->cpu_ns = (g->cpu_ns < 0 ? 0 : g->cpu_ns) + t->cpu_ns;
+	}
+	for (size_t j = 0; j < n; j++) {
+		struct an_tgroup *g = &m->tgroups[j];
+		double pcpu = m->procs[g->proc].cpu_ns;
+		g->cpu_share = g->cpu_ns > 0 ? (g->log_ns < g->cpu_ns ? g->log_ns : g->cpu_ns) / g->cpu_ns : -1;
+		g->proc_share = pcpu > 0 ? g->log_ns / pcpu : -1;
+		g->cpu_of_proc = pcpu > 0 && g->cpu_ns >= 0 ? g->cpu_ns / pcpu : -1;
+		if (g->proc_share > 1)
+			g->proc_share = 1;
+	}
+	qsort(m->tgroups, n, sizeof *m->tgroups, by_tgroup);
+	m->ntgroups = n;
+	for (size_t i = 0, j0 = 0; i < m->nthreads; i++) {
+		struct an_thread *t = &m->threads[i];
+		while (j0 < n && m->tgroups[j0].proc < t->proc)
+			j0++;
+		for (size_t j = j0; j < n && m->tgroups[j].proc == t->proc; j++)
+			if (m->tgroups[j].folded == t->folded && !strcmp(m->tgroups[j].name, t->name)) {
+				t->tgroup = j;
+				break;
+			}
+	}
+	return 0;
+}
+
 /* ... about a thread */
 static void thread_view(const struct an_proc *p, struct an_thread *t)
 {
@@ -605,6 +678,20 @@ int an_model_build(struct an_model *m, const struct ltx_file *files, size_t nfil
 	m->loop_share = m->busy_net_ns > 0 ? m->loop_log_ns / m->busy_net_ns : -1;
 	if (m->loop_share > 1) /* a sampled estimate can overshoot: as for threads */
 		m->loop_share = 1;
+	int all_cpu = nfiles > 0;
+	for (size_t pi = 0; pi < nfiles; pi++) {
+		const struct an_proc *p = &m->procs[pi];
+		if (p->cpu_ns < 0) {
+			all_cpu = 0;
+			continue;
+		}
+		m->cpu_ns += p->cpu_ns;
+		m->log_cpu_ns += p->log_cpu_ns;
+	}
+	m->cpu_share = m->cpu_ns > 0 ? m->log_cpu_ns / m->cpu_ns : -1;
+	m->share_of_cpu = all_cpu && m->cpu_ns > 0;
+	if (thread_groups(m) < 0)
+		return -1;
 	if (group(m, an_cmp_entry, &m->entries, &m->nentries) < 0 || group(m, an_cmp_source, &m->sources, &m->nsources) < 0 ||
 	    group(m, cmp_site, &m->sites, &m->nsites) < 0 || group(m, cmp_template, &m->templates, &m->ntemplates) < 0)
 		return -1;
@@ -628,6 +715,7 @@ void an_model_free(struct an_model *m)
 		free(m->keys[i].rule);
 	free(m->keys);
 	free(m->rule_rows);
+	free(m->tgroups);
 	free(m->entries);
 	free(m->sources);
 	free(m->sites);

@@ -22,6 +22,7 @@ void an_calib(struct an_proc *p);
 void an_key_quantiles(const struct an_proc *p, struct an_key *k);
 double an_hist_quantile(const uint64_t *h, uint32_t n, double q, int open_last);
 int an_estimate(struct an_proc *p, struct an_key *keys, size_t n, double *src_mean);
+void an_thread_cpu(struct an_proc *p, struct an_thread *th);
 int an_threads(struct an_model *m, struct an_proc *p, size_t pi, struct an_thread *th, const struct an_key *keys,
 	       size_t n);
 struct an_xkey;

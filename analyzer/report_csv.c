@@ -9,7 +9,8 @@ int an_report_csv(FILE *o, const struct an_model *m)
 {
 	fputs("pid,tid,thread,entry,family,source,level,level_name,caller,action,generation,calls,timed,ns_per_call,"
 	      "est_ns,basis,saved_ns,saved_basis,module,offset,function,inlined_into,file,line,site_status,call_site,"
-	      "template,template_status,rule,site_named_by\n", o);
+	      "template,template_status,rule,site_named_by,thread_group,group_threads,thread_cpu_ns,group_cpu_ns,"
+	      "process_cpu_ns,thread_jobs\n", o);
 	for (size_t i = 0; i < m->nkeys; i++) {
 		const struct an_key *k = &m->keys[i];
 		const struct an_thread *t = &m->threads[k->thread];
@@ -54,7 +55,20 @@ int an_report_csv(FILE *o, const struct an_model *m)
 		an_csv_field(o, k->rule ? k->rule : "");
 		fputc(',', o);
 		an_csv_field(o, an_named_name(y->named_by));
-		fputc('\n', o);
+		fputc(',', o);
+		/* the thread's group (a pool), CPU times (empty when unknown) and jobs */
+		const struct an_tgroup *g = &m->tgroups[t->tgroup];
+		an_csv_field(o, g->name);
+		fprintf(o, ",%u,", g->nthreads);
+		if (t->cpu_ns >= 0)
+			fprintf(o, "%.0f", t->cpu_ns);
+		fputc(',', o);
+		if (g->cpu_ns >= 0)
+			fprintf(o, "%.0f", g->cpu_ns);
+		fputc(',', o);
+		if (m->procs[k->proc].cpu_ns >= 0)
+			fprintf(o, "%.0f", m->procs[k->proc].cpu_ns);
+		fprintf(o, ",%llu\n", (unsigned long long)t->jobs);
 	}
 	return 0;
 }

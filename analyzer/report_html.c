@@ -133,6 +133,63 @@ static void set_label(char *dst, size_t cap, const char *ascii, size_t width)
 		snprintf(dst, cap, "%s", ascii);
 }
 
+/* A group's share as the tables show it: of the processes' CPU time, or
+ * (files before 1.4) of the event loops' busy time. */
+static double gshare(const struct an_model *m, const struct an_group *g)
+{
+	return m->share_of_cpu ? g->cpu_share : g->share;
+}
+
+static const char *share_hdr(const struct an_model *m)
+{
+	return m->share_of_cpu ? "% CPU" : "% busy";
+}
+
+/* "rpc-libvirtd x5", "(exited, 70 threads)" */
+static void tgroup_label(const struct an_model *m, const struct an_tgroup *g, char *l, size_t cap)
+{
+	char nm[64];
+	an_safe(g->name, nm, sizeof nm);
+	if (g->folded)
+		snprintf(l, cap, "(exited, %u threads)", g->nthreads);
+	else if (g->nthreads > 1)
+		snprintf(l, cap, "%s x%u", nm, g->nthreads);
+	else
+		snprintf(l, cap, "%s", nm);
+	if (m->nprocs > 1) {
+		size_t n = strlen(l);
+		snprintf(l + n, cap - n, " (pid %u)", m->procs[g->proc].pid);
+	}
+}
+
+/* Logging's share of each thread group's CPU time: every thread, loop or not. */
+static void cpu_chart(FILE *o, const struct an_model *m)
+{
+	if (!m->share_of_cpu)
+		return;
+	struct hbar rows[64];
+	size_t n = 0;
+	char a[B], b[B], c[B], l[200];
+	for (size_t i = 0; i < m->ntgroups && n < 64; i++) {
+		const struct an_tgroup *g = &m->tgroups[i];
+		if (g->cpu_share < 0)
+			continue;
+		struct hbar *r = &rows[n++];
+		tgroup_label(m, g, l, sizeof l);
+		set_label(r->label, sizeof r->label, l, 44);
+		snprintf(r->value, B, "%s of %s", an_pct(g->cpu_share, a, B), an_dur(g->cpu_ns, b, B));
+		r->v = g->cpu_share;
+		snprintf(r->tip, sizeof r->tip, "%s: logging %s of %s CPU time (%s of the process's)", l,
+			 an_dur(g->log_ns, a, B), an_dur(g->cpu_ns, b, B), an_pct(g->proc_share, c, B));
+	}
+	fputs("<h2>Logging's share of CPU time, per thread group</h2>\n", o);
+	if (!n)
+		return;
+	hbar_chart(o, "chart-cpu", "Logging's share of CPU time per thread group", rows, n, 1.0);
+	fputs("<p class=\"note\">Threads of the same name are one group (a pool); the bar is the part of the "
+	      "group's CPU time spent in logging calls.</p>\n", o);
+}
+
 static void share_chart(FILE *o, const struct an_model *m)
 {
 	struct hbar rows[64];
@@ -155,7 +212,7 @@ static void share_chart(FILE *o, const struct an_model *m)
 		snprintf(r->tip, sizeof r->tip, "%s: logging %s of %s busy time", l, an_dur(t->loop_log_ns, a, B),
 			 an_dur(t->busy_ns - t->shim_ns, b, B));
 	}
-	fputs("<h2>Logging's share of busy time, per thread</h2>\n", o);
+	fputs("<h2>Logging's share of busy time, per event-loop thread</h2>\n", o);
 	if (!n) {
 		fputs("<p class=\"note\">No thread waited in an event loop (poll, select, epoll), so there is no busy "
 		      "time to compare with.</p>\n", o);
@@ -166,7 +223,7 @@ static void share_chart(FILE *o, const struct an_model *m)
 	      "the bar is the part of it spent in logging calls.</p>\n", o);
 }
 
-static void group_chart(FILE *o, const struct an_group *g, size_t ng, int sites)
+static void group_chart(FILE *o, const struct an_model *m, const struct an_group *g, size_t ng, int sites)
 {
 	struct hbar rows[TOP_CHART];
 	size_t n = 0;
@@ -186,7 +243,7 @@ static void group_chart(FILE *o, const struct an_group *g, size_t ng, int sites)
 			snprintf(l, sizeof l, "%s", s1);
 		}
 		set_label(r->label, sizeof r->label, l, 46);
-		snprintf(r->value, B, "%s (%s)", an_dur(g[i].est_ns, a, B), an_pct(g[i].share, b, B));
+		snprintf(r->value, B, "%s (%s)", an_dur(g[i].est_ns, a, B), an_pct(gshare(m, &g[i]), b, B));
 		snprintf(r->tip, sizeof r->tip, "%s: %s calls, %s per call, %s in all", l,
 			 an_count(g[i].kept + g[i].dropped, c, B), an_dur(g[i].ns_per_call, b, B),
 			 an_dur(g[i].est_ns, a, B));
@@ -201,8 +258,11 @@ static void group_chart(FILE *o, const struct an_group *g, size_t ng, int sites)
 		return;
 	}
 	hbar_chart(o, sites ? "chart-sites" : "chart-sources", sites ? "Top call sites" : "Top sources", rows, n, max);
-	fputs("<p class=\"note\">Bar: estimated time in the logging calls; in brackets, its share of the event "
-	      "loops' busy time.</p>\n", o);
+	fputs(m->share_of_cpu ? "<p class=\"note\">Bar: estimated time in the logging calls; in brackets, its share "
+				"of the process's CPU time (all threads).</p>\n" :
+				"<p class=\"note\">Bar: estimated time in the logging calls; in brackets, its share of the "
+				"event loops' busy time.</p>\n",
+	      o);
 }
 
 /* A vertical histogram over log2 buckets, with p50/p99 marks. */
@@ -398,7 +458,14 @@ static void summary(FILE *o, const struct an_model *m)
 {
 	char a[B], b[B], c[B], d[B], e[B];
 	fputs("<h1>What logging costs</h1>\n", o);
-	if (m->loop_share >= 0)
+	if (m->cpu_share >= 0)
+		fprintf(o, "<p><span class=\"big\">%s</span> of the process%s CPU time went to logging calls "
+			   "(%s of %s, all threads).</p>\n", an_pct(m->cpu_share, a, B), m->nprocs > 1 ? "es'" : "'s",
+			an_dur(m->log_cpu_ns, b, B), an_dur(m->cpu_ns, c, B));
+	if (m->loop_share >= 0 && m->cpu_share >= 0)
+		fprintf(o, "<p>In the event loops: %s of their busy time (%s of %s).</p>\n", an_pct(m->loop_share, a, B),
+			an_dur(m->loop_log_ns, b, B), an_dur(m->busy_net_ns, c, B));
+	else if (m->loop_share >= 0)
 		fprintf(o, "<p><span class=\"big\">%s</span> of the event loops' busy time went to logging calls "
 			   "(%s of %s).</p>\n", an_pct(m->loop_share, a, B), an_dur(m->loop_log_ns, b, B),
 			an_dur(m->busy_net_ns, c, B));
@@ -470,8 +537,8 @@ static void group_table(FILE *o, const struct an_model *m, const char *title, co
 		fputs("<th class=\"l\">template</th>", o);
 	if (what >= 1)
 		fputs("<th class=\"l\">source</th>", o);
-	fputs("<th class=\"l\">entry point</th><th>calls</th><th>dropped</th><th>est. time</th><th>per call</th>"
-	      "<th>% busy</th></tr>\n", o);
+	fprintf(o, "<th class=\"l\">entry point</th><th>calls</th><th>dropped</th><th>est. time</th><th>per call</th>"
+		   "<th>%s</th></tr>\n", share_hdr(m));
 	for (size_t i = 0; i < n; i++) {
 		const struct an_group *x = &g[i];
 		fputs("<tr>", o);
@@ -511,7 +578,7 @@ static void group_table(FILE *o, const struct an_model *m, const char *title, co
 		name(o, x->entry);
 		fprintf(o, "</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td></tr>\n",
 			an_count(x->kept + x->dropped, a, B), an_count(x->dropped, b, B),
-			x->timed_keys ? an_dur(x->est_ns, c, B) : "-", an_dur(x->ns_per_call, d, B), an_pct(x->share, e, B));
+			x->timed_keys ? an_dur(x->est_ns, c, B) : "-", an_dur(x->ns_per_call, d, B), an_pct(gshare(m, x), e, B));
 	}
 	fputs("</table>\n", o);
 	if (n < ng)
@@ -540,7 +607,8 @@ static void thread_table(FILE *o, const struct an_model *m)
 {
 	char a[B], b[B], c[B], d[B], e[B], g[B], h[B];
 	fputs("<h2>Threads</h2>\n<table><tr><th>pid</th><th>tid</th><th class=\"l\">name</th><th>iterations</th>"
-	      "<th>wait</th><th>busy</th><th>log calls</th><th>log time</th><th>log/it</th><th>log share</th></tr>\n", o);
+	      "<th>wait</th><th>busy</th><th>log calls</th><th>log time</th><th>log/it</th><th>log share</th>"
+	      "<th>CPU</th><th>log % CPU</th><th>jobs</th><th>calls/job</th><th>CPU/job</th><th>log/job</th></tr>\n", o);
 	for (size_t i = 0; i < m->nthreads; i++) {
 		const struct an_thread *t = &m->threads[i];
 		const struct an_thread *r = t;
@@ -553,17 +621,48 @@ static void thread_table(FILE *o, const struct an_model *m)
 			name(o, r->name);
 		}
 		if (!r->waits) {
-			fprintf(o, "</td><td>-</td><td>-</td><td>-</td><td>%s</td><td>%s</td><td>-</td><td>-</td></tr>\n",
+			fprintf(o, "</td><td>-</td><td>-</td><td>-</td><td>%s</td><td>%s</td><td>-</td><td>-</td>",
 				an_count(t->kept, a, B), t->est_ns > 0 ? an_dur(t->est_ns, b, B) : "-");
-			continue;
+		} else {
+			fprintf(o, "</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td>",
+				an_count(r->waits, a, B), an_dur(t->wait_ns, b, B), an_dur(t->busy_ns - t->shim_ns, c, B),
+				an_count(t->loop_kept, d, B), an_dur(t->loop_log_ns, e, B), an_dur(t->log_per_iter_ns, g, B),
+				an_pct(t->share, h, B));
 		}
-		fprintf(o, "</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td></tr>\n",
-			an_count(r->waits, a, B), an_dur(t->wait_ns, b, B), an_dur(t->busy_ns - t->shim_ns, c, B),
-			an_count(t->loop_kept, d, B), an_dur(t->loop_log_ns, e, B), an_dur(t->log_per_iter_ns, g, B),
-			an_pct(t->share, h, B));
+		fprintf(o, "<td>%s</td><td>%s</td>", t->cpu_ns >= 0 ? an_dur(t->cpu_ns, a, B) : "-", an_pct(t->cpu_share, b, B));
+		if (t->jobs)
+			fprintf(o, "<td>%s</td><td>%.1f</td><td>%s</td><td>%s</td></tr>\n", an_count(t->jobs, c, B),
+				t->calls_per_job, an_dur(t->cpu_per_job_ns, d, B), an_dur(t->log_per_job_ns, e, B));
+		else
+			fputs("<td>-</td><td>-</td><td>-</td><td>-</td></tr>\n", o);
 	}
 	fputs("</table>\n<p class=\"note\">* the thread had exited; (N threads): exited threads after the first 64, summed into one row. Busy: time between event-loop waits, the "
-	      "shim's cost taken out.</p>\n", o);
+	      "shim's cost taken out. CPU: the thread's whole CPU time; log % CPU: logging's share of it. Jobs (--jobs): "
+	      "waits in pthread_cond_wait/timedwait that ended.</p>\n", o);
+	if (!m->share_of_cpu)
+		return;
+	fputs("<h2>Thread groups</h2>\n<table><tr><th class=\"l\">threads</th><th>CPU</th><th>of process</th>"
+	      "<th>log calls</th><th>log time</th><th>log % CPU</th><th>% process CPU</th></tr>\n", o);
+	char l[200];
+	for (size_t i = 0; i < m->ntgroups; i++) {
+		const struct an_tgroup *x = &m->tgroups[i];
+		tgroup_label(m, x, l, sizeof l);
+		fputs("<tr><td class=\"l\">", o);
+		name(o, l);
+		fprintf(o, "</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td></tr>\n",
+			x->cpu_ns >= 0 ? an_dur(x->cpu_ns, a, B) : "-", an_pct(x->cpu_of_proc, b, B), an_count(x->kept, c, B),
+			x->est_ns > 0 ? an_dur(x->est_ns, d, B) : "-", an_pct(x->cpu_share, e, B), an_pct(x->proc_share, g, B));
+	}
+	for (size_t i = 0; i < m->nprocs; i++) {
+		const struct an_proc *p = &m->procs[i];
+		if (p->cpu_ns < 0)
+			continue;
+		fprintf(o, "<tr><td class=\"l\">(threads that never logged%s)</td><td>%s</td><td>%s</td><td>0</td>"
+			   "<td>-</td><td>-</td><td>-</td></tr>\n", m->nprocs > 1 ? ", one process" : "",
+			an_dur(p->other_cpu_ns, a, B), an_pct(p->cpu_ns > 0 ? p->other_cpu_ns / p->cpu_ns : -1, b, B));
+	}
+	fputs("</table>\n<p class=\"note\">Threads of the same name are one group (a pool). The % process CPU "
+	      "column adds up to the headline.</p>\n", o);
 }
 
 int an_report_html(FILE *o, const struct an_model *m)
@@ -576,9 +675,10 @@ int an_report_html(FILE *o, const struct an_model *m)
 	fputs("</head>\n<body>\n", o);
 	summary(o, m);
 	if (m->nkeys) {
+		cpu_chart(o, m);
 		share_chart(o, m);
-		group_chart(o, m->sources, m->nsources, 0);
-		group_chart(o, m->sites, m->nsites, 1);
+		group_chart(o, m, m->sources, m->nsources, 0);
+		group_chart(o, m, m->sites, m->nsites, 1);
 		iteration_chart(o, m);
 		latency_charts(o, m);
 		group_table(o, m, "Entry points", m->entries, m->nentries, 0);

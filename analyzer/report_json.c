@@ -225,6 +225,12 @@ static void process(struct jw *w, const struct an_model *m, size_t pi)
 	jw_num(w, "busy_ns", p->busy_ns);
 	jw_num(w, "busy_net_ns", p->busy_ns - p->loop_shim_ns);
 	jw_num(w, "loop_log_ns", p->loop_log_ns);
+	opt_ns(w, "cpu_ns", p->cpu_ns);
+	jw_num(w, "threads_cpu_ns", p->threads_cpu_ns);
+	jw_num(w, "other_cpu_ns", p->other_cpu_ns);
+	jw_num(w, "log_cpu_ns", p->log_cpu_ns);
+	opt_ns(w, "cpu_share", p->cpu_share);
+	jw_bool(w, "jobs_counted", p->jobs_counted);
 	jw_num(w, "saved_ns", p->saved_ns);
 	jw_u64(w, "unsymbolized_keys", p->unsymbolized_keys);
 	jw_end(w);
@@ -272,6 +278,25 @@ static void thread(struct jw *w, const struct an_model *m, size_t i)
 	opt_ns(w, "log_share", t->share);
 	opt_ns(w, "log_per_iteration_ns", t->log_per_iter_ns);
 	opt_ns(w, "busy_per_iteration_ns", t->busy_per_iter_ns);
+	opt_ns(w, "cpu_ns", t->cpu_ns);
+	jw_bool(w, "cpu_at_exit", t->cpu_at_exit);
+	jw_num(w, "log_ns", t->log_ns);
+	opt_ns(w, "log_cpu_share", t->cpu_share);
+	jw_u64(w, "group", t->tgroup);
+	if (t->jobs) {
+		jw_obj(w, "jobs");
+		jw_u64(w, "jobs", t->jobs);
+		jw_num(w, "wait_ns", t->job_wait_ns);
+		jw_num(w, "busy_ns", t->job_busy_ns);
+		jw_u64(w, "kept", t->job_kept);
+		jw_num(w, "calls_per_job", t->calls_per_job);
+		opt_ns(w, "log_ns", t->job_log_ns);
+		opt_ns(w, "log_per_job_ns", t->log_per_job_ns);
+		opt_ns(w, "cpu_per_job_ns", t->cpu_per_job_ns);
+		jw_end(w);
+	} else {
+		jw_null(w, "jobs");
+	}
 	if (t->trace_recorded || t->trace_kept) {
 		jw_obj(w, "trace");
 		jw_u64(w, "recorded", t->trace_recorded);
@@ -288,6 +313,29 @@ static void thread(struct jw *w, const struct an_model *m, size_t i)
 	} else {
 		jw_null(w, "trace");
 	}
+	jw_end(w);
+}
+
+static void tgroup(struct jw *w, const struct an_model *m, size_t i)
+{
+	const struct an_tgroup *g = &m->tgroups[i];
+	jw_obj(w, NULL);
+	jw_u64(w, "id", i);
+	jw_u64(w, "pid", m->procs[g->proc].pid);
+	jw_str(w, "name", g->name);
+	jw_u64(w, "nthreads", g->nthreads);
+	jw_bool(w, "folded", g->folded);
+	jw_u64(w, "first_thread", g->first);
+	jw_u64(w, "kept", g->kept);
+	jw_u64(w, "dropped", g->dropped);
+	jw_u64(w, "waits", g->waits);
+	jw_u64(w, "jobs", g->jobs);
+	jw_num(w, "est_ns", g->est_ns);
+	jw_num(w, "log_ns", g->log_ns);
+	opt_ns(w, "cpu_ns", g->cpu_ns);
+	opt_ns(w, "log_cpu_share", g->cpu_share);
+	opt_ns(w, "process_cpu_part", g->cpu_of_proc);
+	opt_ns(w, "process_cpu_share", g->proc_share);
 	jw_end(w);
 }
 
@@ -378,6 +426,7 @@ static void groups(struct jw *w, const char *name, const struct an_group *g, siz
 			jw_null(w, "est_ns");
 		opt_ns(w, "ns_per_call", g[i].ns_per_call);
 		opt_ns(w, "share", g[i].share);
+		opt_ns(w, "cpu_share", g[i].cpu_share);
 		jw_end(w);
 	}
 	jw_end(w);
@@ -483,6 +532,10 @@ int an_report_json(FILE *o, const struct an_model *m)
 	for (size_t i = 0; i < m->nthreads; i++)
 		thread(&w, m, i);
 	jw_end(&w);
+	jw_arr(&w, "thread_groups");
+	for (size_t i = 0; i < m->ntgroups; i++)
+		tgroup(&w, m, i);
+	jw_end(&w);
 	jw_arr(&w, "keys");
 	for (size_t i = 0; i < m->nkeys; i++)
 		key(&w, m, i);
@@ -518,6 +571,9 @@ int an_report_json(FILE *o, const struct an_model *m)
 	jw_num(&w, "busy_net_ns", m->busy_net_ns);
 	jw_num(&w, "loop_log_ns", m->loop_log_ns);
 	opt_ns(&w, "loop_share", m->loop_share);
+	opt_ns(&w, "cpu_ns", m->cpu_ns > 0 ? m->cpu_ns : -1);
+	jw_num(&w, "log_cpu_ns", m->log_cpu_ns);
+	opt_ns(&w, "cpu_share", m->cpu_share);
 	jw_num(&w, "saved_ns", m->saved_ns);
 	jw_u64(&w, "unsymbolized_keys", m->unsymbolized_keys);
 	jw_end(&w);

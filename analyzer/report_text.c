@@ -107,6 +107,18 @@ static void header(FILE *o, const struct an_proc *p)
 			   "call sites without names (marked below)\n", gone, p->nmodules, p->unsymbolized_keys);
 }
 
+/* What the groups' share column divides by: the processes' CPU time, or
+ * (files before 1.4) the event loops' busy time. */
+static const char *share_hdr(const struct an_model *m)
+{
+	return m->share_of_cpu ? "% CPU" : "% busy";
+}
+
+static double gshare(const struct an_model *m, const struct an_group *g)
+{
+	return m->share_of_cpu ? g->cpu_share : g->share;
+}
+
 /* "12.3 us" or "-" when the group has no estimate */
 static const char *est(const struct an_group *g, char *buf)
 {
@@ -116,16 +128,16 @@ static const char *est(const struct an_group *g, char *buf)
 static void entries(FILE *o, const struct an_model *m)
 {
 	char a[B], b[B], c[B], d[B], e[B], g[B], name[300];
-	static const struct an_col cols[] = { { "entry point", 0, 40 }, { "calls", 1, 0 },    { "kept", 1, 0 },
+	const struct an_col cols[] = { { "entry point", 0, 40 }, { "calls", 1, 0 },    { "kept", 1, 0 },
 					      { "dropped", 1, 0 },     { "est. time", 1, 0 }, { "per call", 1, 0 },
-					      { "% busy", 1, 0 } };
+					      { share_hdr(m), 1, 0 } };
 	fprintf(o, "\nLogging calls by entry point\n");
 	struct an_table *t = an_table_new(cols, 7);
 	for (size_t i = 0; i < m->nentries; i++) {
 		const struct an_group *g0 = &m->entries[i];
 		const char *row[] = { an_safe(g0->entry, name, sizeof name), an_count(g0->kept + g0->dropped, a, B),
 				      an_count(g0->kept, b, B), an_count(g0->dropped, c, B), est(g0, d),
-				      an_dur(g0->ns_per_call, e, B), an_pct(g0->share, g, B) };
+				      an_dur(g0->ns_per_call, e, B), an_pct(gshare(m, g0), g, B) };
 		an_table_add(t, row, NULL);
 	}
 	an_table_print(o, t, "  ");
@@ -135,9 +147,9 @@ static void entries(FILE *o, const struct an_model *m)
 static void sources(FILE *o, const struct an_model *m)
 {
 	char a[B], b[B], c[B], d[B], e[B], sv[B], name[300], ent[300];
-	static const struct an_col cols[] = { { "source", 0, 32 },   { "entry point", 0, 24 }, { "calls", 1, 0 },
+	const struct an_col cols[] = { { "source", 0, 32 },   { "entry point", 0, 24 }, { "calls", 1, 0 },
 					      { "dropped", 1, 0 },   { "est. time", 1, 0 },    { "per call", 1, 0 },
-					      { "% busy", 1, 0 },    { "est. saved", 1, 0 } };
+					      { share_hdr(m), 1, 0 },    { "est. saved", 1, 0 } };
 	fprintf(o, "\nLogging calls by source\n");
 	struct an_table *t = an_table_new(cols, 8);
 	for (size_t i = 0; i < m->nsources; i++) {
@@ -145,7 +157,7 @@ static void sources(FILE *o, const struct an_model *m)
 		const char *row[] = { an_safe(s->name[0] ? s->name : "(none)", name, sizeof name),
 				      an_safe(s->entry, ent, sizeof ent), an_count(s->kept + s->dropped, a, B),
 				      an_count(s->dropped, b, B), est(s, c), an_dur(s->ns_per_call, d, B),
-				      an_pct(s->share, e, B),
+				      an_pct(gshare(m, s), e, B),
 				      s->dropped && s->save_basis != AN_SAVE_NONE ? an_dur(s->saved_ns, sv, B) : "-" };
 		an_table_add(t, row, s->untimed_keys && s->timed_keys ? "(some call sites estimated from others)" : NULL);
 	}
@@ -154,7 +166,9 @@ static void sources(FILE *o, const struct an_model *m)
 	int over = 0;
 	for (size_t i = 0; i < m->nsources; i++)
 		over |= m->sources[i].share > 1;
-	if (over)
+	if (m->share_of_cpu && m->nsources)
+		fprintf(o, "  (%% CPU: a source's part of logging's time over the process's CPU time, all threads)\n");
+	else if (over)
 		fprintf(o, "  (%% busy: a source's time over the event loops' busy time; it includes calls made before\n"
 			   "   a loop began or in threads without one, so it can pass 100%%)\n");
 }
@@ -179,9 +193,9 @@ static void sites(FILE *o, const struct an_model *m)
 {
 	char a[B], b[B], c[B], d[B], fn[600], where[600], name[300], tail[300];
 	size_t n = rows(m, m->nsites);
-	static const struct an_col cols[] = { { "function", 0, 44 }, { "file:line", 0, 30 }, { "source", 0, 24 },
+	const struct an_col cols[] = { { "function", 0, 44 }, { "file:line", 0, 30 }, { "source", 0, 24 },
 					      { "calls", 1, 0 },     { "est. time", 1, 0 }, { "per call", 1, 0 },
-					      { "% busy", 1, 0 },    { "named by", 0, 0 } };
+					      { share_hdr(m), 1, 0 },    { "named by", 0, 0 } };
 	fprintf(o, "\nTop call sites by estimated time\n");
 	struct an_table *t = an_table_new(cols, 8);
 	int args = 0;
@@ -202,7 +216,7 @@ static void sites(FILE *o, const struct an_model *m)
 		const char *row[] = { an_safe(fn, fs, sizeof fs), an_safe(where, ws, sizeof ws),
 				      an_safe(g->name[0] ? g->name : "(none)", name, sizeof name),
 				      an_count(g->kept + g->dropped, a, B), est(g, b), an_dur(g->ns_per_call, c, B),
-				      an_pct(g->share, d, B), named_by(y->named_by) };
+				      an_pct(gshare(m, g), d, B), named_by(y->named_by) };
 		if (note)
 			snprintf(tail, sizeof tail, "[%s]", note);
 		an_table_add(t, row, note ? tail : NULL);
@@ -221,8 +235,8 @@ static void templates(FILE *o, const struct an_model *m)
 {
 	char a[B], b[B], c[B], d[B], text[400], name[300], tail[300];
 	size_t n = rows(m, m->ntemplates);
-	static const struct an_col cols[] = { { "template", 0, 72 }, { "source", 0, 24 },   { "calls", 1, 0 },
-					      { "est. time", 1, 0 }, { "per call", 1, 0 }, { "% busy", 1, 0 } };
+	const struct an_col cols[] = { { "template", 0, 72 }, { "source", 0, 24 },   { "calls", 1, 0 },
+					      { "est. time", 1, 0 }, { "per call", 1, 0 }, { share_hdr(m), 1, 0 } };
 	fprintf(o, "\nTop message templates by estimated time\n");
 	struct an_table *t = an_table_new(cols, 6);
 	for (size_t i = 0; i < n; i++) {
@@ -239,7 +253,7 @@ static void templates(FILE *o, const struct an_model *m)
 		}
 		const char *row[] = { shown, an_safe(g->name[0] ? g->name : "(none)", name, sizeof name),
 				      an_count(g->kept + g->dropped, a, B), est(g, b), an_dur(g->ns_per_call, c, B),
-				      an_pct(g->share, d, B) };
+				      an_pct(gshare(m, g), d, B) };
 		if (note)
 			snprintf(tail, sizeof tail, "[%s]", note);
 		an_table_add(t, row, note ? tail : NULL);
@@ -490,8 +504,8 @@ static void threads(FILE *o, const struct an_model *m)
 	fprintf(o, "\nThreads\n");
 	if (several)
 		fprintf(o, "  %-8s", "pid");
-	fprintf(o, "  %-8s %-16s %11s %10s %10s %14s %10s %10s %10s %9s\n", "tid", "name", "iterations", "wait",
-		"busy", "log calls", "log time", "calls/it", "log/it", "log share");
+	fprintf(o, "  %-8s %-16s %11s %10s %10s %14s %10s %10s %10s %9s %10s %9s\n", "tid", "name", "iterations", "wait",
+		"busy", "log calls", "log time", "calls/it", "log/it", "log share", "CPU", "log % CPU");
 	for (size_t i = 0; i < m->nthreads; i++) {
 		const struct an_thread *t = &m->threads[i];
 		const struct an_thread *r = t;
@@ -506,22 +520,31 @@ static void threads(FILE *o, const struct an_model *m)
 		}
 		if (several)
 			fprintf(o, "  %-8u", m->procs[t->proc].pid);
+		char cpu[B], cpus[B];
+		if (t->cpu_ns >= 0) {
+			an_dur(t->cpu_ns, cpu, B);
+			an_pct(t->cpu_share, cpus, B);
+		} else {
+			snprintf(cpu, B, "-");
+			snprintf(cpus, B, "-");
+		}
 		if (!r->waits) {
-			fprintf(o, "  %-8s %-16s %11s %10s %10s %14s %10s %10s %10s %9s\n", tid, name,
+			fprintf(o, "  %-8s %-16s %11s %10s %10s %14s %10s %10s %10s %9s %10s %9s\n", tid, name,
 				"-", "-", "-", an_count(t->kept, a, B), t->est_ns > 0 ? an_dur(t->est_ns, b, B) : "-", "-", "-",
-				"-");
+				"-", cpu, cpus);
 			continue;
 		}
 		double it = (double)r->waits;
 		char cpi[32];
 		snprintf(cpi, sizeof cpi, "%.1f", (double)t->loop_kept / it);
-		fprintf(o, "  %-8s %-16s %11s %10s %10s %14s %10s %10s %10s %9s\n", tid, name, an_count(r->waits, a, B), an_dur(t->wait_ns, b, B), an_dur(t->busy_ns - t->shim_ns, c, B),
+		fprintf(o, "  %-8s %-16s %11s %10s %10s %14s %10s %10s %10s %9s %10s %9s\n", tid, name, an_count(r->waits, a, B), an_dur(t->wait_ns, b, B), an_dur(t->busy_ns - t->shim_ns, c, B),
 			an_count(t->loop_kept, d, B), an_dur(t->loop_log_ns, e, B), cpi, an_dur(t->log_per_iter_ns, g, B),
-			an_pct(t->share, h, B));
+			an_pct(t->share, h, B), cpu, cpus);
 	}
 	fprintf(o, "  (iterations = waits in poll/select/epoll; busy = time between waits that the thread ran,\n"
-		   "   the shim's cost taken out; log calls and time count what ran between waits; * = exited;\n"
-		   "   (N threads) = exited threads after the first 64, summed into one row)\n");
+		   "   the shim's cost taken out; log calls and time count what ran between waits (all of a\n"
+		   "   thread's calls without a loop); CPU = the thread's whole CPU time, log %% CPU logging's\n"
+		   "   share of it; * = exited; (N threads) = exited threads after the first 64, summed into one row)\n");
 	/* Where preemption took a visible part of the busy time, say so. */
 	for (size_t i = 0; i < m->nthreads; i++) {
 		const struct an_thread *t = &m->threads[i];
@@ -563,6 +586,89 @@ static void threads(FILE *o, const struct an_model *m)
 	}
 }
 
+/* Threads grouped by name (pools), with their CPU time and logging's share
+ * of it, then what the shim never saw: every process with a CPU record. */
+static void thread_groups(FILE *o, const struct an_model *m)
+{
+	if (!m->share_of_cpu)
+		return;
+	char a[B], b[B], c[B], d[B], e[B], f[B], name[64], label[80];
+	int several = m->nprocs > 1;
+	fprintf(o, "\nCPU time by thread group (threads of the same name: a pool)\n");
+	if (several)
+		fprintf(o, "  %-8s", "pid");
+	fprintf(o, "  %-28s %10s %9s %14s %10s %9s %11s\n", "threads", "CPU", "of proc.", "log calls", "log time",
+		"log % CPU", "% proc. CPU");
+	size_t gi = 0;
+	for (size_t pi = 0; pi < m->nprocs; pi++) {
+		const struct an_proc *p = &m->procs[pi];
+		for (; gi < m->ntgroups && m->tgroups[gi].proc == pi; gi++) {
+			const struct an_tgroup *g = &m->tgroups[gi];
+			if (g->folded)
+				snprintf(label, sizeof label, "(exited, %u threads)", g->nthreads);
+			else if (g->nthreads > 1)
+				snprintf(label, sizeof label, "%s x%u", an_safe(g->name, name, sizeof name), g->nthreads);
+			else
+				snprintf(label, sizeof label, "%s", an_safe(g->name, name, sizeof name));
+			if (several)
+				fprintf(o, "  %-8u", p->pid);
+			fprintf(o, "  %-28s %10s %9s %14s %10s %9s %11s\n", label, g->cpu_ns >= 0 ? an_dur(g->cpu_ns, a, B) : "-",
+				an_pct(g->cpu_of_proc, b, B), an_count(g->kept, c, B), g->est_ns > 0 ? an_dur(g->est_ns, d, B) : "-",
+				an_pct(g->cpu_share, e, B), an_pct(g->proc_share, f, B));
+		}
+		if (several)
+			fprintf(o, "  %-8u", p->pid);
+		fprintf(o, "  %-28s %10s %9s %14s %10s %9s %11s\n", "(threads that never logged)", an_dur(p->other_cpu_ns, a, B),
+			an_pct(p->cpu_ns > 0 ? p->other_cpu_ns / p->cpu_ns : -1, b, B), "0", "-", "-", "-");
+	}
+	fprintf(o, "  (CPU = the threads' CPU time, read at their exit or when the file was written; of proc. = its\n"
+		   "   part of the process's CPU time; log %% CPU = logging's time over the group's CPU time;\n"
+		   "   %% proc. CPU = over the process's: these add up to the headline below)\n");
+}
+
+/* Worker pools (--jobs): per-job figures of threads that waited for jobs. */
+static void jobs(FILE *o, const struct an_model *m)
+{
+	int any = 0, asked = 0;
+	for (size_t i = 0; i < m->nthreads; i++)
+		any |= m->threads[i].jobs > 0;
+	for (size_t i = 0; i < m->nprocs; i++)
+		asked |= m->procs[i].jobs_counted;
+	if (!any) {
+		if (asked)
+			fprintf(o, "\nNo thread waited in pthread_cond_wait or pthread_cond_timedwait (--jobs).\n");
+		return;
+	}
+	char a[B], b[B], c[B], d[B], e[B], g[B], h[B], name[64];
+	int several = m->nprocs > 1;
+	fprintf(o, "\nWorker jobs (a job ends each wait in pthread_cond_wait/timedwait)\n");
+	if (several)
+		fprintf(o, "  %-8s", "pid");
+	fprintf(o, "  %-8s %-16s %11s %10s %10s %14s %10s %10s %10s %9s\n", "tid", "name", "jobs", "wait", "busy",
+		"log calls", "calls/job", "CPU/job", "log/job", "log % CPU");
+	for (size_t i = 0; i < m->nthreads; i++) {
+		const struct an_thread *t = &m->threads[i];
+		if (!t->jobs)
+			continue;
+		char tid[32], cpj[32];
+		snprintf(tid, sizeof tid, "%u%s", t->tid, t->exited ? "*" : "");
+		if (t->folded) {
+			snprintf(tid, sizeof tid, "-*");
+			snprintf(name, sizeof name, "(%u threads)", t->nthreads);
+		} else {
+			an_safe(t->name, name, sizeof name);
+		}
+		snprintf(cpj, sizeof cpj, "%.1f", t->calls_per_job);
+		if (several)
+			fprintf(o, "  %-8u", m->procs[t->proc].pid);
+		fprintf(o, "  %-8s %-16s %11s %10s %10s %14s %10s %10s %10s %9s\n", tid, name, an_count(t->jobs, a, B),
+			an_dur(t->job_wait_ns, b, B), an_dur(t->job_busy_ns, c, B), an_count(t->job_kept, d, B), cpj,
+			an_dur(t->cpu_per_job_ns, e, B), an_dur(t->log_per_job_ns, g, B), an_pct(t->cpu_share, h, B));
+	}
+	fprintf(o, "  (wait = in the condition waits; busy = wall time between them; log calls = after the first\n"
+		   "   wait; CPU/job = the thread's CPU time over its jobs)\n");
+}
+
 int an_report_text(FILE *o, const struct an_model *m)
 {
 	for (size_t i = 0; i < m->nprocs; i++) {
@@ -590,7 +696,12 @@ int an_report_text(FILE *o, const struct an_model *m)
 	}
 	trace(o, m);
 	threads(o, m);
+	jobs(o, m);
+	thread_groups(o, m);
 	char a[B], b[B], c[B];
+	if (m->cpu_share >= 0)
+		fprintf(o, "\nLogging took %s of the process%s %s CPU time: %s.\n", an_dur(m->log_cpu_ns, a, B),
+			m->nprocs > 1 ? "es'" : "'s", an_dur(m->cpu_ns, b, B), an_pct(m->cpu_share, c, B));
 	if (m->busy_net_ns > 0)
 		fprintf(o, "\nIn the event loops, logging took %s of %s busy time: %s.\n", an_dur(m->loop_log_ns, a, B),
 			an_dur(m->busy_net_ns, b, B), an_pct(m->loop_share, c, B));

@@ -149,6 +149,15 @@ struct an_proc {
 	double est_ns;  /* all kept calls */
 	double shim_ns; /* the shim's cost over all calls */
 	double busy_ns, loop_log_ns, loop_shim_ns; /* summed over looping threads */
+	/* CPU time (1.4): the process's (every thread, ended ones and those
+	 * that never logged included), its threads' that the shim saw, and the
+	 * rest; logging's time (each thread's at most its CPU time) and share */
+	double cpu_ns;         /* < 0 when the file has no PROCESS_CPU record */
+	double threads_cpu_ns; /* threads with a known clock */
+	double other_cpu_ns;   /* cpu_ns - threads_cpu_ns, at least 0 */
+	double log_cpu_ns;     /* at most cpu_ns */
+	double cpu_share;      /* log_cpu_ns / cpu_ns; < 0 when unknown */
+	int jobs_counted;      /* the run had --jobs */
 	double saved_ns; /* by its dropped calls */
 	uint64_t lost;  /* calls counted without a key (late or re-entered) */
 	size_t unsymbolized_keys; /* keys whose call site is in no usable module */
@@ -227,6 +236,8 @@ struct an_group {
 	double est_ns;
 	double ns_per_call; /* est_ns / kept when some keys are timed, else < 0 */
 	double share;       /* est_ns / the loops' net busy time; < 0 when unknown */
+	double cpu_share;   /* its part of logging's CPU time (an_thread_cpu) over the
+			     * processes' CPU time; < 0 when unknown (files before 1.4) */
 	int timed_keys, untimed_keys; /* kept keys with and without a cost */
 	double saved_ns;              /* by its dropped keys */
 	int dropped_keys;
@@ -290,6 +301,21 @@ struct an_thread {
 	double busy_ns, busy_wall_ns, cpu_frac;
 	double share;                      /* loop_log_ns / (busy_ns - shim_ns); < 0 when unknown */
 	double log_per_iter_ns, busy_per_iter_ns; /* < 0 when unknown */
+	/* CPU time (THREAD_TIME, 1.4): the thread's whole CPU clock, read at
+	 * its exit (cpu_at_exit) or when the file was written; < 0 unknown */
+	double cpu_ns;
+	int cpu_at_exit;
+	double log_ns;    /* logging's time in it: est_ns, at most cpu_ns */
+	double cpu_share; /* log_ns / cpu_ns; < 0 when unknown */
+	/* jobs (--jobs): waits in pthread_cond_wait/timedwait that ended */
+	uint64_t jobs;
+	double job_wait_ns, job_busy_ns;
+	uint64_t job_kept;        /* kept calls after its first job wait */
+	double job_log_ns;        /* their estimated time (by calls); < 0 unknown */
+	double calls_per_job;     /* job_kept / jobs; < 0 without jobs */
+	double log_per_job_ns;    /* job_log_ns / jobs; < 0 unknown */
+	double cpu_per_job_ns;    /* cpu_ns / jobs; < 0 unknown */
+	size_t tgroup;            /* its group in an_model.tgroups */
 	/* trace mode: its ring, and the log time of each whole iteration it
 	 * holds as a log2 histogram in ns (bucket b: [2^b, 2^(b+1)) ns, 0: < 2) */
 	uint64_t trace_recorded, trace_overwritten, trace_kept;
@@ -297,6 +323,23 @@ struct an_thread {
 	unsigned iter_hist_len; /* its buckets up to the last one in use */
 	uint64_t iters_traced;
 	double iter_p50_ns, iter_p99_ns; /* < 0 when no iteration was traced whole */
+};
+
+/* Threads of one process grouped by name (a pool: "rpc-libvirtd" x5); the
+ * exited threads folded together are a group of their own. */
+struct an_tgroup {
+	size_t proc;
+	const char *name;
+	uint32_t nthreads;   /* threads in it (a folded record counts its threads) */
+	size_t first;        /* index in an_model.threads of its first thread */
+	int folded;          /* the folded exited threads */
+	uint64_t kept, dropped, waits, jobs;
+	double est_ns;       /* its kept calls */
+	double log_ns;       /* est_ns, each thread's at most its CPU time */
+	double cpu_ns;       /* < 0 when no thread's clock was known */
+	double cpu_share;    /* log_ns / cpu_ns; < 0 when unknown */
+	double proc_share;   /* log_ns / the process's CPU time; < 0 when unknown */
+	double cpu_of_proc;  /* cpu_ns / the process's CPU time; < 0 when unknown */
 };
 
 /* A captured stack (STACK) with the picked calls that had it, over all keys. */
@@ -362,8 +405,17 @@ struct an_model {
 	uint64_t kept, dropped, timed;
 	double est_ns, shim_ns, run_ns;
 	double busy_ns, loop_log_ns, loop_shim_ns; /* summed over processes */
-	double busy_net_ns; /* busy_ns - loop_shim_ns: what the shares divide by */
+	double busy_net_ns; /* busy_ns - loop_shim_ns */
 	double loop_share;  /* loop_log_ns / busy_net_ns; < 0 when unknown */
+	/* The headline: logging's share of the processes' CPU time (never over
+	 * 1: each thread's log time is taken at most at its CPU time). Groups'
+	 * shares divide by cpu_ns too, or by busy_net_ns for files without CPU
+	 * time (before 1.4): share_basis says which. */
+	double cpu_ns, log_cpu_ns; /* over processes with a PROCESS_CPU record */
+	double cpu_share;          /* log_cpu_ns / cpu_ns; < 0 when unknown */
+	int share_of_cpu;          /* groups' share is of cpu_ns (else of busy_net_ns) */
+	struct an_tgroup *tgroups; /* by process, then log time, largest first */
+	size_t ntgroups;
 	size_t unsymbolized_keys;
 	size_t top; /* from an_opts */
 	int metrics_sites; /* from an_opts: the metrics formats label call sites */

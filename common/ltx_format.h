@@ -26,7 +26,8 @@
  * 1.3: record 21 (ENTRY_LEVELS): a hooked function's level scale.
  * 1.4: record 26 (KEY_SITE): a call site named by the call's own arguments;
  * record 28 (KEY_RULE): the limit or sample rule that decided a key;
- * KEY flag SITE. */
+ * KEY flag SITE; records 24 (THREAD_TIME: each thread's CPU time, its jobs) and 25
+ * (PROCESS_CPU). */
 #define LTX_VERSION_MINOR 4
 #define LTX_BYTE_ORDER_MARK 0x01020304u
 
@@ -77,6 +78,8 @@ enum ltx_rec_type {
 	LTX_REC_ENTRY_LEVELS = 21, /* 1.3 */
 	LTX_REC_KEY_RULE = 28,     /* 1.4 */
 	LTX_REC_KEY_SITE = 26,     /* 1.4 */
+	LTX_REC_THREAD_TIME = 24,  /* 1.4 */
+	LTX_REC_PROCESS_CPU = 25,  /* 1.4 */
 	LTX_REC_END = 0xffff, /* last record: a file without it is truncated */
 };
 
@@ -442,6 +445,41 @@ struct ltx_key_site {
 #define LTX_SITE_FUNC_CUT 0x1u    /* the function name was longer than LTX_MAX_SITE */
 #define LTX_SITE_FILE_CUT 0x2u    /* the file name was longer */
 #define LTX_SITE_UNREADABLE 0x4u  /* a pointer argument could not be read (left out) */
+/* LTX_REC_THREAD_TIME (1.4): one thread's CPU time, whatever it does (an
+ * event loop, a worker, a thread that only logs), and its jobs when the run
+ * counted them (LOGTAX_JOBS). cpu_ns is the thread's CPU clock (user +
+ * system) from its start: read at its exit (LTX_TT_AT_EXIT) or when the
+ * file was written; a FOLDED record sums its threads'. A job is a wait in
+ * pthread_cond_wait or pthread_cond_timedwait that ended (a worker's wait
+ * for its next job); job busy time runs from the end of one such wait to
+ * the start of the next; pre_jobs_* are the thread's totals at its first
+ * one, as pre_loop_* are for poll waits. Absent: the thread's clock could
+ * not be read and it had no job. */
+struct ltx_thread_time {
+	uint32_t thread; /* index of an LTX_REC_THREAD */
+	uint32_t flags;  /* LTX_TT_* */
+	uint64_t cpu_ns;
+	uint64_t jobs;
+	uint64_t job_wait_ticks;
+	uint64_t job_busy_ticks;
+	uint64_t pre_jobs_kept;
+	uint64_t pre_jobs_dropped;
+	uint64_t pre_jobs_timed;
+	uint64_t pre_jobs_ticks;
+};
+#define LTX_TT_CPU 0x1u     /* cpu_ns is known */
+#define LTX_TT_AT_EXIT 0x2u /* ... read when the thread exited (final) */
+
+/* LTX_REC_PROCESS_CPU (1.4): the process's CPU time (every thread, ended
+ * ones and those that never logged included), read after the threads' own
+ * clocks when the file was written: the threads' THREAD_TIME figures add
+ * up to at most this; the rest is threads the shim never saw. */
+struct ltx_process_cpu {
+	uint64_t cpu_ns;
+	uint32_t flags; /* LTX_PCPU_* */
+	uint32_t pad;
+};
+#define LTX_PCPU_JOBS 0x1u /* jobs were counted (LOGTAX_JOBS) */
 
 /* LTX_REC_END: last record. */
 struct ltx_end {

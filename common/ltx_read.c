@@ -36,6 +36,8 @@ static const char *type_name(uint32_t t)
 	case LTX_REC_ENTRY_LEVELS: return "ENTRY_LEVELS";
 	case LTX_REC_KEY_RULE: return "KEY_RULE";
 	case LTX_REC_KEY_SITE: return "KEY_SITE";
+	case LTX_REC_THREAD_TIME: return "THREAD_TIME";
+	case LTX_REC_PROCESS_CPU: return "PROCESS_CPU";
 	case LTX_REC_END: return "END";
 	default: return "unknown";
 	}
@@ -63,6 +65,8 @@ static size_t fixed_size(uint32_t t)
 	case LTX_REC_ENTRY_LEVELS: return sizeof(struct ltx_entry_levels);
 	case LTX_REC_KEY_RULE: return sizeof(struct ltx_key_rule);
 	case LTX_REC_KEY_SITE: return sizeof(struct ltx_key_site);
+	case LTX_REC_THREAD_TIME: return sizeof(struct ltx_thread_time);
+	case LTX_REC_PROCESS_CPU: return sizeof(struct ltx_process_cpu);
 	case LTX_REC_END: return sizeof(struct ltx_end);
 	default: return 0;
 	}
@@ -154,6 +158,15 @@ static int check_refs(struct ltx_file *f, char *err, size_t errlen)
 		if (f->thread_cpu_of[c->thread])
 			return fail(err, errlen, "two thread CPU records for thread %u", c->thread);
 		f->thread_cpu_of[c->thread] = c;
+	}
+	for (size_t i = 0; i < f->nthread_times; i++) {
+		const struct ltx_thread_time *c = &f->thread_times[i];
+		if (c->thread >= f->nthreads)
+			return fail(err, errlen, "thread time record %zu refers to thread %u, the file has %zu", i, c->thread,
+				    f->nthreads);
+		if (f->thread_time_of[c->thread])
+			return fail(err, errlen, "two thread time records for thread %u", c->thread);
+		f->thread_time_of[c->thread] = c;
 	}
 	for (size_t i = 0; i < f->nkey_onces; i++) {
 		const struct ltx_key_once *o = &f->key_onces[i];
@@ -272,6 +285,8 @@ int ltx_read_buf(const void *buf, size_t len, struct ltx_file *f, char *err, siz
 		return fail(err, errlen, "%zu CALIB records, expected at most 1", c.n[LTX_REC_CALIB]);
 	if (c.n[LTX_REC_OUTPUT] > 1)
 		return fail(err, errlen, "%zu OUTPUT records, expected at most 1", c.n[LTX_REC_OUTPUT]);
+	if (c.n[LTX_REC_PROCESS_CPU] > 1)
+		return fail(err, errlen, "%zu PROCESS_CPU records, expected at most 1", c.n[LTX_REC_PROCESS_CPU]);
 
 	f->entries = calloc(c.n[LTX_REC_ENTRY] + 1, sizeof *f->entries);
 	f->modules = calloc(c.n[LTX_REC_MODULE] + 1, sizeof *f->modules);
@@ -287,9 +302,11 @@ int ltx_read_buf(const void *buf, size_t len, struct ltx_file *f, char *err, siz
 	f->key_onces = calloc(c.n[LTX_REC_KEY_ONCE] + 1, sizeof *f->key_onces);
 	f->key_pres = calloc(c.n[LTX_REC_KEY_PRE] + 1, sizeof *f->key_pres);
 	f->key_rules = calloc(c.n[LTX_REC_KEY_RULE] + 1, sizeof *f->key_rules);
+	f->thread_times = calloc(c.n[LTX_REC_THREAD_TIME] + 1, sizeof *f->thread_times);
+	f->thread_time_of = calloc(c.n[LTX_REC_THREAD] + 1, sizeof *f->thread_time_of);
 	if (!f->entries || !f->modules || !f->threads || !f->keys || !f->rules || !f->hists || !f->stacks ||
 	    !f->key_stacks || !f->traces || !f->thread_cpus || !f->thread_cpu_of || !f->key_onces || !f->key_pres ||
-	    !f->key_rules) {
+	    !f->key_rules || !f->thread_times || !f->thread_time_of) {
 		ltx_file_free(f);
 		return fail(err, errlen, "out of memory");
 	}
@@ -379,6 +396,13 @@ int ltx_read_buf(const void *buf, size_t len, struct ltx_file *f, char *err, siz
 			break;
 		case LTX_REC_KEY_ONCE:
 			memcpy(&f->key_onces[f->nkey_onces++], p, fs);
+			break;
+		case LTX_REC_THREAD_TIME:
+			memcpy(&f->thread_times[f->nthread_times++], p, fs);
+			break;
+		case LTX_REC_PROCESS_CPU:
+			memcpy(&f->process_cpu, p, fs);
+			f->has_process_cpu = 1;
 			break;
 		case LTX_REC_KEY_PRE:
 			memcpy(&f->key_pres[f->nkey_pres++], p, fs);
@@ -597,6 +621,8 @@ void ltx_file_free(struct ltx_file *f)
 	free(f->hists);
 	free(f->thread_cpus);
 	free(f->thread_cpu_of);
+	free(f->thread_times);
+	free(f->thread_time_of);
 	free(f->key_onces);
 	free(f->key_pres);
 	free(f->key_rules);

@@ -103,6 +103,12 @@ struct ltx_file {
 	/* 1.4 */
 	struct ltx_key_rule *key_rules;
 	size_t nkey_rules;
+	/* 1.4: every thread's CPU time and jobs, the process's CPU time */
+	struct ltx_thread_time *thread_times;
+	size_t nthread_times;
+	const struct ltx_thread_time **thread_time_of; /* [nthreads]: a thread's record, or NULL */
+	int has_process_cpu;
+	struct ltx_process_cpu process_cpu;
 	/* 1.2 */
 	int has_output;
 	struct ltx_output output;

@@ -8,7 +8,7 @@
 const char *const ltx_known_vars[] = { "LOGTAX_OUTPUT", "LOGTAX_TIME",        "LOGTAX_STACKS",
 				       "LOGTAX_TRACE",  "LOGTAX_HOOK",        "LOGTAX_FILTER",
 				       "LOGTAX_FILTER_FILE", "LOGTAX_CONTROL", "LOGTAX_SNAPSHOT",
-				       "LOGTAX_NO_FOLLOW", "LOGTAX_PATCH", "LOGTAX_METRICS", "LOGTAX_METRICS_SITES",
+				       "LOGTAX_NO_FOLLOW", "LOGTAX_PATCH", "LOGTAX_METRICS", "LOGTAX_METRICS_SITES", "LOGTAX_JOBS",
 				       NULL };
 
 static int parse_u32(const char *s, uint32_t lo, uint32_t hi, uint32_t *out)
@@ -117,6 +117,15 @@ int ltx_parse_snapshot(const char *s, uint32_t *secs, const char **why)
 {
 	if (parse_u32(s, 0, LTX_SNAPSHOT_MAX, secs) < 0) {
 		*why = "expected the seconds between snapshots, 0 (off) to 86400";
+		return -1;
+	}
+	return 0;
+}
+
+int ltx_parse_jobs(const char *s, uint32_t *on, const char **why)
+{
+	if (parse_u32(s, 0, 1, on) < 0) {
+		*why = "expected 1 (count each worker's jobs) or 0 (off)";
 		return -1;
 	}
 	return 0;

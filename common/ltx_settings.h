@@ -32,6 +32,11 @@ int ltx_parse_trace(const char *s, uint32_t *events, const char **why);
 #define LTX_SNAPSHOT_MAX 86400
 int ltx_parse_snapshot(const char *s, uint32_t *secs, const char **why);
 
+/* LOGTAX_JOBS: 1, a thread's waits in pthread_cond_wait and
+ * pthread_cond_timedwait end its jobs (a worker pool's); 0 (the default):
+ * they are not looked at. */
+int ltx_parse_jobs(const char *s, uint32_t *on, const char **why);
+
 /* LOGTAX_NO_FOLLOW: PID, only the program of process PID (and its fork
  * children) is traced: the shim leaves itself out of the environment of the
  * programs it starts, and a process image that loads it anyway (through

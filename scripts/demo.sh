@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # make demo: the 2014 libvirt case on a model of its event loop, then on
-# the real libvirt, then on nginx, whose logger lives in its own executable.
+# the real libvirt, then on libvirtd's worker pools, then on nginx, whose
+# logger lives in its own executable.
 # evloop-demo watches 500 ready pipes and logs as libvirt's loop did. In
 # ringbuffer mode every call, printed or not, locks and formats (libvirt
 # before the fix); in fast mode a filtered-out call costs two comparisons
@@ -155,6 +156,11 @@ target_line "$ok_gap" "predicted saving within 5 points of the measured one ($(p
 if [ -n "$lv_share" ]; then
 	target_line "$ok_lv" "dropping util.eventglib removes at least 90% of what writing libvirt's debug log costs ($(printf '%.1f' "$lv_share")%)"
 fi
+
+# libvirtd: most of its logging comes from its RPC worker pools, which wait
+# on condition variables: every thread's CPU time, the pools as groups.
+section "libvirtd: a multi-threaded daemon, its worker pools and logging's share of the process's CPU time"
+"$root/scripts/demo-libvirtd.sh" "$out/libvirtd" || broken=1
 
 # nginx keeps its logger in its own executable, called directly from 2,229
 # places: only entry patching reaches it (scripts/demo-nginx.sh).

@@ -22,6 +22,7 @@ struct lt_config {
 	uint32_t no_follow;      /* LOGTAX_NO_FOLLOW: the one pid traced; 0: follow */
 	uint32_t patch_mode;     /* enum ltx_patch (LOGTAX_PATCH) */
 	uint32_t metrics_sites;  /* LOGTAX_METRICS_SITES=1: a site label per call site */
+	uint32_t jobs;           /* LOGTAX_JOBS: condition-variable waits end jobs */
 	char outdir[4096];
 	char metrics_dir[4096];  /* LOGTAX_METRICS: "" when off */
 };

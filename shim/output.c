@@ -305,6 +305,23 @@ static void write_trace(struct ltx_writer *w, struct lt_thread *th, uint32_t ind
 		lt_unmap(buf, buf_bytes);
 }
 
+/* Another thread's CPU clock, by its id (the kernel's per-thread CPU clock
+ * id for a thread of this process: what pthread_getcpuclockid returns,
+ * made from the tid since the writer has no pthread_t). 0, or -1 if the
+ * thread is gone. */
+static int thread_cpu_of(pid_t tid, uint64_t *ns)
+{
+	clockid_t id = (clockid_t)((~(unsigned)tid << 3) | 6); /* CPUCLOCK_PERTHREAD | CPUCLOCK_SCHED */
+	struct timespec ts;
+	int e = errno;
+	int r = clock_gettime(id, &ts);
+	errno = e;
+	if (r < 0)
+		return -1;
+	*ns = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	return 0;
+}
+
 static void write_body(struct ltx_writer *w, uint32_t reason, uint32_t sig, int in_handler, uint64_t *total)
 {
 	char exe[4096], cmd[4096];
@@ -405,6 +422,35 @@ static void write_body(struct ltx_writer *w, uint32_t reason, uint32_t sig, int 
 		struct ltx_thread_cpu c = { index, 0, th->cpu_samples, th->cpu_sampled_ticks, th->cpu_sampled_ns };
 		if (c.samples)
 			ltx_w_record(w, LTX_REC_THREAD_CPU, &c, sizeof c, NULL, 0, NULL, 0);
+	}
+	/* Each thread's whole CPU time, then the process's, read after them so
+	 * that theirs add up to at most it. */
+	index = 0;
+	for (struct lt_thread *th = first; th; th = th->next, index++) {
+		struct ltx_thread_time tt;
+		memset(&tt, 0, sizeof tt);
+		tt.thread = index;
+		if (th->flags & LTX_THREAD_EXITED) {
+			tt.cpu_ns = th->cpu_exit_ns;
+			tt.flags = th->cpu_exit_ok ? LTX_TT_CPU | LTX_TT_AT_EXIT : 0;
+		} else if (thread_cpu_of(th->tid, &tt.cpu_ns) == 0) {
+			tt.flags = LTX_TT_CPU;
+		}
+		tt.jobs = th->jobs;
+		tt.job_wait_ticks = th->job_wait_ticks;
+		tt.job_busy_ticks = th->job_busy_ticks;
+		tt.pre_jobs_kept = th->pre_jobs[0];
+		tt.pre_jobs_dropped = th->pre_jobs[1];
+		tt.pre_jobs_timed = th->pre_jobs[2];
+		tt.pre_jobs_ticks = th->pre_jobs[3];
+		if (tt.flags || tt.jobs)
+			ltx_w_record(w, LTX_REC_THREAD_TIME, &tt, sizeof tt, NULL, 0, NULL, 0);
+	}
+	struct ltx_process_cpu pc = { 0, lt_cfg.jobs ? LTX_PCPU_JOBS : 0, 0 };
+	struct timespec pts;
+	if (clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &pts) == 0) {
+		pc.cpu_ns = (uint64_t)pts.tv_sec * 1000000000ull + (uint64_t)pts.tv_nsec;
+		ltx_w_record(w, LTX_REC_PROCESS_CPU, &pc, sizeof pc, NULL, 0, NULL, 0);
 	}
 	/* Per thread: its keys (each followed by its histogram and its lost-stack
 	 * counts), its stacks, its (key, stack) counts, its trace. Records refer

@@ -74,6 +74,19 @@ static void read_trace(void)
 	lt_cfg.time_mode = LTX_TIME_ALL;
 }
 
+static void read_jobs(void)
+{
+	const char *v = getenv("LOGTAX_JOBS"), *why = NULL;
+	uint32_t on;
+	if (!v)
+		return;
+	if (ltx_parse_jobs(v, &on, &why) < 0) {
+		lt_bad_setting("LOGTAX_JOBS", v, why);
+		return;
+	}
+	lt_cfg.jobs = on;
+}
+
 /* LOGTAX_STACKS: applied after calibration (which must not take stacks). */
 void lt_settings_stacks(uint32_t *depth, uint32_t *every)
 {
@@ -200,6 +213,7 @@ void lt_settings_read(void)
 	read_patch_mode();
 	read_trace();
 	read_snapshot();
+	read_jobs();
 	read_outdir();
 	read_metrics();
 }

@@ -219,6 +219,14 @@ struct lt_thread {
 	uint64_t cpu_mark_ns; /* CPU time at the end of the last wait, if armed */
 	uint64_t last_busy;   /* ticks of the last busy period */
 	uint32_t cpu_countdown, cpu_armed;
+	/* the thread's whole CPU time, read once at its exit (summed when
+	 * FOLDED); a running thread's is read by the writer */
+	uint64_t cpu_exit_ns;
+	uint32_t cpu_exit_ok, pad3;
+	/* jobs (LOGTAX_JOBS): waits in pthread_cond_wait/timedwait */
+	uint64_t jobs, job_wait_ticks, job_busy_ticks;
+	uint64_t job_wait_start, job_last_end;
+	uint64_t pre_jobs[4]; /* kept, dropped, timed, ticks at the first job wait */
 	/* names of this thread's keys */
 	char *names;
 	uint32_t names_used, names_cap;

@@ -41,6 +41,7 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <time.h>
 
 static struct lt_thread *folded; /* the exited threads' sums; NULL until the first fold */
 static uint32_t exited_kept;      /* exited threads kept whole */
@@ -302,6 +303,13 @@ static int fold(struct lt_thread *th)
 	a->cpu_samples += th->cpu_samples;
 	a->cpu_sampled_ticks += th->cpu_sampled_ticks;
 	a->cpu_sampled_ns += th->cpu_sampled_ns;
+	a->cpu_exit_ns += th->cpu_exit_ns;
+	a->cpu_exit_ok |= th->cpu_exit_ok;
+	a->jobs += th->jobs;
+	a->job_wait_ticks += th->job_wait_ticks;
+	a->job_busy_ticks += th->job_busy_ticks;
+	for (int k = 0; k < 4; k++)
+		a->pre_jobs[k] += th->pre_jobs[k];
 	if (a->trace && th->trace)
 		a->trace->recorded += th->trace->recorded;
 	a->nthreads++;
@@ -357,6 +365,12 @@ static void thread_gone(void *p)
 	lt_tls.table = NULL;
 	lt_tls.thr = NULL;
 	prctl(PR_GET_NAME, th->name, 0, 0, 0);
+	/* Its own clock, once (a system call): no one can read it after. */
+	struct timespec ts;
+	if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) == 0) {
+		th->cpu_exit_ns = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+		th->cpu_exit_ok = 1;
+	}
 	th->flags |= LTX_THREAD_EXITED;
 	lt_thread_exit(th); /* kept whole, or folded and unmapped */
 	lt_tls.busy = 0;

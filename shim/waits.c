@@ -4,6 +4,7 @@
  * plain wrappers: the signatures are known, so no trampoline is needed.
  * errno is left as the real call set it. */
 #include "lt.h"
+#include "base.h"
 #include "hotpath.h"
 #include "service.h"
 #include "state.h"
@@ -151,6 +152,30 @@ LT_EXPORT int ppoll(struct pollfd *fds, nfds_t n, const struct timespec *ts, con
 	return r;
 }
 
+/* _FORTIFY_SOURCE turns poll and ppoll on an array of known size into
+ * these (Debian builds with it): glibc's own ends in its internal __poll,
+ * not in our poll, so a wait is counted once. */
+int __poll_chk(struct pollfd *fds, nfds_t n, int timeout, size_t fdslen);
+int __ppoll_chk(struct pollfd *fds, nfds_t n, const struct timespec *ts, const sigset_t *mask, size_t fdslen);
+
+LT_EXPORT int __poll_chk(struct pollfd *fds, nfds_t n, int timeout, size_t fdslen)
+{
+	REAL(__poll_chk);
+	struct lt_thread *th = wait_begin(may_block_long_ms(timeout));
+	int r = real___poll_chk(fds, n, timeout, fdslen);
+	wait_end(th);
+	return r;
+}
+
+LT_EXPORT int __ppoll_chk(struct pollfd *fds, nfds_t n, const struct timespec *ts, const sigset_t *mask, size_t fdslen)
+{
+	REAL(__ppoll_chk);
+	struct lt_thread *th = wait_begin(!ts || may_block_long_ts((long)ts->tv_sec));
+	int r = real___ppoll_chk(fds, n, ts, mask, fdslen);
+	wait_end(th);
+	return r;
+}
+
 LT_EXPORT int select(int n, fd_set *r, fd_set *w, fd_set *e, struct timeval *tv)
 {
 	REAL(select);
@@ -197,3 +222,111 @@ LT_EXPORT int epoll_pwait2(int fd, struct epoll_event *ev, int max, const struct
 	wait_end(th);
 	return r;
 }
+
+/* ---- worker pools: jobs (LOGTAX_JOBS) ------------------------------------
+ * A worker waits in pthread_cond_wait or pthread_cond_timedwait for its
+ * next job: with LOGTAX_JOBS=1 each such wait that ends ends a job, and the
+ * time from the end of one to the start of the next is the job's busy
+ * time. Off by default (these waits can be very frequent, and not only
+ * between jobs): then the wrappers only pass the call on.
+ *
+ * glibc has two of each on x86-64: the default, GLIBC_2.3.2 (today's
+ * condition variables), and GLIBC_2.2.5 for programs built before 2.3.2,
+ * whose objects have another layout. Ours are versioned GLIBC_2.3.2
+ * (shim/cond.map), so a program bound to the old ones goes straight to
+ * glibc's; the real function is the next GLIBC_2.3.2 one. */
+#if defined(__x86_64__)
+#include <dlfcn.h>
+#include <pthread.h>
+
+static int (*real_cond_wait)(pthread_cond_t *, pthread_mutex_t *);
+static int (*real_cond_timedwait)(pthread_cond_t *, pthread_mutex_t *, const struct timespec *);
+
+__attribute__((noinline, cold)) static void *cond_real(const char *name)
+{
+	int e = errno;
+	void *f = dlvsym(RTLD_NEXT, name, "GLIBC_2.3.2");
+	if (!f)
+		f = dlsym(RTLD_NEXT, name);
+	errno = e;
+	return f;
+}
+
+static struct lt_thread *job_begin(void)
+{
+	struct lt_thread *th = lt_tls.thr;
+	if (lt_tls.busy)
+		return NULL; /* the shim's own wait */
+	if (unlikely(!th)) {
+		int e = errno;
+		lt_tls.busy = 1;
+		th = lt_thread_self();
+		lt_tls.busy = 0;
+		errno = e;
+		if (!th)
+			return NULL;
+	}
+	uint64_t now = lt_rdtsc();
+	if (th->job_last_end)
+		th->job_busy_ticks += now - th->job_last_end;
+	else if (!th->jobs)
+		lt_table_loop_starts(th->table, th->pre_jobs); /* first job wait */
+	th->job_wait_start = now;
+	return th;
+}
+
+static void job_end(struct lt_thread *th)
+{
+	if (!th)
+		return;
+	uint64_t now = lt_rdtsc();
+	th->job_wait_ticks += now - th->job_wait_start;
+	th->job_last_end = now;
+	lt_inc(&th->jobs, 1);
+}
+
+/* The first call (which resolves glibc's) and the counting path are apart,
+ * so that the plain one (jobs off) is a test and a jump to glibc's: about
+ * 7 instructions per wait. */
+__attribute__((noinline)) static int cond_wait_slow(pthread_cond_t *c, pthread_mutex_t *m)
+{
+	int (*f)(pthread_cond_t *, pthread_mutex_t *) = real_cond_wait;
+	if (!f && !(f = real_cond_wait = cond_real("pthread_cond_wait")))
+		return ENOSYS;
+	if (!lt_cfg.jobs)
+		return f(c, m);
+	struct lt_thread *th = job_begin();
+	int r = f(c, m);
+	job_end(th);
+	return r;
+}
+
+__attribute__((noinline)) static int cond_timedwait_slow(pthread_cond_t *c, pthread_mutex_t *m, const struct timespec *t)
+{
+	int (*f)(pthread_cond_t *, pthread_mutex_t *, const struct timespec *) = real_cond_timedwait;
+	if (!f && !(f = real_cond_timedwait = cond_real("pthread_cond_timedwait")))
+		return ENOSYS;
+	if (!lt_cfg.jobs)
+		return f(c, m, t);
+	struct lt_thread *th = job_begin();
+	int r = f(c, m, t);
+	job_end(th);
+	return r;
+}
+
+LT_EXPORT int pthread_cond_wait(pthread_cond_t *c, pthread_mutex_t *m)
+{
+	int (*f)(pthread_cond_t *, pthread_mutex_t *) = real_cond_wait;
+	if (likely(f != NULL && !lt_cfg.jobs))
+		return f(c, m);
+	return cond_wait_slow(c, m);
+}
+
+LT_EXPORT int pthread_cond_timedwait(pthread_cond_t *c, pthread_mutex_t *m, const struct timespec *abstime)
+{
+	int (*f)(pthread_cond_t *, pthread_mutex_t *, const struct timespec *) = real_cond_timedwait;
+	if (likely(f != NULL && !lt_cfg.jobs))
+		return f(c, m, abstime);
+	return cond_timedwait_slow(c, m, abstime);
+}
+#endif

@@ -98,6 +98,22 @@ START_TEST(layout)
 	AT(struct ltx_key_site, file_len, 12);
 	AT(struct ltx_key_site, flags, 16);
 	ck_assert_uint_eq(LTX_MAX_SITE, 255);
+	/* 1.4: every thread's CPU time and jobs, the process's CPU time */
+	ck_assert_uint_eq(LTX_REC_THREAD_TIME, 24);
+	ck_assert_uint_eq(LTX_REC_PROCESS_CPU, 25);
+	PIN(struct ltx_thread_time, 72);
+	AT(struct ltx_thread_time, flags, 4);
+	AT(struct ltx_thread_time, cpu_ns, 8);
+	AT(struct ltx_thread_time, jobs, 16);
+	AT(struct ltx_thread_time, job_wait_ticks, 24);
+	AT(struct ltx_thread_time, job_busy_ticks, 32);
+	AT(struct ltx_thread_time, pre_jobs_kept, 40);
+	AT(struct ltx_thread_time, pre_jobs_ticks, 64);
+	ck_assert_uint_eq(LTX_TT_CPU, 1);
+	ck_assert_uint_eq(LTX_TT_AT_EXIT, 2);
+	PIN(struct ltx_process_cpu, 16);
+	AT(struct ltx_process_cpu, flags, 8);
+	ck_assert_uint_eq(LTX_PCPU_JOBS, 1);
 	/* 1.3: a hooked function's level scale */
 	ck_assert_uint_eq(LTX_REC_ENTRY_LEVELS, 21);
 	PIN(struct ltx_entry_levels, 8);

@@ -23,6 +23,8 @@ struct spec {
 	uint64_t cpu_samples, cpu_sampled_ticks, cpu_ns;
 	/* a second key of the same source at another call site (if k2_calls) */
 	uint64_t k2_calls, k2_timed, k2_ticks, k2_first;
+	/* 1.4: the thread's CPU time and jobs, the process's CPU time (if not 0) */
+	uint64_t thread_cpu_ns, proc_cpu_ns, jobs, pre_jobs_kept;
 	/* KEY_SITE records: 1 one for key 0, 2 two for it, 3 one for a key
 	 * that is not there, 4 one with a name over 255 bytes */
 	int site;
@@ -49,6 +51,16 @@ static unsigned char *make(const struct spec *sp, size_t *len)
 	if (sp->cpu_samples) {
 		struct ltx_thread_cpu tc = { 0, 0, sp->cpu_samples, sp->cpu_sampled_ticks, sp->cpu_ns };
 		ltx_w_record(&w, LTX_REC_THREAD_CPU, &tc, sizeof tc, NULL, 0, NULL, 0);
+	}
+	if (sp->thread_cpu_ns || sp->jobs) {
+		struct ltx_thread_time tt = { .thread = 0, .flags = sp->thread_cpu_ns ? LTX_TT_CPU : 0,
+					      .cpu_ns = sp->thread_cpu_ns, .jobs = sp->jobs,
+					      .pre_jobs_kept = sp->pre_jobs_kept };
+		ltx_w_record(&w, LTX_REC_THREAD_TIME, &tt, sizeof tt, NULL, 0, NULL, 0);
+	}
+	if (sp->proc_cpu_ns) {
+		struct ltx_process_cpu pc = { sp->proc_cpu_ns, sp->jobs ? LTX_PCPU_JOBS : 0, 0 };
+		ltx_w_record(&w, LTX_REC_PROCESS_CPU, &pc, sizeof pc, NULL, 0, NULL, 0);
 	}
 	struct ltx_key k = { .thread = 0, .entry = 1, .level = 1, .caller = 0x1000, .calls = sp->calls,
 			     .timed = sp->timed, .ticks = sp->ticks, .name_len = 4 };
@@ -113,7 +125,7 @@ static void build(const struct spec *sp, struct ltx_file *f, struct an_model *m)
 START_TEST(sampled_without_tail)
 {
 	/* 100 timed windows of 25 ticks: 20 ns each once the 5-tick window share is out */
-	struct spec sp = { LTX_TIME_SAMPLE, 64, 6400, 100, 2500, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 };
+	struct spec sp = { LTX_TIME_SAMPLE, 64, 6400, 100, 2500, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 };
 	struct ltx_file f;
 	struct an_model m;
 	build(&sp, &f, &m);
@@ -129,7 +141,7 @@ START_TEST(long_window_counted_once)
 {
 	/* 99 windows of 25 ticks and one of 1,000,000 (a preemption): the long
 	 * one stands for itself, the 99 for the other 6,399 calls */
-	struct spec sp = { LTX_TIME_SAMPLE, 64, 6400, 100, 99 * 25 + 1000000, 1, 1000000, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 };
+	struct spec sp = { LTX_TIME_SAMPLE, 64, 6400, 100, 99 * 25 + 1000000, 1, 1000000, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 };
 	struct ltx_file f;
 	struct an_model m;
 	build(&sp, &f, &m);
@@ -148,7 +160,7 @@ START_TEST(every_window_long)
 {
 	/* a call that always blocks: no short window to stand for the others,
 	 * so the plain mean is used */
-	struct spec sp = { LTX_TIME_SAMPLE, 64, 640, 10, 10 * 300005, 10, 10 * 300005, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 };
+	struct spec sp = { LTX_TIME_SAMPLE, 64, 640, 10, 10 * 300005, 10, 10 * 300005, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 };
 	struct ltx_file f;
 	struct an_model m;
 	build(&sp, &f, &m);
@@ -162,7 +174,7 @@ END_TEST
 START_TEST(all_mode_is_the_sum)
 {
 	/* every call timed: long windows or not, the estimate is the measured sum */
-	struct spec sp = { LTX_TIME_ALL, 64, 100, 100, 99 * 25 + 1000000, 1, 1000000, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 };
+	struct spec sp = { LTX_TIME_ALL, 64, 100, 100, 99 * 25 + 1000000, 1, 1000000, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 };
 	struct ltx_file f;
 	struct an_model m;
 	build(&sp, &f, &m);
@@ -176,7 +188,7 @@ START_TEST(first_call_stands_for_itself)
 {
 	/* the first call (timed on purpose) took 5,005 ticks; 64 sampled others
 	 * took 25 each: 5,000 ns for it, 20 ns for each of the other 6,399 */
-	struct spec sp = { LTX_TIME_SAMPLE, 64, 6400, 65, 64 * 25 + 5005, 0, 0, 5005, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 };
+	struct spec sp = { LTX_TIME_SAMPLE, 64, 6400, 65, 64 * 25 + 5005, 0, 0, 5005, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 };
 	struct ltx_file f;
 	struct an_model m;
 	build(&sp, &f, &m);
@@ -191,7 +203,7 @@ END_TEST
 START_TEST(rare_key_has_its_first_call)
 {
 	/* 8 calls, only the first timed (25 ms): it stands for all of them */
-	struct spec sp = { LTX_TIME_SAMPLE, 64, 8, 1, 25000005, 1, 25000005, 25000005, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 };
+	struct spec sp = { LTX_TIME_SAMPLE, 64, 8, 1, 25000005, 1, 25000005, 25000005, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 };
 	struct ltx_file f;
 	struct an_model m;
 	build(&sp, &f, &m);
@@ -212,7 +224,7 @@ START_TEST(rare_site_borrows_its_source)
 	/* another call site of the source sampled 100 times at 20 ns; this one
 	 * made 10 calls, only its first (5,005 ticks) timed: it stands for
 	 * itself, the source's mean for the other 9 */
-	struct spec sp = { LTX_TIME_SAMPLE, 64, 6400, 100, 2500, 0, 0, 0, 0, 0, 0, 0, 0, 10, 1, 5005, 5005, 0 };
+	struct spec sp = { LTX_TIME_SAMPLE, 64, 6400, 100, 2500, 0, 0, 0, 0, 0, 0, 0, 0, 10, 1, 5005, 5005, 0, 0, 0, 0, 0 };
 	struct ltx_file f;
 	struct an_model m;
 	build(&sp, &f, &m);
@@ -227,7 +239,7 @@ START_TEST(rare_slow_site_keeps_its_first_call)
 {
 	/* the same, but its first call took 25 ms (a long window): the calls
 	 * of this site are slow, so the first stands for all of them */
-	struct spec sp = { LTX_TIME_SAMPLE, 64, 6400, 100, 2500, 0, 0, 0, 0, 0, 0, 0, 0, 10, 1, 25000005, 25000005, 0 };
+	struct spec sp = { LTX_TIME_SAMPLE, 64, 6400, 100, 2500, 0, 0, 0, 0, 0, 0, 0, 0, 10, 1, 25000005, 25000005, 0, 0, 0, 0, 0 };
 	struct ltx_file f;
 	struct an_model m;
 	build(&sp, &f, &m);
@@ -241,7 +253,7 @@ END_TEST
 START_TEST(busy_time_is_cpu_time)
 {
 	/* 10 ms between waits, of which the sampled periods ran half */
-	struct spec sp = { LTX_TIME_SAMPLE, 64, 6400, 100, 2500, 0, 0, 0, 100, 10000000, 8, 80000, 40000, 0, 0, 0, 0, 0 };
+	struct spec sp = { LTX_TIME_SAMPLE, 64, 6400, 100, 2500, 0, 0, 0, 100, 10000000, 8, 80000, 40000, 0, 0, 0, 0, 0, 0, 0, 0, 0 };
 	struct ltx_file f;
 	struct an_model m;
 	build(&sp, &f, &m);
@@ -256,7 +268,7 @@ END_TEST
 
 START_TEST(busy_time_without_samples_is_wall)
 {
-	struct spec sp = { LTX_TIME_SAMPLE, 64, 6400, 100, 2500, 0, 0, 0, 100, 10000000, 0, 0, 0, 0, 0, 0, 0, 0 };
+	struct spec sp = { LTX_TIME_SAMPLE, 64, 6400, 100, 2500, 0, 0, 0, 100, 10000000, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 };
 	struct ltx_file f;
 	struct an_model m;
 	build(&sp, &f, &m);
@@ -267,9 +279,82 @@ START_TEST(busy_time_without_samples_is_wall)
 }
 END_TEST
 
+START_TEST(log_time_capped_at_cpu_time)
+{
+	/* every call timed, 1,000 of 1,005 ticks (1 us each once the window
+	 * share is out): 1 ms of log time in a thread that ran 0.5 ms (its
+	 * calls blocked), in a process that ran 0.8 ms */
+	struct spec sp = { .time_mode = LTX_TIME_ALL, .sample_every = 1, .calls = 1000, .timed = 1000, .ticks = 1000 * 1005 };
+	sp.thread_cpu_ns = 500000;
+	sp.proc_cpu_ns = 800000;
+	struct ltx_file f;
+	struct an_model m;
+	build(&sp, &f, &m);
+	NEAR(m.keys[0].est_ns, 1000000.0);
+	NEAR(m.threads[0].cpu_ns, 500000.0);
+	NEAR(m.threads[0].log_ns, 500000.0);
+	NEAR(m.threads[0].cpu_share, 1.0);
+	NEAR(m.procs[0].other_cpu_ns, 300000.0);
+	NEAR(m.log_cpu_ns, 500000.0);
+	NEAR(m.cpu_share, 0.625);
+	ck_assert(m.share_of_cpu);
+	/* the source's share is its part of the capped time: it adds up to the headline */
+	ck_assert_uint_eq(m.nsources, 1);
+	NEAR(m.sources[0].cpu_share, 0.625);
+	ck_assert_uint_eq(m.ntgroups, 1);
+	ck_assert_uint_eq(m.tgroups[0].nthreads, 1);
+	NEAR(m.tgroups[0].proc_share, 0.625);
+	NEAR(m.tgroups[0].cpu_of_proc, 0.625);
+	an_model_free(&m);
+	ltx_file_free(&f);
+}
+END_TEST
+
+START_TEST(jobs_per_job_figures)
+{
+	/* 1,100 calls, 100 of them before the first job wait; 10 jobs */
+	struct spec sp = { .time_mode = LTX_TIME_ALL, .sample_every = 1, .calls = 1100, .timed = 1100, .ticks = 1100 * 1005 };
+	sp.thread_cpu_ns = 4000000;
+	sp.proc_cpu_ns = 5000000;
+	sp.jobs = 10;
+	sp.pre_jobs_kept = 100;
+	struct ltx_file f;
+	struct an_model m;
+	build(&sp, &f, &m);
+	const struct an_thread *t = &m.threads[0];
+	ck_assert_uint_eq(t->jobs, 10);
+	ck_assert_uint_eq(t->job_kept, 1000);
+	NEAR(t->calls_per_job, 100.0);
+	NEAR(t->log_per_job_ns, 100000.0);
+	NEAR(t->cpu_per_job_ns, 400000.0);
+	ck_assert(m.procs[0].jobs_counted);
+	NEAR(m.cpu_share, 1100000.0 / 5000000.0);
+	an_model_free(&m);
+	ltx_file_free(&f);
+}
+END_TEST
+
+START_TEST(no_cpu_record_keeps_busy_share)
+{
+	/* a file from before 1.4: no CPU time, the headline is unknown and
+	 * groups keep the share of busy time */
+	struct spec sp = { .time_mode = LTX_TIME_ALL, .sample_every = 1, .calls = 1000, .timed = 1000, .ticks = 1000 * 1005, .waits = 10, .busy_ticks = 2000000 };
+	struct ltx_file f;
+	struct an_model m;
+	build(&sp, &f, &m);
+	ck_assert(!m.share_of_cpu);
+	ck_assert(m.cpu_share < 0);
+	ck_assert(m.sources[0].cpu_share < 0);
+	ck_assert(m.sources[0].share > 0);
+	ck_assert(m.threads[0].cpu_ns < 0);
+	an_model_free(&m);
+	ltx_file_free(&f);
+}
+END_TEST
+
 START_TEST(tail_larger_than_key_is_refused)
 {
-	struct spec sp = { LTX_TIME_SAMPLE, 64, 6400, 100, 2500, 200, 100, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 };
+	struct spec sp = { LTX_TIME_SAMPLE, 64, 6400, 100, 2500, 200, 100, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 };
 	size_t len;
 	unsigned char *b = make(&sp, &len);
 	struct ltx_file f;
@@ -342,6 +427,9 @@ int main(void)
 	tcase_add_test(tc, tail_larger_than_key_is_refused);
 	tcase_add_test(tc, site_named_by_the_call);
 	tcase_add_test(tc, bad_site_records_are_refused);
+	tcase_add_test(tc, log_time_capped_at_cpu_time);
+	tcase_add_test(tc, jobs_per_job_figures);
+	tcase_add_test(tc, no_cpu_record_keeps_busy_share);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
