@@ -1,4 +1,4 @@
-/* logtax ctl PID filter RULES | filter --file FILE | dump | status
+/* logtax ctl PID filter RULES | filter --file FILE | dump | status | detach
  *
  * Talks to the control thread of a traced process through files in the
  * process's control directory (see shim/control.c): the request goes in
@@ -28,11 +28,13 @@
 #include <unistd.h>
 
 static const char *const ctl_usage =
-	"usage: logtax ctl PID filter 'RULES' | filter --file FILE | dump | status\n"
+	"usage: logtax ctl PID filter 'RULES' | filter --file FILE | dump | status | detach\n"
 	"Changes or reads a process that runs under logtax, while it runs.\n"
 	"  filter RULES   replace its rules (a new generation; '' keeps every call)\n"
 	"  dump           write its data file now (the process keeps running)\n"
 	"  status         its rules, generation and counts so far\n"
+	"  detach         (a process 'logtax attach' attached) write its data file, undo\n"
+	"                 every patch, leave the shim inert ('logtax detach PID')\n"
 	"  --timeout S    seconds to wait for the answer (default 5)\n"
 	"Exit: 0 done, 1 the process refused, 2 bad usage or rules, 3 no such process,\n"
 	"4 not traced by logtax, 5 not yours, 6 no answer in time.\n";
@@ -153,11 +155,11 @@ int an_cmd_ctl(int argc, char **argv)
 		} else {
 			return die(2, "filter takes one argument: the rules (quote them), or --file FILE");
 		}
-	} else if (!strcmp(cmd, "dump") || !strcmp(cmd, "status")) {
+	} else if (!strcmp(cmd, "dump") || !strcmp(cmd, "status") || !strcmp(cmd, "detach")) {
 		if (rest)
 			return die(2, "%s takes no argument", cmd);
 	} else {
-		return die(2, "unknown command '%s' (filter, dump or status)", cmd);
+		return die(2, "unknown command '%s' (filter, dump, status or detach)", cmd);
 	}
 
 	/* The process: there, ours, traced. */
@@ -253,6 +255,8 @@ int an_cmd_ctl(int argc, char **argv)
 			if (!strcmp(cmd, "filter"))
 				printf("process %ld: rules applied, generation %ld\n", pid,
 				       !strncmp(s, "generation: ", 12) ? strtol(s + 12, NULL, 10) : -1L);
+			else if (!strcmp(cmd, "detach") && !*s)
+				printf("process %ld: detached\n", pid);
 			else
 				fputs(s, stdout);
 			free(a);
