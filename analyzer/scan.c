@@ -4,8 +4,9 @@
  * directly, and the functions named *log* (or named by --hook) a --hook
  * could take; per defined function, whether its entry can be patched (the
  * shim's engine decides, through logtax-patchcheck) and so which call
- * sites each --patch mode reaches. Exit status: 0 done, 2 bad usage or a
- * BINARY that is not a readable x86-64 ELF file. */
+ * sites each --patch mode reaches. With a PID, the objects that process
+ * has loaded (scan_proc.c). Exit status: 0 done, 2 bad usage or a BINARY
+ * that is not a readable x86-64 ELF file, 3 no such process. */
 #include "json.h"
 #include "scan.h"
 #include "util.h"

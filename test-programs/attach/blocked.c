@@ -14,8 +14,14 @@
  *              SA_RESTART; the test sends SIGALRM: -1 EINTR, one handler call
  *   alarm-restart    the same with SA_RESTART: the read goes on and returns
  *              the byte written after the signal, one handler call
+ *   signals    read(stdin) with SA_RESTART handlers for SIGUSR1, SIGUSR2 and
+ *              SIGRTMIN; the test sends SIGUSR1, SIGUSR2 and SIGRTMIN twice
+ *              (queued with values 7 and 8): the read returns the byte
+ *              written after them, each handler ran as often as sent, the
+ *              values came in order
  *   threads    a second thread blocks in poll(stdin) while the main thread
  *              waits in pthread_join (futex): poll returns 1
+ * `blocked-demo sigqueue PID SIGNAL VALUE` queues a signal with a value.
  * READY_FILE gets "pid=P tid=T" just before the call (T the thread that
  * makes it). Prints "result: MODE ok" and exits 0, or "result: MODE BAD:
  * WHY" and exits 1. */
@@ -32,7 +38,19 @@
 #include <unistd.h>
 
 static const char *mode, *ready;
-static volatile sig_atomic_t alarms;
+static volatile sig_atomic_t alarms, usr1, usr2, rts;
+static volatile int rt_values[4];
+
+static void on_signal(int sig, siginfo_t *si, void *uc)
+{
+	(void)uc;
+	if (sig == SIGUSR1)
+		usr1++;
+	else if (sig == SIGUSR2)
+		usr2++;
+	else if (rts < 4)
+		rt_values[rts++] = si->si_value.sival_int;
+}
 
 static void on_alarm(int sig)
 {
@@ -83,6 +101,15 @@ static void *poll_thread(void *arg)
 
 int main(int argc, char **argv)
 {
+	if (argc == 5 && !strcmp(argv[1], "sigqueue")) {
+		union sigval v = { .sival_int = atoi(argv[4]) };
+		int sig = !strcmp(argv[3], "RTMIN") ? SIGRTMIN : atoi(argv[3]);
+		if (sigqueue((pid_t)atoi(argv[2]), sig, v) < 0) {
+			perror("sigqueue");
+			return 1;
+		}
+		return 0;
+	}
 	if (argc != 3) {
 		fprintf(stderr, "usage: blocked-demo MODE READY_FILE\n");
 		return 2;
@@ -143,6 +170,27 @@ int main(int argc, char **argv)
 		if (restart)
 			return result(r == 1, "read returned %ld, expected 1 (restarted)", (long)r, e);
 		return result(r == -1 && e == EINTR, "read returned %ld, expected -1 EINTR", (long)r, e);
+	}
+	if (!strcmp(mode, "signals")) {
+		struct sigaction sa;
+		memset(&sa, 0, sizeof sa);
+		sa.sa_sigaction = on_signal;
+		sa.sa_flags = SA_SIGINFO | SA_RESTART;
+		sigemptyset(&sa.sa_mask);
+		sigaction(SIGUSR1, &sa, NULL);
+		sigaction(SIGUSR2, &sa, NULL);
+		sigaction(SIGRTMIN, &sa, NULL);
+		say_ready();
+		ssize_t r = read(0, &c, 1);
+		int e = r < 0 ? errno : 0;
+		if (r != 1)
+			return result(0, "read returned %ld, expected 1 (restarted)", (long)r, e);
+		if (usr1 != 1 || usr2 != 1)
+			return result(0, "SIGUSR1 and SIGUSR2 handled %ld times (tens, ones), expected 11", usr1 * 10 + usr2, 0);
+		if (rts != 2 || rt_values[0] != 7 || rt_values[1] != 8)
+			return result(0, "SIGRTMIN: %ld calls (values as printed below), expected 2 with 7 then 8", rts, 0) +
+			       printf("values %d %d\n", rt_values[0], rt_values[1]) * 0;
+		return result(1, "", 0, 0);
 	}
 	if (!strcmp(mode, "threads")) {
 		pthread_t th;
