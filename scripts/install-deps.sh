@@ -25,9 +25,11 @@ build) pkgs=$build_pkgs ;;
 # tests/lib.sh); nginx-core, curl, wrk, gdb, iproute2: a real daemon whose
 # logger is in its own executable, its load and its ground truth
 # (tests/lib-nginx.sh, t-nginx-harness); libvirt-daemon and libvirt-clients:
-# the real libvirt daemon and virsh.
+# the real libvirt daemon and virsh; strace and gdb: a process already
+# traced, which logtax attach refuses (t-attach-refuse; also setpriv, and
+# as/ld for a 32-bit program in t-attach-32bit).
 test) pkgs="$build_pkgs chromium clang libclang-rt-14-dev binutils util-linux mount perl coreutils
-	nginx-core curl wrk gdb iproute2 libvirt-daemon libvirt-clients" ;;
+	nginx-core curl wrk gdb iproute2 libvirt-daemon libvirt-clients strace" ;;
 # make demo: nginx (its logger lives in its executable: scripts/demo-nginx.sh)
 # under wrk's load, curl to see it answer, perl for a free port.
 demo) pkgs="$build_pkgs nginx-core curl wrk perl" ;;

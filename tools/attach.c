@@ -1163,6 +1163,7 @@ int main(int argc, char **argv)
 			return die(3, "process %ld ended while being stopped", pid);
 		}
 	}
+	uint64_t t_seen = now_ns();
 	if (ptrace(PTRACE_GETREGS, t->tid, NULL, &t->saved) < 0) {
 		maps_free(&ms);
 		return die(3, "process %ld ended while being stopped", pid);
@@ -1289,7 +1290,10 @@ int main(int argc, char **argv)
 	}
 	printf("logtax attach: process %ld: %s\n", pid, msg[0] ? msg : "attached");
 	/* what the stop cost, for the curious and for bench/attach-stop.sh */
-	fprintf(stderr, "logtax attach: thread %d (%s) stopped %.3f ms\n", t->tid, where, ms_stopped);
+	/* (the thread stops when it is next scheduled after the interrupt:
+	 * somewhere between the two figures) */
+	fprintf(stderr, "logtax attach: thread %d (%s) stopped %.3f ms (%.3f ms after the stop was seen)\n", t->tid,
+		where, ms_stopped, (double)(t1 - t_seen) / 1e6);
 	(void)g_pid;
 	free(t);
 	return 0;

@@ -17,7 +17,7 @@ for mode in read poll poll-inf epoll nanosleep; do
 	LOGTAX_SHIM=$STUB "$LOGTAX" attach -o "$out" --time sample:8 --filter 'drop:*@debug
 keep:rpc.*' "$BPID" >"$T/attach.out" 2>"$T/attach.err" || fail "$mode: logtax attach: exit $?: $(cat "$T/attach.err")"
 	expect_grep "^logtax attach: process $BPID: stub attached (call 1)$" "$T/attach.out" "$mode: attach's line"
-	expect_grep "^logtax attach: thread $BTID (in system call $(mode_syscall $mode)) stopped [0-9.]* ms$" \
+	expect_grep "^logtax attach: thread $BTID (in system call $(mode_syscall $mode)) stopped [0-9.]* ms ([0-9.]* ms after the stop was seen)$" \
 		"$T/attach.err" "$mode: the thread stopped"
 	# the stub ran once, in the blocked thread, with the settings block
 	expect_grep "^pid=$BPID tid=$BTID calls=1$" "$out/stub.called" "$mode: the stub's call"
