@@ -486,8 +486,8 @@ static int open_mapped(long pid, const struct map *m, uint64_t *bias, Elf **ep, 
 			same = !fstat(fd, &sb) && sb.st_ino == m->ino && sb.st_dev == makedev(m->dmaj, m->dmin);
 		if (!same) {
 			snprintf(why, whylen,
-				 "%s on disk is not the file process %ld has loaded (%s since the process started: "
-				 "replaced, e.g. by a package upgrade); restart the process to attach",
+				 "%s on disk is not the file process %ld has loaded (%s: replaced since the process "
+				 "started, e.g. by a package upgrade); restart the process to attach",
 				 clean, pid, mem_len ? "its build-id differs" : "its inode differs");
 			elf_end(e);
 			close(fd);
