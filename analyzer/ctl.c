@@ -33,8 +33,8 @@ static const char *const ctl_usage =
 	"  filter RULES   replace its rules (a new generation; '' keeps every call)\n"
 	"  dump           write its data file now (the process keeps running)\n"
 	"  status         its rules, generation and counts so far\n"
-	"  detach         (a process 'logtax attach' attached) write its data file, undo\n"
-	"                 every patch, leave the shim inert ('logtax detach PID')\n"
+	"  detach         (a process logtax attached to) write its final data file, undo\n"
+	"                 every patch and stop counting; the process runs on as before\n"
 	"  --timeout S    seconds to wait for the answer (default 5)\n"
 	"Exit: 0 done, 1 the process refused, 2 bad usage or rules, 3 no such process,\n"
 	"4 not traced by logtax, 5 not yours, 6 no answer in time.\n";
@@ -255,8 +255,6 @@ int an_cmd_ctl(int argc, char **argv)
 			if (!strcmp(cmd, "filter"))
 				printf("process %ld: rules applied, generation %ld\n", pid,
 				       !strncmp(s, "generation: ", 12) ? strtol(s + 12, NULL, 10) : -1L);
-			else if (!strcmp(cmd, "detach") && !*s)
-				printf("process %ld: detached\n", pid);
 			else
 				fputs(s, stdout);
 			free(a);
