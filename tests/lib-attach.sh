@@ -17,7 +17,7 @@ trap 'for p in "${LT_PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done; rm -rf "$T"' 
 mode_syscall() {
 	case $1 in
 	read | alarm-* | signals) echo 0 ;;
-	poll | poll-inf | threads) echo 7 ;;
+	poll | poll-inf | threads | leader-exit) echo 7 ;;
 	epoll) echo 232 ;;
 	nanosleep) echo 230 ;;
 	esac

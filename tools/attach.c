@@ -61,6 +61,10 @@
 #define MAX_SIGS 64
 
 static long g_pid;
+/* Where the process's memory is seen: /proc/PID, or the directory of a
+ * live thread when the leader called pthread_exit (its own files then
+ * show no memory). */
+static char g_proc[96];
 
 static int die(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static int die(int code, const char *fmt, ...)
@@ -194,8 +198,9 @@ static void maps_free(struct maps *ms)
 
 static int maps_read(long pid, struct maps *ms)
 {
-	char path[64];
-	snprintf(path, sizeof path, "/proc/%ld/maps", pid);
+	char path[160];
+	(void)pid;
+	snprintf(path, sizeof path, "%s/maps", g_proc);
 	char *text = slurp(path, NULL);
 	if (!text)
 		return -1;
@@ -447,7 +452,7 @@ static int open_mapped(long pid, const struct map *m, uint64_t *bias, Elf **ep, 
 		       size_t whylen)
 {
 	char path[4400];
-	snprintf(path, sizeof path, "/proc/%ld/map_files/%" PRIx64 "-%" PRIx64, pid, m->start, m->end);
+	snprintf(path, sizeof path, "%s/map_files/%" PRIx64 "-%" PRIx64, g_proc, m->start, m->end);
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	int exact = fd >= 0;
 	const char *name = m->path;
@@ -457,7 +462,7 @@ static int open_mapped(long pid, const struct map *m, uint64_t *bias, Elf **ep, 
 	if (del && !del[10])
 		*del = 0;
 	if (fd < 0) {
-		snprintf(path, sizeof path, "/proc/%ld/root%s", pid, clean);
+		snprintf(path, sizeof path, "%s/root%s", g_proc, clean);
 		fd = open(path, O_RDONLY | O_CLOEXEC);
 		if (fd < 0) {
 			snprintf(why, whylen, "cannot open %s as process %ld sees it: %s", clean, pid, strerror(errno));
@@ -579,6 +584,14 @@ static long choose_thread(long pid, long *nr_out)
 		char *end;
 		long tid = strtol(de->d_name, &end, 10);
 		if (*end || tid <= 0)
+			continue;
+		/* (a leader that called pthread_exit stays as a zombie while the others run) */
+		snprintf(path, sizeof path, "/proc/%ld/task/%ld/stat", pid, tid);
+		char *stt = slurp(path, NULL);
+		const char *rp = stt ? strrchr(stt, ')') : NULL;
+		int gone = !rp || rp[1] != ' ' || rp[2] == 'Z' || rp[2] == 'X';
+		free(stt);
+		if (gone)
 			continue;
 		snprintf(path, sizeof path, "/proc/%ld/task/%ld/syscall", pid, tid);
 		char *sc = slurp(path, NULL);
@@ -887,9 +900,16 @@ int main(int argc, char **argv)
 	char *st = slurp(path, NULL);
 	if (!st)
 		return die(3, "no process %ld", pid);
-	if (status_state(st) == 'Z' || status_state(st) == 'X') {
+	snprintf(g_proc, sizeof g_proc, "/proc/%ld", pid);
+	if ((status_state(st) == 'Z' && status_num(st, "Threads", 0) <= 1) || status_state(st) == 'X') {
 		free(st);
 		return die(3, "process %ld has ended (a zombie)", pid);
+	}
+	if (status_state(st) == 'Z') {
+		long nr0;
+		long live = choose_thread(pid, &nr0);
+		if (live != pid)
+			snprintf(g_proc, sizeof g_proc, "/proc/%ld/task/%ld", pid, live);
 	}
 	if (status_num(st, "Tgid", 0) != pid) {
 		long tg = status_num(st, "Tgid", 0);
@@ -974,7 +994,7 @@ int main(int argc, char **argv)
 			      "not support", pid);
 
 	/* Its program: 64-bit x86-64. */
-	snprintf(path, sizeof path, "/proc/%ld/exe", pid);
+	snprintf(path, sizeof path, "%s/exe", g_proc);
 	int xfd = open(path, O_RDONLY | O_CLOEXEC);
 	if (xfd < 0) {
 		if (errno == EACCES || errno == EPERM)
@@ -1014,7 +1034,7 @@ int main(int argc, char **argv)
 		if (ms.m[k].path && !strcmp(base_name(ms.m[k].path), "liblogtax.so"))
 			mapped = 1;
 	if (mapped) {
-		snprintf(path, sizeof path, "/proc/%ld/environ", pid);
+		snprintf(path, sizeof path, "%s/environ", g_proc);
 		size_t elen = 0;
 		char *env = slurp(path, &elen);
 		for (size_t at = 0; env && at < elen; at += strlen(env + at) + 1)
@@ -1092,7 +1112,7 @@ int main(int argc, char **argv)
 	}
 	/* The shim: the same file in the process's mount namespace. */
 	struct stat there;
-	snprintf(path, sizeof path, "/proc/%ld/root%s", pid, shim_real);
+	snprintf(path, sizeof path, "%s/root%s", g_proc, shim_real);
 	if (stat(path, &there) == 0 ? (there.st_ino != shim_sb.st_ino || there.st_dev != shim_sb.st_dev)
 				    : errno == ENOENT) {
 		maps_free(&ms);
@@ -1123,9 +1143,16 @@ int main(int argc, char **argv)
 	sigaddset(&t->chld, SIGCHLD);
 	sigprocmask(SIG_BLOCK, &t->chld, NULL);
 	long nr = -2;
-	t->tid = (pid_t)choose_thread(pid, &nr);
-	if (ptrace(PTRACE_SEIZE, t->tid, NULL, NULL) < 0) {
-		int e = errno;
+	int seized = -1, e = 0;
+	/* (the thread chosen may end before it is seized: choose again) */
+	for (int tries = 0; tries < 5 && seized < 0; tries++) {
+		t->tid = (pid_t)choose_thread(pid, &nr);
+		seized = (int)ptrace(PTRACE_SEIZE, t->tid, NULL, NULL);
+		e = errno;
+		if (seized < 0 && (e != ESRCH || (kill((pid_t)pid, 0) < 0 && errno == ESRCH)))
+			break;
+	}
+	if (seized < 0) {
 		maps_free(&ms);
 		if (e == ESRCH)
 			return die(3, "process %ld ended", pid);

@@ -22,6 +22,8 @@
  *              values came in order
  *   threads    a second thread blocks in poll(stdin) while the main thread
  *              waits in pthread_join (futex): poll returns 1
+ *   leader-exit  as threads, but the main thread ends with pthread_exit:
+ *              the process runs on in the poll thread (its leader a zombie)
  * `blocked-demo sigqueue PID SIGNAL VALUE` queues a signal with a value.
  * READY_FILE gets "pid=P tid=T" just before the call (T the thread that
  * makes it). Prints "result: MODE ok" and exits 0, or "result: MODE BAD:
@@ -97,7 +99,10 @@ static int do_poll(int timeout)
 static void *poll_thread(void *arg)
 {
 	(void)arg;
-	return (void *)(long)do_poll(-1);
+	int rc = do_poll(-1);
+	if (!strcmp(mode, "leader-exit"))
+		exit(rc);
+	return (void *)(long)rc;
 }
 
 int main(int argc, char **argv)
@@ -193,6 +198,13 @@ int main(int argc, char **argv)
 			return result(0, "SIGRTMIN: %ld calls (values as printed below), expected 2 with 7 then 8", rts, 0) +
 			       printf("values %d %d\n", rt_values[0], rt_values[1]) * 0;
 		return result(1, "", 0, 0);
+	}
+	if (!strcmp(mode, "leader-exit")) {
+		pthread_t th;
+		if (pthread_create(&th, NULL, poll_thread, NULL))
+			return 2;
+		/* the process ends when the poll thread does, with its status */
+		pthread_exit(NULL);
 	}
 	if (!strcmp(mode, "threads")) {
 		pthread_t th;

@@ -41,6 +41,16 @@ expect_grep "^pid=$BPID tid=$BTID calls=1$" "$T/o.threads/stub.called" "threads:
 feed
 finish threads
 
+# The main thread ended with pthread_exit (a zombie leader): the process's
+# memory is read through the live thread's /proc directory.
+start_blocked leader-exit
+wait_until "leader-exit: the leader is a zombie" grep -q '^State:.*Z' "/proc/$BPID/status"
+LOGTAX_SHIM=$STUB "$LOGTAX" attach -o "$T/o.leader" "$BPID" >"$T/attach.out" 2>"$T/attach.err" ||
+	fail "leader-exit: logtax attach: exit $?: $(cat "$T/attach.err")"
+expect_grep "^pid=$BPID tid=$BTID calls=1$" "$T/o.leader/stub.called" "leader-exit: the live thread was chosen"
+feed
+finish leader-exit
+
 # Attached twice: the library is loaded once (dlopen gives the same handle),
 # logtax_attach is called again.
 start_blocked read
