@@ -636,6 +636,7 @@ struct target {
 	double timeout;
 	uint64_t fault_rip; /* where a call crashed */
 	int fault_sig;
+	int in_sigstop; /* stopped for a signal (not the interrupt's stop): a detach can inject one */
 };
 
 enum { W_STOP, W_DIED, W_TIMEOUT, W_ERR };
@@ -724,8 +725,10 @@ static int remote_call(struct target *t, uint64_t fn, uint64_t a1, uint64_t a2, 
 				w = wait_thread(t, &st, now_ns() + 5000000000u);
 				if (w != W_STOP)
 					return w == W_DIED ? C_DIED : C_ERR;
-				if ((st >> 16) == PTRACE_EVENT_STOP)
+				if ((st >> 16) == PTRACE_EVENT_STOP) {
+					t->in_sigstop = 0;
 					return C_TIMEOUT;
+				}
 				queue_signal(t);
 				if (ptrace(PTRACE_CONT, t->tid, NULL, NULL) < 0)
 					return C_DIED;
@@ -750,6 +753,7 @@ static int remote_call(struct target *t, uint64_t fn, uint64_t a1, uint64_t a2, 
 			struct user_regs_struct now;
 			if (ptrace(PTRACE_GETREGS, t->tid, NULL, &now) < 0)
 				return C_DIED;
+			t->in_sigstop = 1;
 			if (sig == SIGSEGV && now.rip == 0) {
 				*ret = now.rax;
 				return C_OK;
@@ -767,11 +771,12 @@ static int remote_call(struct target *t, uint64_t fn, uint64_t a1, uint64_t a2, 
 /* Delivers the held-back signals: the first with the detach (its siginfo
  * intact, at the restored registers: a handler without SA_RESTART then
  * interrupts the system call, as it would have), the others queued to the
- * thread again. */
+ * thread again. A detach from the interrupt's stop would drop a signal:
+ * then all are queued again. */
 static int detach(struct target *t)
 {
 	int sig = 0;
-	if (t->sigs.n) {
+	if (t->sigs.n && t->in_sigstop) {
 		if (ptrace(PTRACE_SETSIGINFO, t->tid, NULL, &t->sigs.si[0]) == 0)
 			sig = t->sigs.si[0].si_signo;
 	}

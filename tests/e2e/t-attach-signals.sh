@@ -63,6 +63,15 @@ wait_until "hang: blocked in read again" in_syscall "$BPID" "$BTID" 0
 feed
 finish read
 
+# A signal held during a call that then times out: still delivered (the
+# detach is then from the interrupt's stop, which cannot carry it).
+start_blocked alarm-norestart
+ATTACH_TIMEOUT=3 attach_bg STUB_HANG=1
+kill -ALRM "$BPID"
+wait $APID
+expect_eq $? 6 "hang with a signal: exit status"
+finish alarm-norestart
+
 # A call that crashes: its SIGSEGV is not delivered, the process runs on.
 start_blocked read
 mkdir -p "$T/o"
