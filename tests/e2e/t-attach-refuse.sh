@@ -146,5 +146,10 @@ else
 	LOGTAX_TEST_PTRACE_SCOPE_FILE=$T/scope as_nobody "$T/pub/logtax-attach" --shim "$T/pub/libattachstub.so" \
 		--settings "STUB_DIR=$T/pub/o" "$npid" >"$T/out" 2>&1 || fail "nobody's own process: $(cat "$T/out")"
 	expect_grep "^pid=$npid tid=$npid calls=1$" "$T/pub/o/stub.called" "nobody's own process: the stub ran"
+	# root attaching to nobody's process: the directory -o makes is nobody's
+	LOGTAX_SHIM=$T/pub/libattachstub.so "$LOGTAX" attach -o "$T/pub/new" "$npid" >"$T/out" 2>&1 ||
+		fail "root to nobody's process: $(cat "$T/out")"
+	expect_eq "$(stat -c %u "$T/pub/new")" 65534 "root to nobody's process: the new directory's owner"
+	expect_grep "^pid=$npid tid=$npid calls=2$" "$T/pub/new/stub.called" "root to nobody's process: the stub wrote there"
 	kill "$npid"
 fi
