@@ -1146,7 +1146,17 @@ int main(int argc, char **argv)
 	t->timeout = timeout;
 	sigemptyset(&t->chld);
 	sigaddset(&t->chld, SIGCHLD);
-	sigprocmask(SIG_BLOCK, &t->chld, NULL);
+	/* Ended while the thread runs one of our calls, we would leave it to
+	 * return to address 0 and die: ^C and the like wait (at most the
+	 * timeout) until it is restored; they are then dropped at exit. */
+	sigset_t hold = t->chld;
+	sigaddset(&hold, SIGINT);
+	sigaddset(&hold, SIGTERM);
+	sigaddset(&hold, SIGHUP);
+	sigaddset(&hold, SIGQUIT);
+	sigaddset(&hold, SIGPIPE);
+	sigaddset(&hold, SIGTSTP);
+	sigprocmask(SIG_BLOCK, &hold, NULL);
 	long nr = -2;
 	int seized = -1, e = 0;
 	/* (the thread chosen may end before it is seized: choose again) */

@@ -32,7 +32,7 @@ for mode in alarm-norestart alarm-restart; do
 	touch "$T/go"
 	wait $APID || fail "$mode: logtax-attach: exit $?: $(cat "$T/attach.err")"
 	[ $mode = alarm-restart ] && feed
-	finish $mode
+	finish $mode; note "$mode ok"
 done
 
 # Several signals, two of them queued with values: each delivered once,
@@ -79,6 +79,20 @@ mkdir -p "$T/o"
 expect_eq $? 6 "crash: exit status"
 expect_grep "^logtax attach: logtax_attach crashed in thread $BTID of process $BPID (signal 11 at 0x[0-9a-f]*); the signal was held back" \
 	"$T/attach.err" "crash: message"
+feed
+finish read
+
+# ^C (SIGINT, SIGTERM) to logtax-attach while the call runs: it restores
+# the thread before it ends, and the process runs on.
+start_blocked read
+attach_bg "STUB_WAIT=$T/go"
+kill -INT $APID
+kill -TERM $APID
+sleep 0.5
+kill -0 $APID 2>/dev/null || fail "^C: logtax-attach ended in the middle of the call"
+touch "$T/go"
+wait $APID
+wait_until "^C: blocked in read again" in_syscall "$BPID" "$BTID" 0
 feed
 finish read
 
