@@ -722,7 +722,9 @@ static int remote_call(struct target *t, uint64_t fn, uint64_t a1, uint64_t a2, 
 			if (ptrace(PTRACE_INTERRUPT, t->tid, NULL, NULL) < 0)
 				return C_DIED;
 			for (;;) {
-				w = wait_thread(t, &st, now_ns() + 5000000000u);
+				/* (as long as it takes: a thread left in our call dies at
+				 * address 0; a loaded machine may not run it for seconds) */
+				w = wait_thread(t, &st, now_ns() + 600000000000ull);
 				if (w != W_STOP)
 					return w == W_DIED ? C_DIED : C_ERR;
 				if ((st >> 16) == PTRACE_EVENT_STOP) {

@@ -70,6 +70,7 @@ ATTACH_TIMEOUT=3 attach_bg STUB_HANG=1
 kill -ALRM "$BPID"
 wait $APID
 expect_eq $? 6 "hang with a signal: exit status"
+note "logtax-attach said: $(cat "$T/attach.err")"
 finish alarm-norestart
 
 # A call that crashes: its SIGSEGV is not delivered, the process runs on.
