@@ -115,6 +115,10 @@ SCRIPT := $(B)/bin/logtax
 ifeq ($(ARCH),x86_64)
 PATCHCHECK := $(B)/libexec/logtax/logtax-patchcheck
 endif
+# logtax attach's injector (ptrace; x86-64 Linux only).
+ifeq ($(ARCH),x86_64)
+ATTACH := $(B)/libexec/logtax/logtax-attach
+endif
 
 TP := $(B)/test-programs
 TP_LIBS := $(TP)/liblegacylog.so $(TP)/libcallers.so
@@ -194,6 +198,25 @@ TP_BINS += $(TPE)/glib-internal-demo
 endif
 endif
 
+# logtax attach (tests/e2e/t-attach-*): a program blocked in a system call
+# and one with threads, and a stand-in for the shim's logtax_attach.
+TPA := $(TP)/attach
+ifeq ($(ARCH),x86_64)
+TP_BINS += $(TPA)/blocked-demo $(TPA)/libattachstub.so $(TPA)/static-blocked-demo
+endif
+$(TPA)/blocked-demo: test-programs/attach/blocked.c
+	@mkdir -p $(dir $@)
+	$(call echo_cmd,CC,$@)
+	$(Q)$(CC) $(TP_CFLAGS) -pthread -o $@ $<
+$(TPA)/static-blocked-demo: test-programs/attach/blocked.c
+	@mkdir -p $(dir $@)
+	$(call echo_cmd,CC,$@)
+	$(Q)$(CC) $(NOSAN_CFLAGS) -Wno-missing-prototypes -static -pthread -o $@ $<
+$(TPA)/libattachstub.so: test-programs/attach/stub.c
+	@mkdir -p $(dir $@)
+	$(call echo_cmd,CC,$@)
+	$(Q)$(CC) $(NOSAN_CFLAGS) -Wno-missing-prototypes -fPIC -shared -ftls-model=initial-exec -o $@ $<
+
 UNIT_SRC := $(wildcard tests/unit/*.c)
 ifneq ($(ARCH),x86_64)
 UNIT_SRC := $(filter-out tests/unit/test_patch.c,$(UNIT_SRC))
@@ -202,7 +225,7 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
 
 .PHONY: all check check-pending demo bench install clean deps deps-test deps-demo test-programs unit bench-programs fuzz build-info \
 	check-sanitizers check-asan check-tsan deps-graph
-all: build-info $(SHIM) $(ANALYZER) $(PATCHCHECK) $(SCRIPT) test-programs bench-programs
+all: build-info $(SHIM) $(ANALYZER) $(PATCHCHECK) $(ATTACH) $(SCRIPT) test-programs bench-programs
 
 # What the tests need to know of this build (tests/lib.sh): its sanitizers.
 build-info:
@@ -273,6 +296,12 @@ $(B)/libexec/logtax/logtax-patchcheck: tools/patchcheck.c shim/patch_x86_64.c sh
 	@mkdir -p $(dir $@)
 	$(call echo_cmd,LD,$@)
 	$(Q)$(CC) $(BASE_CFLAGS) $(ANALYZER_CFLAGS) -pthread -o $@ tools/patchcheck.c shim/patch_x86_64.c -ldl
+
+# Never sanitized: it runs beside the process it stops, which is what matters.
+$(B)/libexec/logtax/logtax-attach: tools/attach.c
+	@mkdir -p $(dir $@)
+	$(call echo_cmd,LD,$@)
+	$(Q)$(CC) $(NOSAN_CFLAGS) -o $@ $< -lelf
 
 $(SCRIPT): scripts/logtax
 	@mkdir -p $(dir $@)
@@ -638,6 +667,7 @@ install: all
 	install -m 0755 $(SHIM) $(DESTDIR)$(PREFIX)/lib/logtax/liblogtax.so
 	install -m 0755 $(ANALYZER) $(DESTDIR)$(PREFIX)/libexec/logtax/logtax-analyze
 	$(if $(PATCHCHECK),install -m 0755 $(PATCHCHECK) $(DESTDIR)$(PREFIX)/libexec/logtax/logtax-patchcheck)
+	$(if $(ATTACH),install -m 0755 $(ATTACH) $(DESTDIR)$(PREFIX)/libexec/logtax/logtax-attach)
 
 # The shim's file-to-file dependencies and the import circles among them.
 deps-graph:

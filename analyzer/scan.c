@@ -4,20 +4,23 @@
  * directly, and the functions named *log* (or named by --hook) a --hook
  * could take; per defined function, whether its entry can be patched (the
  * shim's engine decides, through logtax-patchcheck) and so which call
- * sites each --patch mode reaches. Exit status: 0 done, 2 bad usage or a
- * BINARY that is not a readable x86-64 ELF file. */
+ * sites each --patch mode reaches. With a PID, the objects that process
+ * has loaded (scan_proc.c). Exit status: 0 done, 2 bad usage or a BINARY
+ * that is not a readable x86-64 ELF file, 3 no such process. */
 #include "json.h"
 #include "scan.h"
 #include "util.h"
 
 #include "../common/ltx_levels.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 static const char *const scan_usage =
-	"usage: logtax scan [--json] [--hook NAME]... BINARY\n"
+	"usage: logtax scan [--json] [--hook NAME]... BINARY | PID\n"
 	"Reads BINARY and every library it needs (found as the dynamic loader would,\n"
 	"without running anything) and lists, per object, the logging functions it\n"
 	"defines or imports with their call sites:\n"
@@ -36,7 +39,11 @@ static const char *const scan_usage =
 	"               syslog functions to GOT patching\n"
 	"  --hook NAME  list NAME too (from .dynsym, or .symtab where not stripped,\n"
 	"               static functions included); 'fn:name=1' specs are accepted\n"
-	"  --json       the same as one JSON document\n";
+	"  --json       the same as one JSON document\n"
+	"With a PID (digits that name no file): the objects that running process has\n"
+	"loaded (/proc/PID/maps: its program, libraries, plugins loaded with dlopen),\n"
+	"each read from its file (a file replaced since: the loaded one, through\n"
+	"/proc/PID/map_files, where that may be read).\n";
 
 static const char *obj_label(const struct scan_obj *o)
 {
@@ -191,10 +198,16 @@ static void table(FILE *o, const struct scan_obj *objs, size_t n, int known)
 		fprintf(o, "  (none)\n");
 }
 
+static long scan_pid; /* scanning a running process */
+
 static void text(FILE *o, const char *file, const struct scan_obj *objs, size_t n)
 {
 	char path[4200];
-	fprintf(o, "logtax scan: %s and the %zu libraries it needs\n", an_safe(file, path, sizeof path), n - 1);
+	if (scan_pid)
+		fprintf(o, "logtax scan: process %ld (%s) and the %zu objects it has loaded\n", scan_pid,
+			an_safe(objs[0].path ? objs[0].path : file, path, sizeof path), n - 1);
+	else
+		fprintf(o, "logtax scan: %s and the %zu libraries it needs\n", an_safe(file, path, sizeof path), n - 1);
 	fprintf(o, "\nObjects\n");
 	for (size_t i = 0; i < n; i++) {
 		const struct scan_obj *ob = &objs[i];
@@ -264,7 +277,9 @@ static void json(FILE *o, const char *file, const struct scan_obj *objs, size_t 
 	struct jw w;
 	jw_init(&w, o, 1);
 	jw_obj(&w, NULL);
-	jw_str(&w, "file", file);
+	jw_str(&w, "file", scan_pid ? objs[0].path : file);
+	if (scan_pid)
+		jw_u64(&w, "pid", (uint64_t)scan_pid);
 	jw_arr(&w, "objects");
 	for (size_t i = 0; i < n; i++) {
 		const struct scan_obj *ob = &objs[i];
@@ -376,10 +391,22 @@ int an_cmd_scan(int argc, char **argv)
 	nasked = nnames;
 	struct scan_obj *objs = NULL;
 	size_t n = 0;
-	if (scan_deps(argv[i], &objs, &n) < 0) {
+	/* digits that name no file: a process */
+	char *end, perr[512];
+	long pid = strtol(argv[i], &end, 10);
+	struct stat sb;
+	if (!*end && pid > 0 && argv[i][0] != '-' && stat(argv[i], &sb) < 0) {
+		scan_pid = pid;
+		if (scan_proc(pid, &objs, &n, perr, sizeof perr) < 0) {
+			fprintf(stderr, "logtax scan: %s\n", perr);
+			rc = 3;
+			goto names_out;
+		}
+	} else if (scan_deps(argv[i], &objs, &n) < 0) {
 		fprintf(stderr, "logtax scan: %s\n", objs && objs[0].error ? objs[0].error : "out of memory");
 		rc = 2;
-	} else {
+	}
+	if (!rc) {
 		for (size_t k = 0; k < n; k++)
 			scan_patch_check(&objs[k]);
 		for (size_t k = 0; k < n; k++)

@@ -65,4 +65,8 @@ void scan_obj_free(struct scan_obj *o);
  * objs[0] is the file given; 0, or -1 with the reason in objs[0].error. */
 int scan_deps(const char *path, struct scan_obj **objs, size_t *n);
 
+/* The objects process PID has mapped (scan_proc.c), the program first.
+ * 0, or -1 with a one-line reason in ERR. */
+int scan_proc(long pid, struct scan_obj **objs, size_t *n, char *err, size_t errlen);
+
 #endif

@@ -29,8 +29,11 @@ build) pkgs=$build_pkgs ;;
 # the real libvirt daemon and virsh. prometheus (with promtool) and
 # prometheus-node-exporter: the live metrics scraped for real
 # (t-prometheus); golang-go: `go tool pprof` reads the pprof output (t-pprof).
+# strace and gdb: a process already traced, which logtax attach refuses
+# (t-attach-refuse; also setpriv, and as/ld for a 32-bit program in
+# t-attach-32bit).
 test) pkgs="$build_pkgs chromium clang libclang-rt-14-dev binutils util-linux mount perl coreutils
-	nginx-core curl wrk gdb iproute2 libvirt-daemon libvirt-clients prometheus prometheus-node-exporter golang-go" ;;
+	nginx-core curl wrk gdb iproute2 libvirt-daemon libvirt-clients prometheus prometheus-node-exporter golang-go strace" ;;
 # make demo: nginx (its logger lives in its executable: scripts/demo-nginx.sh)
 # under wrk's load, curl to see it answer, perl for a free port.
 demo) pkgs="$build_pkgs nginx-core curl wrk perl" ;;
