@@ -76,7 +76,7 @@ SHIM_CFLAGS := $(SHIM_COMMON) $(SHIM_SAN)
 # The hot path must not touch vector registers (see shim/hotpath.c).
 HOOK_CFLAGS := $(SHIM_COMMON) -mgeneral-regs-only -fno-stack-protector \
 	-fno-tree-vectorize -fomit-frame-pointer
-SHIM_C := shim/base.c shim/symbols.c shim/settings.c shim/calib.c shim/fork.c shim/slowpath.c shim/stacks.c shim/waits.c shim/init.c shim/output.c shim/entries.c shim/fields.c shim/families.c \
+SHIM_C := shim/base.c shim/attach.c shim/symbols.c shim/settings.c shim/calib.c shim/fork.c shim/slowpath.c shim/stacks.c shim/waits.c shim/init.c shim/output.c shim/entries.c shim/fields.c shim/families.c \
 	shim/got.c shim/rules.c shim/service.c shim/control.c shim/threads.c shim/thread_exit.c shim/modules.c shim/dlclose.c shim/process.c \
 	shim/signals.c shim/die.c shim/elfsym.c shim/entrypatch.c shim/entryhook.c shim/hooktarget.c shim/unwind.c common/ltx_write.c common/ltx_io.c common/ltx_settings.c \
 	common/ltx_rules.c common/ltx_levels.c
@@ -117,6 +117,9 @@ TP_BINS := $(TP)/evloop-demo $(TP)/threads-demo $(TP)/varargs-demo $(TP)/rules-d
 # Processes and signals (issue 7): fork/exec/spawn, signals, daemons; and
 # a statically linked program, which no LD_PRELOAD library can enter.
 TP_BINS += $(TP)/proc-demo $(TP)/sig-demo $(TP)/daemon-demo $(TP)/static-demo
+# The shim loaded late (logtax attach): counts per phase, and a stress of
+# attach and detach while threads log.
+TP_BINS += $(TP)/attach-demo $(TP)/attach-stress
 # Call sites at known lines, and a plugin loaded with dlopen (symbolization).
 TP_BINS += $(TP)/callsites-demo $(TP)/libltplugin.so
 # Logging at every stage of a process (preinit, constructors before the
@@ -265,7 +268,7 @@ $(TP)/rules-demo: test-programs/rules-demo.c $(TP)/liblegacylog.so $(TP)/libcall
 
 $(TP)/evloop-demo $(TP)/threads-demo $(TP)/varargs-demo $(TP)/stack-demo $(TP)/churn-demo $(TP)/tail-demo \
 		$(TP)/fdshare-demo $(TP)/idle-demo $(TP)/proc-demo $(TP)/sig-demo $(TP)/daemon-demo \
-		$(TP)/names-demo: $(TP)/%: test-programs/%.c \
+		$(TP)/names-demo $(TP)/attach-demo $(TP)/attach-stress: $(TP)/%: test-programs/%.c \
 		$(TP)/liblegacylog.so test-programs/legacylog.h
 	@mkdir -p $(dir $@)
 	$(call echo_cmd,CC,$@)

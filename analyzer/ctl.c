@@ -1,4 +1,4 @@
-/* logtax ctl PID filter RULES | filter --file FILE | dump | status
+/* logtax ctl PID filter RULES | filter --file FILE | dump | status | detach
  *
  * Talks to the control thread of a traced process through files in the
  * process's control directory (see shim/control.c): the request goes in
@@ -28,11 +28,13 @@
 #include <unistd.h>
 
 static const char *const ctl_usage =
-	"usage: logtax ctl PID filter 'RULES' | filter --file FILE | dump | status\n"
+	"usage: logtax ctl PID filter 'RULES' | filter --file FILE | dump | status | detach\n"
 	"Changes or reads a process that runs under logtax, while it runs.\n"
 	"  filter RULES   replace its rules (a new generation; '' keeps every call)\n"
 	"  dump           write its data file now (the process keeps running)\n"
 	"  status         its rules, generation and counts so far\n"
+	"  detach         (a process logtax attached to) write its final data file, undo\n"
+	"                 every patch and stop counting; the process runs on as before\n"
 	"  --timeout S    seconds to wait for the answer (default 5)\n"
 	"Exit: 0 done, 1 the process refused, 2 bad usage or rules, 3 no such process,\n"
 	"4 not traced by logtax, 5 not yours, 6 no answer in time.\n";
@@ -153,11 +155,11 @@ int an_cmd_ctl(int argc, char **argv)
 		} else {
 			return die(2, "filter takes one argument: the rules (quote them), or --file FILE");
 		}
-	} else if (!strcmp(cmd, "dump") || !strcmp(cmd, "status")) {
+	} else if (!strcmp(cmd, "dump") || !strcmp(cmd, "status") || !strcmp(cmd, "detach")) {
 		if (rest)
 			return die(2, "%s takes no argument", cmd);
 	} else {
-		return die(2, "unknown command '%s' (filter, dump or status)", cmd);
+		return die(2, "unknown command '%s' (filter, dump, status or detach)", cmd);
 	}
 
 	/* The process: there, ours, traced. */

@@ -23,8 +23,10 @@
  * 1.2: records 16 (OUTPUT) and 18-19 (THREAD_CPU, KEY_ONCE); MODULE flag
  * UNLOADED and KEY unloads; THREAD records of exited threads folded
  * together (FOLDED, nthreads > 1) are written.
- * 1.3: record 21 (ENTRY_LEVELS): a hooked function's level scale. */
-#define LTX_VERSION_MINOR 3
+ * 1.3: record 21 (ENTRY_LEVELS): a hooked function's level scale.
+ * 1.4: record 22 (ATTACH): the shim was attached to the running process;
+ * process.reason DETACH. */
+#define LTX_VERSION_MINOR 4
 #define LTX_BYTE_ORDER_MARK 0x01020304u
 
 #define LTX_MAX_RECORD (1u << 20) /* a reader refuses larger payloads */
@@ -72,6 +74,7 @@ enum ltx_rec_type {
 	LTX_REC_KEY_ONCE = 19,   /* 1.2 */
 	LTX_REC_KEY_PRE = 20,    /* 1.2 */
 	LTX_REC_ENTRY_LEVELS = 21, /* 1.3 */
+	LTX_REC_ATTACH = 22,       /* 1.4 */
 	LTX_REC_END = 0xffff, /* last record: a file without it is truncated */
 };
 
@@ -82,6 +85,7 @@ enum ltx_reason {
 	LTX_REASON_DUMP = 3,     /* asked for (logtax ctl PID dump) */
 	LTX_REASON_SIGNAL = 4,   /* fatal signal caught */
 	LTX_REASON_EXEC = 5,     /* the process is about to exec */
+	LTX_REASON_DETACH = 6,   /* logtax detach: the shim stopped, the process runs on (1.4) */
 };
 
 /* The time mode (process.time_mode). */
@@ -402,6 +406,26 @@ struct ltx_key_pre {
 	uint32_t pad;
 	uint64_t calls;
 };
+
+/* LTX_REC_ATTACH (1.4): the shim was loaded into the running process
+ * (logtax attach) instead of being preloaded: calls made before
+ * attach_*_ns were not seen, and the file's counts start there (so do
+ * process.start_*). Followed by uncovered_len bytes: the functions the shim
+ * wraps by symbol that it did not reach once attached, names separated by
+ * spaces. At most one. */
+struct ltx_attach {
+	uint64_t attach_realtime_ns;
+	uint64_t attach_mono_ns;
+	uint64_t detach_realtime_ns; /* 0 unless flags has LTX_ATTACH_DETACHED */
+	uint64_t detach_mono_ns;
+	uint32_t attach_no;       /* 1 for the first attach to this process, 2 for the next... */
+	uint32_t flags;           /* LTX_ATTACH_* */
+	uint32_t got_entries;     /* GOT entries pointed at the shim */
+	uint32_t patched_entries; /* function entries patched */
+	uint32_t uncovered_len;
+	uint32_t pad;
+};
+#define LTX_ATTACH_DETACHED 0x1u /* written at detach: the shim stopped counting then */
 
 /* LTX_REC_END: last record. */
 struct ltx_end {

@@ -121,6 +121,15 @@ struct lt_patch_stats {
 void lt_patch_stats(struct lt_patch_stats *out);
 const char *lt_patch_strerror(int err);
 
+/* Every applied patch removed (a detach): *ok counts those whose bytes
+ * read back as the original, *bad the others. */
+void lt_patch_remove_all(unsigned *ok, unsigned *bad);
+/* Patches applied now. */
+unsigned lt_patch_applied(void);
+/* A patch of fn to target applied once and removed since, its bytes the
+ * original still: to apply again (an attach after a detach), or NULL. */
+struct lt_patch *lt_patch_removed_at(void *fn, void *target);
+
 /* A function whose entry is patched must be entered through its copy
  * (entering it would jump to the target again): fn's copy if an applied
  * patch replaced fn's entry, else fn. Lock-free; safe on any thread. */

@@ -1033,6 +1033,35 @@ int lt_patch_remove(struct lt_patch *p)
 	return r;
 }
 
+void lt_patch_remove_all(unsigned *ok, unsigned *bad)
+{
+	for (struct lt_patch *p = __atomic_load_n(&list, __ATOMIC_ACQUIRE); p; p = p->next) {
+		if (__atomic_load_n(&p->state, __ATOMIC_ACQUIRE) != LT_PATCH_APPLIED)
+			continue;
+		if (lt_patch_remove(p) == 0 && !memcmp(p->at, p->orig, p->len))
+			(*ok)++;
+		else
+			(*bad)++;
+	}
+}
+
+unsigned lt_patch_applied(void)
+{
+	unsigned n = 0;
+	for (struct lt_patch *p = __atomic_load_n(&list, __ATOMIC_ACQUIRE); p; p = p->next)
+		n += __atomic_load_n(&p->state, __ATOMIC_ACQUIRE) == LT_PATCH_APPLIED;
+	return n;
+}
+
+struct lt_patch *lt_patch_removed_at(void *fn, void *target)
+{
+	for (struct lt_patch *p = __atomic_load_n(&list, __ATOMIC_ACQUIRE); p; p = p->next)
+		if (p->fn == fn && p->target == target && __atomic_load_n(&p->state, __ATOMIC_ACQUIRE) == LT_PATCH_PREPARED &&
+		    !memcmp(p->at, p->orig, p->len))
+			return p;
+	return NULL;
+}
+
 void *lt_patch_entry_of(void *fn)
 {
 	for (struct lt_patch *p = __atomic_load_n(&list, __ATOMIC_ACQUIRE); p; p = p->next)

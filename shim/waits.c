@@ -4,6 +4,7 @@
  * plain wrappers: the signatures are known, so no trampoline is needed.
  * errno is left as the real call set it. */
 #include "lt.h"
+#include "attach.h"
 #include "hotpath.h"
 #include "service.h"
 #include "state.h"
@@ -55,7 +56,9 @@ static int may_block_long_ts(long sec)
 static struct lt_thread *wait_begin(int block_long)
 {
 	struct lt_thread *th = lt_tls.thr;
-	if (unlikely(!th)) {
+	if (unlikely(!lt_live()))
+		return NULL; /* dormant or detached */
+	if (unlikely(!th || lt_tls.epoch != lt_epoch)) {
 		if (lt_tls.busy)
 			return NULL; /* a wait inside our own slow path or writer */
 		int e = errno;

@@ -88,7 +88,15 @@ START_TEST(layout)
 	ck_assert_uint_eq(LTX_TEV_UNTIMED, 2);
 	/* 1.1: families 3-6 and records 8-11; 1.2: records 18-19 (issue 6),
 	 * MODULE flag UNLOADED, KEY unloads, folded THREAD records (issue 7) */
-	ck_assert_uint_eq(LTX_VERSION_MINOR, 3);
+	ck_assert_uint_eq(LTX_VERSION_MINOR, 4);
+	/* 1.4: the shim attached to a running process */
+	ck_assert_uint_eq(LTX_REC_ATTACH, 22);
+	ck_assert_uint_eq(LTX_REASON_DETACH, 6);
+	ck_assert_uint_eq(LTX_ATTACH_DETACHED, 1);
+	PIN(struct ltx_attach, 56);
+	AT(struct ltx_attach, detach_mono_ns, 24);
+	AT(struct ltx_attach, attach_no, 32);
+	AT(struct ltx_attach, uncovered_len, 48);
 	/* 1.3: a hooked function's level scale */
 	ck_assert_uint_eq(LTX_REC_ENTRY_LEVELS, 21);
 	PIN(struct ltx_entry_levels, 8);
