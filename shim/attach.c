@@ -493,9 +493,11 @@ LT_EXPORT int logtax_attach(const char *settings, char *msg, unsigned msglen)
 	lt_data_path(dir, sizeof dir);
 	char head[96];
 	say(head, sizeof head, "attached: ", a, " entries patched, ");
-	char tail[4300];
-	say(tail, sizeof tail, " GOT entries, data to ", dir, NULL);
-	say(msg, msglen, head, b, tail);
+	char tail[4600];
+	say(tail, sizeof tail, " GOT entries, data to ", dir, "; not covered: ");
+	char all[4800];
+	say(all, sizeof all, b, tail, not_covered_text);
+	say(msg, msglen, head, all, NULL);
 out:
 	pthread_mutex_unlock(&attach_lock);
 	errno = e;

@@ -31,6 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 LEGACY_LOG_SOURCE(src_net, "demo.net");
@@ -114,8 +115,13 @@ int main(int argc, char **argv)
 		}
 		const char *set = getenv("ATTACH_SETTINGS");
 		char msg[4096];
+		struct timespec t0, t1;
+		clock_gettime(CLOCK_MONOTONIC, &t0);
 		int rc = attach(set ? set : "", msg, sizeof msg);
+		clock_gettime(CLOCK_MONOTONIC, &t1);
 		fprintf(stderr, "attach-demo: attached after phase 1 (%lu calls seen): rc=%d %s\n", seen, rc, msg);
+		fprintf(stderr, "attach-demo: logtax_attach took %ld us\n",
+			(long)((t1.tv_sec - t0.tv_sec) * 1000000 + (t1.tv_nsec - t0.tv_nsec) / 1000));
 		if (rc)
 			return 10 + rc;
 	}

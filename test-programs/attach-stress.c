@@ -92,9 +92,14 @@ int main(int argc, char **argv)
 	int bad = 0;
 	for (int c = 1; c <= cycles && !bad; c++) {
 		char msg[4096], p[4096];
+		struct timespec t0, t1;
 		unsigned long a0 = total();
+		clock_gettime(CLOCK_MONOTONIC, &t0);
 		int rc = attach(set ? set : "", msg, sizeof msg);
+		clock_gettime(CLOCK_MONOTONIC, &t1);
 		unsigned long a1 = total();
+		fprintf(stderr, "attach-stress: cycle %d: logtax_attach took %ld us\n", c,
+			(long)((t1.tv_sec - t0.tv_sec) * 1000000 + (t1.tv_nsec - t0.tv_nsec) / 1000));
 		if (rc) {
 			fprintf(stderr, "attach-stress: cycle %d: logtax_attach: %d %s\n", c, rc, msg);
 			bad = 1;

@@ -46,3 +46,15 @@ LOGTAX_SNAPSHOT=0
 	expect_ge "$waits" "$w2" "$mode: waits counted from the first after the attach"
 	expect_le "$waits" "$((w2 + wg))" "$mode: waits after the detach not counted"
 done
+
+# What the reports say of an attached process.
+"$ANALYZE" report "$f" >"$T/report.txt"
+expect_grep '^  attached at .*; calls before were not seen$' "$T/report.txt" "text report: when the shim attached"
+expect_grep '^  detached at .*: calls after were not counted$' "$T/report.txt" "text report: when it detached"
+expect_grep '^  not covered while attached .*: sigaction .*siginterrupt$' "$T/report.txt" "text report: what was not covered"
+expect_grep 'written at detach' "$T/report.txt" "text report: why the file was written"
+"$ANALYZE" report --format json "$f" >"$T/report.json"
+expect_eq "$(jq -r '.processes[0] | "\(.reason) \(.attach.number) \(.attach.detached) \(.attach.not_covered | index("sigaction") != null)"' "$T/report.json")" \
+	"detach 1 true true" "json report: attach"
+"$ANALYZE" report --format html "$f" >"$T/report.html"
+expect_grep 'attached at .*; calls before were not seen; detached at' "$T/report.html" "html report: attach"
