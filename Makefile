@@ -218,10 +218,22 @@ $(B)/obj/common/%.pic.o: common/%.c common/%.h common/ltx_format.h Makefile
 	$(call echo_cmd,CC,$<)
 	$(Q)$(CC) $(SHIM_CFLAGS) -c -o $@ $<
 
+# The shim's thread-local storage is initial-exec: loaded late (logtax
+# attach), it must fit in the static TLS space glibc keeps for libraries
+# dlopen'ed later (glibc.rtld.optional_static_tls, 512 bytes by default),
+# which other such libraries share. It is 96 bytes; the build fails past
+# half of that space, SHIM_TLS_MAX.
+SHIM_TLS_MAX := 256
 $(SHIM): $(SHIM_OBJ)
 	@mkdir -p $(dir $@)
 	$(call echo_cmd,LD,$@)
-	$(Q)$(CC) $(SHIM_SAN) -shared $(CET_LDFLAGS) -Wl,-soname,liblogtax.so -Wl,-z,defs -Wl,-z,now -o $@ $^ -ldl -lpthread
+	$(Q)$(CC) $(SHIM_SAN) -shared $(CET_LDFLAGS) -Wl,-soname,liblogtax.so -Wl,-z,defs -Wl,-z,now -o $@.tmp $^ -ldl -lpthread
+	$(Q)tls=$$(readelf -lW $@.tmp | awk '$$1 == "TLS" { print $$6 }'); tls=$$(($${tls:-0})); \
+	if [ "$$tls" -gt $(SHIM_TLS_MAX) ]; then \
+		echo "$@: thread-local storage of $$tls bytes, more than $(SHIM_TLS_MAX) (see SHIM_TLS_MAX in Makefile): logtax attach could fail in a process whose static TLS space is taken" >&2; \
+		rm -f $@.tmp; exit 1; \
+	fi
+	$(Q)mv $@.tmp $@
 
 $(B)/obj/analyzer/%.o: analyzer/%.c $(wildcard analyzer/*.h) $(wildcard common/*.h)
 	@mkdir -p $(dir $@)

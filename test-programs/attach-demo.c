@@ -16,6 +16,14 @@
  * saw exactly the calls it made (the library's own counter), and says on
  * stderr where its legacy_log reference points (the shim or the library).
  *
+ * With ATTACH_AGAIN=1 it attaches again once it has seen DIR/go, before
+ * phase 3 (whose calls per source go to stderr). legacy_log's first bytes
+ * are compared with what they were before the shim came at the end, or
+ * with DIR when DIR/go is seen (detached). With ATTACH_DORMANT=1 the
+ * shim is only dlopen'ed, never attached: it
+ * must then do nothing at all. At the end the program compares the first
+ * bytes of legacy_log with what they were before the shim came.
+ *
  * stdout and the exit status are the same whether or not the shim came:
  * what differs (where the shim arrived, its message) goes to stderr.
  */
@@ -92,39 +100,53 @@ static int exists(const char *dir, const char *name)
 	return stat(p, &st) == 0;
 }
 
+/* As the injector does: dlopen, then logtax_attach, on this thread. 0, or
+ * the exit status to end with. */
+static int load_and_attach(const char *shim, unsigned long seen)
+{
+	void *h = dlopen(shim, RTLD_NOW);
+	if (!h) {
+		fprintf(stderr, "attach-demo: dlopen: %s\n", dlerror());
+		return 3;
+	}
+	int (*attach)(const char *, char *, unsigned) =
+		(int (*)(const char *, char *, unsigned))dlsym(h, "logtax_attach");
+	const char *dormant = getenv("ATTACH_DORMANT");
+	if (!attach) {
+		fprintf(stderr, "attach-demo: no logtax_attach in %s\n", shim);
+		return 3;
+	}
+	if (dormant && *dormant == '1') {
+		fprintf(stderr, "attach-demo: loaded the shim, not attached\n");
+		return 0;
+	}
+	const char *set = getenv("ATTACH_SETTINGS");
+	char msg[4096];
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	int rc = attach(set ? set : "", msg, sizeof msg);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	fprintf(stderr, "attach-demo: attached (%lu calls seen): rc=%d %s\n", seen, rc, msg);
+	fprintf(stderr, "attach-demo: logtax_attach took %ld us\n",
+		(long)((t1.tv_sec - t0.tv_sec) * 1000000 + (t1.tv_nsec - t0.tv_nsec) / 1000));
+	return rc ? 10 + rc : 0;
+}
+
 int main(int argc, char **argv)
 {
+	int rc;
 	long iters = argc > 1 ? atol(argv[1]) : 1000;
 	const char *dir = argc > 2 ? argv[2] : NULL;
 	const char *shim = getenv("ATTACH_SHIM");
 	unsigned long seen = legacy_log_calls();
-	int bad = phase(1, iters, &seen);
+	/* the library's function itself (dlsym: not this program's GOT entry) */
+	const unsigned char *fn = dlsym(RTLD_DEFAULT, "legacy_log");
+	unsigned char before[16];
+	memcpy(before, fn, sizeof before);
+	int bad = phase(1, iters, &seen), same = 0;
 
-	if (shim && *shim) {
-		/* as the injector does: dlopen, then logtax_attach, on this thread */
-		void *h = dlopen(shim, RTLD_NOW);
-		if (!h) {
-			fprintf(stderr, "attach-demo: dlopen: %s\n", dlerror());
-			return 3;
-		}
-		int (*attach)(const char *, char *, unsigned) =
-			(int (*)(const char *, char *, unsigned))dlsym(h, "logtax_attach");
-		if (!attach) {
-			fprintf(stderr, "attach-demo: no logtax_attach in %s\n", shim);
-			return 3;
-		}
-		const char *set = getenv("ATTACH_SETTINGS");
-		char msg[4096];
-		struct timespec t0, t1;
-		clock_gettime(CLOCK_MONOTONIC, &t0);
-		int rc = attach(set ? set : "", msg, sizeof msg);
-		clock_gettime(CLOCK_MONOTONIC, &t1);
-		fprintf(stderr, "attach-demo: attached after phase 1 (%lu calls seen): rc=%d %s\n", seen, rc, msg);
-		fprintf(stderr, "attach-demo: logtax_attach took %ld us\n",
-			(long)((t1.tv_sec - t0.tv_sec) * 1000000 + (t1.tv_nsec - t0.tv_nsec) / 1000));
-		if (rc)
-			return 10 + rc;
-	}
+	if (shim && *shim && (rc = load_and_attach(shim, seen)) != 0)
+		return rc;
 
 	memset(made, 0, sizeof made);
 	bad |= phase(2, iters, &seen);
@@ -148,7 +170,18 @@ int main(int argc, char **argv)
 			polls++;
 		}
 		fprintf(stderr, "attach-demo: waited for go: %lu polls\n", polls);
+		same = !memcmp(before, fn, sizeof before); /* detached: as before the attach */
+		/* ATTACH_AGAIN=1: attached once more after the detach, for phase 3 */
+		const char *again = getenv("ATTACH_AGAIN");
+		if (shim && *shim && again && *again == '1' && (rc = load_and_attach(shim, seen)) != 0)
+			return rc;
 	}
 	bad |= phase(3, iters, &seen);
-	return bad ? 1 : 0;
+	fprintf(stderr, "attach-demo: phase 3 calls source=demo.net count=%lu\n", made[0]);
+	fprintf(stderr, "attach-demo: phase 3 calls source=demo.io count=%lu\n", made[1]);
+	fprintf(stderr, "attach-demo: phase 3 calls source=demo.core count=%lu\n", made[2]);
+	if (!dir)
+		same = !memcmp(before, fn, sizeof before);
+	printf("attach-demo: legacy_log's first %zu bytes as before phase 1: %s\n", sizeof before, same ? "yes" : "NO");
+	return bad || !same ? 1 : 0;
 }

@@ -33,7 +33,7 @@ LOGTAX_SNAPSHOT=0
 	wait
 	expect_same "$(cat "$ref/stdout")" "$(cat "$out/stdout")" "$mode: stdout as without attach"
 	expect_eq "$(cat "$out/status")" "$(cat "$ref/status")" "$mode: exit status"
-	expect_grep 'attached after phase 1 .*rc=0 attached:' "$out/stderr" "$mode: attach"
+	expect_grep 'attached (.*rc=0 attached:' "$out/stderr" "$mode: attach"
 	expect_grep 'phase 2: legacy_log leads to liblogtax.so' "$out/stderr" "$mode: attached, the GOT entry is the shim's"
 	expect_grep 'phase 3: legacy_log leads to liblegacylog.so' "$out/stderr" "$mode: detached, the GOT entry is the library's again"
 	expect_eq "$(data_files "$out" | xargs -n1 basename)" "logtax.$pid.a1.ltx" "$mode: one data file, the attach's"

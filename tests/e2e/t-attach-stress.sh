@@ -36,6 +36,9 @@ LOGTAX_SNAPSHOT=0
 		n=$("$ANALYZE" report --format json "$f" | jq '([.keys[].calls] | add) + ([.processes[].lost_calls] | add)')
 		expect_ge "$n" "$((p - a1))" "$time: attach $c: calls between attach and detach counted"
 		expect_le "$n" "$((d1 - a0))" "$time: attach $c: nothing counted before the attach or after the detach"
+		# the threads that existed before the shim came, each listed at its next call
+		t=$("$ANALYZE" report --format json "$f" | jq '[.threads[] | select(.kept + .dropped > 0)] | length')
+		expect_eq "$t" 8 "$time: attach $c: threads that logged"
 	done
 	note "$time: logtax_attach took (us, 20 attaches with 8 threads logging):" \
 		"$(sed -n 's/.*logtax_attach took \([0-9]*\) us/\1/p' "$out/stderr" | sort -n | awk '{ v[NR] = $1 } END { print "median", v[int((NR + 1) / 2)], "max", v[NR] }')"
