@@ -416,6 +416,24 @@ static void fresh_state(void)
 	lt_ended = 0;
 }
 
+/* Function entries and hooks, as at start-up under logtax run (under
+ * attach_lock). */
+static void patch_entries_locked(void)
+{
+	if (__atomic_load_n(&lt_mode, __ATOMIC_ACQUIRE) != LT_MODE_ATTACHED || lt_inert)
+		return;
+	lt_entrypatch_builtins(1);
+	lt_hooks_init();
+	n_entries = lt_entrypatch_applied();
+}
+
+static void patch_entries(void)
+{
+	pthread_mutex_lock(&attach_lock);
+	patch_entries_locked();
+	pthread_mutex_unlock(&attach_lock);
+}
+
 static int svc_gone(void)
 {
 	/* the control thread of the previous attach ends right after answering */
@@ -482,17 +500,24 @@ LT_EXPORT int logtax_attach(const char *settings, char *msg, unsigned msglen)
 		rc = 6;
 		goto out;
 	}
-	n_entries = lt_entrypatch_applied();
 	n_got = patch_gots();
-	/* the control thread now: this thread is stopped by the injector, and
-	 * the program's threads may be asleep in a wait that came before us */
-	lt_svc_attached();
+	/* Counting from here: every call through a GOT entry reaches us. The
+	 * function entries (LOGTAX_PATCH) and hooks (LOGTAX_HOOK) are patched
+	 * by the control thread, started now (the program's threads may be
+	 * asleep in waits that came before us): patching an entry while they
+	 * run waits for each of them, up to a few hundred milliseconds on a
+	 * busy machine, and the injector has this thread stopped meanwhile. A
+	 * call through a GOT entry is counted once either way. */
+	int later = lt_svc_attached(patch_entries);
+	if (!later)
+		patch_entries_locked();
 	char a[24], b[24], dir[4200];
 	lt_utoa(n_entries, a);
 	lt_utoa(n_got, b);
 	lt_data_path(dir, sizeof dir);
 	char head[96];
-	say(head, sizeof head, "attached: ", a, " entries patched, ");
+	say(head, sizeof head, "attached: ", later ? "function entries patched by the shim's thread, " : a,
+	    later ? "" : " entries patched, ");
 	char tail[4600];
 	say(tail, sizeof tail, " GOT entries, data to ", dir, "; not covered: ");
 	char all[4800];

@@ -145,7 +145,9 @@ void lt_init(void)
 	}
 	/* (Most are absent from any one program: lt_find_next's lookups leave
 	 * dlerror() alone, so a failed one is not what the program sees.) */
-	if (!lt_inert) {
+	/* (Attached, the process's threads run meanwhile and patching entries
+	 * waits for each of them: attach.c has the shim's thread do it.) */
+	if (!lt_inert && !attached) {
 		lt_entrypatch_builtins(1);
 		lt_hooks_init();
 	}

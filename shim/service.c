@@ -69,6 +69,7 @@ static int inline_running;    /* inline mode: one thread runs the ticks at a tim
 static void (*volatile ticks[MAX_TICKS])(uint64_t);
 static pid_t svc_tid;
 static volatile int svc_quit; /* detach: the thread ends after its tick */
+static void (*volatile svc_job)(void); /* run once by the thread when it starts (attach.c) */
 
 /* Write requests: a caller stores the reason, then takes a number; the
  * thread writes once for every number up to the newest and publishes it. */
@@ -212,6 +213,9 @@ static void *svc_main(void *arg)
 	prctl(PR_SET_NAME, "logtax", 0, 0, 0);
 	lt_tls.dead = 1; /* this thread never logs: keep it out of the thread list */
 	__atomic_store_n(&svc_tid, lt_gettid(), __ATOMIC_RELEASE);
+	void (*job)(void) = __atomic_exchange_n(&svc_job, NULL, __ATOMIC_ACQ_REL);
+	if (job)
+		job();
 	if (!lt_ctl_started())
 		lt_ctl_start();
 	/* Started from inline mode, a request may be waiting: tick at once. */
@@ -255,13 +259,19 @@ static void *svc_main(void *arg)
 
 /* logtax_attach: the program's threads may all be asleep in waits that
  * began before us (an idle daemon), so the channel cannot wait for a call:
- * a thread now, unless the settings turn the channel off. */
-void lt_svc_attached(void)
+ * a thread now, unless the settings turn the channel off. The thread runs
+ * job first; 0 if no thread started (the caller runs job itself). */
+int lt_svc_attached(void (*job)(void))
 {
 	lt_svc_ctor_ran();
 	if (lt_cfg.control == LTX_CONTROL_AUTO)
 		lt_cfg.control = LTX_CONTROL_THREAD;
+	__atomic_store_n(&svc_job, job, __ATOMIC_RELEASE);
 	lt_svc_ensure();
+	if (__atomic_load_n(&svc_state, __ATOMIC_ACQUIRE) == 1)
+		return 1;
+	__atomic_store_n(&svc_job, NULL, __ATOMIC_RELEASE); /* no thread: the caller runs it */
+	return 0;
 }
 
 /* Detach, on the control thread (it ends after this tick) or inline on

@@ -29,6 +29,13 @@ LOGTAX_SNAPSHOT=0
 	pid=$(cat "$out/phase2")
 	"$LOGTAX" ctl "$pid" detach >"$out/detach" 2>&1 || { cat "$out/detach" "$out/stderr" >&2; fail "$mode: detach"; }
 	expect_grep '^detached: .* restored (read back equal)' "$out/detach" "$mode: detach answer"
+	# legacy_log's own entry is patched (by the shim's thread) unless --patch got
+	entries=$(sed -n 's/.* GOT entries and \([0-9]*\) function entries restored.*/\1/p' "$out/detach")
+	if [ "$patch" = got ]; then
+		expect_eq "$entries" 0 "$mode: no function entry patched"
+	else
+		expect_ge "$entries" 1 "$mode: legacy_log's entry patched and restored"
+	fi
 	touch "$out/go"
 	wait
 	expect_same "$(cat "$ref/stdout")" "$(cat "$out/stdout")" "$mode: stdout as without attach"
