@@ -53,6 +53,7 @@
 #include "thread_exit.h"
 #include "threads.h"
 #include "../common/ltx_format.h"
+#include "../common/ltx_settings.h"
 #include "../common/ltx_write.h"
 
 #include <elf.h>
@@ -409,6 +410,13 @@ static void restore_gots(uint32_t *restored, uint32_t *changed, uint32_t *bad)
  * written again), the rules, the file's name. */
 static void fresh_state(void)
 {
+	/* the settings not given this time are the defaults again, not the
+	 * last attach's (the clock's flags were measured: kept) */
+	uint32_t clock_flags = lt_cfg.clock_flags;
+	memset(&lt_cfg, 0, sizeof lt_cfg);
+	lt_cfg.time_mode = LTX_TIME_SAMPLE;
+	lt_cfg.sample_every = LTX_SAMPLE_DEFAULT;
+	lt_cfg.clock_flags = clock_flags;
 	lt_threads_abandon();
 	__atomic_store_n(&lt_late_calls, 0, __ATOMIC_RELAXED);
 	lt_rules_head = NULL;

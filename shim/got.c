@@ -385,6 +385,10 @@ void lt_hooks_init(void)
 {
 	const char *v = lt_setting("LOGTAX_HOOK"), *why = NULL;
 	unsigned pos = 0, n = 0;
+	/* again at an attach after a detach: the last attach's hooks are not
+	 * followed into later dlopens unless given again */
+	__atomic_store_n(&hooks_active, 0, __ATOMIC_RELEASE);
+	nspecs = 0;
 	if (!v || !*v)
 		return;
 	if (ltx_parse_hooks(v, specs, LTX_HOOK_MAX, &n, &why, &pos) < 0) {

@@ -16,7 +16,8 @@
  * saw exactly the calls it made (the library's own counter), and says on
  * stderr where its legacy_log reference points (the shim or the library).
  *
- * With ATTACH_AGAIN=1 it attaches again once it has seen DIR/go, before
+ * With ATTACH_AGAIN=1 it attaches again once it has seen DIR/go (with
+ * ATTACH_SETTINGS_AGAIN if set), before
  * phase 3 (whose calls per source go to stderr). legacy_log's first bytes
  * are compared with what they were before the shim came at the end, or
  * with DIR when DIR/go is seen (detached). With ATTACH_DORMANT=1 the
@@ -102,7 +103,7 @@ static int exists(const char *dir, const char *name)
 
 /* As the injector does: dlopen, then logtax_attach, on this thread. 0, or
  * the exit status to end with. */
-static int load_and_attach(const char *shim, unsigned long seen)
+static int load_and_attach(const char *shim, unsigned long seen, int again)
 {
 	void *h = dlopen(shim, RTLD_NOW);
 	if (!h) {
@@ -121,6 +122,8 @@ static int load_and_attach(const char *shim, unsigned long seen)
 		return 0;
 	}
 	const char *set = getenv("ATTACH_SETTINGS");
+	if (again && getenv("ATTACH_SETTINGS_AGAIN"))
+		set = getenv("ATTACH_SETTINGS_AGAIN");
 	char msg[4096];
 	struct timespec t0, t1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -145,7 +148,7 @@ int main(int argc, char **argv)
 	memcpy(before, fn, sizeof before);
 	int bad = phase(1, iters, &seen), same = 0;
 
-	if (shim && *shim && (rc = load_and_attach(shim, seen)) != 0)
+	if (shim && *shim && (rc = load_and_attach(shim, seen, 0)) != 0)
 		return rc;
 
 	memset(made, 0, sizeof made);
@@ -173,7 +176,7 @@ int main(int argc, char **argv)
 		same = !memcmp(before, fn, sizeof before); /* detached: as before the attach */
 		/* ATTACH_AGAIN=1: attached once more after the detach, for phase 3 */
 		const char *again = getenv("ATTACH_AGAIN");
-		if (shim && *shim && again && *again == '1' && (rc = load_and_attach(shim, seen)) != 0)
+		if (shim && *shim && again && *again == '1' && (rc = load_and_attach(shim, seen, 1)) != 0)
 			return rc;
 	}
 	bad |= phase(3, iters, &seen);

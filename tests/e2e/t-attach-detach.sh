@@ -19,9 +19,9 @@ start() {
 	shift
 	mkdir -p "$out"
 	(
-		env "$@" ATTACH_SHIM="$SHIM" ATTACH_SETTINGS="LOGTAX_OUTPUT=$out
+		env ATTACH_SHIM="$SHIM" ATTACH_SETTINGS="LOGTAX_OUTPUT=$out
 LOGTAX_SNAPSHOT=0
-" "$TP/attach-demo" 300 "$out" >"$out/stdout" 2>"$out/stderr"
+" "$@" "$TP/attach-demo" 300 "$out" >"$out/stdout" 2>"$out/stderr"
 		echo "exit $?" >"$out/status"
 	) &
 	wait_until "$out: phase 2" test -s "$out/phase2"
@@ -41,7 +41,11 @@ expect_grep 'phase 2: legacy_log leads to liblegacylog.so' "$T/dormant/stderr" "
 expect_eq "$(data_files "$T/dormant" | wc -l)" 0 "dormant: no data file"
 
 # Attached, detached, attached again.
-start again ATTACH_AGAIN=1
+# (the second attach is not given the first one's LOGTAX_TIME: the default again)
+start again ATTACH_AGAIN=1 ATTACH_SETTINGS="LOGTAX_OUTPUT=$T/again
+LOGTAX_TIME=all
+" ATTACH_SETTINGS_AGAIN="LOGTAX_OUTPUT=$T/again
+"
 out=$T/again
 wait_until "attached: the control thread" test "$(threads "$pid")" -eq 2
 "$LOGTAX" ctl "$pid" detach >"$out/detach" 2>&1 || { cat "$out/detach" >&2; fail "detach"; }
@@ -58,6 +62,10 @@ expect_same "$(sed -n 's/^attach-demo: phase 3 calls source=\([^ ]*\) count=\([0
 	"$(csv_calls_by_source "$out/logtax.$pid.a2.ltx")" "second attach: phase 3's calls only"
 expect_eq "$("$ANALYZE" report --format json "$out/logtax.$pid.a2.ltx" | jq -r '.processes[0] | "\(.reason) \(.attach.number) \(.attach.detached)"')" \
 	"exit 2 false" "second attach: written at exit"
+expect_eq "$("$ANALYZE" report --format json "$out/logtax.$pid.a1.ltx" | jq -r '.processes[0].timing.mode')" all \
+	"first attach: its time mode"
+expect_eq "$("$ANALYZE" report --format json "$out/logtax.$pid.a2.ltx" | jq -r '.processes[0].timing.mode')" sample \
+	"second attach: the default time mode, not the first attach's"
 expect_grep 'phase 3: legacy_log leads to liblogtax.so' "$out/stderr" "attached again: the GOT entry is the shim's again"
 
 # Under logtax run: the shim was preloaded.
