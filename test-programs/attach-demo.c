@@ -16,6 +16,9 @@
  * saw exactly the calls it made (the library's own counter), and says on
  * stderr where its legacy_log reference points (the shim or the library).
  *
+ * With ATTACH_PHASE4=1 (and DIR), after phase 3 it makes DIR/phase3 and
+ * waits for DIR/go3, then runs phase 4: a test attaches with `logtax
+ * attach` during the first wait and detaches during the second.
  * With ATTACH_AGAIN=1 it attaches again once it has seen DIR/go (with
  * ATTACH_SETTINGS_AGAIN if set), before
  * phase 3 (whose calls per source go to stderr). legacy_log's first bytes
@@ -135,6 +138,25 @@ static int load_and_attach(const char *shim, unsigned long seen, int again)
 	return rc ? 10 + rc : 0;
 }
 
+/* Makes DIR/MARK (holding the pid, for logtax ctl PID), then waits,
+ * polling, not logging, until DIR/GO exists. */
+static void handshake(const char *dir, const char *mark, const char *go)
+{
+	char p[4096];
+	snprintf(p, sizeof p, "%s/%s", dir, mark);
+	FILE *f = fopen(p, "w");
+	if (f) {
+		fprintf(f, "%d\n", (int)getpid());
+		fclose(f);
+	}
+	unsigned long polls = 0;
+	while (!exists(dir, go)) {
+		poll(NULL, 0, 20);
+		polls++;
+	}
+	fprintf(stderr, "attach-demo: waited for %s: %lu polls\n", go, polls);
+}
+
 int main(int argc, char **argv)
 {
 	int rc;
@@ -160,19 +182,7 @@ int main(int argc, char **argv)
 	fflush(stdout);
 
 	if (dir) {
-		char p[4096];
-		snprintf(p, sizeof p, "%s/phase2", dir);
-		FILE *f = fopen(p, "w");
-		if (f) {
-			fprintf(f, "%d\n", (int)getpid()); /* for logtax ctl PID */
-			fclose(f);
-		}
-		unsigned long polls = 0;
-		while (!exists(dir, "go")) {
-			poll(NULL, 0, 20);
-			polls++;
-		}
-		fprintf(stderr, "attach-demo: waited for go: %lu polls\n", polls);
+		handshake(dir, "phase2", "go");
 		same = !memcmp(before, fn, sizeof before); /* detached: as before the attach */
 		/* ATTACH_AGAIN=1: attached once more after the detach, for phase 3 */
 		const char *again = getenv("ATTACH_AGAIN");
@@ -183,6 +193,13 @@ int main(int argc, char **argv)
 	fprintf(stderr, "attach-demo: phase 3 calls source=demo.net count=%lu\n", made[0]);
 	fprintf(stderr, "attach-demo: phase 3 calls source=demo.io count=%lu\n", made[1]);
 	fprintf(stderr, "attach-demo: phase 3 calls source=demo.core count=%lu\n", made[2]);
+	const char *four = getenv("ATTACH_PHASE4");
+	if (dir && four && *four == '1') {
+		/* attached from outside during the first wait, detached during this one */
+		handshake(dir, "phase3", "go3");
+		same = !memcmp(before, fn, sizeof before);
+		bad |= phase(4, iters, &seen);
+	}
 	if (!dir)
 		same = !memcmp(before, fn, sizeof before);
 	printf("attach-demo: legacy_log's first %zu bytes as before phase 1: %s\n", sizeof before, same ? "yes" : "NO");
