@@ -504,6 +504,7 @@ LT_EXPORT int logtax_attach(const char *settings, char *msg, unsigned msglen)
 	lt_state = 0;
 	lt_init();
 	if (lt_state != 2) {
+		__atomic_store_n(&lt_mode, LT_MODE_DETACHED, __ATOMIC_RELEASE);
 		say(msg, msglen, "the shim could not initialise", NULL, NULL);
 		rc = 6;
 		goto out;

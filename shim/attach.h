@@ -29,6 +29,15 @@ static inline int lt_live(void)
 	return m == LT_MODE_PRELOAD || m == LT_MODE_ATTACHED || m == LT_MODE_UNKNOWN;
 }
 
+/* Whether a call is counted: live, and attached only once logtax_attach
+ * has set the state up (a call that comes through a pointer kept from an
+ * earlier attach meanwhile is passed on). */
+extern volatile int lt_state LT_HIDDEN;
+static inline int lt_counting(void)
+{
+	return lt_live() && (lt_mode != LT_MODE_ATTACHED || lt_state == 2);
+}
+
 /* The settings given to logtax_attach ("NAME=VALUE" entries separated by
  * NUL, then an empty one), or NULL when the shim was never attached. */
 char *lt_attach_block(void) LT_HIDDEN;

@@ -108,11 +108,11 @@ struct lt_ret lt_slow_path(struct lt_frame *f, struct lt_desc *d)
 		return r;
 	}
 	lt_tls.busy = 1;
-	if (lt_state == 0)
+	if (lt_state == 0 && lt_mode != LT_MODE_ATTACHED)
 		lt_init(); /* another library's constructor logged before ours ran */
-	if (unlikely(!lt_live())) {
-		/* dormant (loaded, never attached) or detached: the call goes on,
-		 * uncounted, to the function itself */
+	if (unlikely(!lt_counting())) {
+		/* dormant (loaded, never attached), detached, or attached but not
+		 * set up yet: the call goes on, uncounted, to the function itself */
 		r = passed_on(d);
 		lt_tls.busy = 0;
 		errno = saved_errno;

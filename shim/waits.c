@@ -56,8 +56,8 @@ static int may_block_long_ts(long sec)
 static struct lt_thread *wait_begin(int block_long)
 {
 	struct lt_thread *th = lt_tls.thr;
-	if (unlikely(!lt_live()))
-		return NULL; /* dormant or detached */
+	if (unlikely(!lt_counting()))
+		return NULL; /* dormant, detached, or being attached */
 	if (unlikely(!th || lt_tls.epoch != lt_epoch)) {
 		if (lt_tls.busy)
 			return NULL; /* a wait inside our own slow path or writer */
