@@ -76,7 +76,7 @@ SHIM_CFLAGS := $(SHIM_COMMON) $(SHIM_SAN)
 # The hot path must not touch vector registers (see shim/hotpath.c).
 HOOK_CFLAGS := $(SHIM_COMMON) -mgeneral-regs-only -fno-stack-protector \
 	-fno-tree-vectorize -fomit-frame-pointer
-SHIM_C := shim/base.c shim/symbols.c shim/settings.c shim/calib.c shim/fork.c shim/slowpath.c shim/stacks.c shim/waits.c shim/init.c shim/output.c shim/metrics.c shim/entries.c shim/fields.c shim/families.c \
+SHIM_C := shim/base.c shim/attach.c shim/symbols.c shim/settings.c shim/calib.c shim/fork.c shim/slowpath.c shim/stacks.c shim/waits.c shim/init.c shim/output.c shim/metrics.c shim/entries.c shim/fields.c shim/families.c \
 	shim/got.c shim/rules.c shim/service.c shim/control.c shim/threads.c shim/thread_exit.c shim/modules.c shim/dlclose.c shim/process.c \
 	shim/signals.c shim/die.c shim/elfsym.c shim/entrypatch.c shim/entryhook.c shim/hooktarget.c shim/unwind.c common/ltx_write.c common/ltx_io.c common/ltx_settings.c \
 	common/ltx_rules.c common/ltx_levels.c
@@ -131,6 +131,9 @@ TP_BINS += $(TP)/waits-demo $(TP)/pool-demo
 # Processes and signals (issue 7): fork/exec/spawn, signals, daemons; and
 # a statically linked program, which no LD_PRELOAD library can enter.
 TP_BINS += $(TP)/proc-demo $(TP)/sig-demo $(TP)/daemon-demo $(TP)/static-demo
+# The shim loaded late (logtax attach): counts per phase, and a stress of
+# attach and detach while threads log.
+TP_BINS += $(TP)/attach-demo $(TP)/attach-stress
 # A request server on a unix socket, with its own client (logtax ab --server, --pid).
 TP_BINS += $(TP)/req-daemon
 # Call sites at known lines, and a plugin loaded with dlopen (symbolization).
@@ -257,11 +260,23 @@ $(B)/obj/common/%.pic.o: common/%.c common/%.h common/ltx_format.h Makefile
 	$(call echo_cmd,CC,$<)
 	$(Q)$(CC) $(SHIM_CFLAGS) -c -o $@ $<
 
+# The shim's thread-local storage is initial-exec: loaded late (logtax
+# attach), it must fit in the static TLS space glibc keeps for libraries
+# dlopen'ed later (glibc.rtld.optional_static_tls, 512 bytes by default),
+# which other such libraries share. It is 96 bytes; the build fails past
+# half of that space, SHIM_TLS_MAX.
+SHIM_TLS_MAX := 256
 $(SHIM): $(SHIM_OBJ) $(SHIM_MAP)
 	@mkdir -p $(dir $@)
 	$(call echo_cmd,LD,$@)
 	$(Q)$(CC) $(SHIM_SAN) -shared $(CET_LDFLAGS) $(SHIM_MAP_LDFLAGS) -Wl,-soname,liblogtax.so -Wl,-z,defs -Wl,-z,now \
-		-o $@ $(SHIM_OBJ) -ldl -lpthread
+		-o $@.tmp $(SHIM_OBJ) -ldl -lpthread
+	$(Q)tls=$$(readelf -lW $@.tmp | awk '$$1 == "TLS" { print $$6 }'); tls=$$(($${tls:-0})); \
+	if [ "$$tls" -gt $(SHIM_TLS_MAX) ]; then \
+		echo "$@: thread-local storage of $$tls bytes, more than $(SHIM_TLS_MAX) (see SHIM_TLS_MAX in Makefile): logtax attach could fail in a process whose static TLS space is taken" >&2; \
+		rm -f $@.tmp; exit 1; \
+	fi
+	$(Q)mv $@.tmp $@
 
 $(B)/obj/analyzer/%.o: analyzer/%.c $(wildcard analyzer/*.h) $(wildcard common/*.h)
 	@mkdir -p $(dir $@)
@@ -328,7 +343,7 @@ $(TP)/rules-demo: test-programs/rules-demo.c $(TP)/liblegacylog.so $(TP)/libcall
 
 $(TP)/evloop-demo $(TP)/threads-demo $(TP)/varargs-demo $(TP)/stack-demo $(TP)/churn-demo $(TP)/tail-demo \
 		$(TP)/fdshare-demo $(TP)/idle-demo $(TP)/proc-demo $(TP)/sig-demo $(TP)/daemon-demo \
-		$(TP)/names-demo $(TP)/rate-demo $(TP)/req-daemon $(TP)/seccomp-demo: $(TP)/%: test-programs/%.c \
+		$(TP)/names-demo $(TP)/rate-demo $(TP)/req-daemon $(TP)/seccomp-demo $(TP)/attach-demo $(TP)/attach-stress: $(TP)/%: test-programs/%.c \
 		$(TP)/liblegacylog.so test-programs/legacylog.h
 	@mkdir -p $(dir $@)
 	$(call echo_cmd,CC,$@)

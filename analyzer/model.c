@@ -292,7 +292,7 @@ static int group(const struct an_model *m, an_key_cmp cmp, struct an_group **out
 /* The view's copy of what the file says about the process. */
 _Static_assert((int)AN_REASON_EXIT == (int)LTX_REASON_EXIT && (int)AN_REASON_SNAPSHOT == (int)LTX_REASON_SNAPSHOT &&
 		       (int)AN_REASON_DUMP == (int)LTX_REASON_DUMP && (int)AN_REASON_SIGNAL == (int)LTX_REASON_SIGNAL &&
-		       (int)AN_REASON_EXEC == (int)LTX_REASON_EXEC,
+		       (int)AN_REASON_EXEC == (int)LTX_REASON_EXEC && (int)AN_REASON_DETACH == (int)LTX_REASON_DETACH,
 	       "the view's reasons are the file's");
 _Static_assert((int)AN_TIME_OFF == (int)LTX_TIME_OFF && (int)AN_TIME_SAMPLE == (int)LTX_TIME_SAMPLE &&
 		       (int)AN_TIME_ALL == (int)LTX_TIME_ALL,
@@ -333,6 +333,13 @@ static int proc_view(struct an_proc *p)
 	p->output = (struct an_output){ w->signal, w->snapshot_every, (w->flags & LTX_OUT_NO_FOLLOW) != 0,
 					(w->flags & LTX_OUT_EXEC_FAILED) != 0, w->writes, w->failed, w->last_errno,
 					w->last_reason, w->last_failed_realtime_ns };
+	p->attached = f->has_attach;
+	if (f->has_attach) {
+		const struct ltx_attach *a = &f->attach;
+		p->attach = (struct an_attach){ a->attach_realtime_ns, a->attach_mono_ns, a->detach_realtime_ns,
+						a->detach_mono_ns, a->attach_no, (a->flags & LTX_ATTACH_DETACHED) != 0,
+						a->got_entries, a->patched_entries, f->uncovered ? f->uncovered : "" };
+	}
 	p->skipped_records = f->skipped_records;
 	p->feat_stacks = (f->hdr.features & LTX_FEAT_STACKS) != 0;
 	p->feat_trace = (f->hdr.features & LTX_FEAT_TRACE) != 0;

@@ -498,6 +498,25 @@ static void summary(FILE *o, const struct an_model *m)
 			fprintf(o, "<tr><td></td><td class=\"l note\" colspan=\"5\">trace ring full: %s of %s events "
 				   "overwritten</td></tr>\n", an_count(p->trace_overwritten, a, B),
 				an_count(p->trace_recorded, b, B));
+		/* attached to the running process: when, what it did not reach */
+		if (p->attached) {
+			char when[64] = "(unknown time)", until[64] = "";
+			time_t t = (time_t)(p->attach.realtime_ns / 1000000000ull);
+			struct tm tm;
+			if (gmtime_r(&t, &tm))
+				strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S UTC", &tm);
+			t = (time_t)(p->attach.detach_realtime_ns / 1000000000ull);
+			if (p->attach.detached && gmtime_r(&t, &tm))
+				strftime(until, sizeof until, "%Y-%m-%d %H:%M:%S UTC", &tm);
+			fprintf(o, "<tr><td></td><td class=\"l note\" colspan=\"5\">attached at %s; calls before were not "
+				   "seen%s%s%s</td></tr>\n",
+				when, until[0] ? "; detached at " : "", until, until[0] ? ", calls after were not counted" : "");
+			if (p->attach.uncovered[0]) {
+				fputs("<tr><td></td><td class=\"l note\" colspan=\"5\">not covered while attached: ", o);
+				esc(o, p->attach.uncovered);
+				fputs("</td></tr>\n", o);
+			}
+		}
 		/* how the file came to be: a snapshot, a signal, failed writes */
 		if (p->snapshot) {
 			time_t t = (time_t)(p->end_realtime_ns / 1000000000ull);

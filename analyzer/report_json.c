@@ -84,7 +84,7 @@ static void calibration(struct jw *w, const struct an_proc *p)
 
 static const char *reason_name(uint32_t r)
 {
-	static const char *const names[AN_REASONS] = { "unknown", "exit", "snapshot", "dump", "signal", "exec" };
+	static const char *const names[AN_REASONS] = { "unknown", "exit", "snapshot", "dump", "signal", "exec", "detach" };
 	return names[r < AN_REASONS ? r : 0];
 }
 
@@ -111,6 +111,40 @@ static void output(struct jw *w, const struct an_proc *p)
 	jw_str(w, "last_error_text", o->failed ? strerrordesc_np((int)o->last_errno) : NULL);
 	jw_str(w, "last_failed_reason", o->failed ? reason_name(o->last_reason) : NULL);
 	jw_u64(w, "last_failed_realtime_ns", o->last_failed_realtime_ns);
+	jw_end(w);
+}
+
+/* The shim attached to the running process (the 1.4 ATTACH record); null
+ * when it was preloaded. */
+static void attach(struct jw *w, const struct an_proc *p)
+{
+	if (!p->attached) {
+		jw_null(w, "attach");
+		return;
+	}
+	const struct an_attach *a = &p->attach;
+	jw_obj(w, "attach");
+	jw_u64(w, "number", a->number);
+	jw_u64(w, "attach_realtime_ns", a->realtime_ns);
+	jw_u64(w, "attach_mono_ns", a->mono_ns);
+	jw_bool(w, "detached", a->detached);
+	jw_u64(w, "detach_realtime_ns", a->detach_realtime_ns);
+	jw_u64(w, "detach_mono_ns", a->detach_mono_ns);
+	jw_u64(w, "got_entries", a->got_entries);
+	jw_u64(w, "patched_entries", a->patched_entries);
+	jw_arr(w, "not_covered");
+	for (const char *s = a->uncovered; *s;) {
+		size_t n = strcspn(s, " ");
+		char name[128];
+		if (n && n < sizeof name) {
+			memcpy(name, s, n);
+			name[n] = 0;
+			jw_str(w, NULL, name);
+		}
+		s += n;
+		s += *s == ' ';
+	}
+	jw_end(w);
 	jw_end(w);
 }
 
@@ -155,6 +189,7 @@ static void process(struct jw *w, const struct an_model *m, size_t pi)
 	jw_u64(w, "late_calls", p->late_calls);
 	jw_u64(w, "lost_calls", p->lost);
 	output(w, p);
+	attach(w, p);
 	jw_u64(w, "skipped_records", p->skipped_records);
 	jw_arr(w, "entries");
 	for (size_t i = 0; i < p->nentries; i++) {

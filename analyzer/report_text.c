@@ -47,13 +47,30 @@ static void output_notes(FILE *o, const struct an_proc *p)
 	if (w->no_follow)
 		fprintf(o, "  programs it started were not traced (--no-follow)\n");
 	if (w->failed) {
-		static const char *const what[] = { "?", "at exit", "a snapshot", "a dump", "on a signal", "before exec" };
+		static const char *const what[] = { "?",	   "at exit",	  "a snapshot", "a dump",
+						    "on a signal", "before exec", "at detach" };
 		const char *en = strerrorname_np((int)w->last_errno), *ed = strerrordesc_np((int)w->last_errno);
 		fprintf(o, "  %u of %u earlier writes of this file failed (last: %s, %s (%s), %s); this file has every "
 			   "call up to its own writing\n",
-			w->failed, w->writes, what[w->last_reason < 6 ? w->last_reason : 0], ed ? ed : "error",
+			w->failed, w->writes, what[w->last_reason < 7 ? w->last_reason : 0], ed ? ed : "error",
 			en ? en : "?", utc(w->last_failed_realtime_ns, t, sizeof t));
 	}
+}
+
+/* The shim attached to the running process (1.4 ATTACH record). */
+static void attach_notes(FILE *o, const struct an_proc *p)
+{
+	if (!p->attached)
+		return;
+	char t[64], d[B];
+	const struct an_attach *a = &p->attach;
+	fprintf(o, "  attached at %s (attach %u to this process); calls before were not seen\n",
+		utc(a->realtime_ns, t, sizeof t), a->number);
+	if (a->detached)
+		fprintf(o, "  detached at %s, %s later: calls after were not counted\n", utc(a->detach_realtime_ns, t, sizeof t),
+			an_dur(a->detach_mono_ns > a->mono_ns ? (double)(a->detach_mono_ns - a->mono_ns) : 0, d, B));
+	if (a->uncovered[0])
+		fprintf(o, "  not covered while attached (calls of these did not reach logtax): %s\n", a->uncovered);
 }
 
 static void header(FILE *o, const struct an_proc *p)
@@ -61,10 +78,16 @@ static void header(FILE *o, const struct an_proc *p)
 	char a[B], b[B], c[B], d[B], name[512];
 	fprintf(o, "logtax report: %s\n", p->path ? an_safe(p->path, name, sizeof name) : "(memory)");
 	fprintf(o, "  process %u: %s\n", p->pid, an_safe(p->cmdline[0] ? p->cmdline : p->exe, name, sizeof name));
-	static const char *const why[] = { "?", "at exit", "as a snapshot while it ran", "on request (dump)",
-					   "on a fatal signal", "before exec" };
-	fprintf(o, "  ran %s; written %s%s\n", an_dur(p->run_ns, a, B), why[p->reason < 6 ? p->reason : 0],
+	static const char *const why[] = { "?",
+					   "at exit",
+					   "as a snapshot while it ran",
+					   "on request (dump)",
+					   "on a fatal signal",
+					   "before exec",
+					   "at detach (the process runs on without logtax)" };
+	fprintf(o, "  ran %s; written %s%s\n", an_dur(p->run_ns, a, B), why[p->reason < 7 ? p->reason : 0],
 		p->snapshot ? " (counts up to that moment)" : "");
+	attach_notes(o, p);
 	output_notes(o, p);
 	if (!p->ns_per_tick) {
 		fprintf(o, "  no usable clock in this file: counts only\n");

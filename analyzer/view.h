@@ -58,8 +58,9 @@ enum an_reason {
 	AN_REASON_DUMP = 3,
 	AN_REASON_SIGNAL = 4,
 	AN_REASON_EXEC = 5,
+	AN_REASON_DETACH = 6,
 };
-#define AN_REASONS 6
+#define AN_REASONS 7
 
 enum an_time_mode { AN_TIME_OFF = 0, AN_TIME_SAMPLE = 1, AN_TIME_ALL = 2 };
 
@@ -130,6 +131,16 @@ struct an_proc {
 	uint64_t late_calls;       /* calls after their thread's end, counted without a key */
 	int has_output;
 	struct an_output output;
+	/* format 1.4: the shim was attached to the running process */
+	int attached;
+	struct an_attach {
+		uint64_t realtime_ns, mono_ns;               /* when it attached */
+		uint64_t detach_realtime_ns, detach_mono_ns; /* when it detached; 0 if it did not */
+		uint32_t number;                            /* 1 for the first attach, 2 for the next... */
+		int detached;
+		uint32_t got_entries, patched_entries;
+		const char *uncovered; /* wrapped functions it did not reach, space-separated ("" none) */
+	} attach;
 	size_t skipped_records;    /* of types the reader does not know */
 	int feat_stacks, feat_trace; /* the run had stacks, trace mode on */
 	int has_stacks;            /* the file has STACK or KEY_STACK records */

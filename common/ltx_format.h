@@ -27,7 +27,8 @@
  * 1.4: record 26 (KEY_SITE): a call site named by the call's own arguments;
  * record 28 (KEY_RULE): the limit or sample rule that decided a key;
  * KEY flag SITE; records 24 (THREAD_TIME: each thread's CPU time, its jobs) and 25
- * (PROCESS_CPU). */
+ * (PROCESS_CPU); record 22 (ATTACH): the shim was attached to the running
+ * process; process.reason DETACH. */
 #define LTX_VERSION_MINOR 4
 #define LTX_BYTE_ORDER_MARK 0x01020304u
 
@@ -80,6 +81,7 @@ enum ltx_rec_type {
 	LTX_REC_KEY_SITE = 26,     /* 1.4 */
 	LTX_REC_THREAD_TIME = 24,  /* 1.4 */
 	LTX_REC_PROCESS_CPU = 25,  /* 1.4 */
+	LTX_REC_ATTACH = 22,       /* 1.4 */
 	LTX_REC_END = 0xffff, /* last record: a file without it is truncated */
 };
 
@@ -90,6 +92,7 @@ enum ltx_reason {
 	LTX_REASON_DUMP = 3,     /* asked for (logtax ctl PID dump) */
 	LTX_REASON_SIGNAL = 4,   /* fatal signal caught */
 	LTX_REASON_EXEC = 5,     /* the process is about to exec */
+	LTX_REASON_DETACH = 6,   /* logtax detach: the shim stopped, the process runs on (1.4) */
 };
 
 /* The time mode (process.time_mode). */
@@ -480,6 +483,25 @@ struct ltx_process_cpu {
 	uint32_t pad;
 };
 #define LTX_PCPU_JOBS 0x1u /* jobs were counted (LOGTAX_JOBS) */
+/* LTX_REC_ATTACH (1.4): the shim was loaded into the running process
+ * (logtax attach) instead of being preloaded: calls made before
+ * attach_*_ns were not seen, and the file's counts start there (so do
+ * process.start_*). Followed by uncovered_len bytes: the functions the shim
+ * wraps by symbol that it did not reach once attached, names separated by
+ * spaces. At most one. */
+struct ltx_attach {
+	uint64_t attach_realtime_ns;
+	uint64_t attach_mono_ns;
+	uint64_t detach_realtime_ns; /* 0 unless flags has LTX_ATTACH_DETACHED */
+	uint64_t detach_mono_ns;
+	uint32_t attach_no;       /* 1 for the first attach to this process, 2 for the next... */
+	uint32_t flags;           /* LTX_ATTACH_* */
+	uint32_t got_entries;     /* GOT entries pointed at the shim */
+	uint32_t patched_entries; /* function entries patched */
+	uint32_t uncovered_len;
+	uint32_t pad;
+};
+#define LTX_ATTACH_DETACHED 0x1u /* written at detach: the shim stopped counting then */
 
 /* LTX_REC_END: last record. */
 struct ltx_end {

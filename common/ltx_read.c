@@ -38,6 +38,7 @@ static const char *type_name(uint32_t t)
 	case LTX_REC_KEY_SITE: return "KEY_SITE";
 	case LTX_REC_THREAD_TIME: return "THREAD_TIME";
 	case LTX_REC_PROCESS_CPU: return "PROCESS_CPU";
+	case LTX_REC_ATTACH: return "ATTACH";
 	case LTX_REC_END: return "END";
 	default: return "unknown";
 	}
@@ -67,6 +68,7 @@ static size_t fixed_size(uint32_t t)
 	case LTX_REC_KEY_SITE: return sizeof(struct ltx_key_site);
 	case LTX_REC_THREAD_TIME: return sizeof(struct ltx_thread_time);
 	case LTX_REC_PROCESS_CPU: return sizeof(struct ltx_process_cpu);
+	case LTX_REC_ATTACH: return sizeof(struct ltx_attach);
 	case LTX_REC_END: return sizeof(struct ltx_end);
 	default: return 0;
 	}
@@ -287,6 +289,8 @@ int ltx_read_buf(const void *buf, size_t len, struct ltx_file *f, char *err, siz
 		return fail(err, errlen, "%zu OUTPUT records, expected at most 1", c.n[LTX_REC_OUTPUT]);
 	if (c.n[LTX_REC_PROCESS_CPU] > 1)
 		return fail(err, errlen, "%zu PROCESS_CPU records, expected at most 1", c.n[LTX_REC_PROCESS_CPU]);
+	if (c.n[LTX_REC_ATTACH] > 1)
+		return fail(err, errlen, "%zu ATTACH records, expected at most 1", c.n[LTX_REC_ATTACH]);
 
 	f->entries = calloc(c.n[LTX_REC_ENTRY] + 1, sizeof *f->entries);
 	f->modules = calloc(c.n[LTX_REC_MODULE] + 1, sizeof *f->modules);
@@ -499,6 +503,15 @@ int ltx_read_buf(const void *buf, size_t len, struct ltx_file *f, char *err, siz
 			memcpy(&f->output, p, fs);
 			f->has_output = 1;
 			break;
+		case LTX_REC_ATTACH: {
+			memcpy(&f->attach, p, fs);
+			if (f->attach.uncovered_len > tail)
+				goto bad_tail;
+			if (!(f->uncovered = dupn(p + fs, f->attach.uncovered_len)))
+				goto oom;
+			f->has_attach = 1;
+			break;
+		}
 		case LTX_REC_END:
 			memcpy(&end, p, fs);
 			break;
@@ -597,6 +610,8 @@ int ltx_read_file(const char *path, struct ltx_file *out, char *err, size_t errl
 
 void ltx_file_free(struct ltx_file *f)
 {
+	free(f->uncovered);
+	f->uncovered = NULL;
 	for (size_t i = 0; i < f->nentries; i++) {
 		free(f->entries[i].name);
 		free(f->entries[i].levels);

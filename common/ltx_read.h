@@ -112,6 +112,10 @@ struct ltx_file {
 	/* 1.2 */
 	int has_output;
 	struct ltx_output output;
+	/* 1.4: the shim was attached to the running process */
+	int has_attach;
+	struct ltx_attach attach;
+	char *uncovered; /* the ATTACH record's names, NUL-terminated; NULL without one */
 	size_t skipped_records; /* of types this reader does not know */
 	double tick_hz;          /* derived from the process record's clock pairs */
 };

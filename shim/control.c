@@ -9,10 +9,11 @@
  * runs. Only the owner (or root) can write into the directory, and a
  * request file must belong to the process's user or to root.
  *
- * Request:  "logtax-ctl 1\nnonce N\ncmd filter|dump|status\n\n" then the rule text.
+ * Request:  "logtax-ctl 1\nnonce N\ncmd filter|dump|status|detach\n\n" then the rule text.
  * Answer:   "logtax-ack 1\nnonce N\nstatus ok|error\n" then "key: value" lines. */
 #include "lt.h"
 #include "control.h"
+#include "attach.h"
 #include "base.h"
 #include "output.h"
 #include "rules.h"
@@ -281,6 +282,14 @@ static void handle(const char *b, size_t len)
 			puts_(&o, "\n");
 			answer(nonce, nl, 1, body);
 		}
+	} else if (cl == 6 && !memcmp(cmd, "detach", 6)) {
+		/* answered once every patch is restored and the file written */
+		char msg[4096];
+		int rc = lt_detach(msg, sizeof msg);
+		puts_(&o, rc == 0 ? "" : "error: ");
+		puts_(&o, msg);
+		puts_(&o, "\n");
+		answer(nonce, nl, rc == 0, body);
 	} else if (cl == 4 && !memcmp(cmd, "dump", 4)) {
 		char df[4200];
 		lt_data_path(df, sizeof df);

@@ -5,6 +5,7 @@
  * elsewhere before the hot path can jump into unmapped memory. */
 #include "lt.h"
 #include "dlclose.h"
+#include "attach.h"
 #include "base.h"
 #include "desc.h"
 #include "entries.h"
@@ -169,6 +170,10 @@ static void reresolve(const struct snap *s)
 		if (!s->present[k])
 			lt_patch_unloaded(s->m[k].lo, s->m[k].hi);
 #endif
+	/* and the GOT entries an attach rewrote in them */
+	for (uint32_t k = 0; k < s->n; k++)
+		if (!s->present[k])
+			lt_got_forget(s->m[k].lo, s->m[k].hi);
 }
 
 LT_EXPORT int dlclose(void *handle);
@@ -177,6 +182,8 @@ LT_EXPORT int dlclose(void *handle)
 	int (*real)(void *) = (int (*)(void *))lt_real_dl_fn(LT_DL_CLOSE);
 	if (!real)
 		return -1;
+	if (!lt_live())
+		return real(handle); /* dormant or detached */
 	int e = errno;
 	uint32_t busy = lt_tls.busy;
 	lt_tls.busy = 1;

@@ -100,6 +100,16 @@ int lt_entry_hook(const char *fn, uint64_t def, void **real, void *stub, const c
 		say("its entry is patched already for another hook", NULL);
 		return 0;
 	}
+	p = lt_patch_removed_at((void *)def, stub);
+	if (p) {
+		/* patched under an earlier attach, removed at its detach */
+		__atomic_store_n(real, lt_patch_copy(p), __ATOMIC_RELEASE);
+		if (lt_patch_apply(p) == 0)
+			return 1;
+		__atomic_store_n(real, (void *)def, __ATOMIC_RELEASE);
+		say("", lt_patch_why(p));
+		return 0;
+	}
 	if (used == MAX_ENTRIES) {
 		say("too many patched entries (256)", NULL);
 		return 0;

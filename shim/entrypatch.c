@@ -133,6 +133,18 @@ static void patch_one(unsigned i, int mode)
 		return;
 	if (mode == LTX_PATCH_AUTO && in_libc(w.name))
 		return;
+	struct lt_patch *again = lt_patch_removed_at(real, (void *)self_entry[i]);
+	if (again) {
+		/* patched under an earlier attach, removed at its detach */
+		void *was = __atomic_load_n(&d->real, __ATOMIC_ACQUIRE);
+		__atomic_store_n(&d->real, lt_patch_copy(again), __ATOMIC_RELEASE);
+		if (lt_patch_apply(again) == 0) {
+			done[i] = again;
+			refused_at[i] = NULL;
+			return;
+		}
+		__atomic_store_n(&d->real, was ? was : real, __ATOMIC_RELEASE);
+	}
 	uint64_t addr = 0, size = 0;
 	const char *why = NULL;
 	if (lt_sym_number(w.name, w.bias, (uint64_t)real - w.bias, &addr, &size, &why) < 0 || !size) {
@@ -199,11 +211,50 @@ void lt_entrypatch_builtins(int first)
 	errno = e;
 }
 
+unsigned lt_entrypatch_applied(void)
+{
+	return lt_patch_applied();
+}
+
+void lt_entrypatch_remove_all(uint32_t *ok, uint32_t *bad)
+{
+	pthread_mutex_lock(&lock);
+	unsigned o = 0, b = 0;
+	lt_patch_remove_all(&o, &b);
+	*ok += o;
+	*bad += b;
+	/* a descriptor's copy stands for its function again: a call still on
+	 * its way through a trampoline enters the function itself */
+	uint32_t hooks = __atomic_load_n(&lt_hook_used, __ATOMIC_ACQUIRE);
+	for (unsigned i = 0; i < lt_ndescs + hooks; i++) {
+		struct lt_desc *d = i < lt_ndescs ? lt_descs[i] : &lt_hook_descs[i - lt_ndescs];
+		void *real = __atomic_load_n(&d->real, __ATOMIC_ACQUIRE), *home = real ? lt_patch_home_of(real) : real;
+		if (home != real)
+			__atomic_store_n(&d->real, home, __ATOMIC_RELEASE);
+	}
+	for (unsigned i = 0; i < MAX_DESCS; i++) {
+		done[i] = NULL;
+		refused_at[i] = NULL;
+	}
+	pthread_mutex_unlock(&lock);
+}
+
 #else
 
 void lt_entrypatch_builtins(int first)
 {
 	(void)first;
+}
+
+unsigned lt_entrypatch_applied(void)
+{
+	return 0;
+}
+
+void lt_entrypatch_remove_all(uint32_t *ok, uint32_t *bad)
+{
+	(void)ok;
+	(void)bad;
 }
 
 #endif

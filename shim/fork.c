@@ -1,6 +1,7 @@
 /* fork: the atfork handlers, the _Fork wrapper, and the child's fresh start. */
 #include "lt.h"
 #include "fork.h"
+#include "attach.h"
 #include "base.h"
 #include "hotpath.h"
 #include "output.h"
@@ -48,7 +49,8 @@ static void fork_parent(void)
 static void fork_child(void)
 {
 	fork_locked = 0;
-	lt_forked_child();
+	if (lt_live())
+		lt_forked_child();
 }
 
 /* The child starts with its own counts: what the parent counted stays in
@@ -123,7 +125,7 @@ LT_EXPORT pid_t _Fork(void)
 		return -1;
 	}
 	pid_t p = real_Fork();
-	if (p == 0) {
+	if (p == 0 && lt_live()) {
 		int e = errno;
 		lt_forked_child();
 		errno = e;
@@ -168,7 +170,7 @@ LT_EXPORT int clone(int (*fn)(void *), void *stack, int flags, void *arg, ...)
 		errno = ENOSYS;
 		return -1;
 	}
-	if ((flags & CLONE_VM) || !fn)
+	if ((flags & CLONE_VM) || !fn || !lt_live())
 		return real_clone(fn, stack, flags, arg, ptid, tls, ctid);
 	struct clone_start c = { fn, arg };
 	return real_clone(clone_child, stack, flags, &c, ptid, tls, ctid);
@@ -196,7 +198,7 @@ LT_EXPORT long syscall(long n, ...)
 	}
 #endif
 	long r = real_syscall(n, a[0], a[1], a[2], a[3], a[4], a[5]);
-	if (forks && r == 0) {
+	if (forks && r == 0 && lt_live()) {
 		int e = errno;
 		lt_forked_child();
 		errno = e;

@@ -25,7 +25,9 @@
  * tables (not dlsym), so the program's dlerror() state is left alone. */
 #include "lt.h"
 #include "got.h"
+#include "attach.h"
 #include "base.h"
+#include "settings.h"
 #include "desc.h"
 #include "dlclose.h"
 #include "entries.h"
@@ -155,15 +157,21 @@ done:
 	return prot;
 }
 
-/* Stores v at slot; a read-only page (RELRO) is opened and closed again. */
-static int got_write(const struct lt_obj *o, uint64_t *slot, uint64_t v)
+/* Stores v at slot; a read-only page (RELRO) is opened and closed again.
+ * Attached, what the slot held is kept for detach (attach.c). o may be
+ * NULL when /proc tells the page's protection. */
+int lt_got_write(const struct lt_obj *o, uint64_t *slot, uint64_t v)
 {
 	uint64_t a = (uint64_t)slot;
 	if (a & 7)
 		return -1;
 	int prot = page_prot(a);
+	if (prot < 0 && !o)
+		return -1;
 	if (prot < 0) /* no /proc: what ld.so did is what we know */
 		prot = a >= o->relro_lo && a < o->relro_hi ? PROT_READ : PROT_READ | PROT_WRITE;
+	if (__atomic_load_n(&lt_mode, __ATOMIC_ACQUIRE) == LT_MODE_ATTACHED)
+		lt_got_saved(slot, __atomic_load_n(slot, __ATOMIC_ACQUIRE), v);
 	if (prot & PROT_WRITE) {
 		__atomic_store_n(slot, v, __ATOMIC_RELEASE);
 		return 0;
@@ -274,7 +282,7 @@ static int patch_object(struct dl_phdr_info *info, size_t size, void *arg)
 				if (!specs[k].obj[0] && (target == c->defs[k] ? c->entry[k] : entry_patch(k, target)))
 					break;
 				int st = stub_for(k, target);
-				if (st < 0 || got_write(&o, slot, stub_addr((uint32_t)st)) < 0)
+				if (st < 0 || lt_got_write(&o, slot, stub_addr((uint32_t)st)) < 0)
 					c->failed++;
 				break;
 			}
@@ -380,8 +388,12 @@ static void patch_targets(int first)
 
 void lt_hooks_init(void)
 {
-	const char *v = getenv("LOGTAX_HOOK"), *why = NULL;
+	const char *v = lt_setting("LOGTAX_HOOK"), *why = NULL;
 	unsigned pos = 0, n = 0;
+	/* again at an attach after a detach: the last attach's hooks are not
+	 * followed into later dlopens unless given again */
+	__atomic_store_n(&hooks_active, 0, __ATOMIC_RELEASE);
+	nspecs = 0;
 	if (!v || !*v)
 		return;
 	if (ltx_parse_hooks(v, specs, LTX_HOOK_MAX, &n, &why, &pos) < 0) {
@@ -574,7 +586,7 @@ static int deep_object(struct dl_phdr_info *info, size_t size, void *arg)
 							desc->symbol);
 					break;
 				}
-				if (got_write(&o, slot, self_entry[d]) == 0)
+				if (lt_got_write(&o, slot, self_entry[d]) == 0)
 					deep_patched++;
 				break;
 			}
@@ -615,9 +627,15 @@ struct lt_dl_ret lt_dl_enter(uint64_t caller, uint64_t which, uint64_t mode_open
 	int e = errno;
 	struct lt_dl_ret r = { 0, (uint64_t)lt_real_dl_fn(which & 1) };
 	int deep = (((which & 1) ? mode_mopen : mode_open) & RTLD_DEEPBIND) && LT_HAVE_TRAMPOLINES;
+	/* attached: what the dlopen loads gets its GOT entries pointed at us;
+	 * dormant or detached: passed on as it is */
+	int live = lt_live(), attached = lt_mode == LT_MODE_ATTACHED;
+	deep = deep && live;
 	if (!r.real) {
 		r.real = (uint64_t)dl_missing;
-	} else if ((which & 2) && (deep || __atomic_load_n(&hooks_active, __ATOMIC_ACQUIRE) ||
+	} else if (!live) {
+		/* nothing to follow */
+	} else if ((which & 2) && (deep || attached || __atomic_load_n(&hooks_active, __ATOMIC_ACQUIRE) ||
 				   __atomic_load_n(&lt_entrypatch_active, __ATOMIC_ACQUIRE))) {
 		/* A CET shadow stack is active (the trampoline checked): the real
 		 * function is entered directly, so glibc still sees its caller, and
@@ -627,7 +645,7 @@ struct lt_dl_ret lt_dl_enter(uint64_t caller, uint64_t which, uint64_t mode_open
 			lt_warn("warning: a shadow stack is active: hooks and RTLD_DEEPBIND objects loaded later with "
 				"dlopen are not followed",
 				NULL);
-	} else if (deep || __atomic_load_n(&hooks_active, __ATOMIC_ACQUIRE) ||
+	} else if (deep || attached || __atomic_load_n(&hooks_active, __ATOMIC_ACQUIRE) ||
 		   __atomic_load_n(&lt_entrypatch_active, __ATOMIC_ACQUIRE)) {
 		struct gadget_ctx c = { caller, 0, 0 };
 		dl_iterate_phdr(find_gadget, &c);
@@ -647,7 +665,7 @@ void lt_dl_after(void *handle)
 {
 	uint32_t depth = dl_depth ? --dl_depth : 0;
 	int deep = depth >= 32 || (dl_deep >> depth & 1);
-	if (!handle)
+	if (!handle || !lt_live())
 		return; /* nothing new was loaded; dlerror() must still tell why */
 	int e = errno;
 	uint32_t busy = lt_tls.busy;
@@ -658,6 +676,7 @@ void lt_dl_after(void *handle)
 		patch_all(0);
 	if (deep)
 		deep_patch(handle);
+	lt_attach_dlopened();
 	lt_tls.busy = busy;
 	errno = e;
 }

@@ -4,6 +4,7 @@
  * write the data file at exit. */
 #include "lt.h"
 #include "init.h"
+#include "attach.h"
 #include "base.h"
 #include "calib.h"
 #include "control.h"
@@ -96,6 +97,12 @@ fail:
 
 void lt_init(void)
 {
+	/* loaded late and not attached (yet): nothing at all */
+	if (lt_mode_decide() == LT_MODE_DORMANT || lt_mode == LT_MODE_DETACHED)
+		return;
+	int attached = lt_mode == LT_MODE_ATTACHED;
+	static int once; /* what an attach after a detach does not do again */
+	int again = once++ != 0;
 	int expect = 0;
 	if (!__atomic_compare_exchange_n(&lt_state, &expect, 1, 0, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
 		return;
@@ -113,7 +120,7 @@ void lt_init(void)
 		lt_cfg.clock_flags |= LTX_CLOCK_TSC_INVARIANT;
 #endif
 	lt_settings_unknown();
-	lt_process_init();
+	lt_process_init(again);
 	if (lt_inert) {
 		/* LOGTAX_NO_FOLLOW names another process: count nothing, decide
 		 * nothing, write nothing, start no thread; only keep the shim out
@@ -127,8 +134,10 @@ void lt_init(void)
 	lt_ctl_setup();
 	if (!lt_inert)
 		lt_rules_init();
-	/* Find the real functions now, while no other thread runs. */
-	lt_calib_prepare();
+	/* Find the real functions now, while no other thread runs (attached,
+	 * they do run: the look-ups take the loader's lock, as dlsym would). */
+	if (!again)
+		lt_calib_prepare();
 	for (unsigned i = 0; i < lt_ndescs; i++) {
 		lt_desc_prepare(lt_descs[i]);
 		if (!lt_descs[i]->real)
@@ -136,17 +145,22 @@ void lt_init(void)
 	}
 	/* (Most are absent from any one program: lt_find_next's lookups leave
 	 * dlerror() alone, so a failed one is not what the program sees.) */
-	if (!lt_inert) {
+	/* (Attached, the process's threads run meanwhile and patching entries
+	 * waits for each of them: attach.c has the shim's thread do it.) */
+	if (!lt_inert && !attached) {
 		lt_entrypatch_builtins(1);
 		lt_hooks_init();
 	}
-	lt_thread_exit_init();
-	lt_fork_init();
+	if (!again) {
+		lt_thread_exit_init();
+		lt_fork_init();
+	}
 	lt_tls.busy = 0;
 	struct lt_thread *th = lt_thread_self();
 	if (th && lt_thread_key_ok)
 		pthread_setspecific(lt_thread_key, th);
-	if (th && LT_HAVE_TRAMPOLINES && !lt_inert)
+	/* (measured once: an attach after a detach keeps the figures) */
+	if (th && LT_HAVE_TRAMPOLINES && !lt_inert && !again)
 		lt_calibrate();
 	uint32_t depth = 0, every;
 	if (!lt_inert)
@@ -157,7 +171,10 @@ void lt_init(void)
 		lt_cfg.stack_depth = depth;
 		lt_rearm();
 	}
-	if (!lt_inert)
+	/* Attached, the fatal signals are not taken over: the program may
+	 * handle them already, and detach would have to give them back (the
+	 * ATTACH record lists the signal calls as not covered). */
+	if (!lt_inert && !attached)
 		lt_signals_init();
 	if (!env_before)
 		environ = NULL;

@@ -8,7 +8,8 @@
  * Names: logtax.PID.ltx for the process image that writes it. An image
  * about to exec moves its file to the first free logtax.PID.N.ltx (N = 1,
  * 2, ...), so the image that follows, same pid, starts afresh; if the exec
- * fails, the image keeps that name for its later files.
+ * fails, the image keeps that name for its later files. A shim attached
+ * to a running process writes logtax.PID.aN.ltx, N counting the attaches.
  *
  * A write that fails (a full disk) warns once on stderr, leaves an empty
  * marker logtax.PID.write-failed.ENAME (an empty file needs no data block)
@@ -17,6 +18,7 @@
  * what the failed one would have. */
 #include "lt.h"
 #include "output.h"
+#include "attach.h"
 #include "base.h"
 #include "desc.h"
 #include "die.h"
@@ -71,6 +73,13 @@ static void name_in_dir(char *buf, const char *mid, uint64_t num, const char *su
 	memcpy(buf + n, "/logtax.", 8);
 	n += 8;
 	n += lt_utoa((uint64_t)getpid(), buf + n);
+	uint32_t epoch = __atomic_load_n(&lt_epoch, __ATOMIC_ACQUIRE);
+	if (epoch) {
+		/* attached: each attach has a file of its own */
+		memcpy(buf + n, ".a", 2);
+		n += 2;
+		n += lt_utoa(epoch, buf + n);
+	}
 	size_t m = strlen(mid);
 	memcpy(buf + n, mid, m);
 	n += m;
@@ -356,6 +365,7 @@ static void write_body(struct ltx_writer *w, uint32_t reason, uint32_t sig, int 
 				  .last_reason = last_reason,
 				  .last_failed_realtime_ns = last_failed_rt };
 	ltx_w_record(w, LTX_REC_OUTPUT, &out, sizeof out, NULL, 0, NULL, 0);
+	lt_attach_write(w);
 
 	uint32_t hooks = __atomic_load_n(&lt_hook_used, __ATOMIC_ACQUIRE);
 	for (unsigned i = 0; i < lt_ndescs + hooks; i++) {
@@ -372,7 +382,7 @@ static void write_body(struct ltx_writer *w, uint32_t reason, uint32_t sig, int 
 	}
 
 	/* Rule sets: generation 0 (none) and each one applied since, newest first. */
-	struct ltx_rules r0 = { 0, 0, lt_start_mono };
+	struct ltx_rules r0 = { lt_gen_base, 0, lt_start_mono };
 	ltx_w_record(w, LTX_REC_RULES, &r0, sizeof r0, NULL, 0, NULL, 0);
 	for (const struct lt_rules_node *n = __atomic_load_n(&lt_rules_head, __ATOMIC_ACQUIRE); n; n = n->next) {
 		struct ltx_rules r = { n->gen, n->rs.text_len, n->applied_mono };

@@ -1006,6 +1006,7 @@ int lt_patch_apply(struct lt_patch *p)
 	} else if (handlers_ready(p) < 0) {
 		r = LT_PATCH_EPROT;
 	} else if (!(r = write_entry(p, p->jmp, 1))) {
+		p->applied_once = 1;
 		__atomic_store_n(&p->state, LT_PATCH_APPLIED, __ATOMIC_RELEASE);
 	}
 	pthread_mutex_unlock(&lock);
@@ -1031,6 +1032,36 @@ int lt_patch_remove(struct lt_patch *p)
 	}
 	pthread_mutex_unlock(&lock);
 	return r;
+}
+
+void lt_patch_remove_all(unsigned *ok, unsigned *bad)
+{
+	for (struct lt_patch *p = __atomic_load_n(&list, __ATOMIC_ACQUIRE); p; p = p->next) {
+		if (__atomic_load_n(&p->state, __ATOMIC_ACQUIRE) != LT_PATCH_APPLIED)
+			continue;
+		if (lt_patch_remove(p) == 0 && !memcmp(p->at, p->orig, p->len))
+			(*ok)++;
+		else
+			(*bad)++;
+	}
+}
+
+unsigned lt_patch_applied(void)
+{
+	unsigned n = 0;
+	for (struct lt_patch *p = __atomic_load_n(&list, __ATOMIC_ACQUIRE); p; p = p->next)
+		n += __atomic_load_n(&p->state, __ATOMIC_ACQUIRE) == LT_PATCH_APPLIED;
+	return n;
+}
+
+struct lt_patch *lt_patch_removed_at(void *fn, void *target)
+{
+	for (struct lt_patch *p = __atomic_load_n(&list, __ATOMIC_ACQUIRE); p; p = p->next)
+		if (p->fn == fn && p->target == target && p->applied_once &&
+		    __atomic_load_n(&p->state, __ATOMIC_ACQUIRE) == LT_PATCH_PREPARED &&
+		    !memcmp(p->at, p->orig, p->len))
+			return p;
+	return NULL;
 }
 
 void *lt_patch_entry_of(void *fn)

@@ -29,7 +29,9 @@
 #include "lt.h"
 #include "rawsys.h"
 #include "process.h"
+#include "attach.h"
 #include "base.h"
+#include "settings.h"
 #include "output.h"
 #include "service.h"
 #include "symbols.h"
@@ -131,10 +133,11 @@ static void at_quick_exit_write(void *arg)
 	errno = e;
 }
 
-void lt_process_init(void)
+void lt_process_init(int again)
 {
 	lt_pid = getpid();
-	__cxa_at_quick_exit(at_quick_exit_write, &__dso_handle);
+	if (!again)
+		__cxa_at_quick_exit(at_quick_exit_write, &__dso_handle);
 	resolve_all();
 	Dl_info di;
 	struct stat st;
@@ -143,7 +146,7 @@ void lt_process_init(void)
 		self_ino = st.st_ino;
 		self_known = 1;
 	}
-	const char *v = getenv("LOGTAX_NO_FOLLOW"), *why = NULL;
+	const char *v = lt_setting("LOGTAX_NO_FOLLOW"), *why = NULL;
 	uint32_t pid;
 	if (v && ltx_parse_no_follow(v, &pid, &why) < 0) {
 		char msg[200];
@@ -158,6 +161,10 @@ void lt_process_init(void)
 		lt_cfg.no_follow = pid;
 		lt_inert = pid != (uint32_t)lt_pid;
 	}
+	/* Attached: the programs this one starts are not traced (their
+	 * environment is the program's own), so nothing to keep for them. */
+	if (lt_mode == LT_MODE_ATTACHED)
+		return;
 
 	/* What children must get: copied, since the program may overwrite its
 	 * environment's strings (a process title). */

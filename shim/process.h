@@ -7,7 +7,8 @@
 
 #include <stdint.h>
 
-void lt_process_init(void) LT_HIDDEN; /* at init: who we are, what children get */
+/* at init: who we are, what children get; again: an attach after a detach */
+void lt_process_init(int again) LT_HIDDEN;
 /* The file at the end of the process (_exit, a fatal signal): through the
  * control thread when it runs (bounded wait), else here if safe. */
 void lt_write_final(uint32_t reason, uint32_t sig) LT_HIDDEN;

@@ -12,6 +12,7 @@
 #include "lt.h"
 #include "rules.h"
 #include "base.h"
+#include "settings.h"
 #include "desc.h"
 #include "entries.h"
 #include "service.h"
@@ -336,8 +337,8 @@ static void warn_rules(const char *line)
 
 void lt_rules_init(void)
 {
-	const char *filter = getenv("LOGTAX_FILTER");
-	const char *path = getenv("LOGTAX_FILTER_FILE");
+	const char *filter = lt_setting("LOGTAX_FILTER");
+	const char *path = lt_setting("LOGTAX_FILTER_FILE");
 	if (filter && !*filter)
 		filter = NULL;
 	if (path && !*path)

@@ -69,6 +69,8 @@ uint64_t lt_svc_long_ticks = UINT64_MAX; /* inline mode: a second, in TSC ticks 
 static int inline_running;    /* inline mode: one thread runs the ticks at a time */
 static void (*volatile ticks[MAX_TICKS])(uint64_t);
 static pid_t svc_tid;
+static volatile int svc_quit; /* detach: the thread ends after its tick */
+static void (*volatile svc_job)(void); /* run once by the thread when it starts (attach.c) */
 
 /* Write requests: a caller stores the reason, then takes a number; the
  * thread writes once for every number up to the newest and publishes it. */
@@ -220,6 +222,9 @@ static void *svc_main(void *arg)
 	prctl(PR_SET_NAME, "logtax", 0, 0, 0);
 	lt_tls.dead = 1; /* this thread never logs: keep it out of the thread list */
 	__atomic_store_n(&svc_tid, lt_gettid(), __ATOMIC_RELEASE);
+	void (*job)(void) = __atomic_exchange_n(&svc_job, NULL, __ATOMIC_ACQ_REL);
+	if (job)
+		job();
 	if (!lt_ctl_started())
 		lt_ctl_start();
 	/* Started from inline mode, a request may be waiting: tick at once. */
@@ -246,10 +251,58 @@ static void *svc_main(void *arg)
 			continue; /* woken for a request */
 		next = now + TICK_NS;
 		run_ticks(now);
+		if (svc_quit)
+			break;
 		if (thread_count() == 1)
 			exit(0);
 	}
+	/* detached: an attach later starts a thread of its own */
+	svc_tid = 0;
+	wake = req_seq = done_seq = 0;
+	snap_last = snap_calls = snap_gap = 0;
+	svc_quit = 0;
+	lt_ctl_forked();
+	__atomic_store_n(&svc_state, 0, __ATOMIC_RELEASE);
 	return NULL;
+}
+
+/* logtax_attach: the program's threads may all be asleep in waits that
+ * began before us (an idle daemon), so the channel cannot wait for a call:
+ * a thread now, unless the settings turn the channel off. The thread runs
+ * job first; 0 if no thread started (the caller runs job itself). */
+int lt_svc_attached(void (*job)(void))
+{
+	lt_svc_ctor_ran();
+	if (lt_cfg.control == LTX_CONTROL_AUTO)
+		lt_cfg.control = LTX_CONTROL_THREAD;
+	__atomic_store_n(&svc_job, job, __ATOMIC_RELEASE);
+	lt_svc_ensure();
+	if (__atomic_load_n(&svc_state, __ATOMIC_ACQUIRE) == 1)
+		return 1;
+	__atomic_store_n(&svc_job, NULL, __ATOMIC_RELEASE); /* no thread: the caller runs it */
+	return 0;
+}
+
+/* Detach, on the control thread (it ends after this tick) or inline on
+ * one of the program's threads (the channel stops here). */
+void lt_svc_detached(void)
+{
+	lt_ctl_exit();
+	if (svc_state == 1 && lt_svc_is_self()) {
+		svc_quit = 1;
+		return;
+	}
+	lt_svc_inline = 0;
+	wake = req_seq = done_seq = 0;
+	snap_last = snap_calls = snap_gap = 0;
+	lt_ctl_forked();
+	__atomic_store_n(&svc_state, 0, __ATOMIC_RELEASE);
+}
+
+/* No control thread of an earlier attach runs any more. */
+int lt_svc_stopped(void)
+{
+	return __atomic_load_n(&svc_state, __ATOMIC_ACQUIRE) == 0;
 }
 
 int lt_svc_is_self(void)

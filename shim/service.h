@@ -15,6 +15,10 @@ void lt_svc_ensure(void) LT_HIDDEN;
 int lt_svc_write(uint32_t reason, uint32_t sig, int timeout_ms) LT_HIDDEN;
 int lt_svc_is_self(void) LT_HIDDEN; /* the calling thread is the control thread */
 void lt_svc_forked(void) LT_HIDDEN;
+/* attach.c: the control thread started at attach, stopped at detach. */
+int lt_svc_attached(void (*job)(void)) LT_HIDDEN;
+void lt_svc_detached(void) LT_HIDDEN;
+int lt_svc_stopped(void) LT_HIDDEN;
 extern volatile int lt_svc_restart LT_HIDDEN;
 extern volatile int lt_svc_inline LT_HIDDEN;
 void lt_svc_poll(int idle) LT_HIDDEN;

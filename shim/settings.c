@@ -1,8 +1,10 @@
-/* The LOGTAX_* settings, read from the environment into lt_cfg at
- * start-up. A bad setting never stops the program: it earns one warning
- * line and the default is used instead. */
+/* The LOGTAX_* settings, read into lt_cfg at start-up: from the
+ * environment, or when the shim was attached to a running process from
+ * the block logtax_attach was given (attach.c). A bad setting never stops
+ * the program: it earns one warning line and the default is used instead. */
 #include "lt.h"
 #include "settings.h"
+#include "attach.h"
 #include "base.h"
 #include "stacks.h"
 #include "../common/ltx_format.h"
@@ -15,9 +17,19 @@
 
 int lt_outdir_bad; /* warned once already */
 
+/* The one place a setting is looked up: attached, the block (the
+ * process's environment is not ours to read then: its LOGTAX_ variables,
+ * if any, belong to an earlier `logtax run`); else the environment. */
+const char *lt_setting(const char *name)
+{
+	if (lt_attach_block())
+		return lt_attach_lookup(name);
+	return getenv(name);
+}
+
 static void read_time_mode(void)
 {
-	const char *v = getenv("LOGTAX_TIME"), *why = NULL;
+	const char *v = lt_setting("LOGTAX_TIME"), *why = NULL;
 	uint32_t mode, every;
 	if (!v)
 		return;
@@ -31,7 +43,7 @@ static void read_time_mode(void)
 
 static void read_patch_mode(void)
 {
-	const char *v = getenv("LOGTAX_PATCH"), *why = NULL;
+	const char *v = lt_setting("LOGTAX_PATCH"), *why = NULL;
 	uint32_t mode;
 	if (!v)
 		return;
@@ -45,7 +57,7 @@ static void read_patch_mode(void)
 /* LOGTAX_TRACE: trace mode times every call, whatever LOGTAX_TIME says. */
 static void read_control(void)
 {
-	const char *v = getenv("LOGTAX_CONTROL"), *why = NULL;
+	const char *v = lt_setting("LOGTAX_CONTROL"), *why = NULL;
 	uint32_t mode;
 	if (!v)
 		return;
@@ -58,7 +70,7 @@ static void read_control(void)
 
 static void read_trace(void)
 {
-	const char *v = getenv("LOGTAX_TRACE"), *why = NULL;
+	const char *v = lt_setting("LOGTAX_TRACE"), *why = NULL;
 	uint32_t n;
 	if (!v)
 		return;
@@ -66,7 +78,7 @@ static void read_trace(void)
 		lt_bad_setting("LOGTAX_TRACE", v, why);
 		return;
 	}
-	const char *t = getenv("LOGTAX_TIME");
+	const char *t = lt_setting("LOGTAX_TIME");
 	uint32_t mode, every;
 	if (t && ltx_parse_time(t, &mode, &every, &why) == 0 && mode != LTX_TIME_ALL)
 		lt_bad_setting("LOGTAX_TIME", t, "LOGTAX_TRACE times every call");
@@ -90,7 +102,7 @@ static void read_jobs(void)
 /* LOGTAX_STACKS: applied after calibration (which must not take stacks). */
 void lt_settings_stacks(uint32_t *depth, uint32_t *every)
 {
-	const char *v = getenv("LOGTAX_STACKS"), *why = NULL;
+	const char *v = lt_setting("LOGTAX_STACKS"), *why = NULL;
 	*depth = 0;
 	if (!v)
 		return;
@@ -112,7 +124,7 @@ void lt_settings_stacks(uint32_t *depth, uint32_t *every)
 /* LOGTAX_SNAPSHOT: seconds between snapshots (default 1; 0 off). */
 static void read_snapshot(void)
 {
-	const char *v = getenv("LOGTAX_SNAPSHOT"), *why = NULL;
+	const char *v = lt_setting("LOGTAX_SNAPSHOT"), *why = NULL;
 	uint32_t secs;
 	lt_cfg.snapshot_every = LTX_SNAPSHOT_DEFAULT;
 	if (!v)
@@ -126,7 +138,7 @@ static void read_snapshot(void)
 
 static void read_outdir(void)
 {
-	const char *v = getenv("LOGTAX_OUTPUT");
+	const char *v = lt_setting("LOGTAX_OUTPUT");
 	char *d = lt_cfg.outdir;
 	size_t cap = sizeof lt_cfg.outdir;
 	if (v && *v == '/') {
@@ -188,7 +200,17 @@ static void read_metrics(void)
 void lt_settings_unknown(void)
 {
 	extern char **environ;
-	for (char **e = environ; e && *e; e++) {
+	char **env = environ;
+	char *lines[64];
+	if (lt_attach_block()) {
+		/* the block's entries, NUL-separated in our copy */
+		unsigned n = 0;
+		for (char *l = lt_attach_block(); *l && n < 63; l += strlen(l) + 1)
+			lines[n++] = l;
+		lines[n] = NULL;
+		env = lines;
+	}
+	for (char **e = env; e && *e; e++) {
 		if (strncmp(*e, "LOGTAX_", 7))
 			continue;
 		size_t len = strcspn(*e, "=");

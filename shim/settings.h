@@ -6,6 +6,9 @@
 
 #include <stdint.h>
 
+/* A LOGTAX_ setting's value, or NULL: the attach block when attached, else
+ * the environment. Every setting the shim reads goes through here. */
+const char *lt_setting(const char *name) LT_HIDDEN;
 void lt_settings_unknown(void) LT_HIDDEN; /* warns of LOGTAX_ variables no one reads */
 void lt_settings_read(void) LT_HIDDEN;
 /* LOGTAX_STACKS: applied after calibration (which must not take stacks). */

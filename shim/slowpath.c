@@ -5,6 +5,7 @@
  * a key instead (thread.reentered) and passed on. */
 #include "lt.h"
 #include "slowpath.h"
+#include "attach.h"
 #include "base.h"
 #include "desc.h"
 #include "entries.h"
@@ -74,6 +75,17 @@ static struct lt_ret pass_or_drop(struct lt_desc *d)
 	return r;
 }
 
+/* Not attached: the function itself (found now if need be), else the
+ * family's "nothing logged" value. */
+static struct lt_ret passed_on(struct lt_desc *d)
+{
+	void *real = __atomic_load_n(&d->real, __ATOMIC_ACQUIRE);
+	if (!real || lt_is_gone_stub(real))
+		real = lt_find_real(d->symbol);
+	struct lt_ret r = { real ? LT_PASS : LT_DROP, real ? (uint64_t)real : d->drop_value };
+	return r;
+}
+
 /* A call counted without a key (in its thread's `reentered`, or with no
  * thread state in the process's late calls), and passed on. */
 static struct lt_ret unkeyed(struct lt_thread *th, struct lt_desc *d)
@@ -114,8 +126,16 @@ struct lt_ret lt_slow_path(struct lt_frame *f, struct lt_desc *d)
 		return r;
 	}
 	lt_tls.busy = 1;
-	if (lt_state == 0)
+	if (lt_state == 0 && lt_mode != LT_MODE_ATTACHED)
 		lt_init(); /* another library's constructor logged before ours ran */
+	if (unlikely(!lt_counting())) {
+		/* dormant (loaded, never attached), detached, or attached but not
+		 * set up yet: the call goes on, uncounted, to the function itself */
+		r = passed_on(d);
+		lt_tls.busy = 0;
+		errno = saved_errno;
+		return r;
+	}
 	if (unlikely(!lt_own_process())) {
 		/* A vfork child (undefined behaviour in C, but it happens): its
 		 * memory is its parent's, so the call is counted there, without a

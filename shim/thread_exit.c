@@ -28,6 +28,7 @@
  * lock changes a `next` pointer behind the head. */
 #include "lt.h"
 #include "thread_exit.h"
+#include "attach.h"
 #include "base.h"
 #include "desc.h"
 #include "hotpath.h"
@@ -348,6 +349,18 @@ void lt_threads_forked(void)
 	exited_kept = 0;
 }
 
+/* A new attach (attach.c): the list starts empty; the states of the
+ * previous one stay mapped (a thread may still point into its own). */
+void lt_threads_abandon(void)
+{
+	sigset_t old;
+	lt_threads_lock(&old);
+	__atomic_store_n(&lt_threads, NULL, __ATOMIC_RELEASE);
+	folded = NULL;
+	exited_kept = 0;
+	lt_threads_unlock(&old);
+}
+
 /* The thread's pthread key destructor. Other libraries' destructors may
  * still log after it: the key is set again so that glibc calls it in its
  * next destructor round, and the state is given up in the last round but
@@ -358,6 +371,13 @@ void lt_threads_forked(void)
 static void thread_gone(void *p)
 {
 	struct lt_thread *th = p;
+	if (th->epoch != __atomic_load_n(&lt_epoch, __ATOMIC_ACQUIRE) || !lt_live()) {
+		/* another attach's state, or detached: not in the list we keep */
+		lt_tls.dead = 1;
+		lt_tls.table = NULL;
+		lt_tls.thr = NULL;
+		return;
+	}
 	if (++lt_tls.exit_round < PTHREAD_DESTRUCTOR_ITERATIONS - 1 && pthread_setspecific(lt_thread_key, th) == 0)
 		return;
 	lt_tls.busy = 1;

@@ -9,6 +9,8 @@
 void lt_thread_exit_init(void) LT_HIDDEN;
 void lt_thread_exit(struct lt_thread *th) LT_HIDDEN;
 void lt_threads_forked(void) LT_HIDDEN;
+/* A new attach: the list of thread states starts empty (attach.c). */
+void lt_threads_abandon(void) LT_HIDDEN;
 /* Everything a thread's state holds, unmapped (no reader may be in it). */
 void lt_thread_free(struct lt_thread *th) LT_HIDDEN;
 

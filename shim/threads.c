@@ -5,6 +5,7 @@
  * thread_exit.c keeps or folds it when the thread ends. */
 #include "lt.h"
 #include "threads.h"
+#include "attach.h"
 #include "base.h"
 #include "desc.h"
 #include "hotpath.h"
@@ -143,6 +144,14 @@ void lt_thread_push(struct lt_thread *th)
 struct lt_thread *lt_thread_self(void)
 {
 	struct lt_thread *th = lt_tls.thr;
+	uint32_t epoch = __atomic_load_n(&lt_epoch, __ATOMIC_ACQUIRE);
+	if (unlikely(th && lt_tls.epoch != epoch) && !th->sdepth) {
+		/* made under an earlier attach: left as it is (the writer of that
+		 * attach is done with it), and this thread starts afresh. (With a
+		 * timed call of then still in flight it keeps it until that ends.) */
+		lt_tls.thr = th = NULL;
+		lt_tls.table = NULL;
+	}
 	if (th || lt_tls.dead)
 		return th;
 	th = lt_map(sizeof *th);
@@ -170,6 +179,8 @@ struct lt_thread *lt_thread_self(void)
 	if (th->tid == getpid())
 		th->flags |= LTX_THREAD_MAIN;
 	th->table = t;
+	th->epoch = epoch;
+	lt_tls.epoch = epoch;
 	lt_tls.rng = (lt_rdtsc() ^ ((uint64_t)th->tid << 32)) | 1;
 	lt_rearm();
 	lt_tls.thr = th;

@@ -5,6 +5,7 @@
  * errno is left as the real call set it. */
 #include "lt.h"
 #include "base.h"
+#include "attach.h"
 #include "hotpath.h"
 #include "service.h"
 #include "state.h"
@@ -56,7 +57,9 @@ static int may_block_long_ts(long sec)
 static struct lt_thread *wait_begin(int block_long)
 {
 	struct lt_thread *th = lt_tls.thr;
-	if (unlikely(!th)) {
+	if (unlikely(!lt_counting()))
+		return NULL; /* dormant, detached, or being attached */
+	if (unlikely(!th || lt_tls.epoch != lt_epoch)) {
 		if (lt_tls.busy)
 			return NULL; /* a wait inside our own slow path or writer */
 		int e = errno;

@@ -67,6 +67,9 @@ void legacy_log(const struct legacy_log_source *src, int priority,
  */
 long legacy_log_dump_ring(int fd);
 
+/* Calls of legacy_log that reached the library so far (all threads). */
+unsigned long legacy_log_calls(void);
+
 /* Define a file-local log source called `var` with the given name. */
 #define LEGACY_LOG_SOURCE(var, srcname) \
     static struct legacy_log_source var = { (srcname), 0, 0 }

@@ -114,6 +114,14 @@ START_TEST(layout)
 	PIN(struct ltx_process_cpu, 16);
 	AT(struct ltx_process_cpu, flags, 8);
 	ck_assert_uint_eq(LTX_PCPU_JOBS, 1);
+	/* 1.4: the shim attached to a running process */
+	ck_assert_uint_eq(LTX_REC_ATTACH, 22);
+	ck_assert_uint_eq(LTX_REASON_DETACH, 6);
+	ck_assert_uint_eq(LTX_ATTACH_DETACHED, 1);
+	PIN(struct ltx_attach, 56);
+	AT(struct ltx_attach, detach_mono_ns, 24);
+	AT(struct ltx_attach, attach_no, 32);
+	AT(struct ltx_attach, uncovered_len, 48);
 	/* 1.3: a hooked function's level scale */
 	ck_assert_uint_eq(LTX_REC_ENTRY_LEVELS, 21);
 	PIN(struct ltx_entry_levels, 8);

@@ -1,0 +1,128 @@
+/*
+ * attach-stress: THREADS threads log without pause while the shim is
+ * attached and detached CYCLES times (tests/e2e/t-attach-stress.sh).
+ *
+ *   attach-stress THREADS CYCLES DIR
+ *
+ * The shim is loaded as `logtax attach` loads it (dlopen, then
+ * logtax_attach with ATTACH_SETTINGS) by the main thread, while the others
+ * log. Each cycle prints "cycle N A0 A1 P D1": the calls all threads had
+ * made before logtax_attach was called (A0), when it returned (A1), a
+ * while later when the program made DIR/attached.N (P: before the test
+ * asks for the detach), and once DIR/detached.N exists (D1: the test made
+ * it after `logtax ctl PID detach` answered). Every call after A1 and up to
+ * P must be counted, none after D1 can be: the attach's file holds between
+ * P - A1 and D1 - A0 calls. At the end the program checks that
+ * liblegacylog saw every call it made (its own counter).
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include "legacylog.h"
+
+#include <dlfcn.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+LEGACY_LOG_SOURCE(src_work, "stress.work");
+
+#define MAX_THREADS 64
+static struct {
+	unsigned long n;
+	char pad[56];
+} made[MAX_THREADS];
+static int stop;
+static int nthreads;
+
+static void *worker(void *arg)
+{
+	long t = (long)arg;
+	while (!__atomic_load_n(&stop, __ATOMIC_RELAXED)) {
+		LEGACY_LOG(src_work, LEGACY_LOG_DEBUG, "thread %ld call %lu", t, made[t].n);
+		__atomic_store_n(&made[t].n, made[t].n + 1, __ATOMIC_RELEASE);
+		if ((made[t].n & 255) == 0)
+			poll(NULL, 0, 0);
+	}
+	return NULL;
+}
+
+static unsigned long total(void)
+{
+	unsigned long s = 0;
+	for (int i = 0; i < nthreads; i++)
+		s += __atomic_load_n(&made[i].n, __ATOMIC_ACQUIRE);
+	return s;
+}
+
+static int exists(const char *p)
+{
+	struct stat st;
+	return stat(p, &st) == 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 4) {
+		fprintf(stderr, "usage: attach-stress THREADS CYCLES DIR\n");
+		return 2;
+	}
+	nthreads = atoi(argv[1]);
+	int cycles = atoi(argv[2]);
+	const char *dir = argv[3];
+	if (nthreads < 1 || nthreads > MAX_THREADS)
+		return 2;
+	const char *shim = getenv("ATTACH_SHIM"), *set = getenv("ATTACH_SETTINGS");
+	void *h = shim ? dlopen(shim, RTLD_NOW) : NULL;
+	int (*attach)(const char *, char *, unsigned) =
+		h ? (int (*)(const char *, char *, unsigned))dlsym(h, "logtax_attach") : NULL;
+	if (!attach) {
+		fprintf(stderr, "attach-stress: cannot load logtax_attach from %s\n", shim ? shim : "(ATTACH_SHIM unset)");
+		return 3;
+	}
+	pthread_t th[MAX_THREADS];
+	for (long i = 0; i < nthreads; i++)
+		pthread_create(&th[i], NULL, worker, (void *)i);
+	int bad = 0;
+	for (int c = 1; c <= cycles && !bad; c++) {
+		char msg[4096], p[4096];
+		struct timespec t0, t1;
+		unsigned long a0 = total();
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		int rc = attach(set ? set : "", msg, sizeof msg);
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		unsigned long a1 = total();
+		fprintf(stderr, "attach-stress: cycle %d: logtax_attach took %ld us\n", c,
+			(long)((t1.tv_sec - t0.tv_sec) * 1000000 + (t1.tv_nsec - t0.tv_nsec) / 1000));
+		if (rc) {
+			fprintf(stderr, "attach-stress: cycle %d: logtax_attach: %d %s\n", c, rc, msg);
+			bad = 1;
+			break;
+		}
+		struct timespec ts = { 0, 20 * 1000 * 1000 };
+		nanosleep(&ts, NULL);
+		unsigned long pp = total();
+		snprintf(p, sizeof p, "%s/attached.%d", dir, c);
+		int fd = open(p, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		if (fd >= 0)
+			close(fd);
+		snprintf(p, sizeof p, "%s/detached.%d", dir, c);
+		while (!exists(p))
+			poll(NULL, 0, 5);
+		unsigned long d1 = total();
+		printf("cycle %d %lu %lu %lu %lu\n", c, a0, a1, pp, d1);
+		fflush(stdout);
+	}
+	__atomic_store_n(&stop, 1, __ATOMIC_RELAXED);
+	for (int i = 0; i < nthreads; i++)
+		pthread_join(th[i], NULL);
+	unsigned long mine = total(), seen = legacy_log_calls();
+	printf("attach-stress: %lu calls made, liblegacylog saw %lu\n", mine, seen);
+	return bad || mine != seen ? 1 : 0;
+}
