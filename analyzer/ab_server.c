@@ -92,11 +92,16 @@ int ab_server_check_ready(const char *spec, char *err, size_t errlen)
 	return -1;
 }
 
-/* Whether what --ready names is there now. */
-static int is_ready(const char *spec, double started)
+/* Whether what --ready names is there now (a file: changed since `since`). */
+static int is_ready(const char *spec, double started, const struct timespec *since)
 {
-	if (!strncmp(spec, "file:", 5))
-		return access(spec + 5, F_OK) == 0;
+	if (!strncmp(spec, "file:", 5)) {
+		struct stat sb;
+		if (stat(spec + 5, &sb) < 0)
+			return 0;
+		return !since || sb.st_mtim.tv_sec > since->tv_sec ||
+		       (sb.st_mtim.tv_sec == since->tv_sec && sb.st_mtim.tv_nsec >= since->tv_nsec);
+	}
 	if (!strncmp(spec, "delay:", 6))
 		return mono() - started >= strtod(spec + 6, NULL);
 	int ok = 0;
@@ -234,14 +239,16 @@ int ab_server_run(const struct ab *ab, const struct arm *a, const char *dir, str
 	snprintf(lerr, sizeof lerr, "%s/load.stderr", dir);
 	snprintf(r->dir, sizeof r->dir, "%s", dir);
 
-	/* A socket or file left by an earlier run would look ready at once. */
-	if (!strncmp(ab->ready, "unix:", 5) || !strncmp(ab->ready, "file:", 5)) {
-		struct stat sb;
-		if (lstat(ab->ready + 5, &sb) == 0 && !S_ISDIR(sb.st_mode) && unlink(ab->ready + 5) < 0) {
-			fprintf(stderr, "logtax ab: %s is there before the daemon starts and cannot be removed: %s\n",
-				ab->ready + 5, strerror(errno));
-			return 1;
-		}
+	/* Something that looks ready before the daemon starts would make the
+	 * wait meaningless: a server already listening is an error; a file is
+	 * ready only once it changes after the start (nothing is removed). */
+	struct timespec started;
+	clock_gettime(CLOCK_REALTIME_COARSE, &started); /* the clock file times are taken from */
+	if ((!strncmp(ab->ready, "unix:", 5) || !strncmp(ab->ready, "tcp:", 4)) && is_ready(ab->ready, 0, NULL)) {
+		fprintf(stderr, "logtax ab: run %s: %s already accepts connections before the daemon starts "
+				"(another server is there)\n",
+			dir, ab->ready);
+		return 1;
 	}
 	double t0 = mono();
 	pid_t d = spawn(ab->cmd, out, err, ab, a, dir);
@@ -263,7 +270,7 @@ int ab_server_run(const struct ab *ab, const struct arm *a, const char *dir, str
 			kill(-d, SIGKILL);
 			return 1;
 		}
-		if (is_ready(ab->ready, t0))
+		if (is_ready(ab->ready, t0, &started))
 			break;
 		if (ab_interrupted) {
 			stop_daemon(ab, d, &st, &ru, &killed);

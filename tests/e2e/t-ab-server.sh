@@ -76,6 +76,18 @@ expect_grep "did not stop within 0.5 s of SIGTERM; killed" "$T/err" "stubborn da
 expect_eq "$(jq -c '[.runs[].daemon_killed] | unique' "$T/f4.json")" "[true]" "stubborn daemon: recorded"
 left_running && fail "stubborn daemon: something was left running"
 
+# A server already listening where the daemon should: refused, not taken
+# for the daemon being ready.
+"$D" "$T/busy" 1 2>/dev/null &
+busy=$!
+wait_until "the other server" test -S "$T/busy"
+"$LOGTAX" ab -n 1 --warmup 0 -o "$T/f6" --b-filter 'drop:*' --ready "unix:$T/busy" \
+	--server -- "$D" "$T/busy" 1 --load -- true 2>"$T/err"
+expect_eq "$?" 1 "already listening: exit status"
+expect_grep "unix:$T/busy already accepts connections before the daemon starts" "$T/err" "already listening: message"
+kill $busy
+wait $busy 2>/dev/null
+
 # ab interrupted during a load that never ends: exit 130, nothing left.
 "$LOGTAX" ab -n 2 --warmup 0 -o "$T/f5" --b-filter 'drop:*' --ready "unix:$T/s" \
 	--server -- "$D" "$T/s" 1 --load -- "$D" client "$T/s" 0 >/dev/null 2>"$T/err" &
