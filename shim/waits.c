@@ -270,7 +270,7 @@ static struct lt_thread *job_begin(void)
 	if (th->job_last_end)
 		th->job_busy_ticks += now - th->job_last_end;
 	else if (!th->jobs)
-		lt_table_loop_starts(th->table, th->pre_jobs); /* first job wait */
+		lt_table_sums(th->table, th->pre_jobs); /* first job wait (the keys' pre_calls are the loop's) */
 	th->job_wait_start = now;
 	return th;
 }
