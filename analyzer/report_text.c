@@ -646,7 +646,8 @@ static void thread_groups(FILE *o, const struct an_model *m)
 	}
 	fprintf(o, "  (CPU = the threads' CPU time, read at their exit or when the file was written; of proc. = its\n"
 		   "   part of the process's CPU time; log %% CPU = logging's time over the group's CPU time;\n"
-		   "   %% proc. CPU = over the process's: these add up to the headline below)\n");
+		   "   %% proc. CPU = over the process's: these add up to the headline below; threads that never\n"
+		   "   logged include logtax's own control thread)\n");
 }
 
 /* Worker pools (--jobs): per-job figures of threads that waited for jobs. */

@@ -453,7 +453,7 @@ struct ltx_key_site {
  * counted them (LOGTAX_JOBS). cpu_ns is the thread's CPU clock (user +
  * system) from its start: read at its exit (LTX_TT_AT_EXIT) or when the
  * file was written; a FOLDED record sums its threads'. A job is a wait in
- * pthread_cond_wait or pthread_cond_timedwait that ended (a worker's wait
+ * pthread_cond_wait, _timedwait or _clockwait that ended (a worker's wait
  * for its next job); job busy time runs from the end of one such wait to
  * the start of the next; pre_jobs_* are the thread's totals at its first
  * one, as pre_loop_* are for poll waits. Absent: the thread's clock could

@@ -227,8 +227,8 @@ LT_EXPORT int epoll_pwait2(int fd, struct epoll_event *ev, int max, const struct
 }
 
 /* ---- worker pools: jobs (LOGTAX_JOBS) ------------------------------------
- * A worker waits in pthread_cond_wait or pthread_cond_timedwait for its
- * next job: with LOGTAX_JOBS=1 each such wait that ends ends a job, and the
+ * A worker waits in pthread_cond_wait, pthread_cond_timedwait or
+ * pthread_cond_clockwait for its next job: with LOGTAX_JOBS=1 each such wait that ends ends a job, and the
  * time from the end of one to the start of the next is the job's busy
  * time. Off by default (these waits can be very frequent, and not only
  * between jobs): then the wrappers only pass the call on.
@@ -244,11 +244,12 @@ LT_EXPORT int epoll_pwait2(int fd, struct epoll_event *ev, int max, const struct
 
 static int (*real_cond_wait)(pthread_cond_t *, pthread_mutex_t *);
 static int (*real_cond_timedwait)(pthread_cond_t *, pthread_mutex_t *, const struct timespec *);
+static int (*real_cond_clockwait)(pthread_cond_t *, pthread_mutex_t *, clockid_t, const struct timespec *);
 
-__attribute__((noinline, cold)) static void *cond_real(const char *name)
+__attribute__((noinline, cold)) static void *cond_real(const char *name, const char *version)
 {
 	int e = errno;
-	void *f = dlvsym(RTLD_NEXT, name, "GLIBC_2.3.2");
+	void *f = dlvsym(RTLD_NEXT, name, version);
 	if (!f)
 		f = dlsym(RTLD_NEXT, name);
 	errno = e;
@@ -273,7 +274,7 @@ static struct lt_thread *job_begin(void)
 	if (th->job_last_end)
 		th->job_busy_ticks += now - th->job_last_end;
 	else if (!th->jobs)
-		lt_table_loop_starts(th->table, th->pre_jobs); /* first job wait */
+		lt_table_sums(th->table, th->pre_jobs); /* first job wait (the keys' pre_calls are the loop's) */
 	th->job_wait_start = now;
 	return th;
 }
@@ -294,7 +295,7 @@ static void job_end(struct lt_thread *th)
 __attribute__((noinline)) static int cond_wait_slow(pthread_cond_t *c, pthread_mutex_t *m)
 {
 	int (*f)(pthread_cond_t *, pthread_mutex_t *) = real_cond_wait;
-	if (!f && !(f = real_cond_wait = cond_real("pthread_cond_wait")))
+	if (!f && !(f = real_cond_wait = cond_real("pthread_cond_wait", "GLIBC_2.3.2")))
 		return ENOSYS;
 	if (!lt_cfg.jobs)
 		return f(c, m);
@@ -307,7 +308,7 @@ __attribute__((noinline)) static int cond_wait_slow(pthread_cond_t *c, pthread_m
 __attribute__((noinline)) static int cond_timedwait_slow(pthread_cond_t *c, pthread_mutex_t *m, const struct timespec *t)
 {
 	int (*f)(pthread_cond_t *, pthread_mutex_t *, const struct timespec *) = real_cond_timedwait;
-	if (!f && !(f = real_cond_timedwait = cond_real("pthread_cond_timedwait")))
+	if (!f && !(f = real_cond_timedwait = cond_real("pthread_cond_timedwait", "GLIBC_2.3.2")))
 		return ENOSYS;
 	if (!lt_cfg.jobs)
 		return f(c, m, t);
@@ -315,6 +316,30 @@ __attribute__((noinline)) static int cond_timedwait_slow(pthread_cond_t *c, pthr
 	int r = f(c, m, t);
 	job_end(th);
 	return r;
+}
+
+/* C++'s std::condition_variable waits with a timeout in it (glibc 2.30;
+ * the default version is GLIBC_2.34 since libpthread moved into libc). */
+__attribute__((noinline)) static int cond_clockwait_slow(pthread_cond_t *c, pthread_mutex_t *m, clockid_t clk,
+							 const struct timespec *t)
+{
+	int (*f)(pthread_cond_t *, pthread_mutex_t *, clockid_t, const struct timespec *) = real_cond_clockwait;
+	if (!f && !(f = real_cond_clockwait = cond_real("pthread_cond_clockwait", "GLIBC_2.34")))
+		return ENOSYS;
+	if (!lt_cfg.jobs)
+		return f(c, m, clk, t);
+	struct lt_thread *th = job_begin();
+	int r = f(c, m, clk, t);
+	job_end(th);
+	return r;
+}
+
+LT_EXPORT int pthread_cond_clockwait(pthread_cond_t *c, pthread_mutex_t *m, clockid_t clk, const struct timespec *t)
+{
+	int (*f)(pthread_cond_t *, pthread_mutex_t *, clockid_t, const struct timespec *) = real_cond_clockwait;
+	if (likely(f != NULL && !lt_cfg.jobs))
+		return f(c, m, clk, t);
+	return cond_clockwait_slow(c, m, clk, t);
 }
 
 LT_EXPORT int pthread_cond_wait(pthread_cond_t *c, pthread_mutex_t *m)

@@ -7,8 +7,9 @@
  * poll (1 ms, no descriptor), makes LOOP_CALLS logging calls (source
  * "pool.loop") and hands a job to every idle worker until each has had
  * JOBS. The WORKERS workers, all named "pool-worker", wait for their next
- * job in pthread_cond_wait (or pthread_cond_timedwait with a deadline far
- * off, for odd-numbered workers); each job makes CALLS logging calls
+ * job in pthread_cond_wait (workers 0, 2), pthread_cond_timedwait (worker
+ * 1) or pthread_cond_clockwait (worker 3), the last two with a deadline far
+ * off; each job makes CALLS logging calls
  * (source "pool.worker") with some arithmetic between them. A worker
  * says it is idle under the mutex and then waits, so the loop only hands a
  * job to a worker that is inside its wait (every job follows a wait); a
@@ -75,15 +76,17 @@ static int compat;
 
 static int cond_wait(struct worker *w)
 {
-	int odd = w->index & 1;
+	int kind = w->index % 4; /* 0, 2: wait; 1: timedwait; 3: clockwait */
 	struct timespec far;
-	clock_gettime(CLOCK_REALTIME, &far);
+	clock_gettime(kind == 3 ? CLOCK_MONOTONIC : CLOCK_REALTIME, &far);
 	far.tv_sec += 3600;
 #if HAVE_COMPAT
 	if (compat)
-		return odd ? compat_cond_timedwait(&w->cv, &mu, &far) : compat_cond_wait(&w->cv, &mu);
+		return kind & 1 ? compat_cond_timedwait(&w->cv, &mu, &far) : compat_cond_wait(&w->cv, &mu);
 #endif
-	return odd ? pthread_cond_timedwait(&w->cv, &mu, &far) : pthread_cond_wait(&w->cv, &mu);
+	if (kind == 3)
+		return pthread_cond_clockwait(&w->cv, &mu, CLOCK_MONOTONIC, &far);
+	return kind == 1 ? pthread_cond_timedwait(&w->cv, &mu, &far) : pthread_cond_wait(&w->cv, &mu);
 }
 
 static void cond_signal(struct worker *w)

@@ -88,3 +88,16 @@ for mode in off compat; do
 	expect_eq "$(csv_calls_by_source "$g")" "$(program_calls_by_source "$o/stdout")" "$mode: calls per source"
 	expect_eq "$("$ANALYZE" report --format json "$g" | jq '[.threads[].jobs | select(. != null)] | length')" 0 "$mode: no jobs"
 done
+
+# A bad LOGTAX_JOBS: logtax run refuses it (exit 2, one line); the shim alone
+# warns once and counts no jobs.
+if LOGTAX_JOBS=yes "$LOGTAX" run -o "$T/bad" -- "$TP/pool-demo" 1 1 1 1 >/dev/null 2>"$T/bad.err"; then
+	fail "LOGTAX_JOBS=yes was accepted"
+fi
+expect_grep "LOGTAX_JOBS='yes': expected 1" "$T/bad.err" "run: the bad setting named"
+mkdir -p "$T/bad2"
+LOGTAX_JOBS=yes LOGTAX_OUTPUT=$T/bad2 LD_PRELOAD=$SHIM "$TP/pool-demo" 1 2 1 1 >/dev/null 2>"$T/bad2.err" ||
+	fail "pool-demo with a bad LOGTAX_JOBS failed"
+expect_eq "$(grep -c "LOGTAX_JOBS='yes' ignored" "$T/bad2.err")" 1 "shim: one warning line"
+expect_eq "$("$ANALYZE" report --format json "$(one_file "$T/bad2")" | jq '[.threads[].jobs | select(. != null)] | length')" 0 \
+	"shim: no jobs counted"
