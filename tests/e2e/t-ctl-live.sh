@@ -8,7 +8,7 @@
 
 out=$T/out
 mkdir -p "$out"
-LEGACYLOG_MODE=fast LEGACYLOG_LEVEL=debug LEGACYLOG_OUTPUT=$out/log LOGTAX_OUTPUT=$out LD_PRELOAD=$SHIM \
+LEGACYLOG_MODE=fast LEGACYLOG_LEVEL=debug LEGACYLOG_OUTPUT=$out/log LOGTAX_OUTPUT=$out LOGTAX_SNAPSHOT=0 LD_PRELOAD=$SHIM \
 	"$TP/rules-demo" --until "$T/stop" >"$out/stdout" 2>"$out/stderr" &
 pid=$!
 trap 'touch "$T/stop" "$T/stop2"; kill $(jobs -p) 2>/dev/null; wait; rm -rf "$T"' EXIT
