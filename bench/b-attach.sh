@@ -34,7 +34,7 @@ report() { # label, "interrupt-to-detach seen-to-detach" ms lines on stdin
 	for col in 1 2; do
 		cut -d' ' -f$col "$BT/v" | sort -g >"$BT/c$col"
 	done
-	printf '%-40s %9s %9s %9s %9s %4s\n' "$1" "$(stats <"$BT/c1" | cut -d' ' -f1)" "$(tail -n 1 "$BT/c1")" \
+	printf '%-46s %9s %9s %9s %9s %4s\n' "$1" "$(stats <"$BT/c1" | cut -d' ' -f1)" "$(tail -n 1 "$BT/c1")" \
 		"$(stats <"$BT/c2" | cut -d' ' -f1)" "$(tail -n 1 "$BT/c2")" "$(wc -l <"$BT/v")"
 }
 mkdir -p "$BT/o"
@@ -42,7 +42,7 @@ echo "## Attach: how long the thread is stopped"
 echo "command: bench/b-attach.sh (BENCH_ATTACH_RUNS=$n); ms from PTRACE_INTERRUPT to PTRACE_DETACH"
 echo "(the thread stops when next scheduled after the interrupt: the stop lasts between the"
 echo " two columns; the second counts from when the injector saw it stopped)"
-printf '%-40s %9s %9s %9s %9s %4s\n' "" median max "seen med" "seen max" n
+printf '%-46s %9s %9s %9s %9s %4s\n' "" median max "seen med" "seen max" n
 shims=("stub:$STUB")
 nm -D --defined-only "$SHIM" 2>/dev/null | grep -qw logtax_attach && shims+=("liblogtax.so:$SHIM")
 for s in "${shims[@]}"; do
