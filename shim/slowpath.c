@@ -44,7 +44,7 @@ static uint32_t decide(const struct lt_desc *d, const char *name, int32_t level,
 	if (allows & LT_ALLOW_DROP)
 		lt_rules_decide(d, name, level, ret, gen, &pick);
 	x->rule = pick.rule;
-	x->rule_act = pick.action;
+	x->rule_act = (uint16_t)pick.action;
 	uint32_t a;
 	if (pick.action == LTX_ACT_DROP)
 		a = LT_SA_DROP;
@@ -58,11 +58,12 @@ static uint32_t decide(const struct lt_desc *d, const char *name, int32_t level,
 		 * what a key without it would (x->rl_action). The window starts
 		 * at the first call (rl_end 0). */
 		x->rl_n = pick.n;
-		x->rl_per = pick.action == LTX_ACT_LIMIT ? pick.per : 0;
-		x->rl_left = pick.action == LTX_ACT_SAMPLE ? 1 : 0;
+		x->rl_per = (uint16_t)(pick.action == LTX_ACT_LIMIT ? pick.per : 0);
+		x->rl_left = 0;
 		x->rl_end = 0;
 		x->rl_action = a;
-		a = LT_SA_KEEP | LT_SA_RULED | (lt_cfg.trace_events ? LT_SA_TRACED : 0);
+		a = LT_SA_KEEP | LT_SA_RULED | (lt_cfg.trace_events ? LT_SA_TRACED : 0) |
+		    (pick.action == LTX_ACT_LIMIT ? LT_SA_LIMIT : 0);
 	}
 	return a;
 }
@@ -217,6 +218,11 @@ struct lt_ret lt_slow_path(struct lt_frame *f, struct lt_desc *d)
 		s->meta = meta;
 		s->fmt = d->fmt_arg != LT_ARG_NONE ? lt_arg(f, d->fmt_arg) : 0;
 		s->action = decide(d, nm, shown, ret, gen, allows, lt_ext_of(t, s));
+		if (s->action & LT_SA_RULED) {
+			/* the rule's state takes fmt's place in the slot */
+			lt_ext_of(t, s)->rl_fmt = s->fmt;
+			s->rl_state = (s->action & LT_SA_LIMIT) ? 0 : 1;
+		}
 		lt_ext_of(t, s)->keyno = th->nkeys++;
 		t->used++;
 		lt_barrier();
