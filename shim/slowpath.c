@@ -91,6 +91,20 @@ static struct lt_ret unkeyed(struct lt_thread *th, struct lt_desc *d)
  * its stack is taken too. */
 static struct lt_ret act_first(struct lt_frame *f, struct lt_desc *d, struct lt_slot *s)
 {
+	if (s->action & LT_SA_RULED) {
+		/* A limit or sample rule keeps a key's first call: timed as any
+		 * key's first call is, so that a key its rule keeps rarely still
+		 * has a measured cost (what its dropped calls saved). */
+		struct lt_ret r = lt_hook_act(f, d, s);
+		uint32_t ka = lt_ext_of(lt_tls.table, s)->rl_action;
+		if (lt_cfg.time_mode != LTX_TIME_OFF && (ka == LT_SA_SAMPLE || ka == LT_SA_TIME)) {
+			if (r.action == LT_PASS)
+				r = lt_time_start(f, d, s);
+			if (r.action == LT_TIME)
+				((struct lt_shadow *)r.value)->first = 1;
+		}
+		return r;
+	}
 	uint32_t base = s->action & LT_SA_BASE;
 	if (lt_cfg.time_mode == LTX_TIME_OFF || (base != LT_SA_SAMPLE && base != LT_SA_TIME) ||
 	    (s->action & ~LT_SA_BASE))
