@@ -30,6 +30,11 @@ static void keys(FILE *o, const struct ltx_file *f)
 			fprintf(o, " %llu", (unsigned long long)f->hists[i].counts[b]);
 		fputc('\n', o);
 	}
+	static const char *const act[] = { "keep", "drop", "limit", "sample" };
+	for (size_t i = 0; i < f->nkey_rules; i++) {
+		const struct ltx_key_rule *r = &f->key_rules[i];
+		fprintf(o, "rule %u index=%u action=%s\n", r->key, r->rule, r->action <= 3 ? act[r->action] : "?");
+	}
 	for (size_t i = 0; i < f->nkey_pres; i++)
 		fprintf(o, "pre %u calls=%llu\n", f->key_pres[i].key, (unsigned long long)f->key_pres[i].calls);
 	for (size_t i = 0; i < f->nkey_onces; i++) {

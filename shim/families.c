@@ -205,6 +205,8 @@ static void glib_recheck_keys(uint32_t fatal)
 				continue;
 			/* with the stack and trace flags a kept key has in the modes on */
 			__atomic_store_n(&s->action, lt_sa_with_modes(LT_SA_KEEP), __ATOMIC_RELAXED);
+			if (a & LT_SA_RULED) /* its fmt back in place of the rule's state */
+				__atomic_store_n(&s->fmt, t->ext[i].rl_fmt, __ATOMIC_RELAXED);
 			__atomic_or_fetch(&ln->flags, LTX_KEY_FATAL, __ATOMIC_RELAXED);
 		}
 	}

@@ -159,32 +159,30 @@ static __attribute__((noinline)) struct lt_ret act_traced(struct lt_frame *f, st
 	return act_plain(f, d, s, a);
 }
 
-static struct lt_ret ruled_roll(struct lt_frame *f, struct lt_desc *d, struct lt_slot *s, uint32_t a);
+static struct lt_ret ruled_limit(struct lt_frame *f, struct lt_desc *d, struct lt_slot *s, uint32_t a, uint64_t now);
 static struct lt_ret act_traced(struct lt_frame *f, struct lt_desc *d, struct lt_slot *s, uint32_t a);
 static inline struct lt_ret act_plain(struct lt_frame *f, struct lt_desc *d, struct lt_slot *s, uint32_t a);
 static struct lt_ret ruled_kept(struct lt_frame *f, struct lt_desc *d, struct lt_slot *s);
 static struct lt_ret ruled_drop_traced(struct lt_desc *d, struct lt_slot *s);
 
-/* A key under a limit or sample rule: this thread's state of the key
- * (lt_ext.rl_*, written by this thread alone) decides. Inline, and
- * without a call on the way to a dropped call's return: anything more
- * (a new window, a kept call, trace mode) is a tail call. */
+/* A key under a limit or sample rule: its state for this thread decides
+ * (the slot's rl_state, then its lt_ext; written by this thread alone).
+ * Inline, and with no call on the way to a dropped call's return: a kept
+ * call, a limit key still keeping or whose window is over, and trace mode
+ * are tail calls. */
 static inline __attribute__((always_inline)) struct lt_ret act_ruled(struct lt_frame *f, struct lt_desc *d,
 								     struct lt_slot *s, uint32_t a)
 {
-	struct lt_ext *x = lt_ext_of(lt_tls.table, s);
-	if (x->rl_per) {
-		if (unlikely(lt_rdtsc() >= x->rl_end))
-			return ruled_roll(f, d, s, a);
-		if (!x->rl_left)
+	if (a & LT_SA_LIMIT) {
+		/* the window's N are kept: every call is dropped until it ends */
+		uint64_t now = lt_rdtsc();
+		if (likely(now < s->rl_state))
 			goto drop;
-		x->rl_left--;
-	} else {
-		/* the 1st, (N+1)th, (2N+1)th ... call */
-		if (--x->rl_left)
-			goto drop;
-		x->rl_left = x->rl_n;
+		return ruled_limit(f, d, s, a, now);
 	}
+	/* sample: the 1st, (N+1)th, (2N+1)th ... call */
+	if (--s->rl_state)
+		goto drop;
 	return ruled_kept(f, d, s);
 drop:
 	if (unlikely(a & LT_SA_TRACED))
@@ -218,10 +216,12 @@ static __attribute__((noinline)) struct lt_ret act_rare(struct lt_frame *f, stru
 
 /* A kept call of a ruled key goes on as the key would without the rule:
  * counted, sampled, timed. */
-static __attribute__((noinline)) struct lt_ret ruled_kept(struct lt_frame *f, struct lt_desc *d, struct lt_slot *s)
+static inline __attribute__((always_inline)) struct lt_ret ruled_kept_x(struct lt_frame *f, struct lt_desc *d,
+									 struct lt_slot *s, struct lt_ext *x)
 {
-	struct lt_ext *x = lt_ext_of(lt_tls.table, s);
 	lt_inc(&x->rl_kept, 1);
+	if (!(s->action & LT_SA_LIMIT))
+		s->rl_state = x->rl_n;
 	uint32_t a = x->rl_action & ~(uint32_t)LT_SA_RULED; /* (never set there: no recursion) */
 	if (likely(a == LT_SA_SAMPLE)) {
 		if (likely(--lt_tls.countdown > 0))
@@ -229,6 +229,11 @@ static __attribute__((noinline)) struct lt_ret ruled_kept(struct lt_frame *f, st
 		return sample_fire(f, d, s);
 	}
 	return act_as(f, d, s, a);
+}
+
+static __attribute__((noinline)) struct lt_ret ruled_kept(struct lt_frame *f, struct lt_desc *d, struct lt_slot *s)
+{
+	return ruled_kept_x(f, d, s, lt_ext_of(lt_tls.table, s));
 }
 
 static __attribute__((noinline)) struct lt_ret ruled_drop_traced(struct lt_desc *d, struct lt_slot *s)
@@ -240,20 +245,29 @@ static __attribute__((noinline)) struct lt_ret ruled_drop_traced(struct lt_desc 
 	return ret2(LT_DROP, d->drop_value);
 }
 
-/* limit: the current window is over. Windows are whole seconds (minutes)
- * of CLOCK_MONOTONIC, in ticks of the latest fit (rules.c); the division
- * is paid once per window (win is never 0). Then the call is decided. */
-static __attribute__((noinline)) struct lt_ret ruled_roll(struct lt_frame *f, struct lt_desc *d, struct lt_slot *s,
-							  uint32_t a)
+/* limit, out of the inline path: the window still keeps, or it is over.
+ * Windows are whole seconds (minutes) of CLOCK_MONOTONIC, in ticks of the
+ * latest fit (rules.c); the division is paid once per window (win is
+ * never 0). When the window's N are kept, rl_state holds its end. */
+static __attribute__((noinline)) struct lt_ret ruled_limit(struct lt_frame *f, struct lt_desc *d, struct lt_slot *s,
+							   uint32_t a, uint64_t now)
 {
 	struct lt_ext *x = lt_ext_of(lt_tls.table, s);
-	const struct lt_clockfit *c = lt_clockfit;
-	uint64_t now = lt_rdtsc();
-	uint64_t win = c->tps * x->rl_per | 1, base = x->rl_per == 60 ? c->base60 : c->base1;
-	x->rl_end = now < base ? base : base + ((now - base) / win + 1) * win;
-	x->rl_left = x->rl_n - 1; /* this call is the window's first: kept */
-	(void)a;
-	return ruled_kept(f, d, s);
+	if (now >= x->rl_end) {
+		const struct lt_clockfit *c = lt_clockfit;
+		uint64_t win = c->tps * x->rl_per | 1, base = x->rl_per == 60 ? c->base60 : c->base1;
+		x->rl_end = now < base ? base : base + ((now - base) / win + 1) * win;
+		x->rl_left = x->rl_n;
+	}
+	if (!x->rl_left) {
+		s->rl_state = x->rl_end;
+		if (unlikely(a & LT_SA_TRACED))
+			return ruled_drop_traced(d, s);
+		return ret2(LT_DROP, d->drop_value);
+	}
+	if (!--x->rl_left)
+		s->rl_state = x->rl_end;
+	return ruled_kept_x(f, d, s, x);
 }
 
 

@@ -167,7 +167,7 @@ static void write_keys(struct ltx_writer *w, struct lt_thread *th, uint32_t inde
 		k.gen = LT_META_GEN(s->meta);
 		k.action = (s->action & LT_SA_BASE) == LT_SA_DROP ? LTX_ACT_DROP : LTX_ACT_KEEP;
 		k.caller = ret;
-		k.fmt = s->fmt;
+		k.fmt = ruled ? x->rl_fmt : s->fmt;
 		k.name_ptr = s->name;
 		k.timed = __atomic_load_n(&s->timed, __ATOMIC_RELAXED);
 		k.ticks = __atomic_load_n(&s->ticks, __ATOMIC_RELAXED);

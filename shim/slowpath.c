@@ -46,7 +46,7 @@ static uint32_t decide(const struct lt_desc *d, const char *name, int32_t level,
 	if (allows & LT_ALLOW_DROP)
 		lt_rules_decide(d, name, level, ret, gen, &pick);
 	x->rule = pick.rule;
-	x->rule_act = pick.action;
+	x->rule_act = (uint16_t)pick.action;
 	uint32_t a;
 	if (pick.action == LTX_ACT_DROP)
 		a = LT_SA_DROP;
@@ -60,11 +60,12 @@ static uint32_t decide(const struct lt_desc *d, const char *name, int32_t level,
 		 * what a key without it would (x->rl_action). The window starts
 		 * at the first call (rl_end 0). */
 		x->rl_n = pick.n;
-		x->rl_per = pick.action == LTX_ACT_LIMIT ? pick.per : 0;
-		x->rl_left = pick.action == LTX_ACT_SAMPLE ? 1 : 0;
+		x->rl_per = (uint16_t)(pick.action == LTX_ACT_LIMIT ? pick.per : 0);
+		x->rl_left = 0;
 		x->rl_end = 0;
 		x->rl_action = a;
-		a = LT_SA_KEEP | LT_SA_RULED | (lt_cfg.trace_events ? LT_SA_TRACED : 0);
+		a = LT_SA_KEEP | LT_SA_RULED | (lt_cfg.trace_events ? LT_SA_TRACED : 0) |
+		    (pick.action == LTX_ACT_LIMIT ? LT_SA_LIMIT : 0);
 	}
 	return a;
 }
@@ -103,6 +104,20 @@ static struct lt_ret unkeyed(struct lt_thread *th, struct lt_desc *d)
  * its stack is taken too. */
 static struct lt_ret act_first(struct lt_frame *f, struct lt_desc *d, struct lt_slot *s)
 {
+	if (s->action & LT_SA_RULED) {
+		/* A limit or sample rule keeps a key's first call: timed as any
+		 * key's first call is, so that a key its rule keeps rarely still
+		 * has a measured cost (what its dropped calls saved). */
+		struct lt_ret r = lt_hook_act(f, d, s);
+		uint32_t ka = lt_ext_of(lt_tls.table, s)->rl_action;
+		if (lt_cfg.time_mode != LTX_TIME_OFF && (ka == LT_SA_SAMPLE || ka == LT_SA_TIME)) {
+			if (r.action == LT_PASS)
+				r = lt_time_start(f, d, s);
+			if (r.action == LT_TIME)
+				((struct lt_shadow *)r.value)->first = 1;
+		}
+		return r;
+	}
 	uint32_t base = s->action & LT_SA_BASE;
 	if (lt_cfg.time_mode == LTX_TIME_OFF || (base != LT_SA_SAMPLE && base != LT_SA_TIME) ||
 	    (s->action & ~LT_SA_BASE))
@@ -244,6 +259,11 @@ struct lt_ret lt_slow_path(struct lt_frame *f, struct lt_desc *d)
 		s->meta = meta;
 		s->fmt = d->fmt_arg != LT_ARG_NONE ? lt_arg(f, d->fmt_arg) : 0;
 		s->action = decide(d, nm, shown, ret, gen, allows, lt_ext_of(t, s));
+		if (s->action & LT_SA_RULED) {
+			/* the rule's state takes fmt's place in the slot */
+			lt_ext_of(t, s)->rl_fmt = s->fmt;
+			s->rl_state = (s->action & LT_SA_LIMIT) ? 0 : 1;
+		}
 		lt_ext_of(t, s)->keyno = th->nkeys++;
 		t->used++;
 		lt_barrier();

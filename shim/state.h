@@ -25,8 +25,10 @@ enum lt_slot_action {
 	LT_SA_INNER = 16,  /* with KEEP: pass, never time, not written (see
 			    * LT_DESC_INNER_SELF); never with the mode flags */
 	LT_SA_RULED = 32,  /* with KEEP (and TRACED in trace mode): a limit or
-			    * sample rule decides each call (lt_ext.rl_*); a
-			    * kept one then goes as lt_ext.rl_action says */
+			    * sample rule decides each call (lt_slot.rl_state,
+			    * lt_ext.rl_*); a kept one then goes as
+			    * lt_ext.rl_action says */
+	LT_SA_LIMIT = 64,  /* with RULED: the rule is a limit, not a sample */
 };
 
 /* One key's counters: one cache line. A slot is published by storing `ret`
@@ -38,7 +40,14 @@ struct lt_slot {
 	uint64_t calls;
 	uint64_t timed;
 	uint64_t ticks;
-	uint64_t fmt;     /* first format pointer seen */
+	union {
+		uint64_t fmt;      /* first format pointer seen */
+		uint64_t rl_state; /* LT_SA_RULED: the rule's state, read by the hot path
+				    * without the key's lt_ext (its fmt is there, rl_fmt):
+				    * sample: calls until the next kept one (1: this one);
+				    * limit: the tick until which every call is dropped
+				    * (the window's N are kept), 0 while it keeps */
+	};
 	uint32_t action;  /* enum lt_slot_action */
 	uint32_t name_at; /* offset of the key's struct lt_name in the thread's name arena, +1 */
 };
@@ -98,18 +107,21 @@ struct lt_ext {
 	/* The rule that decided the key: its index in the generation's set + 1
 	 * (0: none matched) and its action (enum ltx_action). */
 	uint32_t rule;
-	uint32_t rule_act;
+	uint16_t rule_act;
 	/* LT_SA_RULED keys: the state of their limit or sample rule, this
-	 * thread's alone (nothing shared is written per call). */
+	 * thread's alone (nothing shared is written per call; the hot path's
+	 * part is the slot's rl_state). The size stays 472 bytes: with 480 the
+	 * compiler indexes the array in more instructions than one imul. */
+	uint16_t rl_per;    /* limit: the window in seconds; 0: sample */
 	uint32_t rl_n;      /* limit: calls kept per window; sample: 1 in rl_n */
-	uint32_t rl_per;    /* limit: the window in seconds; 0: sample */
-	uint32_t rl_left;   /* limit: calls the window still keeps; sample:
-			     * calls until the next kept one (1: the next) */
+	uint32_t rl_left;   /* limit: calls the window still keeps */
 	uint32_t rl_action; /* what a kept call does (an LT_SA_* word) */
 	uint64_t rl_end;    /* limit: the tick the current window ends at */
+	uint64_t rl_fmt;    /* the slot's fmt (its place holds rl_state) */
 	uint64_t rl_kept;   /* calls kept (the rest of `calls` were dropped) */
 	uint64_t rl_pre_kept; /* rl_kept when the thread first waited */
 };
+_Static_assert(sizeof(struct lt_ext) == 472, "lt_ext's size (see rl_per)");
 #define LT_TAIL_SHIFT 18 /* = LTX_TAIL_SHIFT: 2^18 ticks, about 100 us at 2.6 GHz */
 
 struct lt_table {

@@ -262,6 +262,7 @@ static int fold(struct lt_thread *th)
 		dx->rl_pre_kept += x->rl_pre_kept;
 		dx->rule = x->rule;
 		dx->rule_act = x->rule_act;
+		dx->rl_fmt = x->rl_fmt; /* the folded slot's fmt is this key's rule state */
 		if (x->has_first && !dx->has_first) {
 			dx->has_first = 1;
 			dx->first_ticks = x->first_ticks;

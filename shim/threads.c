@@ -108,9 +108,12 @@ void lt_table_sums(const struct lt_table *t, uint64_t out[4])
 		if (!s->ret || LT_META_ENTRY(s->meta) == 0 || (s->action & LT_SA_INNER))
 			continue;
 		if (s->action & LT_SA_RULED) {
-			uint64_t kept = t->ext[i].rl_kept;
+			/* kept first: the owner counts a call, then whether it was kept */
+			uint64_t kept = __atomic_load_n(&t->ext[i].rl_kept, __ATOMIC_ACQUIRE);
+			uint64_t calls = __atomic_load_n(&s->calls, __ATOMIC_RELAXED);
+			kept = kept < calls ? kept : calls;
 			out[0] += kept;
-			out[1] += s->calls - kept;
+			out[1] += calls - kept;
 		} else {
 			out[(s->action & LT_SA_BASE) == LT_SA_DROP ? 1 : 0] += s->calls;
 		}

@@ -27,3 +27,11 @@ expect_same "1 drop sample:util.eventpoll:1/100
 # The text report lists the rule with its kept and dropped calls.
 "$ANALYZE" report "$f" >"$out/report" || fail "report failed"
 expect_grep "sample:util.eventpoll:1/100" "$out/report" "text report: the rule"
+# ... and so do the JSON (per generation and rule) and HTML reports.
+dropped=$(echo "$want" | awk '$3 == "drop" { n += $4 } END { print n }')
+kept_ep=$(echo "$want" | awk '$1 == "util.eventpoll" && $3 == "keep" { n += $4 } END { print n }')
+expect_eq "$("$ANALYZE" report --format json "$f" | jq -c '[.rules_applied[] | [.generation, .rule, .kept, .dropped, (.saved_ns > 0)]]')" \
+	"[[1,\"sample:util.eventpoll:1/100\",$kept_ep,$dropped,true]]" "json: the rule's calls and saving"
+"$ANALYZE" report --format html "$f" >"$out/report.html" || fail "html report failed"
+expect_grep "<h2>Calls each rule decided</h2>" "$out/report.html" "html: the rules table"
+expect_grep "sample:util.eventpoll:1/100" "$out/report.html" "html: the rule"

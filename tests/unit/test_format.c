@@ -561,6 +561,45 @@ START_TEST(unloaded_modules)
 }
 END_TEST
 
+/* KEY_RULE (1.4): read onto its key; a missing key, a second record for a
+ * key and an unknown action are refused. */
+START_TEST(key_rules)
+{
+	struct ltx_process p = { .pid = 1 };
+	struct ltx_entry e = { 1, LTX_FAM_LEGACY, 0, 0 };
+	struct ltx_thread t = { .index = 0 };
+	struct ltx_key kk = { .entry = 1, .calls = 3 }, kd = { .entry = 1, .calls = 7, .action = LTX_ACT_DROP };
+	struct ltx_key_rule r0 = { 0, 2, LTX_ACT_SAMPLE, 0 }, r1 = { 1, 2, LTX_ACT_SAMPLE, 0 };
+	struct ltx_key_rule bad_key = { 2, 0, LTX_ACT_DROP, 0 }, bad_act = { 1, 0, 4, 0 };
+	struct rec r[] = { { LTX_REC_PROCESS, &p, sizeof p }, { LTX_REC_ENTRY, &e, sizeof e },
+			   { LTX_REC_THREAD, &t, sizeof t },   { LTX_REC_KEY, &kk, sizeof kk },
+			   { LTX_REC_KEY_RULE, &r0, sizeof r0 }, { LTX_REC_KEY, &kd, sizeof kd },
+			   { LTX_REC_KEY_RULE, &r1, sizeof r1 } };
+	size_t len;
+	struct ltx_file f;
+	char err[256];
+	unsigned char *d = build(r, 7, 10, LTX_VERSION_MINOR, &len);
+	ck_assert_msg(ltx_read_buf(d, len, &f, err, sizeof err) == 0, "%s", err);
+	ck_assert_uint_eq(f.keys[0].rule, 3);
+	ck_assert_uint_eq(f.keys[0].rule_action, LTX_ACT_SAMPLE);
+	ck_assert_uint_eq(f.keys[1].rule, 3);
+	ltx_file_free(&f);
+	free(d);
+	r[6].p = &r0; /* a second one for key 0 */
+	d = build(r, 7, 10, LTX_VERSION_MINOR, &len);
+	expect_refused(d, len, "two key rule records");
+	free(d);
+	r[6].p = &bad_key;
+	d = build(r, 7, 10, LTX_VERSION_MINOR, &len);
+	expect_refused(d, len, "refers to key 2");
+	free(d);
+	r[6].p = &bad_act;
+	d = build(r, 7, 10, LTX_VERSION_MINOR, &len);
+	expect_refused(d, len, "out of range");
+	free(d);
+}
+END_TEST
+
 START_TEST(refuses_count_mismatch)
 {
 	/* END says other totals than the keys add up to */
@@ -625,6 +664,7 @@ int main(void)
 	tcase_add_test(tc, refuses_bad_11);
 	tcase_add_test(tc, overflow_and_future);
 	tcase_add_test(tc, unloaded_modules);
+	tcase_add_test(tc, key_rules);
 	tcase_add_test(tc, write_hostile);
 	tcase_add_test(tc, writer_reports_errors);
 	suite_add_tcase(s, tc);
