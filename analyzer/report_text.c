@@ -465,13 +465,14 @@ static void drops(FILE *o, const struct an_model *m)
 
 static void threads(FILE *o, const struct an_model *m)
 {
-	char a[B], b[B], c[B], d[B], e[B], g[B], h[B], name[64];
+	char a[B], b[B], c[B], d[B], e[B], g[B], h[B], name[64], pid[B];
 	int several = m->nprocs > 1;
+	static const struct an_col cols[] = { { "pid", 0, 0 },        { "tid", 0, 0 },      { "name", 0, 24 },
+					      { "iterations", 1, 0 }, { "wait", 1, 0 },     { "busy", 1, 0 },
+					      { "log calls", 1, 0 },  { "log time", 1, 0 }, { "calls/it", 1, 0 },
+					      { "log/it", 1, 0 },     { "log share", 1, 0 } };
 	fprintf(o, "\nThreads\n");
-	if (several)
-		fprintf(o, "  %-8s", "pid");
-	fprintf(o, "  %-8s %-16s %11s %10s %10s %14s %10s %10s %10s %9s\n", "tid", "name", "iterations", "wait",
-		"busy", "log calls", "log time", "calls/it", "log/it", "log share");
+	struct an_table *tb = an_table_new(cols + !several, 11 - !several);
 	for (size_t i = 0; i < m->nthreads; i++) {
 		const struct an_thread *t = &m->threads[i];
 		const struct an_thread *r = t;
@@ -484,21 +485,31 @@ static void threads(FILE *o, const struct an_model *m)
 		} else {
 			an_safe(r->name, name, sizeof name);
 		}
-		if (several)
-			fprintf(o, "  %-8u", m->procs[t->proc].pid);
+		snprintf(pid, sizeof pid, "%u", m->procs[t->proc].pid);
 		if (!r->waits) {
-			fprintf(o, "  %-8s %-16s %11s %10s %10s %14s %10s %10s %10s %9s\n", tid, name,
-				"-", "-", "-", an_count(t->kept, a, B), t->est_ns > 0 ? an_dur(t->est_ns, b, B) : "-", "-", "-",
-				"-");
+			const char *row[] = { pid, tid, name, "-", "-", "-", an_count(t->kept, a, B),
+					      t->est_ns > 0 ? an_dur(t->est_ns, b, B) : "-", "-", "-", "-" };
+			an_table_add(tb, row + !several, NULL);
 			continue;
 		}
 		double it = (double)r->waits;
 		char cpi[32];
 		snprintf(cpi, sizeof cpi, "%.1f", (double)t->loop_kept / it);
-		fprintf(o, "  %-8s %-16s %11s %10s %10s %14s %10s %10s %10s %9s\n", tid, name, an_count(r->waits, a, B), an_dur(t->wait_ns, b, B), an_dur(t->busy_ns - t->shim_ns, c, B),
-			an_count(t->loop_kept, d, B), an_dur(t->loop_log_ns, e, B), cpi, an_dur(t->log_per_iter_ns, g, B),
-			an_pct(t->share, h, B));
+		const char *row[] = { pid,
+				      tid,
+				      name,
+				      an_count(r->waits, a, B),
+				      an_dur(t->wait_ns, b, B),
+				      an_dur(t->busy_ns - t->shim_ns, c, B),
+				      an_count(t->loop_kept, d, B),
+				      an_dur(t->loop_log_ns, e, B),
+				      cpi,
+				      an_dur(t->log_per_iter_ns, g, B),
+				      an_pct(t->share, h, B) };
+		an_table_add(tb, row + !several, NULL);
 	}
+	an_table_print(o, tb, "  ");
+	an_table_free(tb);
 	fprintf(o, "  (iterations = waits in poll/select/epoll; busy = time between waits that the thread ran,\n"
 		   "   the shim's cost taken out; log calls and time count what ran between waits; * = exited;\n"
 		   "   (N threads) = exited threads after the first 64, summed into one row)\n");
