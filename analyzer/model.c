@@ -633,7 +633,8 @@ int an_model_build(struct an_model *m, const struct ltx_file *files, size_t nfil
 								    k->site_file, k->site_line) :
 						 an_sym_lookup_at(p->sym, k->k.caller, 1, k->k.unloads);
 			ak->tmpl = an_sym_template_at(p->sym, k->k.fmt, k->k.unloads);
-			if (ak->site->status != AN_MOD_OK && ak->site->status != AN_MOD_UNVERIFIED)
+			if (ak->site->status != AN_MOD_OK && ak->site->status != AN_MOD_UNVERIFIED &&
+			    ak->site->named_by != AN_NAMED_ARGS) /* its calls named it */
 				p->unsymbolized_keys++;
 			an_key_quantiles(p, ak);
 			key_view(p, ak);

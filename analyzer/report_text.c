@@ -522,13 +522,15 @@ static void rules_applied(FILE *o, const struct an_model *m)
 
 static void threads(FILE *o, const struct an_model *m)
 {
-	char a[B], b[B], c[B], d[B], e[B], g[B], h[B], name[64];
+	char a[B], b[B], c[B], d[B], e[B], g[B], h[B], name[64], pid[B];
 	int several = m->nprocs > 1;
+	static const struct an_col cols[] = { { "pid", 0, 0 },        { "tid", 0, 0 },       { "name", 0, 24 },
+					      { "iterations", 1, 0 }, { "wait", 1, 0 },      { "busy", 1, 0 },
+					      { "log calls", 1, 0 },  { "log time", 1, 0 },  { "calls/it", 1, 0 },
+					      { "log/it", 1, 0 },     { "log share", 1, 0 }, { "CPU", 1, 0 },
+					      { "log % CPU", 1, 0 } };
 	fprintf(o, "\nThreads\n");
-	if (several)
-		fprintf(o, "  %-8s", "pid");
-	fprintf(o, "  %-8s %-16s %11s %10s %10s %14s %10s %10s %10s %9s %10s %9s\n", "tid", "name", "iterations", "wait",
-		"busy", "log calls", "log time", "calls/it", "log/it", "log share", "CPU", "log % CPU");
+	struct an_table *tb = an_table_new(cols + !several, 13 - !several);
 	for (size_t i = 0; i < m->nthreads; i++) {
 		const struct an_thread *t = &m->threads[i];
 		const struct an_thread *r = t;
@@ -541,8 +543,7 @@ static void threads(FILE *o, const struct an_model *m)
 		} else {
 			an_safe(r->name, name, sizeof name);
 		}
-		if (several)
-			fprintf(o, "  %-8u", m->procs[t->proc].pid);
+		snprintf(pid, sizeof pid, "%u", m->procs[t->proc].pid);
 		char cpu[B], cpus[B];
 		if (t->cpu_ns >= 0) {
 			an_dur(t->cpu_ns, cpu, B);
@@ -552,18 +553,31 @@ static void threads(FILE *o, const struct an_model *m)
 			snprintf(cpus, B, "-");
 		}
 		if (!r->waits) {
-			fprintf(o, "  %-8s %-16s %11s %10s %10s %14s %10s %10s %10s %9s %10s %9s\n", tid, name,
-				"-", "-", "-", an_count(t->kept, a, B), t->est_ns > 0 ? an_dur(t->est_ns, b, B) : "-", "-", "-",
-				"-", cpu, cpus);
+			const char *row[] = { pid, tid, name, "-", "-", "-", an_count(t->kept, a, B),
+					      t->est_ns > 0 ? an_dur(t->est_ns, b, B) : "-", "-", "-", "-", cpu, cpus };
+			an_table_add(tb, row + !several, NULL);
 			continue;
 		}
 		double it = (double)r->waits;
 		char cpi[32];
 		snprintf(cpi, sizeof cpi, "%.1f", (double)t->loop_kept / it);
-		fprintf(o, "  %-8s %-16s %11s %10s %10s %14s %10s %10s %10s %9s %10s %9s\n", tid, name, an_count(r->waits, a, B), an_dur(t->wait_ns, b, B), an_dur(t->busy_ns - t->shim_ns, c, B),
-			an_count(t->loop_kept, d, B), an_dur(t->loop_log_ns, e, B), cpi, an_dur(t->log_per_iter_ns, g, B),
-			an_pct(t->share, h, B), cpu, cpus);
+		const char *row[] = { pid,
+				      tid,
+				      name,
+				      an_count(r->waits, a, B),
+				      an_dur(t->wait_ns, b, B),
+				      an_dur(t->busy_ns - t->shim_ns, c, B),
+				      an_count(t->loop_kept, d, B),
+				      an_dur(t->loop_log_ns, e, B),
+				      cpi,
+				      an_dur(t->log_per_iter_ns, g, B),
+				      an_pct(t->share, h, B),
+				      cpu,
+				      cpus };
+		an_table_add(tb, row + !several, NULL);
 	}
+	an_table_print(o, tb, "  ");
+	an_table_free(tb);
 	fprintf(o, "  (iterations = waits in poll/select/epoll; busy = time between waits that the thread ran,\n"
 		   "   the shim's cost taken out; log calls and time count what ran between waits (all of a\n"
 		   "   thread's calls without a loop); CPU = the thread's whole CPU time, log %% CPU logging's\n"
@@ -615,13 +629,13 @@ static void thread_groups(FILE *o, const struct an_model *m)
 {
 	if (!m->share_of_cpu)
 		return;
-	char a[B], b[B], c[B], d[B], e[B], f[B], name[64], label[80];
+	char a[B], b[B], c[B], d[B], e[B], f[B], name[64], label[80], pid[B];
 	int several = m->nprocs > 1;
+	static const struct an_col cols[] = { { "pid", 0, 0 },       { "threads", 0, 40 },   { "CPU", 1, 0 },
+					      { "of proc.", 1, 0 },  { "log calls", 1, 0 },  { "log time", 1, 0 },
+					      { "log % CPU", 1, 0 }, { "% proc. CPU", 1, 0 } };
 	fprintf(o, "\nCPU time by thread group (threads of the same name: a pool)\n");
-	if (several)
-		fprintf(o, "  %-8s", "pid");
-	fprintf(o, "  %-28s %10s %9s %14s %10s %9s %11s\n", "threads", "CPU", "of proc.", "log calls", "log time",
-		"log % CPU", "% proc. CPU");
+	struct an_table *tb = an_table_new(cols + !several, 8 - !several);
 	size_t gi = 0;
 	for (size_t pi = 0; pi < m->nprocs; pi++) {
 		const struct an_proc *p = &m->procs[pi];
@@ -633,17 +647,24 @@ static void thread_groups(FILE *o, const struct an_model *m)
 				snprintf(label, sizeof label, "%s x%u", an_safe(g->name, name, sizeof name), g->nthreads);
 			else
 				snprintf(label, sizeof label, "%s", an_safe(g->name, name, sizeof name));
-			if (several)
-				fprintf(o, "  %-8u", p->pid);
-			fprintf(o, "  %-28s %10s %9s %14s %10s %9s %11s\n", label, g->cpu_ns >= 0 ? an_dur(g->cpu_ns, a, B) : "-",
-				an_pct(g->cpu_of_proc, b, B), an_count(g->kept, c, B), g->est_ns > 0 ? an_dur(g->est_ns, d, B) : "-",
-				an_pct(g->cpu_share, e, B), an_pct(g->proc_share, f, B));
+			snprintf(pid, sizeof pid, "%u", p->pid);
+			const char *row[] = { pid,
+					      label,
+					      g->cpu_ns >= 0 ? an_dur(g->cpu_ns, a, B) : "-",
+					      an_pct(g->cpu_of_proc, b, B),
+					      an_count(g->kept, c, B),
+					      g->est_ns > 0 ? an_dur(g->est_ns, d, B) : "-",
+					      an_pct(g->cpu_share, e, B),
+					      an_pct(g->proc_share, f, B) };
+			an_table_add(tb, row + !several, NULL);
 		}
-		if (several)
-			fprintf(o, "  %-8u", p->pid);
-		fprintf(o, "  %-28s %10s %9s %14s %10s %9s %11s\n", "(threads that never logged)", an_dur(p->other_cpu_ns, a, B),
-			an_pct(p->cpu_ns > 0 ? p->other_cpu_ns / p->cpu_ns : -1, b, B), "0", "-", "-", "-");
+		snprintf(pid, sizeof pid, "%u", p->pid);
+		const char *row[] = { pid, "(threads that never logged)", an_dur(p->other_cpu_ns, a, B),
+				      an_pct(p->cpu_ns > 0 ? p->other_cpu_ns / p->cpu_ns : -1, b, B), "0", "-", "-", "-" };
+		an_table_add(tb, row + !several, NULL);
 	}
+	an_table_print(o, tb, "  ");
+	an_table_free(tb);
 	fprintf(o, "  (CPU = the threads' CPU time, read at their exit or when the file was written; of proc. = its\n"
 		   "   part of the process's CPU time; log %% CPU = logging's time over the group's CPU time;\n"
 		   "   %% proc. CPU = over the process's: these add up to the headline below; threads that never\n"
@@ -663,13 +684,14 @@ static void jobs(FILE *o, const struct an_model *m)
 			fprintf(o, "\nNo thread waited in pthread_cond_wait or pthread_cond_timedwait (--jobs).\n");
 		return;
 	}
-	char a[B], b[B], c[B], d[B], e[B], g[B], h[B], name[64];
+	char a[B], b[B], c[B], d[B], e[B], g[B], h[B], name[64], pid[B];
 	int several = m->nprocs > 1;
+	static const struct an_col cols[] = { { "pid", 0, 0 },       { "tid", 0, 0 },       { "name", 0, 24 },
+					      { "jobs", 1, 0 },      { "wait", 1, 0 },      { "busy", 1, 0 },
+					      { "log calls", 1, 0 }, { "calls/job", 1, 0 }, { "CPU/job", 1, 0 },
+					      { "log/job", 1, 0 },   { "log % CPU", 1, 0 } };
 	fprintf(o, "\nWorker jobs (a job ends each wait in pthread_cond_wait/timedwait)\n");
-	if (several)
-		fprintf(o, "  %-8s", "pid");
-	fprintf(o, "  %-8s %-16s %11s %10s %10s %14s %10s %10s %10s %9s\n", "tid", "name", "jobs", "wait", "busy",
-		"log calls", "calls/job", "CPU/job", "log/job", "log % CPU");
+	struct an_table *tb = an_table_new(cols + !several, 11 - !several);
 	for (size_t i = 0; i < m->nthreads; i++) {
 		const struct an_thread *t = &m->threads[i];
 		if (!t->jobs)
@@ -683,12 +705,22 @@ static void jobs(FILE *o, const struct an_model *m)
 			an_safe(t->name, name, sizeof name);
 		}
 		snprintf(cpj, sizeof cpj, "%.1f", t->calls_per_job);
-		if (several)
-			fprintf(o, "  %-8u", m->procs[t->proc].pid);
-		fprintf(o, "  %-8s %-16s %11s %10s %10s %14s %10s %10s %10s %9s\n", tid, name, an_count(t->jobs, a, B),
-			an_dur(t->job_wait_ns, b, B), an_dur(t->job_busy_ns, c, B), an_count(t->job_kept, d, B), cpj,
-			an_dur(t->cpu_per_job_ns, e, B), an_dur(t->log_per_job_ns, g, B), an_pct(t->cpu_share, h, B));
+		snprintf(pid, sizeof pid, "%u", m->procs[t->proc].pid);
+		const char *row[] = { pid,
+				      tid,
+				      name,
+				      an_count(t->jobs, a, B),
+				      an_dur(t->job_wait_ns, b, B),
+				      an_dur(t->job_busy_ns, c, B),
+				      an_count(t->job_kept, d, B),
+				      cpj,
+				      an_dur(t->cpu_per_job_ns, e, B),
+				      an_dur(t->log_per_job_ns, g, B),
+				      an_pct(t->cpu_share, h, B) };
+		an_table_add(tb, row + !several, NULL);
 	}
+	an_table_print(o, tb, "  ");
+	an_table_free(tb);
 	fprintf(o, "  (wait = in the condition waits; busy = wall time between them; log calls = after the first\n"
 		   "   wait; CPU/job = the thread's CPU time over its jobs)\n");
 }

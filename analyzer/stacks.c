@@ -26,6 +26,11 @@ static enum an_stack_lost lost_of(uint32_t stack)
 
 const struct an_sym *an_stack_frame(const struct an_model *m, const struct an_stack *s, uint32_t j)
 {
+	/* The innermost frame is the call site of its keys: named as they are
+	 * (by their calls' arguments, where the module has no debug line). */
+	if (j == 0 && s->top_key < m->nkeys && m->keys[s->top_key].proc == s->proc &&
+	    m->keys[s->top_key].site->addr == s->frames[0])
+		return m->keys[s->top_key].site;
 	return an_sym_lookup(m->procs[s->proc].sym, s->frames[j], 1);
 }
 

@@ -171,7 +171,7 @@ struct an_proc {
 	int jobs_counted;      /* the run had --jobs */
 	double saved_ns; /* by its dropped calls */
 	uint64_t lost;  /* calls counted without a key (late or re-entered) */
-	size_t unsymbolized_keys; /* keys whose call site is in no usable module */
+	size_t unsymbolized_keys; /* keys whose call site is in no usable module and that their calls did not name */
 	size_t key0, thread0; /* its first key and thread in an_model.keys, .threads */
 	size_t nkeys, nthreads; /* its keys and threads there */
 	/* stacks (LOGTAX_STACKS): calls picked, and those that could not be kept */

@@ -51,3 +51,16 @@ expect_grep '^  virEventGLibHandleDispatch  *vireventglib\.c:[0-9][0-9]*  *util\
 	"the text report names a static function of libvirt by the call's arguments"
 "$ANALYZE" report --format csv "$f" >"$out/csv" || fail "csv report failed"
 ! grep -q 'libvirt\.so\.0+0x' "$out/csv" || fail "the CSV report has a call site left as libvirt.so.0+0x..."
+
+# With --stacks: each stack's innermost frame is its keys' call site, named
+# the same way (deeper frames of libvirt's static functions, which passed no
+# name, may still be addresses).
+out=$T/stacks
+mkdir -p "$out"
+"$LOGTAX" run --stacks 8 -o "$out" -- "$TP/libvirt-evloop" 10 20 >"$out/stdout" 2>"$out/stderr" ||
+	fail "libvirt-evloop --stacks failed: $(cat "$out/stderr")"
+"$LOGTAX" report --top 0 "$(one_file "$out")" >"$out/report" || fail "--stacks: report failed"
+awk '/^  #[0-9]+  / { getline; print }' "$out/report" >"$out/first"
+[ -s "$out/first" ] || fail "--stacks: no stack in the report"
+! grep -q 'libvirt\.so\.0+0x' "$out/first" || { cat "$out/first" >&2; fail "--stacks: an innermost frame left as libvirt.so.0+0x..."; }
+expect_grep '^      virEventGLibHandleDispatch (vireventglib\.c:[0-9]*)$' "$out/first" "--stacks: a static function's call site named"

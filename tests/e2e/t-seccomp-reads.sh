@@ -9,6 +9,9 @@
 . "$(dirname "$0")/../lib.sh"
 
 [ "$(uname -m)" = x86_64 ] || skip_by_design "seccomp-demo's filter is written for x86-64"
+# A sanitizer's runtime makes calls of its own (LeakSanitizer stops the
+# world at exit) that the filter does not foresee.
+[ -z "$SANITIZE" ] || skip_by_design "a sanitizer build ($SANITIZE): its runtime's own calls are not the filter's concern"
 prog=$TP/seccomp-demo
 "$prog" 3 >"$T/plain" 2>&1
 rc=$?
