@@ -32,6 +32,9 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 		an_report_folded(null, &m);
 		an_report_chrome(null, &m);
 		an_report_html(null, &m);
+		an_report_openmetrics(null, &m);
+		an_report_prometheus(null, &m);
+		an_report_pprof(null, &m);
 		struct an_diff d;
 		if (an_diff_build(&d, &m, &m) == 0) {
 			an_diff_text(null, &d);

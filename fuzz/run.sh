@@ -17,8 +17,9 @@ srcs=$(ls "$root"/analyzer/*.c "$root"/common/ltx_read.c "$root"/common/ltx_leve
 extra=$(ls "$root"/common/*.c | grep -v -e ltx_write.c -e ltx_read.c -e ltx_levels.c -e ltx_settings.c || true)
 # shellcheck disable=SC2086
 clang -g -O1 -std=gnu11 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-	-o "$out/fuzz_reader" "$root/fuzz/fuzz_reader.c" $srcs $extra -lelf -ldw -lm \
-	$(pkg-config --cflags --libs capstone 2>/dev/null || echo -lcapstone)
+	-I"$build/gen" -o "$out/fuzz_reader" "$root/fuzz/fuzz_reader.c" $srcs $extra "$build/gen/profile.pb-c.c" \
+	-lelf -ldw -lm $(pkg-config --cflags --libs capstone 2>/dev/null || echo -lcapstone) \
+	$(pkg-config --libs libprotobuf-c 2>/dev/null || echo -lprotobuf-c) -lz
 
 # Seeds: what the shim really writes, for a few programs and modes.
 if [ -z "$(ls -A "$out/seeds")" ]; then
