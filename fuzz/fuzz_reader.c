@@ -24,7 +24,7 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 	an_dump(null, &f);
 	struct an_model m;
 	/* the file as its own --baseline: the savings' cross-run matching too */
-	struct an_opts o = { NULL, 20, &f };
+	struct an_opts o = { NULL, 20, &f, 1 }; /* call sites as labels: the longer path */
 	if (an_model_build(&m, &f, 1, &o) == 0) {
 		an_report_text(null, &m);
 		an_report_csv(null, &m);
