@@ -121,6 +121,8 @@ TP_BINS := $(TP)/evloop-demo $(TP)/threads-demo $(TP)/varargs-demo $(TP)/rules-d
 # Processes and signals (issue 7): fork/exec/spawn, signals, daemons; and
 # a statically linked program, which no LD_PRELOAD library can enter.
 TP_BINS += $(TP)/proc-demo $(TP)/sig-demo $(TP)/daemon-demo $(TP)/static-demo
+# A request server on a unix socket, with its own client (logtax ab --server, --pid).
+TP_BINS += $(TP)/req-daemon
 # Call sites at known lines, and a plugin loaded with dlopen (symbolization).
 TP_BINS += $(TP)/callsites-demo $(TP)/libltplugin.so
 # Logging at every stage of a process (preinit, constructors before the
@@ -283,7 +285,7 @@ $(TP)/rules-demo: test-programs/rules-demo.c $(TP)/liblegacylog.so $(TP)/libcall
 
 $(TP)/evloop-demo $(TP)/threads-demo $(TP)/varargs-demo $(TP)/stack-demo $(TP)/churn-demo $(TP)/tail-demo \
 		$(TP)/fdshare-demo $(TP)/idle-demo $(TP)/proc-demo $(TP)/sig-demo $(TP)/daemon-demo \
-		$(TP)/names-demo: $(TP)/%: test-programs/%.c \
+		$(TP)/names-demo $(TP)/req-daemon: $(TP)/%: test-programs/%.c \
 		$(TP)/liblegacylog.so test-programs/legacylog.h
 	@mkdir -p $(dir $@)
 	$(call echo_cmd,CC,$@)

@@ -17,6 +17,7 @@
  *
  * Exit status: 0 done; 1 a run failed; 2 bad usage or rules. */
 #include "ab.h"
+#include "ab_impl.h"
 #include "json.h"
 #include "model.h"
 #include "rules_io.h"
@@ -38,16 +39,17 @@
 #include <time.h>
 #include <unistd.h>
 
-#define MAX_ARMS 3
-#define BOOT_ITERS 10000
-#define BOOT_SEED 0x6c6f67746178ull /* "logtax" */
-
 static const char *const ab_usage =
 	"usage: logtax ab [-n RUNS] [--warmup N] [-o DIR] [--json FILE] [--time MODE]\n"
 	"                 [--a-filter RULES | --a-filter-file FILE] [--a-env VAR=VALUE]...\n"
 	"                 --b-filter RULES | --b-filter-file FILE | --b-env VAR=VALUE ...\n"
 	"                 [--c-filter RULES | --c-filter-file FILE] [--c-env VAR=VALUE]...\n"
 	"                 -- CMD [ARGS...]\n"
+	"       logtax ab [OPTIONS] [--ready unix:PATH|tcp:HOST:PORT|file:PATH|delay:SECS]\n"
+	"                 [--ready-timeout SECS] [--grace SECS]\n"
+	"                 --server -- DAEMON [ARGS...] --load -- CLIENT [ARGS...]\n"
+	"       logtax ab [-n PERIODS] [--warmup N] [--period SECS] [--rate-from 'CMD']\n"
+	"                 [--a-filter RULES] --b-filter RULES [--json FILE] --pid PID\n"
 	"Runs CMD under logtax RUNS times per arm, alternating A B (C) A B (C) ..., after N\n"
 	"warm-up runs per arm, and compares wall, user and system time and max RSS.\n"
 	"  -n RUNS          runs per arm (default 10)\n"
@@ -59,37 +61,19 @@ static const char *const ab_usage =
 	"  --X-filter RULES, --X-filter-file FILE   arm X's rules (A: none by default)\n"
 	"  --X-env VAR=VALUE                        arm X's environment\n"
 	"An optional arm C (say, the program's own fix) shows how much of the gap between\n"
-	"A and C the arm B closes. Exit: 0 done, 1 a run failed, 2 bad usage or rules.\n";
-
-struct arm {
-	char name;
-	const char *filter;      /* text, or NULL */
-	const char *filter_file; /* absolute path, or NULL */
-	char *text;              /* the rules as parsed (file contents or filter) */
-	struct ltx_ruleset *rs;
-	char **env;
-	size_t nenv;
-	int used;
-};
-
-struct run {
-	int arm, index; /* index from 0; warm-up runs are not kept */
-	double wall, user, sys, maxrss_kib;
-	uint64_t kept, dropped;
-	int files;
-	double pred_ns[MAX_ARMS]; /* A runs: what each arm's rules would save on it */
-	uint64_t pred_calls[MAX_ARMS], pred_uncosted[MAX_ARMS];
-	char dir[4200];
-};
-
-struct ab {
-	struct arm arms[MAX_ARMS];
-	int narms;
-	int runs, warmup;
-	const char *outdir, *json, *time, *shim;
-	char **cmd;
-	char preload[8192];
-};
+	"A and C the arm B closes.\n"
+	"--server: per run, DAEMON starts under logtax with the arm's rules; once it is\n"
+	"ready (--ready; default delay:1; --ready-timeout, default 30 s) CLIENT runs, not\n"
+	"under logtax; then the daemon gets SIGTERM (SIGKILL after --grace, default 10 s).\n"
+	"Compared: the daemon's CPU time (whole run, and during the load) and the load's\n"
+	"wall time. A failing load or a daemon that is never ready fails the run.\n"
+	"--pid PID: on a process that runs under logtax (or attached), sets A's and B's\n"
+	"rules in turn for --period SECS each (default 5), -n periods per arm after\n"
+	"--warmup periods of A (default 1), and compares the process's CPU time per\n"
+	"second (and per unit of --rate-from's number, a command printing a counter such\n"
+	"as requests served). Its rules are put back when it ends or on ^C.\n"
+	"Exit: 0 done, 1 a run failed, 2 bad usage or rules, 3-6 as logtax ctl (--pid),\n"
+	"130 interrupted.\n";
 
 static int usage_error(const char *fmt, const char *arg)
 {
@@ -107,6 +91,22 @@ static int parse_count(const char *s, int lo, int hi, int *out)
 		return -1;
 	*out = (int)v;
 	return 0;
+}
+
+void ab_child_env(const struct ab *ab, const struct arm *a, const char *dir)
+{
+	setenv("LD_PRELOAD", ab->preload, 1);
+	setenv("LOGTAX_OUTPUT", dir, 1);
+	unsetenv("LOGTAX_FILTER");
+	unsetenv("LOGTAX_FILTER_FILE");
+	if (a->filter)
+		setenv("LOGTAX_FILTER", a->filter, 1);
+	if (a->filter_file)
+		setenv("LOGTAX_FILTER_FILE", a->filter_file, 1);
+	if (ab->time)
+		setenv("LOGTAX_TIME", ab->time, 1);
+	for (size_t i = 0; i < a->nenv; i++)
+		putenv(a->env[i]);
 }
 
 /* One run: returns its exit status as a shell would give it, or -1. */
@@ -136,18 +136,7 @@ static int run_one(const struct ab *ab, const struct arm *a, const char dir[4100
 		dup2(in, 0);
 		dup2(o, 1);
 		dup2(e, 2);
-		setenv("LD_PRELOAD", ab->preload, 1);
-		setenv("LOGTAX_OUTPUT", dir, 1);
-		unsetenv("LOGTAX_FILTER");
-		unsetenv("LOGTAX_FILTER_FILE");
-		if (a->filter)
-			setenv("LOGTAX_FILTER", a->filter, 1);
-		if (a->filter_file)
-			setenv("LOGTAX_FILTER_FILE", a->filter_file, 1);
-		if (ab->time)
-			setenv("LOGTAX_TIME", ab->time, 1);
-		for (size_t i = 0; i < a->nenv; i++)
-			putenv(a->env[i]);
+		ab_child_env(ab, a, dir);
 		execvp(ab->cmd[0], ab->cmd);
 		dprintf(2, "logtax ab: %s: %s\n", ab->cmd[0], strerror(errno));
 		_exit(127);
@@ -226,29 +215,137 @@ static void json_pair(struct jw *w, const char *key, double lo, double hi)
 	jw_end(w);
 }
 
+/* The measures of a run (struct run); in server mode wall is the load's
+ * and the others are the daemon's. */
+enum { M_WALL, M_USER, M_SYS, M_RSS, M_CPU, M_CPU_LOAD, NM };
+static const char *const measure_json[NM] = { "wall_s", "user_s", "sys_s", "maxrss_kib", "cpu_s", "cpu_during_load_s" };
+
+static double measure(const struct run *r, int what)
+{
+	switch (what) {
+	case M_WALL: return r->wall;
+	case M_USER: return r->user;
+	case M_SYS: return r->sys;
+	case M_RSS: return r->maxrss_kib;
+	case M_CPU: return r->user + r->sys;
+	default: return r->cpu_load;
+	}
+}
+
+/* Per-arm values of one measure, in run order. */
+static double *column(const struct run *runs, int n, int arm, int what)
+{
+	double *v = malloc((size_t)n * sizeof *v);
+	int k = 0;
+	for (int i = 0; v && i < n; i++)
+		if (runs[i].arm == arm)
+			v[k++] = measure(&runs[i], what);
+	return v;
+}
+
 struct cmp {
-	int arm;
+	int arm, what;
 	double ratio, lo, hi, u, p;
 	int exact;
-	double measured, predicted, pred_lo, pred_hi; /* fractions of A's wall time; predicted < -1: none */
+	double measured, predicted, pred_lo, pred_hi; /* fractions of A's measure; predicted < -1: none */
 	double pred_calls, pred_uncosted;
 };
 
-/* Every figure and every run, as JSON (--json). A NaN (a ratio over a zero
- * time) comes out as null. */
-static void write_json(FILE *o, const struct ab *ab, const char *root, struct an_summary sum[][4],
-		       const struct cmp *cmps, double gap, double gap_lo, double gap_hi, const struct run *runs,
-		       int total)
+/* Arm x against A on one measure; with predict, the saving A's own data
+ * predicts for x's rules, as a fraction of A's measure. */
+static void compare(const struct ab *ab, const struct run *runs, double *col[][NM], int x, int what, int predict,
+		    double *scratch, double *pred, struct cmp *c)
 {
-	static const char *const measure[4] = { "wall_s", "user_s", "sys_s", "maxrss_kib" };
+	memset(c, 0, sizeof *c);
+	c->arm = x;
+	c->what = what;
+	int n = ab->runs;
+	for (int k = 0; k < n; k++)
+		scratch[k] = col[x][what][k] / col[0][what][k];
+	c->ratio = an_median(scratch, (size_t)n);
+	an_bootstrap_median_ci(scratch, (size_t)n, BOOT_ITERS, BOOT_SEED, &c->lo, &c->hi);
+	c->p = an_mann_whitney(col[0][what], (size_t)n, col[x][what], (size_t)n, &c->u, &c->exact);
+	c->measured = 1 - c->ratio;
+	c->predicted = -2;
+	if (!predict || !ab->arms[x].rs)
+		return;
+	for (int k = 0; k < n; k++) {
+		const struct run *r = &runs[k * ab->narms];
+		pred[k] = r->pred_ns[x] / (measure(r, what) * 1e9);
+		c->pred_calls += (double)r->pred_calls[x] / n;
+		c->pred_uncosted += (double)r->pred_uncosted[x] / n;
+	}
+	c->predicted = an_median(pred, (size_t)n);
+	an_bootstrap_median_ci(pred, (size_t)n, BOOT_ITERS, BOOT_SEED, &c->pred_lo, &c->pred_hi);
+}
+
+static void print_compare(const struct ab *ab, const struct cmp *c, const char *label, const char *of)
+{
+	char a1[64], a2[64];
+	printf("\n%c/A %s: %.4f (95%% CI %.4f - %.4f: bootstrap of the median of %d pairwise ratios)\n", 'A' + c->arm,
+	       label, c->ratio, c->lo, c->hi, ab->runs);
+	printf("  Mann-Whitney U = %.1f, two-sided p = %.3g (%s)\n", c->u, c->p,
+	       c->exact ? "exact" : "normal approximation, ties corrected");
+	printf("  saving measured:  %5.1f%% of %s (1 - the ratio)\n", c->measured * 100, of);
+	if (c->predicted > -1) {
+		printf("  saving predicted: %5.1f%% (95%% CI %.1f - %.1f%%), from A's logtax data for %c's rules: "
+		       "%s calls per run dropped",
+		       c->predicted * 100, c->pred_lo * 100, c->pred_hi * 100, 'A' + c->arm,
+		       an_count((uint64_t)(c->pred_calls + 0.5), a1, 64));
+		if (c->pred_uncosted > 0)
+			printf(", %s of them without a time estimate", an_count((uint64_t)(c->pred_uncosted + 0.5), a2, 64));
+		printf("\n  predicted - measured: %+.1f percentage points\n", (c->predicted - c->measured) * 100);
+	}
+}
+
+static void json_compare(struct jw *w, const struct cmp *c)
+{
+	char name[2] = { (char)('A' + c->arm), 0 };
+	jw_obj_line(w, NULL);
+	jw_str(w, "arm", name);
+	jw_str(w, "against", "A");
+	jw_str(w, "measure", measure_json[c->what]);
+	jw_num(w, "ratio_median", c->ratio);
+	json_pair(w, "ratio_ci95", c->lo, c->hi);
+	jw_num(w, "mann_whitney_u", c->u);
+	jw_num(w, "p_value", c->p);
+	jw_str(w, "p_method", c->exact ? "exact" : "normal");
+	jw_num(w, "saving_measured", c->measured);
+	if (c->predicted > -1) {
+		jw_num(w, "saving_predicted", c->predicted);
+		json_pair(w, "saving_predicted_ci95", c->pred_lo, c->pred_hi);
+		jw_num(w, "predicted_dropped_calls_per_run", c->pred_calls);
+		jw_num(w, "predicted_calls_without_estimate", c->pred_uncosted);
+	} else {
+		jw_null(w, "saving_predicted");
+	}
+	jw_end(w);
+}
+
+/* Every figure and every run, as JSON (--json). A NaN (a ratio over a zero
+ * time) comes out as null. "comparisons" holds the main measure (wall time;
+ * the daemon's CPU time in server mode), "other_comparisons" the rest. */
+static void write_json(FILE *o, const struct ab *ab, const char *root, struct an_summary sum[][NM],
+		       const struct cmp cmps[][3], int ncmp, double gap, double gap_lo, double gap_hi,
+		       const struct run *runs, int total)
+{
 	struct jw w;
 	char name[2] = "A";
+	int nm = ab->load ? NM : M_CPU;
 	jw_init(&w, o, 1);
 	jw_obj(&w, NULL);
+	jw_str(&w, "mode", ab->load ? "server" : "command");
 	jw_arr_line(&w, "command");
 	for (char *const *c = ab->cmd; *c; c++)
 		jw_str(&w, NULL, *c);
 	jw_end(&w);
+	if (ab->load) {
+		jw_arr_line(&w, "load");
+		for (char *const *c = ab->load; *c; c++)
+			jw_str(&w, NULL, *c);
+		jw_end(&w);
+		jw_str(&w, "ready", ab->ready);
+	}
 	jw_i64(&w, "runs_per_arm", ab->runs);
 	jw_i64(&w, "warmup", ab->warmup);
 	jw_str(&w, "directory", root);
@@ -263,35 +360,22 @@ static void write_json(FILE *o, const struct ab *ab, const char *root, struct an
 		for (size_t e = 0; e < a->nenv; e++)
 			jw_str(&w, NULL, a->env[e]);
 		jw_end(&w);
-		for (int m = 0; m < 4; m++)
-			json_summary(&w, measure[m], sum[x][m]);
+		for (int m = 0; m < nm; m++)
+			json_summary(&w, measure_json[m], sum[x][m]);
 		jw_end(&w);
 	}
 	jw_end(&w);
 	jw_arr(&w, "comparisons");
-	for (int x = 1; x < ab->narms; x++) {
-		const struct cmp *c = &cmps[x];
-		jw_obj_line(&w, NULL);
-		name[0] = (char)('A' + x);
-		jw_str(&w, "arm", name);
-		jw_str(&w, "against", "A");
-		jw_num(&w, "ratio_median", c->ratio);
-		json_pair(&w, "ratio_ci95", c->lo, c->hi);
-		jw_num(&w, "mann_whitney_u", c->u);
-		jw_num(&w, "p_value", c->p);
-		jw_str(&w, "p_method", c->exact ? "exact" : "normal");
-		jw_num(&w, "saving_measured", c->measured);
-		if (c->predicted > -1) {
-			jw_num(&w, "saving_predicted", c->predicted);
-			json_pair(&w, "saving_predicted_ci95", c->pred_lo, c->pred_hi);
-			jw_num(&w, "predicted_dropped_calls_per_run", c->pred_calls);
-			jw_num(&w, "predicted_calls_without_estimate", c->pred_uncosted);
-		} else {
-			jw_null(&w, "saving_predicted");
-		}
+	for (int x = 1; x < ab->narms; x++)
+		json_compare(&w, &cmps[x][0]);
+	jw_end(&w);
+	if (ncmp > 1) {
+		jw_arr(&w, "other_comparisons");
+		for (int x = 1; x < ab->narms; x++)
+			for (int k = 1; k < ncmp; k++)
+				json_compare(&w, &cmps[x][k]);
 		jw_end(&w);
 	}
-	jw_end(&w);
 	if (gap >= -0.5 || ab->narms == 3) {
 		jw_num(&w, "b_share_of_c_saving", gap);
 		json_pair(&w, "b_share_of_c_saving_ci95", gap_lo, gap_hi);
@@ -303,10 +387,10 @@ static void write_json(FILE *o, const struct ab *ab, const char *root, struct an
 		name[0] = (char)('A' + r->arm);
 		jw_str(&w, "arm", name);
 		jw_i64(&w, "index", r->index + 1);
-		jw_num(&w, "wall_s", r->wall);
-		jw_num(&w, "user_s", r->user);
-		jw_num(&w, "sys_s", r->sys);
-		jw_num(&w, "maxrss_kib", r->maxrss_kib);
+		for (int m = 0; m < nm; m++)
+			jw_num(&w, measure_json[m], measure(r, m));
+		if (ab->load)
+			jw_bool(&w, "daemon_killed", r->killed);
 		jw_i64(&w, "data_files", r->files);
 		jw_u64(&w, "calls_kept", r->kept);
 		jw_u64(&w, "calls_dropped", r->dropped);
@@ -325,18 +409,28 @@ static void write_json(FILE *o, const struct ab *ab, const char *root, struct an
 	jw_end(&w);
 }
 
-/* Per-arm values of one measure, in run order. */
-static double *column(const struct run *runs, int n, int arm, int what)
+/* "--" ARGV... "--load" "--" ARGV...: splits argv in place. */
+static int split_server(char **cmd, char ***load)
 {
-	double *v = malloc((size_t)n * sizeof *v);
-	int k = 0;
-	for (int i = 0; v && i < n; i++) {
-		const struct run *r = &runs[i];
-		if (r->arm != arm)
-			continue;
-		v[k++] = what == 0 ? r->wall : what == 1 ? r->user : what == 2 ? r->sys : r->maxrss_kib;
-	}
-	return v;
+	for (char **c = cmd; *c; c++)
+		if (!strcmp(*c, "--load")) {
+			if (!c[1] || strcmp(c[1], "--") || !c[2])
+				return -1;
+			*c = NULL;
+			*load = c + 2;
+			return c == cmd ? -1 : 0;
+		}
+	return -1;
+}
+
+static int parse_seconds(const char *s, double lo, double hi, double *out)
+{
+	char *end;
+	double v = strtod(s, &end);
+	if (!*s || *end || !(v >= lo && v <= hi))
+		return -1;
+	*out = v;
+	return 0;
 }
 
 int an_cmd_ab(int argc, char **argv)
@@ -345,6 +439,13 @@ int an_cmd_ab(int argc, char **argv)
 	memset(&ab, 0, sizeof ab);
 	ab.runs = 10;
 	ab.warmup = 1;
+	ab.ready = "delay:1";
+	ab.ready_timeout = 30;
+	ab.grace = 10;
+	int server = 0, runs_set = 0;
+	long live_pid = 0;
+	double period = 5;
+	const char *rate_from = NULL;
 	for (int x = 0; x < MAX_ARMS; x++)
 		ab.arms[x].name = (char)('A' + x);
 	int i = 1;
@@ -361,12 +462,17 @@ int an_cmd_ab(int argc, char **argv)
 		}
 		if (o[0] != '-')
 			break;
+		if (!strcmp(o, "--server")) {
+			server = 1;
+			continue;
+		}
 		if (!v)
 			return usage_error("%s needs a value", o);
 		i++;
 		if (!strcmp(o, "-n") || !strcmp(o, "--runs")) {
 			if (parse_count(v, 1, 10000, &ab.runs) < 0)
 				return usage_error("-n '%s': expected a number of runs from 1 to 10000", v);
+			runs_set = 1;
 		} else if (!strcmp(o, "--warmup")) {
 			if (parse_count(v, 0, 1000, &ab.warmup) < 0)
 				return usage_error("--warmup '%s': expected a number from 0 to 1000", v);
@@ -378,6 +484,28 @@ int an_cmd_ab(int argc, char **argv)
 			ab.time = v;
 		} else if (!strcmp(o, "--shim")) {
 			ab.shim = v;
+		} else if (!strcmp(o, "--ready")) {
+			if (ab_server_check_ready(v, err, sizeof err) < 0) {
+				fprintf(stderr, "logtax ab: %s\n", err);
+				return 2;
+			}
+			ab.ready = v;
+		} else if (!strcmp(o, "--ready-timeout")) {
+			if (parse_seconds(v, 0.1, 3600, &ab.ready_timeout) < 0)
+				return usage_error("--ready-timeout '%s': expected seconds from 0.1 to 3600", v);
+		} else if (!strcmp(o, "--grace")) {
+			if (parse_seconds(v, 0, 3600, &ab.grace) < 0)
+				return usage_error("--grace '%s': expected seconds from 0 to 3600", v);
+		} else if (!strcmp(o, "--pid")) {
+			char *end;
+			live_pid = strtol(v, &end, 10);
+			if (*end || live_pid <= 0 || live_pid > 0x3fffffff)
+				return usage_error("--pid '%s': not a process id", v);
+		} else if (!strcmp(o, "--period")) {
+			if (parse_seconds(v, 0.1, 86400, &period) < 0)
+				return usage_error("--period '%s': expected seconds from 0.1 to 86400", v);
+		} else if (!strcmp(o, "--rate-from")) {
+			rate_from = v;
 		} else if (!strncmp(o, "--", 2) && o[2] >= 'a' && o[2] <= 'c' && o[3] == '-') {
 			struct arm *a = &ab.arms[o[2] - 'a'];
 			const char *what = o + 4;
@@ -405,17 +533,30 @@ int an_cmd_ab(int argc, char **argv)
 			return usage_error("unknown option '%s'", o);
 		}
 	}
-	if (i >= argc)
-		return usage_error("%s", "no command given (put it after --)");
-	ab.cmd = argv + i;
+	if (live_pid) {
+		if (i < argc)
+			return usage_error("%s", "--pid takes no command: the process is already running");
+		if (server)
+			return usage_error("%s", "--pid and --server do not go together");
+	} else {
+		if (i >= argc)
+			return usage_error("%s", "no command given (put it after --)");
+		ab.cmd = argv + i;
+		if (server && split_server(ab.cmd, &ab.load) < 0)
+			return usage_error("%s", "--server: expected -- DAEMON [ARGS...] --load -- CLIENT [ARGS...]");
+		if (!server && rate_from)
+			return usage_error("%s", "--rate-from goes with --pid");
+	}
 	if (!ab.arms[1].used)
 		return usage_error("%s", "arm B needs --b-filter, --b-filter-file or --b-env: what should differ from A?");
 	ab.narms = ab.arms[2].used ? 3 : 2;
-	if (!ab.shim)
-		return usage_error("%s", "--shim PATH not given (the logtax command passes it)");
-	if (access(ab.shim, R_OK) < 0) {
-		fprintf(stderr, "logtax ab: the shim is missing: %s\n", ab.shim);
-		return 2;
+	if (!live_pid) {
+		if (!ab.shim)
+			return usage_error("%s", "--shim PATH not given (the logtax command passes it)");
+		if (access(ab.shim, R_OK) < 0) {
+			fprintf(stderr, "logtax ab: the shim is missing: %s\n", ab.shim);
+			return 2;
+		}
 	}
 	if (ab.time) {
 		uint32_t mo, ev;
@@ -446,6 +587,13 @@ int an_cmd_ab(int argc, char **argv)
 			return 2;
 		}
 	}
+	if (live_pid) {
+		if (ab.narms == 3 || ab.arms[0].nenv || ab.arms[1].nenv)
+			return usage_error("%s", "--pid alternates rules only: no arm C, no --X-env");
+		if (!runs_set)
+			ab.runs = 4;
+		return ab_live(&ab, live_pid, period, rate_from);
+	}
 	const char *pre = getenv("LD_PRELOAD");
 	snprintf(ab.preload, sizeof ab.preload, "%s%s%s", ab.shim, pre && *pre ? ":" : "", pre && *pre ? pre : "");
 
@@ -470,6 +618,8 @@ int an_cmd_ab(int argc, char **argv)
 	struct run *runs = calloc((size_t)total, sizeof *runs);
 	if (!runs)
 		return 1;
+	if (ab.load)
+		ab_catch_signals();
 	fprintf(stderr, "logtax ab: %d run%s per arm after %d warm-up run%s, alternating %s; data in %s\n", ab.runs,
 		ab.runs == 1 ? "" : "s", ab.warmup, ab.warmup == 1 ? "" : "s", ab.narms == 3 ? "A B C" : "A B", root);
 	for (int round = -ab.warmup; round < ab.runs; round++) {
@@ -483,6 +633,15 @@ int an_cmd_ab(int argc, char **argv)
 				snprintf(dir, sizeof dir, "%s/warmup-%c-%02d", root, 'A' + x, round + ab.warmup + 1);
 			else
 				snprintf(dir, sizeof dir, "%s/%c-%02d", root, 'A' + x, round + 1);
+			if (ab.load) {
+				if (ab_server_run(&ab, &ab.arms[x], dir, r) != 0) {
+					if (ab_interrupted)
+						fprintf(stderr, "logtax ab: interrupted; the daemon and the load were stopped\n");
+					free(runs);
+					return ab_interrupted ? 130 : 1;
+				}
+				continue;
+			}
 			int st = run_one(&ab, &ab.arms[x], dir, r);
 			if (st != 0) {
 				if (st > 0)
@@ -497,10 +656,10 @@ int an_cmd_ab(int argc, char **argv)
 		read_run(&ab, &runs[k]);
 
 	/* Per arm. */
-	struct an_summary sum[MAX_ARMS][4];
-	double *col[MAX_ARMS][4];
+	struct an_summary sum[MAX_ARMS][NM];
+	double *col[MAX_ARMS][NM];
 	for (int x = 0; x < ab.narms; x++)
-		for (int w = 0; w < 4; w++) {
+		for (int w = 0; w < NM; w++) {
 			col[x][w] = column(runs, total, x, w);
 			sum[x][w] = an_summarize(col[x][w], (size_t)ab.runs);
 		}
@@ -508,6 +667,12 @@ int an_cmd_ab(int argc, char **argv)
 	printf("logtax ab: %s", ab.cmd[0]);
 	for (char **c = ab.cmd + 1; *c; c++)
 		printf(" %s", *c);
+	if (ab.load) {
+		printf("\n  under the load: %s", ab.load[0]);
+		for (char **c = ab.load + 1; *c; c++)
+			printf(" %s", *c);
+		printf("\n  ready when: %s", ab.ready);
+	}
 	printf("\n  %d runs per arm, alternating, after %d warm-up run%s per arm; runs in %s\n", ab.runs, ab.warmup,
 	       ab.warmup == 1 ? "" : "s", root);
 	for (int x = 0; x < ab.narms; x++) {
@@ -517,8 +682,13 @@ int an_cmd_ab(int argc, char **argv)
 			printf("%s%s", e ? " " : "; env: ", a->env[e]);
 		printf("\n");
 	}
-	printf("\n  %-4s %11s %23s %11s %11s %11s %12s %12s\n", "arm", "wall", "q1 - q3", "user", "sys", "max RSS",
-	       "calls kept", "dropped");
+	if (ab.load)
+		printf("\n  %-4s %11s %23s %13s %11s %11s %12s %12s\n", "arm", "daemon CPU", "q1 - q3", "during load",
+		       "load wall", "max RSS", "calls kept", "dropped");
+	else
+		printf("\n  %-4s %11s %23s %11s %11s %11s %12s %12s\n", "arm", "wall", "q1 - q3", "user", "sys",
+		       "max RSS", "calls kept", "dropped");
+	int main_m = ab.load ? M_CPU : M_WALL;
 	for (int x = 0; x < ab.narms; x++) {
 		double kept = 0, dropped = 0;
 		for (int k = 0; k < total; k++)
@@ -527,66 +697,58 @@ int an_cmd_ab(int argc, char **argv)
 				dropped += (double)runs[k].dropped;
 			}
 		char q[64];
-		snprintf(q, sizeof q, "%s - %s", an_dur(sum[x][0].q1 * 1e9, a1, 64), an_dur(sum[x][0].q3 * 1e9, a2, 64));
-		printf("  %-4c %11s %23s %11s %11s %8.0f KiB %12s %12s\n", 'A' + x, an_dur(sum[x][0].median * 1e9, a3, 64), q,
-		       an_dur(sum[x][1].median * 1e9, a4, 64), an_dur(sum[x][2].median * 1e9, a5, 64), sum[x][3].median,
-		       an_count((uint64_t)(kept / ab.runs + 0.5), a6, 64), an_count((uint64_t)(dropped / ab.runs + 0.5), a1, 64));
+		snprintf(q, sizeof q, "%s - %s", an_dur(sum[x][main_m].q1 * 1e9, a1, 64),
+			 an_dur(sum[x][main_m].q3 * 1e9, a2, 64));
+		if (ab.load)
+			printf("  %-4c %11s %23s %13s %11s %8.0f KiB %12s %12s\n", 'A' + x,
+			       an_dur(sum[x][M_CPU].median * 1e9, a3, 64), q, an_dur(sum[x][M_CPU_LOAD].median * 1e9, a4, 64),
+			       an_dur(sum[x][M_WALL].median * 1e9, a5, 64), sum[x][M_RSS].median,
+			       an_count((uint64_t)(kept / ab.runs + 0.5), a6, 64),
+			       an_count((uint64_t)(dropped / ab.runs + 0.5), a1, 64));
+		else
+			printf("  %-4c %11s %23s %11s %11s %8.0f KiB %12s %12s\n", 'A' + x,
+			       an_dur(sum[x][M_WALL].median * 1e9, a3, 64), q, an_dur(sum[x][M_USER].median * 1e9, a4, 64),
+			       an_dur(sum[x][M_SYS].median * 1e9, a5, 64), sum[x][M_RSS].median,
+			       an_count((uint64_t)(kept / ab.runs + 0.5), a6, 64),
+			       an_count((uint64_t)(dropped / ab.runs + 0.5), a1, 64));
 	}
-	printf("  (medians over the runs; per-run mean of calls)\n");
+	if (ab.load)
+		printf("  (medians over the runs; daemon CPU: user + system over its whole run; during load: from\n"
+		       "  /proc/PID/stat, in clock ticks; per-run mean of calls)\n");
+	else
+		printf("  (medians over the runs; per-run mean of calls)\n");
 
-	struct cmp cmps[MAX_ARMS];
+	/* Against A: the main measure with the prediction, then the others. */
+	static const int server_measures[] = { M_CPU, M_CPU_LOAD, M_WALL };
+	static const char *const server_labels[] = { "daemon CPU time", "daemon CPU during the load", "load wall time" };
+	static const char *const server_of[] = { "A's daemon CPU time", "A's daemon CPU during the load",
+						 "A's load wall time" };
+	int ncmp = ab.load ? 3 : 1;
+	struct cmp cmps[MAX_ARMS][3];
 	memset(cmps, 0, sizeof cmps);
 	double *ratio = malloc((size_t)ab.runs * sizeof *ratio), *pred = malloc((size_t)ab.runs * sizeof *pred);
-	for (int x = 1; x < ab.narms && ratio && pred; x++) {
-		struct cmp *c = &cmps[x];
-		c->arm = x;
-		for (int k = 0; k < ab.runs; k++)
-			ratio[k] = col[x][0][k] / col[0][0][k];
-		c->ratio = an_median(ratio, (size_t)ab.runs);
-		an_bootstrap_median_ci(ratio, (size_t)ab.runs, BOOT_ITERS, BOOT_SEED, &c->lo, &c->hi);
-		c->p = an_mann_whitney(col[0][0], (size_t)ab.runs, col[x][0], (size_t)ab.runs, &c->u, &c->exact);
-		c->measured = 1 - c->ratio;
-		c->predicted = -2;
-		if (ab.arms[x].rs) {
-			for (int k = 0; k < ab.runs; k++) {
-				const struct run *r = &runs[k * ab.narms];
-				pred[k] = r->pred_ns[x] / (r->wall * 1e9);
-				c->pred_calls += (double)r->pred_calls[x] / ab.runs;
-				c->pred_uncosted += (double)r->pred_uncosted[x] / ab.runs;
-			}
-			c->predicted = an_median(pred, (size_t)ab.runs);
-			an_bootstrap_median_ci(pred, (size_t)ab.runs, BOOT_ITERS, BOOT_SEED, &c->pred_lo, &c->pred_hi);
+	for (int x = 1; x < ab.narms && ratio && pred; x++)
+		for (int k = 0; k < ncmp; k++) {
+			int what = ab.load ? server_measures[k] : M_WALL;
+			compare(&ab, runs, col, x, what, k == 0, ratio, pred, &cmps[x][k]);
+			print_compare(&ab, &cmps[x][k], ab.load ? server_labels[k] : "wall time",
+				      ab.load ? server_of[k] : "A's wall time");
 		}
-		printf("\n%c/A wall time: %.4f (95%% CI %.4f - %.4f: bootstrap of the median of %d pairwise ratios)\n",
-		       'A' + x, c->ratio, c->lo, c->hi, ab.runs);
-		printf("  Mann-Whitney U = %.1f, two-sided p = %.3g (%s)\n", c->u, c->p,
-		       c->exact ? "exact" : "normal approximation, ties corrected");
-		printf("  saving measured:  %5.1f%% of A's wall time (1 - the ratio)\n", c->measured * 100);
-		if (c->predicted > -1) {
-			printf("  saving predicted: %5.1f%% (95%% CI %.1f - %.1f%%), from A's logtax data for %c's rules: "
-			       "%s calls per run dropped",
-			       c->predicted * 100, c->pred_lo * 100, c->pred_hi * 100, 'A' + x,
-			       an_count((uint64_t)(c->pred_calls + 0.5), a1, 64));
-			if (c->pred_uncosted > 0)
-				printf(", %s of them without a time estimate", an_count((uint64_t)(c->pred_uncosted + 0.5), a2, 64));
-			printf("\n  predicted - measured: %+.1f percentage points\n", (c->predicted - c->measured) * 100);
-		}
-	}
 	double gap = -1, gap_lo = 0, gap_hi = 0;
 	if (ab.narms == 3 && ratio) {
 		/* Of what C removes from A, the share B removes: per round, then the median. */
 		int k2 = 0;
 		for (int k = 0; k < ab.runs; k++) {
-			double d = col[0][0][k] - col[2][0][k];
+			double d = col[0][main_m][k] - col[2][main_m][k];
 			if (d != 0)
-				ratio[k2++] = (col[0][0][k] - col[1][0][k]) / d;
+				ratio[k2++] = (col[0][main_m][k] - col[1][main_m][k]) / d;
 		}
 		if (k2) {
 			gap = an_median(ratio, (size_t)k2);
 			an_bootstrap_median_ci(ratio, (size_t)k2, BOOT_ITERS, BOOT_SEED, &gap_lo, &gap_hi);
-			printf("\nB removes %.1f%% (95%% CI %.1f - %.1f%%) of the wall time that C removes from A "
+			printf("\nB removes %.1f%% (95%% CI %.1f - %.1f%%) of the %s that C removes from A "
 			       "((A - B) / (A - C) per round, median)\n",
-			       gap * 100, gap_lo * 100, gap_hi * 100);
+			       gap * 100, gap_lo * 100, gap_hi * 100, ab.load ? "daemon CPU time" : "wall time");
 		}
 	}
 
@@ -597,7 +759,7 @@ int an_cmd_ab(int argc, char **argv)
 			fprintf(stderr, "logtax ab: %s: %s\n", ab.json, strerror(errno));
 			rc = 1;
 		} else {
-			write_json(o, &ab, root, sum, cmps, gap, gap_lo, gap_hi, runs, total);
+			write_json(o, &ab, root, sum, (const struct cmp(*)[3])cmps, ncmp, gap, gap_lo, gap_hi, runs, total);
 			if (fclose(o) != 0)
 				rc = 1;
 		}
@@ -605,7 +767,7 @@ int an_cmd_ab(int argc, char **argv)
 	free(ratio);
 	free(pred);
 	for (int x = 0; x < ab.narms; x++)
-		for (int w = 0; w < 4; w++)
+		for (int w = 0; w < NM; w++)
 			free(col[x][w]);
 	free(runs);
 	free(absdir);

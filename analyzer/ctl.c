@@ -37,12 +37,14 @@ static const char *const ctl_usage =
 	"Exit: 0 done, 1 the process refused, 2 bad usage or rules, 3 no such process,\n"
 	"4 not traced by logtax, 5 not yours, 6 no answer in time.\n";
 
+static const char *who = "logtax ctl"; /* the command the messages name */
+
 static int die(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static int die(int code, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	fputs("logtax ctl: ", stderr);
+	fprintf(stderr, "%s: ", who);
 	vfprintf(stderr, fmt, ap);
 	fputc('\n', stderr);
 	va_end(ap);
@@ -160,11 +162,34 @@ int an_cmd_ctl(int argc, char **argv)
 		return die(2, "unknown command '%s' (filter, dump or status)", cmd);
 	}
 
+	char *answer = NULL;
+	int rc = an_ctl_send("logtax ctl", pid, cmd, payload, plen, timeout, &answer);
+	free(file_text);
+	if (rc != 0)
+		return rc;
+	if (!strcmp(cmd, "filter")) {
+		const char *g = strstr(answer, "generation: ");
+		printf("process %ld: rules applied, generation %ld\n", pid, g ? strtol(g + 12, NULL, 10) : -1L);
+	} else {
+		fputs(answer, stdout);
+	}
+	free(answer);
+	return fflush(stdout) ? 1 : 0;
+}
+
+/* Sends one request to the control thread of process pid and waits for the
+ * answer: 0 with the answer's "key: value" lines in *answer (malloc'ed), or
+ * the exit status of logtax ctl, with the reason on stderr. */
+int an_ctl_send(const char *caller, long pid, const char *cmd, const char *payload, size_t plen, double timeout,
+		char **answer)
+{
+	who = caller;
+	*answer = NULL;
+	char path[4500];
+	size_t len;
 	/* The process: there, ours, traced. */
 	if (kill((pid_t)pid, 0) < 0 && errno == ESRCH)
 		return die(3, "no process %ld", pid);
-	char path[4500];
-	size_t len;
 	snprintf(path, sizeof path, "/proc/%ld/status", pid);
 	char *st = slurp(path, &len);
 	if (!st)
@@ -219,7 +244,6 @@ int an_cmd_ctl(int argc, char **argv)
 		unlink(tmp);
 		return die(5, "cannot write in %s: %s", dir, strerror(errno));
 	}
-	free(file_text);
 	uint64_t deadline = now_ms() + (uint64_t)(timeout * 1000);
 	while (link(tmp, req) < 0) {
 		if (errno != EEXIST || now_ms() > deadline) {
@@ -250,13 +274,9 @@ int an_cmd_ctl(int argc, char **argv)
 				free(a);
 				return 1;
 			}
-			if (!strcmp(cmd, "filter"))
-				printf("process %ld: rules applied, generation %ld\n", pid,
-				       !strncmp(s, "generation: ", 12) ? strtol(s + 12, NULL, 10) : -1L);
-			else
-				fputs(s, stdout);
+			*answer = strdup(s);
 			free(a);
-			return fflush(stdout) ? 1 : 0;
+			return *answer ? 0 : 1;
 		}
 		free(a);
 		if (kill((pid_t)pid, 0) < 0 && errno == ESRCH) {

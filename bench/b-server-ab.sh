@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# logtax ab --server: a daemon's CPU time under a load, with and without a
+# rule, and the saving logtax predicted from the first arm's own data next
+# to the saving measured. Target: predicted within 5 percentage points of
+# measured on the project's request daemon (test-programs/req-daemon.c,
+# 100 debug calls per request into liblegacylog's ringbuffer mode). Then
+# Debian's real libvirtd (test driver, log_level = 1 to a file) under 2,000
+# virsh commands over one connection, with `drop:*@<=info`, if installed.
+# A missed target is printed, never an exit status; a failed run is one.
+. "$(dirname "$0")/lib.sh"
+runs=${BENCH_RUNS:-5}
+D=$B/test-programs/req-daemon
+echo "## a request daemon under a load: predicted and measured saving of the daemon's CPU"
+echo "command: bench/b-server-ab.sh (BENCH_RUNS=$runs)"
+"$B/bin/logtax" ab -n "$runs" -o "$BT/ab" --json "$BT/ab.json" --b-filter 'drop:req.debug' --ready "unix:$BT/s" \
+	--server -- "$D" "$BT/s" 100 --load -- "$D" client "$BT/s" 1000 >"$BT/out" 2>"$BT/err" ||
+	{ cat "$BT/err" >&2; exit 1; }
+sed -n '/^  arm /,/predicted - measured/p' "$BT/out"
+jq -r '.comparisons[0] | ((.saving_predicted - .saving_measured) * 100) as $d |
+	"predicted - measured: \($d * 10 | round / 10) points (target within 5): \(if ($d | fabs) <= 5 then "met" else "missed" end)"' \
+	"$BT/ab.json"
+
+libvirtd=$(command -v libvirtd || echo /usr/sbin/libvirtd)
+if [ ! -x "$libvirtd" ] || ! command -v virsh >/dev/null; then
+	echo "## libvirtd: skipped (libvirt-daemon and libvirt-clients are not installed)"
+	exit 0
+fi
+echo
+echo "## libvirtd 9 with debug output to a file, 2,000 virsh commands: drop:*@<=info"
+echo "command: bench/b-server-ab.sh (BENCH_RUNS=$runs)"
+L=$BT/libvirt
+mkdir -p "$L/drivers" "$L/run"
+cat >"$L/libvirtd.conf" <<CONF
+unix_sock_dir = "$L/run"
+log_level = 1
+log_outputs = "1:file:$L/libvirtd.log"
+CONF
+uri="test+unix:///default?socket=$L/run/libvirt-sock"
+"$B/bin/logtax" ab -n "$runs" -o "$BT/lv" --json "$BT/lv.json" --b-filter 'drop:*@<=info' \
+	--ready "unix:$L/run/libvirt-sock" --server -- \
+	env LIBVIRT_DRIVER_DIR="$L/drivers" "$libvirtd" -f "$L/libvirtd.conf" -p "$L/libvirtd.pid" \
+	--load -- sh -c 'yes "list --all" | head -n 2000 | virsh -c "$0" >/dev/null' "$uri" >"$BT/lv.out" 2>"$BT/lv.err" ||
+	{ cat "$BT/lv.err" >&2; exit 1; }
+sed -n '/^  arm /,/predicted - measured/p' "$BT/lv.out"
