@@ -9,7 +9,6 @@
  * program, pid and build_id labels. Call sites become labels only with
  * --metrics-sites. */
 #include "report.h"
-#include "util.h"
 
 #include <stdlib.h>
 #include <string.h>

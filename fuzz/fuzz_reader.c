@@ -24,7 +24,7 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 	an_dump(null, &f);
 	struct an_model m;
 	/* the file as its own --baseline: the savings' cross-run matching too */
-	struct an_opts o = { NULL, 20, &f };
+	struct an_opts o = { NULL, 20, &f, 1 }; /* call sites as labels: the longer path */
 	if (an_model_build(&m, &f, 1, &o) == 0) {
 		an_report_text(null, &m);
 		an_report_csv(null, &m);
@@ -32,6 +32,9 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 		an_report_folded(null, &m);
 		an_report_chrome(null, &m);
 		an_report_html(null, &m);
+		an_report_openmetrics(null, &m);
+		an_report_prometheus(null, &m);
+		an_report_pprof(null, &m);
 		struct an_diff d;
 		if (an_diff_build(&d, &m, &m) == 0) {
 			an_diff_text(null, &d);

@@ -21,7 +21,7 @@ extra=$(ls "$root"/common/*.c | grep -v -e ltx_write.c -e ltx_read.c -e ltx_leve
 clang -g -O1 -std=gnu11 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 	-I"$build/gen" -o "$out/fuzz_reader" "$root/fuzz/fuzz_reader.c" $srcs $extra "$build/gen/profile.pb-c.c" \
 	-lelf -ldw -lm $(pkg-config --cflags --libs capstone 2>/dev/null || echo -lcapstone) \
-	$(pkg-config --cflags --libs libprotobuf-c 2>/dev/null || echo -lprotobuf-c) -lz
+	$(pkg-config --libs libprotobuf-c 2>/dev/null || echo -lprotobuf-c) -lz
 
 # Seeds: what the shim really writes, for a few programs and modes.
 if [ -z "$(ls -A "$out/seeds")" ]; then

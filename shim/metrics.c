@@ -348,6 +348,9 @@ static void sample_end(struct mout *o, double v, unsigned digits)
 	put(o, "\n", 1);
 }
 
+/* A call site, "OBJECT@0xADDR": the return address as this process has it
+ * (nothing is symbolized in a live process; the report's --metrics-sites
+ * names function and line). */
 static void site_label(struct mout *o, const struct lt_maps *mp, uint64_t addr)
 {
 	const char *path = NULL;
