@@ -22,10 +22,15 @@ for mode in ringbuffer fast; do
 	its=$(awk -v pid="$pid" '$1 == pid { gsub(",", "", $3); print $3 }' "$out/report")
 	expect_eq "$its" "$iters" "$mode: iterations"
 	share=$(sed -n 's/^In the event loops, logging took .* busy time: \([0-9.]*\)%\.$/\1/p' "$out/report")
-	[ -n "$share" ] || fail "$mode: no share line in the report"
-	note "$mode: logging share of busy time $share%"
 	if [ $mode = ringbuffer ]; then
+		[ -n "$share" ] || fail "$mode: no share line in the report"
+		note "$mode: logging share of busy time $share%"
 		expect_ge "$share" 90 "ringbuffer: logging share of busy time"
+	else
+		# Fast mode's loop does almost nothing between waits: on a loaded
+		# machine its busy time less the shim's cost can come out at or
+		# below zero, and the report then states no share (seen 1 run in 3).
+		note "$mode: logging share of busy time ${share:-not stated (net busy time at or below zero)}"
 	fi
 	est=$(csv_awk '{ n += $c["est_ns"] } END { printf "%.0f\n", n }' "$f")
 	note "$mode: logging's estimated time $est ns"
