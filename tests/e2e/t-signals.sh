@@ -16,7 +16,10 @@ start() {
 	d=$T/$1
 	mkdir -p "$d"
 	rm -f "$d/ready"
-	LOGTAX_OUTPUT=$d LD_PRELOAD=$SHIM exit_status "$TP/sig-demo" "$@" >"$d/status" 2>"$d/stderr" &
+	# Default dispositions whatever this shell inherited (nohup ignores
+	# SIGHUP; a background job ignores SIGINT): env execs sig-demo in place.
+	LOGTAX_OUTPUT=$d LD_PRELOAD=$SHIM exit_status env --default-signal=HUP,INT,TERM,PIPE "$TP/sig-demo" "$@" \
+		>"$d/status" 2>"$d/stderr" &
 	runner=$!
 	wait_until "$1: ready" test -e "$d/ready"
 	pid=$(sed -n 's/.*\[\([0-9]*\)\]: calls .*/\1/p' "$d/status" | head -1)
