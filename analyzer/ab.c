@@ -119,27 +119,12 @@ static int run_one(const struct ab *ab, const struct arm *a, const char dir[4100
 	char out[4300], err[4300];
 	snprintf(out, sizeof out, "%s/stdout", dir);
 	snprintf(err, sizeof err, "%s/stderr", dir);
-	fflush(NULL);
 	struct timespec t0, t1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	pid_t pid = fork();
+	pid_t pid = ab_spawn(ab->cmd, out, err, ab, a, dir, 0);
 	if (pid < 0) {
 		fprintf(stderr, "logtax ab: fork: %s\n", strerror(errno));
 		return -1;
-	}
-	if (pid == 0) {
-		int in = open("/dev/null", O_RDONLY);
-		int o = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-		int e = open(err, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-		if (in < 0 || o < 0 || e < 0)
-			_exit(126);
-		dup2(in, 0);
-		dup2(o, 1);
-		dup2(e, 2);
-		ab_child_env(ab, a, dir);
-		execvp(ab->cmd[0], ab->cmd);
-		dprintf(2, "logtax ab: %s: %s\n", ab->cmd[0], strerror(errno));
-		_exit(127);
 	}
 	int st;
 	struct rusage ru;

@@ -54,6 +54,13 @@ struct ab {
 /* In a child after fork: the arm's environment (LD_PRELOAD, LOGTAX_*). */
 void ab_child_env(const struct ab *ab, const struct arm *a, const char *dir);
 
+/* fork and exec argv with /dev/null, out and err as its standard files,
+ * under logtax with arm a's settings (a NULL: as ab itself runs), in a
+ * process group of its own if asked: the child's pid, or -1. */
+#include <sys/types.h>
+pid_t ab_spawn(char **argv, const char *out, const char *err, const struct ab *ab, const struct arm *a,
+	       const char *dir, int own_group);
+
 /* Checks --ready's syntax: 0, or -1 with a reason in err. */
 int ab_server_check_ready(const char *spec, char *err, size_t errlen);
 

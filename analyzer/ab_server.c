@@ -167,17 +167,21 @@ double ab_proc_cpu(int pid)
 	return (double)(ut + st) / (double)(hz > 0 ? hz : 100);
 }
 
-static pid_t spawn(char **argv, const char *out, const char *err, const struct ab *ab, const struct arm *a,
-		   const char *dir)
+pid_t ab_spawn(char **argv, const char *out, const char *err, const struct ab *ab, const struct arm *a,
+	       const char *dir, int own_group)
 {
 	fflush(NULL);
 	pid_t pid = fork();
 	if (pid != 0)
 		return pid;
-	setpgid(0, 0);
-	signal(SIGINT, SIG_DFL);
-	signal(SIGTERM, SIG_DFL);
-	signal(SIGHUP, SIG_DFL);
+	if (own_group) {
+		/* a daemon and its load: stopped by SIGTERM and SIGKILL to the
+		 * group, whatever dispositions ab inherited (nohup) */
+		setpgid(0, 0);
+		signal(SIGINT, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
+		signal(SIGHUP, SIG_DFL);
+	}
 	int in = open("/dev/null", O_RDONLY);
 	int o = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 	int e = open(err, O_WRONLY | O_CREAT | O_TRUNC, 0644);
@@ -251,7 +255,7 @@ int ab_server_run(const struct ab *ab, const struct arm *a, const char *dir, str
 		return 1;
 	}
 	double t0 = mono();
-	pid_t d = spawn(ab->cmd, out, err, ab, a, dir);
+	pid_t d = ab_spawn(ab->cmd, out, err, ab, a, dir, 1);
 	if (d < 0) {
 		fprintf(stderr, "logtax ab: fork: %s\n", strerror(errno));
 		return 1;
@@ -287,7 +291,7 @@ int ab_server_run(const struct ab *ab, const struct arm *a, const char *dir, str
 
 	/* The load. */
 	double cpu0 = ab_proc_cpu(d), l0 = mono();
-	pid_t l = spawn(ab->load, lout, lerr, ab, NULL, dir);
+	pid_t l = ab_spawn(ab->load, lout, lerr, ab, NULL, dir, 1);
 	if (l < 0) {
 		fprintf(stderr, "logtax ab: fork: %s\n", strerror(errno));
 		stop_daemon(ab, d, &st, &ru, &killed);
