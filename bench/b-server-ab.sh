@@ -29,15 +29,11 @@ echo
 echo "## libvirtd 9 with debug output to a file, 2,000 virsh commands: drop:*@<=info"
 echo "command: bench/b-server-ab.sh (BENCH_RUNS=$runs)"
 L=$BT/libvirt
-mkdir -p "$L/drivers" "$L/run"
-cat >"$L/libvirtd.conf" <<CONF
-unix_sock_dir = "$L/run"
-log_level = 1
-log_outputs = "1:file:$L/libvirtd.log"
-CONF
-uri="test+unix:///default?socket=$L/run/libvirt-sock"
+. "$ROOT/scripts/libvirtd-scratch.sh"
+libvirtd_scratch "$L" || exit 1
+uri="test+unix:///default?socket=$L/sock/libvirt-sock"
 "$B/bin/logtax" ab -n "$runs" -o "$BT/lv" --json "$BT/lv.json" --b-filter 'drop:*@<=info' \
-	--ready "unix:$L/run/libvirt-sock" --server -- \
+	--ready "unix:$L/sock/libvirt-sock" --server -- \
 	env LIBVIRT_DRIVER_DIR="$L/drivers" "$libvirtd" -f "$L/libvirtd.conf" -p "$L/libvirtd.pid" \
 	--load -- sh -c 'yes "list --all" | head -n 2000 | virsh -c "$0" >/dev/null' "$uri" >"$BT/lv.out" 2>"$BT/lv.err" ||
 	{ cat "$BT/lv.err" >&2; exit 1; }

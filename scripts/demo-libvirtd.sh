@@ -22,15 +22,8 @@ if [ ! -x "$daemon" ] || ! command -v virsh >/dev/null; then
 	exit 0
 fi
 rm -rf "$out"
-mkdir -p "$out/sock" "$out/drivers" "$out/data"
-cat >"$out/libvirtd.conf" <<CONF
-unix_sock_dir = "$out/sock"
-unix_sock_rw_perms = "0700"
-auth_unix_rw = "none"
-auth_unix_ro = "none"
-log_level = 1
-log_outputs = "1:file:$out/libvirtd.log"
-CONF
+. "$root/scripts/libvirtd-scratch.sh"
+libvirtd_scratch "$out" && mkdir -p "$out/data" || exit 1
 echo "\$ logtax run --jobs -o $out/data -- libvirtd -f libvirtd.conf   (log_level 1, test driver)"
 echo "\$ virsh -c test+unix:///default?socket=... < $((rounds * 4)) commands (list --all, dominfo, net-list, pool-list)"
 LIBVIRT_DRIVER_DIR=$out/drivers "$logtax" run --jobs -o "$out/data" -- "$daemon" -f "$out/libvirtd.conf" \

@@ -14,15 +14,8 @@ command -v virsh >/dev/null || skip "virsh is not installed (libvirt-clients)"
 sanitized address && skip_by_design "a -fsanitize=address shim cannot be loaded into libvirtd (not linked with ASan)"
 sanitized thread && skip_by_design "a -fsanitize=thread shim cannot be loaded into libvirtd (not linked with TSan)"
 
-mkdir -p "$T/sock" "$T/drivers" "$T/out"
-cat >"$T/libvirtd.conf" <<CONF
-unix_sock_dir = "$T/sock"
-unix_sock_rw_perms = "0700"
-auth_unix_rw = "none"
-auth_unix_ro = "none"
-log_level = 1
-log_outputs = "1:file:$T/libvirtd.log"
-CONF
+. "$ROOT/scripts/libvirtd-scratch.sh"
+libvirtd_scratch "$T" && mkdir -p "$T/out" || fail "scratch folder"
 LIBVIRT_DRIVER_DIR=$T/drivers "$daemon" -f "$T/libvirtd.conf" --pid-file "$T/pid" >"$T/daemon.out" 2>&1 &
 run=$!
 trap 'kill -9 $run 2>/dev/null; rm -rf "$T"' EXIT

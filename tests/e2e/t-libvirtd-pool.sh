@@ -17,15 +17,8 @@ command -v virsh >/dev/null || skip "virsh is not installed (libvirt-clients)"
 sanitized address && skip_by_design "a -fsanitize=address shim cannot be preloaded into libvirtd (not linked with ASan)"
 sanitized thread && skip_by_design "a -fsanitize=thread shim cannot be preloaded into libvirtd (not linked with TSan)"
 
-mkdir -p "$T/sock" "$T/drivers" "$T/out"
-cat >"$T/libvirtd.conf" <<CONF
-unix_sock_dir = "$T/sock"
-unix_sock_rw_perms = "0700"
-auth_unix_rw = "none"
-auth_unix_ro = "none"
-log_level = 1
-log_outputs = "1:file:$T/libvirtd.log"
-CONF
+. "$ROOT/scripts/libvirtd-scratch.sh"
+libvirtd_scratch "$T" && mkdir -p "$T/out" || fail "scratch folder"
 # No hypervisor driver: the daemon serves the test driver only.
 LIBVIRT_DRIVER_DIR=$T/drivers "$LOGTAX" run --jobs -o "$T/out" -- "$daemon" -f "$T/libvirtd.conf" \
 	--pid-file "$T/pid" >"$T/run.out" 2>&1 &

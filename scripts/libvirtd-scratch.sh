@@ -1,0 +1,18 @@
+# Sourced by the demo, the tests and the benchmarks that run Debian's real
+# libvirtd: libvirtd_scratch DIR makes DIR/sock, DIR/drivers (empty: no
+# hypervisor driver loads, only the test driver serves) and DIR/libvirtd.conf,
+# whose sockets are in DIR/sock without authentication and whose log, level 1
+# (every message), goes to DIR/libvirtd.log: one record per call that passes.
+# Start it with: LIBVIRT_DRIVER_DIR=DIR/drivers libvirtd -f DIR/libvirtd.conf --pid-file DIR/pid
+# and reach it with virsh -c "test+unix:///default?socket=DIR/sock/libvirt-sock".
+libvirtd_scratch() {
+	mkdir -p "$1/sock" "$1/drivers" || return 1
+	cat >"$1/libvirtd.conf" <<CONF
+unix_sock_dir = "$1/sock"
+unix_sock_rw_perms = "0700"
+auth_unix_rw = "none"
+auth_unix_ro = "none"
+log_level = 1
+log_outputs = "1:file:$1/libvirtd.log"
+CONF
+}
