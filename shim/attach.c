@@ -282,52 +282,40 @@ static int self_of(struct dl_phdr_info *info, size_t size, void *arg)
 	return lt_obj_read(info, arg) == 0;
 }
 
+static int patch_slot(const struct lt_obj *o, const struct lt_fn_slot *s, void *arg)
+{
+	struct walk *w = arg;
+	if (!s->name[0] || excluded(s->name))
+		return 0;
+	struct byname *b = name_of(w, s->name);
+	if (!b)
+		return 0;
+	uint64_t cur = __atomic_load_n(s->slot, __ATOMIC_ACQUIRE);
+	if (cur == b->ours || !cur)
+		return 0; /* ours already, or an unresolved weak reference */
+#if LT_HAVE_TRAMPOLINES
+	uint64_t home = (uint64_t)lt_patch_home_of((void *)cur);
+#else
+	uint64_t home = cur;
+#endif
+	if (!lt_slot_lazy(o, s, cur) && cur != b->real && home != b->real) {
+		w->elsewhere++; /* bound to another definition: left as it is */
+		return 0;
+	}
+	if (lt_got_write(o, s->slot, b->ours) == 0)
+		w->patched++;
+	else
+		w->failed++;
+	return 0;
+}
+
 static int patch_object(struct dl_phdr_info *info, size_t size, void *arg)
 {
 	(void)size;
-	struct walk *w = arg;
 	struct lt_obj o;
 	if (lt_obj_is_self(info) || lt_obj_read(info, &o) < 0)
 		return 0;
-	for (int r = 0; r < 2; r++) {
-		size_t n = o.rel[r] ? o.relsz[r] / sizeof(ElfW(Rela)) : 0;
-		for (size_t i = 0; i < n; i++) {
-			const ElfW(Rela) *rl = &o.rel[r][i];
-			uint32_t type = ELF64_R_TYPE(rl->r_info), si = ELF64_R_SYM(rl->r_info);
-			if ((type != R_X86_64_JUMP_SLOT && type != R_X86_64_GLOB_DAT) || !si)
-				continue;
-			const ElfW(Sym) *sym = &o.symtab[si];
-			int stype = ELF64_ST_TYPE(sym->st_info);
-			if (stype == STT_OBJECT || stype == STT_TLS || stype == STT_GNU_IFUNC)
-				continue;
-			const char *name = lt_sym_name(&o, sym);
-			if (!name[0] || excluded(name))
-				continue;
-			struct byname *b = name_of(w, name);
-			if (!b)
-				continue;
-			uint64_t *slot = (uint64_t *)(o.bias + rl->r_offset);
-			uint64_t cur = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
-			if (cur == b->ours || !cur)
-				continue; /* ours already, or an unresolved weak reference */
-			uint64_t own = sym->st_shndx != SHN_UNDEF ? o.bias + sym->st_value : 0;
-			/* a lazy PLT entry not bound yet points into its own object */
-			int lazy = cur >= o.lo && cur < o.hi && cur != own;
-#if LT_HAVE_TRAMPOLINES
-			uint64_t home = (uint64_t)lt_patch_home_of((void *)cur);
-#else
-			uint64_t home = cur;
-#endif
-			if (!lazy && cur != b->real && home != b->real) {
-				w->elsewhere++; /* bound to another definition: left as it is */
-				continue;
-			}
-			if (lt_got_write(&o, slot, b->ours) == 0)
-				w->patched++;
-			else
-				w->failed++;
-		}
-	}
+	lt_obj_fn_slots(&o, patch_slot, arg);
 	return 0;
 }
 

@@ -240,54 +240,44 @@ struct patch_ctx {
 	unsigned failed;
 };
 
+static int patch_slot(const struct lt_obj *o, const struct lt_fn_slot *s, void *arg)
+{
+	struct patch_ctx *c = arg;
+	for (unsigned k = 0; k < nspecs; k++) {
+		if (s->name[0] != specs[k].fn[0] || strcmp(s->name, specs[k].fn))
+			continue;
+		uint64_t cur = __atomic_load_n(s->slot, __ATOMIC_ACQUIRE);
+		spec_seen[k]++;
+		if (is_stub(cur) || cur == 0)
+			break; /* patched already, or an unresolved weak reference */
+		uint64_t target = cur;
+		if (lt_slot_lazy(o, s, cur))
+			/* a lazy PLT slot not bound yet: it would bind to the global definition */
+			target = c->defs[k] ? c->defs[k] : s->own;
+		if (!target)
+			break;
+		if (specs[k].obj[0] && !lt_hook_obj_match(specs[k].obj, target))
+			continue; /* fn@GLOB: a definition in another object */
+		if (lt_patch_entry_of((void *)target) != (void *)target)
+			break; /* its entry is patched: a call through here is counted there, once */
+		/* a plain fn: its definition's entry patched if it can be */
+		if (!specs[k].obj[0] && (target == c->defs[k] ? c->entry[k] : entry_patch(k, target)))
+			break;
+		int st = stub_for(k, target);
+		if (st < 0 || lt_got_write(o, s->slot, stub_addr((uint32_t)st)) < 0)
+			c->failed++;
+		break;
+	}
+	return 0;
+}
+
 static int patch_object(struct dl_phdr_info *info, size_t size, void *arg)
 {
 	(void)size;
-	struct patch_ctx *c = arg;
 	struct lt_obj o;
 	if (lt_obj_is_self(info) || lt_obj_read(info, &o) < 0)
 		return 0;
-	for (int r = 0; r < 2; r++) {
-		size_t n = o.rel[r] ? o.relsz[r] / sizeof(ElfW(Rela)) : 0;
-		for (size_t i = 0; i < n; i++) {
-			const ElfW(Rela) *rl = &o.rel[r][i];
-			uint32_t type = ELF64_R_TYPE(rl->r_info), si = ELF64_R_SYM(rl->r_info);
-			if ((type != R_X86_64_JUMP_SLOT && type != R_X86_64_GLOB_DAT) || !si)
-				continue;
-			const ElfW(Sym) *sym = &o.symtab[si];
-			int stype = ELF64_ST_TYPE(sym->st_info);
-			if (stype == STT_OBJECT || stype == STT_TLS || stype == STT_GNU_IFUNC)
-				continue; /* a variable of that name, never a stub */
-			const char *name = lt_sym_name(&o, sym);
-			for (unsigned k = 0; k < nspecs; k++) {
-				if (name[0] != specs[k].fn[0] || strcmp(name, specs[k].fn))
-					continue;
-				uint64_t *slot = (uint64_t *)(o.bias + rl->r_offset);
-				uint64_t cur = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
-				spec_seen[k]++;
-				if (is_stub(cur) || cur == 0)
-					break; /* patched already, or an unresolved weak reference */
-				uint64_t target = cur;
-				uint64_t own = sym->st_shndx != SHN_UNDEF ? o.bias + sym->st_value : 0;
-				if (cur >= o.lo && cur < o.hi && cur != own)
-					/* a lazy PLT slot not bound yet: it would bind to the global definition */
-					target = c->defs[k] ? c->defs[k] : own;
-				if (!target)
-					break;
-				if (specs[k].obj[0] && !lt_hook_obj_match(specs[k].obj, target))
-					continue; /* fn@GLOB: a definition in another object */
-				if (lt_patch_entry_of((void *)target) != (void *)target)
-					break; /* its entry is patched: a call through here is counted there, once */
-				/* a plain fn: its definition's entry patched if it can be */
-				if (!specs[k].obj[0] && (target == c->defs[k] ? c->entry[k] : entry_patch(k, target)))
-					break;
-				int st = stub_for(k, target);
-				if (st < 0 || lt_got_write(&o, slot, stub_addr((uint32_t)st)) < 0)
-					c->failed++;
-				break;
-			}
-		}
-	}
+	lt_obj_fn_slots(&o, patch_slot, arg);
 	return 0;
 }
 
@@ -538,6 +528,40 @@ static int deep_chain(struct dl_phdr_info *info, size_t size, void *arg)
 	return 1;
 }
 
+static int deep_slot(const struct lt_obj *o, const struct lt_fn_slot *s, void *arg)
+{
+	(void)arg;
+	for (unsigned d = 0; d < lt_ndescs && d < 64; d++) {
+		struct lt_desc *desc = lt_descs[d];
+		if (s->name[0] != desc->symbol[0] || strcmp(s->name, desc->symbol))
+			continue;
+		uint64_t cur = __atomic_load_n(s->slot, __ATOMIC_ACQUIRE);
+		if (!cur || !self_entry[d] || cur == self_entry[d])
+			break;
+		void *real = __atomic_load_n(&desc->real, __ATOMIC_ACQUIRE);
+		/* not found yet, or its library was unloaded (a stand-in) */
+		if ((!real || lt_is_gone_stub(real)) && (real = lt_find_real(desc->symbol)))
+			__atomic_store_n(&desc->real, real, __ATOMIC_RELEASE);
+#if LT_HAVE_TRAMPOLINES
+		/* an entry we patched: its GOT entries hold the function, we its copy */
+		real = lt_patch_home_of(real);
+#endif
+		/* a lazy slot not bound yet (it points into its own PLT) would
+		 * bind in the object's own scope: the real function */
+		if (!lt_slot_lazy(o, s, cur) && cur != (uint64_t)real) {
+			if (!deep_skipped++)
+				lt_warn("warning: a library opened with RTLD_DEEPBIND binds this entry point to "
+					"another copy of it; its calls are not counted",
+					desc->symbol);
+			break;
+		}
+		if (lt_got_write(o, s->slot, self_entry[d]) == 0)
+			deep_patched++;
+		break;
+	}
+	return 0;
+}
+
 static int deep_object(struct dl_phdr_info *info, size_t size, void *arg)
 {
 	(void)size;
@@ -548,50 +572,7 @@ static int deep_object(struct dl_phdr_info *info, size_t size, void *arg)
 		;
 	if (k == c->n || !info->dlpi_addr || lt_obj_is_self(info) || lt_obj_read(info, &o) < 0)
 		return 0;
-	for (int r = 0; r < 2; r++) {
-		size_t n = o.rel[r] ? o.relsz[r] / sizeof(ElfW(Rela)) : 0;
-		for (size_t i = 0; i < n; i++) {
-			const ElfW(Rela) *rl = &o.rel[r][i];
-			uint32_t type = ELF64_R_TYPE(rl->r_info), si = ELF64_R_SYM(rl->r_info);
-			if ((type != R_X86_64_JUMP_SLOT && type != R_X86_64_GLOB_DAT) || !si)
-				continue;
-			const ElfW(Sym) *sym = &o.symtab[si];
-			int stype = ELF64_ST_TYPE(sym->st_info);
-			if (stype == STT_OBJECT || stype == STT_TLS || stype == STT_GNU_IFUNC)
-				continue;
-			const char *name = lt_sym_name(&o, sym);
-			for (unsigned d = 0; d < lt_ndescs && d < 64; d++) {
-				struct lt_desc *desc = lt_descs[d];
-				if (name[0] != desc->symbol[0] || strcmp(name, desc->symbol))
-					continue;
-				uint64_t *slot = (uint64_t *)(o.bias + rl->r_offset);
-				uint64_t cur = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
-				if (!cur || !self_entry[d] || cur == self_entry[d])
-					break;
-				void *real = __atomic_load_n(&desc->real, __ATOMIC_ACQUIRE);
-				/* not found yet, or its library was unloaded (a stand-in) */
-				if ((!real || lt_is_gone_stub(real)) && (real = lt_find_real(desc->symbol)))
-					__atomic_store_n(&desc->real, real, __ATOMIC_RELEASE);
-				/* a lazy slot not bound yet (it points into its own PLT)
-				 * would bind in the object's own scope: the real function */
-				int lazy = cur >= o.lo && cur < o.hi && cur != (sym->st_shndx != SHN_UNDEF ? o.bias + sym->st_value : 0);
-#if LT_HAVE_TRAMPOLINES
-				/* an entry we patched: its GOT entries hold the function, we its copy */
-				real = lt_patch_home_of(real);
-#endif
-				if (!lazy && cur != (uint64_t)real) {
-					if (!deep_skipped++)
-						lt_warn("warning: a library opened with RTLD_DEEPBIND binds this entry point to "
-							"another copy of it; its calls are not counted",
-							desc->symbol);
-					break;
-				}
-				if (lt_got_write(&o, slot, self_entry[d]) == 0)
-					deep_patched++;
-				break;
-			}
-		}
-	}
+	lt_obj_fn_slots(&o, deep_slot, NULL);
 	return 0;
 }
 

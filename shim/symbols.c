@@ -189,6 +189,28 @@ const char *lt_sym_name(const struct lt_obj *o, const ElfW(Sym) *s)
 	return s->st_name < o->strsz ? o->strtab + s->st_name : "";
 }
 
+void lt_obj_fn_slots(const struct lt_obj *o, int (*fn)(const struct lt_obj *o, const struct lt_fn_slot *s, void *ctx),
+		     void *ctx)
+{
+	for (int r = 0; r < 2; r++) {
+		size_t n = o->rel[r] ? o->relsz[r] / sizeof(ElfW(Rela)) : 0;
+		for (size_t i = 0; i < n; i++) {
+			const ElfW(Rela) *rl = &o->rel[r][i];
+			uint32_t type = ELF64_R_TYPE(rl->r_info), si = ELF64_R_SYM(rl->r_info);
+			if ((type != R_X86_64_JUMP_SLOT && type != R_X86_64_GLOB_DAT) || !si)
+				continue;
+			const ElfW(Sym) *sym = &o->symtab[si];
+			int stype = ELF64_ST_TYPE(sym->st_info);
+			if (stype == STT_OBJECT || stype == STT_TLS || stype == STT_GNU_IFUNC)
+				continue; /* a variable of that name, never a stub */
+			struct lt_fn_slot s = { sym, lt_sym_name(o, sym), (uint64_t *)(o->bias + rl->r_offset),
+						sym->st_shndx != SHN_UNDEF ? o->bias + sym->st_value : 0 };
+			if (fn(o, &s, ctx))
+				return;
+		}
+	}
+}
+
 /* A definition the dynamic linker would bind a reference to: defined,
  * global or weak, not hidden, and the default version. */
 static int sym_binds(const struct lt_obj *o, uint32_t i, int data)

@@ -52,4 +52,23 @@ const char *lt_sym_name(const struct lt_obj *o, const ElfW(Sym) *s) LT_HIDDEN;
  * variable), or 0. */
 uint64_t lt_obj_lookup(const struct lt_obj *o, const char *name, int data) LT_HIDDEN;
 
+/* A GOT slot through which the object calls a function by name. */
+struct lt_fn_slot {
+	const ElfW(Sym) *sym;
+	const char *name;
+	uint64_t *slot;
+	uint64_t own; /* the object's own definition of the name, or 0 */
+};
+/* Whether a slot holding cur is a lazy PLT slot not bound yet: it points
+ * into its own object, not at the object's own definition. */
+static inline int lt_slot_lazy(const struct lt_obj *o, const struct lt_fn_slot *s, uint64_t cur)
+{
+	return cur >= o->lo && cur < o->hi && cur != s->own;
+}
+/* fn for each such slot of o (JUMP_SLOT and GLOB_DAT relocations of a
+ * named function: never a variable, TLS or an IFUNC, whose slots are no
+ * stubs); fn returns nonzero to stop. */
+void lt_obj_fn_slots(const struct lt_obj *o, int (*fn)(const struct lt_obj *o, const struct lt_fn_slot *s, void *ctx),
+		     void *ctx) LT_HIDDEN;
+
 #endif
