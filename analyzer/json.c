@@ -1,4 +1,5 @@
 #include "json.h"
+#include "../common/ltx_utf8.h"
 
 #include <math.h>
 #include <string.h>
@@ -10,40 +11,9 @@ void jw_init(struct jw *w, FILE *o, int pretty)
 	w->pretty = pretty;
 }
 
-/* Length of a valid UTF-8 sequence at s (no overlongs, no surrogates), or 0. */
-static size_t utf8_len(const unsigned char *s)
-{
-	unsigned c = s[0];
-	size_t n;
-	unsigned min;
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf) {
-		n = 2;
-		min = 0x80;
-	} else if (c >= 0xe0 && c <= 0xef) {
-		n = 3;
-		min = 0x800;
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		n = 4;
-		min = 0x10000;
-	} else {
-		return 0;
-	}
-	unsigned cp = c & (0x3f >> (n - 1));
-	for (size_t i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3f);
-	}
-	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return n;
-}
-
 void jw_quote(FILE *o, const char *v)
 {
-	const unsigned char *s = (const unsigned char *)v;
+	const unsigned char *s = (const unsigned char *)v, *end = s + strlen(v);
 	fputc('"', o);
 	while (*s) {
 		unsigned c = *s;
@@ -67,7 +37,7 @@ void jw_quote(FILE *o, const char *v)
 			fputc((int)c, o);
 			s++;
 		} else {
-			size_t n = utf8_len(s);
+			size_t n = ltx_utf8_len(s, end);
 			if (n) {
 				fwrite(s, 1, n, o);
 				s += n;

@@ -9,6 +9,7 @@
  * program, pid and build_id labels. Call sites become labels only with
  * --metrics-sites. */
 #include "report.h"
+#include "../common/ltx_utf8.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -25,15 +26,8 @@ static void label_value(FILE *o, const char *s)
 	const unsigned char *p = (const unsigned char *)(s ? s : ""), *end = p + strlen((const char *)p);
 	while (p < end) {
 		unsigned c = *p;
-		size_t n = c < 0x80 ? 1 : (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3 : (c & 0xf8) == 0xf0 ? 4 : 0;
-		int ok = n && (size_t)(end - p) >= n && !(n == 2 && c < 0xc2) && !(n == 4 && c > 0xf4);
-		for (size_t i = 1; ok && i < n; i++)
-			ok = (p[i] & 0xc0) == 0x80;
-		if (ok && n == 3)
-			ok = !(c == 0xe0 && p[1] < 0xa0) && !(c == 0xed && p[1] >= 0xa0);
-		if (ok && n == 4)
-			ok = !(c == 0xf0 && p[1] < 0x90) && !(c == 0xf4 && p[1] >= 0x90);
-		if (!ok) {
+		size_t n = ltx_utf8_len(p, end);
+		if (!n) {
 			fputc('?', o);
 			p++;
 			continue;

@@ -25,6 +25,7 @@
 #include "state.h"
 #include "threads.h"
 #include "../common/ltx_format.h"
+#include "../common/ltx_utf8.h"
 #include "../common/ltx_levels.h"
 
 #include <errno.h>
@@ -123,15 +124,8 @@ static void put_label_value(struct mout *o, const char *s, size_t len)
 	const unsigned char *p = (const unsigned char *)s, *end = p + len;
 	while (p < end) {
 		unsigned c = *p;
-		size_t n = c < 0x80 ? 1 : (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3 : (c & 0xf8) == 0xf0 ? 4 : 0;
-		int ok = n && (size_t)(end - p) >= n && !(n == 2 && c < 0xc2) && !(n == 4 && c > 0xf4);
-		for (size_t i = 1; ok && i < n; i++)
-			ok = (p[i] & 0xc0) == 0x80;
-		if (ok && n == 3)
-			ok = !(c == 0xe0 && p[1] < 0xa0) && !(c == 0xed && p[1] >= 0xa0);
-		if (ok && n == 4)
-			ok = !(c == 0xf0 && p[1] < 0x90) && !(c == 0xf4 && p[1] >= 0x90);
-		if (!ok) {
+		size_t n = ltx_utf8_len(p, end);
+		if (!n) {
 			put(o, "?", 1);
 			p++;
 		} else if (c == '\\') {
