@@ -313,10 +313,10 @@ $(B)/libexec/logtax/logtax-patchcheck: tools/patchcheck.c shim/patch_x86_64.c sh
 	$(Q)$(CC) $(BASE_CFLAGS) $(ANALYZER_CFLAGS) -pthread -o $@ tools/patchcheck.c shim/patch_x86_64.c -ldl
 
 # Never sanitized: it runs beside the process it stops, which is what matters.
-$(B)/libexec/logtax/logtax-attach: tools/attach.c
+$(B)/libexec/logtax/logtax-attach: tools/attach.c common/ltx_io.c common/ltx_io.h
 	@mkdir -p $(dir $@)
 	$(call echo_cmd,LD,$@)
-	$(Q)$(CC) $(NOSAN_CFLAGS) -o $@ $< -lelf
+	$(Q)$(CC) $(NOSAN_CFLAGS) -o $@ tools/attach.c common/ltx_io.c -lelf
 
 $(SCRIPT): scripts/logtax
 	@mkdir -p $(dir $@)

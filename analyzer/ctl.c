@@ -14,6 +14,7 @@
  * process is not the caller's; 6 no answer in time. */
 #include "ctl.h"
 #include "rules_io.h"
+#include "../common/ltx_io.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -53,35 +54,6 @@ static int die(int code, const char *fmt, ...)
 	return code;
 }
 
-/* Reads a /proc file whole into a malloc'ed buffer; NULL on failure. */
-static char *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "re");
-	if (!f)
-		return NULL;
-	size_t cap = 4096, n = 0;
-	char *b = malloc(cap + 1);
-	while (b) {
-		size_t k = fread(b + n, 1, cap - n, f);
-		n += k;
-		if (n < cap)
-			break;
-		char *nb = realloc(b, cap * 2 + 1);
-		if (!nb) {
-			free(b);
-			b = NULL;
-			break;
-		}
-		b = nb;
-		cap *= 2;
-	}
-	fclose(f);
-	if (b) {
-		b[n] = 0;
-		*len = n;
-	}
-	return b;
-}
 
 static long uid_field(const char *status, int which)
 {
@@ -193,7 +165,7 @@ int an_ctl_send(const char *caller, long pid, const char *cmd, const char *paylo
 	if (kill((pid_t)pid, 0) < 0 && errno == ESRCH)
 		return die(3, "no process %ld", pid);
 	snprintf(path, sizeof path, "/proc/%ld/status", pid);
-	char *st = slurp(path, &len);
+	char *st = ltx_slurp(path, &len);
 	if (!st)
 		return die(3, "no process %ld", pid);
 	long euid = uid_field(st, 1);
@@ -203,7 +175,7 @@ int an_ctl_send(const char *caller, long pid, const char *cmd, const char *paylo
 		return die(5, "process %ld belongs to uid %ld, not to you (uid %u): only its user or root may control it",
 			   pid, euid, (unsigned)me);
 	snprintf(path, sizeof path, "/proc/%ld/maps", pid);
-	char *maps = slurp(path, &len);
+	char *maps = ltx_slurp(path, &len);
 	if (!maps)
 		return die(5, "not allowed to inspect process %ld (/proc/%ld/maps: %s)", pid, pid, strerror(errno));
 	int traced = strstr(maps, "/liblogtax.so") != NULL;
@@ -214,7 +186,7 @@ int an_ctl_send(const char *caller, long pid, const char *cmd, const char *paylo
 	/* Its control directory, as the shim computes it. */
 	char base[4096] = "/tmp";
 	snprintf(path, sizeof path, "/proc/%ld/environ", pid);
-	char *env = slurp(path, &len);
+	char *env = ltx_slurp(path, &len);
 	for (size_t at = 0; env && at < len; at += strlen(env + at) + 1)
 		if (!strncmp(env + at, "XDG_RUNTIME_DIR=/", 17) && strlen(env + at + 16) < sizeof base - 64)
 			strcpy(base, env + at + 16);
@@ -263,7 +235,7 @@ int an_ctl_send(const char *caller, long pid, const char *cmd, const char *paylo
 	char want[64];
 	snprintf(want, sizeof want, "logtax-ack 1\nnonce %016llx\n", (unsigned long long)nonce);
 	for (;;) {
-		char *a = slurp(ack, &len);
+		char *a = ltx_slurp(ack, &len);
 		if (a && !strncmp(a, want, strlen(want))) {
 			unlink(ack);
 			const char *s = a + strlen(want);
@@ -287,7 +259,7 @@ int an_ctl_send(const char *caller, long pid, const char *cmd, const char *paylo
 		}
 		if (now_ms() > deadline) {
 			/* Take the request back if it was not read. */
-			char *r = slurp(req, &len);
+			char *r = ltx_slurp(req, &len);
 			if (r && strstr(r, want + strlen("logtax-ack 1\n")))
 				unlink(req);
 			free(r);

@@ -2,6 +2,8 @@
 #include "ltx_io.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 size_t ltx_read_full(int fd, void *buf, size_t cap)
@@ -17,4 +19,42 @@ size_t ltx_read_full(int fd, void *buf, size_t cap)
 		got += (size_t)n;
 	}
 	return got;
+}
+
+char *ltx_slurp(const char *path, size_t *len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	size_t cap = 8192, n = 0;
+	char *b = malloc(cap + 1);
+	while (b) {
+		errno = 0;
+		size_t k = ltx_read_full(fd, b + n, cap - n);
+		n += k;
+		if (n < cap && errno) { /* a read error, not the end of the file */
+			free(b);
+			b = NULL;
+			break;
+		}
+		if (n < cap)
+			break;
+		char *nb = realloc(b, cap * 2 + 1);
+		if (!nb) {
+			free(b);
+			b = NULL;
+			break;
+		}
+		b = nb;
+		cap *= 2;
+	}
+	int e = errno;
+	close(fd);
+	if (b) {
+		b[n] = 0;
+		if (len)
+			*len = n;
+	}
+	errno = e;
+	return b;
 }

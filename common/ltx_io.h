@@ -11,4 +11,9 @@
  * end of file where the caller needs to know. */
 size_t ltx_read_full(int fd, void *buf, size_t cap);
 
+/* A whole file of unknown size (a /proc file says 0) in a malloc'ed,
+ * NUL-terminated buffer, its length in *len (if len); NULL with errno set
+ * if it cannot be opened or read. Not for the shim (it allocates). */
+char *ltx_slurp(const char *path, size_t *len);
+
 #endif

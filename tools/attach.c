@@ -24,6 +24,8 @@
  * LOGTAX_TEST_PTRACE_SCOPE_FILE (tests only): read in place of
  * /proc/sys/kernel/yama/ptrace_scope, so the refusal can be tested on a
  * kernel without Yama. */
+#include "../common/ltx_io.h"
+
 #include <dirent.h>
 #include <dlfcn.h>
 #include <elf.h>
@@ -78,48 +80,6 @@ static int die(int code, const char *fmt, ...)
 	return code;
 }
 
-static char *slurp(const char *path, size_t *len)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return NULL;
-	size_t cap = 8192, n = 0;
-	char *b = malloc(cap + 1);
-	for (;;) {
-		if (!b)
-			break;
-		ssize_t k = read(fd, b + n, cap - n);
-		if (k < 0) {
-			if (errno == EINTR)
-				continue;
-			free(b);
-			b = NULL;
-			break;
-		}
-		if (k == 0)
-			break;
-		n += (size_t)k;
-		if (n == cap) {
-			char *nb = realloc(b, cap * 2 + 1);
-			if (!nb) {
-				free(b);
-				b = NULL;
-				break;
-			}
-			b = nb;
-			cap *= 2;
-		}
-	}
-	int e = errno;
-	close(fd);
-	if (b) {
-		b[n] = 0;
-		if (len)
-			*len = n;
-	}
-	errno = e;
-	return b;
-}
 
 /* The value of "Name:" in a /proc status text (first number), or -1. */
 static long status_num(const char *st, const char *name, int which)
@@ -162,7 +122,7 @@ static uint64_t now_ns(void)
 /* Whether we hold CAP_SYS_PTRACE (bit 19 of CapEff). */
 static int have_cap_ptrace(void)
 {
-	char *st = slurp("/proc/self/status", NULL);
+	char *st = ltx_slurp("/proc/self/status", NULL);
 	if (!st)
 		return geteuid() == 0;
 	const char *p = strstr(st, "\nCapEff:");
@@ -201,7 +161,7 @@ static int maps_read(long pid, struct maps *ms)
 	char path[160];
 	(void)pid;
 	snprintf(path, sizeof path, "%s/maps", g_proc);
-	char *text = slurp(path, NULL);
+	char *text = ltx_slurp(path, NULL);
 	if (!text)
 		return -1;
 	size_t cap = 0;
@@ -512,7 +472,7 @@ static int yama_scope(char *file, size_t cap)
 	if (!f || !*f)
 		f = "/proc/sys/kernel/yama/ptrace_scope";
 	snprintf(file, cap, "%s", f);
-	char *t = slurp(f, NULL);
+	char *t = ltx_slurp(f, NULL);
 	if (!t)
 		return -1;
 	int v = atoi(t);
@@ -529,7 +489,7 @@ static int is_descendant(long pid)
 			return 1;
 		char path[64];
 		snprintf(path, sizeof path, "/proc/%ld/status", pid);
-		char *st = slurp(path, NULL);
+		char *st = ltx_slurp(path, NULL);
 		if (!st)
 			return 0;
 		pid = status_num(st, "PPid", 0);
@@ -542,7 +502,7 @@ static void comm_of(long pid, char *out, size_t cap)
 {
 	char path[64];
 	snprintf(path, sizeof path, "/proc/%ld/comm", pid);
-	char *c = slurp(path, NULL);
+	char *c = ltx_slurp(path, NULL);
 	snprintf(out, cap, "%s", c ? c : "?");
 	out[strcspn(out, "\n")] = 0;
 	free(c);
@@ -587,14 +547,14 @@ static long choose_thread(long pid, long *nr_out)
 			continue;
 		/* (a leader that called pthread_exit stays as a zombie while the others run) */
 		snprintf(path, sizeof path, "/proc/%ld/task/%ld/stat", pid, tid);
-		char *stt = slurp(path, NULL);
+		char *stt = ltx_slurp(path, NULL);
 		const char *rp = stt ? strrchr(stt, ')') : NULL;
 		int gone = !rp || rp[1] != ' ' || rp[2] == 'Z' || rp[2] == 'X';
 		free(stt);
 		if (gone)
 			continue;
 		snprintf(path, sizeof path, "/proc/%ld/task/%ld/syscall", pid, tid);
-		char *sc = slurp(path, NULL);
+		char *sc = ltx_slurp(path, NULL);
 		long nr = -2, score = 0;
 		if (sc && strncmp(sc, "running", 7)) {
 			nr = strtol(sc, NULL, 10);
@@ -904,7 +864,7 @@ int main(int argc, char **argv)
 	if (kill((pid_t)pid, 0) < 0 && errno == ESRCH)
 		return die(3, "no process %ld", pid);
 	snprintf(path, sizeof path, "/proc/%ld/status", pid);
-	char *st = slurp(path, NULL);
+	char *st = ltx_slurp(path, NULL);
 	if (!st)
 		return die(3, "no process %ld", pid);
 	snprintf(g_proc, sizeof g_proc, "/proc/%ld", pid);
@@ -981,7 +941,7 @@ int main(int argc, char **argv)
 			continue;
 		char tp[4600];
 		snprintf(tp, sizeof tp, "/proc/%ld/task/%s/status", pid, de->d_name);
-		char *ts = slurp(tp, NULL);
+		char *ts = ltx_slurp(tp, NULL);
 		if (ts)
 			tracer = status_num(ts, "TracerPid", 0);
 		free(ts);
@@ -1043,7 +1003,7 @@ int main(int argc, char **argv)
 	if (mapped) {
 		snprintf(path, sizeof path, "%s/environ", g_proc);
 		size_t elen = 0;
-		char *env = slurp(path, &elen);
+		char *env = ltx_slurp(path, &elen);
 		for (size_t at = 0; env && at < elen; at += strlen(env + at) + 1)
 			if (!strncmp(env + at, "LD_PRELOAD=", 11) &&
 			    (strstr(env + at, "liblogtax.so") || strstr(env + at, base_name(shim_real))))
