@@ -94,13 +94,17 @@ static int seccomp_maybe_on(void)
  * (heap, stacks) through process_vm_readv on ourselves, which fails with
  * EFAULT instead of faulting and stops at the first unreadable page, when
  * no filter is on; else it is left unread. */
-static ssize_t read_mem(void *dst, const void *src, size_t n)
+static ssize_t read_mem(void *dst, const void *src, size_t n, int str)
 {
 	if ((uintptr_t)src < 4096 || !n)
 		return -1;
 	size_t in = object_bytes(src);
 	if (in) {
 		n = n < in ? n : in;
+		/* a string: up to its NUL, not beyond (the bytes after a literal
+		 * are another object's, or a sanitizer's red zone) */
+		if (str)
+			n = strnlen(src, n);
 		memcpy(dst, src, n);
 		return (ssize_t)n;
 	}
@@ -113,7 +117,7 @@ static ssize_t read_mem(void *dst, const void *src, size_t n)
 
 int lt_safe_copy(char *dst, const char *src, size_t cap)
 {
-	ssize_t n = read_mem(dst, src, cap - 1);
+	ssize_t n = read_mem(dst, src, cap - 1, 1);
 	if (n < 0)
 		return 0;
 	dst[n] = 0;
@@ -122,7 +126,7 @@ int lt_safe_copy(char *dst, const char *src, size_t cap)
 
 size_t lt_safe_read(void *dst, const void *src, size_t n)
 {
-	ssize_t got = read_mem(dst, src, n);
+	ssize_t got = read_mem(dst, src, n, 0);
 	return got > 0 ? (size_t)got : 0;
 }
 
