@@ -162,6 +162,11 @@ fi
 section "libvirtd: a multi-threaded daemon, its worker pools and logging's share of the process's CPU time"
 "$root/scripts/demo-libvirtd.sh" "$out/libvirtd" || broken=1
 
+# A daemon nobody restarts: libvirtd started without logtax, attached,
+# a rule applied live, detached (scripts/demo-attach.sh).
+section "libvirtd started without logtax: attach, count, cut with a live rule, detach"
+"$root/scripts/demo-attach.sh" "$out/attach" || broken=1
+
 # nginx keeps its logger in its own executable, called directly from 2,229
 # places: only entry patching reaches it (scripts/demo-nginx.sh).
 section "nginx: a logger inside the executable, reached by entry patching, its debug log cut on the running daemon"
