@@ -38,13 +38,11 @@ load() {
 	for _ in $(seq "$1"); do printf 'list --all\ndominfo test\nnet-list\npool-list\n'; done |
 		virsh -c "$uri" >"$out/virsh.out" 2>&1 || { echo "demo: virsh failed: $(tail -3 "$out/virsh.out")" >&2; exit 1; }
 }
-records() { grep -c '^[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9] ' "$out/libvirtd.log"; }
-ticks() { awk '{ sub(/.*\) /, ""); print $12 + $13 }' "/proc/$pid/stat"; }
+records() { libvirtd_records "$out"; }
+ticks() { proc_cpu_ticks "$pid"; }
 settle() { # until libvirt's log stops growing for half a second (at most 30 s)
-	local a b
 	for _ in $(seq 60); do
-		a=$(records); sleep 0.5; b=$(records)
-		[ "$a" = "$b" ] && return 0
+		libvirtd_quiet "$out" && return 0
 	done
 }
 # phase NAME: the load, its CPU ticks and the records libvirt wrote meanwhile

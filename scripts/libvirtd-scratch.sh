@@ -16,3 +16,25 @@ log_level = 1
 log_outputs = "1:file:$1/libvirtd.log"
 CONF
 }
+
+# libvirtd_records DIR: the records libvirt's log holds so far (a record
+# starts with its date; a message with newlines goes on over lines that do
+# not): one per logging call that passed its level.
+libvirtd_records() {
+	grep -c '^[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9] ' "$1/libvirtd.log"
+}
+
+# libvirtd_quiet DIR: whether the log stays the same for half a second (the
+# daemon idle: its clients gone, its timers still).
+libvirtd_quiet() {
+	local a b
+	a=$(libvirtd_records "$1")
+	sleep 0.5
+	b=$(libvirtd_records "$1")
+	[ "$a" = "$b" ]
+}
+
+# proc_cpu_ticks PID: the process's user + system time so far, in clock ticks.
+proc_cpu_ticks() {
+	awk '{ sub(/.*\) /, ""); print $12 + $13 }' "/proc/$1/stat"
+}

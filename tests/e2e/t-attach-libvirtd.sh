@@ -34,16 +34,9 @@ load() {
 }
 # libvirt's log records so far (a record starts with its date; a message
 # with newlines continues on lines that do not).
-records() { grep -c '^[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9] ' "$T/libvirtd.log"; }
-cpu_ticks() { awk '{ sub(/.*\) /, ""); print $12 + $13 }' "/proc/$pid/stat"; }
-# The daemon quiet: its log stops growing (every client gone, its timers idle).
-settled() {
-	local a b
-	a=$(records)
-	sleep 0.5
-	b=$(records)
-	[ "$a" = "$b" ]
-}
+records() { libvirtd_records "$T"; }
+cpu_ticks() { proc_cpu_ticks "$pid"; }
+settled() { libvirtd_quiet "$T"; }
 rounds=100
 load 5
 wait_until "libvirtd idle" settled
