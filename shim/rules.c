@@ -91,7 +91,7 @@ int lt_rules_apply(const char *text, size_t len, const char *origin, int origin_
 	n->applied_mono = lt_clock_ns(CLOCK_MONOTONIC);
 	n->next = lt_rules_head;
 	__atomic_store_n(&lt_rules_head, n, __ATOMIC_RELEASE);
-	__atomic_store_n(&lt_gen, gen, __ATOMIC_RELEASE);
+	lt_gen_set(gen);
 	pthread_mutex_unlock(&apply_lock);
 	return (int)gen;
 }

@@ -42,11 +42,14 @@ struct lt_slot {
 	uint64_t ticks;
 	union {
 		uint64_t fmt;      /* first format pointer seen */
-		uint64_t rl_state; /* LT_SA_RULED: the rule's state, read by the hot path
-				    * without the key's lt_ext (its fmt is there, rl_fmt):
-				    * sample: calls until the next kept one (1: this one);
-				    * limit: the tick until which every call is dropped
+		/* LT_SA_RULED: the rule's state, read by the hot path without
+		 * the key's lt_ext (its fmt is there, rl_fmt) */
+		uint64_t rl_state; /* limit: the tick until which every call is dropped
 				    * (the window's N are kept), 0 while it keeps */
+		struct {
+			uint32_t rl_count; /* sample: calls until the next kept one (1: this one) */
+			uint32_t rl_every; /* sample: N, of 1 in N */
+		};
 	};
 	uint32_t action;  /* enum lt_slot_action */
 	uint32_t name_at; /* offset of the key's struct lt_name in the thread's name arena, +1 */
@@ -267,7 +270,13 @@ struct lt_tls {
 	int64_t time_left;  /* calls until the next timed one, as of arming */
 	int64_t stack_left; /* calls until the next stack, as of arming */
 	int64_t stack_cd;   /* calls of LT_SA_STACKED keys until their next stack */
+	/* The table as the assembly count path reads it (lt_tls_set_table):
+	 * its slots, never NULL (lt_no_slots when there is no table), and its
+	 * mask shifted to index 64-byte slots. */
+	struct lt_slot *slots;
+	uint64_t mask6;
 };
+
 
 /* Records one event: no libc, no vector registers (called from the hook).
  * The place is taken before it is filled: a signal handler that logs in
