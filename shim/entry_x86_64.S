@@ -1,7 +1,9 @@
 /* Entry trampolines for x86-64 (System V ABI).
  *
  * Each exported entry point loads its descriptor into r11 (a scratch
- * register free at function entry) and jumps to lt_tramp. lt_tramp saves the
+ * register free at function entry) and jumps where the descriptor says
+ * (desc->fast): a count path, which does the common cases itself (see
+ * LT_COUNT_PATH below), or lt_tramp, the generic trampoline. lt_tramp saves the
  * argument registers and al (the vector-register count of a variadic call),
  * asks the hook what to do, and then:
  *   PASS  restores everything and jumps to the real function, leaving no
@@ -53,7 +55,9 @@
 /* struct lt_table, struct lt_thread, struct lt_shadow: */
 #define LT_TABLE_EXT 24
 #define LT_EXT_SIZE 472
+#define LT_EXT_RL_LEFT 0x1b0
 #define LT_EXT_RL_ACTION 0x1b4
+#define LT_EXT_RL_END 0x1b8
 #define LT_EXT_RL_KEPT 0x1c8
 #define LT_THR_SDEPTH 0x118
 #define LT_THR_SHADOW 0x1d8
@@ -303,7 +307,7 @@ lt_count_hit:
 	cmpl $LT_SA_SAMPLE, LT_EXT_RL_ACTION(%rax)
 	jne 14f				/* then as its key says: the C path */
 	/* then as any SAMPLE key */
-	movq lt_tls@gottpoff(%rip), %r10
+19:	movq lt_tls@gottpoff(%rip), %r10
 	subq $1, %fs:LT_TLS_COUNTDOWN(%r10)
 	jg 13b
 	leaq 4(%rbx), %r10		/* the countdown ran out: sample_fire */
@@ -318,11 +322,34 @@ lt_count_hit:
 	rdtsc
 	shlq $32, %rdx
 	orq %rdx, %rax
-	popq %rdx
-	.cfi_adjust_cfa_offset -8
 	cmpq LT_SLOT_RL(%rbx), %rax
-	jb 5b
-	leaq 2(%rbx), %r10		/* the window keeps, or is over: ruled_limit */
+	jb 15f
+	/* The window keeps (or is over, or has no call left: C, ruled_limit,
+	 * which starts the next). Its last call sets the tick to drop until. */
+	LT_EXT_OF_RBX %rdx
+	cmpq LT_EXT_RL_END(%rdx), %rax
+	jae 16f
+	cmpl $0, LT_EXT_RL_LEFT(%rdx)
+	je 16f
+	subl $1, LT_EXT_RL_LEFT(%rdx)
+	jne 17f
+	movq LT_EXT_RL_END(%rdx), %rax
+	movq %rax, LT_SLOT_RL(%rbx)
+17:	addq $1, LT_EXT_RL_KEPT(%rdx)
+	cmpl $LT_SA_SAMPLE, LT_EXT_RL_ACTION(%rdx)
+	popq %rdx			/* (keeps the flags) */
+	.cfi_adjust_cfa_offset -8
+	je 19b
+	leaq 3(%rbx), %r10
+	jmp 7f
+	.cfi_adjust_cfa_offset 8
+15:	popq %rdx
+	.cfi_adjust_cfa_offset -8
+	jmp 5b
+	.cfi_adjust_cfa_offset 8
+16:	popq %rdx
+	.cfi_adjust_cfa_offset -8
+	leaq 2(%rbx), %r10
 	jmp 7f
 9:	cmpl $LT_SA_TIME, LT_SLOT_ACTION(%rbx)
 	jne 8f

@@ -1,9 +1,12 @@
-/* The hot path: runs on every intercepted call. Built with
- * -mgeneral-regs-only and calls nothing outside this file, so the vector
- * registers that carry a variadic call's floating-point arguments reach the
- * real function untouched (tests/e2e/t-hook-object.sh checks the object
- * code). No locks, no atomics, no allocation: a key already seen costs a
- * hash, a probe and an increment. Anything else returns LT_SLOW. */
+/* The hot path's C part. The count paths (entry_x86_64.S) key, count and
+ * act on the common cases of every call; they come here with the slot for
+ * the rest (lt_hook_rare), and lt_tramp comes here for a key they did not
+ * find or an entry whose name or level is on the stack (lt_hook_enter);
+ * a timed call ends in lt_hook_exit. Built with -mgeneral-regs-only and
+ * calls nothing outside this file, so the vector registers that carry a
+ * variadic call's floating-point arguments reach the real function
+ * untouched (tests/e2e/t-hook-object.sh checks the object code). No locks,
+ * no atomics, no allocation. Anything else returns LT_SLOW. */
 #include "lt.h"
 #include "hotpath.h"
 #include "base.h"
@@ -31,7 +34,8 @@ _Static_assert(OFF(lt_tls, table) == 0 && OFF(lt_tls, thr) == 16 && OFF(lt_table
 		       OFF(lt_thread, shadow) == 0x1d8 && LT_SHADOW_DEPTH == 64 && sizeof(struct lt_shadow) == 64 &&
 		       OFF(lt_shadow, ret) == 0 && OFF(lt_shadow, sp) == 8 && OFF(lt_shadow, slot) == 16 &&
 		       OFF(lt_shadow, ext) == 40 && OFF(lt_shadow, first) == 48 && OFF(lt_slot, rl_count) == 48 &&
-		       OFF(lt_slot, rl_every) == 52 && OFF(lt_ext, rl_action) == 0x1b4 && OFF(lt_ext, rl_kept) == 0x1c8,
+		       OFF(lt_slot, rl_every) == 52 && OFF(lt_ext, rl_action) == 0x1b4 && OFF(lt_ext, rl_kept) == 0x1c8 &&
+		       OFF(lt_ext, rl_left) == 0x1b0 && OFF(lt_ext, rl_end) == 0x1b8,
 	       "table, thread and shadow-stack offsets in entry_x86_64.S");
 _Static_assert(LT_SA_SAMPLE == 0 && LT_SA_DROP == 1 && LT_SA_TIME == 2 && (LT_SA_KEEP | LT_SA_RULED) == 35 &&
 		       (LT_SA_KEEP | LT_SA_RULED | LT_SA_LIMIT) == 99,
@@ -317,8 +321,9 @@ static inline struct lt_ret act(struct lt_frame *f, struct lt_desc *d, struct lt
 /* A count path found the key and counted the call; the low bits of sc say
  * what it did beyond that (entry_x86_64.S): 0 nothing more (a SAMPLE key
  * whose countdown ran out, or an action it leaves to C); 2 a limit rule's
- * window keeps or is over; a sample rule kept the call and counted it, and
- * 3 the key's own action is not SAMPLE, 4 it is and its countdown ran out. */
+ * window is over (or has no call left); a sample or limit rule kept the
+ * call and counted it, and 3 the key's own action is not SAMPLE, 4 it is
+ * and its countdown ran out. */
 LT_DIRECT_ONLY struct lt_ret lt_hook_rare(struct lt_frame *f, struct lt_desc *d, uint64_t sc)
 {
 	struct lt_slot *s = (struct lt_slot *)(sc & ~(uint64_t)63);

@@ -2,7 +2,7 @@
  * fills it) in memory of its own, linked newest first and never freed: a
  * key's generation says which set decided it, and the data file lists every
  * set it saw. A new set is published with a release store of the list
- * head, then of lt_gen; the hot path reads lt_gen alone, and a key of the
+ * head, then of lt_gen (lt_gen_set); the hot path reads lt_gen_key alone, and a key of the
  * new generation is a new key, so every decision is taken again, once, in
  * the slow path, under the set of its generation.
  *
