@@ -38,6 +38,8 @@ for m in $modes; do
 	in=$(echo "$(callgrind_per_call 100000 "$m") - $base" | bc -l)
 	no=$(awk -v m="$m" '$1 == "old" && $2 == m { print $3 }' "$BT/ns" | stats | cut -d' ' -f1)
 	nn=$(awk -v m="$m" '$1 == "new" && $2 == m { print $3 }' "$BT/ns" | stats | cut -d' ' -f1)
-	printf '%-10s %12.1f %12.1f %12.2f %12.2f %8.2f\n' "$m" "$io" "$in" "$no" "$nn" "$(echo "$nn / $no" | bc -l)"
+	ratio=n/a # (a dropped call can cost less than the bare one)
+	[ "$(echo "$no > 0 && $nn > 0" | bc -l)" = 1 ] && ratio=$(printf '%.2f' "$(echo "$nn / $no" | bc -l)")
+	printf '%-10s %12.1f %12.1f %12.2f %12.2f %8s\n' "$m" "$io" "$in" "$no" "$nn" "$ratio"
 done
 echo "(added per call beyond the bare call; drop: every call dropped by a rule, so its real function never runs)"
