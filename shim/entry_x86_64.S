@@ -52,9 +52,7 @@
 #define LT_SLOT_RL_EVERY 52
 #define LT_SLOT_ACTION 56
 #define LT_SLOT_SIZE 64
-/* struct lt_table, struct lt_thread, struct lt_shadow: */
-#define LT_TABLE_EXT 24
-#define LT_EXT_SIZE 472
+/* struct lt_thread, struct lt_shadow: */
 #define LT_EXT_RL_LEFT 0x1b0
 #define LT_EXT_RL_ACTION 0x1b4
 #define LT_EXT_RL_END 0x1b8
@@ -68,11 +66,11 @@
 #define LT_SHADOW_EXT 40
 #define LT_SHADOW_FIRST 48
 /* struct lt_tls: */
-#define LT_TLS_TABLE 0
 #define LT_TLS_COUNTDOWN 8
 #define LT_TLS_THR 16
 #define LT_TLS_SLOTS 80
 #define LT_TLS_MASK6 88
+#define LT_TLS_EXT_BIAS 96
 /* enum lt_slot_action: the words the count path acts on itself */
 #define LT_SA_SAMPLE 0
 #define LT_SA_DROP 1
@@ -175,15 +173,11 @@
  * lt_tramp_rare with the slot (its low bits say what was done already),
  * and a key not found to lt_tramp, which looks again and wraps. */
 /* reg = the ext of the slot in rbx: the same index in the table's ext
- * array (clobbers r10) */
+ * array, whose entries are 8 slots long (clobbers r10) */
 .macro LT_EXT_OF_RBX reg
 	movq lt_tls@gottpoff(%rip), %r10
-	movq %rbx, \reg
-	subq %fs:LT_TLS_SLOTS(%r10), \reg
-	shrq $6, \reg
-	imulq $LT_EXT_SIZE, \reg, \reg
-	movq %fs:LT_TLS_TABLE(%r10), %r10
-	addq LT_TABLE_EXT(%r10), \reg
+	movq %fs:LT_TLS_EXT_BIAS(%r10), \reg
+	leaq (\reg,%rbx,8), \reg
 .endm
 
 .macro LT_COUNT_PATH label, name, level, lev16=0

@@ -29,8 +29,8 @@ _Static_assert(OFF(lt_slot, ret) == 0 && OFF(lt_slot, name) == 8 && OFF(lt_slot,
 	       "slot offsets in entry_x86_64.S (and slots 64-aligned: their low bits carry a code)");
 _Static_assert(OFF(lt_tls, countdown) == 8 && OFF(lt_tls, slots) == 80 && OFF(lt_tls, mask6) == 88,
 	       "TLS offsets in entry_x86_64.S");
-_Static_assert(OFF(lt_tls, table) == 0 && OFF(lt_tls, thr) == 16 && OFF(lt_table, ext) == 24 &&
-		       sizeof(struct lt_ext) == 472 && OFF(lt_thread, sdepth) == 0x118 &&
+_Static_assert(OFF(lt_tls, thr) == 16 &&
+		       sizeof(struct lt_ext) == 512 && OFF(lt_tls, ext_bias) == 96 && OFF(lt_thread, sdepth) == 0x118 &&
 		       OFF(lt_thread, shadow) == 0x1d8 && LT_SHADOW_DEPTH == 64 && sizeof(struct lt_shadow) == 64 &&
 		       OFF(lt_shadow, ret) == 0 && OFF(lt_shadow, sp) == 8 && OFF(lt_shadow, slot) == 16 &&
 		       OFF(lt_shadow, ext) == 40 && OFF(lt_shadow, first) == 48 && OFF(lt_slot, rl_count) == 48 &&

@@ -22,6 +22,7 @@ static inline void lt_tls_set_table(struct lt_table *t)
 	lt_barrier();
 	lt_tls.table = t;
 	lt_tls.slots = t ? t->slots : lt_no_slots;
+	lt_tls.ext_bias = t ? (uint64_t)t->ext - 8 * (uint64_t)t->slots : 0;
 	lt_barrier();
 	lt_tls.mask6 = t ? t->mask << 6 : 0;
 }
