@@ -194,11 +194,27 @@ int an_ctl_send(const char *caller, long pid, const char *cmd, const char *paylo
 	char dir[4300];
 	snprintf(dir, sizeof dir, "/proc/%ld/root%s/logtax-%ld", pid, base, euid);
 	snprintf(path, sizeof path, "%s/%ld.on", dir, pid);
-	struct stat sb;
-	if (stat(path, &sb) < 0)
+	size_t onlen;
+	char *on = ltx_slurp(path, &onlen);
+	if (!on)
 		return die(4, "process %ld runs with logtax, but its control thread is not running (it starts at the "
 			      "process's first intercepted logging call; no %s/logtax-%ld/%ld.on)",
 			   pid, base, euid, pid);
+	/* Left by an earlier process with this pid (killed before its exit)? */
+	snprintf(path, sizeof path, "/proc/%ld/stat", pid);
+	char *stat_text = ltx_slurp(path, &len);
+	const char *t = NULL;
+	size_t tn = stat_text ? ltx_stat_starttime(stat_text, len, &t) : 0;
+	int stale = onlen && tn && (onlen != tn || memcmp(on, t, tn));
+	free(stat_text);
+	free(on);
+	if (stale) {
+		snprintf(path, sizeof path, "%s/%ld.on", dir, pid);
+		unlink(path);
+		return die(4, "process %ld runs with logtax, but its control thread is not running (it starts at the "
+			      "process's first intercepted logging call; %s/logtax-%ld/%ld.on was an earlier process's)",
+			   pid, base, euid, pid);
+	}
 
 	/* The request. */
 	uint64_t nonce;

@@ -58,3 +58,28 @@ char *ltx_slurp(const char *path, size_t *len)
 	errno = e;
 	return b;
 }
+
+size_t ltx_stat_starttime(const char *stat, size_t len, const char **at)
+{
+	/* after the command name, which may hold spaces and parentheses */
+	size_t i = len;
+	while (i > 0 && stat[i - 1] != ')')
+		i--;
+	if (!i)
+		return 0;
+	for (int field = 3; i < len; field++) {
+		while (i < len && stat[i] == ' ')
+			i++;
+		size_t j = i;
+		while (j < len && stat[j] != ' ' && stat[j] != '\n')
+			j++;
+		if (field == 22) {
+			*at = stat + i;
+			return j - i;
+		}
+		if (j >= len || stat[j] == '\n')
+			return 0;
+		i = j;
+	}
+	return 0;
+}

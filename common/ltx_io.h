@@ -16,4 +16,10 @@ size_t ltx_read_full(int fd, void *buf, size_t cap);
  * if it cannot be opened or read. Not for the shim (it allocates). */
 char *ltx_slurp(const char *path, size_t *len);
 
+/* The start time of a process (field 22 of /proc/PID/stat, clock ticks
+ * since boot) in the text of that file: a pid's number is reused, its
+ * start time tells this process from an earlier one with the same pid.
+ * Returns its length (digits at *at), 0 if the text has none. */
+size_t ltx_stat_starttime(const char *stat, size_t len, const char **at);
+
 #endif

@@ -137,8 +137,18 @@ void lt_ctl_start(void)
 	unlink(p);
 	path_of(p, sizeof p, "", ".on");
 	int fd = open(p, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd >= 0)
-		close(fd);
+	if (fd < 0)
+		return;
+	/* Our start time: a PID.on left by a process killed before its exit
+	 * (its pid since reused) is told from ours by it (logtax ctl). */
+	char st[1024];
+	const char *t;
+	size_t n = lt_read_small("/proc/self/stat", st, sizeof st);
+	size_t tn = ltx_stat_starttime(st, n, &t);
+	if (tn && write(fd, t, tn) < 0) {
+		/* an empty PID.on is taken as ours */
+	}
+	close(fd);
 }
 
 /* At exit, when a control thread ran (it made PID.on). */

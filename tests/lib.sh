@@ -19,7 +19,11 @@ ANALYZE=$B/libexec/logtax/logtax-analyze
 SHIM=$B/lib/logtax/liblogtax.so
 TP=$B/test-programs
 T=$(mktemp -d "${TMPDIR:-/tmp}/logtax-test.XXXXXX")
-trap 'rm -rf "$T"' EXIT
+# A test that fails while a program it started waits for its next step
+# must not leave that program running: whatever is still below the test's
+# shell when it ends is stopped.
+kill_tree() { local p; for p in $(pgrep -P "$1"); do kill_tree "$p"; kill "$p" 2>/dev/null; done; }
+trap 'kill_tree $$; rm -rf "$T"' EXIT
 export LC_ALL=C
 
 fail() { echo "FAIL: $*" >&2; exit 1; }

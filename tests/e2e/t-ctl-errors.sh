@@ -1,6 +1,7 @@
 # logtax ctl's errors, each one line with its own exit status: a process
 # that is gone (3), one not traced by logtax (4), one traced that has not
-# logged yet (4), one of another user (5), bad usage (2).
+# logged yet (4, also when an earlier process with its pid left its
+# control file behind), one of another user (5), bad usage (2).
 . "$(dirname "$0")/../lib.sh"
 
 ctl_err() { # expected status, expected message pattern, ctl args...
@@ -41,6 +42,19 @@ bg env LD_PRELOAD="$SHIM" LOGTAX_OUTPUT="$T" sleep 30
 quiet=$bg_pid
 ctl_err 4 "its control thread is not running" $quiet dump
 kill $quiet
+
+# A PID.on left by an earlier process with this pid (killed before its
+# exit could remove it): not taken for a control thread, and removed. The
+# start time it holds is another process's (our shell's).
+bg env LD_PRELOAD="$SHIM" LOGTAX_OUTPUT="$T" sleep 30
+reused=$bg_pid
+ctldir=${XDG_RUNTIME_DIR:-/tmp}/logtax-$(id -u)
+mkdir -p "$ctldir" && chmod 700 "$ctldir"
+awk '{ sub(/.*\) /, ""); split($0, f, " "); printf "%s", f[20] }' /proc/$$/stat >"$ctldir/$reused.on"
+[ -s "$ctldir/$reused.on" ] || fail "could not write a start time into $ctldir/$reused.on"
+ctl_err 4 "was an earlier process's" --timeout 30 $reused status
+[ ! -e "$ctldir/$reused.on" ] || fail "the stale $reused.on is still there"
+kill $reused
 
 ctl_err 2 "is not a process id" abc status
 ctl_err 2 "unknown command 'reload'" 1 reload
