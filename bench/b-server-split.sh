@@ -32,17 +32,20 @@ one_run() {
 echo "## req-daemon, 100 debug calls per request, no logtax: daemon CPU saved vs time inside the calls"
 echo "command: bench/b-server-split.sh (BENCH_RUNS=$runs), 1,000 requests, medians"
 printf '  %-26s %10s %10s %10s %12s %10s %14s\n' "thread id per line" "A CPU" "B CPU" "saved" "inside calls" "excess" "excess per call"
-for tid in syscall cached; do
-	: >"$BT/a"; : >"$BT/b"; : >"$BT/i"; : >"$BT/x"
-	for _ in $(seq "$runs"); do
+# The two kinds interleaved run by run, so that both see the same machine.
+for tid in syscall cached; do : >"$BT/a.$tid"; : >"$BT/b.$tid"; : >"$BT/i.$tid"; : >"$BT/x.$tid"; done
+for _ in $(seq "$runs"); do
+	for tid in syscall cached; do
 		a=$(one_run "$tid" 0) && b=$(one_run "$tid" 1) || { echo "b-server-split: a run failed" >&2; exit 1; }
 		read -r a_cpu inside <<<"$a"
 		read -r b_cpu _ <<<"$b"
-		echo "$a_cpu" >>"$BT/a"; echo "$b_cpu" >>"$BT/b"; echo "$inside" >>"$BT/i"
-		echo "$a_cpu $b_cpu $inside" | awk '{ print $1 - $2 - $3 }' >>"$BT/x" # excess, per pair of runs
+		echo "$a_cpu" >>"$BT/a.$tid"; echo "$b_cpu" >>"$BT/b.$tid"; echo "$inside" >>"$BT/i.$tid"
+		echo "$a_cpu $b_cpu $inside" | awk '{ print $1 - $2 - $3 }' >>"$BT/x.$tid" # excess, per pair of runs
 	done
-	read -r am _ < <(stats <"$BT/a"); read -r bm _ < <(stats <"$BT/b")
-	read -r im _ < <(stats <"$BT/i"); read -r xm _ < <(stats <"$BT/x")
+done
+for tid in syscall cached; do
+	read -r am _ < <(stats <"$BT/a.$tid"); read -r bm _ < <(stats <"$BT/b.$tid")
+	read -r im _ < <(stats <"$BT/i.$tid"); read -r xm _ < <(stats <"$BT/x.$tid")
 	awk -v c="$tid" -v a="$am" -v b="$bm" -v x="$xm" -v i="$im" 'BEGIN {
 		printf "  %-26s %7.1f ms %7.1f ms %7.1f ms %9.1f ms %7.1f ms %11.0f ns\n", c, a / 1e6, b / 1e6, (a - b) / 1e6, i / 1e6, x / 1e6, x / 1e5 }'
 done
