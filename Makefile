@@ -14,6 +14,9 @@
 
 PREFIX ?= /usr/local
 DESTDIR ?=
+# `make` alone builds everything: some rules for test programs come before `all`.
+.DEFAULT_GOAL := all
+
 B := build
 ARCH := $(shell uname -m)
 

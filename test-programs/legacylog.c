@@ -16,7 +16,8 @@
  * Other variables: LEGACYLOG_OUTPUT=stderr|PATH (default: no output),
  * LEGACYLOG_LEVEL=1..4 or debug|info|warn|error (default 3), and
  * LEGACYLOG_FILTERS="N:match ..." (per-source level for every source
- * whose name contains "match").  See legacylog.h.
+ * whose name contains "match"), LEGACYLOG_TID=syscall|cached (how a line
+ * gets its thread id).  See legacylog.h.
  *
  * How it is run: it is not run by itself; evloop-demo and threads-demo
  * link against it.  Build (outputs outside the repository):
@@ -69,6 +70,10 @@ static enum log_mode log_mode = LOG_MODE_RINGBUFFER;
 static unsigned int log_level = LEGACY_LOG_WARN;
 static struct log_filter log_filters[LOG_MAX_FILTERS];
 static size_t log_nfilters;
+static int log_tid_cached;      /* LEGACYLOG_TID=cached */
+
+/* This thread's id once LEGACYLOG_TID=cached asked for it (0: not yet). */
+static __thread long log_tid;
 
 /*
  * Sources whose serial is below this recompute their cached priority.
@@ -182,6 +187,8 @@ log_source_level(const char *name)
 
 static void log_atfork_prepare(void) { pthread_mutex_lock(&log_lock); }
 static void log_atfork_release(void) { pthread_mutex_unlock(&log_lock); }
+/* The child's one thread has a new id: forget the parent's. */
+static void log_atfork_child(void) { log_tid = 0; pthread_mutex_unlock(&log_lock); }
 
 static void
 log_init(void)
@@ -189,6 +196,7 @@ log_init(void)
     const char *mode = getenv("LEGACYLOG_MODE");
     const char *level = getenv("LEGACYLOG_LEVEL");
     const char *filters = getenv("LEGACYLOG_FILTERS");
+    const char *tid = getenv("LEGACYLOG_TID");
     /* Do not let the environment of a setuid program pick a file to write. */
     const char *output = secure_getenv("LEGACYLOG_OUTPUT");
 
@@ -212,6 +220,11 @@ log_init(void)
     if (filters)
         log_parse_filters(filters);
 
+    if (tid && strcmp(tid, "cached") == 0)
+        log_tid_cached = 1;
+    else if (tid && *tid && strcmp(tid, "syscall") != 0)
+        fprintf(stderr, "legacylog: unknown LEGACYLOG_TID '%s', using 'syscall'\n", tid);
+
     /* Load the time zone now, once, rather than in whichever thread logs first. */
     tzset();
 
@@ -232,7 +245,7 @@ log_init(void)
     pthread_mutex_unlock(&log_lock);
 
     /* Keep a child from inheriting the lock held by some other thread. */
-    pthread_atfork(log_atfork_prepare, log_atfork_release, log_atfork_release);
+    pthread_atfork(log_atfork_prepare, log_atfork_release, log_atfork_child);
 }
 
 __attribute__((destructor))
@@ -307,6 +320,18 @@ log_timestamp(char *buf, size_t size)
  * buf (size >= 2), truncating if needed, and returns its length, newline
  * included.  The line is not NUL-terminated.
  */
+/* The thread id for a line: a system call per line, as libvirt's
+ * virThreadSelfID() makes, unless LEGACYLOG_TID=cached. */
+static long
+log_thread_id(void)
+{
+    if (!log_tid_cached)
+        return (long)syscall(SYS_gettid);
+    if (!log_tid)
+        log_tid = (long)syscall(SYS_gettid);
+    return log_tid;
+}
+
 static size_t
 log_format_line(char *buf, size_t size, const char *timestamp,
                 const struct legacy_log_source *src, int priority,
@@ -317,7 +342,7 @@ log_format_line(char *buf, size_t size, const char *timestamp,
     int n;
 
     n = snprintf(buf, room, "%s: %ld: %s : %s : %s:%d : ",
-                 timestamp, (long)syscall(SYS_gettid), log_priority_name(priority),
+                 timestamp, log_thread_id(), log_priority_name(priority),
                  src->name ? src->name : "?", func ? func : "?", line);
     if (n < 0)
         n = 0;

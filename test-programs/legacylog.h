@@ -21,6 +21,12 @@
  *                              to the output (default 3, warn).
  *   LEGACYLOG_FILTERS="N:match ..."   per-source minimum priority: a source
  *                              whose name contains "match" uses level N.
+ *   LEGACYLOG_TID=syscall|cached   how a formatted line gets its thread
+ *                              id: a gettid system call per line
+ *                              (default, as libvirt does), or once per
+ *                              thread.  A system call inside a call costs
+ *                              the code after it too (docs/BENCHMARKS.md,
+ *                              A/B for daemons).
  */
 #ifndef LEGACYLOG_H
 #define LEGACYLOG_H
