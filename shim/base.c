@@ -23,7 +23,6 @@
 
 struct lt_config lt_cfg = { .time_mode = LTX_TIME_SAMPLE, .sample_every = LTX_SAMPLE_DEFAULT };
 uint32_t lt_gen;
-volatile int lt_state;
 uint64_t lt_start_tsc, lt_start_mono, lt_start_real;
 pid_t lt_pid;
 int lt_inert;
@@ -154,6 +153,17 @@ size_t lt_utoa(uint64_t v, char *buf)
 		buf[i] = tmp[n - 1 - i];
 	buf[n] = 0;
 	return n;
+}
+
+void lt_join(char *msg, size_t cap, const char *a, const char *b, const char *c)
+{
+	size_t n = 0;
+	const char *parts[] = { a, b, c };
+	for (int i = 0; i < 3; i++)
+		for (const char *s = parts[i]; s && *s && n + 1 < cap; s++)
+			msg[n++] = *s;
+	if (cap)
+		msg[n] = 0;
 }
 
 /* Reads a small /proc file whole; returns bytes read (0 on failure). */

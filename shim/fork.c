@@ -1,7 +1,7 @@
 /* fork: the atfork handlers, the _Fork wrapper, and the child's fresh start. */
 #include "lt.h"
 #include "fork.h"
-#include "attach.h"
+#include "lifecycle.h"
 #include "base.h"
 #include "hotpath.h"
 #include "output.h"

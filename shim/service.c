@@ -34,6 +34,7 @@
 #include "rawsys.h"
 #include "service.h"
 #include "base.h"
+#include "lifecycle.h"
 #include "control.h"
 #include "hotpath.h"
 #include "metrics.h"

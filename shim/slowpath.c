@@ -5,7 +5,7 @@
  * a key instead (thread.reentered) and passed on. */
 #include "lt.h"
 #include "slowpath.h"
-#include "attach.h"
+#include "lifecycle.h"
 #include "base.h"
 #include "desc.h"
 #include "entries.h"
