@@ -40,6 +40,7 @@
 #include "lt.h"
 #include "attach.h"
 #include "base.h"
+#include "control.h"
 #include "entrypatch.h"
 #include "got.h"
 #include "gotwrite.h"
@@ -110,7 +111,8 @@ static int svc_gone(void)
 	return lt_svc_stopped();
 }
 
-LT_EXPORT int logtax_attach(const char *settings, char *msg, unsigned msglen);
+static int detach(char *msg, size_t cap);
+
 LT_EXPORT int logtax_attach(const char *settings, char *msg, unsigned msglen)
 {
 	int e = errno;
@@ -158,6 +160,7 @@ LT_EXPORT int logtax_attach(const char *settings, char *msg, unsigned msglen)
 	lt_gen_base = __atomic_load_n(&lt_gen, __ATOMIC_ACQUIRE);
 	__atomic_store_n(&lt_epoch, lt_epoch + 1, __ATOMIC_RELEASE);
 	__atomic_store_n(&lt_mode, LT_MODE_ATTACHED, __ATOMIC_RELEASE);
+	lt_ctl_detach_by(detach);
 	lt_state = 0;
 	lt_init();
 	if (lt_state != 2) {
@@ -197,16 +200,12 @@ out:
 
 /* ---- detach ---------------------------------------------------------------------- */
 
-int lt_detach(char *msg, size_t cap)
+/* `logtax ctl PID detach`, on the control thread (given to control.c by
+ * logtax_attach: a preloaded shim never serves it): 0 and a summary in
+ * msg, or -1 and why. */
+static int detach(char *msg, size_t cap)
 {
 	int m = __atomic_load_n(&lt_mode, __ATOMIC_ACQUIRE);
-	if (m == LT_MODE_PRELOAD || m == LT_MODE_UNKNOWN) {
-		lt_join(msg, cap,
-		    "detach is for a process logtax attached to; this one was started under logtax run (its "
-		    "symbols are bound to the shim for good)",
-		    NULL, NULL);
-		return -1;
-	}
 	if (m != LT_MODE_ATTACHED) {
 		lt_join(msg, cap, "not attached", NULL, NULL);
 		return -1;

@@ -9,7 +9,7 @@
 #include "base.h"
 #include "desc.h"
 #include "state.h"
-#include "rules.h"
+#include "clockfit.h"
 #include "../common/ltx_format.h"
 
 __thread struct lt_tls lt_tls LT_TLS = { 0 };

@@ -15,6 +15,7 @@
 #include "init.h"
 #include "modules.h"
 #include "rules.h"
+#include "clockfit.h"
 #include "service.h"
 #include "stacks.h"
 #include "state.h"
