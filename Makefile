@@ -251,7 +251,7 @@ $(B)/obj/shim/%.o: shim/%.c $(wildcard shim/*.h) $(wildcard common/*.h) Makefile
 $(B)/obj/shim/%.o: shim/%.S common/ltx_entries.h Makefile
 	@mkdir -p $(dir $@)
 	$(call echo_cmd,AS,$<)
-	$(Q)$(CC) $(CET_CFLAGS) -c -o $@ $<
+	$(Q)$(CC) $(CET_CFLAGS) $(SHIM_DEFS) -c -o $@ $<
 
 # common/ code linked into the shim is built with the shim's flags (PIC,
 # hidden); the analyzer gets its own objects of the same sources.

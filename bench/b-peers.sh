@@ -5,7 +5,7 @@
 # bench/percall, medians of interleaved runs; a missing tool is skipped.
 # (apt-get install uftrace ltrace linux-perf)
 . "$(dirname "$0")/lib.sh"
-runs=${BENCH_RUNS:-5}
+runs=${BENCH_RUNS:-9}
 export LEGACYLOG_MODE=fast
 lib=$B/test-programs/liblegacylog.so
 
@@ -52,15 +52,21 @@ for r in $(seq "$runs"); do
 		esac
 	done
 done
-base=$(awk '$1 == "bare" { print $2 }' "$BT/peers" | stats | cut -d' ' -f1)
-own=$(awk '$1 == "logtax" { print $2 }' "$BT/peers" | stats | cut -d' ' -f1)
-own_added=$(echo "$own - $base" | bc -l)
-printf '%-14s %14s %14s %16s\n' tool "ns/call" "added ns" "x logtax's added"
+# Added ns per run: each tool's figure minus the bare one of the same run
+# (measured just before it), so that a run on a busier moment cancels out;
+# the table gives the median of these differences, and the ratio of medians.
+added_of() { # tool -> one difference per run
+	awk -v t="$1" '$1 == "bare" { b[++nb] = $2 } $1 == t { v[++nv] = $2 }
+		END { for (i = 1; i <= nv && i <= nb; i++) print v[i] - b[i] }' "$BT/peers"
+}
+own_added=$(added_of logtax | stats | cut -d' ' -f1)
+printf '%-14s %14s %14s %18s %16s\n' tool "ns/call" "added ns" "added IQR" "x logtax's added"
 for t in $tools; do
 	m=$(awk -v t="$t" '$1 == t { print $2 }' "$BT/peers" | stats | cut -d' ' -f1)
-	added=$(echo "$m - $base" | bc -l)
+	read -r added q1 q3 _ < <(added_of "$t" | stats)
+	[ "$t" = bare ] && added=0 q1=0 q3=0
 	ratio=$(echo "$added / $own_added" | bc -l)
 	[ "$t" = bare ] && ratio=0
-	printf '%-14s %14.1f %14.1f %16.0f\n' "$t" "$m" "$added" "$ratio"
+	printf '%-14s %14.1f %14.1f %18s %16.0f\n' "$t" "$m" "$added" "$(printf '%.1f..%.1f' "$q1" "$q3")" "$ratio"
 done
 echo "(perf-uprobe: a probe at legacy_log's first instruction; the kernel may emulate or single-step it)"

@@ -47,6 +47,22 @@ callgrind_per_call() { # calls, mode, percall args...
 	awk -v n="$calls" '/^totals:/ { printf "%.1f\n", $2 / (n + int(n / 10) + 1) }' "$BT/cg.out"
 }
 
+# Instructions per call in steady state: the difference between runs of
+# 2N and N calls, so that what happens once (making the keys, start-up)
+# cancels out; no periodic snapshots. For many keys (percall's KEYS).
+callgrind_steady() { # calls, mode, percall args...
+	local calls=$1 mode=$2 n ir=()
+	shift 2
+	for n in "$calls" $((2 * calls)); do
+		LOGTAX_SNAPSHOT=0 with_mode "$mode" valgrind --tool=callgrind --toggle-collect=bench_loop \
+			--callgrind-out-file="$BT/cg.out" "$PERCALL" "$n" 1 "$@" >/dev/null 2>"$BT/cg.err" ||
+			{ cat "$BT/cg.err" >&2; return 1; }
+		ir+=("$(awk '/^totals:/ { print $2 }' "$BT/cg.out")")
+	done
+	# each run makes n + n/10 + 1 calls (its warm-up included)
+	echo "(${ir[1]} - ${ir[0]}) / ($calls + $calls / 10)" | bc -l | xargs printf '%.1f\n'
+}
+
 # The per-call table of b-percall.sh and b-modes.sh: for each mode (the
 # first must be "bare"), ns per call of bench/percall as the median of
 # $runs interleaved processes of $calls calls, and callgrind's instructions.

@@ -218,7 +218,7 @@ static int detach(char *msg, size_t cap)
 	/* A call already inside is passed on uncounted: the mode first (the
 	 * slow path checks it), then a new generation (every key misses). */
 	__atomic_store_n(&lt_mode, LT_MODE_DETACHED, __ATOMIC_RELEASE);
-	__atomic_add_fetch(&lt_gen, 1, __ATOMIC_ACQ_REL);
+	lt_gen_set(__atomic_add_fetch(&lt_gen, 1, __ATOMIC_ACQ_REL));
 	lt_attached.detach_real = lt_clock_ns(CLOCK_REALTIME);
 	lt_attached.detach_mono = lt_clock_ns(CLOCK_MONOTONIC);
 	char df[4200];

@@ -23,6 +23,14 @@
 
 struct lt_config lt_cfg = { .time_mode = LTX_TIME_SAMPLE, .sample_every = LTX_SAMPLE_DEFAULT };
 uint32_t lt_gen;
+uint64_t lt_gen_key;
+
+/* The rule set of gen is published before: a key that carries gen finds it. */
+void lt_gen_set(uint32_t gen)
+{
+	__atomic_store_n(&lt_gen, gen, __ATOMIC_RELEASE);
+	__atomic_store_n(&lt_gen_key, (uint64_t)(gen & 0xffffff) << 40, __ATOMIC_RELEASE);
+}
 uint64_t lt_start_tsc, lt_start_mono, lt_start_real;
 pid_t lt_pid;
 int lt_inert;

@@ -28,6 +28,10 @@ struct lt_config {
 };
 extern struct lt_config lt_cfg LT_HIDDEN;
 extern uint32_t lt_gen LT_HIDDEN;        /* current rule generation */
+/* The same, placed as a key's meta holds it (bits 40-63, LT_META): the one
+ * the key path ORs in. Set with lt_gen by lt_gen_set, after it. */
+extern uint64_t lt_gen_key LT_HIDDEN;
+void lt_gen_set(uint32_t gen) LT_HIDDEN;
 extern uint64_t lt_start_tsc, lt_start_mono, lt_start_real LT_HIDDEN; /* the clocks at start-up (or fork) */
 void lt_clocks_start(void) LT_HIDDEN;
 uint64_t lt_clock_ns(clockid_t c) LT_HIDDEN;

@@ -86,8 +86,13 @@ struct lt_desc {
 	 * g_log_structured_array's GLIB_DOMAIN). Returns the name (in buf or
 	 * not), or NULL; may set *level. */
 	const char *(*fields)(const struct lt_frame *f, char *buf, size_t cap, int32_t *level);
+	/* Where the entry stub jumps: a count path made for where this entry
+	 * keeps its name and level (entry_x86_64.S, chosen by lt_desc_prepare),
+	 * or the generic trampoline, which reads any argument. Last, so that a
+	 * hook descriptor handed out again can be cleared without it. */
+	void *fast;
 };
-#define LT_DESC_SIZE 96
+#define LT_DESC_SIZE 104
 enum lt_site_kind {
 	LT_SITE_NONE = 0,
 	LT_SITE_ARGS,     /* function and file strings, an int line (virLogMessage, a hook) */
@@ -112,8 +117,8 @@ enum lt_site_kind {
 	((uint64_t)(uint32_t)(level) | (uint64_t)((entry) & 0xff) << 32 | (uint64_t)((gen) & 0xffffff) << 40)
 /* The key of a call, the same in the hot and the slow path. */
 #define LT_KEY_NAME(f, d) (lt_frame_word(f, (d)->name_word) & (d)->name_mask)
-#define LT_KEY_META(f, d, gen) \
-	((uint32_t)(lt_frame_word(f, (d)->level_word) & (d)->level_mask) | (d)->meta_id | (uint64_t)((gen) & 0xffffff) << 40)
+#define LT_KEY_META(f, d, gen_key) \
+	((uint32_t)(lt_frame_word(f, (d)->level_word) & (d)->level_mask) | (d)->meta_id | (gen_key))
 #define LT_META_LEVEL(m) ((int32_t)(uint32_t)(m))
 #define LT_META_ENTRY(m) ((uint32_t)((m) >> 32) & 0xff)
 #define LT_META_GEN(m) ((uint32_t)((m) >> 40))

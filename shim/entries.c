@@ -7,6 +7,7 @@
 #include "entries.h"
 #include "base.h"
 #include "desc.h"
+#include "entry.h"
 #include "fields.h"
 #include "../common/ltx_entries.h"
 #include "../common/ltx_format.h"
@@ -16,13 +17,13 @@ _Static_assert(sizeof(struct lt_desc) == LT_DESC_SIZE, "the assembly indexes hoo
 /* .real: lt_calib_prepare (calib.c) */
 struct lt_desc lt_desc_calib = {
 	.name_arg = LT_ARG_NONE, .level_arg = 0, .fmt_arg = LT_ARG_NONE,
-	.id = 0, .family = LTX_FAM_CALIB, .resolved = 1, .symbol = "(calibration)",
+	.id = 0, .family = LTX_FAM_CALIB, .resolved = 1, .symbol = "(calibration)", LT_DESC_FAST_INIT
 };
 
 #define N LT_ARG_NONE
 #define DESC(sym, ...)                                                                            \
 	struct lt_desc lt_desc_##sym = { .id = LTX_ID_##sym, .family = LTX_FAMILY_##sym, .symbol = #sym, \
-					 __VA_ARGS__ }
+					 LT_DESC_FAST_INIT __VA_ARGS__ }
 
 /* Where a call names its own call site: which arguments hold the function,
  * file and line, read as the kind says (LT_SITE_*, desc.h). The journal's
@@ -132,6 +133,21 @@ static uint8_t arg_word(uint8_t i)
 	return i < 6 ? i : (uint8_t)(i + 2);
 }
 
+#if LT_HAVE_TRAMPOLINES
+/* The count path that reads this entry's name and level from their
+ * registers; the generic trampoline for one on the stack. */
+static void *count_path(const struct lt_desc *d)
+{
+	unsigned n = d->name_arg == LT_ARG_NONE ? 6 : d->name_arg;
+	unsigned l = d->level_arg == LT_ARG_NONE ? 6 : d->level_arg;
+	if (n > 6 || l > 6)
+		return lt_tramp;
+	if (d->flags & LT_DESC_IDENT) /* a 16-bit level */
+		return n == 6 && l == 0 ? (void *)lt_count_ident : (void *)lt_tramp;
+	return lt_count_paths[n * 7 + l];
+}
+#endif
+
 void lt_desc_prepare(struct lt_desc *d)
 {
 	d->name_word = d->name_arg == LT_ARG_NONE ? LT_FRAME_RET_WORD : arg_word(d->name_arg);
@@ -144,6 +160,9 @@ void lt_desc_prepare(struct lt_desc *d)
 		d->level_mask = 0xffff;
 		d->meta_id |= (uint64_t)(__atomic_load_n(&lt_syslog_ident_idx, __ATOMIC_RELAXED) & 0xff) << 16;
 	}
+#if LT_HAVE_TRAMPOLINES
+	__atomic_store_n(&d->fast, count_path(d), __ATOMIC_RELEASE);
+#endif
 	__atomic_store_n(&d->prepared, 1, __ATOMIC_RELEASE);
 }
 

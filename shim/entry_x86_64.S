@@ -1,7 +1,9 @@
 /* Entry trampolines for x86-64 (System V ABI).
  *
  * Each exported entry point loads its descriptor into r11 (a scratch
- * register free at function entry) and jumps to lt_tramp. lt_tramp saves the
+ * register free at function entry) and jumps where the descriptor says
+ * (desc->fast): a count path, which does the common cases itself (see
+ * LT_COUNT_PATH below), or lt_tramp, the generic trampoline. lt_tramp saves the
  * argument registers and al (the vector-register count of a variadic call),
  * asks the hook what to do, and then:
  *   PASS  restores everything and jumps to the real function, leaving no
@@ -32,10 +34,49 @@
 #include "../common/ltx_entries.h"
 
 #define LT_SHADOW_T0 24		/* offsets in struct lt_shadow (shim/state.h) */
-#define LT_DESC_SIZE 96		/* sizeof(struct lt_desc) (checked in entries.c) */
+#define LT_DESC_SIZE 104	/* sizeof(struct lt_desc) (checked in entries.c) */
 #define LT_HOOK_STUB_SIZE 16
 #define LT_SHADOW_TARGET 32
 #define LT_SHADOW_RBX 56
+/* The rest is checked in hotpath.c. struct lt_desc: */
+#define LT_DESC_REAL 0
+#define LT_DESC_DROP 8
+#define LT_DESC_META 32
+#define LT_DESC_FAST 96
+/* struct lt_slot: */
+#define LT_SLOT_NAME 8
+#define LT_SLOT_META 16
+#define LT_SLOT_CALLS 24
+#define LT_SLOT_RL 48
+#define LT_SLOT_RL_COUNT 48
+#define LT_SLOT_RL_EVERY 52
+#define LT_SLOT_ACTION 56
+#define LT_SLOT_SIZE 64
+/* struct lt_thread, struct lt_shadow: */
+#define LT_EXT_RL_LEFT 0x1b0
+#define LT_EXT_RL_ACTION 0x1b4
+#define LT_EXT_RL_END 0x1b8
+#define LT_EXT_RL_KEPT 0x1c8
+#define LT_THR_SDEPTH 0x118
+#define LT_THR_SHADOW 0x1d8
+#define LT_SHADOW_DEPTH 64
+#define LT_SHADOW_RET 0
+#define LT_SHADOW_SP 8
+#define LT_SHADOW_SLOT 16
+#define LT_SHADOW_EXT 40
+#define LT_SHADOW_FIRST 48
+/* struct lt_tls: */
+#define LT_TLS_COUNTDOWN 8
+#define LT_TLS_THR 16
+#define LT_TLS_SLOTS 80
+#define LT_TLS_MASK6 88
+#define LT_TLS_EXT_BIAS 96
+/* enum lt_slot_action: the words the count path acts on itself */
+#define LT_SA_SAMPLE 0
+#define LT_SA_DROP 1
+#define LT_SA_TIME 2
+#define LT_SA_RULED_SAMPLE 35	/* KEEP | RULED */
+#define LT_SA_RULED_LIMIT 99	/* KEEP | RULED | LIMIT */
 
 	.text
 
@@ -115,15 +156,316 @@
 	.cfi_startproc
 	.byte 0xf3, 0x0f, 0x1e, 0xfa	/* endbr64 */
 	leaq \desc(%rip), %r11
-	jmp lt_tramp
+	jmp *LT_DESC_FAST(%r11)
 	.cfi_endproc
 	.size \name, . - \name
 .endm
 
+/* The count paths. An entry stub jumps to the one its descriptor names
+ * (lt_desc_prepare picks it): each is made for where its entries keep the
+ * name and the level, so it reads them from their registers, and saves
+ * only rax and rbx (r10 and r11 are free at a function's entry). It keys
+ * the call as lt_hook_enter does, probes the thread's table without
+ * wrapping (a table ends with an empty guard slot), and counts. Then:
+ * a SAMPLE key whose countdown has not run out goes on to the real
+ * function, a dropped one returns, a sample rule's dropped call and a
+ * limit rule's call inside a full window return; anything else goes to
+ * lt_tramp_rare with the slot (its low bits say what was done already),
+ * and a key not found to lt_tramp, which looks again and wraps. */
+/* reg = the ext of the slot in rbx: the same index in the table's ext
+ * array, whose entries are 8 slots long (clobbers r10) */
+.macro LT_EXT_OF_RBX reg
+	movq lt_tls@gottpoff(%rip), %r10
+	movq %fs:LT_TLS_EXT_BIAS(%r10), \reg
+	leaq (\reg,%rbx,8), \reg
+.endm
+
+.macro LT_COUNT_PATH label, name, level, lev16=0
 	.p2align 4
+	.type \label, @function
+\label:
+	.cfi_startproc
+	.byte 0xf3, 0x0f, 0x1e, 0xfa	/* endbr64: entered with jmp *LT_DESC_FAST */
+	pushq %rax
+	.cfi_adjust_cfa_offset 8
+	pushq %rbx
+	.cfi_adjust_cfa_offset 8
+	.cfi_rel_offset rbx, 0
+	/* meta: the level, the entry's id (syslog: and its ident), the generation */
+	.ifc \level,none
+	movq LT_DESC_META(%r11), %rax
+	.else
+	.if \lev16
+	movzwl %\level, %eax
+	.else
+	movl %\level, %eax
+	.endif
+	orq LT_DESC_META(%r11), %rax
+	.endif
+	orq lt_gen_key(%rip), %rax
+	/* the hash of lt_key_hash, scaled to a slot's offset */
+	.ifc \name,none
+	movq 16(%rsp), %rbx
+	.else
+	movq %\name, %rbx
+	shlq $16, %rbx
+	xorq 16(%rsp), %rbx
+	.endif
+	addq %rax, %rbx
+	imulq lt_hash_mul(%rip), %rbx
+	shrq $26, %rbx
+	movq lt_tls@gottpoff(%rip), %r10
+	andq %fs:LT_TLS_MASK6(%r10), %rbx
+	addq %fs:LT_TLS_SLOTS(%r10), %rbx
+	movq 16(%rsp), %r10		/* the caller's return address */
+1:	cmpq %r10, (%rbx)
+	jne 2f
+	.ifc \name,none
+	cmpq $0, LT_SLOT_NAME(%rbx)
+	.else
+	cmpq %\name, LT_SLOT_NAME(%rbx)
+	.endif
+	jne 2f
+	cmpq %rax, LT_SLOT_META(%rbx)
+	je lt_count_hit
+2:	cmpq $0, (%rbx)
+	je lt_count_miss
+	addq $LT_SLOT_SIZE, %rbx
+	jmp 1b
+	.cfi_endproc
+	.size \label, . - \label
+.endm
+
+/* name: argument 0-5 or none; level: argument 0-5 or none */
+.irp n, rdi, rsi, rdx, rcx, r8, r9, none
+.irp l, edi, esi, edx, ecx, r8d, r9d, none
+	LT_COUNT_PATH lt_count_\n\()_\l, \n, \l
+.endr
+.endr
+/* syslog: no name argument, the level is the priority's low 16 bits (the
+ * ident's number is in the descriptor's meta) */
+	LT_COUNT_PATH lt_count_ident, none, di, 1
+	.globl lt_count_ident
+	.hidden lt_count_ident
+
+	/* A count path found the key's slot (rbx) and counted the call; rax
+	 * and rbx wait on the stack. */
+	.p2align 4
+	.type lt_count_hit, @function
+lt_count_hit:
+	.cfi_startproc
+	.cfi_adjust_cfa_offset 16
+	.cfi_rel_offset rbx, 0
+	addq $1, LT_SLOT_CALLS(%rbx)
+#ifdef LT_DELIBERATE_SLOWDOWN
+	/* only in the build that proves the CI guard catches a slower path */
+	.rept LT_DELIBERATE_SLOWDOWN * 4
+	nop
+	.endr
+#endif
+	cmpl $LT_SA_SAMPLE, LT_SLOT_ACTION(%rbx)
+	jne 3f
+	movq lt_tls@gottpoff(%rip), %r10
+	subq $1, %fs:LT_TLS_COUNTDOWN(%r10)
+	jle 8f				/* time it, take its stack: the C path */
+13:	movq LT_DESC_REAL(%r11), %r11
+	popq %rbx
+	.cfi_adjust_cfa_offset -8
+	.cfi_restore rbx
+	popq %rax
+	.cfi_adjust_cfa_offset -8
+	jmp *%r11
+	.cfi_adjust_cfa_offset 16
+	.cfi_rel_offset rbx, 0
+3:	cmpl $LT_SA_DROP, LT_SLOT_ACTION(%rbx)
+	jne 4f
+5:	movq LT_DESC_DROP(%r11), %rax
+	popq %rbx
+	.cfi_adjust_cfa_offset -8
+	.cfi_restore rbx
+	addq $8, %rsp
+	.cfi_adjust_cfa_offset -8
+	ret
+	.cfi_adjust_cfa_offset 16
+	.cfi_rel_offset rbx, 0
+4:	cmpl $LT_SA_RULED_SAMPLE, LT_SLOT_ACTION(%rbx)
+	jne 6f
+	/* sample 1 in N: dropped until the count runs out */
+	subl $1, LT_SLOT_RL_COUNT(%rbx)
+	jne 5b
+	/* kept: the count starts again, the key's ext counts it */
+	movl LT_SLOT_RL_EVERY(%rbx), %eax
+	movl %eax, LT_SLOT_RL_COUNT(%rbx)
+	LT_EXT_OF_RBX %rax
+	addq $1, LT_EXT_RL_KEPT(%rax)
+	cmpl $LT_SA_SAMPLE, LT_EXT_RL_ACTION(%rax)
+	jne 14f				/* then as its key says: the C path */
+	/* then as any SAMPLE key */
+19:	movq lt_tls@gottpoff(%rip), %r10
+	subq $1, %fs:LT_TLS_COUNTDOWN(%r10)
+	jg 13b
+	leaq 4(%rbx), %r10		/* the countdown ran out: sample_fire */
+	jmp 7f
+14:	leaq 3(%rbx), %r10
+	jmp 7f
+6:	cmpl $LT_SA_RULED_LIMIT, LT_SLOT_ACTION(%rbx)
+	jne 9f
+	/* limit: dropped until the tick its full window ends */
+	pushq %rdx
+	.cfi_adjust_cfa_offset 8
+	rdtsc
+	shlq $32, %rdx
+	orq %rdx, %rax
+	cmpq LT_SLOT_RL(%rbx), %rax
+	jb 15f
+	/* The window keeps (or is over, or has no call left: C, ruled_limit,
+	 * which starts the next). Its last call sets the tick to drop until. */
+	LT_EXT_OF_RBX %rdx
+	cmpq LT_EXT_RL_END(%rdx), %rax
+	jae 16f
+	cmpl $0, LT_EXT_RL_LEFT(%rdx)
+	je 16f
+	subl $1, LT_EXT_RL_LEFT(%rdx)
+	jne 17f
+	movq LT_EXT_RL_END(%rdx), %rax
+	movq %rax, LT_SLOT_RL(%rbx)
+17:	addq $1, LT_EXT_RL_KEPT(%rdx)
+	cmpl $LT_SA_SAMPLE, LT_EXT_RL_ACTION(%rdx)
+	popq %rdx			/* (keeps the flags) */
+	.cfi_adjust_cfa_offset -8
+	je 19b
+	leaq 3(%rbx), %r10
+	jmp 7f
+	.cfi_adjust_cfa_offset 8
+15:	popq %rdx
+	.cfi_adjust_cfa_offset -8
+	jmp 5b
+	.cfi_adjust_cfa_offset 8
+16:	popq %rdx
+	.cfi_adjust_cfa_offset -8
+	leaq 2(%rbx), %r10
+	jmp 7f
+9:	cmpl $LT_SA_TIME, LT_SLOT_ACTION(%rbx)
+	jne 8f
+	/* Time it: time_start's work (hotpath.c), then the trampoline's. A
+	 * full shadow stack, or an entry left by longjmp on this stack slot,
+	 * goes to C. */
+	pushq %rcx
+	.cfi_adjust_cfa_offset 8
+	.cfi_remember_state
+	movq lt_tls@gottpoff(%rip), %r10
+	movq %fs:LT_TLS_THR(%r10), %r10
+	movl LT_THR_SDEPTH(%r10), %eax
+	cmpl $LT_SHADOW_DEPTH, %eax
+	jae 10f
+	leaq 24(%rsp), %rcx		/* the return address's slot */
+	shll $6, %eax
+	leaq LT_THR_SHADOW(%r10,%rax), %rax	/* the entry */
+	/* (with none below, this reads the field before the stack: a false
+	 * match only sends the call to C, which looks properly) */
+	cmpq %rcx, LT_SHADOW_SP - 64(%rax)
+	je 10f
+	addl $1, LT_THR_SDEPTH(%r10)	/* reserved before it is filled */
+	movq %rcx, LT_SHADOW_SP(%rax)
+	movq (%rcx), %rcx
+	movq %rcx, LT_SHADOW_RET(%rax)
+	movq %rbx, LT_SHADOW_SLOT(%rax)
+	movl $0, LT_SHADOW_FIRST(%rax)
+	movq LT_DESC_REAL(%r11), %r11
+	movq %r11, LT_SHADOW_TARGET(%rax)
+	LT_EXT_OF_RBX %rcx
+	movq %rcx, LT_SHADOW_EXT(%rax)
+	popq %rcx
+	.cfi_adjust_cfa_offset -8
+	/* The caller's rbx goes to the entry, which rbx then holds. */
+	movq (%rsp), %r10
+	movq %r10, LT_SHADOW_RBX(%rax)
+	movq %rax, %rbx
+	pushq %rdx
+	.cfi_adjust_cfa_offset 8
+	rdtsc
+	shlq $32, %rdx
+	orq %rdx, %rax
+	movq %rax, LT_SHADOW_T0(%rbx)
+	popq %rdx
+	.cfi_adjust_cfa_offset -8
+	movq 8(%rsp), %rax
+	addq $24, %rsp			/* rbx's and rax's copies, the return address */
+	.cfi_adjust_cfa_offset -24
+	/* DW_CFA_expression rbx, [rbx + LT_SHADOW_RBX]; rip, [rbx + 0] */
+	.cfi_escape 0x10, 0x03, 0x02, 0x73, LT_SHADOW_RBX
+	.cfi_escape 0x10, 0x10, 0x02, 0x73, 0x00
+	jmp lt_time_call
+	.cfi_restore_state
+10:	popq %rcx
+	.cfi_adjust_cfa_offset -8
+8:	movq %rbx, %r10			/* the rest: act on the slot's action */
+7:	popq %rbx
+	.cfi_adjust_cfa_offset -8
+	.cfi_restore rbx
+	popq %rax
+	.cfi_adjust_cfa_offset -8
+	jmp lt_tramp_rare
+	.cfi_endproc
+	.size lt_count_hit, . - lt_count_hit
+
+	/* Not found: lt_tramp looks again (wrapping) or makes the key. */
+	.p2align 4
+	.type lt_count_miss, @function
+lt_count_miss:
+	.cfi_startproc
+	.cfi_adjust_cfa_offset 16
+	.cfi_rel_offset rbx, 0
+	popq %rbx
+	.cfi_adjust_cfa_offset -8
+	.cfi_restore rbx
+	popq %rax
+	.cfi_adjust_cfa_offset -8
+	jmp lt_tramp
+	.cfi_endproc
+	.size lt_count_miss, . - lt_count_miss
+
+	.section .data.rel.ro, "aw"
+	.p2align 3
+	.globl lt_count_paths
+	.hidden lt_count_paths
+	.type lt_count_paths, @object
+lt_count_paths:			/* [name * 7 + level], 6 = none */
+.irp n, rdi, rsi, rdx, rcx, r8, r9, none
+.irp l, edi, esi, edx, ecx, r8d, r9d, none
+	.quad lt_count_\n\()_\l
+.endr
+.endr
+	.size lt_count_paths, . - lt_count_paths
+
+	.section .rodata
+	.p2align 3
+lt_hash_mul:			/* lt_key_hash's multiplier */
+	.quad 0x9e3779b97f4a7c15
+	.text
+
+	/* The C path for a key the count path found: the frame as lt_tramp
+	 * makes it, r10 the slot (and in its low bits what was done). */
+	.p2align 4
+	.type lt_tramp_rare, @function
+lt_tramp_rare:
+	.cfi_startproc
+	LT_PUSH_ARGS
+	movq %rsp, %rdi
+	movq %r11, %rsi
+	movq %r10, %rdx
+	call lt_hook_rare
+	jmp .Ldispatch
+	.cfi_endproc
+	.size lt_tramp_rare, . - lt_tramp_rare
+
+	.p2align 4
+	.globl lt_tramp
+	.hidden lt_tramp
 	.type lt_tramp, @function
 lt_tramp:
 	.cfi_startproc
+	.byte 0xf3, 0x0f, 0x1e, 0xfa	/* endbr64: a descriptor's fast may name it */
 	LT_PUSH_ARGS
 	movq %rsp, %rdi
 	movq %r11, %rsi
@@ -174,6 +516,9 @@ lt_tramp:
 	.cfi_adjust_cfa_offset -8
 	/* DW_CFA_expression rip, [rbx + 0] */
 	.cfi_escape 0x10, 0x10, 0x02, 0x73, 0x00
+	.globl lt_time_call
+	.hidden lt_time_call
+lt_time_call:			/* also entered from lt_count_hit, in this state */
 	call *%r11
 	.globl lt_tramp_timed_ret
 	.hidden lt_tramp_timed_ret
@@ -327,8 +672,8 @@ lt_hook_stubs:
 	.rept LTX_HOOK_STUBS
 	.byte 0xf3, 0x0f, 0x1e, 0xfa	/* endbr64 */
 	leaq lt_hook_descs + lt_stub_i * LT_DESC_SIZE(%rip), %r11
-	.byte 0xe9			/* jmp rel32: a fixed size */
-	.long lt_tramp - . - 4
+	.byte 0x41, 0xff, 0x63, LT_DESC_FAST	/* jmp *LT_DESC_FAST(%r11): a fixed size */
+	nop
 	.set lt_stub_i, lt_stub_i + 1
 	.endr
 	.cfi_endproc

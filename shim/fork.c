@@ -67,7 +67,7 @@ void lt_forked_child(void)
 	lt_threads_forked(); /* the other threads' states are the parent's: unmapped */
 	/* Send this thread's next logging call to the slow path once, where
 	 * the control thread is started again. */
-	lt_tls.table = NULL;
+	lt_tls_set_table(NULL);
 	struct lt_thread *self = lt_tls.thr;
 	lt_threads = self;
 	lt_late_calls = 0;

@@ -91,7 +91,7 @@ static int stub_for(unsigned k, uint64_t target)
 		return -1;
 	}
 	struct lt_desc *d = &lt_hook_descs[used];
-	memset(d, 0, sizeof *d);
+	memset(d, 0, offsetof(struct lt_desc, fast)); /* a stub may be on its way through it */
 	d->name_arg = specs[k].name_arg ? (uint8_t)(specs[k].name_arg - 1) : LT_ARG_NONE;
 	d->level_arg = specs[k].level_arg ? (uint8_t)(specs[k].level_arg - 1) : LT_ARG_NONE;
 	d->fmt_arg = specs[k].fmt_arg ? (uint8_t)(specs[k].fmt_arg - 1) : LT_ARG_NONE;

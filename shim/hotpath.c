@@ -1,9 +1,12 @@
-/* The hot path: runs on every intercepted call. Built with
- * -mgeneral-regs-only and calls nothing outside this file, so the vector
- * registers that carry a variadic call's floating-point arguments reach the
- * real function untouched (tests/e2e/t-hook-object.sh checks the object
- * code). No locks, no atomics, no allocation: a key already seen costs a
- * hash, a probe and an increment. Anything else returns LT_SLOW. */
+/* The hot path's C part. The count paths (entry_x86_64.S) key, count and
+ * act on the common cases of every call; they come here with the slot for
+ * the rest (lt_hook_rare), and lt_tramp comes here for a key they did not
+ * find or an entry whose name or level is on the stack (lt_hook_enter);
+ * a timed call ends in lt_hook_exit. Built with -mgeneral-regs-only and
+ * calls nothing outside this file, so the vector registers that carry a
+ * variadic call's floating-point arguments reach the real function
+ * untouched (tests/e2e/t-hook-object.sh checks the object code). No locks,
+ * no atomics, no allocation. Anything else returns LT_SLOW. */
 #include "lt.h"
 #include "hotpath.h"
 #include "base.h"
@@ -12,7 +15,32 @@
 #include "clockfit.h"
 #include "../common/ltx_format.h"
 
-__thread struct lt_tls lt_tls LT_TLS = { 0 };
+struct lt_slot lt_no_slots[2] __attribute__((aligned(64)));
+__thread struct lt_tls lt_tls LT_TLS = { .slots = lt_no_slots };
+
+/* The assembly count paths (entry_x86_64.S) know these. */
+#define OFF(t, m) __builtin_offsetof(struct t, m)
+_Static_assert(OFF(lt_desc, real) == 0 && OFF(lt_desc, drop_value) == 8 && OFF(lt_desc, meta_id) == 32 &&
+		       OFF(lt_desc, fast) == 96,
+	       "descriptor offsets in entry_x86_64.S");
+_Static_assert(OFF(lt_slot, ret) == 0 && OFF(lt_slot, name) == 8 && OFF(lt_slot, meta) == 16 &&
+		       OFF(lt_slot, calls) == 24 && OFF(lt_slot, rl_state) == 48 && OFF(lt_slot, action) == 56 &&
+		       sizeof(struct lt_slot) == 64 && OFF(lt_table, slots) % 64 == 0,
+	       "slot offsets in entry_x86_64.S (and slots 64-aligned: their low bits carry a code)");
+_Static_assert(OFF(lt_tls, countdown) == 8 && OFF(lt_tls, slots) == 80 && OFF(lt_tls, mask6) == 88,
+	       "TLS offsets in entry_x86_64.S");
+_Static_assert(OFF(lt_tls, thr) == 16 &&
+		       sizeof(struct lt_ext) == 512 && OFF(lt_tls, ext_bias) == 96 && OFF(lt_thread, sdepth) == 0x118 &&
+		       OFF(lt_thread, shadow) == 0x1d8 && LT_SHADOW_DEPTH == 64 && sizeof(struct lt_shadow) == 64 &&
+		       OFF(lt_shadow, ret) == 0 && OFF(lt_shadow, sp) == 8 && OFF(lt_shadow, slot) == 16 &&
+		       OFF(lt_shadow, ext) == 40 && OFF(lt_shadow, first) == 48 && OFF(lt_slot, rl_count) == 48 &&
+		       OFF(lt_slot, rl_every) == 52 && OFF(lt_ext, rl_action) == 0x1b4 && OFF(lt_ext, rl_kept) == 0x1c8 &&
+		       OFF(lt_ext, rl_left) == 0x1b0 && OFF(lt_ext, rl_end) == 0x1b8,
+	       "table, thread and shadow-stack offsets in entry_x86_64.S");
+_Static_assert(LT_SA_SAMPLE == 0 && LT_SA_DROP == 1 && LT_SA_TIME == 2 && (LT_SA_KEEP | LT_SA_RULED) == 35 &&
+		       (LT_SA_KEEP | LT_SA_RULED | LT_SA_LIMIT) == 99,
+	       "actions in entry_x86_64.S");
+_Static_assert(OFF(lt_desc, fast) < 128, "a hook stub's jmp has an 8-bit displacement");
 
 /* Fibonacci hashing: the top bits of the product depend on every input bit,
  * so call sites a few bytes apart still spread over the table. */
@@ -181,7 +209,7 @@ static inline __attribute__((always_inline)) struct lt_ret act_ruled(struct lt_f
 		return ruled_limit(f, d, s, a, now);
 	}
 	/* sample: the 1st, (N+1)th, (2N+1)th ... call */
-	if (--s->rl_state)
+	if (--s->rl_count)
 		goto drop;
 	return ruled_kept(f, d, s);
 drop:
@@ -221,7 +249,7 @@ static inline __attribute__((always_inline)) struct lt_ret ruled_kept_x(struct l
 {
 	lt_inc(&x->rl_kept, 1);
 	if (!(s->action & LT_SA_LIMIT))
-		s->rl_state = x->rl_n;
+		s->rl_count = s->rl_every;
 	uint32_t a = x->rl_action & ~(uint32_t)LT_SA_RULED; /* (never set there: no recursion) */
 	if (likely(a == LT_SA_SAMPLE)) {
 		if (likely(--lt_tls.countdown > 0))
@@ -290,6 +318,27 @@ static inline struct lt_ret act(struct lt_frame *f, struct lt_desc *d, struct lt
 	return act_rare(f, d, s);
 }
 
+/* A count path found the key and counted the call; the low bits of sc say
+ * what it did beyond that (entry_x86_64.S): 0 nothing more (a SAMPLE key
+ * whose countdown ran out, or an action it leaves to C); 2 a limit rule's
+ * window is over (or has no call left); a sample or limit rule kept the
+ * call and counted it, and 3 the key's own action is not SAMPLE, 4 it is
+ * and its countdown ran out. */
+LT_DIRECT_ONLY struct lt_ret lt_hook_rare(struct lt_frame *f, struct lt_desc *d, uint64_t sc)
+{
+	struct lt_slot *s = (struct lt_slot *)(sc & ~(uint64_t)63);
+	switch (sc & 63) {
+	case 2:
+		return ruled_limit(f, d, s, s->action, lt_rdtsc());
+	case 3:
+		return act_as(f, d, s, lt_ext_of(lt_tls.table, s)->rl_action);
+	case 4:
+		return sample_fire(f, d, s);
+	default:
+		return act_as(f, d, s, s->action);
+	}
+}
+
 /* For the slow path, once it has found or made the slot. */
 struct lt_ret lt_hook_act(struct lt_frame *f, struct lt_desc *d, struct lt_slot *s)
 {
@@ -316,7 +365,7 @@ LT_DIRECT_ONLY struct lt_ret lt_hook_enter(struct lt_frame *f, struct lt_desc *d
 	if (unlikely(!t))
 		return ret2(LT_SLOW, (uint64_t)d);
 	uint64_t name = LT_KEY_NAME(f, d);
-	uint64_t meta = LT_KEY_META(f, d, lt_gen);
+	uint64_t meta = LT_KEY_META(f, d, lt_gen_key);
 	uint64_t i = lt_key_hash(f->ret, name, meta) >> 32;
 	struct lt_slot *s = &t->slots[i & t->mask];
 	if (likely(s->ret == f->ret && s->name == name && s->meta == meta))
@@ -332,7 +381,7 @@ struct lt_slot *lt_find_slot(const struct lt_table *t, const struct lt_frame *f,
 	if (!d->prepared)
 		return NULL;
 	uint64_t name = LT_KEY_NAME(f, d);
-	uint64_t meta = LT_KEY_META(f, d, lt_gen);
+	uint64_t meta = LT_KEY_META(f, d, lt_gen_key);
 	for (uint64_t i = lt_key_hash(f->ret, name, meta) >> 32;; i++) {
 		const struct lt_slot *s = &t->slots[i & t->mask];
 		if (s->ret == f->ret && s->name == name && s->meta == meta)

@@ -2,7 +2,7 @@
  * fills it) in memory of its own, linked newest first and never freed: a
  * key's generation says which set decided it, and the data file lists every
  * set it saw. A new set is published with a release store of the list
- * head, then of lt_gen; the hot path reads lt_gen alone, and a key of the
+ * head, then of lt_gen (lt_gen_set); the hot path reads lt_gen_key alone, and a key of the
  * new generation is a new key, so every decision is taken again, once, in
  * the slow path, under the set of its generation.
  *
@@ -89,7 +89,7 @@ int lt_rules_apply(const char *text, size_t len, const char *origin, int origin_
 	n->applied_mono = lt_clock_ns(CLOCK_MONOTONIC);
 	n->next = lt_rules_head;
 	__atomic_store_n(&lt_rules_head, n, __ATOMIC_RELEASE);
-	__atomic_store_n(&lt_gen, gen, __ATOMIC_RELEASE);
+	lt_gen_set(gen);
 	pthread_mutex_unlock(&apply_lock);
 	return (int)gen;
 }

@@ -183,7 +183,7 @@ struct lt_ret lt_slow_path(struct lt_frame *f, struct lt_desc *d)
 
 	/* After a fork the hot path was sent here once (see lt_forked_child). */
 	if (!lt_tls.table)
-		lt_tls.table = th->table;
+		lt_tls_set_table(th->table);
 	if (d->family != LTX_FAM_CALIB)
 		lt_svc_on_call();
 
@@ -191,9 +191,9 @@ struct lt_ret lt_slow_path(struct lt_frame *f, struct lt_desc *d)
 	 * decided under the rules of the generation it carries. The key as the
 	 * hot path computes it; the level as the call gave it (a syslog key's
 	 * meta also holds its ident's number). */
-	uint32_t gen = __atomic_load_n(&lt_gen, __ATOMIC_ACQUIRE);
 	uint64_t name = LT_KEY_NAME(f, d);
-	uint64_t meta = LT_KEY_META(f, d, gen);
+	uint64_t meta = LT_KEY_META(f, d, __atomic_load_n(&lt_gen_key, __ATOMIC_ACQUIRE));
+	uint32_t gen = LT_META_GEN(meta);
 	int32_t level = d->level_arg != LT_ARG_NONE ? (int32_t)lt_arg(f, d->level_arg) : 0;
 	uint64_t ret = f->ret;
 	struct lt_table *t = th->table;
@@ -263,7 +263,12 @@ struct lt_ret lt_slow_path(struct lt_frame *f, struct lt_desc *d)
 		if (s->action & LT_SA_RULED) {
 			/* the rule's state takes fmt's place in the slot */
 			lt_ext_of(t, s)->rl_fmt = s->fmt;
-			s->rl_state = (s->action & LT_SA_LIMIT) ? 0 : 1;
+			if (s->action & LT_SA_LIMIT) {
+				s->rl_state = 0;
+			} else {
+				s->rl_count = 1;
+				s->rl_every = lt_ext_of(t, s)->rl_n;
+			}
 		}
 		lt_ext_of(t, s)->keyno = th->nkeys++;
 		t->used++;

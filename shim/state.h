@@ -42,11 +42,14 @@ struct lt_slot {
 	uint64_t ticks;
 	union {
 		uint64_t fmt;      /* first format pointer seen */
-		uint64_t rl_state; /* LT_SA_RULED: the rule's state, read by the hot path
-				    * without the key's lt_ext (its fmt is there, rl_fmt):
-				    * sample: calls until the next kept one (1: this one);
-				    * limit: the tick until which every call is dropped
+		/* LT_SA_RULED: the rule's state, read by the hot path without
+		 * the key's lt_ext (its fmt is there, rl_fmt) */
+		uint64_t rl_state; /* limit: the tick until which every call is dropped
 				    * (the window's N are kept), 0 while it keeps */
+		struct {
+			uint32_t rl_count; /* sample: calls until the next kept one (1: this one) */
+			uint32_t rl_every; /* sample: N, of 1 in N */
+		};
 	};
 	uint32_t action;  /* enum lt_slot_action */
 	uint32_t name_at; /* offset of the key's struct lt_name in the thread's name arena, +1 */
@@ -110,8 +113,7 @@ struct lt_ext {
 	uint16_t rule_act;
 	/* LT_SA_RULED keys: the state of their limit or sample rule, this
 	 * thread's alone (nothing shared is written per call; the hot path's
-	 * part is the slot's rl_state). The size stays 472 bytes: with 480 the
-	 * compiler indexes the array in more instructions than one imul. */
+	 * part is the slot's rl_state). */
 	uint16_t rl_per;    /* limit: the window in seconds; 0: sample */
 	uint32_t rl_n;      /* limit: calls kept per window; sample: 1 in rl_n */
 	uint32_t rl_left;   /* limit: calls the window still keeps */
@@ -120,8 +122,12 @@ struct lt_ext {
 	uint64_t rl_fmt;    /* the slot's fmt (its place holds rl_state) */
 	uint64_t rl_kept;   /* calls kept (the rest of `calls` were dropped) */
 	uint64_t rl_pre_kept; /* rl_kept when the thread first waited */
+	/* 512 bytes, 8 slots' worth: a slot's ext is its address times 8 plus
+	 * the table's lt_tls.ext_bias, a shift instead of a division and a
+	 * multiplication on the count path's way to a timed call */
+	uint8_t pad[40];
 };
-_Static_assert(sizeof(struct lt_ext) == 472, "lt_ext's size (see rl_per)");
+_Static_assert(sizeof(struct lt_ext) == 512, "lt_ext's size (see pad)");
 #define LT_TAIL_SHIFT 18 /* = LTX_TAIL_SHIFT: 2^18 ticks, about 100 us at 2.6 GHz */
 
 struct lt_table {
@@ -267,7 +273,14 @@ struct lt_tls {
 	int64_t time_left;  /* calls until the next timed one, as of arming */
 	int64_t stack_left; /* calls until the next stack, as of arming */
 	int64_t stack_cd;   /* calls of LT_SA_STACKED keys until their next stack */
+	/* The table as the assembly count path reads it (lt_tls_set_table):
+	 * its slots, never NULL (lt_no_slots when there is no table), and its
+	 * mask shifted to index 64-byte slots. */
+	struct lt_slot *slots;
+	uint64_t mask6;
+	uint64_t ext_bias; /* the table's ext - 8 * its slots: ext of slot s = 8 s + this */
 };
+
 
 /* Records one event: no libc, no vector registers (called from the hook).
  * The place is taken before it is filled: a signal handler that logs in

@@ -375,7 +375,7 @@ static void thread_gone(void *p)
 	if (th->epoch != __atomic_load_n(&lt_epoch, __ATOMIC_ACQUIRE) || !lt_live()) {
 		/* another attach's state, or detached: not in the list we keep */
 		lt_tls.dead = 1;
-		lt_tls.table = NULL;
+		lt_tls_set_table(NULL);
 		lt_tls.thr = NULL;
 		return;
 	}
@@ -383,7 +383,7 @@ static void thread_gone(void *p)
 		return;
 	lt_tls.busy = 1;
 	lt_tls.dead = 1;
-	lt_tls.table = NULL;
+	lt_tls_set_table(NULL);
 	lt_tls.thr = NULL;
 	prctl(PR_GET_NAME, th->name, 0, 0, 0);
 	/* Its own clock, once (a system call): no one can read it after. */

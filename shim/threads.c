@@ -22,11 +22,14 @@ uint64_t lt_late_calls; /* calls on threads whose state was already torn down */
 pthread_key_t lt_thread_key;
 int lt_thread_key_ok;
 
-/* The slots, then the parallel ext array, in one mapping (pages of ext
- * that no timed call or stack touches are never backed by memory). */
+/* The slots, an empty guard slot, then the parallel ext array, in one
+ * mapping (pages of ext that no timed call or stack touches are never
+ * backed by memory). The assembly count path probes on without wrapping:
+ * the guard ends a probe sequence that reaches the end, and the C path,
+ * which wraps, takes it from there. */
 size_t lt_table_bytes(uint64_t slots)
 {
-	return sizeof(struct lt_table) + slots * (sizeof(struct lt_slot) + sizeof(struct lt_ext));
+	return sizeof(struct lt_table) + sizeof(struct lt_slot) + slots * (sizeof(struct lt_slot) + sizeof(struct lt_ext));
 }
 
 struct lt_table *lt_table_new(uint64_t slots)
@@ -34,7 +37,7 @@ struct lt_table *lt_table_new(uint64_t slots)
 	struct lt_table *t = lt_map(lt_table_bytes(slots));
 	if (t) {
 		t->mask = slots - 1;
-		t->ext = (struct lt_ext *)&t->slots[slots];
+		t->ext = (struct lt_ext *)&t->slots[slots + 1];
 	}
 	return t;
 }
@@ -50,10 +53,10 @@ struct lt_table *lt_table_swap(struct lt_table *t)
 		t = lt_table_new(LT_TABLE_MIN);
 	if (!t)
 		return NULL;
-	lt_tls.table = NULL;
+	lt_tls_set_table(NULL);
 	lt_barrier();
 	th->table = t;
-	lt_tls.table = t;
+	lt_tls_set_table(t);
 	return old;
 }
 
@@ -73,7 +76,7 @@ struct lt_table *lt_table_grow(struct lt_thread *th, struct lt_table *old)
 	struct lt_table *t = lt_table_new((old->mask + 1) * 2);
 	if (!t)
 		return NULL;
-	lt_tls.table = NULL;
+	lt_tls_set_table(NULL);
 	lt_barrier();
 	for (uint64_t i = 0; i <= old->mask; i++) {
 		struct lt_slot *s = &old->slots[i];
@@ -96,7 +99,7 @@ struct lt_table *lt_table_grow(struct lt_thread *th, struct lt_table *old)
 	t->older = old;
 	lt_barrier();
 	th->table = t;
-	lt_tls.table = t;
+	lt_tls_set_table(t);
 	return t;
 }
 
@@ -153,7 +156,7 @@ struct lt_thread *lt_thread_self(void)
 		 * attach is done with it), and this thread starts afresh. (With a
 		 * timed call of then still in flight it keeps it until that ends.) */
 		lt_tls.thr = th = NULL;
-		lt_tls.table = NULL;
+		lt_tls_set_table(NULL);
 	}
 	if (th || lt_tls.dead)
 		return th;
@@ -187,7 +190,7 @@ struct lt_thread *lt_thread_self(void)
 	lt_tls.rng = (lt_rdtsc() ^ ((uint64_t)th->tid << 32)) | 1;
 	lt_rearm();
 	lt_tls.thr = th;
-	lt_tls.table = t;
+	lt_tls_set_table(t);
 	lt_thread_push(th);
 	if (lt_thread_key_ok)
 		pthread_setspecific(lt_thread_key, th);
