@@ -31,7 +31,6 @@ void lt_gen_set(uint32_t gen)
 	__atomic_store_n(&lt_gen, gen, __ATOMIC_RELEASE);
 	__atomic_store_n(&lt_gen_key, (uint64_t)(gen & 0xffffff) << 40, __ATOMIC_RELEASE);
 }
-volatile int lt_state;
 uint64_t lt_start_tsc, lt_start_mono, lt_start_real;
 pid_t lt_pid;
 int lt_inert;
@@ -162,6 +161,17 @@ size_t lt_utoa(uint64_t v, char *buf)
 		buf[i] = tmp[n - 1 - i];
 	buf[n] = 0;
 	return n;
+}
+
+void lt_join(char *msg, size_t cap, const char *a, const char *b, const char *c)
+{
+	size_t n = 0;
+	const char *parts[] = { a, b, c };
+	for (int i = 0; i < 3; i++)
+		for (const char *s = parts[i]; s && *s && n + 1 < cap; s++)
+			msg[n++] = *s;
+	if (cap)
+		msg[n] = 0;
 }
 
 /* Reads a small /proc file whole; returns bytes read (0 on failure). */

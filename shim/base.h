@@ -32,7 +32,6 @@ extern uint32_t lt_gen LT_HIDDEN;        /* current rule generation */
  * the key path ORs in. Set with lt_gen by lt_gen_set, after it. */
 extern uint64_t lt_gen_key LT_HIDDEN;
 void lt_gen_set(uint32_t gen) LT_HIDDEN;
-extern volatile int lt_state LT_HIDDEN;  /* 0 none, 1 initialising, 2 ready, 3 stopped */
 extern uint64_t lt_start_tsc, lt_start_mono, lt_start_real LT_HIDDEN; /* the clocks at start-up (or fork) */
 void lt_clocks_start(void) LT_HIDDEN;
 uint64_t lt_clock_ns(clockid_t c) LT_HIDDEN;
@@ -60,6 +59,8 @@ void lt_bad_setting(const char *var, const char *val, const char *expect) LT_HID
 /* Decimal digits of v into buf (24 bytes will do), NUL-terminated; returns
  * the length. */
 size_t lt_utoa(uint64_t v, char *buf) LT_HIDDEN;
+/* a, b and c (each may be NULL) into msg, cut to cap, NUL-terminated. */
+void lt_join(char *msg, size_t cap, const char *a, const char *b, const char *c) LT_HIDDEN;
 /* Reads a small file (/proc) whole; returns bytes read (0 on failure). */
 size_t lt_read_small(const char *path, char *buf, size_t cap) LT_HIDDEN;
 

@@ -13,7 +13,6 @@
  * Answer:   "logtax-ack 1\nnonce N\nstatus ok|error\n" then "key: value" lines. */
 #include "lt.h"
 #include "control.h"
-#include "attach.h"
 #include "base.h"
 #include "output.h"
 #include "rules.h"
@@ -36,6 +35,7 @@
 static char base_dir[4096]; /* XDG_RUNTIME_DIR or /tmp, read at start-up */
 static int warned;
 static uid_t started_as = (uid_t)-1; /* the euid the directory was made for */
+static int (*volatile detach_fn)(char *msg, size_t cap); /* set once attached */
 
 struct sbuf {
 	char *b;
@@ -119,6 +119,11 @@ int lt_ctl_started(void)
  * parent's pid in its names; the child's sets up its own (else, when the
  * fork came after the parent's thread had started, the child never made
  * its PID.on and `logtax ctl CHILD` said it had no control thread). */
+void lt_ctl_detach_by(int (*fn)(char *msg, size_t cap))
+{
+	__atomic_store_n(&detach_fn, fn, __ATOMIC_RELEASE);
+}
+
 void lt_ctl_forked(void)
 {
 	started_as = (uid_t)-1;
@@ -295,7 +300,15 @@ static void handle(const char *b, size_t len)
 	} else if (cl == 6 && !memcmp(cmd, "detach", 6)) {
 		/* answered once every patch is restored and the file written */
 		char msg[4096];
-		int rc = lt_detach(msg, sizeof msg);
+		int (*fn)(char *, size_t) = __atomic_load_n(&detach_fn, __ATOMIC_ACQUIRE);
+		int rc = -1;
+		if (fn)
+			rc = fn(msg, sizeof msg);
+		else
+			lt_join(msg, sizeof msg,
+				"detach is for a process logtax attached to; this one was started under logtax "
+				"run (its symbols are bound to the shim for good)",
+				NULL, NULL);
 		puts_(&o, rc == 0 ? "" : "error: ");
 		puts_(&o, msg);
 		puts_(&o, "\n");

@@ -5,7 +5,8 @@
  * elsewhere before the hot path can jump into unmapped memory. */
 #include "lt.h"
 #include "dlclose.h"
-#include "attach.h"
+#include "gotwrite.h"
+#include "lifecycle.h"
 #include "base.h"
 #include "desc.h"
 #include "entries.h"

@@ -1,8 +1,9 @@
 /* fork: the atfork handlers, the _Fork wrapper, and the child's fresh start. */
 #include "lt.h"
 #include "fork.h"
-#include "attach.h"
+#include "lifecycle.h"
 #include "base.h"
+#include "clockfit.h"
 #include "hotpath.h"
 #include "output.h"
 #include "process.h"
@@ -62,6 +63,7 @@ void lt_forked_child(void)
 	lt_output_forked();
 	lt_svc_forked();
 	lt_rules_forked();
+	lt_clockfit_forked();
 	lt_threads_forked(); /* the other threads' states are the parent's: unmapped */
 	/* Send this thread's next logging call to the slow path once, where
 	 * the control thread is started again. */

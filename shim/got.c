@@ -25,7 +25,8 @@
  * tables (not dlsym), so the program's dlerror() state is left alone. */
 #include "lt.h"
 #include "got.h"
-#include "attach.h"
+#include "gotwrite.h"
+#include "lifecycle.h"
 #include "base.h"
 #include "settings.h"
 #include "desc.h"
@@ -36,6 +37,7 @@
 #include "entry.h"
 #include "entrypatch.h"
 #include "patch.h"
+#include "rebind.h"
 #include "hotpath.h"
 #include "hooktarget.h"
 #include "symbols.h"
@@ -46,15 +48,9 @@
 #include <dlfcn.h>
 #include <elf.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <link.h>
 #include <pthread.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/auxv.h>
-#include <sys/mman.h>
-#include <sys/uio.h>
-#include <unistd.h>
 
 static struct ltx_hook_spec specs[LTX_HOOK_MAX];
 static unsigned nspecs;
@@ -117,72 +113,6 @@ static int stub_for(unsigned k, uint64_t target)
 	lt_hook_nscale[used] = specs[k].nlevels;
 	__atomic_store_n(&lt_hook_used, used + 1, __ATOMIC_RELEASE);
 	return (int)used;
-}
-
-/* The protection of the page holding addr, from /proc/self/maps; -1 if
- * unknown. */
-static int page_prot(uint64_t addr)
-{
-	int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	char buf[8192];
-	size_t have = 0;
-	int prot = -1;
-	for (;;) {
-		ssize_t n = read(fd, buf + have, sizeof buf - 1 - have);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		have += (size_t)n;
-		buf[have] = 0;
-		char *line = buf, *nl;
-		while ((nl = memchr(line, '\n', have - (size_t)(line - buf)))) {
-			*nl = 0;
-			char *end;
-			uint64_t lo = strtoull(line, &end, 16), hi = *end == '-' ? strtoull(end + 1, &end, 16) : 0;
-			if (addr >= lo && addr < hi && *end == ' ') {
-				prot = (end[1] == 'r' ? PROT_READ : 0) | (end[2] == 'w' ? PROT_WRITE : 0) |
-				       (end[3] == 'x' ? PROT_EXEC : 0);
-				goto done;
-			}
-			line = nl + 1;
-		}
-		have -= (size_t)(line - buf);
-		memmove(buf, line, have);
-	}
-done:
-	close(fd);
-	return prot;
-}
-
-/* Stores v at slot; a read-only page (RELRO) is opened and closed again.
- * Attached, what the slot held is kept for detach (attach.c). o may be
- * NULL when /proc tells the page's protection. */
-int lt_got_write(const struct lt_obj *o, uint64_t *slot, uint64_t v)
-{
-	uint64_t a = (uint64_t)slot;
-	if (a & 7)
-		return -1;
-	int prot = page_prot(a);
-	if (prot < 0 && !o)
-		return -1;
-	if (prot < 0) /* no /proc: what ld.so did is what we know */
-		prot = a >= o->relro_lo && a < o->relro_hi ? PROT_READ : PROT_READ | PROT_WRITE;
-	if (__atomic_load_n(&lt_mode, __ATOMIC_ACQUIRE) == LT_MODE_ATTACHED)
-		lt_got_saved(slot, __atomic_load_n(slot, __ATOMIC_ACQUIRE), v);
-	if (prot & PROT_WRITE) {
-		__atomic_store_n(slot, v, __ATOMIC_RELEASE);
-		return 0;
-	}
-	uint64_t page = getauxval(AT_PAGESZ) ? getauxval(AT_PAGESZ) : 4096;
-	void *p = (void *)(a & ~(page - 1));
-	if (mprotect(p, page, prot | PROT_READ | PROT_WRITE) < 0)
-		return -1;
-	__atomic_store_n(slot, v, __ATOMIC_RELEASE);
-	mprotect(p, page, prot);
-	return 0;
 }
 
 /* LOGTAX_PATCH entry or auto: the definition's entry jumps to the hook's
@@ -657,7 +587,7 @@ void lt_dl_after(void *handle)
 		patch_all(0);
 	if (deep)
 		deep_patch(handle);
-	lt_attach_dlopened();
+	lt_rebind_dlopened();
 	lt_tls.busy = busy;
 	errno = e;
 }

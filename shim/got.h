@@ -5,17 +5,6 @@
 
 #include "lt.h"
 
-#include <stdint.h>
-
 void lt_hooks_init(void) LT_HIDDEN;
-
-struct lt_obj;
-/* Stores v in a GOT entry (a RELRO page is opened for it and closed
- * again); attached, the old value is kept for detach. 0 or -1. */
-int lt_got_write(const struct lt_obj *o, uint64_t *slot, uint64_t v) LT_HIDDEN;
-
-struct lt_desc;
-struct ltx_level_pair;
-/* A hook descriptor's level scale (levels=): *n entries, or NULL and 0. */
 
 #endif

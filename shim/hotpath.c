@@ -12,7 +12,7 @@
 #include "base.h"
 #include "desc.h"
 #include "state.h"
-#include "rules.h"
+#include "clockfit.h"
 #include "../common/ltx_format.h"
 
 struct lt_slot lt_no_slots[2] __attribute__((aligned(64)));

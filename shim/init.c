@@ -4,7 +4,7 @@
  * write the data file at exit. */
 #include "lt.h"
 #include "init.h"
-#include "attach.h"
+#include "lifecycle.h"
 #include "base.h"
 #include "calib.h"
 #include "control.h"

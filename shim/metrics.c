@@ -195,16 +195,26 @@ static void key_fields(const struct lt_thread *th, const struct lt_slot *s, cons
 	*level = (uint32_t)ltx_level_of_scale(scale, nscale, d ? d->family : 0, raw);
 }
 
-static struct mgroup *find_group(struct mgroup *g, uint32_t *index, uint32_t icap, uint32_t *n, uint32_t cap,
-				 uint32_t entry, uint32_t level, const char *name, uint32_t len, uint64_t site, int add)
+/* The groups, found by an open-addressed index of icap (a power of two)
+ * entries, each 0 (free) or a group's number + 1. */
+struct mgroups {
+	struct mgroup *g;
+	uint32_t *index;
+	uint32_t icap, n, cap;
+	int sites; /* LOGTAX_METRICS_SITES: the call site is part of a group */
+};
+
+static struct mgroup *find_group(struct mgroups *gs, uint32_t entry, uint32_t level, const char *name, uint32_t len,
+				 uint64_t site, int add)
 {
+	uint32_t *index = gs->index, icap = gs->icap;
 	uint64_t h = hash_bytes(name ? name : "", len, 0xcbf29ce484222325ull ^ entry ^ (uint64_t)level << 8 ^ site);
 	h ^= name ? 1 : 0;
 	for (uint32_t i = (uint32_t)(h & (icap - 1)), probes = 0; probes < icap; i = (i + 1) & (icap - 1), probes++) {
 		if (!index[i]) {
-			if (!add || *n == cap)
+			if (!add || gs->n == gs->cap)
 				return NULL;
-			struct mgroup *m = &g[*n];
+			struct mgroup *m = &gs->g[gs->n];
 			memset(m, 0, sizeof *m);
 			m->name = name;
 			m->name_len = len;
@@ -213,15 +223,31 @@ static struct mgroup *find_group(struct mgroup *g, uint32_t *index, uint32_t ica
 			m->site = site;
 			m->hash = h;
 			m->mean_ns = -1;
-			index[i] = ++*n;
+			index[i] = ++gs->n;
 			return m;
 		}
-		struct mgroup *m = &g[index[i] - 1];
+		struct mgroup *m = &gs->g[index[i] - 1];
 		if (m->hash == h && m->entry == entry && m->level == level && m->site == site &&
 		    !m->name == !name && m->name_len == len && (!len || !memcmp(m->name, name, len)))
 			return m;
 	}
 	return NULL;
+}
+
+/* The group of a thread's slot (made when add, if there is room), and
+ * the slot's calls; NULL for a slot that holds no key of a logging call
+ * (empty, an inner call) or whose group is not found. */
+static struct mgroup *slot_group(struct mgroups *gs, const struct lt_thread *th, const struct lt_slot *s, int add,
+				 uint64_t *calls)
+{
+	uint64_t ret = __atomic_load_n(&s->ret, __ATOMIC_ACQUIRE);
+	*calls = __atomic_load_n(&s->calls, __ATOMIC_RELAXED);
+	if (!ret || !*calls || LT_META_ENTRY(s->meta) == 0 || (s->action & LT_SA_INNER))
+		return NULL;
+	const char *name;
+	uint32_t len, level;
+	key_fields(th, s, &name, &len, &level);
+	return find_group(gs, LT_META_ENTRY(s->meta), level, name, len, gs->sites ? ret : 0, add);
 }
 
 /* The thread group of a thread: its name less a trailing number (pool
@@ -443,23 +469,16 @@ static void write_body(struct mout *o, int ended)
 	struct mgroup *g = (struct mgroup *)scratch;
 	struct mgen *gens = (struct mgen *)(g + nkeys);
 	struct mthr *thr = (struct mthr *)(gens + nkeys);
-	uint32_t *index = (uint32_t *)(thr + nthr);
-	uint32_t ng = 0, ngen = 0, nt = 0;
+	struct mgroups gs = { g, (uint32_t *)(thr + nthr), icap, 0, nkeys, sites };
+	uint32_t ngen = 0, nt = 0;
 
 	/* Pass 1: calls and timed windows per group. */
 	for (struct lt_thread *th = first; th; th = th->next) {
 		const struct lt_table *tb = __atomic_load_n(&th->table, __ATOMIC_ACQUIRE);
 		for (uint64_t i = 0; tb && i <= tb->mask; i++) {
 			const struct lt_slot *s = &tb->slots[i];
-			uint64_t ret = __atomic_load_n(&s->ret, __ATOMIC_ACQUIRE);
-			uint64_t calls = __atomic_load_n(&s->calls, __ATOMIC_RELAXED);
-			if (!ret || !calls || LT_META_ENTRY(s->meta) == 0 || (s->action & LT_SA_INNER))
-				continue;
-			const char *name;
-			uint32_t len, level;
-			key_fields(th, s, &name, &len, &level);
-			struct mgroup *m = find_group(g, index, icap, &ng, nkeys, LT_META_ENTRY(s->meta), level, name, len,
-						      sites ? ret : 0, 1);
+			uint64_t calls;
+			struct mgroup *m = slot_group(&gs, th, s, 1, &calls);
 			if (!m)
 				continue;
 			m->calls += calls;
@@ -474,7 +493,7 @@ static void write_body(struct mout *o, int ended)
 			m->tail_ticks += __atomic_load_n(&x->tail_ticks, __ATOMIC_RELAXED);
 		}
 	}
-	for (uint32_t i = 0; i < ng; i++) {
+	for (uint32_t i = 0; i < gs.n; i++) {
 		struct mgroup *m = &g[i];
 		if (lt_cfg.time_mode == LTX_TIME_OFF || !k.ns_per_tick)
 			continue;
@@ -499,15 +518,8 @@ static void write_body(struct mout *o, int ended)
 		lt_table_sums(tb, sums);
 		for (uint64_t i = 0; tb && i <= tb->mask; i++) {
 			const struct lt_slot *s = &tb->slots[i];
-			uint64_t ret = __atomic_load_n(&s->ret, __ATOMIC_ACQUIRE);
-			uint64_t calls = __atomic_load_n(&s->calls, __ATOMIC_RELAXED);
-			if (!ret || !calls || LT_META_ENTRY(s->meta) == 0 || (s->action & LT_SA_INNER))
-				continue;
-			const char *name;
-			uint32_t len, level;
-			key_fields(th, s, &name, &len, &level);
-			struct mgroup *m = find_group(g, index, icap, &ng, nkeys, LT_META_ENTRY(s->meta), level, name, len,
-						      sites ? ret : 0, 0);
+			uint64_t calls;
+			struct mgroup *m = slot_group(&gs, th, s, 0, &calls);
 			if (!m)
 				continue;
 			if ((s->action & LT_SA_BASE) == LT_SA_DROP) {
@@ -563,7 +575,7 @@ static void write_body(struct mout *o, int ended)
 	for (int pass = 0; pass < 2; pass++) {
 		if (pass)
 			family(o, "logtax_logging_seconds_total", "counter", sec_help);
-		for (uint32_t i = 0; i < ng; i++) {
+		for (uint32_t i = 0; i < gs.n; i++) {
 			const struct mgroup *m = &g[i];
 			const struct lt_desc *d = lt_desc_by_id(m->entry);
 			const char *lvl = ltx_level_name((enum ltx_level)m->level);

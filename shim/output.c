@@ -18,7 +18,8 @@
  * what the failed one would have. */
 #include "lt.h"
 #include "output.h"
-#include "attach.h"
+#include "lifecycle.h"
+#include "rebind.h"
 #include "base.h"
 #include "desc.h"
 #include "die.h"
@@ -331,6 +332,27 @@ static int thread_cpu_of(pid_t tid, uint64_t *ns)
 	return 0;
 }
 
+/* The ATTACH record, when the shim was attached: when, what it patched,
+ * what it left out. */
+static void write_attach(struct ltx_writer *w)
+{
+	int m = __atomic_load_n(&lt_mode, __ATOMIC_ACQUIRE);
+	if (m != LT_MODE_ATTACHED && m != LT_MODE_DETACHED)
+		return;
+	struct ltx_attach a;
+	memset(&a, 0, sizeof a);
+	a.attach_realtime_ns = lt_attached.attach_real;
+	a.attach_mono_ns = lt_attached.attach_mono;
+	a.detach_realtime_ns = lt_attached.detach_real;
+	a.detach_mono_ns = lt_attached.detach_mono;
+	a.attach_no = lt_epoch;
+	a.flags = lt_attached.detach_mono ? LTX_ATTACH_DETACHED : 0;
+	a.got_entries = lt_attached.got_entries;
+	a.patched_entries = lt_attached.patched_entries;
+	a.uncovered_len = (uint32_t)strlen(lt_rebind_uncovered);
+	ltx_w_record(w, LTX_REC_ATTACH, &a, sizeof a, lt_rebind_uncovered, a.uncovered_len, NULL, 0);
+}
+
 static void write_body(struct ltx_writer *w, uint32_t reason, uint32_t sig, int in_handler, uint64_t *total)
 {
 	char exe[4096], cmd[4096];
@@ -365,7 +387,7 @@ static void write_body(struct ltx_writer *w, uint32_t reason, uint32_t sig, int 
 				  .last_reason = last_reason,
 				  .last_failed_realtime_ns = last_failed_rt };
 	ltx_w_record(w, LTX_REC_OUTPUT, &out, sizeof out, NULL, 0, NULL, 0);
-	lt_attach_write(w);
+	write_attach(w);
 
 	uint32_t hooks = __atomic_load_n(&lt_hook_used, __ATOMIC_ACQUIRE);
 	for (unsigned i = 0; i < lt_ndescs + hooks; i++) {

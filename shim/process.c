@@ -29,7 +29,7 @@
 #include "lt.h"
 #include "rawsys.h"
 #include "process.h"
-#include "attach.h"
+#include "lifecycle.h"
 #include "base.h"
 #include "settings.h"
 #include "output.h"

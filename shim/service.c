@@ -34,6 +34,8 @@
 #include "rawsys.h"
 #include "service.h"
 #include "base.h"
+#include "clockfit.h"
+#include "lifecycle.h"
 #include "control.h"
 #include "hotpath.h"
 #include "metrics.h"
@@ -427,6 +429,7 @@ void lt_svc_ensure(void)
 	}
 	lt_svc_add_tick(lt_ctl_tick);
 	lt_svc_add_tick(snapshot_tick);
+	lt_svc_add_tick(lt_clockfit_tick); /* limit's time base, once there is one */
 	/* Single-threaded, or maybe in a signal handler (the thread is started
 	 * from a later wait or slow path, see lt_svc_poll): ticks inline. */
 	if ((lt_cfg.control == LTX_CONTROL_AUTO && thread_count() == 1) || maybe_in_handler()) {

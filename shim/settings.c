@@ -1,10 +1,9 @@
 /* The LOGTAX_* settings, read into lt_cfg at start-up: from the
  * environment, or when the shim was attached to a running process from
- * the block logtax_attach was given (attach.c). A bad setting never stops
+ * the block logtax_attach was given (copied here: lt_settings_take). A bad setting never stops
  * the program: it earns one warning line and the default is used instead. */
 #include "lt.h"
 #include "settings.h"
-#include "attach.h"
 #include "base.h"
 #include "stacks.h"
 #include "../common/ltx_format.h"
@@ -17,13 +16,72 @@
 
 int lt_outdir_bad; /* warned once already */
 
+/* ---- the attach's block ------------------------------------------------- */
+
+#define BLOCK_MAX (64 * 1024)
+static char *block; /* our copy: entries separated by NUL, then an empty one */
+
+static const char *block_lookup(const char *name)
+{
+	size_t n = strlen(name);
+	for (char *e = block; e && *e; e += strlen(e) + 1)
+		if (!strncmp(e, name, n) && e[n] == '=')
+			return e + n + 1;
+	return NULL;
+}
+
+/* "NAME=VALUE\n" lines (an empty line is skipped) into our copy; 0, or -1
+ * with the reason in msg. The injector's area is reused after we return. */
+int lt_settings_take(const char *in, char *msg, size_t cap)
+{
+	size_t len = strnlen(in, BLOCK_MAX);
+	if (len >= BLOCK_MAX) {
+		lt_join(msg, cap, "bad settings: the block is longer than 64 KiB", NULL, NULL);
+		return -1;
+	}
+	char *b = lt_map(len + 2);
+	if (!b) {
+		lt_join(msg, cap, "out of memory for the settings", NULL, NULL);
+		return -1;
+	}
+	size_t k = 0, line = 1;
+	for (size_t i = 0; i < len;) {
+		size_t e = i;
+		while (e < len && in[e] != '\n')
+			e++;
+		if (e > i) {
+			size_t name = 0;
+			while (i + name < e && (in[i + name] == '_' || (in[i + name] >= 'A' && in[i + name] <= 'Z') ||
+						(in[i + name] >= '0' && in[i + name] <= '9')))
+				name++;
+			if (!name || i + name == e || in[i + name] != '=') {
+				char num[24];
+				lt_utoa(line, num);
+				lt_join(msg, cap, "bad settings: line ", num, " is not NAME=VALUE");
+				lt_unmap(b, len + 2);
+				return -1;
+			}
+			memcpy(b + k, in + i, e - i);
+			k += e - i;
+			b[k++] = 0;
+		}
+		i = e + 1;
+		line++;
+	}
+	b[k] = 0;
+	block = b; /* an older block stays mapped: a reader may hold a value from it */
+	return 0;
+}
+
+/* ---- reading ------------------------------------------------------------------ */
+
 /* The one place a setting is looked up: attached, the block (the
  * process's environment is not ours to read then: its LOGTAX_ variables,
  * if any, belong to an earlier `logtax run`); else the environment. */
 const char *lt_setting(const char *name)
 {
-	if (lt_attach_block())
-		return lt_attach_lookup(name);
+	if (block)
+		return block_lookup(name);
 	return getenv(name);
 }
 
@@ -202,10 +260,10 @@ void lt_settings_unknown(void)
 	extern char **environ;
 	char **env = environ;
 	char *lines[64];
-	if (lt_attach_block()) {
+	if (block) {
 		/* the block's entries, NUL-separated in our copy */
 		unsigned n = 0;
-		for (char *l = lt_attach_block(); *l && n < 63; l += strlen(l) + 1)
+		for (char *l = block; *l && n < 63; l += strlen(l) + 1)
 			lines[n++] = l;
 		lines[n] = NULL;
 		env = lines;

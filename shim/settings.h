@@ -4,8 +4,13 @@
 
 #include "lt.h"
 
+#include <stddef.h>
 #include <stdint.h>
 
+/* logtax_attach's settings ("NAME=VALUE\n" lines), copied: from here on
+ * every setting is read from them, not from the environment. 0, or -1
+ * with the reason in msg. */
+int lt_settings_take(const char *in, char *msg, size_t cap) LT_HIDDEN;
 /* A LOGTAX_ setting's value, or NULL: the attach block when attached, else
  * the environment. Every setting the shim reads goes through here. */
 const char *lt_setting(const char *name) LT_HIDDEN;

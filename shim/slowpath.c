@@ -5,7 +5,7 @@
  * a key instead (thread.reentered) and passed on. */
 #include "lt.h"
 #include "slowpath.h"
-#include "attach.h"
+#include "lifecycle.h"
 #include "base.h"
 #include "desc.h"
 #include "entries.h"
@@ -15,6 +15,7 @@
 #include "init.h"
 #include "modules.h"
 #include "rules.h"
+#include "clockfit.h"
 #include "service.h"
 #include "stacks.h"
 #include "state.h"

@@ -28,7 +28,7 @@
  * lock changes a `next` pointer behind the head. */
 #include "lt.h"
 #include "thread_exit.h"
-#include "attach.h"
+#include "lifecycle.h"
 #include "base.h"
 #include "desc.h"
 #include "hotpath.h"

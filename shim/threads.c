@@ -5,7 +5,7 @@
  * thread_exit.c keeps or folds it when the thread ends. */
 #include "lt.h"
 #include "threads.h"
-#include "attach.h"
+#include "lifecycle.h"
 #include "base.h"
 #include "desc.h"
 #include "hotpath.h"

@@ -5,7 +5,7 @@
  * errno is left as the real call set it. */
 #include "lt.h"
 #include "base.h"
-#include "attach.h"
+#include "lifecycle.h"
 #include "hotpath.h"
 #include "service.h"
 #include "state.h"
