@@ -86,10 +86,11 @@ struct lt_desc {
 	 * g_log_structured_array's GLIB_DOMAIN). Returns the name (in buf or
 	 * not), or NULL; may set *level. */
 	const char *(*fields)(const struct lt_frame *f, char *buf, size_t cap, int32_t *level);
-	/* Where the entry stub jumps: a count path made for where this entry
-	 * keeps its name and level (entry_x86_64.S, chosen by lt_desc_prepare),
-	 * or the generic trampoline, which reads any argument. Last, so that a
-	 * hook descriptor handed out again can be cleared without it. */
+	/* A hook's: where its stub jumps, a count path made for where the hook
+	 * keeps its name and level (entry_x86_64.S, chosen by got.c), or the
+	 * generic trampoline, which reads any argument. (A built-in entry's
+	 * stub jumps to its count path directly.) Last, so that a hook
+	 * descriptor handed out again can be cleared without it. */
 	void *fast;
 };
 #define LT_DESC_SIZE 104

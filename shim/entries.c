@@ -7,7 +7,7 @@
 #include "entries.h"
 #include "base.h"
 #include "desc.h"
-#include "entry.h"
+#include "entryargs.h"
 #include "fields.h"
 #include "../common/ltx_entries.h"
 #include "../common/ltx_format.h"
@@ -16,14 +16,19 @@ _Static_assert(sizeof(struct lt_desc) == LT_DESC_SIZE, "the assembly indexes hoo
 
 /* .real: lt_calib_prepare (calib.c) */
 struct lt_desc lt_desc_calib = {
-	.name_arg = LT_ARG_NONE, .level_arg = 0, .fmt_arg = LT_ARG_NONE,
-	.id = 0, .family = LTX_FAM_CALIB, .resolved = 1, .symbol = "(calibration)", LT_DESC_FAST_INIT
+	.name_arg = LT_NAME_ARG(LT_ARGS_calib), .level_arg = LT_LEVEL_ARG(LT_ARGS_calib), .fmt_arg = LT_ARG_NONE,
+	.id = 0, .family = LTX_FAM_CALIB, .resolved = 1, .symbol = "(calibration)",
 };
+_Static_assert(LT_NO_ARG == LT_ARG_NONE, "entryargs.h's none");
 
 #define N LT_ARG_NONE
+/* Which arguments hold the name and the level: entryargs.h, which the
+ * exported stubs read too (syslog's 16-bit level is LT_DESC_IDENT). */
+#define IDENT(sym) (LT_LEVEL_16(LT_ARGS_##sym) ? LT_DESC_IDENT : 0u)
 #define DESC(sym, ...)                                                                            \
 	struct lt_desc lt_desc_##sym = { .id = LTX_ID_##sym, .family = LTX_FAMILY_##sym, .symbol = #sym, \
-					 LT_DESC_FAST_INIT __VA_ARGS__ }
+					 .name_arg = LT_NAME_ARG(LT_ARGS_##sym),                \
+					 .level_arg = LT_LEVEL_ARG(LT_ARGS_##sym), __VA_ARGS__ }
 
 /* Where a call names its own call site: which arguments hold the function,
  * file and line, read as the kind says (LT_SITE_*, desc.h). The journal's
@@ -37,13 +42,13 @@ enum { LTX_ENTRIES(ID_ENUM) };
 
 /* void legacy_log(const struct legacy_log_source *src, int priority,
  *                 const char *file, int line, const char *func, const char *fmt, ...) */
-DESC(legacy_log, .name_arg = 0, .name_deref = 1, .level_arg = 1, .fmt_arg = 5, SITE(ARGS, 4, 2, 3));
+DESC(legacy_log, .name_deref = 1, .fmt_arg = 5, SITE(ARGS, 4, 2, 3));
 
 /* void virLogMessage(virLogSource *source, virLogPriority priority,
  *                    const char *filename, int linenr, const char *funcname,
  *                    struct _virLogMetadata *metadata, const char *fmt, ...)
  * (libvirt >= 1.2.3: source->name is the first member). */
-DESC(virLogMessage, .name_arg = 0, .name_deref = 1, .level_arg = 1, .fmt_arg = 6, SITE(ARGS, 4, 2, 3));
+DESC(virLogMessage, .name_deref = 1, .fmt_arg = 6, SITE(ARGS, 4, 2, 3));
 
 /* GLib: named by log domain; the level is a GLogLevelFlags mask.
  * void g_log(const gchar *domain, GLogLevelFlags level, const gchar *format, ...)
@@ -53,22 +58,22 @@ DESC(virLogMessage, .name_arg = 0, .name_deref = 1, .level_arg = 1, .fmt_arg = 6
  * void g_log_structured_standard(const gchar *domain, GLogLevelFlags level, const gchar *file,
  *                                const gchar *line, const gchar *func, const gchar *format, ...)
  * g_logv and g_log_structured_array are what the others call inside GLib. */
-DESC(g_log, .name_arg = 0, .level_arg = 1, .fmt_arg = 2);
-DESC(g_logv, .name_arg = 0, .level_arg = 1, .fmt_arg = 2, .flags = LT_DESC_INNER_SELF);
-DESC(g_log_structured, .name_arg = 0, .level_arg = 1, .fmt_arg = N, SITE(GLIB_PAIRS, N, N, N));
-DESC(g_log_structured_array, .name_arg = N, .level_arg = 0, .fmt_arg = N, .flags = LT_DESC_INNER_SELF,
+DESC(g_log, .fmt_arg = 2);
+DESC(g_logv, .fmt_arg = 2, .flags = LT_DESC_INNER_SELF);
+DESC(g_log_structured, .fmt_arg = N, SITE(GLIB_PAIRS, N, N, N));
+DESC(g_log_structured_array, .fmt_arg = N, .flags = LT_DESC_INNER_SELF,
      .fields = lt_glib_array_fields, SITE(GLIB_ARRAY, N, N, N));
-DESC(g_log_structured_standard, .name_arg = 0, .level_arg = 1, .fmt_arg = 5, SITE(STRLINE, 4, 2, 3));
+DESC(g_log_structured_standard, .fmt_arg = 5, SITE(STRLINE, 4, 2, 3));
 
 /* syslog: named by openlog's ident (else the program name), which the
  * openlog/closelog wrappers keep (LT_DESC_IDENT); the level is the whole
  * priority, facility included.
  * void syslog(int pri, const char *fmt, ...), vsyslog(int, const char *, va_list),
  * __syslog_chk(int pri, int flag, const char *fmt, ...), __vsyslog_chk(..., va_list) */
-DESC(syslog, .name_arg = N, .level_arg = 0, .fmt_arg = 1, .flags = LT_DESC_IDENT);
-DESC(vsyslog, .name_arg = N, .level_arg = 0, .fmt_arg = 1, .flags = LT_DESC_IDENT | LT_DESC_INNER_SELF);
-DESC(__syslog_chk, .name_arg = N, .level_arg = 0, .fmt_arg = 2, .flags = LT_DESC_IDENT);
-DESC(__vsyslog_chk, .name_arg = N, .level_arg = 0, .fmt_arg = 2, .flags = LT_DESC_IDENT | LT_DESC_INNER_SELF);
+DESC(syslog, .fmt_arg = 1, .flags = IDENT(syslog));
+DESC(vsyslog, .fmt_arg = 1, .flags = IDENT(vsyslog) | LT_DESC_INNER_SELF);
+DESC(__syslog_chk, .fmt_arg = 2, .flags = IDENT(__syslog_chk));
+DESC(__vsyslog_chk, .fmt_arg = 2, .flags = IDENT(__vsyslog_chk) | LT_DESC_INNER_SELF);
 
 /* The systemd journal: int-returning, a dropped call returns 0 (success).
  * sd_journal_print(int pri, const char *fmt, ...) and printv: named by the
@@ -79,23 +84,23 @@ DESC(__vsyslog_chk, .name_arg = N, .level_arg = 0, .fmt_arg = 2, .flags = LT_DES
  * each call into its *_with_location form (file, line and function first)
  * unless SD_JOURNAL_SUPPRESS_LOCATION is defined. Inside libsystemd each
  * calls the next through the PLT (print -> printv -> sendv). */
-DESC(sd_journal_print, .name_arg = N, .name_src = &lt_progname, .level_arg = 0, .fmt_arg = 1);
-DESC(sd_journal_printv, .name_arg = N, .name_src = &lt_progname, .level_arg = 0, .fmt_arg = 1,
+DESC(sd_journal_print, .name_src = &lt_progname, .fmt_arg = 1);
+DESC(sd_journal_printv, .name_src = &lt_progname, .fmt_arg = 1,
      .flags = LT_DESC_INNER_SELF);
-DESC(sd_journal_send, .name_arg = N, .level_arg = N, .fmt_arg = 0, .fields = lt_journal_send_fields);
-DESC(sd_journal_sendv, .name_arg = N, .level_arg = N, .fmt_arg = N, .flags = LT_DESC_INNER_SELF,
+DESC(sd_journal_send, .fmt_arg = 0, .fields = lt_journal_send_fields);
+DESC(sd_journal_sendv, .fmt_arg = N, .flags = LT_DESC_INNER_SELF,
      .fields = lt_journal_sendv_fields);
-DESC(sd_journal_print_with_location, .name_arg = N, .name_src = &lt_progname, .level_arg = 0, .fmt_arg = 4,
+DESC(sd_journal_print_with_location, .name_src = &lt_progname, .fmt_arg = 4,
      SITE(STRLINE, 3, 1, 2));
-DESC(sd_journal_printv_with_location, .name_arg = N, .name_src = &lt_progname, .level_arg = 0, .fmt_arg = 4,
+DESC(sd_journal_printv_with_location, .name_src = &lt_progname, .fmt_arg = 4,
      .flags = LT_DESC_INNER_SELF, SITE(STRLINE, 3, 1, 2));
-DESC(sd_journal_send_with_location, .name_arg = N, .level_arg = N, .fmt_arg = 3,
+DESC(sd_journal_send_with_location, .fmt_arg = 3,
      .fields = lt_journal_send_loc_fields, SITE(STRLINE, 2, 0, 1));
-DESC(sd_journal_sendv_with_location, .name_arg = N, .level_arg = N, .fmt_arg = N, .flags = LT_DESC_INNER_SELF,
+DESC(sd_journal_sendv_with_location, .fmt_arg = N, .flags = LT_DESC_INNER_SELF,
      .fields = lt_journal_sendv_loc_fields, SITE(STRLINE, 2, 0, 1));
 /* int sd_journal_perror(const char *message): LOG_ERR, named by the program */
-DESC(sd_journal_perror, .name_arg = N, .level_arg = N, .fmt_arg = N, .fields = lt_journal_perror_fields);
-DESC(sd_journal_perror_with_location, .name_arg = N, .level_arg = N, .fmt_arg = N,
+DESC(sd_journal_perror, .fmt_arg = N, .fields = lt_journal_perror_fields);
+DESC(sd_journal_perror_with_location, .fmt_arg = N,
      .fields = lt_journal_perror_fields, SITE(STRLINE, 2, 0, 1));
 
 #define DESC_PTR(id, fam, sym) &lt_desc_##sym,
@@ -133,20 +138,6 @@ static uint8_t arg_word(uint8_t i)
 	return i < 6 ? i : (uint8_t)(i + 2);
 }
 
-#if LT_HAVE_TRAMPOLINES
-/* The count path that reads this entry's name and level from their
- * registers; the generic trampoline for one on the stack. */
-static void *count_path(const struct lt_desc *d)
-{
-	unsigned n = d->name_arg == LT_ARG_NONE ? 6 : d->name_arg;
-	unsigned l = d->level_arg == LT_ARG_NONE ? 6 : d->level_arg;
-	if (n > 6 || l > 6)
-		return lt_tramp;
-	if (d->flags & LT_DESC_IDENT) /* a 16-bit level */
-		return n == 6 && l == 0 ? (void *)lt_count_ident : (void *)lt_tramp;
-	return lt_count_paths[n * 7 + l];
-}
-#endif
 
 void lt_desc_prepare(struct lt_desc *d)
 {
@@ -160,9 +151,6 @@ void lt_desc_prepare(struct lt_desc *d)
 		d->level_mask = 0xffff;
 		d->meta_id |= (uint64_t)(__atomic_load_n(&lt_syslog_ident_idx, __ATOMIC_RELAXED) & 0xff) << 16;
 	}
-#if LT_HAVE_TRAMPOLINES
-	__atomic_store_n(&d->fast, count_path(d), __ATOMIC_RELEASE);
-#endif
 	__atomic_store_n(&d->prepared, 1, __ATOMIC_RELEASE);
 }
 

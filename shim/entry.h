@@ -13,14 +13,11 @@ extern char lt_hook_stubs[] LT_HIDDEN; /* LTX_HOOK_STUBS stubs of LT_HOOK_STUB_S
  * whose library was unloaded; it finds the definition again when called. */
 extern char lt_gone_stubs[] LT_HIDDEN;
 #if LT_HAVE_TRAMPOLINES
-/* Where an entry stub may jump (struct lt_desc.fast): the generic
- * trampoline, or a count path made for where the name and level are. */
+/* Where a hook stub may jump (struct lt_desc.fast, set by got.c): the
+ * generic trampoline, or a count path made for where the name and level
+ * are. */
 extern char lt_tramp[] LT_HIDDEN;
-extern char lt_count_ident[] LT_HIDDEN;           /* syslog's: level in di, no name */
 extern void *const lt_count_paths[7 * 7] LT_HIDDEN; /* [name * 7 + level], argument 0-5, 6 = none */
-#define LT_DESC_FAST_INIT .fast = (void *)lt_tramp,
-#else
-#define LT_DESC_FAST_INIT
 #endif
 
 #endif

@@ -1,9 +1,11 @@
 /* Entry trampolines for x86-64 (System V ABI).
  *
  * Each exported entry point loads its descriptor into r11 (a scratch
- * register free at function entry) and jumps where the descriptor says
- * (desc->fast): a count path, which does the common cases itself (see
- * LT_COUNT_PATH below), or lt_tramp, the generic trampoline. lt_tramp saves the
+ * register free at function entry) and jumps to the count path made for
+ * where its name and level arrive (entryargs.h), which does the common
+ * cases itself (see LT_COUNT_PATH below); a hook stub jumps where its
+ * descriptor says (desc->fast, set by got.c): a count path, or lt_tramp,
+ * the generic trampoline, for arguments on the stack. lt_tramp saves the
  * argument registers and al (the vector-register count of a variadic call),
  * asks the hook what to do, and then:
  *   PASS  restores everything and jumps to the real function, leaving no
@@ -32,6 +34,7 @@
  * defines __dso_handle here. */
 
 #include "../common/ltx_entries.h"
+#include "entryargs.h"
 
 #define LT_SHADOW_T0 24		/* offsets in struct lt_shadow (shim/state.h) */
 #define LT_DESC_SIZE 104	/* sizeof(struct lt_desc) (checked in entries.c) */
@@ -148,7 +151,7 @@
 	.endif
 .endm
 
-.macro LT_ENTRY name, desc
+.macro LT_ENTRY name, desc, narg, larg, level16
 	.globl \name
 	.type \name, @function
 	.p2align 4
@@ -156,7 +159,13 @@
 	.cfi_startproc
 	.byte 0xf3, 0x0f, 0x1e, 0xfa	/* endbr64 */
 	leaq \desc(%rip), %r11
-	jmp *LT_DESC_FAST(%r11)
+	/* straight to the count path for its registers (entryargs.h), past
+	 * the endbr64 only an indirect jump needs */
+	.if \level16
+	jmp lt_count_ident_body
+	.else
+	jmp lt_count_\narg\()_\larg\()_body
+	.endif
 	.cfi_endproc
 	.size \name, . - \name
 .endm
@@ -185,7 +194,8 @@
 	.type \label, @function
 \label:
 	.cfi_startproc
-	.byte 0xf3, 0x0f, 0x1e, 0xfa	/* endbr64: entered with jmp *LT_DESC_FAST */
+	.byte 0xf3, 0x0f, 0x1e, 0xfa	/* endbr64: a hook stub enters with jmp *LT_DESC_FAST */
+\label\()_body:
 	pushq %rax
 	.cfi_adjust_cfa_offset 8
 	pushq %rbx
@@ -236,17 +246,27 @@
 	.size \label, . - \label
 .endm
 
-/* name: argument 0-5 or none; level: argument 0-5 or none */
-.irp n, rdi, rsi, rdx, rcx, r8, r9, none
-.irp l, edi, esi, edx, ecx, r8d, r9d, none
-	LT_COUNT_PATH lt_count_\n\()_\l, \n, \l
-.endr
-.endr
+/* lt_count_N_L: the name in argument N, the level in argument L (0-5;
+ * 6: none) */
+.macro LT_COUNT_PATHS_NAMED n, nreg
+	LT_COUNT_PATH lt_count_\n\()_0, \nreg, edi
+	LT_COUNT_PATH lt_count_\n\()_1, \nreg, esi
+	LT_COUNT_PATH lt_count_\n\()_2, \nreg, edx
+	LT_COUNT_PATH lt_count_\n\()_3, \nreg, ecx
+	LT_COUNT_PATH lt_count_\n\()_4, \nreg, r8d
+	LT_COUNT_PATH lt_count_\n\()_5, \nreg, r9d
+	LT_COUNT_PATH lt_count_\n\()_6, \nreg, none
+.endm
+	LT_COUNT_PATHS_NAMED 0, rdi
+	LT_COUNT_PATHS_NAMED 1, rsi
+	LT_COUNT_PATHS_NAMED 2, rdx
+	LT_COUNT_PATHS_NAMED 3, rcx
+	LT_COUNT_PATHS_NAMED 4, r8
+	LT_COUNT_PATHS_NAMED 5, r9
+	LT_COUNT_PATHS_NAMED 6, none
 /* syslog: no name argument, the level is the priority's low 16 bits (the
  * ident's number is in the descriptor's meta) */
 	LT_COUNT_PATH lt_count_ident, none, di, 1
-	.globl lt_count_ident
-	.hidden lt_count_ident
 
 	/* A count path found the key's slot (rbx) and counted the call; rax
 	 * and rbx wait on the stack. */
@@ -431,8 +451,8 @@ lt_count_miss:
 	.hidden lt_count_paths
 	.type lt_count_paths, @object
 lt_count_paths:			/* [name * 7 + level], 6 = none */
-.irp n, rdi, rsi, rdx, rcx, r8, r9, none
-.irp l, edi, esi, edx, ecx, r8d, r9d, none
+.irp n, 0, 1, 2, 3, 4, 5, 6
+.irp l, 0, 1, 2, 3, 4, 5, 6
 	.quad lt_count_\n\()_\l
 .endr
 .endr
@@ -602,7 +622,7 @@ lt_tramp_timed_ret:		/* the personality routine knows the call by this */
 
 /* Calibration: a private entry point and an empty target, used at start-up
  * to measure what the shim adds to a call in each mode. */
-LT_ENTRY lt_calib_entry, lt_desc_calib
+LT_ENTRY lt_calib_entry, lt_desc_calib, LT_ARGS_calib
 	.hidden lt_calib_entry
 
 	.globl lt_calib_target
@@ -617,7 +637,7 @@ lt_calib_target:
 	.size lt_calib_target, . - lt_calib_target
 
 /* The entry points logtax stands in for: one per name in common/ltx_entries.h. */
-#define LT_ENTRY_OF(id, fam, sym) LT_ENTRY sym, lt_desc_##sym ;
+#define LT_ENTRY_OF(id, fam, sym) LT_ENTRY sym, lt_desc_##sym, LT_ARGS_##sym ;
 LTX_ENTRIES(LT_ENTRY_OF)
 
 /* Stand-ins for a real function whose library was unloaded (dlclose):

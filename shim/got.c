@@ -77,6 +77,15 @@ static int is_stub(uint64_t a)
 	return a >= stub_addr(0) && a < stub_addr(LTX_HOOK_STUBS);
 }
 
+/* Where a hook's stub goes: the count path that reads its name and level
+ * from their registers; the generic trampoline for one on the stack. */
+static void *count_path(const struct lt_desc *d)
+{
+	unsigned n = d->name_arg == LT_ARG_NONE ? 6 : d->name_arg;
+	unsigned l = d->level_arg == LT_ARG_NONE ? 6 : d->level_arg;
+	return n > 6 || l > 6 ? (void *)lt_tramp : lt_count_paths[n * 7 + l];
+}
+
 /* The descriptor of spec k with this target, made on first use. */
 static int stub_for(unsigned k, uint64_t target)
 {
@@ -107,6 +116,7 @@ static int stub_for(unsigned k, uint64_t target)
 	d->symbol = labels[k];
 	d->real = (void *)target;
 	lt_desc_prepare(d);
+	__atomic_store_n(&d->fast, count_path(d), __ATOMIC_RELEASE);
 	spec_of[used] = (uint8_t)k;
 	def_of[used] = target;
 	lt_hook_scales[used] = specs[k].nlevels ? specs[k].levels : NULL;

@@ -15,8 +15,24 @@
 #include "clockfit.h"
 #include "../common/ltx_format.h"
 
-struct lt_slot lt_no_slots[2] __attribute__((aligned(64)));
+/* Two empty slots: a table of one slot and its guard, for a thread with
+ * no table (every lookup misses and goes to the slow path). */
+static struct lt_slot lt_no_slots[2] __attribute__((aligned(64)));
 __thread struct lt_tls lt_tls LT_TLS = { .slots = lt_no_slots };
+
+/* The count path reads mask6, then slots, and a signal handler on the same
+ * thread may switch tables between the two reads: the mask it read must
+ * fit the slots it reads, so the mask shrinks before and grows after. */
+void lt_tls_set_table(struct lt_table *t)
+{
+	lt_tls.mask6 = 0;
+	lt_barrier();
+	lt_tls.table = t;
+	lt_tls.slots = t ? t->slots : lt_no_slots;
+	lt_tls.ext_bias = t ? (uint64_t)t->ext - 8 * (uint64_t)t->slots : 0;
+	lt_barrier();
+	lt_tls.mask6 = t ? t->mask << 6 : 0;
+}
 
 /* The assembly count paths (entry_x86_64.S) know these. */
 #define OFF(t, m) __builtin_offsetof(struct t, m)

@@ -9,23 +9,8 @@
 
 extern __thread struct lt_tls lt_tls LT_TLS LT_HIDDEN;
 
-/* Two empty slots: a table of one slot and its guard, for a thread with
- * no table (every lookup misses and goes to the slow path). */
-extern struct lt_slot lt_no_slots[2] LT_HIDDEN;
-
-/* The count path reads mask6, then slots, and a signal handler on the same
- * thread may switch tables between the two reads: the mask it read must
- * fit the slots it reads, so the mask shrinks before and grows after. */
-static inline void lt_tls_set_table(struct lt_table *t)
-{
-	lt_tls.mask6 = 0;
-	lt_barrier();
-	lt_tls.table = t;
-	lt_tls.slots = t ? t->slots : lt_no_slots;
-	lt_tls.ext_bias = t ? (uint64_t)t->ext - 8 * (uint64_t)t->slots : 0;
-	lt_barrier();
-	lt_tls.mask6 = t ? t->mask << 6 : 0;
-}
+/* Makes t the thread's table (NULL: none) for the count paths too. */
+void lt_tls_set_table(struct lt_table *t) LT_HIDDEN;
 
 /* The trampoline's calls to these two are direct: no endbr64 (an
  * instruction on every call) where CET is built in. */

@@ -224,11 +224,14 @@ static void *svc_main(void *arg)
 	prctl(PR_SET_NAME, "logtax", 0, 0, 0);
 	lt_tls.dead = 1; /* this thread never logs: keep it out of the thread list */
 	__atomic_store_n(&svc_tid, lt_gettid(), __ATOMIC_RELEASE);
+	/* PID.on first: an attach's job (patching entries) may take a while, and
+	 * a request that comes meanwhile waits for the loop instead of being
+	 * told that no control thread runs. */
+	if (!lt_ctl_started())
+		lt_ctl_start();
 	void (*job)(void) = __atomic_exchange_n(&svc_job, NULL, __ATOMIC_ACQ_REL);
 	if (job)
 		job();
-	if (!lt_ctl_started())
-		lt_ctl_start();
 	/* Started from inline mode, a request may be waiting: tick at once. */
 	uint64_t next = lt_clock_ns(CLOCK_MONOTONIC);
 	for (;;) {

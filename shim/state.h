@@ -253,7 +253,7 @@ struct lt_thread {
 	struct lt_stacks *stacks;     /* stacks.c; NULL until the first capture */
 	struct lt_trace *trace;       /* trace mode only */
 	uint32_t nthreads;            /* FOLDED: threads summed into it */
-	uint32_t epoch;               /* the attach it belongs to (attach.c) */
+	uint32_t epoch;               /* the attach it belongs to (lt_epoch, lifecycle.c) */
 	char *names_old[LT_NAMES_OLD]; /* replaced arenas: a reader may still be in one */
 	struct lt_shadow shadow[LT_SHADOW_DEPTH];
 };
@@ -267,7 +267,7 @@ struct lt_tls {
 	uint32_t busy;  /* in the slow path, stack capture or writer: do not touch the table */
 	uint32_t dead;  /* thread exit ran: no new state for this thread */
 	uint32_t exit_round; /* pthread key destructor rounds seen (thread_exit.c) */
-	uint32_t epoch; /* lt_epoch when thr was made: an older one is another attach's (attach.c) */
+	uint32_t epoch; /* lt_epoch when thr was made: an older one is another attach's (lifecycle.c) */
 	uint64_t rng;
 	int64_t armed;      /* what countdown started from */
 	int64_t time_left;  /* calls until the next timed one, as of arming */
