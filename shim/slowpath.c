@@ -144,9 +144,11 @@ struct lt_ret lt_slow_path(struct lt_frame *f, struct lt_desc *d)
 	lt_tls.busy = 1;
 	if (lt_state == 0 && lt_mode != LT_MODE_ATTACHED)
 		lt_init(); /* another library's constructor logged before ours ran */
-	if (unlikely(!lt_counting())) {
+	if (unlikely(!lt_counting()) && !(d->family == LTX_FAM_CALIB && lt_live())) {
 		/* dormant (loaded, never attached), detached, or attached but not
-		 * set up yet: the call goes on, uncounted, to the function itself */
+		 * set up yet: the call goes on, uncounted, to the function itself.
+		 * (Not the calibration's calls, made while an attach sets up: on
+		 * this path, uncounted, they measured it, 20 times a count.) */
 		r = passed_on(d);
 		lt_tls.busy = 0;
 		errno = saved_errno;

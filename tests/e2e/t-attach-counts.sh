@@ -63,5 +63,9 @@ expect_grep 'written at detach' "$T/report.txt" "text report: why the file was w
 "$ANALYZE" report --format json "$f" >"$T/report.json"
 expect_eq "$(jq -r '.processes[0] | "\(.reason) \(.attach.number) \(.attach.detached) \(.attach.not_covered | index("sigaction") != null)"' "$T/report.json")" \
 	"detach 1 true true" "json report: attach"
+# The shim's own cost, measured while the attach set up: through keys of
+# its own, like a preloaded shim's (its timed calls recorded windows), not
+# passed on uncounted (which measured the slow path as every mode's cost).
+expect_ge "$(jq '.processes[0].calibration.window_ticks' "$T/report.json")" 1 "calibration: timed calls' windows recorded"
 "$ANALYZE" report --format html "$f" >"$T/report.html"
 expect_grep 'attached at .*; calls before were not seen; detached at' "$T/report.html" "html report: attach"
