@@ -211,16 +211,6 @@ static int patch_slot(const struct lt_obj *o, const struct lt_fn_slot *s, void *
 	return 0;
 }
 
-static int patch_object(struct dl_phdr_info *info, size_t size, void *arg)
-{
-	(void)size;
-	struct lt_obj o;
-	if (lt_obj_is_self(info) || lt_obj_read(info, &o) < 0)
-		return 0;
-	lt_obj_fn_slots(&o, patch_slot, arg);
-	return 0;
-}
-
 static void patch_all(int first)
 {
 	pthread_mutex_lock(&patch_lock);
@@ -238,7 +228,7 @@ static void patch_all(int first)
 	}
 	memset(spec_seen, 0, sizeof spec_seen);
 	patch_targets(first);
-	dl_iterate_phdr(patch_object, &c);
+	lt_all_fn_slots(patch_slot, &c);
 	if (c.failed)
 		lt_warn("warning: some GOT entries of hooked functions could not be rewritten", NULL);
 	if (first) {
@@ -277,7 +267,7 @@ static void target_warn(unsigned k, const char *what, const char *why, const cha
 
 /* Entry patches the definitions of the hooks that name an object (under
  * patch_lock). An address hook is reached no other way; a fn@GLOB hook
- * whose entry is refused keeps its GOT entries (patch_object). */
+ * whose entry is refused keeps its GOT entries (patch_slot). */
 static void patch_targets(int first)
 {
 	uint32_t mode = lt_cfg.patch_mode;

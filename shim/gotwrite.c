@@ -9,6 +9,7 @@
 #include "gotwrite.h"
 #include "base.h"
 #include "lifecycle.h"
+#include "patch.h"
 #include "symbols.h"
 
 #include <elf.h>
@@ -69,43 +70,6 @@ void lt_got_forget(uint64_t lo, uint64_t hi)
 
 /* ---- writing ---------------------------------------------------------------- */
 
-/* The protection of the page holding addr, from /proc/self/maps; -1 if
- * unknown. */
-static int page_prot(uint64_t addr)
-{
-	int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	char buf[8192];
-	size_t have = 0;
-	int prot = -1;
-	for (;;) {
-		ssize_t n = read(fd, buf + have, sizeof buf - 1 - have);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		have += (size_t)n;
-		buf[have] = 0;
-		char *line = buf, *nl;
-		while ((nl = memchr(line, '\n', have - (size_t)(line - buf)))) {
-			*nl = 0;
-			char *end;
-			uint64_t lo = strtoull(line, &end, 16), hi = *end == '-' ? strtoull(end + 1, &end, 16) : 0;
-			if (addr >= lo && addr < hi && *end == ' ') {
-				prot = (end[1] == 'r' ? PROT_READ : 0) | (end[2] == 'w' ? PROT_WRITE : 0) |
-				       (end[3] == 'x' ? PROT_EXEC : 0);
-				goto done;
-			}
-			line = nl + 1;
-		}
-		have -= (size_t)(line - buf);
-		memmove(buf, line, have);
-	}
-done:
-	close(fd);
-	return prot;
-}
 
 /* Stores v at slot; a read-only page (RELRO) is opened and closed again.
  * Attached, what the slot held is kept for detach. o may be NULL when
@@ -115,7 +79,7 @@ int lt_got_write(const struct lt_obj *o, uint64_t *slot, uint64_t v)
 	uint64_t a = (uint64_t)slot;
 	if (a & 7)
 		return -1;
-	int prot = page_prot(a);
+	int prot = lt_page_prot(a);
 	if (prot < 0 && !o)
 		return -1;
 	if (prot < 0) /* no /proc: what ld.so did is what we know */

@@ -105,6 +105,9 @@ int lt_patch_prepare(struct lt_patch *p, void *fn, size_t size, void *target);
 int lt_patch_check(void *fn, size_t size, int *calls_out, char *why, size_t cap);
 int lt_patch_apply(struct lt_patch *p);
 int lt_patch_remove(struct lt_patch *p);
+/* The protection (PROT_*) of the mapping holding addr, from
+ * /proc/self/maps; -1 if unknown. (Also the GOT writer's.) */
+int lt_page_prot(uint64_t addr);
 const char *lt_patch_why(const struct lt_patch *p);
 /* The dlopen used to load capstone (default: dlopen). */
 void lt_patch_set_loader(void *(*open_fn)(const char *, int));

@@ -883,7 +883,7 @@ static int prot_each(uint64_t a, uint64_t b, const char *perms, void *arg)
 	return 1;
 }
 
-static int prot_of(uint64_t addr)
+int lt_page_prot(uint64_t addr)
 {
 	struct prot_ctx c = { addr, -1 };
 	maps_each(prot_each, &c);
@@ -903,8 +903,8 @@ static void store_bytes(uint8_t *dst, const uint8_t *src, unsigned n)
 static int write_entry(struct lt_patch *p, const uint8_t *want, int check)
 {
 	uint64_t a = (uint64_t)p->at, first = a & ~(PAGE - 1), last = (a + p->len - 1) & ~(PAGE - 1);
-	int prot[2] = { prot_of(first), 0 };
-	prot[1] = last == first ? prot[0] : prot_of(last);
+	int prot[2] = { lt_page_prot(first), 0 };
+	prot[1] = last == first ? prot[0] : lt_page_prot(last);
 	if (prot[0] < 0 || prot[1] < 0) {
 		snprintf(p->why, sizeof p->why, "its page is not in /proc/self/maps (or /proc cannot be read)");
 		return LT_PATCH_EPROT;

@@ -100,16 +100,6 @@ static int patch_slot(const struct lt_obj *o, const struct lt_fn_slot *s, void *
 	return 0;
 }
 
-static int patch_object(struct dl_phdr_info *info, size_t size, void *arg)
-{
-	(void)size;
-	struct lt_obj o;
-	if (lt_obj_is_self(info) || lt_obj_read(info, &o) < 0)
-		return 0;
-	lt_obj_fn_slots(&o, patch_slot, arg);
-	return 0;
-}
-
 uint32_t lt_rebind_gots(void)
 {
 	struct walk *w = lt_map(sizeof *w);
@@ -117,7 +107,7 @@ uint32_t lt_rebind_gots(void)
 		return 0;
 	uint32_t n = 0;
 	if (dl_iterate_phdr(self_of, &w->self)) {
-		dl_iterate_phdr(patch_object, w);
+		lt_all_fn_slots(patch_slot, w);
 		n = w->patched;
 		if (w->failed)
 			lt_warn("warning: attach: some GOT entries could not be rewritten", NULL);

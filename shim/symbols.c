@@ -193,6 +193,27 @@ const char *lt_sym_name(const struct lt_obj *o, const ElfW(Sym) *s)
 	return s->st_name < o->strsz ? o->strtab + s->st_name : "";
 }
 
+struct all_walk {
+	int (*fn)(const struct lt_obj *o, const struct lt_fn_slot *s, void *ctx);
+	void *ctx;
+};
+
+static int all_each(struct dl_phdr_info *info, size_t size, void *arg)
+{
+	(void)size;
+	const struct all_walk *w = arg;
+	struct lt_obj o;
+	if (!lt_obj_is_self(info) && lt_obj_read(info, &o) == 0)
+		lt_obj_fn_slots(&o, w->fn, w->ctx);
+	return 0;
+}
+
+void lt_all_fn_slots(int (*fn)(const struct lt_obj *o, const struct lt_fn_slot *s, void *ctx), void *ctx)
+{
+	struct all_walk w = { fn, ctx };
+	dl_iterate_phdr(all_each, &w);
+}
+
 void lt_obj_fn_slots(const struct lt_obj *o, int (*fn)(const struct lt_obj *o, const struct lt_fn_slot *s, void *ctx),
 		     void *ctx)
 {

@@ -70,5 +70,7 @@ static inline int lt_slot_lazy(const struct lt_obj *o, const struct lt_fn_slot *
  * stubs); fn returns nonzero to stop. */
 void lt_obj_fn_slots(const struct lt_obj *o, int (*fn)(const struct lt_obj *o, const struct lt_fn_slot *s, void *ctx),
 		     void *ctx) LT_HIDDEN;
+/* The same for every loaded object but the shim itself. */
+void lt_all_fn_slots(int (*fn)(const struct lt_obj *o, const struct lt_fn_slot *s, void *ctx), void *ctx) LT_HIDDEN;
 
 #endif
