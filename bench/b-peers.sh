@@ -65,8 +65,9 @@ for t in $tools; do
 	m=$(awk -v t="$t" '$1 == t { print $2 }' "$BT/peers" | stats | cut -d' ' -f1)
 	read -r added q1 q3 _ < <(added_of "$t" | stats)
 	[ "$t" = bare ] && added=0 q1=0 q3=0
-	ratio=$(echo "$added / $own_added" | bc -l)
-	[ "$t" = bare ] && ratio=0
+	# (logtax's added ns can come out at 0 or below on a noisy run: no ratio then)
+	ratio=0
+	[ "$t" != bare ] && [ "$(echo "$own_added > 0" | bc -l)" = 1 ] && ratio=$(echo "$added / $own_added" | bc -l)
 	printf '%-14s %14.1f %14.1f %18s %16.0f\n' "$t" "$m" "$added" "$(printf '%.1f..%.1f' "$q1" "$q3")" "$ratio"
 done
 echo "(perf-uprobe: a probe at legacy_log's first instruction; the kernel may emulate or single-step it)"

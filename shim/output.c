@@ -141,6 +141,21 @@ static void write_key_site(struct ltx_writer *w, const struct lt_name *ln, uint3
 	ltx_w_record(w, LTX_REC_KEY_SITE, &ks, sizeof ks, sa->s, sa->func_len, sa->s + sa->func_len + 1, sa->file_len);
 }
 
+/* A KEY record (its calls added to *total), its KEY_RULE and KEY_SITE;
+ * map takes its position for the key's number. Returns the position. */
+static uint32_t write_key(struct ltx_writer *w, const struct ltx_key *k, const char *nm, const struct lt_ext *x,
+			  const struct lt_name *ln, uint64_t *total, uint32_t *nkeys, uint32_t *map, uint32_t nmap)
+{
+	ltx_w_record(w, LTX_REC_KEY, k, sizeof *k, nm, k->name_len, NULL, 0);
+	*total += k->calls;
+	uint32_t pos = (*nkeys)++;
+	if (map && x->keyno < nmap)
+		map[x->keyno] = pos;
+	write_key_rule(w, x, pos);
+	write_key_site(w, ln, k->flags, pos);
+	return pos;
+}
+
 static void write_keys(struct ltx_writer *w, struct lt_thread *th, uint32_t index, uint64_t *total, uint32_t *nkeys,
 		       uint32_t *map, uint32_t nmap)
 {
@@ -197,13 +212,7 @@ static void write_keys(struct ltx_writer *w, struct lt_thread *th, uint32_t inde
 				kd.action = LTX_ACT_DROP;
 				kd.calls = dropped;
 				kd.timed = kd.ticks = 0;
-				ltx_w_record(w, LTX_REC_KEY, &kd, sizeof kd, nm, kd.name_len, NULL, 0);
-				*total += kd.calls;
-				uint32_t dpos = (*nkeys)++;
-				if (map && x->keyno < nmap)
-					map[x->keyno] = dpos;
-				write_key_rule(w, x, dpos);
-				write_key_site(w, ln, kd.flags, dpos);
+				uint32_t dpos = write_key(w, &kd, nm, x, ln, total, nkeys, map, nmap);
 				struct ltx_key_pre kp = { dpos, 0, pre - pre_kept };
 				if (kp.calls && kp.calls <= dropped)
 					ltx_w_record(w, LTX_REC_KEY_PRE, &kp, sizeof kp, NULL, 0, NULL, 0);
@@ -213,13 +222,7 @@ static void write_keys(struct ltx_writer *w, struct lt_thread *th, uint32_t inde
 			k.calls = kept;
 			pre = pre_kept;
 		}
-		ltx_w_record(w, LTX_REC_KEY, &k, sizeof k, nm, k.name_len, NULL, 0);
-		*total += k.calls;
-		uint32_t pos = (*nkeys)++;
-		if (map && x->keyno < nmap)
-			map[x->keyno] = pos;
-		write_key_rule(w, x, pos);
-		write_key_site(w, ln, k.flags, pos);
+		uint32_t pos = write_key(w, &k, nm, x, ln, total, nkeys, map, nmap);
 
 		uint64_t hist[LT_HIST_BUCKETS];
 		uint32_t nb = 0;

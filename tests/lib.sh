@@ -190,6 +190,22 @@ legacylog_received() {
 	awk -F' : ' '{ k = $1; sub(/.* /, "", k); n[$2 " " k]++ } END { for (s in n) print s, n[s] }' "$1" | sort
 }
 
+# wait_alive WHAT PID ERRFILE COMMAND...: as wait_until, while process PID
+# lives; if it ends first, fails with WHAT and the program's ERRFILE. The
+# failure reaches the test's stderr (fd 3) even when the caller silences
+# the command's.
+exec 3>&2
+wait_alive() {
+	local what=$1 pid=$2 err=$3 i
+	shift 3
+	for i in $(seq 600); do
+		"$@" && return 0
+		kill -0 "$pid" 2>/dev/null || fail "$what: the program ended: $(cat "$err")" 2>&3
+		sleep 0.1
+	done
+	fail "$what: not within 60 s" 2>&3
+}
+
 # wait_until WHAT COMMAND...: retries COMMAND for up to 60 s (the machine is
 # shared: generous), failing with WHAT if it never succeeds.
 wait_until() {

@@ -13,19 +13,8 @@ LEGACYLOG_MODE=fast LEGACYLOG_LEVEL=debug LEGACYLOG_OUTPUT=$out/log LOGTAX_OUTPU
 pid=$!
 trap 'touch "$T/stop" "$T/stop2"; kill $(jobs -p) 2>/dev/null; wait; rm -rf "$T"' EXIT
 
-# poll WHAT COMMAND...: retries for up to 30 s until COMMAND succeeds.
-# (Its failure goes to the test's stderr, fd 3: callers silence stderr.)
-exec 3>&2
-poll() {
-	local what=$1 i
-	shift
-	for i in $(seq 300); do
-		"$@" && return 0
-		kill -0 $pid 2>/dev/null || fail "$what: the program ended: $(cat "$out/stderr")" 2>&3
-		sleep 0.1
-	done
-	fail "$what: not within 30 s" 2>&3
-}
+# poll WHAT COMMAND...: retries COMMAND while the program lives.
+poll() { wait_alive "$1" "$pid" "$out/stderr" "${@:2}"; }
 poll "control thread" "$LOGTAX" ctl $pid status >"$T/status" 2>/dev/null
 expect_grep "^generation: 0$" "$T/status" "status before"
 expect_grep "^calls dropped: 0$" "$T/status" "status before"

@@ -33,7 +33,7 @@ for mode in off sample:64 all drop; do
 	[ -n "$budget" ] || fail "no budget for entry-$mode in bench/budget.txt"
 	ir=$(per_call "$T/$mode" "$mode")
 	added=$(echo "$ir - $base" | bc -l)
-	note "$mode: $added instructions added per call (budget $budget)"
+	note "$mode: $added instructions added per call (budget $budget; $ir in all)"
 	expect_le "$added" "$budget" "$mode: instructions added per entry-patched call"
 	n=$("$ANALYZE" report --format csv "$(one_file "$T/$mode")" |
 		csv_each '$c["entry"] == "direct_log" { n += $c["calls"] } END { print n + 0 }')

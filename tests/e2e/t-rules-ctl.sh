@@ -12,17 +12,8 @@ LEGACYLOG_MODE=fast LEGACYLOG_LEVEL=debug LEGACYLOG_OUTPUT=$out/log LOGTAX_OUTPU
 	"$TP/rules-demo" --until "$T/stop" >"$out/stdout" 2>"$out/stderr" &
 pid=$!
 trap 'touch "$T/stop"; kill $(jobs -p) 2>/dev/null; wait; rm -rf "$T"' EXIT
-exec 3>&2
-poll() {
-	local what=$1 i
-	shift
-	for i in $(seq 300); do
-		"$@" && return 0
-		kill -0 $pid 2>/dev/null || fail "$what: the program ended: $(cat "$out/stderr")" 2>&3
-		sleep 0.1
-	done
-	fail "$what: not within 30 s" 2>&3
-}
+# poll WHAT COMMAND...: retries COMMAND while the program lives.
+poll() { wait_alive "$1" "$pid" "$out/stderr" "${@:2}"; }
 poll "control thread" "$LOGTAX" ctl $pid status >/dev/null 2>&1
 
 "$LOGTAX" ctl $pid filter 'limit:x:0/s' 2>"$T/err"
