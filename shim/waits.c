@@ -79,6 +79,8 @@ static struct lt_thread *wait_begin(int block_long)
 		uint64_t t0 = lt_rdtsc();
 		lt_svc_poll(block_long);
 		uint64_t spent = lt_rdtsc() - t0;
+		if (th != lt_tls.thr)
+			return NULL; /* let go of meanwhile (see wait_end) */
 		if (th->last_wait_end)
 			th->last_wait_end += spent;
 		if (spent > 4096)
@@ -106,7 +108,10 @@ static struct lt_thread *wait_begin(int block_long)
 
 static void wait_end(struct lt_thread *th)
 {
-	if (!th)
+	/* A signal handler that logged during the wait may have let go of th
+	 * (a later attach's call: threads.c), and an attach since may have
+	 * unmapped it: only the thread's current state is written. */
+	if (!th || th != lt_tls.thr)
 		return;
 	uint64_t now = lt_rdtsc();
 	th->wait_ticks += now - th->wait_start;
@@ -281,7 +286,7 @@ static struct lt_thread *job_begin(void)
 
 static void job_end(struct lt_thread *th)
 {
-	if (!th)
+	if (!th || th != lt_tls.thr) /* as in wait_end */
 		return;
 	uint64_t now = lt_rdtsc();
 	th->job_wait_ticks += now - th->job_wait_start;
