@@ -14,6 +14,14 @@
  * P must be counted, none after D1 can be: the attach's file holds between
  * P - A1 and D1 - A0 calls. At the end the program checks that
  * liblegacylog saw every call it made (its own counter).
+ *
+ * With STRESS_BURST=K in the environment, THREADS more threads (source
+ * "stress.burst") sleep in poll between attaches and, once logtax_attach
+ * has returned, make exactly K calls each; the program waits for them
+ * before it makes DIR/attached.N. Each attach's file then holds exactly
+ * THREADS * K calls of that source (the line "burst N CALLS" says how
+ * many were made in cycle N); their threads sit in a wait across every
+ * detach and attach.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -32,6 +40,7 @@
 #include <unistd.h>
 
 LEGACY_LOG_SOURCE(src_work, "stress.work");
+LEGACY_LOG_SOURCE(src_burst, "stress.burst");
 
 #define MAX_THREADS 64
 static struct {
@@ -61,6 +70,36 @@ static unsigned long total(void)
 	return s;
 }
 
+/* STRESS_BURST: round r is asked for by setting `round` to r; a burst
+ * thread makes its K calls and then sets its done[] to r. */
+static int burst_k, round_no;
+static struct {
+	int done;
+	unsigned long n;
+	char pad[52];
+} burst[MAX_THREADS];
+
+static void *burster(void *arg)
+{
+	long t = (long)arg;
+	int seen = 0;
+	for (;;) {
+		int r = __atomic_load_n(&round_no, __ATOMIC_ACQUIRE);
+		if (r < 0)
+			return NULL;
+		if (r == seen) {
+			poll(NULL, 0, 2);
+			continue;
+		}
+		for (int i = 0; i < burst_k; i++) {
+			LEGACY_LOG(src_burst, LEGACY_LOG_INFO, "burst thread %ld round %d call %d", t, r, i);
+			burst[t].n++;
+		}
+		seen = r;
+		__atomic_store_n(&burst[t].done, r, __ATOMIC_RELEASE);
+	}
+}
+
 static int exists(const char *p)
 {
 	struct stat st;
@@ -86,9 +125,13 @@ int main(int argc, char **argv)
 		fprintf(stderr, "attach-stress: cannot load logtax_attach from %s\n", shim ? shim : "(ATTACH_SHIM unset)");
 		return 3;
 	}
-	pthread_t th[MAX_THREADS];
+	pthread_t th[MAX_THREADS], bth[MAX_THREADS];
 	for (long i = 0; i < nthreads; i++)
 		pthread_create(&th[i], NULL, worker, (void *)i);
+	const char *bk = getenv("STRESS_BURST");
+	burst_k = bk ? atoi(bk) : 0;
+	for (long i = 0; burst_k > 0 && i < nthreads; i++)
+		pthread_create(&bth[i], NULL, burster, (void *)i);
 	int bad = 0;
 	for (int c = 1; c <= cycles && !bad; c++) {
 		char msg[4096], p[4096];
@@ -105,6 +148,13 @@ int main(int argc, char **argv)
 			bad = 1;
 			break;
 		}
+		if (burst_k > 0) {
+			__atomic_store_n(&round_no, c, __ATOMIC_RELEASE);
+			for (int i = 0; i < nthreads; i++)
+				while (__atomic_load_n(&burst[i].done, __ATOMIC_ACQUIRE) != c)
+					poll(NULL, 0, 1);
+			printf("burst %d %lu\n", c, (unsigned long)nthreads * (unsigned long)burst_k);
+		}
 		struct timespec ts = { 0, 20 * 1000 * 1000 };
 		nanosleep(&ts, NULL);
 		unsigned long pp = total();
@@ -120,9 +170,15 @@ int main(int argc, char **argv)
 		fflush(stdout);
 	}
 	__atomic_store_n(&stop, 1, __ATOMIC_RELAXED);
-	for (int i = 0; i < nthreads; i++)
+	__atomic_store_n(&round_no, -1, __ATOMIC_RELEASE);
+	for (int i = 0; i < nthreads; i++) {
 		pthread_join(th[i], NULL);
+		if (burst_k > 0)
+			pthread_join(bth[i], NULL);
+	}
 	unsigned long mine = total(), seen = legacy_log_calls();
+	for (int i = 0; burst_k > 0 && i < nthreads; i++)
+		mine += burst[i].n;
 	printf("attach-stress: %lu calls made, liblegacylog saw %lu\n", mine, seen);
 	return bad || mine != seen ? 1 : 0;
 }
