@@ -18,6 +18,11 @@
  * LT_KEEP_EXITED exited threads' state plus one folded state, whose size
  * depends on the distinct keys, not on the number of threads.
  *
+ * Attached again after a detach (attach.c), the list starts empty and the
+ * earlier attaches' states are unmapped once their threads have let go of
+ * them (lt_threads_abandon): at most one earlier state per live thread
+ * stays mapped.
+ *
  * Everything that walks the thread list from another thread (the writer,
  * `logtax ctl status`, GLib's fatal-level recheck) holds the threads' lock
  * (threads.c), so nothing reads a state while it is folded and unmapped.
