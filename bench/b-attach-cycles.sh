@@ -10,7 +10,8 @@
 # mapped and the earlier attaches' thread states it still held ("-" for a
 # shim that does not say). Growth per cycle per thread: the last cycle
 # minus the second, over (cycles - 2) and threads (the first attach maps
-# the shim's own start-up state once).
+# the shim's own start-up state once). Then Debian's libvirtd, with
+# `logtax attach` and `logtax detach`, and without (its own growth).
 . "$(dirname "$0")/lib.sh"
 threads=${BENCH_CYCLE_THREADS:-8}
 cycles=${BENCH_CYCLES:-20}
@@ -46,3 +47,50 @@ wait "$apid"
 echo "attach-stress: $(tail -n 1 "$out/stdout")"
 awk -v t="$threads" -v n="$cycles" 'NR == 2 { r = $2; v = $3; m = $4 } END { if (n > 2)
 	printf "growth per cycle per thread (cycle 2 to %d): %.1f kB VmRSS, %.1f kB VmSize, %.2f mappings\n", n, ($2 - r) / (n - 2) / t, ($3 - v) / (n - 2) / t, ($4 - m) / (n - 2) / t }' "$out/table"
+
+# The same with `logtax attach` / `logtax detach` on Debian's libvirtd (the
+# test driver, on a private socket), 20 rounds of four virsh commands per
+# cycle; and, for its own growth, the same loads without attaching.
+daemon=/usr/sbin/libvirtd
+if [ ! -x "$daemon" ] || ! command -v virsh >/dev/null || [ ! -x "$B/libexec/logtax/logtax-attach" ]; then
+	echo "(libvirtd, virsh or the injector missing: libvirtd part left out)"
+	exit 0
+fi
+. "$ROOT/scripts/libvirtd-scratch.sh"
+lv_cycles() { # attach|none -> table rows
+	local d=$BT/lv.$1 c
+	libvirtd_scratch "$d" && mkdir -p "$d/out" || return 1
+	LIBVIRT_DRIVER_DIR=$d/drivers "$daemon" -f "$d/libvirtd.conf" --pid-file "$d/pid" >"$d/daemon.out" 2>&1 &
+	local run=$!
+	while [ ! -S "$d/sock/libvirt-sock" ] || [ ! -s "$d/pid" ]; do sleep 0.1; done
+	local pid uri
+	pid=$(cat "$d/pid")
+	uri="test+unix:///default?socket=$d/sock/libvirt-sock"
+	load() { for _ in $(seq "$1"); do printf 'list --all\ndominfo test\nnet-list\npool-list\n'; done | virsh -c "$uri" >/dev/null 2>&1; }
+	load 5
+	for c in $(seq "$cycles"); do
+		[ "$1" = none ] || "$LOGTAX" attach -o "$d/out" "$pid" >/dev/null 2>&1 || echo "attach $c failed"
+		load 20
+		local sb=- st=-
+		if [ "$1" != none ]; then
+			"$LOGTAX" ctl "$pid" status >"$d/status" 2>/dev/null
+			sb=$(sed -n 's/^mapped: \([0-9]*\) bytes$/\1/p' "$d/status")
+			st=$(sed -n "s/^earlier attaches' thread states: \([0-9]*\) held.*/\1/p" "$d/status")
+			"$LOGTAX" detach "$pid" >/dev/null 2>&1 || echo "detach $c failed"
+		fi
+		sleep 0.3
+		printf '%6s %10s %10s %8s %8s %14s %6s\n' "$c" "$(awk '$1 == "VmRSS:" { print $2 }' "/proc/$pid/status")" \
+			"$(awk '$1 == "VmSize:" { print $2 }' "/proc/$pid/status")" "$(wc -l <"/proc/$pid/maps")" \
+			"$(ls "/proc/$pid/task" | wc -l)" "${sb:--}" "${st:--}"
+	done
+	kill "$run"
+	wait "$run" 2>/dev/null
+}
+for how in attach none; do
+	echo
+	echo "libvirtd, $cycles cycles of 20 virsh rounds, $([ $how = none ] && echo "never attached" || echo "logtax attach / logtax detach around each")"
+	printf '%6s %10s %10s %8s %8s %14s %6s\n' cycle "VmRSS kB" "VmSize kB" maps threads "shim mapped" stale
+	lv_cycles $how | tee "$BT/lv.$how.table"
+	awk -v n="$cycles" 'NR == 2 { r = $2; v = $3 } END { if (n > 2)
+		printf "growth per cycle (cycle 2 to %d): %.0f kB VmRSS, %.0f kB VmSize\n", n, ($2 - r) / (n - 2), ($3 - v) / (n - 2) }' "$BT/lv.$how.table"
+done
