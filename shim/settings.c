@@ -154,7 +154,7 @@ static void read_trace(void)
 
 static void read_jobs(void)
 {
-	const char *v = getenv("LOGTAX_JOBS"), *why = NULL;
+	const char *v = lt_setting("LOGTAX_JOBS"), *why = NULL;
 	uint32_t on;
 	if (!v)
 		return;

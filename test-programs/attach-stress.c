@@ -22,6 +22,14 @@
  * THREADS * K calls of that source (the line "burst N CALLS" says how
  * many were made in cycle N); their threads sit in a wait across every
  * detach and attach.
+ *
+ * With STRESS_SLEEPER=1, one more thread waits in pthread_cond_wait from
+ * the first attach to the end (counted as a job wait when the attach's
+ * settings have LOGTAX_JOBS=1), and in every cycle the program sends it
+ * SIGUSR1, whose handler makes one call (source "stress.signal") inside
+ * that wait: the line "signal N 1". Its wait began under the first attach
+ * and ends in the last one, after the signal; it then ends. No other
+ * thread waits on a condition variable.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -32,6 +40,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +50,7 @@
 
 LEGACY_LOG_SOURCE(src_work, "stress.work");
 LEGACY_LOG_SOURCE(src_burst, "stress.burst");
+LEGACY_LOG_SOURCE(src_signal, "stress.signal");
 
 #define MAX_THREADS 64
 static struct {
@@ -78,6 +88,42 @@ static struct {
 	unsigned long n;
 	char pad[52];
 } burst[MAX_THREADS];
+
+/* STRESS_SLEEPER */
+static pthread_mutex_t sl_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t sl_cv = PTHREAD_COND_INITIALIZER;
+static int sl_gen, sl_in_wait, sl_signals;
+static unsigned long sl_wakes;
+
+static void on_usr1(int sig)
+{
+	(void)sig;
+	LEGACY_LOG(src_signal, LEGACY_LOG_DEBUG, "signal %d", sl_signals);
+	__atomic_add_fetch(&sl_signals, 1, __ATOMIC_RELEASE);
+}
+
+static void *sleeper(void *arg)
+{
+	(void)arg;
+	pthread_mutex_lock(&sl_mu);
+	for (int want = 1; want <= 2; want++) {
+		sl_in_wait = want;
+		while (sl_gen < want) {
+			pthread_cond_wait(&sl_cv, &sl_mu);
+			sl_wakes++;
+		}
+	}
+	pthread_mutex_unlock(&sl_mu);
+	return NULL;
+}
+
+static void sleeper_gen(int g)
+{
+	pthread_mutex_lock(&sl_mu);
+	sl_gen = g;
+	pthread_cond_broadcast(&sl_cv);
+	pthread_mutex_unlock(&sl_mu);
+}
 
 static void *burster(void *arg)
 {
@@ -132,6 +178,18 @@ int main(int argc, char **argv)
 	burst_k = bk ? atoi(bk) : 0;
 	for (long i = 0; burst_k > 0 && i < nthreads; i++)
 		pthread_create(&bth[i], NULL, burster, (void *)i);
+	const char *sl = getenv("STRESS_SLEEPER");
+	int with_sleeper = sl && atoi(sl) > 0;
+	pthread_t slt;
+	if (with_sleeper) {
+		struct sigaction sa;
+		memset(&sa, 0, sizeof sa);
+		sa.sa_handler = on_usr1;
+		sa.sa_flags = SA_RESTART;
+		sigemptyset(&sa.sa_mask);
+		sigaction(SIGUSR1, &sa, NULL);
+		pthread_create(&slt, NULL, sleeper, NULL);
+	}
 	int bad = 0;
 	for (int c = 1; c <= cycles && !bad; c++) {
 		char msg[4096], p[4096];
@@ -154,6 +212,27 @@ int main(int argc, char **argv)
 				while (__atomic_load_n(&burst[i].done, __ATOMIC_ACQUIRE) != c)
 					poll(NULL, 0, 1);
 			printf("burst %d %lu\n", c, (unsigned long)nthreads * (unsigned long)burst_k);
+		}
+		if (with_sleeper) {
+			if (c == 1)
+				sleeper_gen(1); /* into its second wait, through the shim's wrapper */
+			for (;;) { /* it holds the mutex until it is inside the wait */
+				pthread_mutex_lock(&sl_mu);
+				int in = sl_in_wait == 2;
+				pthread_mutex_unlock(&sl_mu);
+				if (in)
+					break;
+				poll(NULL, 0, 1);
+			}
+			pthread_kill(slt, SIGUSR1);
+			while (__atomic_load_n(&sl_signals, __ATOMIC_ACQUIRE) < c)
+				poll(NULL, 0, 1);
+			printf("signal %d 1\n", c);
+			if (c == cycles) {
+				sleeper_gen(2);
+				pthread_join(slt, NULL);
+				printf("attach-stress: the sleeper woke %lu times (2 without spurious wake-ups)\n", sl_wakes);
+			}
 		}
 		struct timespec ts = { 0, 20 * 1000 * 1000 };
 		nanosleep(&ts, NULL);
@@ -179,6 +258,13 @@ int main(int argc, char **argv)
 	unsigned long mine = total(), seen = legacy_log_calls();
 	for (int i = 0; burst_k > 0 && i < nthreads; i++)
 		mine += burst[i].n;
+	if (with_sleeper) {
+		if (sl_gen < 2) { /* the cycles ended early */
+			sleeper_gen(2);
+			pthread_join(slt, NULL);
+		}
+		mine += (unsigned long)sl_signals;
+	}
 	printf("attach-stress: %lu calls made, liblegacylog saw %lu\n", mine, seen);
 	return bad || mine != seen ? 1 : 0;
 }

@@ -10,7 +10,14 @@
 # within a few thread states of the most seen in cycles 2-4 (before, every
 # cycle added a state per thread: about 190 kB each). Counts stay exact:
 # every attach's file holds exactly the burst threads' calls of its cycle
-# (the program's own count), and every call reached liblegacylog.
+# (the program's own count), and every call reached liblegacylog. One
+# more thread sits in pthread_cond_wait (a job wait: LOGTAX_JOBS=1) from
+# the first attach into the last, and a SIGUSR1 handler logs once on it
+# per cycle: the handler lets go of the state the wait holds, a later
+# attach unmaps it (and may map another state at its address), and the
+# wait's end must not write into it: each file holds the handler's one
+# call, and the last one no job wait at all (the only one that ended
+# there began on a state unmapped since).
 . "$(dirname "$0")/../lib.sh"
 
 export LEGACYLOG_MODE=fast
@@ -18,8 +25,9 @@ cycles=20 n=4 k=300
 out=$T/o
 mkdir -p "$out"
 (
-	STRESS_BURST=$k ATTACH_SHIM=$SHIM ATTACH_SETTINGS="LOGTAX_OUTPUT=$out
+	STRESS_BURST=$k STRESS_SLEEPER=1 ATTACH_SHIM=$SHIM ATTACH_SETTINGS="LOGTAX_OUTPUT=$out
 LOGTAX_SNAPSHOT=0
+LOGTAX_JOBS=1
 " "$TP/attach-stress" $n $cycles "$out" >"$out/stdout" 2>"$out/stderr"
 	echo "exit $?" >"$out/status"
 ) &
@@ -38,7 +46,7 @@ freed() { sed -n "s/^earlier attaches' thread states: [0-9]* held, \([0-9]*\) un
 mapped() { sed -n 's/^mapped: \([0-9]*\) bytes$/\1/p' "$out/status.$1"; }
 for c in $(seq $cycles); do
 	[ -n "$(held "$c")" ] && [ -n "$(mapped "$c")" ] || { cat "$out/status.$c" >&2; fail "cycle $c: status without the memory lines"; }
-	expect_le "$(held "$c")" $((2 * n + 1)) "cycle $c: earlier states held: one per thread at most"
+	expect_le "$(held "$c")" $((2 * n + 2)) "cycle $c: earlier states held: one per thread at most"
 done
 expect_ge "$(freed $cycles)" $((2 * n * (cycles - 2))) "earlier states unmapped by the last cycle"
 base=$(for c in 2 3 4; do mapped "$c"; done | sort -n | tail -n 1)
@@ -54,4 +62,10 @@ for c in $(seq $cycles); do
 	expect_eq "$made" $((n * k)) "cycle $c: the burst threads' calls made"
 	got=$(csv_calls_by_source "$f" | sed -n 's/^stress\.burst \([0-9]*\)$/\1/p')
 	expect_eq "$got" "$made" "cycle $c: the burst threads' calls, exactly"
+	expect_eq "$(sed -n "s/^signal $c \([0-9]*\)$/\1/p" "$out/stdout")" 1 "cycle $c: the handler's call made"
+	got=$(csv_calls_by_source "$f" | sed -n 's/^stress\.signal \([0-9]*\)$/\1/p')
+	expect_eq "$got" 1 "cycle $c: the handler's call, inside the long wait"
 done
+note "$(grep 'sleeper woke' "$out/stdout")"
+expect_eq "$("$ANALYZE" report --format json "$out/logtax.$pid.a$cycles.ltx" | jq '[.threads[].jobs.jobs // 0] | add')" 0 \
+	"last attach: no job wait counted (the one that ended began under the first attach)"
