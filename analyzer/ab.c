@@ -294,10 +294,10 @@ static void print_compare(const struct ab *ab, const struct cmp *c, const char *
 		printf("\n  predicted - measured: %+.1f percentage points\n", (c->predicted - c->measured) * 100);
 		if (isfinite(c->beyond_ns))
 			printf("  saved beyond the prediction: %+.0f ns per dropped call ((measured - predicted) x A's median "
-			       "/ calls dropped):\n    %s\n",
+			       "/ calls)\n    = %s\n",
 			       c->beyond_ns,
-			       c->beyond_ns >= 0 ? "cost the calls leave outside their timing windows, after they return "
-						   "(e.g. cache and TLB refills after a system call)"
+			       c->beyond_ns >= 0 ? "cost a call leaves outside its timing window, after it returns "
+						   "(e.g. TLB refills after a system call)"
 						 : "time inside the calls that the rule did not save");
 	}
 }
