@@ -74,6 +74,7 @@
 #define LT_TLS_SLOTS 80
 #define LT_TLS_MASK6 88
 #define LT_TLS_EXT_BIAS 96
+#define LT_TLS_COUNTING 104
 /* enum lt_slot_action: the words the count path acts on itself */
 #define LT_SA_SAMPLE 0
 #define LT_SA_DROP 1
@@ -180,7 +181,12 @@
  * function, a dropped one returns, a sample rule's dropped call and a
  * limit rule's call inside a full window return; anything else goes to
  * lt_tramp_rare with the slot (its low bits say what was done already),
- * and a key not found to lt_tramp, which looks again and wraps. */
+ * and a key not found to lt_tramp, which looks again and wraps.
+ * From reading the table until it is done with the slot a count path
+ * holds lt_tls.counting up: a signal handler that logs a new key meanwhile
+ * must not grow the table (the slot would be left behind, its count lost
+ * and its ext computed from the new table's bias). lt_hook_rare takes the
+ * count over and ends it. */
 /* reg = the ext of the slot in rbx: the same index in the table's ext
  * array, whose entries are 8 slots long (clobbers r10) */
 .macro LT_EXT_OF_RBX reg
@@ -225,6 +231,7 @@
 	imulq lt_hash_mul(%rip), %rbx
 	shrq $26, %rbx
 	movq lt_tls@gottpoff(%rip), %r10
+	addl $1, %fs:LT_TLS_COUNTING(%r10)	/* no table may grow under us */
 	andq %fs:LT_TLS_MASK6(%r10), %rbx
 	addq %fs:LT_TLS_SLOTS(%r10), %rbx
 	movq 16(%rsp), %r10		/* the caller's return address */
@@ -288,7 +295,8 @@ lt_count_hit:
 	movq lt_tls@gottpoff(%rip), %r10
 	subq $1, %fs:LT_TLS_COUNTDOWN(%r10)
 	jle 8f				/* time it, take its stack: the C path */
-13:	movq LT_DESC_REAL(%r11), %r11
+13:	subl $1, %fs:LT_TLS_COUNTING(%r10)	/* (r10: the TLS offset on every way here) */
+	movq LT_DESC_REAL(%r11), %r11
 	popq %rbx
 	.cfi_adjust_cfa_offset -8
 	.cfi_restore rbx
@@ -299,7 +307,9 @@ lt_count_hit:
 	.cfi_rel_offset rbx, 0
 3:	cmpl $LT_SA_DROP, LT_SLOT_ACTION(%rbx)
 	jne 4f
-5:	movq LT_DESC_DROP(%r11), %rax
+5:	movq lt_tls@gottpoff(%rip), %r10
+	subl $1, %fs:LT_TLS_COUNTING(%r10)
+	movq LT_DESC_DROP(%r11), %rax
 	popq %rbx
 	.cfi_adjust_cfa_offset -8
 	.cfi_restore rbx
@@ -395,6 +405,7 @@ lt_count_hit:
 	movq %r11, LT_SHADOW_TARGET(%rax)
 	LT_EXT_OF_RBX %rcx
 	movq %rcx, LT_SHADOW_EXT(%rax)
+	subl $1, %fs:LT_TLS_COUNTING(%r10)	/* the entry holds the slot: a grown table moves it */
 	popq %rcx
 	.cfi_adjust_cfa_offset -8
 	/* The caller's rbx goes to the entry, which rbx then holds. */
@@ -436,6 +447,8 @@ lt_count_miss:
 	.cfi_startproc
 	.cfi_adjust_cfa_offset 16
 	.cfi_rel_offset rbx, 0
+	movq lt_tls@gottpoff(%rip), %r10	/* lt_hook_enter looks again */
+	subl $1, %fs:LT_TLS_COUNTING(%r10)
 	popq %rbx
 	.cfi_adjust_cfa_offset -8
 	.cfi_restore rbx

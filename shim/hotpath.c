@@ -43,7 +43,8 @@ _Static_assert(OFF(lt_slot, ret) == 0 && OFF(lt_slot, name) == 8 && OFF(lt_slot,
 		       OFF(lt_slot, calls) == 24 && OFF(lt_slot, rl_state) == 48 && OFF(lt_slot, action) == 56 &&
 		       sizeof(struct lt_slot) == 64 && OFF(lt_table, slots) % 64 == 0,
 	       "slot offsets in entry_x86_64.S (and slots 64-aligned: their low bits carry a code)");
-_Static_assert(OFF(lt_tls, countdown) == 8 && OFF(lt_tls, slots) == 80 && OFF(lt_tls, mask6) == 88,
+_Static_assert(OFF(lt_tls, countdown) == 8 && OFF(lt_tls, slots) == 80 && OFF(lt_tls, mask6) == 88 &&
+		       OFF(lt_tls, counting) == 104,
 	       "TLS offsets in entry_x86_64.S");
 _Static_assert(OFF(lt_tls, thr) == 16 &&
 		       sizeof(struct lt_ext) == 512 && OFF(lt_tls, ext_bias) == 96 && OFF(lt_thread, sdepth) == 0x118 &&
@@ -340,7 +341,7 @@ static inline struct lt_ret act(struct lt_frame *f, struct lt_desc *d, struct lt
  * window is over (or has no call left); a sample or limit rule kept the
  * call and counted it, and 3 the key's own action is not SAMPLE, 4 it is
  * and its countdown ran out. */
-LT_DIRECT_ONLY struct lt_ret lt_hook_rare(struct lt_frame *f, struct lt_desc *d, uint64_t sc)
+static inline __attribute__((always_inline)) struct lt_ret rare(struct lt_frame *f, struct lt_desc *d, uint64_t sc)
 {
 	struct lt_slot *s = (struct lt_slot *)(sc & ~(uint64_t)63);
 	switch (sc & 63) {
@@ -353,6 +354,15 @@ LT_DIRECT_ONLY struct lt_ret lt_hook_rare(struct lt_frame *f, struct lt_desc *d,
 	default:
 		return act_as(f, d, s, s->action);
 	}
+}
+
+/* The count path raised lt_tls.counting: this ends its hold on the slot. */
+LT_DIRECT_ONLY struct lt_ret lt_hook_rare(struct lt_frame *f, struct lt_desc *d, uint64_t sc)
+{
+	struct lt_ret r = rare(f, d, sc);
+	lt_barrier();
+	lt_tls.counting--;
+	return r;
 }
 
 /* For the slow path, once it has found or made the slot. */
@@ -375,7 +385,7 @@ static __attribute__((noinline)) struct lt_ret probe_on(struct lt_frame *f, stru
 	}
 }
 
-LT_DIRECT_ONLY struct lt_ret lt_hook_enter(struct lt_frame *f, struct lt_desc *d)
+static inline __attribute__((always_inline)) struct lt_ret enter(struct lt_frame *f, struct lt_desc *d)
 {
 	struct lt_table *t = lt_tls.table;
 	if (unlikely(!t))
@@ -389,6 +399,17 @@ LT_DIRECT_ONLY struct lt_ret lt_hook_enter(struct lt_frame *f, struct lt_desc *d
 	if (s->ret == 0)
 		return ret2(LT_SLOW, (uint64_t)d);
 	return probe_on(f, d, t, i, name, meta);
+}
+
+/* As the count paths do: the table stays while a slot of it is held. */
+LT_DIRECT_ONLY struct lt_ret lt_hook_enter(struct lt_frame *f, struct lt_desc *d)
+{
+	lt_tls.counting++;
+	lt_barrier();
+	struct lt_ret r = enter(f, d);
+	lt_barrier();
+	lt_tls.counting--;
+	return r;
 }
 
 /* The key's slot in t, or NULL (the stack path looks its key up again). */
@@ -411,7 +432,7 @@ struct lt_slot *lt_find_slot(const struct lt_table *t, const struct lt_frame *f,
  * the trampoline the caller's return address and rbx. e is the call's
  * shadow entry (the trampoline kept it in rbx); entries above it belong to
  * calls left by longjmp, and go with it. */
-LT_DIRECT_ONLY struct lt_exit lt_hook_exit(struct lt_shadow *e, uint64_t t1)
+static inline __attribute__((always_inline)) struct lt_exit hook_exit(struct lt_shadow *e, uint64_t t1)
 {
 	struct lt_thread *th = lt_tls.thr;
 	struct lt_exit out = { e->ret, e->rbx };
@@ -458,5 +479,17 @@ LT_DIRECT_ONLY struct lt_exit lt_hook_exit(struct lt_shadow *e, uint64_t t1)
 	struct lt_trace *tr = th->trace;
 	if (unlikely(tr != NULL))
 		lt_trace_put(tr, t0, w, x->keyno, 0 /* LTX_TEV_CALL */, 0);
+	return out;
+}
+
+/* Once the entry is freed a grown table would no longer move its slot:
+ * the slot is held as a count path holds it. */
+LT_DIRECT_ONLY struct lt_exit lt_hook_exit(struct lt_shadow *e, uint64_t t1)
+{
+	lt_tls.counting++;
+	lt_barrier();
+	struct lt_exit out = hook_exit(e, t1);
+	lt_barrier();
+	lt_tls.counting--;
 	return out;
 }

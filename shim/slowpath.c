@@ -210,7 +210,9 @@ struct lt_ret lt_slow_path(struct lt_frame *f, struct lt_desc *d)
 			break;
 	}
 	if (!s) {
-		if ((t->used + 1) * 2 > t->mask + 1) {
+		/* Not while a call this handler interrupted holds a slot: it
+		 * grows on the next new key, and till then a quarter is free. */
+		if ((t->used + 1) * 2 > t->mask + 1 && !lt_tls.counting) {
 			struct lt_table *g = lt_table_grow(th, t);
 			if (g)
 				t = g;

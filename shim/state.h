@@ -279,6 +279,10 @@ struct lt_tls {
 	struct lt_slot *slots;
 	uint64_t mask6;
 	uint64_t ext_bias; /* the table's ext - 8 * its slots: ext of slot s = 8 s + this */
+	/* Above 0 while a count path or the C hot path holds a slot of the
+	 * table: a signal handler's slow path must not grow it then. A count
+	 * (not a flag): the handler's own calls raise and lower it too. */
+	uint32_t counting;
 };
 
 

@@ -151,7 +151,7 @@ struct lt_thread *lt_thread_self(void)
 {
 	struct lt_thread *th = lt_tls.thr;
 	uint32_t epoch = __atomic_load_n(&lt_epoch, __ATOMIC_ACQUIRE);
-	if (unlikely(th && lt_tls.epoch != epoch) && !th->sdepth) {
+	if (unlikely(th && lt_tls.epoch != epoch) && !th->sdepth && !lt_tls.counting) {
 		/* made under an earlier attach: left as it is (the writer of that
 		 * attach is done with it), and this thread starts afresh. (With a
 		 * timed call of then still in flight it keeps it until that ends.) */

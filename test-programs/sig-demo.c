@@ -28,6 +28,21 @@
  *                                 mutex would deadlock a handler); the
  *                                 handler's source makes its first call
  *                                 (which locks) before the signals start
+ *   sig-demo handler-grow THREADS SIGNALS
+ *                                 THREADS worker threads in turn each log in
+ *                                 a loop through one source (grow.loop)
+ *                                 while a second thread sends the worker
+ *                                 SIGNALS SIGUSR2s; the worker's handler logs
+ *                                 once per signal through a source its
+ *                                 thread has not logged through before
+ *                                 (grow.handler; SIGNALS sources, each its
+ *                                 own key): a handler that makes a thread's
+ *                                 table grow while the call it interrupted
+ *                                 was being counted. Every source makes its
+ *                                 first call in the main thread beforehand
+ *                                 (a first call takes the logger's lock,
+ *                                 which a handler must not); run it with
+ *                                 LEGACYLOG_MODE=fast
  *   sig-demo disp                 set and read the dispositions of SIGTERM,
  *                                 SIGINT, SIGHUP, SIGPIPE, SIGUSR1 and SIGUSR2
  *                                 every way libc offers, printing what each
@@ -203,6 +218,112 @@ handler_log(long keys, long signals)
     return 0;
 }
 
+/* ---- a handler that grows its thread's table ------------------------------ */
+
+LEGACY_LOG_SOURCE(log_grow_loop, "grow.loop");
+
+static struct legacy_log_source *grow_src;
+static long grow_nsrc;
+static __thread long grow_next;       /* the worker's next source */
+static __thread volatile long grow_handled;
+static volatile long grow_handler_total;
+
+static void
+on_usr2(int sig)
+{
+    (void)sig;
+    if (grow_next < grow_nsrc) {
+        LEGACY_LOG(grow_src[grow_next], LEGACY_LOG_DEBUG, "in the handler");
+        grow_next++;
+        grow_handled++;
+    }
+}
+
+struct grow_worker {
+    pthread_t self;
+    long signals;
+    volatile int go, done;
+    long calls;
+};
+
+static void *
+grow_sender(void *arg)
+{
+    struct grow_worker *w = arg;
+    long i;
+
+    while (!w->go)
+        sched_yield();
+    for (i = 0; i < w->signals; i++) {
+        pthread_kill(w->self, SIGUSR2);
+        if (i % 4 == 0)
+            sched_yield();
+    }
+    w->done = 1;
+    return NULL;
+}
+
+static void *
+grow_worker(void *arg)
+{
+    struct grow_worker *w = arg;
+    long calls = 0;
+    sigset_t one;
+
+    grow_next = 0;
+    grow_handled = 0;
+    w->go = 1;
+    do {
+        LEGACY_LOG(log_grow_loop, LEGACY_LOG_DEBUG, "loop %ld", calls);
+        calls++;
+    } while (!w->done);
+    /* a last pending signal is handled before the counts are read */
+    sigemptyset(&one);
+    sigaddset(&one, SIGUSR2);
+    pthread_sigmask(SIG_BLOCK, &one, NULL);
+    pthread_sigmask(SIG_UNBLOCK, &one, NULL);
+    w->calls = calls;
+    __atomic_add_fetch(&grow_handler_total, grow_handled, __ATOMIC_RELAXED);
+    return NULL;
+}
+
+static int
+handler_grow(long threads, long signals)
+{
+    struct sigaction sa;
+    long loop_calls = 0, t, i;
+
+    grow_nsrc = signals;
+    grow_src = calloc((size_t)signals, sizeof *grow_src);
+    if (!grow_src)
+        return 1;
+    for (i = 0; i < signals; i++) {
+        grow_src[i].name = "grow.handler";
+        LEGACY_LOG(grow_src[i], LEGACY_LOG_DEBUG, "first call %ld", i);
+    }
+    LEGACY_LOG(log_grow_loop, LEGACY_LOG_DEBUG, "first call");
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_usr2;
+    sa.sa_flags = SA_RESTART;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGUSR2, &sa, NULL);
+    for (t = 0; t < threads; t++) {
+        struct grow_worker w;
+        pthread_t s;
+        memset(&w, 0, sizeof w);
+        w.signals = signals;
+        if (pthread_create(&w.self, NULL, grow_worker, &w) != 0 ||
+            pthread_create(&s, NULL, grow_sender, &w) != 0)
+            return 1;
+        pthread_join(s, NULL);
+        pthread_join(w.self, NULL);
+        loop_calls += w.calls;
+    }
+    printf("sig-demo[%d]: calls source=grow.loop count=%ld\n", (int)getpid(), loop_calls + 1);
+    printf("sig-demo[%d]: calls source=grow.handler count=%ld\n", (int)getpid(), grow_handler_total + signals);
+    return 0;
+}
+
 /* ---- dispositions ---------------------------------------------------------- */
 
 /* sigset and siginterrupt are deprecated: old programs still call them,
@@ -323,6 +444,11 @@ main(int argc, char **argv)
         if (argc != 4)
             usage("handler-log needs KEYS and SIGNALS");
         return handler_log(count_arg(argv[2]), count_arg(argv[3]));
+    }
+    if (strcmp(mode, "handler-grow") == 0) {
+        if (argc != 4)
+            usage("handler-grow needs THREADS and SIGNALS");
+        return handler_grow(count_arg(argv[2]), count_arg(argv[3]));
     }
     if (argc < 4)
         usage("N and READY needed");

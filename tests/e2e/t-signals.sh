@@ -108,6 +108,28 @@ if [ "${lost:-0}" -gt 0 ]; then
 		"handler-log: the report says so"
 fi
 
+# A handler that logs new keys while the call it interrupted is being
+# counted: its thread's table must not grow under that call (the count went
+# to the table left behind, and was lost). Per rule the loop's calls go
+# another way through the count path: kept, dropped, sampled by a rule.
+for rule in none 'drop:grow.loop' 'sample:grow.loop:1/3'; do
+	d=$T/hg.${rule%%:*}
+	mkdir -p "$d"
+	filt=$rule
+	[ "$rule" = none ] && filt=
+	LEGACYLOG_MODE=fast LOGTAX_FILTER=$filt LOGTAX_OUTPUT=$d LD_PRELOAD=$SHIM "$TP/sig-demo" handler-grow 60 400 \
+		>"$d/stdout" 2>"$d/stderr" || fail "handler-grow ($rule) failed: $(cat "$d/stderr")"
+	want=$(program_pid_calls "$d/stdout")
+	got=$(files_calls "$(one_file "$d")")
+	expect_eq "$(awk '$2 == "grow.loop" { print $3 }' <<<"$got")" "$(awk '$2 == "grow.loop" { print $3 }' <<<"$want")" \
+		"handler-grow ($rule): the interrupted thread's calls"
+	keyed=$(awk '$2 == "grow.handler" { print $3 }' <<<"$got")
+	lost=$(awk '$2 == "(without-a-key)" { print $3 }' <<<"$got")
+	expect_eq "$((${keyed:-0} + ${lost:-0}))" "$(awk '$2 == "grow.handler" { print $3 }' <<<"$want")" \
+		"handler-grow ($rule): the handler's calls, with and without a key"
+	note "handler-grow ($rule): ${keyed:-0} handler calls keyed, ${lost:-0} without a key"
+done
+
 # logtax run passes SIGTERM on; the program dies of it and leaves its file.
 mkdir -p "$T/run"
 "$LOGTAX" run -o "$T/run/out" -- "$TP/sig-demo" wait $N "$T/run/ready" >"$T/run/stdout" 2>"$T/run/stderr" &
