@@ -7,6 +7,7 @@
 # are exactly the messages nginx wrote. Structure and exact counts only.
 . "$(dirname "$0")/../lib.sh"
 . "$ROOT/tests/lib-nginx.sh"
+[ "$(uname -m)" = x86_64 ] || skip_by_design "entry patching is x86-64 only"
 nginx_need
 hook='ngx_log_error_core:level=1:fmt=4:levels=8:debug,7:info,6:notice,5:warning,4:error,3:error,2:error,1:error'
 
