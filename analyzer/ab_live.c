@@ -210,18 +210,19 @@ static void compare_arms(const struct period *ps, int np, int n, int per_rate, i
 	 * over its CPU time; the same share of CPU per second and per unit of
 	 * the rate. Calls per second or per unit. */
 	double pred = NAN, plo = NAN, phi = NAN, calls = 0, uncosted = 0, beyond = NAN;
-	if (predict) {
-		int k = 0;
-		for (int i = 0; i < np; i++) {
-			const struct period *q = &ps[i];
-			if (q->index < 0 || q->arm != 0)
-				continue;
-			double per = per_rate ? q->rate : q->secs;
-			double f = gen_scale(q);
-			pr[k++] = q->cpu > 0 ? q->pred_ns * f / (q->cpu * 1e9) : NAN;
-			calls += (double)q->pred_calls * f / per / n;
-			uncosted += (double)q->pred_uncosted * f / per / n;
-		}
+	int k = 0;
+	for (int i = 0; predict && i < np; i++) {
+		const struct period *q = &ps[i];
+		if (q->index < 0 || q->arm != 0)
+			continue;
+		double per = per_rate ? q->rate : q->secs, f = gen_scale(q);
+		if (!(q->cpu > 0 && per > 0)) /* an idle period, a rate that did not move: no share of anything */
+			predict = 0;
+		pr[k++] = q->pred_ns * f / (q->cpu * 1e9);
+		calls += (double)q->pred_calls * f / per / n;
+		uncosted += (double)q->pred_uncosted * f / per / n;
+	}
+	if (predict && k == n) {
 		pred = an_median(pr, (size_t)n);
 		an_bootstrap_median_ci(pr, (size_t)n, BOOT_ITERS, BOOT_SEED, &plo, &phi);
 		double am = an_median(a, (size_t)n);
