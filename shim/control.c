@@ -14,6 +14,7 @@
 #include "lt.h"
 #include "control.h"
 #include "base.h"
+#include "entrypatch.h"
 #include "output.h"
 #include "rules.h"
 #include "state.h"
@@ -200,6 +201,16 @@ static void answer(const char *nonce, size_t nonce_len, int ok, const char *body
 		unlink(tmp);
 }
 
+/* "entry not patched: SYMBOL: WHY" */
+static void say_refused(const char *symbol, const char *why, void *arg)
+{
+	struct sbuf *o = arg;
+	puts_(o, "\nentry not patched: ");
+	puts_(o, symbol);
+	puts_(o, ": ");
+	puts_(o, why);
+}
+
 static void status(struct sbuf *o)
 {
 	puts_(o, "pid: ");
@@ -260,6 +271,7 @@ static void status(struct sbuf *o)
 	puts_(o, "\nmapped: ");
 	putu(o, lt_mapped());
 	puts_(o, " bytes");
+	lt_entrypatch_refusals(say_refused, o);
 	puts_(o, "\ntime: ");
 	if (lt_cfg.time_mode == LTX_TIME_OFF)
 		puts_(o, "off");

@@ -98,8 +98,17 @@ static int in_libc(const char *path)
 
 /* "logtax: SYMBOL: entry not patched: WHY; only calls through a PLT or
  * GOT entry are counted" */
+/* The latest refusal's reason per entry, for `logtax ctl PID status`: an
+ * attached shim patches on its control thread, which cannot write to the
+ * program's stderr, so the line lt_warn would print is lost there. */
+static char refused_why[MAX_DESCS][200];
+
 static void refuse(unsigned i, const char *why)
 {
+	size_t w = 0;
+	for (; why[w] && w + 1 < sizeof refused_why[i]; w++)
+		refused_why[i][w] = why[w];
+	refused_why[i][w] = 0;
 	if (told[i]++)
 		return;
 	char msg[300];
@@ -110,6 +119,15 @@ static void refuse(unsigned i, const char *why)
 			msg[k++] = *s;
 	msg[k] = 0;
 	lt_warn(lt_descs[i]->symbol, msg);
+}
+
+void lt_entrypatch_refusals(void (*each)(const char *symbol, const char *why, void *arg), void *arg)
+{
+	pthread_mutex_lock(&lock);
+	for (unsigned i = 0; i < lt_ndescs && i < MAX_DESCS; i++)
+		if (refused_why[i][0] && !done[i])
+			each(lt_descs[i]->symbol, refused_why[i], arg);
+	pthread_mutex_unlock(&lock);
 }
 
 static void patch_one(unsigned i, int mode)
@@ -185,6 +203,7 @@ static void patch_one(unsigned i, int mode)
 	}
 	done[i] = p;
 	refused_at[i] = NULL;
+	refused_why[i][0] = 0;
 }
 
 void lt_entrypatch_builtins(int first)

@@ -800,6 +800,38 @@ static int thread_outside(pid_t tid, uint64_t lo, uint64_t hi)
 	return pc >= lo && pc < hi ? 0 : 1;
 }
 
+/* A thread that blocks SIGTRAP and runs: the int3 written first would kill
+ * the process if it reached it (the kernel delivers a blocked SIGTRAP from
+ * a trap with the default action). GLib starts its threads with every
+ * signal blocked (libvirtd's gmain, say). Such a thread asleep in the
+ * kernel is let be: it would have to wake and enter this very function in
+ * the few milliseconds the int3 stands. Its tid, or 0. */
+static pid_t trap_blocked_running(int n)
+{
+	for (int i = 0; i < n; i++) {
+		char path[64], buf[2048];
+		snprintf(path, sizeof path, "/proc/self/task/%d/status", (int)tids[i]);
+		int fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue; /* gone */
+		ssize_t got;
+		do
+			got = read(fd, buf, sizeof buf - 1);
+		while (got < 0 && errno == EINTR);
+		close(fd);
+		if (got <= 0)
+			continue;
+		buf[got] = 0;
+		const char *st = strstr(buf, "\nState:\t"), *blk = strstr(buf, "\nSigBlk:\t");
+		if (!st || !blk)
+			return tids[i]; /* unknown: as if it did */
+		uint64_t mask = strtoull(blk + 9, NULL, 16);
+		if ((mask >> (SIGTRAP - 1) & 1) && st[8] != 'S' && st[8] != 'D' && st[8] != 'T' && st[8] != 't')
+			return tids[i];
+	}
+	return 0;
+}
+
 /* Every other thread either asleep outside the replaced bytes or, told by
  * the check signal, moved out of them. 0, or -1 with why. */
 static int check_threads(struct lt_patch *p, int n, char *why, size_t cap)
@@ -919,6 +951,7 @@ static int write_entry(struct lt_patch *p, const uint8_t *want, int check)
 			return LT_PATCH_EPROT;
 		}
 	int r = 0;
+	pid_t blocker;
 	int n = list_threads();
 	if (n == 0) {
 		/* alone: only a signal handler of ours could run it meanwhile */
@@ -929,6 +962,12 @@ static int write_entry(struct lt_patch *p, const uint8_t *want, int check)
 		pthread_sigmask(SIG_SETMASK, &old, NULL);
 	} else if (n < 0) {
 		snprintf(p->why, sizeof p->why, "its threads cannot be listed (/proc/self/task)");
+		r = LT_PATCH_EBUSY;
+	} else if ((blocker = trap_blocked_running(n)) != 0) {
+		snprintf(p->why, sizeof p->why,
+			 "thread %d blocks SIGTRAP and is running: the int3 that guards the change could kill the "
+			 "process",
+			 (int)blocker);
 		r = LT_PATCH_EBUSY;
 	} else {
 		uint8_t int3 = 0xcc;

@@ -30,6 +30,11 @@
  * that wait: the line "signal N 1". Its wait began under the first attach
  * and ends in the last one, after the signal; it then ends. No other
  * thread waits on a condition variable.
+ *
+ * With STRESS_BLOCK_SIGNALS=1 the THREADS logging threads block every
+ * signal (as GLib starts its threads), and call stress_direct (a function
+ * of the program, called directly) before each legacy_log: an int3 one of
+ * them met while an entry is being patched would kill the process.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -60,10 +65,32 @@ static struct {
 static int stop;
 static int nthreads;
 
+static int block_signals; /* STRESS_BLOCK_SIGNALS: workers block every signal, as GLib's threads do */
+
+/* STRESS_BLOCK_SIGNALS also has the workers call this directly (no PLT):
+ * a hook on it (LOGTAX_HOOK) is reached only by patching its entry. It
+ * calls out, as a logger does (a leaf's entry is refused). */
+static unsigned long direct_bodies[MAX_THREADS];
+int stress_direct(long t) __attribute__((noinline, noclone));
+int stress_direct(long t)
+{
+	if (t < 0)
+		fputs("attach-stress: a negative thread\n", stderr);
+	__atomic_store_n(&direct_bodies[t], direct_bodies[t] + 1, __ATOMIC_RELAXED);
+	return (int)(t & 1);
+}
+
 static void *worker(void *arg)
 {
 	long t = (long)arg;
+	if (block_signals) {
+		sigset_t all;
+		sigfillset(&all);
+		pthread_sigmask(SIG_BLOCK, &all, NULL);
+	}
 	while (!__atomic_load_n(&stop, __ATOMIC_RELAXED)) {
+		if (block_signals)
+			stress_direct(t);
 		LEGACY_LOG(src_work, LEGACY_LOG_DEBUG, "thread %ld call %lu", t, made[t].n);
 		__atomic_store_n(&made[t].n, made[t].n + 1, __ATOMIC_RELEASE);
 		if ((made[t].n & 255) == 0)
@@ -172,6 +199,8 @@ int main(int argc, char **argv)
 		return 3;
 	}
 	pthread_t th[MAX_THREADS], bth[MAX_THREADS];
+	const char *bs = getenv("STRESS_BLOCK_SIGNALS");
+	block_signals = bs && atoi(bs) > 0;
 	for (long i = 0; i < nthreads; i++)
 		pthread_create(&th[i], NULL, worker, (void *)i);
 	const char *bk = getenv("STRESS_BURST");

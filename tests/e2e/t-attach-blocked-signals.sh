@@ -1,0 +1,45 @@
+# Threads that block every signal (as GLib starts its threads) and run
+# without pause through stress_direct (a function of the program, called
+# directly, hooked) and legacy_log while the shim is attached with
+# --patch entry: patching an entry puts an int3 there first, and a thread
+# that met it with SIGTRAP blocked would be killed by the kernel, with the
+# whole process. The shim refuses such entries while such a thread runs,
+# says why (ctl status), and counts legacy_log through its GOT entry
+# instead; the program ends well (every call reached liblegacylog, its own
+# counter) and each attach's file holds every legacy_log call made while
+# attached.
+. "$(dirname "$0")/../lib.sh"
+
+[ "$(uname -m)" = x86_64 ] || skip_by_design "entry patching is x86-64 only"
+export LEGACYLOG_MODE=fast
+cycles=3
+out=$T/o
+mkdir -p "$out"
+(
+	STRESS_BLOCK_SIGNALS=1 ATTACH_SHIM=$SHIM ATTACH_SETTINGS="LOGTAX_OUTPUT=$out
+LOGTAX_PATCH=entry
+LOGTAX_HOOK=stress_direct
+LOGTAX_SNAPSHOT=0
+" "$TP/attach-stress" 4 $cycles "$out" >"$out/stdout" 2>"$out/stderr"
+	echo "exit $?" >"$out/status"
+) &
+for c in $(seq $cycles); do
+	wait_until "attach $c" test -e "$out/attached.$c"
+	pid=$(pgrep -n -x attach-stress) || fail "attach-stress is gone (killed?): $(cat "$out/stderr")"
+	"$LOGTAX" ctl "$pid" status >"$out/status.$c" 2>&1 || fail "ctl status $c: $(cat "$out/status.$c")"
+	"$LOGTAX" ctl "$pid" detach >"$out/detach.$c" 2>&1 || { cat "$out/detach.$c" "$out/stderr" >&2; fail "detach $c"; }
+	touch "$out/detached.$c"
+done
+wait
+expect_eq "$(cat "$out/status")" "exit 0" "attach-stress ended well (not killed by SIGTRAP)"
+expect_grep "^entry not patched: legacy_log: thread [0-9]* blocks SIGTRAP and is running" "$out/status.1" \
+	"ctl status: the refusal, with its reason"
+expect_grep "^detached: .* and 0 function entries restored" "$out/detach.1" "no function entry was patched"
+for c in $(seq $cycles); do
+	f=$out/logtax.$pid.a$c.ltx
+	[ -f "$f" ] || fail "no $f"
+	read -r _ _ a0 a1 p d1 < <(grep "^cycle $c " "$out/stdout")
+	n=$("$ANALYZE" report --format json "$f" | jq '([.keys[] | select(.entry == "legacy_log") | .calls] | add) + ([.processes[].lost_calls] | add)')
+	expect_ge "$n" "$((p - a1))" "attach $c: calls while attached counted (through the GOT)"
+	expect_le "$n" "$((d1 - a0))" "attach $c: nothing counted outside the attach"
+done
