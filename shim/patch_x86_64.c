@@ -806,7 +806,7 @@ static int thread_outside(pid_t tid, uint64_t lo, uint64_t hi)
  * signal blocked (libvirtd's gmain, say). Such a thread asleep in the
  * kernel is let be: it would have to wake and enter this very function in
  * the few milliseconds the int3 stands. Its tid, or 0. */
-static pid_t trap_blocked_running(int n)
+static pid_t trap_blocked_running_now(int n)
 {
 	for (int i = 0; i < n; i++) {
 		char path[64], buf[2048];
@@ -830,6 +830,18 @@ static pid_t trap_blocked_running(int n)
 			return tids[i];
 	}
 	return 0;
+}
+
+/* Such a thread usually runs for a moment (GLib's gmain wakes for a timer
+ * and sleeps again): asked again every 2 ms for up to 200 ms. */
+static pid_t trap_blocked_running(int n)
+{
+	pid_t t = 0;
+	for (int attempt = 0; attempt < 100 && (t = trap_blocked_running_now(n)) != 0; attempt++) {
+		struct timespec ts = { 0, 2000000 };
+		nanosleep(&ts, NULL);
+	}
+	return t;
 }
 
 /* Every other thread either asleep outside the replaced bytes or, told by
