@@ -1,7 +1,7 @@
 # Debian's redis-server, whose logger _serverLog lives in its own
 # executable and is reached only by direct calls (577 call sites and 18
 # tail calls in 7.0.15, no PLT entry), hooked with --hook under entry
-# patching. The ground truth is redis's log file: one line per call of
+# patching; `logtax scan` suggests that hook from what the calls pass. The ground truth is redis's log file: one line per call of
 # _serverLog (tests/lib-redis.sh). Per level, the calls logtax counted
 # equal the lines redis wrote, under `logtax run` (auto and entry), with
 # a rule that drops redis's debug and verbose messages (none written, the
@@ -14,6 +14,14 @@
 . "$(dirname "$0")/../lib-entry.sh"
 redis_need
 n=30
+
+# logtax scan reads the hook's arguments from _serverLog's calls: the level
+# a constant in the first, the format a string in the second.
+"$LOGTAX" scan --json "$REDIS" >"$T/scan.json" 2>"$T/scan.err" || fail "logtax scan $REDIS: $(cat "$T/scan.err")"
+expect_eq "$(jq -r '.objects[0].functions[] | select(.name == "_serverLog") | .suggested_hook' "$T/scan.json")" \
+	"_serverLog:level=1:fmt=2" "scan: the --hook suggested for _serverLog"
+"$LOGTAX" scan "$REDIS" >"$T/scan.txt" 2>&1 || fail "logtax scan $REDIS (text): $(tail -3 "$T/scan.txt")"
+expect_grep "^    logtax run --hook '_serverLog:level=1:fmt=2' -- $REDIS\$" "$T/scan.txt" "scan: the command suggested"
 
 # The same as redis_levels, from a data file: "level count" of _serverLog's
 # calls with ACTION (keep by default) in generation GEN (any by default).
