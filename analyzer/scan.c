@@ -203,13 +203,16 @@ static long scan_pid; /* scanning a running process */
 /* A --hook spec for a candidate, from what its call sites pass (scan_elf.c):
  * fmt= the argument most often a string with '%' (a string at 60% of the
  * calls read, a '%' at a quarter: many messages have none). The others come
- * before it (after it are the format's own arguments): file= one that names
+ * before it (after it are the format's own arguments; a function named with
+ * --hook may have no format, as postgres's errstart and errfinish, and then
+ * all six are read): file= one that names
  * a source file; func= (with a file=) or name= (without) one that is a C
  * identifier; line= (with a file=) a constant of many values; level= a
  * constant of 2 to 16 values, the one whose values are smallest (an errno
  * argument has larger ones; flags may ride above the low byte, as redis's
  * LL_RAW does, so values above 255 are let through). Arguments are 0-based
- * here. 0 when it has no format argument or too few calls. */
+ * here. 0 when it has too few calls, or no format argument and was not asked
+ * for by name. */
 struct suggestion {
 	int fmt, level, name, file, func, line;
 };
@@ -236,12 +239,13 @@ static int suggest(const struct scan_fn *f, struct suggestion *sg)
 	for (int a = 0; a < SCAN_ARGS; a++)
 		if (mostly(g->str[a], g->sites) && g->fmt[a] * 4 >= g->sites && (sg->fmt < 0 || g->fmt[a] > g->fmt[sg->fmt]))
 			sg->fmt = a;
-	if (sg->fmt < 0)
+	if (sg->fmt < 0 && !is_named_fn(f->name))
 		return 0;
-	for (int a = 0; a < sg->fmt; a++)
+	int before = sg->fmt >= 0 ? sg->fmt : SCAN_ARGS;
+	for (int a = 0; a < before; a++)
 		if (sg->file < 0 && mostly(g->path[a], g->sites))
 			sg->file = a;
-	for (int a = 0; a < sg->fmt; a++) {
+	for (int a = 0; a < before; a++) {
 		if (a == sg->file)
 			continue;
 		if (mostly(g->ident[a], g->sites) && sg->func < 0 && sg->name < 0)
@@ -249,7 +253,7 @@ static int suggest(const struct scan_fn *f, struct suggestion *sg)
 		else if (mostly(g->imm[a], g->sites) && g->many[a] && sg->file >= 0 && sg->line < 0)
 			sg->line = a;
 	}
-	for (int a = 0; a < sg->fmt; a++) {
+	for (int a = 0; a < before; a++) {
 		if (a == sg->line || !mostly(g->imm[a], g->sites) || g->many[a] || g->nvals[a] < 2 ||
 		    g->vals[a][0] < 0 || g->vals[a][1] > 255)
 			continue;
@@ -271,7 +275,8 @@ static void suggestion_spec(const struct scan_fn *f, const struct suggestion *sg
 
 static int pct(uint32_t n, uint32_t of) { return of ? (int)((uint64_t)n * 100 / of) : 0; }
 
-/* The candidates with a format argument, most calls first (at most 5). */
+/* The candidates with a format argument or named with --hook, those named
+ * first, then most calls first (at most 5). */
 static void suggestions(FILE *o, const char *file, const struct scan_obj *objs, size_t n)
 {
 	const struct scan_fn *best[5] = { 0 };
@@ -283,7 +288,8 @@ static void suggestions(FILE *o, const char *file, const struct scan_obj *objs, 
 			if (f->entry_id || !suggest(f, &sg))
 				continue;
 			for (int r = 0; r < 5; r++)
-				if (!best[r] || f->args->sites > best[r]->args->sites) {
+				if (!best[r] || is_named_fn(f->name) > is_named_fn(best[r]->name) ||
+				    (is_named_fn(f->name) == is_named_fn(best[r]->name) && f->args->sites > best[r]->args->sites)) {
 					memmove(&best[r + 1], &best[r], (size_t)(4 - r) * sizeof best[0]);
 					memmove(&in[r + 1], &in[r], (size_t)(4 - r) * sizeof in[0]);
 					best[r] = f;
@@ -294,8 +300,8 @@ static void suggestions(FILE *o, const char *file, const struct scan_obj *objs, 
 	fprintf(o, "\nSuggested --hook (what the call sites pass in the argument registers: check it against the "
 		   "function's source)\n");
 	if (!best[0]) {
-		fprintf(o, "  (none: no function named *log* or by --hook is called with a printf format in %d calls "
-			   "or more)\n", SUGGEST_MIN_CALLS);
+		fprintf(o, "  (none: no function named *log* is called with a printf format, nor one named by --hook, "
+			   "in %d calls or more)\n", SUGGEST_MIN_CALLS);
 		return;
 	}
 	char spec[600], name[300], path[4200];
@@ -303,9 +309,14 @@ static void suggestions(FILE *o, const char *file, const struct scan_obj *objs, 
 		const struct scan_fn *f = best[r];
 		const struct scan_args *g = f->args;
 		suggest(f, &sg);
-		fprintf(o, "  %s in %s: %u calls read; argument %d a string at %d%% (a format at %d%%)",
-			an_safe(f->name, name, sizeof name), obj_label(in[r]), g->sites, sg.fmt + 1,
-			pct(g->str[sg.fmt], g->sites), pct(g->fmt[sg.fmt], g->sites));
+		fprintf(o, "  %s in %s: %u calls read", an_safe(f->name, name, sizeof name), obj_label(in[r]), g->sites);
+		if (sg.fmt >= 0)
+			fprintf(o, "; argument %d a string at %d%% (a format at %d%%)", sg.fmt + 1,
+				pct(g->str[sg.fmt], g->sites), pct(g->fmt[sg.fmt], g->sites));
+		else
+			fprintf(o, "; no format argument");
+		if (sg.file >= 0)
+			fprintf(o, "; argument %d a source file at %d%%", sg.file + 1, pct(g->path[sg.file], g->sites));
 		if (sg.level >= 0) {
 			fprintf(o, "; argument %d a constant at %d%%, values", sg.level + 1, pct(g->imm[sg.level], g->sites));
 			for (int v = 0; v < g->nvals[sg.level]; v++)

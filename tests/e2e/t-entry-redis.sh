@@ -22,6 +22,14 @@ expect_eq "$(jq -r '.objects[0].functions[] | select(.name == "_serverLog") | .s
 	"_serverLog:level=1:fmt=2" "scan: the --hook suggested for _serverLog"
 "$LOGTAX" scan "$REDIS" >"$T/scan.txt" 2>&1 || fail "logtax scan $REDIS (text): $(tail -3 "$T/scan.txt")"
 expect_grep "^    logtax run --hook '_serverLog:level=1:fmt=2' -- $REDIS\$" "$T/scan.txt" "scan: the command suggested"
+# serverLogRaw(int level, const char *msg) has no format: suggested only
+# when named with --hook (its callers mostly pass a level they computed:
+# no level= then).
+expect_eq "$(jq -r '.objects[0].functions[] | select(.name == "serverLogRaw") | .suggested_hook' "$T/scan.json")" \
+	null "scan: serverLogRaw, not named: no suggestion"
+"$LOGTAX" scan --json --hook serverLogRaw "$REDIS" >"$T/scan2.json" 2>"$T/scan.err" || fail "logtax scan --hook: $(cat "$T/scan.err")"
+expect_eq "$(jq -r '.objects[0].functions[] | select(.name == "serverLogRaw") | .suggested_hook' "$T/scan2.json")" \
+	"serverLogRaw" "scan --hook serverLogRaw: the --hook suggested"
 
 # The same as redis_levels, from a data file: "level count" of _serverLog's
 # calls with ACTION (keep by default) in generation GEN (any by default).
