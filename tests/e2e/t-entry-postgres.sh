@@ -1,0 +1,67 @@
+# Debian's PostgreSQL, whose logger lives in its own executable: ereport and
+# elog call errstart (1,592 direct calls and one tail call in 15.x, from
+# errstart_cold, which the 8,486 call sites of ERROR and above go through),
+# hooked with --hook under entry patching. The postmaster forks a process
+# per connection and its helpers, each writing its own data file. The
+# ground truth is the server's log: one message per call of errstart
+# (tests/lib-postgres.sh). Per process and level, the calls logtax counted
+# equal the messages written; with the debug levels dropped none is written
+# (errstart then answers "not written", as PostgreSQL itself does below
+# log_min_messages), the rest are counted exactly, and an ERROR still
+# reaches the client. `logtax scan` suggests the hooks from the calls.
+. "$(dirname "$0")/../lib.sh"
+. "$ROOT/tests/lib-postgres.sh"
+. "$(dirname "$0")/../lib-entry.sh"
+pg_need
+n=10
+
+"$LOGTAX" scan --json --hook errstart --hook errfinish "$PG_BIN/postgres" >"$T/scan.json" 2>"$T/scan.err" ||
+	fail "logtax scan: $(cat "$T/scan.err")"
+hook_of() { jq -r --arg f "$1" '.objects[0].functions[] | select(.name == $f) | .suggested_hook' "$T/scan.json"; }
+expect_eq "$(hook_of errstart)" "errstart:level=1" "scan: the --hook suggested for errstart"
+expect_eq "$(hook_of errfinish)" "errfinish:func=3:file=1:line=2" "scan: the --hook suggested for errfinish"
+
+# "pid level count" of errstart's calls with ACTION in data files, summed per process.
+lt_levels() { # ACTION FILE...
+	local act=$1 f
+	shift
+	for f in "$@"; do
+		"$ANALYZE" report --format csv "$f" |
+			csv_each '$c["entry"] == "errstart" && $c["action"] == act { print $c["pid"], $c["level_name"], $c["calls"] }' -v act="$act"
+	done | awk '{ n[$1 " " $2] += $3 } END { for (k in n) print k, n[k] }' | sort
+}
+load() {
+	local i
+	for i in $(seq $n); do
+		expect_eq "$(pg_sql "select $i * 7")" $((i * 7)) "$1: query $i"
+	done
+}
+
+pg_setup "$T/pg-run"
+pg_as mkdir "$PG_DIR/out"
+pg_start "$PG_LOGTAX" run -o "$PG_DIR/out" --hook "$PG_HOOK" --
+load run
+pg_stop
+expect_eq "$PG_STATUS" 0 "postgres's exit status under logtax"
+mapfile -t files < <(data_files "$PG_DIR/out")
+expect_ge "${#files[@]}" $((n + 3)) "data files: the postmaster, its helpers, a backend per query"
+want=$(pg_levels "$PG_LOG")
+note "messages per level: $(echo "$want" | awk '{ n[$2] += $3 } END { for (l in n) printf "%s %d ", l, n[l] }')in ${#files[@]} processes"
+expect_ge "$(echo "$want" | awk '$2 == "debug" { n += $3 } END { print n + 0 }')" $((10 * n)) "debug messages read"
+expect_same "$want" "$(lt_levels keep "${files[@]}")" "calls of errstart per process and level against the messages written"
+
+# The debug levels dropped: none written; the rest counted exactly; an
+# ERROR still reaches the client.
+pg_setup "$T/pg-drop"
+pg_as mkdir "$PG_DIR/out"
+pg_start "$PG_LOGTAX" run -o "$PG_DIR/out" --hook "$PG_HOOK" --filter 'drop:*@debug' --
+load drop
+expect_grep 'division by zero' <(pg_sql 'select 1/0') "drop: an ERROR reaches the client"
+pg_stop
+expect_eq "$PG_STATUS" 0 "drop: postgres's exit status under logtax"
+mapfile -t files < <(data_files "$PG_DIR/out")
+expect_eq "$(grep -c ' DEBUG:  ' "$PG_LOG")" 0 "drop: debug messages written"
+expect_grep '^[0-9]* 22012 ERROR:  division by zero' "$PG_LOG" "drop: the ERROR written"
+expect_same "$(pg_levels "$PG_LOG")" "$(lt_levels keep "${files[@]}")" "drop: calls kept against the messages written"
+expect_ge "$(lt_levels drop "${files[@]}" | awk '$2 == "debug" { n += $3 } END { print n + 0 }')" $((10 * n)) \
+	"drop: debug calls dropped"
