@@ -9,6 +9,8 @@
 # (errstart then answers "not written", as PostgreSQL itself does below
 # log_min_messages), the rest are counted exactly, and an ERROR still
 # reaches the client. `logtax scan` suggests the hooks from the calls.
+# Attached (as root) to a postmaster running as postgres, the backends it
+# forks count the same, and `logtax ctl` and `detach` reach it.
 . "$(dirname "$0")/../lib.sh"
 . "$ROOT/tests/lib-postgres.sh"
 . "$(dirname "$0")/../lib-entry.sh"
@@ -65,3 +67,49 @@ expect_grep '^[0-9]* 22012 ERROR:  division by zero' "$PG_LOG" "drop: the ERROR 
 expect_same "$(pg_levels "$PG_LOG")" "$(lt_levels keep "${files[@]}")" "drop: calls kept against the messages written"
 expect_ge "$(lt_levels drop "${files[@]}" | awk '$2 == "debug" { n += $3 } END { print n + 0 }')" $((10 * n)) \
 	"drop: debug calls dropped"
+
+# Attached to a postmaster started without logtax (as root: a process of
+# the postgres user, controlled by root): each backend forked after the
+# attach inherits the shim and writes its own data file; its calls per
+# level equal its messages. A rule given with `logtax ctl` reaches the
+# backends forked after it; `logtax detach` answers.
+if sanitized address || sanitized thread; then
+	note "a sanitized shim cannot be loaded into a running postgres (not linked with the sanitizer's runtime): attach left out"
+	exit 0
+fi
+pg_setup "$T/pg-attach"
+pg_as mkdir "$PG_DIR/out"
+pg_start
+"$PG_LOGTAX" attach -o "$PG_DIR/out" --hook "$PG_HOOK" "$PG_PID" >"$T/attach.out" 2>&1 ||
+	fail "logtax attach: $(cat "$T/attach.out")"
+# The backends of a phase, once each has ended and written its data file.
+backends() { # GENERATION-LABEL
+	find "$PG_DIR/out" -name 'logtax.*.a1.ltx' ! -name "logtax.$PG_PID.a1.ltx" | sort >"$T/files.$1"
+	comm -13 "$T/seen" "$T/files.$1"
+}
+: >"$T/seen"
+load attached
+wait_until "attached: a data file from each backend" test "$(backends before | wc -l)" -ge $n
+backends before >"$T/before"
+cp "$T/files.before" "$T/seen"
+"$PG_LOGTAX" ctl "$PG_PID" filter 'drop:*@debug' >"$T/ctl" 2>&1 || fail "logtax ctl filter: $(cat "$T/ctl")"
+expect_eq "$(cat "$T/ctl")" "process $PG_PID: rules applied, generation 1" "ctl filter answer"
+load "attached, rule"
+wait_until "attached, rule: a data file from each backend" test "$(backends after | wc -l)" -ge $n
+backends after >"$T/after"
+"$PG_LOGTAX" detach "$PG_PID" >"$T/detach.out" 2>&1 || fail "logtax detach: $(cat "$T/detach.out")"
+pg_stop
+expect_eq "$PG_STATUS" 0 "attached: postgres's exit status"
+# Only the backends' own lines: the postmaster's before and after the attach are not all seen.
+pids_of() { sed 's/.*logtax\.\([0-9]*\)\.a1\.ltx$/\1/' "$1" | tr '\n' '|' | sed 's/|$//'; }
+for phase in before after; do
+	mapfile -t files <"$T/$phase"
+	want=$(pg_levels "$PG_LOG" | grep -E "^($(pids_of "$T/$phase")) ")
+	expect_same "$want" "$(lt_levels keep "${files[@]}")" "attached, $phase the rule: each backend's calls per level against its messages"
+done
+expect_ge "$(lt_levels keep $(cat "$T/before") | awk '$2 == "debug" { n += $3 } END { print n + 0 }')" $((10 * n)) \
+	"attached: debug calls kept before the rule"
+expect_eq "$(lt_levels keep $(cat "$T/after") | awk '$2 == "debug" { n += $3 } END { print n + 0 }')" 0 \
+	"attached: debug calls kept under the rule"
+expect_ge "$(lt_levels drop $(cat "$T/after") | awk '$2 == "debug" { n += $3 } END { print n + 0 }')" $((10 * n)) \
+	"attached: debug calls dropped under the rule"
