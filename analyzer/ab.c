@@ -71,7 +71,10 @@ static const char *const ab_usage =
 	"rules in turn for --period SECS each (default 5), -n periods per arm after\n"
 	"--warmup periods of A (default 1), and compares the process's CPU time per\n"
 	"second (and per unit of --rate-from's number, a command printing a counter such\n"
-	"as requests served). Its rules are put back when it ends or on ^C.\n"
+	"as requests served), with the saving A's periods predict for B's rules. Its\n"
+	"rules are put back when it ends or on ^C.\n"
+	"Beside each prediction: what a dropped call saved beyond it, in ns ((measured -\n"
+	"predicted saving) x A's median / calls dropped): a call's cost after it returns.\n"
 	"Exit: 0 done, 1 a run failed, 2 bad usage or rules, 3-6 as logtax ctl (--pid),\n"
 	"130 interrupted.\n";
 
@@ -234,6 +237,8 @@ struct cmp {
 	int exact;
 	double measured, predicted, pred_lo, pred_hi; /* fractions of A's measure; predicted < -1: none */
 	double pred_calls, pred_uncosted;
+	double a_median; /* A's median of the measure, seconds */
+	double beyond_ns; /* (measured - predicted) x a_median / pred_calls; NAN: no prediction or no call dropped */
 };
 
 /* Arm x against A on one measure; with predict, the saving A's own data
@@ -252,6 +257,7 @@ static void compare(const struct ab *ab, const struct run *runs, double *col[][N
 	c->p = an_mann_whitney(col[0][what], (size_t)n, col[x][what], (size_t)n, &c->u, &c->exact);
 	c->measured = 1 - c->ratio;
 	c->predicted = -2;
+	c->beyond_ns = NAN;
 	if (!predict || !ab->arms[x].rs)
 		return;
 	for (int k = 0; k < n; k++) {
@@ -262,6 +268,15 @@ static void compare(const struct ab *ab, const struct run *runs, double *col[][N
 	}
 	c->predicted = an_median(pred, (size_t)n);
 	an_bootstrap_median_ci(pred, (size_t)n, BOOT_ITERS, BOOT_SEED, &c->pred_lo, &c->pred_hi);
+	/* The saving the prediction missed, in time per dropped call: the
+	 * prediction is the time inside the calls, so this is what a dropped
+	 * call cost outside its window (after it returned), or, below zero,
+	 * time inside it the rule did not save. */
+	for (int k = 0; k < n; k++)
+		scratch[k] = col[0][what][k];
+	c->a_median = an_median(scratch, (size_t)n);
+	if (c->pred_calls >= 0.5 && isfinite(c->measured) && isfinite(c->predicted) && isfinite(c->a_median))
+		c->beyond_ns = (c->measured - c->predicted) * c->a_median * 1e9 / c->pred_calls;
 }
 
 static void print_compare(const struct ab *ab, const struct cmp *c, const char *label, const char *of)
@@ -280,6 +295,13 @@ static void print_compare(const struct ab *ab, const struct cmp *c, const char *
 		if (c->pred_uncosted > 0)
 			printf(", %s of them without a time estimate", an_count((uint64_t)(c->pred_uncosted + 0.5), a2, 64));
 		printf("\n  predicted - measured: %+.1f percentage points\n", (c->predicted - c->measured) * 100);
+		if (isfinite(c->beyond_ns))
+			printf("  saved beyond the prediction: %+.0f ns per dropped call ((measured - predicted) x A's median "
+			       "/ calls)\n    = %s\n",
+			       c->beyond_ns,
+			       c->beyond_ns >= 0 ? "cost a call leaves outside its timing window, after it returns "
+						   "(e.g. TLB refills after a system call)"
+						 : "time inside the calls that the rule did not save");
 	}
 }
 
@@ -298,6 +320,8 @@ static void json_compare(struct jw *w, const struct cmp *c)
 	jw_num(w, "saving_measured", c->measured);
 	if (c->predicted > -1) {
 		jw_num(w, "saving_predicted", c->predicted);
+		if (isfinite(c->beyond_ns))
+			jw_num(w, "saving_beyond_prediction_ns_per_dropped_call", c->beyond_ns);
 		json_pair(w, "saving_predicted_ci95", c->pred_lo, c->pred_hi);
 		jw_num(w, "predicted_dropped_calls_per_run", c->pred_calls);
 		jw_num(w, "predicted_calls_without_estimate", c->pred_uncosted);

@@ -7,7 +7,9 @@
  * writes that file and the calls kept and dropped per period come from it.
  * Per period the process's CPU time (all threads, /proc/PID/stat) and, with
  * --rate-from, a counter read by a command before and after; per arm the
- * CPU per second (and per unit of the counter) compared as in command mode.
+ * CPU per second (and per unit of the counter) compared as in command mode,
+ * with the saving each A period's own data predicts for B's rules (the
+ * keys of its generation) beside the saving measured.
  * The rules the process had are put back at the end, on an error, and on
  * SIGINT, SIGTERM or SIGHUP. */
 #include "ab_impl.h"
@@ -36,7 +38,20 @@ struct period {
 	double secs, cpu, rate; /* rate: the counter's increase; NAN without --rate-from */
 	uint64_t kept, dropped;
 	double est_ns;
+	/* A periods: what B's rules would save on the period's calls */
+	double pred_ns;
+	uint64_t pred_calls, pred_uncosted;
+	double gen_secs; /* how long its generation lasted (the file's times); 0 unknown */
 };
+
+/* A generation runs from one `filter` request to the next, a little
+ * longer than the period's CPU and rate readings (the control round trips
+ * and --rate-from's command fall between); the load being steady, its
+ * calls scaled by this stand for the period's. */
+static double gen_scale(const struct period *p)
+{
+	return p->gen_secs > 0 ? p->secs / p->gen_secs : 1;
+}
 
 static double mono(void)
 {
@@ -102,12 +117,15 @@ static int set_rules(long pid, const char *text, uint32_t *gen)
 	return rc;
 }
 
-/* The per-generation counts of the process's data file, written now. */
-static void read_generations(long pid, struct period *ps, int np, char *path, size_t pathlen)
+/* The per-generation counts of the process's data file, written now, and
+ * for each A period what B's rules (brs, if any) would save on its calls.
+ * 0 when the file was read. */
+static int read_generations(long pid, struct period *ps, int np, const struct ltx_ruleset *brs, char *path,
+			    size_t pathlen)
 {
 	char *ans = NULL;
 	if (an_ctl_send("logtax ab", pid, "dump", "", 0, CTL_TIMEOUT, &ans) != 0)
-		return;
+		return -1;
 	const char *f = field(ans, "data file");
 	snprintf(path, pathlen, "%.*s", f ? (int)strcspn(f, "\n") : 0, f ? f : "");
 	free(ans);
@@ -118,11 +136,12 @@ static void read_generations(long pid, struct period *ps, int np, char *path, si
 		snprintf(alt, sizeof alt, "/proc/%ld/root%s", pid, path);
 		if (ltx_read_file(alt, &file, err, sizeof err) < 0) {
 			fprintf(stderr, "logtax ab: %s\n", err);
-			return;
+			return -1;
 		}
 	}
 	struct an_model m;
-	if (an_model_build(&m, &file, 1, NULL) == 0) {
+	int rc = an_model_build(&m, &file, 1, NULL);
+	if (rc == 0) {
 		for (size_t g = 0; g < m.ngens; g++)
 			for (int k = 0; k < np; k++)
 				if (ps[k].gen == m.gens[g].gen) {
@@ -130,9 +149,27 @@ static void read_generations(long pid, struct period *ps, int np, char *path, si
 					ps[k].dropped = m.gens[g].dropped;
 					ps[k].est_ns = m.gens[g].est_ns;
 				}
+		/* Each generation's duration from the file's times: the next
+		 * one's start less its own. */
+		for (int k = 0; k < np; k++)
+			for (size_t g = 0; g + 1 < m.ngens; g++)
+				if (m.gens[g].gen == ps[k].gen && m.gens[g + 1].gen == ps[k].gen + 1 &&
+				    m.gens[g].applied_ns >= 0 && m.gens[g + 1].applied_ns > m.gens[g].applied_ns)
+					ps[k].gen_secs = (m.gens[g + 1].applied_ns - m.gens[g].applied_ns) / 1e9;
+		for (int k = 0; brs && k < np; k++) {
+			if (ps[k].arm != 0)
+				continue;
+			struct an_prediction p;
+			an_predict_gen(&m, brs, (long)ps[k].gen, ps[k].gen_secs > 0 ? ps[k].gen_secs * 1e9 : ps[k].secs * 1e9,
+				       &p);
+			ps[k].pred_ns = p.saved_ns;
+			ps[k].pred_calls = p.calls;
+			ps[k].pred_uncosted = p.calls_no_cost;
+		}
 	}
 	an_model_free(&m);
 	ltx_file_free(&file);
+	return rc;
 }
 
 static double *arm_column(const struct period *ps, int np, int arm, int per_rate)
@@ -145,12 +182,16 @@ static double *arm_column(const struct period *ps, int np, int arm, int per_rate
 	return v;
 }
 
-static void compare_arms(const struct period *ps, int np, int n, int per_rate, const char *label, struct jw *w)
+/* B against A on CPU per second or per unit of the rate; with predict,
+ * the saving A's periods' data predicted for B's rules, and what each
+ * dropped call saved beyond it (as ab.c prints for runs). */
+static void compare_arms(const struct period *ps, int np, int n, int per_rate, int predict, const char *label,
+			 struct jw *w)
 {
 	double *a = arm_column(ps, np, 0, per_rate), *b = arm_column(ps, np, 1, per_rate);
-	double *r = malloc((size_t)n * sizeof *r);
-	if (!a || !b || !r) {
-		free(a), free(b), free(r);
+	double *r = malloc((size_t)n * sizeof *r), *pr = malloc((size_t)n * sizeof *pr);
+	if (!a || !b || !r || !pr) {
+		free(a), free(b), free(r), free(pr);
 		return;
 	}
 	for (int k = 0; k < n; k++)
@@ -163,7 +204,48 @@ static void compare_arms(const struct period *ps, int np, int n, int per_rate, c
 	       lo, hi, n);
 	printf("  Mann-Whitney U = %.1f, two-sided p = %.3g (%s)\n", u, p,
 	       exact ? "exact" : "normal approximation, ties corrected");
-	printf("  saving measured: %5.1f%% (1 - the ratio)\n", (1 - ratio) * 100);
+	printf("  saving measured:  %5.1f%% (1 - the ratio)\n", (1 - ratio) * 100);
+	/* The prediction: per A period, the time B's rules would have saved
+	 * on its calls (its generation's, scaled to the period: gen_scale)
+	 * over its CPU time; the same share of CPU per second and per unit of
+	 * the rate. Calls per second or per unit. */
+	double pred = NAN, plo = NAN, phi = NAN, calls = 0, uncosted = 0, beyond = NAN;
+	int k = 0;
+	for (int i = 0; predict && i < np; i++) {
+		const struct period *q = &ps[i];
+		if (q->index < 0 || q->arm != 0)
+			continue;
+		double per = per_rate ? q->rate : q->secs, f = gen_scale(q);
+		if (!(q->cpu > 0 && per > 0)) /* an idle period, a rate that did not move: no share of anything */
+			predict = 0;
+		pr[k++] = q->pred_ns * f / (q->cpu * 1e9);
+		calls += (double)q->pred_calls * f / per / n;
+		uncosted += (double)q->pred_uncosted * f / per / n;
+	}
+	if (predict && k == n) {
+		pred = an_median(pr, (size_t)n);
+		an_bootstrap_median_ci(pr, (size_t)n, BOOT_ITERS, BOOT_SEED, &plo, &phi);
+		double am = an_median(a, (size_t)n);
+		if (isfinite(pred) && isfinite(ratio) && isfinite(am) && calls > 0)
+			beyond = ((1 - ratio) - pred) * am * 1e9 / calls;
+	}
+	if (isfinite(pred)) {
+		char c1[64];
+		printf("  saving predicted: %5.1f%% (95%% CI %.1f - %.1f%%), from A's periods' logtax data for B's rules: "
+		       "%s calls dropped per %s",
+		       pred * 100, plo * 100, phi * 100, an_count((uint64_t)(calls + 0.5), c1, 64),
+		       per_rate ? "unit of the rate" : "second");
+		if (uncosted > 0)
+			printf(", %.4g of them without a time estimate", uncosted);
+		printf("\n  predicted - measured: %+.1f percentage points\n", (pred - (1 - ratio)) * 100);
+		if (isfinite(beyond))
+			printf("  saved beyond the prediction: %+.0f ns per dropped call ((measured - predicted) x A's median "
+			       "/ calls)\n    = %s\n",
+			       beyond,
+			       beyond >= 0 ? "cost a call leaves outside its timing window, after it returns "
+					     "(e.g. TLB refills after a system call)"
+					   : "time inside the calls that the rule did not save");
+	}
 	if (w) {
 		jw_obj_line(w, NULL);
 		jw_str(w, "measure", per_rate ? "cpu_per_rate_unit" : "cpu_per_second");
@@ -176,9 +258,23 @@ static void compare_arms(const struct period *ps, int np, int n, int per_rate, c
 		jw_num(w, "p_value", p);
 		jw_str(w, "p_method", exact ? "exact" : "normal");
 		jw_num(w, "saving_measured", 1 - ratio);
+		if (isfinite(pred)) {
+			jw_num(w, "saving_predicted", pred);
+			if (isfinite(beyond))
+				jw_num(w, "saving_beyond_prediction_ns_per_dropped_call", beyond);
+			jw_arr_line(w, "saving_predicted_ci95");
+			jw_num(w, NULL, plo);
+			jw_num(w, NULL, phi);
+			jw_end(w);
+			jw_num(w, per_rate ? "predicted_dropped_calls_per_rate_unit" : "predicted_dropped_calls_per_second",
+			       calls);
+			jw_num(w, "predicted_calls_without_estimate", uncosted);
+		} else {
+			jw_null(w, "saving_predicted");
+		}
 		jw_end(w);
 	}
-	free(a), free(b), free(r);
+	free(a), free(b), free(r), free(pr);
 }
 
 int ab_live(const struct ab *ab, long pid, double period, const char *rate_from)
@@ -243,8 +339,7 @@ int ab_live(const struct ab *ab, long pid, double period, const char *rate_from)
 		done = k + 1;
 	}
 	char datafile[4600] = "";
-	if (done == np)
-		read_generations(pid, ps, np, datafile, sizeof datafile);
+	int have_data = done == np && read_generations(pid, ps, np, ab->arms[1].rs, datafile, sizeof datafile) == 0;
 	/* Put the rules back, whatever happened. */
 	uint32_t g;
 	int rrc = set_rules(pid, orig, &g);
@@ -284,8 +379,28 @@ int ab_live(const struct ab *ab, long pid, double period, const char *rate_from)
 		printf("\n");
 	}
 	printf("  (CPU: the process's user + system time in the period, all threads, in clock ticks of 1/%ld s;\n"
-	       "  calls and log time: the period's rule generation in the data file)\n",
+	       "  calls and log time: the period's rule generation in the data file, which runs from one rule\n"
+	       "  change to the next, a little longer than the period)\n",
 	       hz);
+	/* Under a closed-loop load (a client that sends the next request when
+	 * the last is answered) a cheaper daemon serves more: per second, A and
+	 * B then do different work, and only CPU per unit of the rate compares
+	 * like with like. The median rate per second of B over A's. */
+	double rate_ratio = NAN;
+	if (rate_from) {
+		double *ra = malloc((size_t)ab->runs * sizeof *ra), *rb = malloc((size_t)ab->runs * sizeof *rb);
+		int ka = 0, kb = 0;
+		for (int k = 0; ra && rb && k < np; k++)
+			if (ps[k].index >= 0) {
+				if (ps[k].arm == 0)
+					ra[ka++] = ps[k].rate / ps[k].secs;
+				else
+					rb[kb++] = ps[k].rate / ps[k].secs;
+			}
+		if (ka && kb)
+			rate_ratio = an_median(rb, (size_t)kb) / an_median(ra, (size_t)ka);
+		free(ra), free(rb);
+	}
 	FILE *jo = NULL;
 	struct jw w;
 	if (ab->json && !(jo = fopen(ab->json, "w")))
@@ -300,11 +415,20 @@ int ab_live(const struct ab *ab, long pid, double period, const char *rate_from)
 		jw_i64(&w, "warmup", ab->warmup);
 		jw_str(&w, "a_rules", texts[0]);
 		jw_str(&w, "b_rules", texts[1]);
+		if (rate_from)
+			jw_num(&w, "rate_per_second_b_over_a", rate_ratio);
 		jw_arr(&w, "comparisons");
 	}
-	compare_arms(ps, np, ab->runs, 0, "CPU per second", jo ? &w : NULL);
+	int predict = have_data && ab->arms[1].rs;
+	/* The prediction per second holds only for the same work per second. */
+	int rate_moved = isfinite(rate_ratio) && (rate_ratio < 0.9 || rate_ratio > 1.1);
+	compare_arms(ps, np, ab->runs, 0, predict && !rate_moved, "CPU per second", jo ? &w : NULL);
+	if (rate_moved)
+		printf("  note: B's periods ran at %.2fx A's rate (--rate-from, per second): A and B did different work\n"
+		       "  per second; CPU per unit of the rate compares the same work (and has the prediction)\n",
+		       rate_ratio);
 	if (rate_from)
-		compare_arms(ps, np, ab->runs, 1, "CPU per unit of the rate", jo ? &w : NULL);
+		compare_arms(ps, np, ab->runs, 1, predict, "CPU per unit of the rate", jo ? &w : NULL);
 	if (jo) {
 		jw_end(&w);
 		jw_arr(&w, "periods");
@@ -321,6 +445,12 @@ int ab_live(const struct ab *ab, long pid, double period, const char *rate_from)
 			jw_u64(&w, "calls_kept", p->kept);
 			jw_u64(&w, "calls_dropped", p->dropped);
 			jw_num(&w, "log_time_ns", p->est_ns);
+			if (p->gen_secs > 0)
+				jw_num(&w, "generation_seconds", p->gen_secs);
+			if (predict && p->arm == 0) {
+				jw_num(&w, "predicted_saving_ns", round(p->pred_ns));
+				jw_u64(&w, "predicted_dropped_calls", p->pred_calls);
+			}
 			jw_end(&w);
 		}
 		jw_end(&w);

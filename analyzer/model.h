@@ -33,6 +33,10 @@ struct an_prediction {
 	uint64_t newly_kept;    /* calls dropped in the files that it would keep (cost unknown) */
 };
 void an_predict(const struct an_model *m, const struct ltx_ruleset *rs, struct an_prediction *p);
+/* The same on the keys of one rule generation (gen < 0: all), a limit
+ * rule's windows counted over span_ns (<= 0: each process's run). */
+void an_predict_gen(const struct an_model *m, const struct ltx_ruleset *rs, long gen, double span_ns,
+		    struct an_prediction *p);
 /* The module holding addr and addr's offset in it; NULL if none. */
 const char *an_module_of(const struct ltx_file *f, uint64_t addr, uint64_t *offset);
 

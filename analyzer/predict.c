@@ -39,10 +39,18 @@ static uint64_t rule_keeps(const struct ltx_rule *r, uint64_t calls, double run_
 
 void an_predict(const struct an_model *m, const struct ltx_ruleset *rs, struct an_prediction *p)
 {
+	an_predict_gen(m, rs, -1, 0, p);
+}
+
+void an_predict_gen(const struct an_model *m, const struct ltx_ruleset *rs, long gen, double span_ns,
+		    struct an_prediction *p)
+{
 	memset(p, 0, sizeof *p);
 	for (size_t i = 0; i < m->nkeys; i++) {
 		const struct an_key *ak = &m->keys[i];
 		const struct an_proc *pr = &m->procs[ak->proc];
+		if (gen >= 0 && ak->gen != (uint32_t)gen)
+			continue;
 		const struct ltx_key *k = &ak->k->k;
 		struct caller_ctx c = { pr->f, k->caller };
 		const struct ltx_r_entry *e = ltx_find_entry(pr->f, k->entry);
@@ -51,7 +59,7 @@ void an_predict(const struct an_model *m, const struct ltx_ruleset *rs, struct a
 		int which = -1;
 		int act = ltx_rules_match(rs, &s, &which);
 		uint64_t keeps = act == LTX_ACT_DROP ? 0 : act == LTX_ACT_KEEP ? k->calls :
-			rule_keeps(&rs->rules[which], k->calls, pr->run_ns);
+			rule_keeps(&rs->rules[which], k->calls, span_ns > 0 ? span_ns : pr->run_ns);
 		if (k->action == LTX_ACT_DROP) {
 			p->newly_kept += keeps;
 			continue;

@@ -38,7 +38,7 @@ echo "## libvirt event loop, debug output off: what dropping util.eventglib save
 echo "command: bench/b-libvirt-ab.sh (BENCH_RUNS=$runs BENCH_AB_ITERATIONS=$iters)"
 "$B/bin/logtax" ab -n "$runs" -o "$BT/ab-off" --b-filter 'drop:util.eventglib' -- "$prog" "$iters" 500 \
 	>"$BT/out-off" 2>"$BT/err-off" || { cat "$BT/err-off" >&2; exit 1; }
-sed -n '/^  arm /,/predicted - measured/p' "$BT/out-off"
+sed -n '/^  arm /,/predicted - measured/p; /saved beyond the prediction/,+1p' "$BT/out-off"
 awk '$1 == "A" { a = $2 * ($3 == "s" ? 1e9 : $3 == "ms" ? 1e6 : 1e3) }
      $1 == "B" { b = $2 * ($3 == "s" ? 1e9 : $3 == "ms" ? 1e6 : 1e3); gsub(",", "", $NF); d = $NF }
      END { if (d > 0) printf "saved per dropped call: %.1f ns (median wall A - B over %d calls)\n", (a - b) / d, d }' "$BT/out-off"

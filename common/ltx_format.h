@@ -141,9 +141,11 @@ struct ltx_calib {
 	uint64_t drop_ticks;   /* through the shim: dropped */
 	uint64_t timed_ticks;  /* through the shim: every call timed */
 	uint64_t window_ticks; /* ... what the shim's clock recorded for them */
-	/* Sampling as configured, in chunks; medians over chunks scaled back to
-	 * totals, so sample_ticks / sample_calls is a call's mean cost and
-	 * sample_window_ticks / sample_timed a timed call's mean window. */
+	/* Sampling as configured, in chunks, so that sample_ticks /
+	 * sample_calls is a call's mean cost (the counted call's, count_ticks
+	 * / calls, plus what the timed ones add: the median difference of
+	 * chunks paired with chunks of counted calls) and sample_window_ticks
+	 * / sample_timed a timed call's mean window (median over chunks). */
 	uint64_t sample_calls;
 	uint64_t sample_ticks;
 	uint64_t sample_timed;

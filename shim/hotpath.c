@@ -401,15 +401,21 @@ static inline __attribute__((always_inline)) struct lt_ret enter(struct lt_frame
 	return probe_on(f, d, t, i, name, meta);
 }
 
-/* As the count paths do: the table stays while a slot of it is held. */
+/* CALL with the thread's table held, as a count path holds it while it
+ * holds a slot (lt_tls.counting): a signal handler does not grow it. */
+#define HOLDING(call)                                 \
+	({                                            \
+		lt_tls.counting++;                    \
+		lt_barrier();                         \
+		__typeof__(call) held_ = (call);      \
+		lt_barrier();                         \
+		lt_tls.counting--;                    \
+		held_;                                \
+	})
+
 LT_DIRECT_ONLY struct lt_ret lt_hook_enter(struct lt_frame *f, struct lt_desc *d)
 {
-	lt_tls.counting++;
-	lt_barrier();
-	struct lt_ret r = enter(f, d);
-	lt_barrier();
-	lt_tls.counting--;
-	return r;
+	return HOLDING(enter(f, d));
 }
 
 /* The key's slot in t, or NULL (the stack path looks its key up again). */
@@ -482,14 +488,8 @@ static inline __attribute__((always_inline)) struct lt_exit hook_exit(struct lt_
 	return out;
 }
 
-/* Once the entry is freed a grown table would no longer move its slot:
- * the slot is held as a count path holds it. */
+/* Once the entry is freed a grown table would no longer move its slot. */
 LT_DIRECT_ONLY struct lt_exit lt_hook_exit(struct lt_shadow *e, uint64_t t1)
 {
-	lt_tls.counting++;
-	lt_barrier();
-	struct lt_exit out = hook_exit(e, t1);
-	lt_barrier();
-	lt_tls.counting--;
-	return out;
+	return HOLDING(hook_exit(e, t1));
 }

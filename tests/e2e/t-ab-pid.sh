@@ -35,6 +35,46 @@ jq -e --argjson per $PER '[.periods[] | select(.arm == "B") | .calls_dropped >= 
 jq -e '[.periods[] | .cpu_s >= 0 and .seconds > 0 and .rate > 0] | all' "$j" >/dev/null || fail "period figures"
 expect_eq "$(jq -r '[.comparisons[].measure] | join(" ")' "$j")" "cpu_per_second cpu_per_rate_unit" "comparisons"
 expect_grep "^B/A CPU per second: " "$T/out" "text: ratio"
+# The prediction, per A period from its own generation's keys: B's rule
+# would drop its req.debug calls, PER per request (a request at a
+# boundary may fall in two generations), and keep the req.served ones.
+jq -e --argjson per $PER '[.periods[] | select(.arm == "A" and .index > 0) |
+	(.calls_kept - .predicted_dropped_calls) as $s | .predicted_dropped_calls >= $per * ($s - 1)
+	and .predicted_dropped_calls <= $per * ($s + 1) and $s > 0] | all' "$j" >/dev/null ||
+	fail "A periods' predicted drops: $(jq -c '[.periods[] | select(.arm == "A")]' "$j")"
+c=$(jq -c '.comparisons[] | select(.measure == "cpu_per_rate_unit")' "$j")
+echo "$c" | jq -e '.saving_predicted | type == "number"' >/dev/null || fail "no prediction per unit of the rate: $c"
+# Calls per unit of the rate and the saving beyond the prediction per
+# dropped call, recomputed from the JSON's own figures.
+med='sort | if length % 2 == 1 then .[length / 2 | floor] else (.[length / 2 - 1] + .[length / 2]) / 2 end'
+# (A generation lasts a little longer than the period's readings: its
+# calls are scaled by seconds / generation_seconds.)
+jq -e '[.periods[] | select(.arm == "A") | .generation_seconds >= .seconds] | all' "$j" >/dev/null ||
+	fail "A generations shorter than their periods: $(jq -c '[.periods[] | select(.arm == "A")]' "$j")"
+calls=$(jq -r '[.periods[] | select(.arm == "A" and .index > 0) |
+	.predicted_dropped_calls * .seconds / .generation_seconds / .rate] | add / length' "$j")
+awk -v g="$(echo "$c" | jq .predicted_dropped_calls_per_rate_unit)" -v w="$calls" \
+	'BEGIN { d = g - w; if (d < 0) d = -d; exit !(d <= 1e-6 * (w < 0 ? -w : w) + 1e-9) }' ||
+	fail "predicted calls per unit of the rate: $c, from the periods $calls"
+want=$(jq -r "([.periods[] | select(.arm == \"A\" and .index > 0) | .cpu_s / .rate] | $med) as \$a |
+	.comparisons[] | select(.measure == \"cpu_per_rate_unit\") |
+	(.saving_measured - .saving_predicted) * \$a * 1e9 / .predicted_dropped_calls_per_rate_unit" "$j")
+beyond=$(echo "$c" | jq -r .saving_beyond_prediction_ns_per_dropped_call)
+awk -v g="$beyond" -v w="$want" 'BEGIN { d = g - w; if (d < 0) d = -d; m = w < 0 ? -w : w
+	exit !(g != "null" && d <= 0.01 + 1e-6 * m) }' ||
+	fail "saving beyond the prediction per dropped call: $beyond, from the JSON's figures $want"
+expect_grep "^  saved beyond the prediction: [-+][0-9]* ns per dropped call" "$T/out" "text: saving beyond the prediction"
+# A closed-loop client serves more when the daemon logs less: when the
+# rate per second moved by more than 10%, the text says so and CPU per
+# second has no prediction; otherwise it has one and no note.
+moved=$(jq '.rate_per_second_b_over_a | . < 0.9 or . > 1.1' "$j")
+if [ "$moved" = true ]; then
+	expect_eq "$(jq '.comparisons[0].saving_predicted' "$j")" null "rate moved: no prediction per second"
+	expect_grep "^  note: B's periods ran at [0-9.]*x A's rate" "$T/out" "rate moved: the note"
+else
+	jq -e '.comparisons[0].saving_predicted | type == "number"' "$j" >/dev/null || fail "no prediction per second"
+	grep -q "^  note: B's periods ran" "$T/out" && fail "a note on the rate, though it moved by 10% or less"
+fi
 expect_grep "its rules are back to '$ORIG'" "$T/err" "rules restored: message"
 expect_grep "^rules: $ORIG\$" <("$LOGTAX" ctl "$pid" status) "rules restored"
 

@@ -42,6 +42,18 @@ jq -e '.comparisons[0].saving_predicted | type == "number"' "$j" >/dev/null || f
 expect_eq "$(jq -r '[.other_comparisons[].measure] | join(" ")' "$j")" "cpu_during_load_s wall_s" "other comparisons"
 expect_grep "^B/A daemon CPU time: " "$T/out" "text: ratio"
 expect_grep "saving predicted: " "$T/out" "text: prediction"
+# What the dropped calls saved beyond the prediction, per call: the JSON's
+# own figures give it ((measured - predicted) x A's median CPU / calls), and
+# the text shows the same number.
+beyond=$(jq -r '.comparisons[0].saving_beyond_prediction_ns_per_dropped_call' "$j")
+want=$(jq -r '.arms[0].cpu_s.median as $a | .comparisons[0] |
+	(.saving_measured - .saving_predicted) * $a * 1e9 / .predicted_dropped_calls_per_run' "$j")
+awk -v g="$beyond" -v w="$want" 'BEGIN { d = g - w; if (d < 0) d = -d; m = w < 0 ? -w : w
+	exit !(g != "null" && d <= 0.01 + 1e-6 * m) }' ||
+	fail "saving beyond the prediction per dropped call: $beyond, from the JSON's figures $want"
+text=$(sed -n 's/^  saved beyond the prediction: \([-+][0-9]*\) ns per dropped call .*/\1/p' "$T/out")
+awk -v t="$text" -v g="$beyond" 'BEGIN { d = t - g; exit !(t != "" && d <= 1 && d >= -1) }' ||
+	fail "text: saved beyond the prediction '$text', JSON $beyond"
 left_running && fail "something was left running after the runs"
 
 # A failing load fails the run; the daemon is stopped.

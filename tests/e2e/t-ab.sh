@@ -36,6 +36,25 @@ jq -e '[.runs[] | .wall_s > 0 and .user_s >= 0 and .maxrss_kib > 0] | all' "$j" 
 expect_grep "^B/A wall time: " "$T/out" "text: ratio"
 expect_grep "Mann-Whitney U = " "$T/out" "text: U test"
 expect_grep "saving predicted: " "$T/out" "text: prediction"
+# The saving beyond the prediction per dropped call, from the JSON's own
+# figures (here of the wall time); none for C (no prediction).
+beyond=$(jq -r '.comparisons[0].saving_beyond_prediction_ns_per_dropped_call' "$j")
+want=$(jq -r '.arms[0].wall_s.median as $a | .comparisons[0] |
+	(.saving_measured - .saving_predicted) * $a * 1e9 / .predicted_dropped_calls_per_run' "$j")
+awk -v g="$beyond" -v w="$want" 'BEGIN { d = g - w; if (d < 0) d = -d; m = w < 0 ? -w : w
+	exit !(g != "null" && d <= 0.01 + 1e-6 * m) }' ||
+	fail "saving beyond the prediction per dropped call: $beyond, from the JSON's figures $want"
+expect_eq "$(jq '.comparisons[1] | has("saving_beyond_prediction_ns_per_dropped_call")' "$j")" false \
+	"no saving beyond the prediction without a prediction"
+expect_grep "^  saved beyond the prediction: [-+][0-9]* ns per dropped call" "$T/out" "text: saving beyond the prediction"
+
+# Rules that drop no call: a prediction (nothing saved) but no figure per
+# dropped call.
+"$LOGTAX" ab -n 1 --warmup 0 -o "$T/ab0" --json "$T/ab0.json" --b-filter 'drop:no.such.source' \
+	-- "$TP/rules-demo" 5 >"$T/out0" 2>"$T/err0" || fail "ab with a rule that drops nothing: $(cat "$T/err0")"
+expect_eq "$(jq -c '.comparisons[0] | [.predicted_dropped_calls_per_run, has("saving_beyond_prediction_ns_per_dropped_call")]' \
+	"$T/ab0.json")" "[0,false]" "no call dropped: no figure per dropped call"
+grep -q "saved beyond the prediction" "$T/out0" && fail "no call dropped: the text shows a figure per dropped call"
 
 # Bad input: exit 2 before any run; a failing command: exit 1.
 "$LOGTAX" ab -o "$T/bad" --b-filter 'drop:x@often' -- "$TP/rules-demo" 1 2>"$T/err"
