@@ -297,8 +297,9 @@ static int arg_of_reg(unsigned r)
 	return -1;
 }
 
-/* The string at address A of the file's allocated, non-code sections:
- * 1 (with its kind) if A starts a printable, NUL-terminated string. */
+/* The string at address A of the file's allocated, non-code sections: its
+ * kind (S_* bits, S_PLAIN at least) if A starts a printable, NUL-terminated
+ * string of at most 512 bytes inside its section; 0 otherwise. */
 struct datasec {
 	uint64_t addr, size, off;
 };
