@@ -9,6 +9,7 @@
 # (errstart then answers "not written", as PostgreSQL itself does below
 # log_min_messages), the rest are counted exactly, and an ERROR still
 # reaches the client. `logtax scan` suggests the hooks from the calls.
+# With keep=21 (ERROR and above) even `drop:*` leaves errors be.
 # Attached (as root) to a postmaster running as postgres, the backends it
 # forks count the same, and `logtax ctl` and `detach` reach it.
 . "$(dirname "$0")/../lib.sh"
@@ -67,6 +68,23 @@ expect_grep '^[0-9]* 22012 ERROR:  division by zero' "$PG_LOG" "drop: the ERROR 
 expect_same "$(pg_levels "$PG_LOG")" "$(lt_levels keep "${files[@]}")" "drop: calls kept against the messages written"
 expect_ge "$(lt_levels drop "${files[@]}" | awk '$2 == "debug" { n += $3 } END { print n + 0 }')" $((10 * n)) \
 	"drop: debug calls dropped"
+
+# keep=21: every rule spares ERROR and above, which ereport cannot do
+# without (errstart must say "written" there); `drop:*` then drops all the
+# rest, and the ERROR still reaches the client and the log.
+pg_setup "$T/pg-keep"
+pg_as mkdir "$PG_DIR/out"
+pg_start "$PG_LOGTAX" run -o "$PG_DIR/out" --hook "$PG_HOOK:keep=21" --filter 'drop:*' --
+load keep
+expect_grep 'division by zero' <(pg_sql 'select 1/0') "keep: an ERROR reaches the client"
+pg_stop
+expect_eq "$PG_STATUS" 0 "keep: postgres's exit status under logtax"
+mapfile -t files < <(data_files "$PG_DIR/out")
+expect_eq "$(pg_levels "$PG_LOG" | awk '{ print $2 }' | sort -u | tr '\n' ' ')" "error " "keep: levels written"
+expect_grep '^[0-9]* 22012 ERROR:  division by zero' "$PG_LOG" "keep: the ERROR written"
+expect_same "$(pg_levels "$PG_LOG")" "$(lt_levels keep "${files[@]}")" "keep: calls kept against the messages written"
+expect_eq "$(lt_levels drop "${files[@]}" | awk '$2 == "error" { n += $3 } END { print n + 0 }')" 0 "keep: error calls dropped"
+expect_ge "$(lt_levels drop "${files[@]}" | awk '{ n += $3 } END { print n + 0 }')" $((10 * n)) "keep: calls dropped"
 
 # Attached to a postmaster started without logtax (as root: a process of
 # the postgres user, controlled by root): each backend forked after the
