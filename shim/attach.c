@@ -35,8 +35,11 @@
  * uncounted, the rule generation moves on (every key misses in the hot
  * path), the final file is written, and the control thread ends. A later
  * logtax_attach starts afresh: a new epoch, new thread states, a new file
- * name (logtax.PID.aN.ltx). The old states are left mapped (a thread may
- * still hold a pointer into one). */
+ * name (logtax.PID.aN.ltx). The earlier attaches' states that their
+ * threads have let go of are unmapped then; the rest wait for a later
+ * attach (thread_exit.c: lt_threads_abandon). The patch engine's SIGTRAP
+ * and check-signal handlers stay installed: a trap or a check signal from
+ * before the detach may still be delivered after it (docs/DESIGN.md). */
 #include "lt.h"
 #include "attach.h"
 #include "base.h"
@@ -65,8 +68,10 @@ static pthread_mutex_t attach_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* ---- attach ------------------------------------------------------------------- */
 
-/* What the previous attach left: the thread states (mapped still, never
- * written again), the rules, the file's name. */
+/* What the previous attach left: the thread states (unmapped where no
+ * thread holds them any more), the rules, the file's name. Its control
+ * thread, the only reader of its states besides their own threads, has
+ * ended (svc_gone). */
 static void fresh_state(void)
 {
 	/* the settings not given this time are the defaults again, not the

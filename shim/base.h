@@ -49,6 +49,7 @@ extern struct ltx_calib lt_calib LT_HIDDEN;
 
 void *lt_map(size_t len) LT_HIDDEN;
 void lt_unmap(void *p, size_t len) LT_HIDDEN;
+uint64_t lt_mapped(void) LT_HIDDEN; /* bytes lt_map holds now */
 pid_t lt_gettid(void) LT_HIDDEN;
 /* "logtax: WHAT: DETAIL" on stderr, while descriptor 2 is still the file
  * it was when lt_warn_setup ran (at start-up): 0 if written. */

@@ -17,6 +17,7 @@
 #include "output.h"
 #include "rules.h"
 #include "state.h"
+#include "thread_exit.h"
 #include "threads.h"
 #include "../common/ltx_format.h"
 #include "../common/ltx_io.h"
@@ -246,6 +247,19 @@ static void status(struct sbuf *o)
 	putu(o, dropped);
 	puts_(o, "\nthreads: ");
 	putu(o, threads);
+	/* Memory over attach/detach cycles (thread_exit.c): the earlier
+	 * attaches' thread states still held, and all the shim has mapped. */
+	uint32_t held;
+	uint64_t freed;
+	lt_threads_stale(&held, &freed);
+	puts_(o, "\nearlier attaches' thread states: ");
+	putu(o, held);
+	puts_(o, " held, ");
+	putu(o, freed);
+	puts_(o, " unmapped");
+	puts_(o, "\nmapped: ");
+	putu(o, lt_mapped());
+	puts_(o, " bytes");
 	puts_(o, "\ntime: ");
 	if (lt_cfg.time_mode == LTX_TIME_OFF)
 		puts_(o, "off");

@@ -971,6 +971,10 @@ static void at_child(void)
 	pthread_mutex_unlock(&lock);
 }
 
+/* Never uninstalled, not even at detach: a thread preempted between our
+ * int3 and the delivery of its SIGTRAP, or one that blocked a check signal
+ * queued to it, gets that signal later, and its default action would end
+ * the process (docs/DESIGN.md, "Detach"). */
 static int handlers_ready(struct lt_patch *p)
 {
 	if (own_handler(SIGTRAP, on_trap, &prev_trap) < 0 || own_handler(CHECK_SIG, on_check, &prev_check) < 0) {

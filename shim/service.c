@@ -179,15 +179,11 @@ static void serve_requests(void)
  * own thread). */
 static uint64_t snap_last, snap_calls, snap_gap;
 
+/* Under the threads' lock, as every reader of the list: an exiting thread
+ * may be folded and unmapped, and an attach unmaps the previous one's. */
 static uint64_t calls_so_far(void)
 {
-	uint64_t n = __atomic_load_n(&lt_late_calls, __ATOMIC_RELAXED);
-	for (struct lt_thread *th = __atomic_load_n(&lt_threads, __ATOMIC_ACQUIRE); th; th = th->next) {
-		uint64_t s[4];
-		lt_table_sums(__atomic_load_n(&th->table, __ATOMIC_ACQUIRE), s);
-		n += s[0] + s[1] + th->reentered;
-	}
-	return n;
+	return lt_calls_total();
 }
 
 static void snapshot_tick(uint64_t now)

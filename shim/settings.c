@@ -20,6 +20,7 @@ int lt_outdir_bad; /* warned once already */
 
 #define BLOCK_MAX (64 * 1024)
 static char *block; /* our copy: entries separated by NUL, then an empty one */
+static size_t block_map; /* its mapping's length */
 
 static const char *block_lookup(const char *name)
 {
@@ -69,7 +70,14 @@ int lt_settings_take(const char *in, char *msg, size_t cap)
 		line++;
 	}
 	b[k] = 0;
-	block = b; /* an older block stays mapped: a reader may hold a value from it */
+	/* The last attach's block is read no more: every lt_setting() of an
+	 * attached shim runs inside logtax_attach or its patch job, both
+	 * under attach.c's attach_lock (held by our caller too), and each
+	 * reader copies what it keeps (lt_cfg, the hook specs, the rules). */
+	if (block)
+		lt_unmap(block, block_map);
+	block = b;
+	block_map = len + 2;
 	return 0;
 }
 
@@ -146,7 +154,7 @@ static void read_trace(void)
 
 static void read_jobs(void)
 {
-	const char *v = getenv("LOGTAX_JOBS"), *why = NULL;
+	const char *v = lt_setting("LOGTAX_JOBS"), *why = NULL;
 	uint32_t on;
 	if (!v)
 		return;

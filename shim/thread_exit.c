@@ -18,6 +18,11 @@
  * LT_KEEP_EXITED exited threads' state plus one folded state, whose size
  * depends on the distinct keys, not on the number of threads.
  *
+ * Attached again after a detach (attach.c), the list starts empty and the
+ * earlier attaches' states are unmapped once their threads have let go of
+ * them (lt_threads_abandon): at most one earlier state per live thread
+ * stays mapped.
+ *
  * Everything that walks the thread list from another thread (the writer,
  * `logtax ctl status`, GLib's fatal-level recheck) holds the threads' lock
  * (threads.c), so nothing reads a state while it is folded and unmapped.
@@ -46,6 +51,19 @@
 
 static struct lt_thread *folded; /* the exited threads' sums; NULL until the first fold */
 static uint32_t exited_kept;      /* exited threads kept whole */
+/* States of earlier attaches whose threads may still hold them (linked by
+ * `next`, under the lock); see lt_threads_abandon. */
+static struct lt_thread *stale;
+static uint32_t stale_n;
+static uint64_t reclaimed_n;
+
+static int on_list(const struct lt_thread *th)
+{
+	for (const struct lt_thread *p = __atomic_load_n(&lt_threads, __ATOMIC_ACQUIRE); p; p = p->next)
+		if (p == th)
+			return 1;
+	return 0;
+}
 
 /* Under the lock: the head may change under us (a new thread pushed), the
  * links behind it may not. */
@@ -322,9 +340,15 @@ void lt_thread_exit(struct lt_thread *th)
 {
 	sigset_t old;
 	lt_threads_lock(&old);
-	if (exited_kept < LT_KEEP_EXITED || (th->flags & LTX_THREAD_MAIN) || fold(th) < 0) {
+	if (!on_list(th)) {
+		/* A new attach took the list while this thread was on its way
+		 * here: the state is an earlier attach's, held in `stale`; the
+		 * next attach unmaps it. */
+		lt_thread_release(th);
+	} else if (exited_kept < LT_KEEP_EXITED || (th->flags & LTX_THREAD_MAIN) || fold(th) < 0) {
 		exited_kept++;
 		trim(th);
+		lt_thread_release(th); /* read by the writer until the next attach */
 	} else {
 		unlink_thread(th);
 		lt_thread_free(th);
@@ -343,6 +367,16 @@ void lt_threads_forked(void)
 		if (th != self)
 			lt_thread_free(th);
 	}
+	/* earlier attaches' states: their threads are not here either (this
+	 * thread's own, if it still holds one, becomes the list; it lets go of
+	 * it at its next call) */
+	for (struct lt_thread *th = stale, *next; th; th = next) {
+		next = th->next;
+		if (th != self)
+			lt_thread_free(th);
+	}
+	stale = NULL;
+	stale_n = 0;
 	if (self)
 		self->next = NULL;
 	lt_threads = self;
@@ -350,15 +384,51 @@ void lt_threads_forked(void)
 	exited_kept = 0;
 }
 
-/* A new attach (attach.c): the list starts empty; the states of the
- * previous one stay mapped (a thread may still point into its own). */
+/* A new attach (attach.c; the previous one's control thread, its writer,
+ * has ended): the list starts empty, and what earlier attaches left is
+ * unmapped where nothing can reach it any more. Every reader of the list
+ * holds the lock and reads the list it finds: once the head is taken here,
+ * the old states are out of every reader's reach. What remains is their
+ * own threads: a state is unmapped once its thread has let go of it
+ * (LT_EPOCH_RELEASED: it moved on to a later attach's state at a call, or
+ * exited) or never had one (the folded exited threads). The rest waits in
+ * `stale` for a later attach: at most one per thread (a thread that has
+ * not logged since, or is still inside a call it began back then). */
 void lt_threads_abandon(void)
 {
 	sigset_t old;
 	lt_threads_lock(&old);
-	__atomic_store_n(&lt_threads, NULL, __ATOMIC_RELEASE);
+	struct lt_thread *th = __atomic_exchange_n(&lt_threads, NULL, __ATOMIC_ACQ_REL);
 	folded = NULL;
 	exited_kept = 0;
+	struct lt_thread *keep = NULL;
+	uint32_t kept = 0;
+	for (int pass = 0; pass < 2; pass++) {
+		for (struct lt_thread *next; th; th = next) {
+			next = th->next;
+			if ((th->flags & LTX_THREAD_FOLDED) ||
+			    __atomic_load_n(&th->epoch, __ATOMIC_ACQUIRE) == LT_EPOCH_RELEASED) {
+				lt_thread_free(th);
+				reclaimed_n++;
+			} else {
+				th->next = keep;
+				keep = th;
+				kept++;
+			}
+		}
+		th = stale;
+	}
+	stale = keep;
+	stale_n = kept;
+	lt_threads_unlock(&old);
+}
+
+void lt_threads_stale(uint32_t *held, uint64_t *freed)
+{
+	sigset_t old;
+	lt_threads_lock(&old);
+	*held = stale_n;
+	*freed = reclaimed_n;
 	lt_threads_unlock(&old);
 }
 
@@ -373,10 +443,12 @@ static void thread_gone(void *p)
 {
 	struct lt_thread *th = p;
 	if (th->epoch != __atomic_load_n(&lt_epoch, __ATOMIC_ACQUIRE) || !lt_live()) {
-		/* another attach's state, or detached: not in the list we keep */
+		/* another attach's state, or detached: not in the list we keep;
+		 * the next attach unmaps it */
 		lt_tls.dead = 1;
 		lt_tls_set_table(NULL);
 		lt_tls.thr = NULL;
+		lt_thread_release(th);
 		return;
 	}
 	if (++lt_tls.exit_round < PTHREAD_DESTRUCTOR_ITERATIONS - 1 && pthread_setspecific(lt_thread_key, th) == 0)

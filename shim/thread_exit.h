@@ -9,8 +9,12 @@
 void lt_thread_exit_init(void) LT_HIDDEN;
 void lt_thread_exit(struct lt_thread *th) LT_HIDDEN;
 void lt_threads_forked(void) LT_HIDDEN;
-/* A new attach: the list of thread states starts empty (attach.c). */
+/* A new attach: the list of thread states starts empty, and the earlier
+ * attaches' states their threads have let go of are unmapped (attach.c). */
 void lt_threads_abandon(void) LT_HIDDEN;
+/* Earlier attaches' states still mapped (their threads may hold them), and
+ * how many have been unmapped so far (`logtax ctl status`). */
+void lt_threads_stale(uint32_t *held, uint64_t *freed) LT_HIDDEN;
 /* Everything a thread's state holds, unmapped (no reader may be in it). */
 void lt_thread_free(struct lt_thread *th) LT_HIDDEN;
 

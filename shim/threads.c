@@ -137,6 +137,13 @@ void lt_table_loop_starts(struct lt_table *t, uint64_t out[4])
 		}
 }
 
+/* The owner lets go of th: the last thing it does with it (see
+ * LT_EPOCH_RELEASED). */
+void lt_thread_release(struct lt_thread *th)
+{
+	__atomic_store_n(&th->epoch, LT_EPOCH_RELEASED, __ATOMIC_RELEASE);
+}
+
 /* Pushes th on the list without the lock: only the head changes. */
 void lt_thread_push(struct lt_thread *th)
 {
@@ -152,11 +159,18 @@ struct lt_thread *lt_thread_self(void)
 	struct lt_thread *th = lt_tls.thr;
 	uint32_t epoch = __atomic_load_n(&lt_epoch, __ATOMIC_ACQUIRE);
 	if (unlikely(th && lt_tls.epoch != epoch) && !th->sdepth && !lt_tls.counting) {
-		/* made under an earlier attach: left as it is (the writer of that
-		 * attach is done with it), and this thread starts afresh. (With a
-		 * timed call of then still in flight it keeps it until that ends.) */
-		lt_tls.thr = th = NULL;
+		/* Made under an earlier attach: this thread lets go of it for good
+		 * (the next attach unmaps it: thread_exit.c) and starts afresh.
+		 * Not while a timed call of then is in flight (its shadow entry and
+		 * slot are in it) or the thread is inside a count path (a handler
+		 * interrupted it holding a slot): it keeps the old state until
+		 * then. The thread's key value goes first, its mark last. */
+		lt_tls.thr = NULL;
 		lt_tls_set_table(NULL);
+		if (lt_thread_key_ok)
+			pthread_setspecific(lt_thread_key, NULL);
+		lt_thread_release(th);
+		th = NULL;
 	}
 	if (th || lt_tls.dead)
 		return th;

@@ -13,6 +13,11 @@ struct lt_thread *lt_thread_self(void) LT_HIDDEN;
 extern struct lt_thread *volatile lt_threads LT_HIDDEN;
 extern uint64_t lt_late_calls LT_HIDDEN; /* calls on threads whose state was already torn down */
 void lt_thread_push(struct lt_thread *th) LT_HIDDEN;
+/* A state's epoch once its thread has let go of it for good (moved on to
+ * a later attach's state, or exited): nothing on that thread reads or
+ * writes it again, and the next attach may unmap it (thread_exit.c). */
+#define LT_EPOCH_RELEASED 0xffffffffu
+void lt_thread_release(struct lt_thread *th) LT_HIDDEN;
 size_t lt_table_bytes(uint64_t slots) LT_HIDDEN;
 struct lt_table *lt_table_new(uint64_t slots) LT_HIDDEN;
 #define LT_TABLE_MIN 256

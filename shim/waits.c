@@ -54,22 +54,49 @@ static int may_block_long_ts(long sec)
 	return sec >= 1;
 }
 
-static struct lt_thread *wait_begin(int block_long)
+/* The state a wait began on, and its epoch: a signal handler that logs
+ * during the wait may let go of it (a later attach's call: threads.c), an
+ * attach since may have unmapped it, and a new state of the thread may
+ * even have been mapped at the same address; the thread has one state per
+ * epoch, so the pair tells the wait's end whether th is still the current
+ * state: only then is it written. */
+struct lt_wait {
+	struct lt_thread *th;
+	uint32_t epoch;
+};
+#define NO_WAIT ((struct lt_wait){ NULL, 0 })
+
+static int wait_current(struct lt_wait w)
+{
+	return w.th && w.th == lt_tls.thr && w.epoch == lt_tls.epoch;
+}
+
+/* The thread's state for a wait (or job), made at its first if needed. */
+static struct lt_wait wait_state(void)
 {
 	struct lt_thread *th = lt_tls.thr;
-	if (unlikely(!lt_counting()))
-		return NULL; /* dormant, detached, or being attached */
 	if (unlikely(!th || lt_tls.epoch != lt_epoch)) {
 		if (lt_tls.busy)
-			return NULL; /* a wait inside our own slow path or writer */
+			return NO_WAIT; /* a wait inside our own slow path or writer */
 		int e = errno;
 		lt_tls.busy = 1;
 		th = lt_thread_self();
 		lt_tls.busy = 0;
 		errno = e;
 		if (!th)
-			return NULL;
+			return NO_WAIT;
 	}
+	return (struct lt_wait){ th, lt_tls.epoch };
+}
+
+static struct lt_wait wait_begin(int block_long)
+{
+	if (unlikely(!lt_counting()))
+		return NO_WAIT; /* dormant, detached, or being attached */
+	struct lt_wait w = wait_state();
+	struct lt_thread *th = w.th;
+	if (!th)
+		return NO_WAIT;
 	/* A fork child that waits before it logs gets its control thread here. */
 	if (unlikely(lt_svc_restart) && !lt_tls.busy)
 		lt_svc_ensure();
@@ -79,6 +106,8 @@ static struct lt_thread *wait_begin(int block_long)
 		uint64_t t0 = lt_rdtsc();
 		lt_svc_poll(block_long);
 		uint64_t spent = lt_rdtsc() - t0;
+		if (!wait_current(w))
+			return NO_WAIT; /* let go of meanwhile (see struct lt_wait) */
 		if (th->last_wait_end)
 			th->last_wait_end += spent;
 		if (spent > 4096)
@@ -101,13 +130,14 @@ static struct lt_thread *wait_begin(int block_long)
 	else if (!th->waits)
 		lt_table_loop_starts(th->table, th->pre_loop); /* first wait: the loop starts */
 	th->wait_start = now;
-	return th;
+	return w;
 }
 
-static void wait_end(struct lt_thread *th)
+static void wait_end(struct lt_wait w)
 {
-	if (!th)
+	if (!wait_current(w))
 		return;
+	struct lt_thread *th = w.th;
 	uint64_t now = lt_rdtsc();
 	th->wait_ticks += now - th->wait_start;
 	th->last_wait_end = now;
@@ -140,7 +170,7 @@ static void wait_end(struct lt_thread *th)
 LT_EXPORT int poll(struct pollfd *fds, nfds_t n, int timeout)
 {
 	REAL(poll);
-	struct lt_thread *th = wait_begin(may_block_long_ms(timeout));
+	struct lt_wait th = wait_begin(may_block_long_ms(timeout));
 	int r = real_poll(fds, n, timeout);
 	wait_end(th);
 	return r;
@@ -149,7 +179,7 @@ LT_EXPORT int poll(struct pollfd *fds, nfds_t n, int timeout)
 LT_EXPORT int ppoll(struct pollfd *fds, nfds_t n, const struct timespec *ts, const sigset_t *mask)
 {
 	REAL(ppoll);
-	struct lt_thread *th = wait_begin(!ts || may_block_long_ts((long)ts->tv_sec));
+	struct lt_wait th = wait_begin(!ts || may_block_long_ts((long)ts->tv_sec));
 	int r = real_ppoll(fds, n, ts, mask);
 	wait_end(th);
 	return r;
@@ -164,7 +194,7 @@ int __ppoll_chk(struct pollfd *fds, nfds_t n, const struct timespec *ts, const s
 LT_EXPORT int __poll_chk(struct pollfd *fds, nfds_t n, int timeout, size_t fdslen)
 {
 	REAL(__poll_chk);
-	struct lt_thread *th = wait_begin(may_block_long_ms(timeout));
+	struct lt_wait th = wait_begin(may_block_long_ms(timeout));
 	int r = real___poll_chk(fds, n, timeout, fdslen);
 	wait_end(th);
 	return r;
@@ -173,7 +203,7 @@ LT_EXPORT int __poll_chk(struct pollfd *fds, nfds_t n, int timeout, size_t fdsle
 LT_EXPORT int __ppoll_chk(struct pollfd *fds, nfds_t n, const struct timespec *ts, const sigset_t *mask, size_t fdslen)
 {
 	REAL(__ppoll_chk);
-	struct lt_thread *th = wait_begin(!ts || may_block_long_ts((long)ts->tv_sec));
+	struct lt_wait th = wait_begin(!ts || may_block_long_ts((long)ts->tv_sec));
 	int r = real___ppoll_chk(fds, n, ts, mask, fdslen);
 	wait_end(th);
 	return r;
@@ -182,7 +212,7 @@ LT_EXPORT int __ppoll_chk(struct pollfd *fds, nfds_t n, const struct timespec *t
 LT_EXPORT int select(int n, fd_set *r, fd_set *w, fd_set *e, struct timeval *tv)
 {
 	REAL(select);
-	struct lt_thread *th = wait_begin(!tv || may_block_long_ts((long)tv->tv_sec));
+	struct lt_wait th = wait_begin(!tv || may_block_long_ts((long)tv->tv_sec));
 	int rc = real_select(n, r, w, e, tv);
 	wait_end(th);
 	return rc;
@@ -191,7 +221,7 @@ LT_EXPORT int select(int n, fd_set *r, fd_set *w, fd_set *e, struct timeval *tv)
 LT_EXPORT int pselect(int n, fd_set *r, fd_set *w, fd_set *e, const struct timespec *ts, const sigset_t *mask)
 {
 	REAL(pselect);
-	struct lt_thread *th = wait_begin(!ts || may_block_long_ts((long)ts->tv_sec));
+	struct lt_wait th = wait_begin(!ts || may_block_long_ts((long)ts->tv_sec));
 	int rc = real_pselect(n, r, w, e, ts, mask);
 	wait_end(th);
 	return rc;
@@ -200,7 +230,7 @@ LT_EXPORT int pselect(int n, fd_set *r, fd_set *w, fd_set *e, const struct times
 LT_EXPORT int epoll_wait(int fd, struct epoll_event *ev, int max, int timeout)
 {
 	REAL(epoll_wait);
-	struct lt_thread *th = wait_begin(may_block_long_ms(timeout));
+	struct lt_wait th = wait_begin(may_block_long_ms(timeout));
 	int r = real_epoll_wait(fd, ev, max, timeout);
 	wait_end(th);
 	return r;
@@ -209,7 +239,7 @@ LT_EXPORT int epoll_wait(int fd, struct epoll_event *ev, int max, int timeout)
 LT_EXPORT int epoll_pwait(int fd, struct epoll_event *ev, int max, int timeout, const sigset_t *mask)
 {
 	REAL(epoll_pwait);
-	struct lt_thread *th = wait_begin(may_block_long_ms(timeout));
+	struct lt_wait th = wait_begin(may_block_long_ms(timeout));
 	int r = real_epoll_pwait(fd, ev, max, timeout, mask);
 	wait_end(th);
 	return r;
@@ -220,7 +250,7 @@ LT_EXPORT int epoll_pwait(int fd, struct epoll_event *ev, int max, int timeout, 
 LT_EXPORT int epoll_pwait2(int fd, struct epoll_event *ev, int max, const struct timespec *timeout, const sigset_t *mask)
 {
 	REAL(epoll_pwait2);
-	struct lt_thread *th = wait_begin(!timeout || may_block_long_ts((long)timeout->tv_sec));
+	struct lt_wait th = wait_begin(!timeout || may_block_long_ts((long)timeout->tv_sec));
 	int r = real_epoll_pwait2(fd, ev, max, timeout, mask);
 	wait_end(th);
 	return r;
@@ -256,33 +286,28 @@ __attribute__((noinline, cold)) static void *cond_real(const char *name, const c
 	return f;
 }
 
-static struct lt_thread *job_begin(void)
+static struct lt_wait job_begin(void)
 {
-	struct lt_thread *th = lt_tls.thr;
-	if (lt_tls.busy)
-		return NULL; /* the shim's own wait */
-	if (unlikely(!th)) {
-		int e = errno;
-		lt_tls.busy = 1;
-		th = lt_thread_self();
-		lt_tls.busy = 0;
-		errno = e;
-		if (!th)
-			return NULL;
-	}
+	if (lt_tls.busy || unlikely(!lt_counting()))
+		return NO_WAIT; /* the shim's own wait; or not counting */
+	struct lt_wait w = wait_state();
+	struct lt_thread *th = w.th;
+	if (!th)
+		return NO_WAIT;
 	uint64_t now = lt_rdtsc();
 	if (th->job_last_end)
 		th->job_busy_ticks += now - th->job_last_end;
 	else if (!th->jobs)
 		lt_table_sums(th->table, th->pre_jobs); /* first job wait (the keys' pre_calls are the loop's) */
 	th->job_wait_start = now;
-	return th;
+	return w;
 }
 
-static void job_end(struct lt_thread *th)
+static void job_end(struct lt_wait w)
 {
-	if (!th)
+	if (!wait_current(w))
 		return;
+	struct lt_thread *th = w.th;
 	uint64_t now = lt_rdtsc();
 	th->job_wait_ticks += now - th->job_wait_start;
 	th->job_last_end = now;
@@ -299,7 +324,7 @@ __attribute__((noinline)) static int cond_wait_slow(pthread_cond_t *c, pthread_m
 		return ENOSYS;
 	if (!lt_cfg.jobs)
 		return f(c, m);
-	struct lt_thread *th = job_begin();
+	struct lt_wait th = job_begin();
 	int r = f(c, m);
 	job_end(th);
 	return r;
@@ -312,7 +337,7 @@ __attribute__((noinline)) static int cond_timedwait_slow(pthread_cond_t *c, pthr
 		return ENOSYS;
 	if (!lt_cfg.jobs)
 		return f(c, m, t);
-	struct lt_thread *th = job_begin();
+	struct lt_wait th = job_begin();
 	int r = f(c, m, t);
 	job_end(th);
 	return r;
@@ -328,7 +353,7 @@ __attribute__((noinline)) static int cond_clockwait_slow(pthread_cond_t *c, pthr
 		return ENOSYS;
 	if (!lt_cfg.jobs)
 		return f(c, m, clk, t);
-	struct lt_thread *th = job_begin();
+	struct lt_wait th = job_begin();
 	int r = f(c, m, clk, t);
 	job_end(th);
 	return r;
