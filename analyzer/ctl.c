@@ -227,6 +227,16 @@ int an_ctl_send(const char *caller, long pid, const char *cmd, const char *paylo
 	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return die(5, "cannot write in %s: %s", dir, strerror(errno));
+	/* Root controlling another user's process (a daemon that dropped its
+	 * privileges, as postgres does): a file of root's, mode 0600, is one
+	 * the process cannot read, and the request would go unanswered. It is
+	 * given to the process's user, whose directory it is in. */
+	if (me != (uid_t)euid && fchown(fd, (uid_t)euid, (gid_t)-1) < 0) {
+		int e = errno;
+		close(fd);
+		unlink(tmp);
+		return die(5, "cannot give the request %s to uid %ld: %s", tmp, euid, strerror(e));
+	}
 	FILE *f = fdopen(fd, "w");
 	fprintf(f, "logtax-ctl 1\nnonce %016llx\ncmd %s\n\n", (unsigned long long)nonce, cmd);
 	fwrite(payload, 1, plen, f);

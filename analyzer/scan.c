@@ -200,6 +200,142 @@ static void table(FILE *o, const struct scan_obj *objs, size_t n, int known)
 
 static long scan_pid; /* scanning a running process */
 
+/* A --hook spec for a candidate, from what its call sites pass (scan_elf.c):
+ * fmt= the argument most often a string with '%' (a string at 60% of the
+ * calls read, a '%' at a quarter: many messages have none). The others come
+ * before it (after it are the format's own arguments; a function named with
+ * --hook may have no format, as postgres's errstart and errfinish, and then
+ * all six are read): file= one that names
+ * a source file; func= (with a file=) or name= (without) one that is a C
+ * identifier; line= (with a file=) a constant of many values; level= a
+ * constant of 2 to 16 values, the one whose values are smallest (an errno
+ * argument has larger ones; flags may ride above the low byte, as redis's
+ * LL_RAW does, so values above 255 are let through). Arguments are 0-based
+ * here. 0 when it has too few calls, or no format argument and was not asked
+ * for by name. */
+struct suggestion {
+	int fmt, level, name, file, func, line;
+};
+enum { SUGGEST_MIN_CALLS = 8 };
+
+static int mostly(uint32_t n, uint32_t of) { return n * 10 >= of * 6; }
+
+/* The largest of an argument's constants that fits a byte; -1 if none. */
+static int64_t top_byte_value(const struct scan_args *g, int a)
+{
+	int64_t top = -1;
+	for (int v = 0; v < g->nvals[a]; v++)
+		if (g->vals[a][v] >= 0 && g->vals[a][v] <= 255)
+			top = g->vals[a][v];
+	return top;
+}
+
+static int suggest(const struct scan_fn *f, struct suggestion *sg)
+{
+	const struct scan_args *g = f->args;
+	*sg = (struct suggestion){ -1, -1, -1, -1, -1, -1 };
+	if (!g || g->sites < SUGGEST_MIN_CALLS)
+		return 0;
+	for (int a = 0; a < SCAN_ARGS; a++)
+		if (mostly(g->str[a], g->sites) && g->fmt[a] * 4 >= g->sites && (sg->fmt < 0 || g->fmt[a] > g->fmt[sg->fmt]))
+			sg->fmt = a;
+	if (sg->fmt < 0 && !is_named_fn(f->name))
+		return 0;
+	int before = sg->fmt >= 0 ? sg->fmt : SCAN_ARGS;
+	for (int a = 0; a < before; a++)
+		if (sg->file < 0 && mostly(g->path[a], g->sites))
+			sg->file = a;
+	for (int a = 0; a < before; a++) {
+		if (a == sg->file)
+			continue;
+		if (mostly(g->ident[a], g->sites) && sg->func < 0 && sg->name < 0)
+			*(sg->file >= 0 ? &sg->func : &sg->name) = a;
+		else if (mostly(g->imm[a], g->sites) && g->many[a] && sg->file >= 0 && sg->line < 0)
+			sg->line = a;
+	}
+	for (int a = 0; a < before; a++) {
+		if (a == sg->line || !mostly(g->imm[a], g->sites) || g->many[a] || g->nvals[a] < 2 ||
+		    g->vals[a][0] < 0 || g->vals[a][1] > 255)
+			continue;
+		if (sg->level < 0 || top_byte_value(g, a) < top_byte_value(g, sg->level))
+			sg->level = a;
+	}
+	return 1;
+}
+
+static void suggestion_spec(const struct scan_fn *f, const struct suggestion *sg, char *buf, size_t cap)
+{
+	size_t n = (size_t)snprintf(buf, cap, "%s", f->name);
+	static const char *const opt[] = { "name", "level", "fmt", "func", "file", "line" };
+	const int arg[] = { sg->name, sg->level, sg->fmt, sg->func, sg->file, sg->line };
+	for (int k = 0; k < 6 && n < cap; k++)
+		if (arg[k] >= 0)
+			n += (size_t)snprintf(buf + n, cap - n, ":%s=%d", opt[k], arg[k] + 1);
+}
+
+static int pct(uint32_t n, uint32_t of) { return of ? (int)((uint64_t)n * 100 / of) : 0; }
+
+/* The candidates with a format argument or named with --hook, those named
+ * first, then most calls first (at most 5). */
+static void suggestions(FILE *o, const char *file, const struct scan_obj *objs, size_t n)
+{
+	const struct scan_fn *best[5] = { 0 };
+	const struct scan_obj *in[5] = { 0 };
+	struct suggestion sg;
+	for (size_t i = 0; i < n; i++)
+		for (size_t k = 0; k < objs[i].nfns; k++) {
+			const struct scan_fn *f = &objs[i].fns[k];
+			if (f->entry_id || !suggest(f, &sg))
+				continue;
+			for (int r = 0; r < 5; r++)
+				if (!best[r] || is_named_fn(f->name) > is_named_fn(best[r]->name) ||
+				    (is_named_fn(f->name) == is_named_fn(best[r]->name) && f->args->sites > best[r]->args->sites)) {
+					memmove(&best[r + 1], &best[r], (size_t)(4 - r) * sizeof best[0]);
+					memmove(&in[r + 1], &in[r], (size_t)(4 - r) * sizeof in[0]);
+					best[r] = f;
+					in[r] = &objs[i];
+					break;
+				}
+		}
+	fprintf(o, "\nSuggested --hook (what the call sites pass in the argument registers: check it against the "
+		   "function's source)\n");
+	if (!best[0]) {
+		fprintf(o, "  (none: no function named *log* is called with a printf format, nor one named by --hook, "
+			   "in %d calls or more)\n", SUGGEST_MIN_CALLS);
+		return;
+	}
+	char spec[600], name[300], path[4200];
+	for (int r = 0; r < 5 && best[r]; r++) {
+		const struct scan_fn *f = best[r];
+		const struct scan_args *g = f->args;
+		suggest(f, &sg);
+		fprintf(o, "  %s in %s: %u calls read", an_safe(f->name, name, sizeof name), obj_label(in[r]), g->sites);
+		if (sg.fmt >= 0)
+			fprintf(o, "; argument %d a string at %d%% (a format at %d%%)", sg.fmt + 1,
+				pct(g->str[sg.fmt], g->sites), pct(g->fmt[sg.fmt], g->sites));
+		else
+			fprintf(o, "; no format argument");
+		if (sg.file >= 0)
+			fprintf(o, "; argument %d a source file at %d%%", sg.file + 1, pct(g->path[sg.file], g->sites));
+		if (sg.level >= 0) {
+			fprintf(o, "; argument %d a constant at %d%%, values", sg.level + 1, pct(g->imm[sg.level], g->sites));
+			for (int v = 0; v < g->nvals[sg.level]; v++)
+				fprintf(o, " %lld", (long long)g->vals[sg.level][v]);
+		}
+		fputc('\n', o);
+		suggestion_spec(f, &sg, spec, sizeof spec);
+		int entry = f->defined && (f->direct.calls || f->direct.jumps);
+		fprintf(o, "    logtax run --hook '%s' -- %s\n", an_safe(spec, name, sizeof name),
+			an_safe(scan_pid ? (objs[0].path ? objs[0].path : file) : file, path, sizeof path));
+		if (entry && entry_state(in[r], f) != P_OK)
+			fprintf(o, "    (its entry cannot be patched: the %u direct calls are not counted)\n",
+				f->direct.calls + f->direct.jumps);
+	}
+	fprintf(o, "  (add levels=, how the level's values map onto debug < info < notice < warning < error, as\n"
+		   "   levels=0:debug,1:info,2:notice,3:warning or levels=syslog, for rules such as drop:*@debug;\n"
+		   "   without it levels are numbers)\n");
+}
+
 static void text(FILE *o, const char *file, const struct scan_obj *objs, size_t n)
 {
 	char path[4200];
@@ -227,6 +363,7 @@ static void text(FILE *o, const char *file, const struct scan_obj *objs, size_t 
 	fprintf(o, "\nOther functions named *log* or by --hook (logtax run --hook 'NAME:name=ARG:level=ARG' counts "
 		   "the call sites of the mode's column)\n");
 	table(o, objs, n, 0);
+	suggestions(o, file, objs, n);
 	/* What stays invisible, and why entries are refused, said plainly. */
 	int said = 0;
 	for (size_t i = 0; i < n; i++)
@@ -314,6 +451,12 @@ static void json(FILE *o, const char *file, const struct scan_obj *objs, size_t 
 				jw_str(&w, "why", refusal(ob, f));
 				jw_bool(&w, "auto", entry_patched(ob, f, M_AUTO));
 				jw_end(&w);
+			}
+			struct suggestion sg;
+			if (!f->entry_id && suggest(f, &sg)) {
+				char spec[600];
+				suggestion_spec(f, &sg, spec, sizeof spec);
+				jw_str(&w, "suggested_hook", spec);
 			}
 			if (ob->counted) {
 				jw_obj(&w, "reached");

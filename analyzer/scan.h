@@ -14,6 +14,23 @@ struct scan_sites {
 	uint32_t calls, jumps; /* call and tail-jump instructions */
 };
 
+/* What a function's call sites put in its six argument registers, read
+ * back from each call over the straight-line code before it (scan_elf.c):
+ * what a --hook's name=, level=, fmt=, file=, func= and line= would be. */
+#define SCAN_ARGS 6
+#define SCAN_VALS 16
+struct scan_args {
+	uint32_t sites;               /* calls read */
+	uint32_t str[SCAN_ARGS];      /* a string literal */
+	uint32_t fmt[SCAN_ARGS];      /* one holding '%' (a printf format) */
+	uint32_t path[SCAN_ARGS];     /* one naming a source file (*.c, *.cc, ...) */
+	uint32_t ident[SCAN_ARGS];    /* one that is a C identifier (__func__) */
+	uint32_t imm[SCAN_ARGS];      /* a constant */
+	int64_t vals[SCAN_ARGS][SCAN_VALS]; /* the constants' distinct values, sorted */
+	uint8_t nvals[SCAN_ARGS];
+	uint8_t many[SCAN_ARGS];      /* more distinct values than SCAN_VALS */
+};
+
 struct scan_fn {
 	char *name;
 	int family;   /* enum ltx_family of a known entry point; -1 for a --hook candidate */
@@ -32,6 +49,7 @@ struct scan_fn {
 	 * the class of a refusal and its sentence. */
 	int patch_checked, patch_rc, calls_out;
 	char *patch_class, *patch_why;
+	struct scan_args *args; /* a --hook candidate called here; NULL if none */
 };
 
 struct scan_obj {

@@ -256,6 +256,156 @@ static uint64_t branch_target(const cs_insn *in, int *is_call, int *indirect)
 	return 0;
 }
 
+/* Reading what a call passes: the instructions just before it, decoded
+ * again with Capstone's detail, newest first, until a branch (the code
+ * before it may not run before the call). The newest write to an argument
+ * register decides what that argument is: a RIP-relative `lea` of a
+ * string in the file's data, a constant (`mov $imm`, `xor r,r`), or
+ * something computed. */
+#define WINDOW 16
+struct win {
+	uint64_t addr[WINDOW];
+	uint8_t size[WINDOW], bytes[WINDOW][16];
+	unsigned n, next;
+};
+
+static void win_push(struct win *w, const cs_insn *in)
+{
+	unsigned i = w->next;
+	w->addr[i] = in->address;
+	w->size[i] = (uint8_t)(in->size < 16 ? in->size : 16);
+	memcpy(w->bytes[i], in->bytes, w->size[i]);
+	w->next = (i + 1) % WINDOW;
+	if (w->n < WINDOW)
+		w->n++;
+}
+
+static int arg_of_reg(unsigned r)
+{
+	static const unsigned regs[SCAN_ARGS][4] = {
+		{ X86_REG_RDI, X86_REG_EDI, X86_REG_DI, X86_REG_DIL },
+		{ X86_REG_RSI, X86_REG_ESI, X86_REG_SI, X86_REG_SIL },
+		{ X86_REG_RDX, X86_REG_EDX, X86_REG_DX, X86_REG_DL },
+		{ X86_REG_RCX, X86_REG_ECX, X86_REG_CX, X86_REG_CL },
+		{ X86_REG_R8, X86_REG_R8D, X86_REG_R8W, X86_REG_R8B },
+		{ X86_REG_R9, X86_REG_R9D, X86_REG_R9W, X86_REG_R9B },
+	};
+	for (int a = 0; a < SCAN_ARGS; a++)
+		for (int k = 0; k < 4; k++)
+			if (regs[a][k] == r)
+				return a;
+	return -1;
+}
+
+/* The string at address A of the file's allocated, non-code sections: its
+ * kind (S_* bits, S_PLAIN at least) if A starts a printable, NUL-terminated
+ * string of at most 512 bytes inside its section; 0 otherwise. */
+struct datasec {
+	uint64_t addr, size, off;
+};
+enum { S_PLAIN = 1, S_FMT = 2, S_PATH = 4, S_IDENT = 8 };
+static int string_at(const char *buf, const struct datasec *ds, size_t nds, uint64_t a)
+{
+	for (size_t i = 0; i < nds; i++) {
+		if (a < ds[i].addr || a >= ds[i].addr + ds[i].size)
+			continue;
+		const unsigned char *p = (const unsigned char *)buf + ds[i].off + (a - ds[i].addr);
+		size_t max = ds[i].addr + ds[i].size - a, n = 0;
+		int kind = S_PLAIN, ident = 1;
+		while (n < max && n < 512 && p[n]) {
+			unsigned c = p[n];
+			if (c < 0x20 && c != '\n' && c != '\t')
+				return 0;
+			if (c == '%')
+				kind |= S_FMT;
+			if (!(isalnum(c) || c == '_') || (!n && isdigit(c)))
+				ident = 0;
+			n++;
+		}
+		if (!n || n == max || p[n])
+			return 0;
+		const char *dot = memrchr(p, '.', n);
+		if (dot && !(kind & S_FMT) && !memchr(p, ' ', n) &&
+		    (!strcmp(dot, ".c") || !strcmp(dot, ".cc") || !strcmp(dot, ".cpp") || !strcmp(dot, ".cxx") ||
+		     !strcmp(dot, ".h") || !strcmp(dot, ".hpp")))
+			kind |= S_PATH;
+		if (ident)
+			kind |= S_IDENT;
+		return kind;
+	}
+	return 0;
+}
+
+static void add_value(struct scan_args *g, int a, int64_t v)
+{
+	uint8_t n = g->nvals[a];
+	unsigned i = 0;
+	while (i < n && g->vals[a][i] < v)
+		i++;
+	if (i < n && g->vals[a][i] == v)
+		return;
+	if (n == SCAN_VALS) {
+		g->many[a] = 1;
+		return;
+	}
+	memmove(&g->vals[a][i + 1], &g->vals[a][i], (n - i) * sizeof g->vals[a][0]);
+	g->vals[a][i] = v;
+	g->nvals[a] = (uint8_t)(n + 1);
+}
+
+/* One call of a candidate: what each argument register was last given. */
+static void read_args(csh cd, const struct win *w, const char *buf, const struct datasec *ds, size_t nds,
+		      struct scan_args *g)
+{
+	int decided[SCAN_ARGS] = { 0 };
+	cs_insn *in = NULL;
+	g->sites++;
+	/* the newest entry is the call itself */
+	for (unsigned k = 1; k < w->n; k++) {
+		unsigned i = (w->next + 2 * WINDOW - 1 - k) % WINDOW;
+		if (cs_disasm(cd, w->bytes[i], w->size[i], w->addr[i], 1, &in) != 1)
+			break;
+		cs_detail *d = in->detail;
+		int stop = 0;
+		for (unsigned gi = 0; d && gi < d->groups_count; gi++)
+			if (d->groups[gi] == CS_GRP_JUMP || d->groups[gi] == CS_GRP_CALL || d->groups[gi] == CS_GRP_RET ||
+			    d->groups[gi] == CS_GRP_INT)
+				stop = 1;
+		cs_regs rd, wr;
+		uint8_t nr = 0, nw = 0;
+		if (stop || !d || cs_regs_access(cd, in, rd, &nr, wr, &nw) != CS_ERR_OK) {
+			cs_free(in, 1);
+			break;
+		}
+		const cs_x86 *x = &d->x86;
+		for (unsigned r = 0; r < nw; r++) {
+			int a = arg_of_reg(wr[r]);
+			if (a < 0 || decided[a])
+				continue;
+			decided[a] = 1;
+			if (in->id == X86_INS_LEA && x->op_count == 2 && x->operands[1].type == X86_OP_MEM &&
+			    x->operands[1].mem.base == X86_REG_RIP && x->operands[1].mem.index == X86_REG_INVALID) {
+				int kind = string_at(buf, ds, nds, in->address + in->size + (uint64_t)x->operands[1].mem.disp);
+				if (kind) {
+					g->str[a]++;
+					g->fmt[a] += !!(kind & S_FMT);
+					g->path[a] += !!(kind & S_PATH);
+					g->ident[a] += !!(kind & S_IDENT);
+				}
+			} else if ((in->id == X86_INS_MOV || in->id == X86_INS_MOVABS) && x->op_count == 2 &&
+				   x->operands[1].type == X86_OP_IMM) {
+				g->imm[a]++;
+				add_value(g, a, x->operands[1].imm);
+			} else if (in->id == X86_INS_XOR && x->op_count == 2 && x->operands[0].type == X86_OP_REG &&
+				   x->operands[1].type == X86_OP_REG && x->operands[0].reg == x->operands[1].reg) {
+				g->imm[a]++;
+				add_value(g, a, 0);
+			}
+		}
+		cs_free(in, 1);
+	}
+}
+
 static int is_plt_section(const char *name)
 {
 	return name && !strncmp(name, ".plt", 4);
@@ -291,8 +441,10 @@ int scan_elf(const char *path, struct scan_obj *o)
 	char *buf = NULL;
 	size_t len = 0, cap = 0;
 	Elf *e = NULL;
-	csh cs = 0;
-	int cs_ok = 0, rc = -1;
+	csh cs = 0, cd = 0;
+	int cs_ok = 0, cd_ok = 0, rc = -1;
+	struct datasec ds[64];
+	size_t nds = 0;
 	struct amap stubs = { 0 }, slots = { 0 }, defs = { 0 };
 	if (read_file(path, o, &buf, &len) < 0)
 		return -1;
@@ -570,6 +722,20 @@ int scan_elf(const char *path, struct scan_obj *o)
 		goto nomem;
 	}
 
+	/* The data a call's string arguments may point into. */
+	for (Elf_Scn *s = NULL; (s = elf_nextscn(e, s));) {
+		GElf_Shdr sh;
+		gelf_getshdr(s, &sh);
+		if (sh.sh_type != SHT_PROGBITS || !(sh.sh_flags & SHF_ALLOC) || (sh.sh_flags & SHF_EXECINSTR) ||
+		    nds == sizeof ds / sizeof ds[0])
+			continue;
+		ds[nds++] = (struct datasec){ sh.sh_addr, sh.sh_size, sh.sh_offset };
+	}
+	if (cs_open(CS_ARCH_X86, CS_MODE_64, &cd) == CS_ERR_OK) {
+		cd_ok = 1;
+		cs_option(cd, CS_OPT_DETAIL, CS_OPT_ON);
+	}
+
 	/* The code: every call or jump that reaches one of them. */
 	for (Elf_Scn *s = NULL; (s = elf_nextscn(e, s));) {
 		GElf_Shdr sh;
@@ -580,8 +746,10 @@ int scan_elf(const char *path, struct scan_obj *o)
 		const uint8_t *code = (const uint8_t *)buf + sh.sh_offset;
 		size_t size = sh.sh_size;
 		uint64_t addr = sh.sh_addr;
+		struct win w = { .n = 0 };
 		while (cs_disasm_iter(cs, &code, &size, &addr, in)) {
 			int call, ind, f;
+			win_push(&w, in);
 			uint64_t t = branch_target(in, &call, &ind);
 			if (!t)
 				continue;
@@ -600,6 +768,13 @@ int scan_elf(const char *path, struct scan_obj *o)
 				else
 					site->jumps++;
 			}
+			if (site && call && cd_ok && !o->fns[f].entry_id) {
+				if (!o->fns[f].args && !(o->fns[f].args = calloc(1, sizeof *o->fns[f].args))) {
+					cs_free(in, 1);
+					goto nomem;
+				}
+				read_args(cd, &w, buf, ds, nds, o->fns[f].args);
+			}
 		}
 	}
 	cs_free(in, 1);
@@ -611,6 +786,8 @@ nomem:
 out:
 	if (cs_ok)
 		cs_close(&cs);
+	if (cd_ok)
+		cs_close(&cd);
 	amap_free(&stubs);
 	amap_free(&slots);
 	amap_free(&defs);
@@ -636,6 +813,7 @@ void scan_obj_free(struct scan_obj *o)
 		free(o->fns[i].name);
 		free(o->fns[i].patch_class);
 		free(o->fns[i].patch_why);
+		free(o->fns[i].args);
 	}
 	free(o->fns);
 	memset(o, 0, sizeof *o);

@@ -373,8 +373,20 @@ int ltx_parse_hooks(const char *s, struct ltx_hook_spec *out, unsigned cap, unsi
 				if (parse_scale(s, &i, h, why, pos) < 0)
 					return -1;
 				continue;
+			} else if (!strncmp(s + i, "keep=", 5)) {
+				/* calls its callers cannot do without (PostgreSQL's
+				 * errstart at ERROR and above): no rule drops them */
+				i += 5;
+				if (h->has_keep++)
+					HOOK_FAIL(i, "given twice");
+				size_t a = i;
+				uint32_t raw;
+				if (parse_num(s, &i, 0x7fffffff, &raw) < 0)
+					HOOK_FAIL(a, "keep=N: N must be a whole number from 0 to 2147483647");
+				h->keep_from = (int32_t)raw;
+				continue;
 			} else {
-				HOOK_FAIL(i, "expected name=ARG, level=ARG, fmt=ARG, func=ARG, file=ARG, line=ARG or levels=SCALE after ':'");
+				HOOK_FAIL(i, "expected name=ARG, level=ARG, fmt=ARG, func=ARG, file=ARG, line=ARG, levels=SCALE or keep=N after ':'");
 			}
 			if (*arg)
 				HOOK_FAIL(i, "given twice");
@@ -393,6 +405,8 @@ int ltx_parse_hooks(const char *s, struct ltx_hook_spec *out, unsigned cap, unsi
 		}
 		if (s[i] && !is_sep(s[i]))
 			HOOK_FAIL(i, "expected ':OPTION', or a space or comma before the next hook");
+		if (h->has_keep && !h->level_arg)
+			HOOK_FAIL(start, "keep=N needs level=ARG: it keeps the calls by their level");
 		(*n)++;
 	}
 }

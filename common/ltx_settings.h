@@ -70,6 +70,8 @@ struct ltx_hook_spec {
 	uint8_t file_arg;   /* ... its source file name */
 	uint8_t line_arg;   /* ... its line, an int */
 	uint8_t nlevels;    /* the scale's entries; 0 = no scale */
+	uint8_t has_keep;   /* keep=N given */
+	int32_t keep_from;  /* keep=N: calls at level N or above are never dropped by a rule */
 	struct ltx_level_pair levels[LTX_HOOK_LEVELS_MAX];
 };
 /* Fills out[0..*n). On error also sets *pos, the 0-based offset in s where

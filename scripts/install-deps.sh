@@ -31,9 +31,13 @@ build) pkgs=$build_pkgs ;;
 # (t-prometheus); golang-go: `go tool pprof` reads the pprof output (t-pprof).
 # strace and gdb: a process already traced, which logtax attach refuses
 # (t-attach-refuse; also setpriv, and as/ld for a 32-bit program in
-# t-attach-32bit).
+# t-attach-32bit). redis-server and redis-tools (redis-cli), postgresql
+# (postgres, initdb, psql, and the postgres user it runs as): daemons whose
+# loggers are in their own executables (tests/lib-redis.sh, t-entry-redis;
+# tests/lib-postgres.sh, t-entry-postgres).
 test) pkgs="$build_pkgs chromium clang libclang-rt-14-dev binutils util-linux mount perl coreutils
-	nginx-core curl wrk gdb iproute2 libvirt-daemon libvirt-clients prometheus prometheus-node-exporter golang-go strace" ;;
+	nginx-core curl wrk gdb iproute2 libvirt-daemon libvirt-clients prometheus prometheus-node-exporter golang-go strace
+	redis-server redis-tools postgresql" ;;
 # make demo: nginx (its logger lives in its executable: scripts/demo-nginx.sh)
 # under wrk's load, curl to see it answer, perl for a free port.
 demo) pkgs="$build_pkgs nginx-core curl wrk perl" ;;
@@ -54,7 +58,7 @@ done
 if [ "$(id -u)" -eq 0 ]; then
 	echo "install-deps.sh: installing:$missing"
 	export DEBIAN_FRONTEND=noninteractive
-	# Daemons (nginx, libvirtd, prometheus, node_exporter) must not be started by their packages: the
+	# Daemons (nginx, libvirtd, prometheus, node_exporter, redis, postgresql) must not be started by their packages: the
 	# tests start their own. policy-rc.d exiting 101 forbids it while we
 	# install; one that was there before is left as it was.
 	policy=/usr/sbin/policy-rc.d

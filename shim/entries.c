@@ -157,6 +157,18 @@ void lt_desc_prepare(struct lt_desc *d)
 const struct ltx_level_pair *lt_hook_scales[LTX_HOOK_STUBS];
 uint8_t lt_hook_nscale[LTX_HOOK_STUBS];
 
+int64_t lt_hook_keep_from[LTX_HOOK_STUBS];
+
+int lt_hook_keeps(const struct lt_desc *d, int32_t level)
+{
+	if (d->family != LTX_FAM_HOOK || d->id < LTX_HOOK_ID_FIRST)
+		return 0;
+	uint32_t i = d->id - LTX_HOOK_ID_FIRST;
+	if (i >= __atomic_load_n(&lt_hook_used, __ATOMIC_ACQUIRE))
+		return 0;
+	return (int64_t)level >= lt_hook_keep_from[i];
+}
+
 const struct ltx_level_pair *lt_hook_scale(const struct lt_desc *d, unsigned *n)
 {
 	*n = 0;

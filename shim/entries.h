@@ -23,5 +23,9 @@ struct ltx_level_pair;
 extern const struct ltx_level_pair *lt_hook_scales[] LT_HIDDEN;
 extern uint8_t lt_hook_nscale[] LT_HIDDEN;
 const struct ltx_level_pair *lt_hook_scale(const struct lt_desc *d, unsigned *n) LT_HIDDEN;
+/* A hook's keep=N (INT64_MAX without one): whether a call at LEVEL is one
+ * no rule may drop, limit or sample. */
+extern int64_t lt_hook_keep_from[] LT_HIDDEN;
+int lt_hook_keeps(const struct lt_desc *d, int32_t level) LT_HIDDEN;
 
 #endif

@@ -121,6 +121,7 @@ static int stub_for(unsigned k, uint64_t target)
 	def_of[used] = target;
 	lt_hook_scales[used] = specs[k].nlevels ? specs[k].levels : NULL;
 	lt_hook_nscale[used] = specs[k].nlevels;
+	lt_hook_keep_from[used] = specs[k].has_keep ? specs[k].keep_from : INT64_MAX;
 	__atomic_store_n(&lt_hook_used, used + 1, __ATOMIC_RELEASE);
 	return (int)used;
 }

@@ -115,6 +115,33 @@ static int make_paths(char *final, char *tmp, size_t cap)
 	return 0;
 }
 
+/* A process that gave up root after it started (nginx's workers, `user
+ * www-data`) cannot write into the output directory root made. `logtax
+ * run` as root makes DIR/.logtax-users for them, writable by all and
+ * sticky as /tmp is, and moves what lands there up into DIR at the end.
+ * Used only after DIR refused us, only if it is root's, sticky and not a
+ * symbolic link. Switches for good: 1 if it did. Under the write lock. */
+#define LT_USERS_DIR "/.logtax-users"
+static int to_users_dir(void)
+{
+	char *d = lt_cfg.outdir;
+	size_t n = strlen(d), k = sizeof LT_USERS_DIR - 1;
+	struct stat st;
+	if (geteuid() == 0 || n + k + 64 >= sizeof lt_cfg.outdir || (n > k && !strcmp(d + n - k, LT_USERS_DIR)))
+		return 0;
+	char p[sizeof lt_cfg.outdir];
+	memcpy(p, d, n);
+	memcpy(p + n, LT_USERS_DIR, k + 1);
+	if (lstat(p, &st) < 0 || !S_ISDIR(st.st_mode) || st.st_uid != 0 || !(st.st_mode & S_ISVTX) ||
+	    access(p, W_OK | X_OK) < 0)
+		return 0;
+	/* The suffix first, then the byte that joins it: a reader of the
+	 * directory's name (ctl status) sees the old name or the new one. */
+	memcpy(d + n + 1, LT_USERS_DIR + 1, k);
+	__atomic_store_n(&d[n], '/', __ATOMIC_RELEASE);
+	return 1;
+}
+
 void lt_data_path(char *buf, size_t cap)
 {
 	char tmp[4200];
@@ -666,6 +693,8 @@ int lt_write_file(uint32_t reason, uint32_t sig, int try)
 		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 		if (fd < 0 && errno == EEXIST && attempt == 0)
 			unlink(tmp); /* left by a crash of an earlier process with our pid, or planted */
+		else if (fd < 0 && (errno == EACCES || errno == EPERM) && attempt == 0 && !file_name[0] && to_users_dir())
+			make_paths(final, tmp, sizeof final); /* we gave up root since start-up */
 		else if (fd < 0)
 			err = errno;
 	}

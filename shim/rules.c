@@ -218,6 +218,11 @@ void lt_rules_decide(const struct lt_desc *d, const char *name, int32_t level, u
 	out->action = (uint32_t)ltx_rules_match(&n->rs, &s, &which);
 	if (which < 0)
 		return;
+	if (out->action != LTX_ACT_KEEP && lt_hook_keeps(d, level)) {
+		/* keep=N: a call its callers cannot do without runs, whatever the rule */
+		out->action = LTX_ACT_KEEP;
+		return;
+	}
 	const struct ltx_rule *r = &n->rs.rules[which];
 	out->rule = (uint32_t)which + 1;
 	out->n = r->n;

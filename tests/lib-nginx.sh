@@ -3,8 +3,10 @@
 # writing everything to one error log at debug level, on 127.0.0.1 and a
 # free port. Nothing of the machine's nginx is used but the binary and
 # mime.types; no system service is touched.
-#   nginx_setup DIR          writes DIR/nginx.conf, DIR/www/; sets NGINX_DIR, NGINX_PORT,
-#                            NGINX_LOG (the error log), NGINX_ACCESS (the access log)
+#   nginx_setup DIR [N]      writes DIR/nginx.conf, DIR/www/; sets NGINX_DIR, NGINX_PORT,
+#                            NGINX_LOG (the error log), NGINX_ACCESS (the access log).
+#                            With N: a master and N worker processes that give up root
+#                            for the user www-data (as root only), as Debian's nginx runs
 #   nginx_start [PREFIX...]  starts nginx in the background (PREFIX: a command to run it
 #                            under: logtax run ... --, gdb ...), waits until it answers;
 #                            sets NGINX_PID (nginx's own pid, from its pid file)
@@ -45,10 +47,18 @@ nginx_setup() {
 	echo "hello from logtax's test nginx" >"$NGINX_DIR/www/index.html"
 	# Every path inside NGINX_DIR: the machine's /var/log/nginx and
 	# /var/lib/nginx are neither read nor written.
+	local procs="master_process off;
+worker_processes 1;"
+	if [ -n "${2:-}" ]; then
+		procs="master_process on;
+worker_processes $2;
+user www-data;"
+		# the workers, as www-data, read the pages
+		chmod 0711 "$T" && chmod 0755 "$NGINX_DIR" "$NGINX_DIR/www" && chmod 0644 "$NGINX_DIR/www/index.html"
+	fi
 	cat >"$NGINX_DIR/nginx.conf" <<-CONF
 	daemon off;
-	master_process off;
-	worker_processes 1;
+	$procs
 	pid $NGINX_DIR/nginx.pid;
 	error_log $NGINX_LOG debug;
 	events {

@@ -15,6 +15,12 @@ nginx_need
 hook='ngx_log_error_core:level=1:fmt=4:levels=8:debug,7:info,6:notice,5:warning,4:error,3:error,2:error,1:error'
 n=20
 
+# logtax scan reads the level (first argument) and the format (fourth) from
+# the calls: the errno argument, also a constant, is not taken for the level.
+"$LOGTAX" scan --json "$NGINX" >"$T/scan.json" 2>"$T/scan.err" || fail "logtax scan $NGINX: $(cat "$T/scan.err")"
+expect_eq "$(jq -r '.objects[0].functions[] | select(.name == "ngx_log_error_core") | .suggested_hook' "$T/scan.json")" \
+	"ngx_log_error_core:level=1:fmt=4" "scan: the --hook suggested for ngx_log_error_core"
+
 # "level_name count" of the messages in an error log, sorted.
 log_levels() {
 	sed -n 's/^[0-9/]* [0-9:]* \[\([a-z]*\)\] [0-9]*#[0-9]*: .*/\1/p' "$1" |

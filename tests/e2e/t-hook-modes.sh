@@ -57,4 +57,4 @@ for spec in 'app_log:name=0' 'app_log:nam=1' '1app' 'app_log:name=1:name=2' 'app
 	expect_grep "at character [0-9]" "$T/err" "--hook '$spec': the position"
 done
 "$LOGTAX" run --hook 'app_log:name=1:nmae=2' -- true 2>"$T/err"
-expect_grep "at character 16: expected name=ARG, level=ARG, fmt=ARG, func=ARG, file=ARG, line=ARG or levels=SCALE" "$T/err" "--hook: the position of the error"
+expect_grep "at character 16: expected name=ARG, level=ARG, fmt=ARG, func=ARG, file=ARG, line=ARG, levels=SCALE or keep=N" "$T/err" "--hook: the position of the error"

@@ -100,6 +100,28 @@ START_TEST(hooks_good)
 	ck_assert_int_eq(parse("_Z3logPKc", h, &n, &pos, &why), 0); /* a C++ name */
 	ck_assert_str_eq(h[0].obj, "");
 	ck_assert_uint_eq(h[0].nlevels, 0);
+	ck_assert_uint_eq(h[0].has_keep, 0);
+}
+END_TEST
+
+/* keep=N: the level from which no rule drops a call (errstart's ERROR). */
+START_TEST(hooks_keep)
+{
+	struct ltx_hook_spec h[LTX_HOOK_MAX];
+	unsigned n, pos;
+	const char *why;
+	ck_assert_int_eq(parse("errstart:level=1:keep=21:levels=14:debug,21:error next", h, &n, &pos, &why), 0);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_uint_eq(h[0].has_keep, 1);
+	ck_assert_int_eq(h[0].keep_from, 21);
+	ck_assert_uint_eq(h[0].nlevels, 2);
+	ck_assert_uint_eq(h[1].has_keep, 0);
+	ck_assert_int_eq(parse("f:keep=0:level=2", h, &n, &pos, &why), 0);
+	ck_assert_int_eq(h[0].keep_from, 0);
+	BAD_AT("f:keep=3", 0);                  /* no level= to keep by */
+	BAD_AT("f:level=1:keep=3:keep=4", 22);  /* twice */
+	BAD_AT("f:level=1:keep=x", 15);
+	BAD_AT("f:level=1:keep=2147483648", 15);
 }
 END_TEST
 
@@ -268,6 +290,7 @@ int main(void)
 	tcase_add_test(t, levels);
 	tcase_add_test(t, entry_ids);
 	tcase_add_test(t, hooks_good);
+	tcase_add_test(t, hooks_keep);
 	tcase_add_test(t, hooks_bad);
 	tcase_add_test(t, patch_mode);
 	tcase_add_test(t, hooks_targets);
