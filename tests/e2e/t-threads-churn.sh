@@ -90,4 +90,8 @@ bare=$("$TP/churn-demo" 2 100000 1000 | sed -n 's/^churn-demo: rss kB=//p')
 mkdir -p "$T/mem"
 with=$(LOGTAX_OUTPUT=$T/mem LD_PRELOAD=$SHIM "$TP/churn-demo" 2 100000 1000 | sed -n 's/^churn-demo: rss kB=//p')
 note "resident memory after 2,000 threads: $bare kB bare, $with kB with logtax"
-expect_le "$((with - bare))" 12000 "memory the shim added after 2,000 threads (kB)"
+# (Under AddressSanitizer the same shim adds 12.1-12.5 MB here, at 7d03dba
+# as now: its runtime's own bookkeeping for the threads the shim saw.)
+limit=12000
+sanitized address && limit=16000
+expect_le "$((with - bare))" $limit "memory the shim added after 2,000 threads (kB)"
