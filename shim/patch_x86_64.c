@@ -809,7 +809,7 @@ static int thread_outside(pid_t tid, uint64_t lo, uint64_t hi)
 static pid_t trap_blocked_running_now(int n)
 {
 	for (int i = 0; i < n; i++) {
-		char path[64], buf[2048];
+		char path[64], buf[8192]; /* (status is about 1.5 kB; SigBlk is in its middle) */
 		snprintf(path, sizeof path, "/proc/self/task/%d/status", (int)tids[i]);
 		int fd = open(path, O_RDONLY | O_CLOEXEC);
 		if (fd < 0)
