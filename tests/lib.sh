@@ -253,3 +253,23 @@ expect_same() {
 data_files() {
 	find "$1" -maxdepth 1 -name 'logtax.*.ltx' | sort
 }
+
+# stress_cycles OUT N: test-programs/attach-stress, started by the test in
+# the background with DIR OUT (it attaches the shim N times, making
+# OUT/attached.C each time, and writes "exit STATUS" to OUT/status), is
+# asked for its status (OUT/status.C) and detached (OUT/detach.C) in each
+# cycle; then waited for, and expected to have ended well (every call
+# reached liblegacylog). Sets STRESS_PID.
+stress_cycles() {
+	local out=$1 n=$2 c
+	for c in $(seq "$n"); do
+		wait_until "attach $c" test -e "$out/attached.$c"
+		STRESS_PID=$(pgrep -n -x attach-stress) || fail "attach-stress is gone (killed?): $(cat "$out/stderr")"
+		"$LOGTAX" ctl "$STRESS_PID" status >"$out/status.$c" 2>&1 || { cat "$out/status.$c" >&2; fail "status $c"; }
+		"$LOGTAX" ctl "$STRESS_PID" detach >"$out/detach.$c" 2>&1 ||
+			{ cat "$out/detach.$c" "$out/stderr" >&2; fail "detach $c"; }
+		touch "$out/detached.$c"
+	done
+	wait
+	expect_eq "$(cat "$out/status")" "exit 0" "attach-stress ended well (every call reached liblegacylog)"
+}

@@ -23,15 +23,8 @@ LOGTAX_SNAPSHOT=0
 " "$TP/attach-stress" 4 $cycles "$out" >"$out/stdout" 2>"$out/stderr"
 	echo "exit $?" >"$out/status"
 ) &
-for c in $(seq $cycles); do
-	wait_until "attach $c" test -e "$out/attached.$c"
-	pid=$(pgrep -n -x attach-stress) || fail "attach-stress is gone (killed?): $(cat "$out/stderr")"
-	"$LOGTAX" ctl "$pid" status >"$out/status.$c" 2>&1 || fail "ctl status $c: $(cat "$out/status.$c")"
-	"$LOGTAX" ctl "$pid" detach >"$out/detach.$c" 2>&1 || { cat "$out/detach.$c" "$out/stderr" >&2; fail "detach $c"; }
-	touch "$out/detached.$c"
-done
-wait
-expect_eq "$(cat "$out/status")" "exit 0" "attach-stress ended well (not killed by SIGTRAP)"
+stress_cycles "$out" $cycles # (killed by SIGTRAP: "attach-stress is gone")
+pid=$STRESS_PID
 expect_grep "^entry not patched: legacy_log: thread [0-9]* blocks SIGTRAP and is running" "$out/status.1" \
 	"ctl status: the refusal, with its reason"
 expect_grep "^detached: .* and 0 function entries restored" "$out/detach.1" "no function entry was patched"

@@ -31,15 +31,8 @@ LOGTAX_JOBS=1
 " "$TP/attach-stress" $n $cycles "$out" >"$out/stdout" 2>"$out/stderr"
 	echo "exit $?" >"$out/status"
 ) &
-for c in $(seq $cycles); do
-	wait_until "attach $c" test -e "$out/attached.$c"
-	pid=$(pgrep -n -x attach-stress) || fail "attach-stress is gone"
-	"$LOGTAX" ctl "$pid" status >"$out/status.$c" 2>&1 || { cat "$out/status.$c" >&2; fail "status $c"; }
-	"$LOGTAX" ctl "$pid" detach >"$out/detach.$c" 2>&1 || { cat "$out/detach.$c" "$out/stderr" >&2; fail "detach $c"; }
-	touch "$out/detached.$c"
-done
-wait
-expect_eq "$(cat "$out/status")" "exit 0" "attach-stress ended well (every call reached liblegacylog)"
+stress_cycles "$out" $cycles
+pid=$STRESS_PID
 
 held() { sed -n "s/^earlier attaches' thread states: \([0-9]*\) held, [0-9]* unmapped$/\1/p" "$out/status.$1"; }
 freed() { sed -n "s/^earlier attaches' thread states: [0-9]* held, \([0-9]*\) unmapped$/\1/p" "$out/status.$1"; }

@@ -20,14 +20,8 @@ LOGTAX_SNAPSHOT=0
 " "$TP/attach-stress" 8 $cycles "$out" >"$out/stdout" 2>"$out/stderr"
 		echo "exit $?" >"$out/status"
 	) &
-	for c in $(seq $cycles); do
-		wait_until "$time: attach $c" test -e "$out/attached.$c"
-		pid=$(pgrep -n -x attach-stress) || fail "$time: attach-stress is gone"
-		"$LOGTAX" ctl "$pid" detach >"$out/detach.$c" 2>&1 || { cat "$out/detach.$c" "$out/stderr" >&2; fail "$time: detach $c"; }
-		touch "$out/detached.$c"
-	done
-	wait
-	expect_eq "$(cat "$out/status")" "exit 0" "$time: attach-stress ended well (every call reached liblegacylog)"
+	stress_cycles "$out" $cycles
+	pid=$STRESS_PID
 	expect_eq "$(data_files "$out" | wc -l)" "$cycles" "$time: one file per attach"
 	for c in $(seq $cycles); do
 		f=$out/logtax.$pid.a$c.ltx
