@@ -14,6 +14,15 @@
 . "$(dirname "$0")/../lib-entry.sh"
 redis_need
 n=30
+if sanitized address; then
+	# redis is linked with jemalloc, which the loader finds before the
+	# shim's ASan runtime (a dependency of the shim comes after the
+	# program's own libraries): ASan then starts on jemalloc's malloc and
+	# crashes before main. Preloaded beside the shim it comes first, as
+	# ASan wants.
+	LD_PRELOAD=$(ldd "$SHIM" | awk '/libasan/ { print $3 }')
+	export LD_PRELOAD
+fi
 
 # logtax scan reads the hook's arguments from _serverLog's calls: the level
 # a constant in the first, the format a string in the second.
