@@ -273,3 +273,15 @@ stress_cycles() {
 	wait
 	expect_eq "$(cat "$out/status")" "exit 0" "attach-stress ended well (every call reached liblegacylog)"
 }
+
+# announced CTLDIR PID: PID's control channel is up: CTLDIR/PID.on exists and
+# is its own (it holds PID's start time; empty is taken as its own, as
+# logtax ctl does). A PID.on left by an earlier process with this pid,
+# killed before its exit could remove it, is not.
+announced() {
+	local f=$1/$2.on mine
+	[ -e "$f" ] || return 1
+	[ -s "$f" ] || return 0
+	mine=$(awk '{ sub(/.*\) /, ""); split($0, f, " "); printf "%s", f[20] }' "/proc/$2/stat" 2>/dev/null)
+	[ "$(cat "$f")" = "$mine" ]
+}

@@ -32,7 +32,7 @@ threads() { ls "/proc/$1/task" | wc -l; }
 # Dormant: loaded, not attached.
 start dormant ATTACH_DORMANT=1
 expect_eq "$(threads "$pid")" 1 "dormant: no thread of the shim's"
-[ ! -e "$ctldir/$pid.on" ] || fail "dormant: a control channel was set up"
+! announced "$ctldir" "$pid" || fail "dormant: a control channel was set up"
 touch "$T/dormant/go"
 wait
 expect_eq "$(cat "$T/dormant/status")" "exit 0" "dormant: exit status"
@@ -50,7 +50,7 @@ out=$T/again
 wait_until "attached: the control thread" test "$(threads "$pid")" -eq 2
 "$LOGTAX" ctl "$pid" detach >"$out/detach" 2>&1 || { cat "$out/detach" >&2; fail "detach"; }
 wait_until "detached: the control thread ends" test "$(threads "$pid")" -eq 1
-[ ! -e "$ctldir/$pid.on" ] || fail "detached: the control channel is still announced"
+! announced "$ctldir" "$pid" || fail "detached: the control channel is still announced"
 "$LOGTAX" ctl "$pid" detach >"$out/detach2" 2>&1
 expect_eq "$?" 4 "a second detach: no channel any more"
 touch "$out/go"
@@ -77,7 +77,7 @@ expect_grep 'rc=4 already traced by logtax' "$out/stderr" "preloaded: why"
 ( "$LOGTAX" run -o "$out" -- "$TP/attach-demo" 300 "$out" >"$out/stdout2" 2>"$out/stderr2"; echo "exit $?" >"$out/status" ) &
 wait_until "run: phase 2" test -s "$out/phase2"
 pid=$(cat "$out/phase2")
-wait_until "run: control channel" test -e "$ctldir/$pid.on"
+wait_until "run: control channel" announced "$ctldir" "$pid"
 "$LOGTAX" ctl "$pid" detach >"$out/detach" 2>&1
 expect_eq "$?" 1 "preloaded: detach refused"
 expect_grep 'detach is for a process logtax attached to; this one was started under logtax run' "$out/detach" "preloaded: why not"
