@@ -826,7 +826,7 @@ static pid_t trap_blocked_running_now(int n)
 		if (!st || !blk)
 			return tids[i]; /* unknown: as if it did */
 		uint64_t mask = strtoull(blk + 9, NULL, 16);
-		if ((mask >> (SIGTRAP - 1) & 1) && st[8] != 'S' && st[8] != 'D' && st[8] != 'T' && st[8] != 't')
+		if ((mask >> (SIGTRAP - 1) & 1) && st[8] == 'R') /* running or runnable; not asleep, stopped or a zombie */
 			return tids[i];
 	}
 	return 0;
