@@ -3,14 +3,15 @@
 # TARGET: WHY"): an attached shim patches on its control thread, whose
 # warnings never reach the program's stderr, so status is where they are
 # told. refuse-demo's librefuse.so (test-programs/entry/refuse.S) has
-# ref_short (3 bytes), ref_after (4 bytes, hooked by address) and
+# ref_short (3 bytes), ref_after (4 bytes, hooked by address),
 # ref_branchin (its loop branches back into its first 5 bytes) and
 # ref_nosize (no symbol size, no .eh_frame entry): refused, each with its
 # reason, through both paths (a plain function name, and a target naming
 # its object); ref_branchin_bodies is patched and not listed.
 # Under logtax run, and under logtax attach twice: the second attach, with
 # only the patched hook, lists nothing (the first one's refusals are not
-# carried over).
+# carried over). And late_fn (late-patch-demo), refused at an attach, then
+# patched after a dlopen, drops out of the list.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/../lib-entry.sh"
 
@@ -52,6 +53,35 @@ expect_eq "$(grep -c ref_branchin_bodies "$out/stderr")" 0 "run: lines about the
 n=$("$ANALYZE" report --format csv "$(one_file "$out")" |
 	csv_each '$c["entry"] == "ref_branchin_bodies" { n += $c["calls"] } END { print n + 0 }')
 expect_eq "$n" 1 "run: ref_branchin_bodies's calls (refuse-demo makes one)"
+
+# ---- refused, then patched: no longer listed ----
+# late-patch-demo attaches the shim itself (as logtax attach does) while a
+# thread that blocks every signal runs through late_fn: refused. That
+# thread stops, a dlopen has the entries patched again, and late_fn's
+# entry is patched: status lists it no more, and its direct calls after
+# the dlopen are all counted (only a patched entry sees them).
+out=$T/late
+mkdir -p "$out"
+ATTACH_SHIM=$SHIM ATTACH_SETTINGS="LOGTAX_OUTPUT=$out
+LOGTAX_PATCH=entry
+LOGTAX_HOOK=late_fn
+LOGTAX_SNAPSHOT=0
+" "$TPE/late-patch-demo" "$out" "$TPE/libentrylate.so" 50 >"$out/stdout" 2>"$out/stderr" &
+pid=$!
+wait_alive "attached" "$pid" "$out/stderr" test -e "$out/attached"
+"$LOGTAX" ctl "$pid" status >"$out/status.1" 2>&1 || { cat "$out/status.1" >&2; fail "late: status 1"; }
+expect_grep "^entry not patched: late_fn: thread [0-9]* blocks SIGTRAP and is running" "$out/status.1" "late: refused first"
+touch "$out/go"
+wait_alive "the dlopen" "$pid" "$out/stderr" test -e "$out/loaded"
+"$LOGTAX" ctl "$pid" status >"$out/status.2" 2>&1 || { cat "$out/status.2" >&2; fail "late: status 2"; }
+expect_eq "$(grep -c '^entry not patched: ' "$out/status.2")" 0 "late: entries listed as not patched after the dlopen"
+"$LOGTAX" ctl "$pid" detach >"$out/detach" 2>&1 || { cat "$out/detach" >&2; fail "late: detach"; }
+touch "$out/end"
+wait $pid || fail "late-patch-demo: exit $?: $(cat "$out/stderr")"
+n=$("$ANALYZE" report --format csv "$out/logtax.$pid.a1.ltx" |
+	csv_each '$c["entry"] == "late_fn" { n += $c["calls"] } END { print n + 0 }')
+expect_eq "$n" "$(sed -n 's/^late-patch-demo: calls after the dlopen entry=late_fn count=//p' "$out/stdout")" \
+	"late: late_fn's calls after the dlopen"
 
 # ---- logtax attach ----
 [ -x "$B/libexec/logtax/logtax-attach" ] ||
