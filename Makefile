@@ -193,12 +193,12 @@ endif
 # Functions reached only by direct calls, for entry patching (issue 11;
 # tests/e2e/t-entry-*): a logger inside an -O2 executable (plain, -fno-plt,
 # static in a stripped one), one reached through a PLT and directly, threads
-# while a library is loaded, entries that cannot be patched, GLib's own
-# criticals.
+# while a library is loaded, entries that cannot be patched, one patched
+# only after a dlopen, GLib's own criticals.
 TPE := $(TP)/entry
 ifeq ($(ARCH),x86_64)
 TP_BINS += $(TPE)/direct-demo $(TPE)/direct-demo-noplt $(TPE)/direct-static-demo $(TPE)/entry-both-demo \
-	$(TPE)/entry-threads-demo $(TPE)/refuse-demo
+	$(TPE)/entry-threads-demo $(TPE)/refuse-demo $(TPE)/late-patch-demo
 ifeq ($(HAVE_GLIB),1)
 TP_BINS += $(TPE)/glib-internal-demo
 endif
@@ -569,6 +569,10 @@ $(TPE)/librefuse.so: test-programs/entry/refuse.S
 $(TPE)/refuse-demo: test-programs/entry/refuse-main.c $(TPE)/librefuse.so
 	$(call echo_cmd,CC,$@)
 	$(Q)$(CC) $(TPE_CFLAGS) -o $@ $< -L$(TPE) -lrefuse -Wl,-rpath,'$$ORIGIN'
+$(TPE)/late-patch-demo: test-programs/entry/late-patch.c
+	@mkdir -p $(dir $@)
+	$(call echo_cmd,CC,$@)
+	$(Q)$(CC) $(TPE_CFLAGS) -pthread -o $@ $< -ldl
 $(TPE)/glib-internal-demo: test-programs/entry/glib-internal.c
 	@mkdir -p $(dir $@)
 	$(call echo_cmd,CC,$@)

@@ -15,6 +15,7 @@
 #include "control.h"
 #include "base.h"
 #include "entrypatch.h"
+#include "hooktarget.h"
 #include "output.h"
 #include "rules.h"
 #include "state.h"
@@ -201,10 +202,21 @@ static void answer(const char *nonce, size_t nonce_len, int ok, const char *body
 		unlink(tmp);
 }
 
-/* "entry not patched: SYMBOL: WHY" */
+/* "entry not patched: SYMBOL: WHY" (a built-in's symbol, or a --hook
+ * target as given), while room is left for the lines after them */
+struct refused {
+	struct sbuf *o;
+	unsigned unlisted;
+};
+
 static void say_refused(const char *symbol, const char *why, void *arg)
 {
-	struct sbuf *o = arg;
+	struct refused *r = arg;
+	struct sbuf *o = r->o;
+	if (o->n + 24 + strlen(symbol) + strlen(why) + 512 > o->cap) {
+		r->unlisted++;
+		return;
+	}
 	puts_(o, "\nentry not patched: ");
 	puts_(o, symbol);
 	puts_(o, ": ");
@@ -271,7 +283,13 @@ static void status(struct sbuf *o)
 	puts_(o, "\nmapped: ");
 	putu(o, lt_mapped());
 	puts_(o, " bytes");
-	lt_entrypatch_refusals(say_refused, o);
+	struct refused ref = { o, 0 };
+	lt_entrypatch_refusals(say_refused, &ref);
+	lt_hook_refusals(say_refused, &ref);
+	if (ref.unlisted) {
+		puts_(o, "\nentries not patched, not listed (no room): ");
+		putu(o, ref.unlisted);
+	}
 	puts_(o, "\ntime: ");
 	if (lt_cfg.time_mode == LTX_TIME_OFF)
 		puts_(o, "off");

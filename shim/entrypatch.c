@@ -254,6 +254,7 @@ void lt_entrypatch_remove_all(uint32_t *ok, uint32_t *bad)
 	for (unsigned i = 0; i < MAX_DESCS; i++) {
 		done[i] = NULL;
 		refused_at[i] = NULL;
+		refused_why[i][0] = 0; /* the next attach lists its own refusals */
 	}
 	pthread_mutex_unlock(&lock);
 }

@@ -139,8 +139,11 @@ static int entry_patch(unsigned k, uint64_t def)
 	if (st < 0)
 		return 0;
 	const char *why = NULL;
-	if (lt_entry_hook(specs[k].fn, def, &lt_hook_descs[st].real, (void *)stub_addr((uint32_t)st), &why))
+	if (lt_entry_hook(specs[k].fn, def, &lt_hook_descs[st].real, (void *)stub_addr((uint32_t)st), &why)) {
+		lt_hook_refusal((unsigned)st, NULL, NULL); /* refused at an earlier pass, maybe */
 		return 1;
+	}
+	lt_hook_refusal((unsigned)st, targets[k], why);
 	if (!entry_warned[k]++) {
 		char msg[320];
 		size_t n = 0;
@@ -299,10 +302,14 @@ static void patch_targets(int first)
 			if (st < 0)
 				break;
 			if (lt_hook_entry_patch(&lt_hook_descs[st], (void *)addr[i], size[i], (void *)stub_addr((uint32_t)st),
-						&why) < 0)
+						&why) < 0) {
+				lt_hook_refusal((unsigned)st, targets[k], why);
 				target_warn(k, "entry not patched: ", why,
 					    h->fn[0] ? "; only calls through a PLT or GOT entry are counted (GOT patching)"
 						     : "; nothing is counted");
+			} else {
+				lt_hook_refusal((unsigned)st, NULL, NULL);
+			}
 		}
 	}
 }
@@ -314,6 +321,10 @@ void lt_hooks_init(void)
 	/* again at an attach after a detach: the last attach's hooks are not
 	 * followed into later dlopens unless given again */
 	__atomic_store_n(&hooks_active, 0, __ATOMIC_RELEASE);
+	/* the last attach's refusals are not this one's (ctl status) */
+	pthread_mutex_lock(&patch_lock);
+	lt_hook_refusals_clear();
+	pthread_mutex_unlock(&patch_lock);
 	nspecs = 0;
 	if (!v || !*v)
 		return;

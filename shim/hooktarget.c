@@ -13,6 +13,7 @@
 #include "hooktarget.h"
 #include "desc.h"
 #include "elfsym.h"
+#include "entries.h"
 #include "patch.h"
 #include "symbols.h"
 #include "../common/ltx_entries.h"
@@ -133,6 +134,72 @@ unsigned lt_hook_resolve(const struct ltx_hook_spec *h, uint64_t *addr, uint64_t
 	if (!n)
 		*why = last ? last : "not found in the objects its glob matches";
 	return n;
+}
+
+/* ---- refusals, for `logtax ctl PID status` ------------------------------
+ * A shim attached to a running program patches where the program's
+ * stderr cannot be reached, so a refused hook would be told to no one:
+ * status lists them, as entrypatch.c's refused built-ins. The patcher
+ * (under its lock) is the only writer; the control thread reads without
+ * a lock, by a sequence count (odd while a slot is written: the reader
+ * copies again), so status never waits for a patch pass and a fork child
+ * never inherits a lock held by it. Every byte is an atomic access. */
+struct refusal {
+	uint32_t seq;
+	const char *target; /* NULL: nothing refused */
+	char why[200];
+};
+static struct refusal refusals[LTX_HOOK_STUBS];
+
+void lt_hook_refusal(unsigned st, const char *target, const char *why)
+{
+	if (st >= LTX_HOOK_STUBS)
+		return;
+	struct refusal *r = &refusals[st];
+	if (!why && !__atomic_load_n(&r->target, __ATOMIC_RELAXED))
+		return; /* nothing to forget */
+	/* Release stores, acquire loads (no fences: ThreadSanitizer builds
+	 * refuse them): a reader that sees one byte of this write sees the
+	 * odd count stored before it. */
+	uint32_t s = __atomic_load_n(&r->seq, __ATOMIC_RELAXED);
+	__atomic_store_n(&r->seq, s + 1, __ATOMIC_RELAXED);
+	size_t n = 0;
+	for (; why && why[n] && n + 1 < sizeof r->why; n++)
+		__atomic_store_n(&r->why[n], why[n], __ATOMIC_RELEASE);
+	__atomic_store_n(&r->why[n], 0, __ATOMIC_RELEASE);
+	__atomic_store_n(&r->target, why ? target : NULL, __ATOMIC_RELEASE);
+	__atomic_store_n(&r->seq, s + 2, __ATOMIC_RELEASE);
+}
+
+void lt_hook_refusals_clear(void)
+{
+	for (unsigned i = 0; i < LTX_HOOK_STUBS; i++)
+		lt_hook_refusal(i, NULL, NULL);
+}
+
+void lt_hook_refusals(void (*each)(const char *target, const char *why, void *arg), void *arg)
+{
+	uint32_t used = __atomic_load_n(&lt_hook_used, __ATOMIC_ACQUIRE);
+	for (uint32_t i = 0; i < used && i < LTX_HOOK_STUBS; i++) {
+		struct refusal *r = &refusals[i];
+		char why[sizeof r->why];
+		const char *target = NULL;
+		/* a writer holds a slot for a few hundred stores: a few tries;
+		 * a line cut by a write that never stops is still bounded */
+		for (int tries = 0; tries < 16; tries++) {
+			uint32_t s = __atomic_load_n(&r->seq, __ATOMIC_ACQUIRE);
+			target = __atomic_load_n(&r->target, __ATOMIC_ACQUIRE);
+			for (size_t k = 0; target && k < sizeof why; k++)
+				why[k] = __atomic_load_n(&r->why[k], __ATOMIC_ACQUIRE);
+			if (!(s & 1) && __atomic_load_n(&r->seq, __ATOMIC_RELAXED) == s)
+				break;
+		}
+		if (!target)
+			continue;
+		why[sizeof why - 1] = 0;
+		if (why[0])
+			each(target, why, arg);
+	}
 }
 
 #if LT_HAVE_TRAMPOLINES

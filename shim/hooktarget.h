@@ -32,4 +32,17 @@ unsigned lt_hook_resolve(const struct ltx_hook_spec *h, uint64_t *addr, uint64_t
  * refused. */
 int lt_hook_entry_patch(struct lt_desc *d, void *fn, uint64_t size, void *stub, const char **why) LT_HIDDEN;
 
+/* Refused entry patches of hooked definitions, for `logtax ctl PID
+ * status`. One slot per hook descriptor st (one hook, one definition):
+ * the latest refusal (why, copied, cut to a fixed size) of target (the
+ * hook as given; the string must outlive the hook set), or, with why
+ * NULL, none (patched since). Written only under the hook patcher's lock;
+ * read without one. */
+void lt_hook_refusal(unsigned st, const char *target, const char *why) LT_HIDDEN;
+/* Every slot emptied: a new attach's hooks (under the patcher's lock). */
+void lt_hook_refusals_clear(void) LT_HIDDEN;
+/* each(target, why, arg) for every hooked definition whose entry patch
+ * was refused and not patched since. Never waits for a patch pass. */
+void lt_hook_refusals(void (*each)(const char *target, const char *why, void *arg), void *arg) LT_HIDDEN;
+
 #endif

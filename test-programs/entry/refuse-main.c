@@ -6,9 +6,12 @@
  *   refuse-demo: body entry=ref_branchin count=C         (its body ran)
  *   refuse-demo: returned entry=ref_short sum=N          (n per kept call, 0 per dropped one)
  *   refuse-demo: returned entry=ref_after sum=N
- *   refuse-demo [ROUNDS]   (default 10) */
+ *   refuse-demo [ROUNDS [UNTIL]]   (default 10; with UNTIL, a path, it waits
+ *                                   after its calls until UNTIL exists) */
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
 
 int ref_branchin(int n);
 int ref_short(int n);
@@ -27,6 +30,10 @@ int main(int argc, char **argv)
 		loops += ref_branchin(i);
 		shorts += ref_short(i);
 		after += ref_after(i);
+	}
+	while (argc > 2 && access(argv[2], F_OK) != 0) {
+		struct timespec ts = { 0, 10000000 };
+		nanosleep(&ts, NULL);
 	}
 	printf("refuse-demo: calls entry=ref_branchin source=- level=0 level_name=? count=%d\n", rounds);
 	printf("refuse-demo: calls entry=ref_short source=- level=0 level_name=? count=%d\n", rounds);

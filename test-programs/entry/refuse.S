@@ -10,6 +10,10 @@
  * ref_short(n): returns n, in 3 bytes (mov, ret); the next function starts
  * right after it, so 5 bytes cannot be written without breaking that one.
  *
+ * ref_nosize(n): returns n + 2, with no symbol size (no .size) and no
+ * .eh_frame entry: its end is unknown, so its body cannot be checked.
+ * Never called (a hook naming it is refused: tests/e2e/t-hook-targets.sh).
+ *
  * No endbr64: the bytes at the entry are exactly the ones described. */
 	.text
 	.globl	ref_branchin
@@ -46,6 +50,18 @@ ref_branchin_bodies:
 	movq	.Lbody(%rip), %rax
 	ret
 	.size	ref_branchin_bodies, .-ref_branchin_bodies
+
+	.globl	ref_nosize
+	.type	ref_nosize, @function
+	.p2align 4
+ref_nosize:
+	leal	2(%rdi), %eax
+	nop
+	nop
+	nop
+	nop
+	ret
+	/* no .size */
 
 	.data
 	.p2align 3

@@ -4,8 +4,9 @@
 # --patch entry: patching an entry puts an int3 there first, and a thread
 # that met it with SIGTRAP blocked would be killed by the kernel, with the
 # whole process. The shim refuses such entries while such a thread runs,
-# says why (ctl status), and counts legacy_log through its GOT entry
-# instead; the program ends well (every call reached liblegacylog, its own
+# says why in ctl status (the built-in legacy_log and the --hook target
+# stress_direct alike, once each in every attach), and counts legacy_log
+# through its GOT entry instead; the program ends well (every call reached liblegacylog, its own
 # counter) and each attach's file holds every legacy_log call made while
 # attached.
 . "$(dirname "$0")/../lib.sh"
@@ -25,8 +26,13 @@ LOGTAX_SNAPSHOT=0
 ) &
 stress_cycles "$out" $cycles # (killed by SIGTRAP: "attach-stress is gone")
 pid=$STRESS_PID
-expect_grep "^entry not patched: legacy_log: thread [0-9]* blocks SIGTRAP and is running" "$out/status.1" \
-	"ctl status: the refusal, with its reason"
+for c in $(seq $cycles); do
+	for fn in legacy_log stress_direct; do
+		expect_grep "^entry not patched: $fn: thread [0-9]* blocks SIGTRAP and is running" "$out/status.$c" \
+			"attach $c: ctl status: $fn's refusal, with its reason"
+		expect_eq "$(grep -c "^entry not patched: $fn:" "$out/status.$c")" 1 "attach $c: lines listing $fn"
+	done
+done
 expect_grep "^detached: .* and 0 function entries restored" "$out/detach.1" "no function entry was patched"
 for c in $(seq $cycles); do
 	f=$out/logtax.$pid.a$c.ltx
