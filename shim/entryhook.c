@@ -100,43 +100,38 @@ int lt_entry_hook(const char *fn, uint64_t def, void **real, void *stub, const c
 		say("its entry is patched already for another hook", NULL);
 		return 0;
 	}
-	p = lt_patch_removed_at((void *)def, stub);
-	if (p) {
-		/* patched under an earlier attach, removed at its detach */
-		__atomic_store_n(real, lt_patch_copy(p), __ATOMIC_RELEASE);
-		if (lt_patch_apply(p) == 0)
-			return 1;
-		__atomic_store_n(real, (void *)def, __ATOMIC_RELEASE);
-		say("", lt_patch_why(p));
-		return 0;
-	}
-	if (used == MAX_ENTRIES) {
-		say("too many patched entries (256)", NULL);
-		return 0;
-	}
 	/* the object's file tells the function's size */
 	struct owner o = { def, NULL, 0 };
 	if (!dl_iterate_phdr(find_owner, &o)) {
 		say("no loaded object holds its definition", NULL);
 		return 0;
 	}
-	uint64_t addr = 0, size = 0;
-	const char *w = NULL;
-	if (lt_sym_find(o.name, o.bias, fn, &addr, &size, &w) < 0 || addr != def) {
-		if (lt_sym_number(o.name, o.bias, def - o.bias, &addr, &size, &w) < 0 || addr != def) {
-			say("its size cannot be read from its object: ", w);
+	/* prepared before (patched under an earlier attach and removed at its
+	 * detach, or refused): used again, not a new slot per attach or pass */
+	p = lt_patch_unused_at((void *)def, stub);
+	if (!p) {
+		if (used == MAX_ENTRIES) {
+			say("too many patched entries (256)", NULL);
 			return 0;
 		}
+		uint64_t addr = 0, size = 0;
+		const char *w = NULL;
+		if (lt_sym_find(o.name, o.bias, fn, &addr, &size, &w) < 0 || addr != def) {
+			if (lt_sym_number(o.name, o.bias, def - o.bias, &addr, &size, &w) < 0 || addr != def) {
+				say("its size cannot be read from its object: ", w);
+				return 0;
+			}
+		}
+		p = &pool[used];
+		int r = lt_patch_prepare(p, (void *)def, size, stub);
+		if (r) {
+			say("", lt_patch_why(p));
+			if (p->state != LT_PATCH_NONE)
+				used++;
+			return 0;
+		}
+		used++;
 	}
-	p = &pool[used];
-	int r = lt_patch_prepare(p, (void *)def, size, stub);
-	if (r) {
-		say("", lt_patch_why(p));
-		if (p->state != LT_PATCH_NONE)
-			used++;
-		return 0;
-	}
-	used++;
 	/* A leaf of the executable: its callers in the same unit may keep
 	 * values in registers across the call, or skip aligning the stack,
 	 * knowing it needs neither (GCC's IPA); the trampoline keeps only what
@@ -151,8 +146,7 @@ int lt_entry_hook(const char *fn, uint64_t def, void **real, void *stub, const c
 	/* the copy is the real function from now on: stored before the jmp
 	 * can send a call to the stub */
 	__atomic_store_n(real, lt_patch_copy(p), __ATOMIC_RELEASE);
-	r = lt_patch_apply(p);
-	if (r) {
+	if (lt_patch_apply(p)) {
 		__atomic_store_n(real, (void *)def, __ATOMIC_RELEASE);
 		say("", lt_patch_why(p));
 		return 0;

@@ -151,35 +151,29 @@ static void patch_one(unsigned i, int mode)
 		return;
 	if (mode == LTX_PATCH_AUTO && in_libc(w.name))
 		return;
-	struct lt_patch *again = lt_patch_removed_at(real, (void *)self_entry[i]);
-	if (again) {
-		/* patched under an earlier attach, removed at its detach */
-		void *was = __atomic_load_n(&d->real, __ATOMIC_ACQUIRE);
-		__atomic_store_n(&d->real, lt_patch_copy(again), __ATOMIC_RELEASE);
-		if (lt_patch_apply(again) == 0) {
-			done[i] = again;
-			refused_at[i] = NULL;
+	/* Prepared before (patched under an earlier attach and removed at its
+	 * detach, or refused after it was prepared): used again, not a new
+	 * slot of the pool per attach or dlopen. */
+	struct lt_patch *p = lt_patch_unused_at(real, (void *)self_entry[i]);
+	if (!p) {
+		uint64_t addr = 0, size = 0;
+		const char *why = NULL;
+		if (lt_sym_number(w.name, w.bias, (uint64_t)real - w.bias, &addr, &size, &why) < 0 || !size) {
+			refuse(i, why ? why : "its size is unknown");
 			return;
 		}
-		__atomic_store_n(&d->real, was ? was : real, __ATOMIC_RELEASE);
+		if (pool_used == sizeof pool / sizeof pool[0]) {
+			refuse(i, "too many patched entries");
+			return;
+		}
+		p = &pool[pool_used];
+		int rc = lt_patch_prepare(p, real, size, (void *)self_entry[i]);
+		if (rc) {
+			refuse(i, lt_patch_why(p));
+			return;
+		}
+		pool_used++; /* in the engine's list now */
 	}
-	uint64_t addr = 0, size = 0;
-	const char *why = NULL;
-	if (lt_sym_number(w.name, w.bias, (uint64_t)real - w.bias, &addr, &size, &why) < 0 || !size) {
-		refuse(i, why ? why : "its size is unknown");
-		return;
-	}
-	if (pool_used == sizeof pool / sizeof pool[0]) {
-		refuse(i, "too many patched entries");
-		return;
-	}
-	struct lt_patch *p = &pool[pool_used];
-	int rc = lt_patch_prepare(p, real, size, (void *)self_entry[i]);
-	if (rc) {
-		refuse(i, lt_patch_why(p));
-		return;
-	}
-	pool_used++; /* in the engine's list now */
 	if (!p->calls_out) {
 		/* Callers in its own unit may rely on which registers it leaves
 		 * alone; the trampoline keeps only what the ABI asks. (glibc's
@@ -193,8 +187,7 @@ static void patch_one(unsigned i, int mode)
 	}
 	void *expect = __atomic_load_n(&d->real, __ATOMIC_ACQUIRE);
 	__atomic_store_n(&d->real, lt_patch_copy(p), __ATOMIC_RELEASE);
-	rc = lt_patch_apply(p);
-	if (rc) {
+	if (lt_patch_apply(p)) {
 		void *copy = lt_patch_copy(p);
 		__atomic_compare_exchange_n(&d->real, &copy, expect ? expect : real, 0, __ATOMIC_RELEASE,
 					    __ATOMIC_RELAXED);

@@ -219,20 +219,25 @@ int lt_hook_entry_patch(struct lt_desc *d, void *fn, uint64_t size, void *stub, 
 		*why = "its entry is patched already";
 		return -1;
 	}
-	if (pool_used == sizeof pool / sizeof pool[0]) {
-		*why = "too many patched entries";
-		return -1;
+	/* prepared before (patched under an earlier attach and removed at its
+	 * detach, or refused): used again, not a new slot per attach or pass */
+	struct lt_patch *p = lt_patch_unused_at(fn, stub);
+	if (!p) {
+		if (pool_used == sizeof pool / sizeof pool[0]) {
+			*why = "too many patched entries";
+			return -1;
+		}
+		if (!loader_set++)
+			/* capstone is loaded past our own dlopen wrapper, which
+			 * would come back to the hooks */
+			lt_patch_set_loader(lt_real_dlopen);
+		p = &pool[pool_used];
+		if (lt_patch_prepare(p, fn, size, stub)) {
+			*why = lt_patch_why(p);
+			return -1;
+		}
+		pool_used++; /* in the engine's list now */
 	}
-	if (!loader_set++)
-		/* capstone is loaded past our own dlopen wrapper, which would
-		 * come back to the hooks */
-		lt_patch_set_loader(lt_real_dlopen);
-	struct lt_patch *p = &pool[pool_used];
-	if (lt_patch_prepare(p, fn, size, stub)) {
-		*why = lt_patch_why(p);
-		return -1;
-	}
-	pool_used++; /* in the engine's list now */
 	if (!p->calls_out) {
 		/* callers in its own unit may rely on which registers it leaves
 		 * alone; the trampoline keeps only what the ABI asks */

@@ -89,7 +89,6 @@ struct lt_patch {
 	 * and -fipa-stack-alignment), which a target that does not keep every
 	 * register must refuse. */
 	uint8_t calls_out;
-	uint8_t applied_once; /* applied (and maybe removed since): lt_patch_removed_at */
 	uint8_t orig[LT_PATCH_MAXLEN]; /* what the replaced bytes held */
 	uint8_t jmp[LT_PATCH_MAXLEN];  /* jmp rel32, then int3 filling len */
 	uint8_t ins_at[LT_PATCH_MAXINS];   /* instruction k starts at at + ins_at[k] */
@@ -130,10 +129,12 @@ const char *lt_patch_strerror(int err);
 void lt_patch_remove_all(unsigned *ok, unsigned *bad);
 /* Patches applied now. */
 unsigned lt_patch_applied(void);
-/* A patch of fn to target applied once and removed since (not one that
- * was only prepared, then refused by its caller), its bytes the
- * original still: to apply again (an attach after a detach), or NULL. */
-struct lt_patch *lt_patch_removed_at(void *fn, void *target);
+/* A patch of fn to target prepared before and not applied now (removed at
+ * a detach, or refused by its caller or by apply), its bytes the original
+ * still: to use again rather than prepare another (an attach after a
+ * detach, a later dlopen's pass), or NULL. The caller checks it as it
+ * checks a new one (calls_out). */
+struct lt_patch *lt_patch_unused_at(void *fn, void *target);
 
 /* A function whose entry is patched must be entered through its copy
  * (entering it would jump to the target again): fn's copy if an applied

@@ -1061,7 +1061,6 @@ int lt_patch_apply(struct lt_patch *p)
 	} else if (handlers_ready(p) < 0) {
 		r = LT_PATCH_EPROT;
 	} else if (!(r = write_entry(p, p->jmp, 1))) {
-		p->applied_once = 1;
 		__atomic_store_n(&p->state, LT_PATCH_APPLIED, __ATOMIC_RELEASE);
 	}
 	pthread_mutex_unlock(&lock);
@@ -1109,10 +1108,10 @@ unsigned lt_patch_applied(void)
 	return n;
 }
 
-struct lt_patch *lt_patch_removed_at(void *fn, void *target)
+struct lt_patch *lt_patch_unused_at(void *fn, void *target)
 {
 	for (struct lt_patch *p = __atomic_load_n(&list, __ATOMIC_ACQUIRE); p; p = p->next)
-		if (p->fn == fn && p->target == target && p->applied_once &&
+		if (p->fn == fn && p->target == target &&
 		    __atomic_load_n(&p->state, __ATOMIC_ACQUIRE) == LT_PATCH_PREPARED &&
 		    !memcmp(p->at, p->orig, p->len))
 			return p;

@@ -257,8 +257,8 @@ data_files() {
 # stress_cycles OUT N: test-programs/attach-stress, started by the test in
 # the background with DIR OUT (it attaches the shim N times, making
 # OUT/attached.C each time, and writes "exit STATUS" to OUT/status), is
-# asked for its status (OUT/status.C) and detached (OUT/detach.C) in each
-# cycle; then waited for, and expected to have ended well (every call
+# asked for its status (OUT/status.C), its maps copied (OUT/maps.C), and
+# detached (OUT/detach.C) in each cycle; then waited for, and expected to have ended well (every call
 # reached liblegacylog). Sets STRESS_PID.
 stress_cycles() {
 	local out=$1 n=$2 c
@@ -266,6 +266,7 @@ stress_cycles() {
 		wait_until "attach $c" test -e "$out/attached.$c"
 		STRESS_PID=$(pgrep -n -x attach-stress) || fail "attach-stress is gone (killed?): $(cat "$out/stderr")"
 		"$LOGTAX" ctl "$STRESS_PID" status >"$out/status.$c" 2>&1 || { cat "$out/status.$c" >&2; fail "status $c"; }
+		cp "/proc/$STRESS_PID/maps" "$out/maps.$c" 2>/dev/null
 		"$LOGTAX" ctl "$STRESS_PID" detach >"$out/detach.$c" 2>&1 ||
 			{ cat "$out/detach.$c" "$out/stderr" >&2; fail "detach $c"; }
 		touch "$out/detached.$c"

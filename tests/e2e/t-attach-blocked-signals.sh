@@ -34,6 +34,21 @@ for c in $(seq $cycles); do
 	done
 done
 expect_grep "^detached: .* and 0 function entries restored" "$out/detach.1" "no function entry was patched"
+# Each refusal came after the patch was prepared (its copy mapped near the
+# function): a later attach uses that copy again, so the program's
+# anonymous executable pages stay as the first attach left them.
+copies() { # MAPS: bytes of anonymous r-x mappings
+	local range perms _x path sum=0
+	while read -r range perms _x _x _x path; do
+		[ "$perms" = r-xp ] && [ -z "$path" ] && sum=$((sum + 16#${range#*-} - 16#${range%-*}))
+	done <"$1"
+	echo "$sum"
+}
+[ -s "$out/maps.1" ] || fail "no maps of attach 1"
+expect_ge "$(copies "$out/maps.1")" 8192 "attach 1: the refused entries' copies mapped (legacy_log, stress_direct)"
+for c in $(seq 2 $cycles); do
+	expect_eq "$(copies "$out/maps.$c")" "$(copies "$out/maps.1")" "attach $c: no new copy of a refused entry"
+done
 for c in $(seq $cycles); do
 	f=$out/logtax.$pid.a$c.ltx
 	[ -f "$f" ] || fail "no $f"
