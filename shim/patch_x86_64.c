@@ -618,9 +618,18 @@ static unsigned ntids;
 
 static void chain(const struct sigaction *prev, int sig, siginfo_t *si, void *uc)
 {
-	if (prev->sa_flags & SA_SIGINFO) {
-		if (prev->sa_sigaction)
+	if (prev->sa_flags & SA_SIGINFO || (prev->sa_handler != SIG_DFL && prev->sa_handler != SIG_IGN)) {
+		/* with the signals blocked its own sigaction would have blocked
+		 * (ours may block fewer: on_trap's is SA_NODEFER) */
+		sigset_t m = prev->sa_mask, old;
+		if (!(prev->sa_flags & SA_NODEFER))
+			sigaddset(&m, sig);
+		pthread_sigmask(SIG_BLOCK, &m, &old);
+		if (!(prev->sa_flags & SA_SIGINFO))
+			prev->sa_handler(sig);
+		else if (prev->sa_sigaction)
 			prev->sa_sigaction(sig, si, uc);
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
 	} else if (prev->sa_handler == SIG_DFL) {
 		/* what would have happened without us: the default action, once
 		 * this handler returns and unblocks the signal */
@@ -632,8 +641,6 @@ static void chain(const struct sigaction *prev, int sig, siginfo_t *si, void *uc
 			long tid = lt_syscall(SYS_gettid);
 			lt_syscall(SYS_tgkill, getpid(), tid, sig);
 		}
-	} else if (prev->sa_handler != SIG_IGN) {
-		prev->sa_handler(sig);
 	}
 }
 
@@ -678,8 +685,8 @@ static void on_check(int sig, siginfo_t *si, void *ucv)
 }
 
 /* Ours installed (again, if the program replaced it since: we then chain
- * to what it installed). */
-static int own_handler(int sig, void (*fn)(int, siginfo_t *, void *), struct sigaction *prev)
+ * to what it installed). extra: more sa_flags. */
+static int own_handler(int sig, void (*fn)(int, siginfo_t *, void *), struct sigaction *prev, int extra)
 {
 	struct sigaction cur, sa;
 	if (real_sa()(sig, NULL, &cur) < 0)
@@ -688,7 +695,7 @@ static int own_handler(int sig, void (*fn)(int, siginfo_t *, void *), struct sig
 		return 0;
 	memset(&sa, 0, sizeof sa);
 	sa.sa_sigaction = fn;
-	sa.sa_flags = SA_SIGINFO | SA_RESTART | SA_ONSTACK;
+	sa.sa_flags = SA_SIGINFO | SA_RESTART | SA_ONSTACK | extra;
 	sigemptyset(&sa.sa_mask);
 	*prev = cur;
 	return real_sa()(sig, &sa, NULL);
@@ -1028,7 +1035,12 @@ static void at_child(void)
  * the process (docs/DESIGN.md, "Detach"). */
 static int handlers_ready(struct lt_patch *p)
 {
-	if (own_handler(SIGTRAP, on_trap, &prev_trap) < 0 || own_handler(CHECK_SIG, on_check, &prev_check) < 0) {
+	/* on_trap leaves SIGTRAP unblocked while it runs: a thread that met the
+	 * last change's int3 and waits to be scheduled inside it would
+	 * otherwise show SIGTRAP blocked and hold up the next change
+	 * (trap_blocked_running). */
+	if (own_handler(SIGTRAP, on_trap, &prev_trap, SA_NODEFER) < 0 ||
+	    own_handler(CHECK_SIG, on_check, &prev_check, 0) < 0) {
 		snprintf(p->why, sizeof p->why, "the SIGTRAP and check-signal handlers could not be installed");
 		return -1;
 	}
