@@ -2,8 +2,9 @@
  *
  * The daemon starts under logtax with the arm's rules, in a process group
  * of its own; ab waits until it is ready (--ready), reads its CPU time
- * (struct ab_cpu: its CPU clock, else /proc/PID/stat), runs the load command (also in a group of its own, not
- * under logtax), reads the CPU time again, then stops the daemon: SIGTERM,
+ * (struct ab_cpu: its CPU clock, else /proc/PID/stat), runs the load
+ * command (also in a group of its own, not under logtax), reads the CPU
+ * time again, then stops the daemon: SIGTERM,
  * and SIGKILL to its group after the grace period. Whatever happens (a
  * daemon that exits early or never becomes ready, a failing load, ^C), the
  * daemon and the load are stopped before the run returns. */
