@@ -104,9 +104,9 @@ expect_same "$want" "$got" "calls per source: the daemon's own counts"
 # reads its CLOCK_PROCESS_CPUTIME_ID when --rate-from's command asks (just
 # after ab's reading at a period's start, just after the one at its end),
 # then burns 35 ms of CPU before it answers, idle otherwise: each period's
-# CPU is that burst, and whole clock ticks (10 ms) would miss it by about
-# 5 ms. No speed is assumed: the burst is CPU time, and the two readings
-# bracket the same work.
+# CPU is that burst, and whole clock ticks (10 ms) would miss it by 4 ms
+# or more. No speed is assumed: the burst is CPU time, and the two
+# readings bracket the same work.
 if command -v cc >/dev/null; then
 	cat >"$T/burst.c" <<'C'
 #include <fcntl.h>
