@@ -334,6 +334,23 @@ static void json_compare(struct jw *w, const struct cmp *c)
 /* Every figure and every run, as JSON (--json). A NaN (a ratio over a zero
  * time) comes out as null. "comparisons" holds the main measure (wall time;
  * the daemon's CPU time in server mode), "other_comparisons" the rest. */
+/* Server mode: in how many runs the daemon's CPU during the load came
+ * from its CPU clock; the coarsest resolution, and the first run that fell
+ * back to /proc/PID/stat (-1: none). */
+static int cpu_sources(const struct run *runs, int total, double *res, int *why_run)
+{
+	int n = 0;
+	*res = 0;
+	*why_run = -1;
+	for (int k = 0; k < total; k++) {
+		n += runs[k].cpu_clock;
+		if (!runs[k].cpu_clock && *why_run < 0)
+			*why_run = k;
+		*res = fmax(*res, runs[k].cpu_res);
+	}
+	return n;
+}
+
 static void write_json(FILE *o, const struct ab *ab, const char *root, struct an_summary sum[][NM],
 		       const struct cmp cmps[][3], int ncmp, double gap, double gap_lo, double gap_hi,
 		       const struct run *runs, int total)
@@ -354,6 +371,13 @@ static void write_json(FILE *o, const struct ab *ab, const char *root, struct an
 			jw_str(&w, NULL, *c);
 		jw_end(&w);
 		jw_str(&w, "ready", ab->ready);
+		int why_run;
+		double res;
+		int nclock = cpu_sources(runs, total, &res, &why_run);
+		jw_str(&w, "cpu_during_load_source", nclock == total ? "clock" : nclock ? "mixed" : "proc_stat");
+		jw_num(&w, "cpu_during_load_resolution_s", res);
+		if (why_run >= 0)
+			jw_str(&w, "cpu_during_load_source_note", runs[why_run].cpu_why);
 	}
 	jw_i64(&w, "runs_per_arm", ab->runs);
 	jw_i64(&w, "warmup", ab->warmup);
@@ -398,8 +422,10 @@ static void write_json(FILE *o, const struct ab *ab, const char *root, struct an
 		jw_i64(&w, "index", r->index + 1);
 		for (int m = 0; m < nm; m++)
 			jw_num(&w, measure_json[m], measure(r, m));
-		if (ab->load)
+		if (ab->load) {
 			jw_bool(&w, "daemon_killed", r->killed);
+			jw_str(&w, "cpu_during_load_source", r->cpu_clock ? "clock" : "proc_stat");
+		}
 		jw_i64(&w, "data_files", r->files);
 		jw_u64(&w, "calls_kept", r->kept);
 		jw_u64(&w, "calls_dropped", r->dropped);
@@ -721,9 +747,18 @@ int an_cmd_ab(int argc, char **argv)
 			       an_count((uint64_t)(kept / ab.runs + 0.5), a6, 64),
 			       an_count((uint64_t)(dropped / ab.runs + 0.5), a1, 64));
 	}
-	if (ab.load)
+	int why_run;
+	double res;
+	int nclock = cpu_sources(runs, total, &res, &why_run);
+	if (ab.load && nclock == total)
 		printf("  (medians over the runs; daemon CPU: user + system over its whole run; during load: from\n"
-		       "  /proc/PID/stat, in clock ticks; per-run mean of calls)\n");
+		       "  its CPU clock (clock_getcpuclockid), resolution %g ns; per-run mean of calls)\n",
+		       res * 1e9);
+	else if (ab.load)
+		printf("  (medians over the runs; daemon CPU: user + system over its whole run; during load: from\n"
+		       "  /proc/PID/stat, in clock ticks of %g ms, in %d of %d runs (its CPU clock: %s);\n"
+		       "  per-run mean of calls)\n",
+		       res * 1e3, total - nclock, total, runs[why_run].cpu_why);
 	else
 		printf("  (medians over the runs; per-run mean of calls)\n");
 

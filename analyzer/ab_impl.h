@@ -5,6 +5,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #define MAX_ARMS 3
 #define BOOT_ITERS 10000
@@ -29,7 +30,10 @@ struct arm {
 struct run {
 	int arm, index; /* index from 0; warm-up runs are not kept */
 	double wall, user, sys, maxrss_kib;
-	double cpu_load;    /* server mode: seconds, from /proc/PID/stat (clock ticks) */
+	double cpu_load;    /* server mode: seconds (struct ab_cpu) */
+	int cpu_clock;      /* cpu_load came from the daemon's CPU clock, not /proc/PID/stat */
+	double cpu_res;     /* its resolution, seconds */
+	char cpu_why[200];  /* why not the clock, if not */
 	int killed;         /* server mode: the daemon ignored SIGTERM for the grace period */
 	uint64_t kept, dropped;
 	int files;
@@ -69,9 +73,28 @@ int ab_server_check_ready(const char *spec, char *err, size_t errlen);
  * otherwise 1 with the reason on stderr, and nothing left running. */
 int ab_server_run(const struct ab *ab, const struct arm *a, const char *dir, struct run *r);
 
-/* A process's user + system time so far, all its threads, in seconds
- * (clock ticks of /proc/PID/stat); -1 if it cannot be read. */
-double ab_proc_cpu(int pid);
+/* Where a process's user + system time, all its threads (ended ones too),
+ * is read: its CPU clock (clock_getcpuclockid: the threads' scheduler
+ * runtime, in ns), or /proc/PID/stat (clock ticks, 10 ms at USER_HZ 100)
+ * when the clock cannot be used, with the reason in why. */
+struct ab_cpu {
+	int pid;
+	int clock_ok;
+	clockid_t clock;
+	double res; /* seconds */
+	char why[200];
+};
+
+/* Picks the source for pid. own_child: pid is ab's own child, so a
+ * pid in ab's namespace, whatever /proc shows. */
+void ab_cpu_open(struct ab_cpu *c, int pid, int own_child);
+
+/* The process's CPU time so far, seconds; -1 if it cannot be read (it has
+ * been reaped; a zombie still reads its final time). */
+double ab_cpu_read(const struct ab_cpu *c);
+
+/* "clock" or "proc_stat", as the JSON says it. */
+const char *ab_cpu_source(const struct ab_cpu *c);
 
 /* Set by SIGINT/SIGTERM while runs go on: stop cleanly. */
 extern volatile int ab_interrupted;

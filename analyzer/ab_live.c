@@ -5,11 +5,12 @@
  * A B A B ... Each `filter` request starts a new rule generation, so each
  * period is one generation of the process's data file; at the end a dump
  * writes that file and the calls kept and dropped per period come from it.
- * Per period the process's CPU time (all threads, /proc/PID/stat) and, with
- * --rate-from, a counter read by a command before and after; per arm the
- * CPU per second (and per unit of the counter) compared as in command mode,
- * with the saving each A period's own data predicts for B's rules (the
- * keys of its generation) beside the saving measured.
+ * Per period the process's CPU time (all threads: its CPU clock, else
+ * /proc/PID/stat; struct ab_cpu) and, with --rate-from, a counter read by
+ * a command before and after; per arm the CPU per second (and per unit of
+ * the counter) compared as in command mode, with the saving each A
+ * period's own data predicts for B's rules (the keys of its generation)
+ * beside the saving measured.
  * The rules the process had are put back at the end, on an error, and on
  * SIGINT, SIGTERM or SIGHUP. */
 #include "ab_impl.h"
@@ -302,7 +303,12 @@ int ab_live(const struct ab *ab, long pid, double period, const char *rate_from)
 	if (!ps || !orig)
 		return 1;
 	ab_catch_signals();
-	long hz = sysconf(_SC_CLK_TCK);
+	struct ab_cpu cpu;
+	ab_cpu_open(&cpu, (int)pid, 0);
+	if (!cpu.clock_ok)
+		fprintf(stderr, "logtax ab: process %ld: its CPU clock cannot be used (%s): CPU from /proc/%ld/stat, "
+				"in clock ticks of %g ms\n",
+			pid, cpu.why, pid, cpu.res * 1e3);
 	fprintf(stderr, "logtax ab: process %ld: %d period%s of %g s per arm after %d warm-up period%s, A B A B ...\n",
 		pid, ab->runs, ab->runs == 1 ? "" : "s", period, ab->warmup, ab->warmup == 1 ? "" : "s");
 	int failed = 0, done = 0;
@@ -315,7 +321,7 @@ int ab_live(const struct ab *ab, long pid, double period, const char *rate_from)
 			failed = 1;
 			break;
 		}
-		double c0 = ab_proc_cpu((pid_t)pid), t0 = mono();
+		double c0 = ab_cpu_read(&cpu), t0 = mono();
 		if (rate_from && read_rate(rate_from, &rate0) < 0) {
 			failed = 1;
 			break;
@@ -323,7 +329,7 @@ int ab_live(const struct ab *ab, long pid, double period, const char *rate_from)
 		wait_period(period);
 		if (ab_interrupted)
 			break;
-		double c1 = ab_proc_cpu((pid_t)pid), t1 = mono(), rate1 = NAN;
+		double c1 = ab_cpu_read(&cpu), t1 = mono(), rate1 = NAN;
 		if (c0 < 0 || c1 < 0) {
 			fprintf(stderr, "logtax ab: process %ld ended during period %d\n", pid, k + 1);
 			failed = 1;
@@ -378,10 +384,16 @@ int ab_live(const struct ab *ab, long pid, double period, const char *rate_from)
 			printf(" %12.6g", p->rate);
 		printf("\n");
 	}
-	printf("  (CPU: the process's user + system time in the period, all threads, in clock ticks of 1/%ld s;\n"
-	       "  calls and log time: the period's rule generation in the data file, which runs from one rule\n"
-	       "  change to the next, a little longer than the period)\n",
-	       hz);
+	if (cpu.clock_ok)
+		printf("  (CPU: the process's user + system time in the period, all threads, from its CPU clock\n"
+		       "  (clock_getcpuclockid), to %g ns; ",
+		       cpu.res * 1e9);
+	else
+		printf("  (CPU: the process's user + system time in the period, all threads, from /proc/PID/stat in\n"
+		       "  clock ticks of %g ms (its CPU clock could not be used: %s);\n  ",
+		       cpu.res * 1e3, cpu.why);
+	printf("calls and log time: the period's rule generation in the data file, which runs from\n"
+	       "  one rule change to the next, a little longer than the period)\n");
 	/* Under a closed-loop load (a client that sends the next request when
 	 * the last is answered) a cheaper daemon serves more: per second, A and
 	 * B then do different work, and only CPU per unit of the rate compares
@@ -415,6 +427,10 @@ int ab_live(const struct ab *ab, long pid, double period, const char *rate_from)
 		jw_i64(&w, "warmup", ab->warmup);
 		jw_str(&w, "a_rules", texts[0]);
 		jw_str(&w, "b_rules", texts[1]);
+		jw_str(&w, "cpu_source", ab_cpu_source(&cpu));
+		jw_num(&w, "cpu_resolution_s", cpu.res);
+		if (!cpu.clock_ok)
+			jw_str(&w, "cpu_source_note", cpu.why);
 		if (rate_from)
 			jw_num(&w, "rate_per_second_b_over_a", rate_ratio);
 		jw_arr(&w, "comparisons");

@@ -1,9 +1,10 @@
 /* logtax ab --server: one run of a daemon under a load.
  *
  * The daemon starts under logtax with the arm's rules, in a process group
- * of its own; ab waits until it is ready (--ready), reads its CPU time from
- * /proc/PID/stat, runs the load command (also in a group of its own, not
- * under logtax), reads the CPU time again, then stops the daemon: SIGTERM,
+ * of its own; ab waits until it is ready (--ready), reads its CPU time
+ * (struct ab_cpu: its CPU clock, else /proc/PID/stat), runs the load
+ * command (also in a group of its own, not under logtax), reads the CPU
+ * time again, then stops the daemon: SIGTERM,
  * and SIGKILL to its group after the grace period. Whatever happens (a
  * daemon that exits early or never becomes ready, a failing load, ^C), the
  * daemon and the load are stopped before the run returns. */
@@ -144,7 +145,8 @@ static int is_ready(const char *spec, double started, const struct timespec *sin
 	return ok;
 }
 
-double ab_proc_cpu(int pid)
+/* user + system from /proc/PID/stat, seconds; -1 if unreadable. */
+static double proc_stat_cpu(int pid)
 {
 	char path[64], buf[2048];
 	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
@@ -165,6 +167,66 @@ double ab_proc_cpu(int pid)
 		return -1;
 	long hz = sysconf(_SC_CLK_TCK);
 	return (double)(ut + st) / (double)(hz > 0 ? hz : 100);
+}
+
+static double clock_cpu(clockid_t id)
+{
+	struct timespec ts;
+	if (clock_gettime(id, &ts) < 0)
+		return -1;
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+void ab_cpu_open(struct ab_cpu *c, int pid, int own_child)
+{
+	long hz = sysconf(_SC_CLK_TCK);
+	double tick = 1.0 / (double)(hz > 0 ? hz : 100);
+	memset(c, 0, sizeof *c);
+	c->pid = pid;
+	c->res = tick;
+	struct timespec res;
+	int e = clock_getcpuclockid(pid, &c->clock);
+	if (e) {
+		snprintf(c->why, sizeof c->why, "clock_getcpuclockid(%d): %s", pid, strerror(e));
+		return;
+	}
+	if (clock_getres(c->clock, &res) < 0 || clock_cpu(c->clock) < 0) {
+		snprintf(c->why, sizeof c->why, "clock_gettime on the CPU clock of %d: %s", pid, strerror(errno));
+		return;
+	}
+	if (!own_child) {
+		/* The kernel looks the clock's pid up in ab's pid namespace,
+		 * /proc/PID (and the control channel) in /proc's: with a /proc
+		 * of another namespace the same number may be another process. */
+		char self[32];
+		ssize_t n = readlink("/proc/self", self, sizeof self - 1);
+		self[n > 0 ? n : 0] = 0;
+		if (n <= 0 || strtol(self, NULL, 10) != (long)getpid()) {
+			snprintf(c->why, sizeof c->why, "/proc belongs to another pid namespace (its /proc/self is '%s', "
+				 "ab's pid %ld): the clock's pid %d may be another process", self, (long)getpid(), pid);
+			return;
+		}
+		/* And the clock must tell what /proc/PID/stat tells, to its ticks
+		 * (which truncate user and system time each). */
+		double s0 = proc_stat_cpu(pid), k = clock_cpu(c->clock), s1 = proc_stat_cpu(pid);
+		if (s0 >= 0 && s1 >= 0 && !(k >= s0 - tick && k <= s1 + 2.5 * tick)) {
+			snprintf(c->why, sizeof c->why, "the CPU clock of %d reads %.3f s where /proc/%d/stat reads %.2f s",
+				 pid, k, pid, s1);
+			return;
+		}
+	}
+	c->clock_ok = 1;
+	c->res = (double)res.tv_sec + (double)res.tv_nsec / 1e9;
+}
+
+double ab_cpu_read(const struct ab_cpu *c)
+{
+	return c->clock_ok ? clock_cpu(c->clock) : proc_stat_cpu(c->pid);
+}
+
+const char *ab_cpu_source(const struct ab_cpu *c)
+{
+	return c->clock_ok ? "clock" : "proc_stat";
 }
 
 pid_t ab_spawn(char **argv, const char *out, const char *err, const struct ab *ab, const struct arm *a,
@@ -290,7 +352,17 @@ int ab_server_run(const struct ab *ab, const struct arm *a, const char *dir, str
 	}
 
 	/* The load. */
-	double cpu0 = ab_proc_cpu(d), l0 = mono();
+	struct ab_cpu cpu;
+	ab_cpu_open(&cpu, d, 1);
+	r->cpu_clock = cpu.clock_ok;
+	r->cpu_res = cpu.res;
+	snprintf(r->cpu_why, sizeof r->cpu_why, "%s", cpu.why);
+	static int told;
+	if (!cpu.clock_ok && !told++)
+		fprintf(stderr, "logtax ab: the daemon's CPU clock cannot be read (%s): its CPU during the load "
+				"comes from /proc/PID/stat, in clock ticks of %g ms\n",
+			cpu.why, cpu.res * 1e3);
+	double cpu0 = ab_cpu_read(&cpu), l0 = mono();
 	pid_t l = ab_spawn(ab->load, lout, lerr, ab, NULL, dir, 1);
 	if (l < 0) {
 		fprintf(stderr, "logtax ab: fork: %s\n", strerror(errno));
@@ -309,7 +381,7 @@ int ab_server_run(const struct ab *ab, const struct arm *a, const char *dir, str
 			kill(-l, SIGKILL);
 	}
 	load_group = 0;
-	double l1 = mono(), cpu1 = ab_proc_cpu(d);
+	double l1 = mono(), cpu1 = ab_cpu_read(&cpu);
 	kill(-l, SIGKILL); /* the load's own children, if it left any */
 	r->wall = l1 - l0;
 	r->cpu_load = cpu0 >= 0 && cpu1 >= cpu0 ? cpu1 - cpu0 : -1;

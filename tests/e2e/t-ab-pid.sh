@@ -99,6 +99,86 @@ got=$("$ANALYZE" report --format json "$T/data/logtax.$pid.ltx" |
 	jq -r '.keys | group_by(.source) | .[] | "\(.[0].source) \(map(.calls) | add)"' | sort)
 expect_same "$want" "$got" "calls per source: the daemon's own counts"
 
+# The CPU per period comes from the process's CPU clock, to the
+# nanosecond: it agrees with what the process reads itself. The program
+# reads its CLOCK_PROCESS_CPUTIME_ID when --rate-from's command asks (just
+# after ab's reading at a period's start, just after the one at its end),
+# then burns 35 ms of CPU before it answers, idle otherwise: each period's
+# CPU is that burst, and whole clock ticks (10 ms) would miss it by 4 ms
+# or more. No speed is assumed: the burst is CPU time, and the two
+# readings bracket the same work.
+if command -v cc >/dev/null; then
+	cat >"$T/burst.c" <<'C'
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+static long long ns(clockid_t c)
+{
+	struct timespec ts;
+	clock_gettime(c, &ts);
+	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+static void *idle(void *a)
+{
+	for (;;)
+		pause();
+	return a;
+}
+int main(int argc, char **argv)
+{
+	char tmp[4200], ans[4200], b[64];
+	pthread_t t;
+	snprintf(tmp, sizeof tmp, "%s.tmp", argv[2]);
+	snprintf(ans, sizeof ans, "%s", argv[2]);
+	/* The shim's control thread: in a process of two threads, from its first logging call. */
+	pthread_create(&t, NULL, idle, NULL);
+	syslog(LOG_INFO, "ready");
+	for (;;) {
+		int fd = open(argv[1], O_RDONLY); /* waits for a writer */
+		while (fd >= 0 && read(fd, b, sizeof b) > 0)
+			;
+		long long self = ns(CLOCK_PROCESS_CPUTIME_ID), t0 = ns(CLOCK_THREAD_CPUTIME_ID);
+		while (ns(CLOCK_THREAD_CPUTIME_ID) - t0 < 35000000)
+			;
+		FILE *f = fopen(tmp, "w");
+		fprintf(f, "%lld\n", self);
+		fclose(f);
+		rename(tmp, ans);
+		close(fd);
+	}
+	(void)argc;
+}
+C
+	cc -O2 -pthread -o "$T/burst" "$T/burst.c" || fail "building the burst program"
+	mkfifo "$T/ask"
+	"$LOGTAX" run -o "$T/bdata" -- "$T/burst" "$T/ask" "$T/ans" 2>/dev/null &
+	wait_until "the burst program" pgrep -f "^$T/burst $T/ask" >/dev/null
+	bp=$(pgrep -f "^$T/burst $T/ask")
+	trap 'kill "$bp" 2>/dev/null; stop_all; rm -rf "$T"' EXIT
+	wait_until "its control thread" "$LOGTAX" ctl "$bp" status >/dev/null 2>&1
+	cat >"$T/ask.sh" <<SH
+rm -f "$T/ans"
+echo >"$T/ask"
+while [ ! -e "$T/ans" ]; do sleep 0.005; done
+cat "$T/ans"
+SH
+	"$LOGTAX" ab --pid "$bp" --period 0.3 -n 2 --warmup 1 --b-filter 'drop:*' --rate-from "sh $T/ask.sh" \
+		--json "$T/burst.json" >"$T/bout" 2>"$T/berr" || fail "ab --pid on the burst program: $(cat "$T/berr")"
+	kill "$bp"
+	expect_eq "$(jq -r '"\(.cpu_source) \(.cpu_resolution_s)"' "$T/burst.json")" "clock 1e-09" "CPU source"
+	expect_grep "from its CPU clock" "$T/bout" "text: the CPU source"
+	# Each period: logtax's CPU and the program's own differ by < 1 ms.
+	jq -e '[.periods[] | (.cpu_s * 1e9 - .rate) | fabs < 1e6] | all' "$T/burst.json" >/dev/null ||
+		fail "CPU per period against the program's own: $(jq -c '[.periods[] | [.cpu_s, .rate]]' "$T/burst.json")"
+	jq -e '[.periods[] | .rate >= 35e6] | all' "$T/burst.json" >/dev/null ||
+		fail "a period without its burst: $(jq -c '[.periods[] | .rate]' "$T/burst.json")"
+else
+	ci_needs "no C compiler for the CPU burst program"
+fi
+
 # Not a process under logtax: ctl's exit status.
 "$LOGTAX" ab --pid $$ --b-filter 'drop:*' 2>"$T/err"
 expect_eq "$?" 4 "not traced: exit status"

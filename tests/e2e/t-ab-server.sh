@@ -36,6 +36,14 @@ for run in A-01 B-01 A-02 B-02 A-03 B-03; do
 done
 jq -e '[.runs[] | .cpu_s > 0 and .cpu_during_load_s >= 0 and .wall_s > 0 and .daemon_killed == false] | all' \
 	"$j" >/dev/null || fail "run figures: $(jq -c '.runs' "$j")"
+# The CPU during the load from the daemon's CPU clock, in ns: not whole
+# clock ticks of 10 ms (as /proc/PID/stat gives) in every run.
+expect_eq "$(jq -r '"\(.cpu_during_load_source) \(.cpu_during_load_resolution_s)"' "$j")" "clock 1e-09" "CPU source"
+expect_eq "$(jq -c '[.runs[].cpu_during_load_source] | unique' "$j")" '["clock"]' "CPU source per run"
+jq -e '[.runs[] | .cpu_during_load_s * 100 | . - round | fabs > 1e-6] | any' "$j" >/dev/null ||
+	fail "CPU during the load in whole clock ticks: $(jq -c '[.runs[].cpu_during_load_s]' "$j")"
+expect_grep "during load: from$" "$T/out" "text: the CPU source"
+expect_grep "^  its CPU clock (clock_getcpuclockid), resolution 1 ns" "$T/out" "text: the CPU source"
 expect_eq "$(jq '.comparisons[0].measure' -r "$j")" cpu_s "main comparison: the daemon's CPU time"
 expect_eq "$(jq '.comparisons[0].predicted_dropped_calls_per_run' "$j")" $((PER * REQS)) "calls B's rules drop on A's runs"
 jq -e '.comparisons[0].saving_predicted | type == "number"' "$j" >/dev/null || fail "no prediction"
