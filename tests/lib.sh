@@ -254,6 +254,17 @@ data_files() {
 	find "$1" -maxdepth 1 -name 'logtax.*.ltx' | sort
 }
 
+# stress_pid OUT: the attach-stress that runs with DIR OUT (its third
+# argument). Not merely the newest attach-stress: another test, or another
+# checkout's, may run one beside this one.
+stress_pid() {
+	local p
+	for p in $(pgrep -x attach-stress); do
+		[ "$(tr '\0' '\n' <"/proc/$p/cmdline" 2>/dev/null | sed -n 4p)" = "$1" ] && echo "$p" && return 0
+	done
+	return 1
+}
+
 # stress_cycles OUT N: test-programs/attach-stress, started by the test in
 # the background with DIR OUT (it attaches the shim N times, making
 # OUT/attached.C each time, and writes "exit STATUS" to OUT/status), is
@@ -264,7 +275,7 @@ stress_cycles() {
 	local out=$1 n=$2 c
 	for c in $(seq "$n"); do
 		wait_until "attach $c" test -e "$out/attached.$c"
-		STRESS_PID=$(pgrep -n -x attach-stress) || fail "attach-stress is gone (killed?): $(cat "$out/stderr")"
+		STRESS_PID=$(stress_pid "$out") || fail "attach-stress is gone (killed?): $(cat "$out/stderr")"
 		"$LOGTAX" ctl "$STRESS_PID" status >"$out/status.$c" 2>&1 || { cat "$out/status.$c" >&2; fail "status $c"; }
 		"$LOGTAX" ctl "$STRESS_PID" detach >"$out/detach.$c" 2>&1 ||
 			{ cat "$out/detach.$c" "$out/stderr" >&2; fail "detach $c"; }
