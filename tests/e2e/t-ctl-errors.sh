@@ -14,16 +14,20 @@ ctl_err() { # expected status, expected message pattern, ctl args...
 }
 
 # A background sleep, killed only once it runs sleep: a subshell killed
-# before its exec would run our EXIT trap (and remove $T).
+# before its exec would run our EXIT trap (and remove $T). Started with
+# LD_PRELOAD, it is asked about only once the shim is mapped in it: just
+# after the exec it is not yet, and logtax ctl rightly says "not traced".
 bg_pid=
 bg() {
 	"$@" &
 	bg_pid=$!
-	local i
-	for i in $(seq 200); do
-		case $(readlink "/proc/$bg_pid/exe" 2>/dev/null) in */sleep) return ;; esac
-		sleep 0.02
-	done
+	local traced=
+	[[ $* == *LD_PRELOAD=* ]] && traced=1
+	wait_until "process $bg_pid running sleep${traced:+ with the shim}" bg_ready "$bg_pid" "$traced"
+}
+bg_ready() {
+	case $(readlink "/proc/$1/exe" 2>/dev/null) in */sleep) ;; *) return 1 ;; esac
+	[ -z "$2" ] || grep -q '/liblogtax\.so' "/proc/$1/maps" 2>/dev/null
 }
 
 bg sleep 30
@@ -40,6 +44,14 @@ kill $plain
 # Traced, but no logging call yet: no control thread (it starts at the first call).
 bg env LD_PRELOAD="$SHIM" LOGTAX_OUTPUT="$T" sleep 30
 quiet=$bg_pid
+ctldir=${XDG_RUNTIME_DIR:-/tmp}/logtax-$(id -u)
+# An empty PID.on is taken as its process's own (logtax ctl); the shim
+# never leaves one now (it renames it into place whole), but one left by
+# an older build killed while it wrote it may be there for this pid.
+if [ -f "$ctldir/$quiet.on" ] && [ ! -s "$ctldir/$quiet.on" ]; then
+	note "removed an empty $ctldir/$quiet.on left by an earlier process"
+	rm -f "$ctldir/$quiet.on"
+fi
 ctl_err 4 "its control thread is not running" $quiet dump
 kill $quiet
 
@@ -48,7 +60,6 @@ kill $quiet
 # start time it holds is another process's (our shell's).
 bg env LD_PRELOAD="$SHIM" LOGTAX_OUTPUT="$T" sleep 30
 reused=$bg_pid
-ctldir=${XDG_RUNTIME_DIR:-/tmp}/logtax-$(id -u)
 mkdir -p "$ctldir" && chmod 700 "$ctldir"
 awk '{ sub(/.*\) /, ""); split($0, f, " "); printf "%s", f[20] }' /proc/$$/stat >"$ctldir/$reused.on"
 [ -s "$ctldir/$reused.on" ] || fail "could not write a start time into $ctldir/$reused.on"
