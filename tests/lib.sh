@@ -270,14 +270,18 @@ stress_pid() {
 # OUT/attached.C each time, and writes "exit STATUS" to OUT/status), is
 # asked for its status (OUT/status.C) and detached (OUT/detach.C) in each
 # cycle; then waited for, and expected to have ended well (every call
-# reached liblegacylog). Sets STRESS_PID.
+# reached liblegacylog). Sets STRESS_PID. The answers are waited for as
+# long as wait_until waits (ctl's default of 5 s is for a person at a
+# terminal): with its 8 threads, CPU hogs and another test beside it, a
+# first detach here was answered after more than 5 s.
 stress_cycles() {
 	local out=$1 n=$2 c
 	for c in $(seq "$n"); do
 		wait_until "attach $c" test -e "$out/attached.$c"
 		STRESS_PID=$(stress_pid "$out") || fail "attach-stress is gone (killed?): $(cat "$out/stderr")"
-		"$LOGTAX" ctl "$STRESS_PID" status >"$out/status.$c" 2>&1 || { cat "$out/status.$c" >&2; fail "status $c"; }
-		"$LOGTAX" ctl "$STRESS_PID" detach >"$out/detach.$c" 2>&1 ||
+		"$LOGTAX" ctl --timeout 60 "$STRESS_PID" status >"$out/status.$c" 2>&1 ||
+			{ cat "$out/status.$c" >&2; fail "status $c"; }
+		"$LOGTAX" ctl --timeout 60 "$STRESS_PID" detach >"$out/detach.$c" 2>&1 ||
 			{ cat "$out/detach.$c" "$out/stderr" >&2; fail "detach $c"; }
 		touch "$out/detached.$c"
 	done
