@@ -181,17 +181,8 @@ LT_EXPORT int logtax_attach(const char *settings, char *msg, unsigned msglen)
 	 * asleep in waits that came before us): patching an entry while they
 	 * run waits for each of them, up to a few hundred milliseconds on a
 	 * busy machine, and the injector has this thread stopped meanwhile. A
-	 * call through a GOT entry is counted once either way. PID.on is made
-	 * here, before we return: `logtax ctl` right after `logtax attach`
-	 * must find the channel, not be told that no control thread runs
-	 * because the thread has not been scheduled yet. */
-	if (lt_cfg.control != LTX_CONTROL_OFF)
-		lt_ctl_start();
+	 * call through a GOT entry is counted once either way. */
 	int later = lt_svc_attached(patch_entries);
-	if (!lt_svc_running() && lt_ctl_started()) { /* no thread: no channel */
-		lt_ctl_exit();
-		lt_ctl_forked();
-	}
 	if (!later)
 		patch_entries_locked();
 	char a[24], b[24], dir[4200];

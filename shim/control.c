@@ -133,11 +133,6 @@ void lt_ctl_forked(void)
 
 void lt_ctl_start(void)
 {
-	/* Once per user: logtax_attach announces the channel before the
-	 * thread runs, and a request sent meanwhile must not be removed as an
-	 * earlier process's. */
-	if (started_as == geteuid())
-		return;
 	started_as = geteuid();
 	if (!dir_ok(1))
 		return;

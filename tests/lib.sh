@@ -279,6 +279,9 @@ stress_cycles() {
 	for c in $(seq "$n"); do
 		wait_until "attach $c" test -e "$out/attached.$c"
 		STRESS_PID=$(stress_pid "$out") || fail "attach-stress is gone (killed?): $(cat "$out/stderr")"
+		# PID.on is made by the control thread, which logtax_attach only
+		# starts: on a busy machine it may not have run yet.
+		wait_until "attach $c: the control channel" announced "${XDG_RUNTIME_DIR:-/tmp}/logtax-$(id -u)" "$STRESS_PID"
 		"$LOGTAX" ctl --timeout 60 "$STRESS_PID" status >"$out/status.$c" 2>&1 ||
 			{ cat "$out/status.$c" >&2; fail "status $c"; }
 		"$LOGTAX" ctl --timeout 60 "$STRESS_PID" detach >"$out/detach.$c" 2>&1 ||
