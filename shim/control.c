@@ -137,18 +137,24 @@ void lt_ctl_start(void)
 	started_as = geteuid();
 	if (!dir_ok(1))
 		return;
-	char p[4200];
+	char p[4200], tmp[4200];
 	/* Left by an earlier process with our pid: not for us. */
 	path_of(p, sizeof p, "", ".cmd");
 	unlink(p);
 	path_of(p, sizeof p, "", ".ack");
 	unlink(p);
+	/* Our start time: a PID.on left by a process killed before its exit
+	 * (its pid since reused) is told from ours by it (logtax ctl). Written
+	 * whole, then renamed: an empty PID.on is taken as its process's own,
+	 * and one we left empty, killed between creating and writing it, would
+	 * make logtax ctl wait for an answer from the next process with our
+	 * pid. */
+	path_of(tmp, sizeof tmp, ".", ".on.tmp");
 	path_of(p, sizeof p, "", ".on");
-	int fd = open(p, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+	unlink(tmp);
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return;
-	/* Our start time: a PID.on left by a process killed before its exit
-	 * (its pid since reused) is told from ours by it (logtax ctl). */
 	char st[1024];
 	const char *t;
 	size_t n = lt_read_small("/proc/self/stat", st, sizeof st);
@@ -156,7 +162,8 @@ void lt_ctl_start(void)
 	if (tn && write(fd, t, tn) < 0) {
 		/* an empty PID.on is taken as ours */
 	}
-	close(fd);
+	if (close(fd) < 0 || rename(tmp, p) < 0)
+		unlink(tmp);
 }
 
 /* At exit, when a control thread ran (it made PID.on). */

@@ -254,20 +254,38 @@ data_files() {
 	find "$1" -maxdepth 1 -name 'logtax.*.ltx' | sort
 }
 
+# stress_pid OUT: the attach-stress that runs with DIR OUT (its third
+# argument). Not merely the newest attach-stress: another test, or another
+# checkout's, may run one beside this one.
+stress_pid() {
+	local p
+	for p in $(pgrep -x attach-stress); do
+		[ "$(tr '\0' '\n' <"/proc/$p/cmdline" 2>/dev/null | sed -n 4p)" = "$1" ] && echo "$p" && return 0
+	done
+	return 1
+}
+
 # stress_cycles OUT N: test-programs/attach-stress, started by the test in
 # the background with DIR OUT (it attaches the shim N times, making
 # OUT/attached.C each time, and writes "exit STATUS" to OUT/status), is
 # asked for its status (OUT/status.C), its maps copied (OUT/maps.C), and
-# detached (OUT/detach.C) in each cycle; then waited for, and expected to have ended well (every call
-# reached liblegacylog). Sets STRESS_PID.
+# detached (OUT/detach.C) in each cycle; then waited for, and expected to
+# have ended well (every call reached liblegacylog). Sets STRESS_PID. The
+# answers are waited for as long as wait_until waits (ctl's default of 5 s
+# is for a person at a terminal): with its 8 threads, CPU hogs and another
+# test beside it, a first detach here was answered after more than 5 s.
 stress_cycles() {
 	local out=$1 n=$2 c
 	for c in $(seq "$n"); do
 		wait_until "attach $c" test -e "$out/attached.$c"
-		STRESS_PID=$(pgrep -n -x attach-stress) || fail "attach-stress is gone (killed?): $(cat "$out/stderr")"
-		"$LOGTAX" ctl "$STRESS_PID" status >"$out/status.$c" 2>&1 || { cat "$out/status.$c" >&2; fail "status $c"; }
+		STRESS_PID=$(stress_pid "$out") || fail "attach-stress is gone (killed?): $(cat "$out/stderr")"
+		# PID.on is made by the control thread, which logtax_attach only
+		# starts: on a busy machine it may not have run yet.
+		wait_until "attach $c: the control channel" announced "${XDG_RUNTIME_DIR:-/tmp}/logtax-$(id -u)" "$STRESS_PID"
+		"$LOGTAX" ctl --timeout 60 "$STRESS_PID" status >"$out/status.$c" 2>&1 ||
+			{ cat "$out/status.$c" >&2; fail "status $c"; }
 		cp "/proc/$STRESS_PID/maps" "$out/maps.$c" 2>/dev/null
-		"$LOGTAX" ctl "$STRESS_PID" detach >"$out/detach.$c" 2>&1 ||
+		"$LOGTAX" ctl --timeout 60 "$STRESS_PID" detach >"$out/detach.$c" 2>&1 ||
 			{ cat "$out/detach.$c" "$out/stderr" >&2; fail "detach $c"; }
 		touch "$out/detached.$c"
 	done
