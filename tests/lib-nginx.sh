@@ -98,16 +98,8 @@ nginx_start() {
 	"$@" "$NGINX" -p "$NGINX_DIR" -c "$NGINX_DIR/nginx.conf" -e "$NGINX_LOG" \
 		>"$NGINX_DIR/stdout" 2>"$NGINX_DIR/stderr" </dev/null &
 	NGINX_JOB=$!
-	local i
-	for i in $(seq 600); do
-		if ! kill -0 "$NGINX_JOB" 2>/dev/null; then
-			wait "$NGINX_JOB"
-			fail "nginx exited at start (status $?): $(tail -n 5 "$NGINX_DIR/stderr" "$NGINX_LOG" 2>/dev/null)"
-		fi
-		[ -s "$NGINX_DIR/nginx.pid" ] && nginx_answers && break
-		sleep 0.1
-	done
-	nginx_answers || { nginx_kill; fail "nginx did not answer on 127.0.0.1:$NGINX_PORT within 60 s"; }
+	await_daemon nginx "$NGINX_JOB" "$NGINX_DIR/nginx.pid" nginx_answers "$NGINX_DIR/stderr" "$NGINX_LOG" ||
+		{ nginx_kill; fail "nginx did not answer on 127.0.0.1:$NGINX_PORT within 60 s"; }
 	NGINX_PID=$(cat "$NGINX_DIR/nginx.pid")
 	# The test's scratch folder goes at exit: nginx must not outlive it.
 	trap 'nginx_kill; rm -rf "$T"' EXIT
@@ -140,17 +132,7 @@ nginx_idle() {
 }
 
 nginx_stop() {
-	kill -QUIT "$NGINX_PID" || fail "nginx (pid $NGINX_PID) is not running"
-	local i
-	for i in $(seq 300); do
-		kill -0 "$NGINX_JOB" 2>/dev/null || break
-		sleep 0.1
-	done
-	if kill -0 "$NGINX_JOB" 2>/dev/null; then
-		nginx_kill
-		fail "nginx (pid $NGINX_PID) did not stop within 30 s of SIGQUIT"
-	fi
-	wait "$NGINX_JOB"
-	NGINX_STATUS=$?
+	stop_daemon nginx QUIT "$NGINX_PID" "$NGINX_JOB" nginx_kill
+	NGINX_STATUS=$DAEMON_STATUS
 	NGINX_PID= NGINX_JOB=
 }

@@ -80,16 +80,8 @@ pg_answers() { [ "$(pg_sql 'select 42' 2>/dev/null)" = 42 ]; }
 pg_start() {
 	pg_as "$@" "$PG_BIN/postgres" -D "$PG_DIR/data" >"$PG_DIR/stdout" 2>"$PG_LOG" </dev/null &
 	PG_JOB=$!
-	local i
-	for i in $(seq 600); do
-		if ! kill -0 "$PG_JOB" 2>/dev/null; then
-			wait "$PG_JOB"
-			fail "postgres exited at start (status $?): $(tail -n 5 "$PG_LOG")"
-		fi
-		[ -s "$PG_DIR/data/postmaster.pid" ] && pg_answers && break
-		sleep 0.1
-	done
-	pg_answers || { pg_kill; fail "postgres did not answer on $PG_DIR within 60 s"; }
+	await_daemon postgres "$PG_JOB" "$PG_DIR/data/postmaster.pid" pg_answers "$PG_LOG" ||
+		{ pg_kill; fail "postgres did not answer on $PG_DIR within 60 s"; }
 	PG_PID=$(head -n 1 "$PG_DIR/data/postmaster.pid")
 	trap 'pg_kill; rm -rf "$T"' EXIT
 }
@@ -101,18 +93,8 @@ pg_kill() {
 }
 
 pg_stop() {
-	kill -INT "$PG_PID" || fail "postgres (pid $PG_PID) is not running"
-	local i
-	for i in $(seq 300); do
-		kill -0 "$PG_JOB" 2>/dev/null || break
-		sleep 0.1
-	done
-	if kill -0 "$PG_JOB" 2>/dev/null; then
-		pg_kill
-		fail "postgres (pid $PG_PID) did not stop within 30 s of SIGINT"
-	fi
-	wait "$PG_JOB"
-	PG_STATUS=$?
+	stop_daemon postgres INT "$PG_PID" "$PG_JOB" pg_kill
+	PG_STATUS=$DAEMON_STATUS
 	PG_PID= PG_JOB=
 }
 

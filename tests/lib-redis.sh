@@ -61,16 +61,8 @@ redis_answers() { [ "$(redis_cli ping 2>/dev/null)" = PONG ]; }
 redis_start() {
 	"$@" "$REDIS" "$REDIS_DIR/redis.conf" >"$REDIS_DIR/stdout" 2>"$REDIS_DIR/stderr" </dev/null &
 	REDIS_JOB=$!
-	local i
-	for i in $(seq 600); do
-		if ! kill -0 "$REDIS_JOB" 2>/dev/null; then
-			wait "$REDIS_JOB"
-			fail "redis exited at start (status $?): $(tail -n 5 "$REDIS_DIR/stderr" "$REDIS_LOG" 2>/dev/null)"
-		fi
-		[ -s "$REDIS_DIR/redis.pid" ] && redis_answers && break
-		sleep 0.1
-	done
-	redis_answers || { redis_kill; fail "redis did not answer on $REDIS_SOCK within 60 s"; }
+	await_daemon redis "$REDIS_JOB" "$REDIS_DIR/redis.pid" redis_answers "$REDIS_DIR/stderr" "$REDIS_LOG" ||
+		{ redis_kill; fail "redis did not answer on $REDIS_SOCK within 60 s"; }
 	REDIS_PID=$(cat "$REDIS_DIR/redis.pid")
 	# The test's scratch folder goes at exit: redis must not outlive it.
 	trap 'redis_kill; rm -rf "$T"' EXIT
@@ -101,18 +93,8 @@ redis_idle() {
 }
 
 redis_stop() {
-	kill -TERM "$REDIS_PID" || fail "redis (pid $REDIS_PID) is not running"
-	local i
-	for i in $(seq 300); do
-		kill -0 "$REDIS_JOB" 2>/dev/null || break
-		sleep 0.1
-	done
-	if kill -0 "$REDIS_JOB" 2>/dev/null; then
-		redis_kill
-		fail "redis (pid $REDIS_PID) did not stop within 30 s of SIGTERM"
-	fi
-	wait "$REDIS_JOB"
-	REDIS_STATUS=$?
+	stop_daemon redis TERM "$REDIS_PID" "$REDIS_JOB" redis_kill
+	REDIS_STATUS=$DAEMON_STATUS
 	REDIS_PID= REDIS_JOB=
 }
 

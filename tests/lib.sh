@@ -265,6 +265,42 @@ stress_pid() {
 	return 1
 }
 
+# await_daemon NAME JOB PIDFILE READY LOG...: a daemon started as JOB is
+# up once it has written PIDFILE and the command READY succeeds (60 s at
+# most; 1 if not). A JOB that exits first fails the test with its status
+# and the last lines of each LOG.
+await_daemon() {
+	local name=$1 job=$2 pidfile=$3 ready=$4 i
+	shift 4
+	for i in $(seq 600); do
+		if ! kill -0 "$job" 2>/dev/null; then
+			wait "$job"
+			fail "$name exited at start (status $?): $(tail -n 5 "$@" 2>/dev/null)"
+		fi
+		[ -s "$pidfile" ] && "$ready" && return 0
+		sleep 0.1
+	done
+	"$ready"
+}
+
+# stop_daemon NAME SIGNAL PID JOB KILL: SIGNAL to the daemon PID, then its
+# job waited for up to 30 s (else KILL runs and the test fails); the job's
+# exit status in DAEMON_STATUS.
+stop_daemon() {
+	local name=$1 sig=$2 pid=$3 job=$4 killer=$5 i
+	kill -"$sig" "$pid" || fail "$name (pid $pid) is not running"
+	for i in $(seq 300); do
+		kill -0 "$job" 2>/dev/null || break
+		sleep 0.1
+	done
+	if kill -0 "$job" 2>/dev/null; then
+		"$killer"
+		fail "$name (pid $pid) did not stop within 30 s of SIG$sig"
+	fi
+	wait "$job"
+	DAEMON_STATUS=$?
+}
+
 # stress_cycles OUT N: test-programs/attach-stress, started by the test in
 # the background with DIR OUT (it attaches the shim N times, making
 # OUT/attached.C each time, and writes "exit STATUS" to OUT/status), is
