@@ -160,6 +160,16 @@ static int64_t str(struct pp *p, const char *s)
 	return (int64_t)p->nstrs++;
 }
 
+/* A time for a sample's value: rounded, and held in int64's range (a
+ * damaged file's estimate may be anything; converting one beyond it is
+ * undefined). */
+static int64_t ns_value(double ns)
+{
+	if (!(ns > 0))
+		return 0;
+	return ns < 9.2e18 ? (int64_t)(ns + 0.5) : INT64_MAX;
+}
+
 static uint64_t function(struct pp *p, const char *name, const char *file, int line)
 {
 	int64_t n = str(p, name), f = str(p, file);
@@ -435,7 +445,7 @@ int an_report_pprof(FILE *o, const struct an_model *m)
 		s->location_id = &p.ids[si->first];
 		s->value = &p.vals[2 * i];
 		s->value[0] = (int64_t)si->calls;
-		s->value[1] = (int64_t)(si->est_ns + 0.5);
+		s->value[1] = ns_value(si->est_ns);
 		Label *lb = &p.labels[4 * i];
 		for (int j = 0; j < 4; j++) {
 			lb[j] = (Label)PERFTOOLS__PROFILES__LABEL__INIT;
